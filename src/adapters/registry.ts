@@ -1,0 +1,20 @@
+import { FRAMEWORKS, isOneOf, type Framework } from '../protocol/statuses.js';
+import { commandAdapter } from './command.js';
+import { nodeTestAdapter } from './node-test.js';
+import { AdapterError, type Adapter } from './types.js';
+import { vitestAdapter } from './vitest.js';
+
+// Keyed by the protocol's framework list, so a framework added there without an adapter fails to compile.
+const ADAPTERS: Readonly<Record<Framework, Adapter>> = {
+  vitest: vitestAdapter,
+  'node-test': nodeTestAdapter,
+  command: commandAdapter,
+};
+
+/** The adapter of a plan's `framework`; AdapterError('bad_options') naming the known ones otherwise. */
+export function getAdapter(framework: string): Adapter {
+  if (!isOneOf(FRAMEWORKS, framework)) {
+    throw new AdapterError('bad_options', `unknown framework "${framework}": expected one of ${FRAMEWORKS.join(', ')}`);
+  }
+  return ADAPTERS[framework];
+}

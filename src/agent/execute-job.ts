@@ -1,0 +1,155 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { getAdapter } from '../adapters/registry.js';
+import { AdapterError, type Adapter, type AdapterContext, type CommandSpec, type ProcessOutput } from '../adapters/types.js';
+import type { ClaimedJob, CompleteRequest } from '../protocol/agent-api.js';
+import { checkoutRepo } from './checkout.js';
+import { makeMasker } from './mask.js';
+import { runProcess, type RunProcessResult } from './process-runner.js';
+
+export interface ExecuteOptions {
+  /** Directory plan workdirs are resolved against; checkouts are made below it. */
+  workRoot: string;
+  /** Aborted when the job is cancelled or its lease is lost. */
+  signal: AbortSignal;
+  /** SIGTERM → SIGKILL grace for the framework process. */
+  graceMs?: number;
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void;
+}
+
+const OUTPUT_CAP = 1024 * 1024;
+
+/** Inherited variables that belong to Proctor or to a parent test runner, never to the tests. */
+function inheritedEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !k.startsWith('PROCTOR_') && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS') env[k] = v;
+  }
+  return env;
+}
+
+/**
+ * Runs one claimed job to its end and says how it ended, as the completion the server expects.
+ * Never throws for anything the job's own configuration or framework did: those become an
+ * `errored` completion with a reason the user can act on.
+ */
+export async function executeJob(job: ClaimedJob, opts: ExecuteOptions): Promise<CompleteRequest> {
+  const started = Date.now();
+  const mask = makeMasker(job.environment.secrets.map((s) => job.environment.variables[s] ?? ''));
+  const base = { lease_token: job.lease_token };
+  let reportDir: string | undefined;
+  try {
+    const cwd = await workingDirectory(job, opts);
+    reportDir = await mkdtemp(join(tmpdir(), `proctor-job-${job.job_id}-`));
+    const adapter = getAdapter(job.framework);
+    const ctx: AdapterContext = {
+      cwd,
+      reportDir,
+      env: {
+        ...job.environment.variables,
+        ...job.parameters,
+        PROCTOR_RUN_ID: String(job.run_id),
+        PROCTOR_JOB_ID: String(job.job_id),
+        PROCTOR_ENVIRONMENT: job.environment.name,
+      },
+      options: job.options,
+    };
+    const done = job.kind === 'discover' ? await discover(adapter, ctx, job, opts) : await execute(adapter, ctx, job, opts);
+    return maskCompletion({ ...base, ...done, duration_ms: Date.now() - started }, mask);
+  } catch (e) {
+    const reason = e instanceof AdapterError ? e.reason : e instanceof WorkdirError ? 'bad_options' : e instanceof CheckoutError ? 'checkout_failed' : 'crashed';
+    return maskCompletion({ ...base, outcome: 'errored', reason, retryable: reason === 'crashed' || reason === 'checkout_failed', error: (e as Error).message, duration_ms: Date.now() - started }, mask);
+  } finally {
+    if (reportDir) await rm(reportDir, { recursive: true, force: true });
+  }
+}
+
+class WorkdirError extends Error {}
+class CheckoutError extends Error {}
+
+async function workingDirectory(job: ClaimedJob, opts: ExecuteOptions): Promise<string> {
+  let root = opts.workRoot;
+  if (job.repo) {
+    try {
+      root = await checkoutRepo(opts.workRoot, job.repo, opts.signal);
+    } catch (e) {
+      throw new CheckoutError(`checkout of ${job.repo.url}@${job.repo.ref} failed: ${(e as Error).message}`);
+    }
+  }
+  const cwd = isAbsolute(job.workdir) ? job.workdir : resolve(root, job.workdir);
+  if (!existsSync(cwd)) throw new WorkdirError(`workdir "${job.workdir}" does not exist on this agent (looked in ${cwd}); fix the plan's workdir or start the agent with --workdir`);
+  return cwd;
+}
+
+type Completion = Omit<CompleteRequest, 'lease_token' | 'duration_ms'>;
+
+async function run(spec: CommandSpec, job: ClaimedJob, opts: ExecuteOptions): Promise<RunProcessResult> {
+  return runProcess({
+    command: spec.command,
+    args: spec.args,
+    cwd: spec.cwd,
+    env: { ...inheritedEnv(), ...spec.env },
+    ...(spec.shell ? { shell: true } : {}),
+    timeoutMs: job.timeout_ms,
+    signal: opts.signal,
+    graceMs: opts.graceMs ?? 1000,
+    outputCapBytes: OUTPUT_CAP,
+    ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
+  });
+}
+
+/** The process ended without the framework's own verdict: say why, or null when it ran to its end. */
+function abnormalEnd(r: RunProcessResult, job: ClaimedJob): Completion | null {
+  const output = combined(r);
+  if (r.cancelled) return { outcome: 'cancelled', reason: 'cancelled', error: 'cancelled', output };
+  if (r.timedOut) return { outcome: 'errored', reason: 'timeout', retryable: false, error: `job exceeded its timeout of ${Math.round(job.timeout_ms / 1000)}s; its process tree was killed`, output };
+  if (r.spawnError) return { outcome: 'errored', reason: 'spawn_failed', retryable: false, error: `could not start the framework: ${r.spawnError}`, output };
+  return null;
+}
+
+async function discover(adapter: Adapter, ctx: AdapterContext, job: ClaimedJob, opts: ExecuteOptions): Promise<Completion> {
+  const spec = adapter.discoverCommand(ctx);
+  let out: ProcessOutput | null = null;
+  let output = '';
+  if (spec) {
+    const r = await run(spec, job, opts);
+    const abnormal = abnormalEnd(r, job);
+    if (abnormal) return abnormal;
+    out = r;
+    output = combined(r);
+  }
+  const scenarios = await adapter.parseDiscovery(ctx, out);
+  if (scenarios.length === 0) return { outcome: 'errored', reason: 'no_tests', retryable: false, error: `no tests found in ${ctx.cwd}`, output };
+  return { outcome: 'completed', scenarios, output };
+}
+
+async function execute(adapter: Adapter, ctx: AdapterContext, job: ClaimedJob, opts: ExecuteOptions): Promise<Completion> {
+  const refs = job.scenarios.map((s) => ({ key: s.key, file: s.file, path: s.path }));
+  const r = await run(adapter.runCommand(ctx, refs), job, opts);
+  const abnormal = abnormalEnd(r, job);
+  if (abnormal) {
+    // A timed-out run may still have reported some tests before it was killed: keep those.
+    if (r.timedOut) abnormal.results = await adapter.parseRun(ctx, refs, r).catch(() => []);
+    return abnormal;
+  }
+  const results = await adapter.parseRun(ctx, refs, r);
+  return { outcome: 'completed', exit_code: r.exitCode, results, output: combined(r) };
+}
+
+function combined(r: RunProcessResult): string {
+  return [r.stdout, r.stderr].filter(Boolean).join(r.stdout.endsWith('\n') || !r.stdout ? '' : '\n');
+}
+
+function maskCompletion(c: CompleteRequest, mask: (s: string) => string): CompleteRequest {
+  const m = (s: string | undefined) => (s === undefined ? undefined : mask(s));
+  return {
+    ...c,
+    ...(c.error !== undefined ? { error: m(c.error) } : {}),
+    ...(c.output !== undefined ? { output: m(c.output) } : {}),
+    ...(c.results
+      ? { results: c.results.map((t) => ({ ...t, ...(t.message !== undefined ? { message: m(t.message) } : {}), ...(t.stack !== undefined ? { stack: m(t.stack) } : {}), ...(t.stdout !== undefined ? { stdout: m(t.stdout) } : {}), ...(t.stderr !== undefined ? { stderr: m(t.stderr) } : {}) })) }
+      : {}),
+  };
+}

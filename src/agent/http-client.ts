@@ -1,0 +1,96 @@
+import type {
+  ClaimResponse,
+  CompleteRequest,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  RegisterRequest,
+  RegisterResponse,
+} from '../protocol/agent-api.js';
+import type { ErrorBody } from '../protocol/errors.js';
+
+/** An error answer of the server: `status` and `code` say whether retrying can help. */
+export class ServerError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ServerError';
+  }
+}
+
+export interface AgentClientOptions {
+  server: string;
+  token: string;
+  /** How long to keep retrying a call the server could not answer (network error, 5xx). */
+  retryForMs?: number;
+  onRetry?: (attempt: number, error: unknown, delayMs: number) => void;
+  signal?: AbortSignal;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+/**
+ * The agent side of `/api/agent/v1`. Calls the server could not answer are retried with
+ * exponential backoff and jitter; a 4xx answer is final and thrown as ServerError.
+ */
+export class AgentClient {
+  constructor(private readonly opts: AgentClientOptions) {}
+
+  register(body: RegisterRequest): Promise<RegisterResponse> {
+    return this.call('POST', '/api/agent/v1/register', body);
+  }
+
+  claim(freeSlots: number, waitMs: number, signal?: AbortSignal): Promise<ClaimResponse> {
+    return this.call('POST', '/api/agent/v1/claim', { free_slots: freeSlots, wait_ms: waitMs }, signal);
+  }
+
+  heartbeat(body: HeartbeatRequest): Promise<HeartbeatResponse> {
+    return this.call('POST', '/api/agent/v1/heartbeat', body);
+  }
+
+  complete(jobId: number, body: CompleteRequest): Promise<{ duplicate: boolean }> {
+    return this.call('POST', `/api/agent/v1/jobs/${jobId}/complete`, body);
+  }
+
+  private async call<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    const deadline = Date.now() + (this.opts.retryForMs ?? 5 * 60_000);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once<T>(method, path, body, signal);
+      } catch (e) {
+        const retryable = !(e instanceof ServerError) || e.status >= 500 || e.status === 429;
+        const aborted = signal?.aborted || this.opts.signal?.aborted;
+        const delay = Math.min(10_000, 200 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
+        if (!retryable || aborted || Date.now() + delay > deadline) throw e;
+        this.opts.onRetry?.(attempt, e, delay);
+        await sleep(delay, signal ?? this.opts.signal);
+      }
+    }
+  }
+
+  private async once<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    const res = await fetch(new URL(path, this.opts.server), {
+      method,
+      headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      ...(signal ? { signal } : {}),
+    });
+    const text = await res.text();
+    if (!res.ok) {
+      let parsed: ErrorBody | undefined;
+      try {
+        parsed = JSON.parse(text) as ErrorBody;
+      } catch {
+        // not our error shape: keep the text
+      }
+      throw new ServerError(res.status, parsed?.error?.code ?? `HTTP_${res.status}`, parsed?.error?.message ?? text.slice(0, 500));
+    }
+    return JSON.parse(text) as T;
+  }
+}

@@ -1,0 +1,67 @@
+import type { ErrorBody } from '../protocol/errors.js';
+import { CliError, EXIT } from './cli-error.js';
+
+export interface Connection {
+  url: string;
+  token: string;
+}
+
+/** Reads the server URL and token from flags or `PROCTOR_URL` / `PROCTOR_TOKEN`, saying what is missing. */
+export function connectionFrom(flags: { server?: string; token?: string }, env: NodeJS.ProcessEnv): Connection {
+  const url = flags.server ?? env.PROCTOR_URL ?? 'http://127.0.0.1:4400';
+  const token = flags.token ?? env.PROCTOR_TOKEN;
+  if (!token) throw new CliError('no token: set PROCTOR_TOKEN or pass --token (proctor serve prints an admin key at its first start)');
+  try {
+    new URL(url);
+  } catch {
+    throw new CliError(`--server / PROCTOR_URL: "${url}" is not a URL like http://127.0.0.1:4400`);
+  }
+  return { url, token };
+}
+
+/** A small client of the native API that turns every failure into a CliError with a next step. */
+export class ApiClient {
+  constructor(private readonly conn: Connection) {}
+
+  async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.conn.url), {
+        method,
+        headers: {
+          authorization: `Bearer ${this.conn.token}`,
+          ...(body !== undefined ? { 'content-type': typeof body === 'string' ? 'application/yaml' : 'application/json' } : {}),
+          ...headers,
+        },
+        ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      });
+    } catch (e) {
+      throw new CliError(`cannot reach the Proctor server at ${this.conn.url} (${(e as Error).cause ?? (e as Error).message}); is it running? set PROCTOR_URL`, EXIT.INFRASTRUCTURE);
+    }
+    const text = await res.text();
+    if (!res.ok) throw apiError(res.status, text);
+    return (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T;
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path);
+  }
+
+  post<T>(path: string, body: unknown, headers?: Record<string, string>): Promise<T> {
+    return this.request<T>('POST', path, body, headers);
+  }
+}
+
+function apiError(status: number, text: string): CliError {
+  let body: ErrorBody | undefined;
+  try {
+    body = JSON.parse(text) as ErrorBody;
+  } catch {
+    // not our error shape
+  }
+  const message = body?.error?.message ?? text.slice(0, 300);
+  if (status === 401) return new CliError(`the server refused the token: ${message}`, EXIT.USAGE);
+  if (status === 403) return new CliError(`not allowed: ${message}`, EXIT.USAGE);
+  if (status >= 500) return new CliError(`the server failed (${status}): ${message}`, EXIT.INFRASTRUCTURE);
+  return new CliError(message, EXIT.USAGE);
+}

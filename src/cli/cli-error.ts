@@ -1,0 +1,20 @@
+/** Exit codes of the CLI; `proctor --help` documents them. */
+export const EXIT = {
+  PASSED: 0,
+  FAILED: 1,
+  USAGE: 2,
+  TIMED_OUT: 3,
+  INFRASTRUCTURE: 4,
+  INTERRUPTED: 130,
+} as const;
+
+/** An error the CLI reports in one line (no stack) with the exit code it implies. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.USAGE,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}

@@ -1,0 +1,62 @@
+import type { ConcurrencyPolicy, Platform } from '../protocol/statuses.js';
+
+/** An environment as declared in `proctor.yaml` or through the API. */
+export interface EnvironmentDefinition {
+  name: string;
+  platform: Platform;
+  /** Labels an agent must carry (all of them) to run this environment. */
+  labels: string[];
+  /** Variables handed to the test process (`BROWSER=firefox`). */
+  variables: Record<string, string>;
+  /** Names of variables whose values are masked in stored logs and results. */
+  secrets: string[];
+}
+
+export interface ScenarioSelection {
+  /** Globs on the scenario's file; empty = every discovered file. */
+  include: string[];
+  exclude: string[];
+  /** Keep scenarios carrying any of these tags (`@smoke` in a title counts as tag `smoke`). */
+  tags: string[];
+  /** Keep scenarios whose key contains any of these strings. */
+  names: string[];
+}
+
+/** A plan, normalised: durations in milliseconds, defaults applied. */
+export interface PlanDefinition {
+  name: string;
+  description: string;
+  framework: string;
+  /** Where the suite lives on the agent, relative to the agent's work directory or absolute. */
+  workdir: string;
+  /** Alternatively a git repository the agent checks out; `workdir` is then relative to its root. */
+  repo: { url: string; ref: string } | null;
+  scenarios: ScenarioSelection;
+  environments: string[];
+  jobTimeoutMs: number;
+  runTimeoutMs: number | null;
+  retries: number;
+  maxParallel: number;
+  /** Stop dispatching after this many failed scenarios; 0 = never. */
+  failFast: number;
+  concurrency: ConcurrencyPolicy;
+  priority: number;
+  /** Adapter options (`command`, `discover`, `report` for the command adapter, …). */
+  options: Record<string, unknown>;
+}
+
+export const PLAN_DEFAULTS = {
+  jobTimeoutMs: 30 * 60_000,
+  retries: 0,
+  maxParallel: 8,
+  failFast: 0,
+  concurrency: 'allow',
+  priority: 0,
+} as const;
+
+/** A whole `proctor.yaml`, validated. */
+export interface PlanFile {
+  project: string;
+  environments: EnvironmentDefinition[];
+  plans: PlanDefinition[];
+}

@@ -1,0 +1,246 @@
+import { parseDocument } from 'yaml';
+import { CONCURRENCY_POLICIES, PLATFORMS, isOneOf } from '../protocol/statuses.js';
+import { parseDuration } from './duration.js';
+import type { EnvironmentDefinition, PlanDefinition, PlanFile } from './plan-definition.js';
+import { PLAN_DEFAULTS } from './plan-definition.js';
+import {
+  Problems,
+  checkKeys,
+  checkName,
+  describeType,
+  isPlainObject,
+  readInteger,
+  readString,
+  readStringList,
+} from './validation.js';
+
+const FILE_KEYS = ['project', 'environments', 'plans'] as const;
+const ENV_KEYS = ['platform', 'labels', 'variables', 'secrets'] as const;
+const PLAN_KEYS = [
+  'description',
+  'framework',
+  'workdir',
+  'repo',
+  'scenarios',
+  'environments',
+  'timeout',
+  'run_timeout',
+  'retries',
+  'max_parallel',
+  'fail_fast',
+  'concurrency',
+  'priority',
+  'options',
+] as const;
+const SELECTION_KEYS = ['include', 'exclude', 'tags', 'names'] as const;
+
+export type PlanFileResult = { ok: true; file: PlanFile } | { ok: false; problems: Problems };
+
+/**
+ * Parses and validates the text of a `proctor.yaml`. Every problem is reported with its path; a file
+ * with any problem yields no definitions at all, so nothing is ever half-applied.
+ *
+ * `knownEnvironments` are environments that already exist in the project: plans may name them
+ * without declaring them again.
+ */
+export function parsePlanFile(text: string, knownEnvironments: readonly string[] = []): PlanFileResult {
+  const problems = new Problems();
+  let raw: unknown;
+  try {
+    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+    for (const e of doc.errors) problems.add(`line ${e.linePos?.[0]?.line ?? '?'}`, e.message.split('\n')[0] ?? e.message);
+    if (!problems.empty) return { ok: false, problems };
+    // Alias bombs and absurd nesting end here as a problem of the file, not of the server.
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    problems.add('(file)', e instanceof RangeError ? 'nested too deeply' : (e as Error).message.split('\n')[0] ?? 'unreadable YAML');
+    return { ok: false, problems };
+  }
+  return validatePlanFile(raw, knownEnvironments);
+}
+
+/** Validates an already-parsed plan file document (the API accepts JSON as well as YAML). */
+export function validatePlanFile(raw: unknown, knownEnvironments: readonly string[] = []): PlanFileResult {
+  const problems = new Problems();
+  if (!isPlainObject(raw)) {
+    problems.add('(file)', `expected a mapping with environments and plans, got ${describeType(raw)}`);
+    return { ok: false, problems };
+  }
+  checkKeys(problems, '(file)', raw, FILE_KEYS);
+  const project = raw.project === undefined ? 'default' : raw.project;
+  checkName(problems, 'project', project);
+  const environments = readMapping(problems, 'environments', raw.environments, readEnvironment);
+  const envNames = new Set([...knownEnvironments, ...environments.map((e) => e.name)]);
+  const plans = readMapping(problems, 'plans', raw.plans, (p, path, name, v) => readPlan(p, path, name, v, envNames));
+  if (environments.length === 0 && plans.length === 0 && problems.empty) {
+    problems.add('(file)', 'declares no environments and no plans');
+  }
+  if (!problems.empty) return { ok: false, problems };
+  return { ok: true, file: { project: project as string, environments, plans } };
+}
+
+function readMapping<T>(
+  problems: Problems,
+  path: string,
+  v: unknown,
+  read: (p: Problems, path: string, name: string, value: unknown) => T,
+): T[] {
+  if (v === undefined || v === null) return [];
+  if (!isPlainObject(v)) {
+    problems.add(path, `expected a mapping of name to definition, got ${describeType(v)}`);
+    return [];
+  }
+  const out: T[] = [];
+  for (const [name, value] of Object.entries(v)) {
+    if (checkName(problems, `${path}.${name}`, name)) out.push(read(problems, `${path}.${name}`, name, value));
+  }
+  return out;
+}
+
+/** Validates one environment definition (also used by the environments API). */
+export function readEnvironment(problems: Problems, path: string, name: string, v: unknown): EnvironmentDefinition {
+  const env: EnvironmentDefinition = { name, platform: 'web', labels: [], variables: {}, secrets: [] };
+  if (v === null || v === undefined) return env;
+  if (!isPlainObject(v)) {
+    problems.add(path, `expected a mapping with platform, labels and variables, got ${describeType(v)}`);
+    return env;
+  }
+  checkKeys(problems, path, v, ENV_KEYS);
+  if (v.platform !== undefined) {
+    if (isOneOf(PLATFORMS, v.platform)) env.platform = v.platform;
+    else problems.add(`${path}.platform`, `expected one of ${PLATFORMS.join(', ')}, got ${describeType(v.platform)}`);
+  }
+  env.labels = [...new Set(readStringList(problems, `${path}.labels`, v.labels))].sort();
+  env.variables = readVariables(problems, `${path}.variables`, v.variables);
+  env.secrets = readStringList(problems, `${path}.secrets`, v.secrets);
+  for (const s of env.secrets) {
+    if (!(s in env.variables)) problems.add(`${path}.secrets`, `"${s}" is not one of this environment's variables`);
+  }
+  return env;
+}
+
+function readVariables(problems: Problems, path: string, v: unknown): Record<string, string> {
+  if (v === undefined || v === null) return {};
+  if (!isPlainObject(v)) {
+    problems.add(path, `expected a mapping of NAME: value, got ${describeType(v)}`);
+    return {};
+  }
+  const out: Record<string, string> = {};
+  for (const [k, value] of Object.entries(v)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) problems.add(`${path}.${k}`, 'expected a variable name like BROWSER');
+    else if (['string', 'number', 'boolean'].includes(typeof value)) out[k] = String(value);
+    else problems.add(`${path}.${k}`, `expected a string, number or boolean, got ${describeType(value)}`);
+  }
+  return out;
+}
+
+/** Validates one plan definition (also used by the plans API). */
+export function readPlan(
+  problems: Problems,
+  path: string,
+  name: string,
+  v: unknown,
+  environments: ReadonlySet<string>,
+): PlanDefinition {
+  const plan: PlanDefinition = {
+    name,
+    description: '',
+    framework: 'command',
+    workdir: '.',
+    repo: null,
+    scenarios: { include: [], exclude: [], tags: [], names: [] },
+    environments: [],
+    jobTimeoutMs: PLAN_DEFAULTS.jobTimeoutMs,
+    runTimeoutMs: null,
+    retries: PLAN_DEFAULTS.retries,
+    maxParallel: PLAN_DEFAULTS.maxParallel,
+    failFast: PLAN_DEFAULTS.failFast,
+    concurrency: PLAN_DEFAULTS.concurrency,
+    priority: PLAN_DEFAULTS.priority,
+    options: {},
+  };
+  if (!isPlainObject(v)) {
+    problems.add(path, `expected a mapping with framework, workdir and environments, got ${describeType(v)}`);
+    return plan;
+  }
+  checkKeys(problems, path, v, PLAN_KEYS);
+  plan.description = readString(problems, `${path}.description`, v.description, '');
+  if (typeof v.framework === 'string' && v.framework.length > 0) plan.framework = v.framework;
+  else problems.add(`${path}.framework`, `expected the name of a test framework adapter (vitest, node-test, command), got ${describeType(v.framework)}`);
+  plan.workdir = readString(problems, `${path}.workdir`, v.workdir, '.');
+  plan.repo = readRepo(problems, `${path}.repo`, v.repo);
+  plan.scenarios = readSelection(problems, `${path}.scenarios`, v.scenarios);
+  readPlanEnvironments(problems, `${path}.environments`, v.environments, environments, plan);
+  readPlanSettings(problems, path, v, plan);
+  if (v.options !== undefined) {
+    if (isPlainObject(v.options)) plan.options = v.options;
+    else problems.add(`${path}.options`, `expected a mapping of adapter options, got ${describeType(v.options)}`);
+  }
+  return plan;
+}
+
+function readPlanEnvironments(
+  problems: Problems,
+  path: string,
+  v: unknown,
+  known: ReadonlySet<string>,
+  plan: PlanDefinition,
+): void {
+  plan.environments = readStringList(problems, path, v);
+  if (plan.environments.length === 0 && v !== undefined) problems.add(path, 'expected at least one environment');
+  if (v === undefined) problems.add(path, 'expected the list of environments this plan runs on');
+  for (const e of plan.environments) {
+    if (!known.has(e)) problems.add(path, `environment "${e}" is not declared under environments`);
+  }
+}
+
+function readPlanSettings(problems: Problems, path: string, v: Record<string, unknown>, plan: PlanDefinition): void {
+  if (v.timeout !== undefined) {
+    const ms = parseDuration(v.timeout);
+    if (ms === null) problems.add(`${path}.timeout`, 'expected a duration like "10m"');
+    else plan.jobTimeoutMs = ms;
+  }
+  if (v.run_timeout !== undefined && v.run_timeout !== null) {
+    const ms = parseDuration(v.run_timeout);
+    if (ms === null) problems.add(`${path}.run_timeout`, 'expected a duration like "1h"');
+    else plan.runTimeoutMs = ms;
+  }
+  plan.retries = readInteger(problems, `${path}.retries`, v.retries, { min: 0, max: 10, fallback: plan.retries });
+  plan.maxParallel = readInteger(problems, `${path}.max_parallel`, v.max_parallel, { min: 1, max: 1000, fallback: plan.maxParallel });
+  plan.priority = readInteger(problems, `${path}.priority`, v.priority, { min: -100, max: 100, fallback: 0 });
+  if (v.fail_fast === true) plan.failFast = 1;
+  else if (v.fail_fast === false || v.fail_fast === undefined) plan.failFast = 0;
+  else plan.failFast = readInteger(problems, `${path}.fail_fast`, v.fail_fast, { min: 0, max: 1_000_000, fallback: 0 });
+  if (v.concurrency !== undefined) {
+    if (isOneOf(CONCURRENCY_POLICIES, v.concurrency)) plan.concurrency = v.concurrency;
+    else problems.add(`${path}.concurrency`, `expected one of ${CONCURRENCY_POLICIES.join(', ')}, got ${describeType(v.concurrency)}`);
+  }
+}
+
+function readRepo(problems: Problems, path: string, v: unknown): PlanDefinition['repo'] {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string') return { url: v, ref: 'HEAD' };
+  if (!isPlainObject(v) || typeof v.url !== 'string' || v.url === '') {
+    problems.add(path, 'expected a repository URL, or a mapping with url and ref');
+    return null;
+  }
+  checkKeys(problems, path, v, ['url', 'ref']);
+  return { url: v.url, ref: readString(problems, `${path}.ref`, v.ref, 'HEAD') };
+}
+
+function readSelection(problems: Problems, path: string, v: unknown): PlanDefinition['scenarios'] {
+  const sel = { include: [] as string[], exclude: [] as string[], tags: [] as string[], names: [] as string[] };
+  if (v === undefined || v === null) return sel;
+  if (typeof v === 'string' || Array.isArray(v)) {
+    sel.include = readStringList(problems, path, v);
+    return sel;
+  }
+  if (!isPlainObject(v)) {
+    problems.add(path, `expected a glob, a list of globs, or a mapping with include, exclude, tags, names`);
+    return sel;
+  }
+  checkKeys(problems, path, v, SELECTION_KEYS);
+  for (const k of SELECTION_KEYS) sel[k] = readStringList(problems, `${path}.${k}`, v[k]);
+  sel.tags = sel.tags.map((t) => t.replace(/^@/, ''));
+  return sel;
+}

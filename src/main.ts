@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+import { hostname, availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { Agent } from './agent/agent.js';
+import { AgentClient } from './agent/http-client.js';
+import { applyCommand } from './cli/commands/apply.js';
+import { keysCommand } from './cli/commands/keys.js';
+import { runCommands } from './cli/commands/runs.js';
+import { CliError, EXIT } from './cli/cli-error.js';
+import { stdio } from './cli/output.js';
+import { banner, loadConfig, makeLogger, serve } from './serve.js';
+
+/**
+ * The `proctor` binary: the one place that wires components together and touches `process`.
+ */
+const program = new Command('proctor')
+  .description('Proctor: self-hosted test plan execution. Plans as code, remote triggers, agents, per-scenario results.')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `
+Exit codes of run --wait: 0 all passed (flaky counts as passed), 1 tests failed, 2 usage or configuration error,
+3 timed out, 4 infrastructure error (server unreachable, run aborted by the system), 130 interrupted.
+
+Environment: PROCTOR_URL, PROCTOR_TOKEN (CLI); PROCTOR_PORT, PROCTOR_DATA_DIR, PROCTOR_DATABASE_URL, PROCTOR_ADMIN_TOKEN (serve).`,
+  );
+
+program
+  .command('serve')
+  .description('Run the server with an embedded local agent (SQLite in ./.proctor unless --database-url)')
+  .option('--port <port>', 'port to listen on (default: $PROCTOR_PORT or 4400)')
+  .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+  .option('--data-dir <dir>', 'where the SQLite database lives (default: $PROCTOR_DATA_DIR or ./.proctor)')
+  .option('--database-url <url>', 'postgres://… to use PostgreSQL (default: $PROCTOR_DATABASE_URL)')
+  .option('--local-slots <n>', 'parallel jobs of the embedded agent (default: CPU count)')
+  .option('--local-labels <list>', 'labels of the embedded agent (default: local,<platform>)')
+  .option('--no-local-agent', 'run no embedded agent; jobs wait for remote agents')
+  .option('--workdir <dir>', 'directory plan workdirs are resolved against (default: current directory)')
+  .option('--demo', 'apply the demo project from examples/demo')
+  .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+  .addHelpText('after', '\nExample:\n  proctor serve --port 4400 --local-slots 4\n  PROCTOR_DATABASE_URL=postgres://127.0.0.1/proctor proctor serve --no-local-agent')
+  .action(async (flags: Record<string, unknown>) => {
+    let config;
+    try {
+      config = loadConfig({ env: process.env, flags });
+    } catch (e) {
+      throw new CliError((e as Error).message, EXIT.USAGE);
+    }
+    const logger = makeLogger(config.logLevel);
+    const proctor = await serve(config, logger).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') throw new CliError(`port ${config.port} is in use: pass --port or stop the other server`, EXIT.USAGE);
+      throw e;
+    });
+    process.stdout.write(banner(proctor, config));
+    const shutdown = async (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      await proctor.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void shutdown('SIGINT'));
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  });
+
+program
+  .command('agent')
+  .description('Run an agent that claims jobs from a Proctor server')
+  .requiredOption('--server <url>', 'Proctor server URL')
+  .requiredOption('--token <key>', 'a key with the ADMIN authority, used to register this agent')
+  .option('--labels <list>', 'labels this agent carries, comma-separated', '')
+  .option('--slots <n>', 'parallel jobs (default: CPU count)')
+  .option('--workdir <dir>', 'directory plan workdirs are resolved against', '.')
+  .option('--name <name>', 'agent name', hostname())
+  .addHelpText('after', '\nExample:\n  proctor agent --server https://proctor.example.com --token "$PROCTOR_TOKEN" --labels chromium,linux --slots 4')
+  .action(async (o: { server: string; token: string; labels: string; slots?: string; workdir: string; name: string }) => {
+    const slots = o.slots === undefined ? availableParallelism() : Number(o.slots);
+    if (!Number.isInteger(slots) || slots < 1) throw new CliError(`--slots "${o.slots}": expected a whole number ≥ 1`);
+    const labels = o.labels.split(',').map((s) => s.trim()).filter(Boolean);
+    const logger = makeLogger(process.env.PROCTOR_LOG_LEVEL ?? 'info');
+    const reg = await new AgentClient({ server: o.server, token: o.token }).register({ name: o.name, labels, slots });
+    const agent = new Agent({ client: new AgentClient({ server: o.server, token: reg.token }), slots, workRoot: resolve(o.workdir), logger, heartbeatMs: reg.heartbeat_ms });
+    agent.start();
+    logger.info({ agent: reg.agent_id, labels, slots }, 'agent started');
+    const stop = async () => {
+      await agent.stop(30_000);
+      process.exit(0);
+    };
+    process.once('SIGTERM', () => void stop());
+    process.once('SIGINT', () => void stop());
+  });
+
+applyCommand(program, stdio);
+keysCommand(program, stdio);
+runCommands(program, stdio);
+
+program.exitOverride();
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : EXIT.USAGE);
+  if (e instanceof CliError) {
+    process.stderr.write(`proctor: ${e.message}\n`);
+    process.exit(e.exitCode);
+  }
+  process.stderr.write(`proctor: unexpected error: ${(e as Error).stack ?? e}\n`);
+  process.exit(EXIT.INFRASTRUCTURE);
+}

@@ -1,0 +1,131 @@
+import { Type, type Static } from 'typebox';
+
+/** Wire shapes of the agent protocol under `/api/agent/v1`, shared by the server and the agent. */
+
+export const RegisterRequest = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    labels: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100 }),
+    slots: Type.Integer({ minimum: 1, maximum: 1024 }),
+  },
+  { additionalProperties: false },
+);
+export type RegisterRequest = Static<typeof RegisterRequest>;
+
+export const RegisterResponse = Type.Object({
+  agent_id: Type.Integer(),
+  token: Type.String({ description: 'The agent credential; it can do nothing but agent calls.' }),
+  heartbeat_ms: Type.Integer(),
+  lease_ms: Type.Integer(),
+});
+export type RegisterResponse = Static<typeof RegisterResponse>;
+
+export const ClaimRequest = Type.Object(
+  {
+    free_slots: Type.Integer({ minimum: 1, maximum: 1024 }),
+    wait_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
+  },
+  { additionalProperties: false },
+);
+export type ClaimRequest = Static<typeof ClaimRequest>;
+
+export const ScenarioRefSchema = Type.Object({
+  id: Type.Integer(),
+  key: Type.String(),
+  file: Type.String(),
+  path: Type.Array(Type.String()),
+});
+
+export const ClaimedJob = Type.Object({
+  job_id: Type.Integer(),
+  run_id: Type.Integer(),
+  kind: Type.Union([Type.Literal('discover'), Type.Literal('execute')]),
+  attempt: Type.Integer(),
+  lease_token: Type.String(),
+  lease_expires_at: Type.Integer(),
+  timeout_ms: Type.Integer(),
+  framework: Type.String(),
+  workdir: Type.String(),
+  repo: Type.Union([Type.Object({ url: Type.String(), ref: Type.String() }), Type.Null()]),
+  options: Type.Record(Type.String(), Type.Unknown()),
+  environment: Type.Object({
+    name: Type.String(),
+    variables: Type.Record(Type.String(), Type.String()),
+    secrets: Type.Array(Type.String()),
+  }),
+  parameters: Type.Record(Type.String(), Type.String()),
+  scenarios: Type.Array(ScenarioRefSchema),
+});
+export type ClaimedJob = Static<typeof ClaimedJob>;
+
+export const ClaimResponse = Type.Object({ jobs: Type.Array(ClaimedJob) });
+export type ClaimResponse = Static<typeof ClaimResponse>;
+
+export const HeartbeatRequest = Type.Object(
+  {
+    jobs: Type.Array(Type.Object({ job_id: Type.Integer(), lease_token: Type.String() }), { maxItems: 1024 }),
+  },
+  { additionalProperties: false },
+);
+export type HeartbeatRequest = Static<typeof HeartbeatRequest>;
+
+export const HeartbeatResponse = Type.Object({
+  /** Jobs the agent must stop: cancelled by a user, fail-fast, a run timeout. */
+  cancel: Type.Array(Type.Integer()),
+  /** Jobs whose lease this agent no longer holds: kill their processes, report nothing. */
+  lost: Type.Array(Type.Integer()),
+  lease_expires_at: Type.Integer(),
+});
+export type HeartbeatResponse = Static<typeof HeartbeatResponse>;
+
+const Capped = (max: number) => Type.Optional(Type.String({ maxLength: max }));
+
+export const TestReportSchema = Type.Object({
+  key: Type.String({ maxLength: 4000 }),
+  file: Type.String({ maxLength: 2000 }),
+  path: Type.Array(Type.String({ maxLength: 2000 }), { maxItems: 50 }),
+  outcome: Type.Union([Type.Literal('passed'), Type.Literal('failed'), Type.Literal('skipped'), Type.Literal('errored')]),
+  durationMs: Type.Number({ minimum: 0 }),
+  retries: Type.Optional(Type.Integer({ minimum: 0 })),
+  message: Capped(70_000),
+  stack: Capped(70_000),
+  stdout: Capped(70_000),
+  stderr: Capped(70_000),
+});
+
+export const DiscoveredScenarioSchema = Type.Object({
+  key: Type.String({ maxLength: 4000 }),
+  file: Type.String({ maxLength: 2000 }),
+  path: Type.Array(Type.String({ maxLength: 2000 }), { maxItems: 50 }),
+  tags: Type.Array(Type.String({ maxLength: 200 }), { maxItems: 50 }),
+});
+
+export const ERROR_REASONS = [
+  'timeout',
+  'cancelled',
+  'spawn_failed',
+  'framework_missing',
+  'no_tests',
+  'report_missing',
+  'report_malformed',
+  'bad_options',
+  'checkout_failed',
+  'crashed',
+] as const;
+
+export const CompleteRequest = Type.Object(
+  {
+    lease_token: Type.String(),
+    outcome: Type.Union([Type.Literal('completed'), Type.Literal('errored'), Type.Literal('cancelled')]),
+    reason: Type.Optional(Type.Enum([...ERROR_REASONS])),
+    retryable: Type.Optional(Type.Boolean()),
+    error: Capped(70_000),
+    exit_code: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    duration_ms: Type.Optional(Type.Number({ minimum: 0 })),
+    output: Capped(2_100_000),
+    results: Type.Optional(Type.Array(TestReportSchema, { maxItems: 100_000 })),
+    scenarios: Type.Optional(Type.Array(DiscoveredScenarioSchema, { maxItems: 100_000 })),
+  },
+  { additionalProperties: false },
+);
+export type CompleteRequest = Static<typeof CompleteRequest>;

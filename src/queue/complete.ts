@@ -1,0 +1,140 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { CompleteRequest } from '../protocol/agent-api.js';
+import { AppError } from '../protocol/errors.js';
+import { fromJson } from '../storage/json.js';
+import type { AttemptTable, Database, JobTable } from '../storage/schema.js';
+import type { QueueContext } from './context.js';
+import { expandRun } from './expand-run.js';
+import { recordResults, settleUnreported } from './record-results.js';
+import { finishRunIfDone, stopRun } from './run-stop.js';
+
+export interface CompleteOutcome {
+  /** True when this attempt had been completed before: nothing was recorded again. */
+  duplicate: boolean;
+}
+
+/**
+ * Records the end of one attempt of a job. Fenced by the lease token: the attempt must still be the
+ * job's current one, else the call is refused with LEASE_LOST and changes nothing. A retried
+ * completion of an already completed attempt is acknowledged without recording anything twice.
+ */
+export async function completeJob(ctx: QueueContext, jobId: number, agentId: number, req: CompleteRequest): Promise<CompleteOutcome> {
+  const out = await ctx.db.transaction().execute(async (trx) => {
+    const attempt = await trx
+      .selectFrom('attempts')
+      .selectAll()
+      .where('job_id', '=', jobId)
+      .where('lease_token', '=', req.lease_token)
+      .executeTakeFirst();
+    if (!attempt || attempt.agent_id !== agentId) throw leaseLost(jobId);
+    if (attempt.status !== 'running') {
+      if (attempt.status === 'lost') throw leaseLost(jobId);
+      return { duplicate: true };
+    }
+    const job = await trx.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
+    if (job.lease_token !== req.lease_token || job.status !== 'running') throw leaseLost(jobId);
+    await finishAttempt(trx, ctx, attempt, req);
+    if (job.kind === 'discover') await completeDiscovery(trx, ctx, job, req);
+    else await completeExecution(trx, ctx, job, req);
+    return { duplicate: false };
+  });
+  if (!out.duplicate) ctx.wakeup.wake();
+  return out;
+}
+
+function leaseLost(jobId: number): AppError {
+  return new AppError('LEASE_LOST', `job ${jobId}: this attempt no longer holds the job's lease; stop it and report nothing`);
+}
+
+async function finishAttempt(trx: Kysely<Database>, ctx: QueueContext, attempt: Selectable<AttemptTable>, req: CompleteRequest) {
+  const res = await trx
+    .updateTable('attempts')
+    .set({
+      status: req.outcome,
+      finished_at: ctx.clock(),
+      exit_code: req.exit_code ?? null,
+      error: req.error ?? null,
+      end_reason: req.reason ?? null,
+      ended_by: req.reason === 'timeout' ? 'timeout' : req.outcome === 'cancelled' ? 'user' : null,
+      output: req.output ?? null,
+    })
+    .where('id', '=', attempt.id)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0) throw new AppError('CONFLICT', `attempt ${attempt.id} was completed concurrently`);
+}
+
+/** Puts a job back in the queue for another attempt; its scenarios wait again. */
+export async function requeueJob(trx: Kysely<Database>, job: Selectable<JobTable>): Promise<void> {
+  await trx
+    .updateTable('jobs')
+    .set({ status: 'queued', lease_owner: null, lease_token: null, lease_expires_at: null })
+    .where('id', '=', job.id)
+    .where('status', '=', 'running')
+    .execute();
+  await trx.updateTable('results').set({ status: 'queued', job_id: null }).where('job_id', '=', job.id).where('status', '=', 'running').execute();
+}
+
+async function endJob(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  job: Selectable<JobTable>,
+  status: 'completed' | 'errored' | 'cancelled',
+  req: Pick<CompleteRequest, 'reason' | 'error'>,
+): Promise<void> {
+  const endedBy = status === 'completed' ? null : req.reason === 'timeout' ? 'timeout' : status === 'cancelled' ? 'user' : 'system';
+  await trx
+    .updateTable('jobs')
+    .set({ status, finished_at: ctx.clock(), ended_by: endedBy, end_reason: status === 'completed' ? null : req.reason ?? null, error: req.error ?? null })
+    .where('id', '=', job.id)
+    .execute();
+}
+
+function shouldRetry(job: Selectable<JobTable>, req: CompleteRequest, runActive: boolean): boolean {
+  return req.outcome === 'errored' && req.retryable === true && runActive && job.attempt < job.max_attempts && job.cancel_requested === 0;
+}
+
+async function runIsActive(trx: Kysely<Database>, runId: number): Promise<boolean> {
+  const run = await trx.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirstOrThrow();
+  return run.status === 'queued' || run.status === 'running';
+}
+
+async function completeDiscovery(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>, req: CompleteRequest) {
+  const active = await runIsActive(trx, job.run_id);
+  if (shouldRetry(job, req, active)) return requeueJob(trx, job);
+  if (req.outcome !== 'completed' || !active) {
+    await endJob(trx, ctx, job, req.outcome === 'completed' ? 'cancelled' : req.outcome, req);
+    const reason = req.outcome === 'cancelled' ? 'cancelled' : `discovery failed: ${req.error ?? req.reason ?? 'unknown error'}`;
+    await stopRun(trx, ctx, job.run_id, { status: 'completed', endedBy: req.reason === 'timeout' ? 'timeout' : 'system', reason: reason.slice(0, 100), result: 'aborted' });
+    return;
+  }
+  await endJob(trx, ctx, job, 'completed', req);
+  await expandRun(trx, ctx, job.run_id, req.scenarios ?? []);
+}
+
+async function completeExecution(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>, req: CompleteRequest) {
+  const active = await runIsActive(trx, job.run_id);
+  if (req.results?.length) await recordResults(trx, ctx, job, req.results);
+  if (shouldRetry(job, req, active)) {
+    await requeueJob(trx, job);
+    return;
+  }
+  const status = req.outcome;
+  await settleUnreported(trx, ctx, job, status, req.error ?? null);
+  await endJob(trx, ctx, job, status, req);
+  const run = await trx.selectFrom('runs').select(['plan_snapshot', 'status']).where('id', '=', job.run_id).executeTakeFirstOrThrow();
+  const failFast = fromJson<{ plan: { failFast: number } }>(run.plan_snapshot, { plan: { failFast: 0 } }).plan.failFast;
+  if (failFast > 0 && active) {
+    const failed = await trx
+      .selectFrom('results')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('run_id', '=', job.run_id)
+      .where('status', '=', 'failed')
+      .executeTakeFirstOrThrow();
+    if (Number(failed.n) >= failFast) {
+      await stopRun(trx, ctx, job.run_id, { status: 'completed', endedBy: 'fail_fast', reason: `${failed.n} failed scenario(s) reached fail_fast ${failFast}` });
+      return;
+    }
+  }
+  await finishRunIfDone(trx, ctx, job.run_id);
+}

@@ -1,0 +1,100 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Static } from 'typebox';
+import { scenarioResultOf } from '../domain/run-outcome.js';
+import type { TestReportSchema } from '../protocol/agent-api.js';
+import type { ScenarioResult } from '../protocol/statuses.js';
+import { fromJson } from '../storage/json.js';
+import type { Database, JobTable } from '../storage/schema.js';
+import type { QueueContext } from './context.js';
+import type { RunSnapshot } from './run-snapshot.js';
+
+type TestReport = Static<typeof TestReportSchema>;
+
+/**
+ * Records what the framework reported for the scenarios of one job. A failure with retries left
+ * puts the scenario back in the queue (in a new job, after this one); a pass after an earlier
+ * failure is flaky. Reports of tests outside the job are ignored: another job owns them.
+ */
+export async function recordResults(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>, reports: TestReport[]) {
+  const rows = await trx
+    .selectFrom('results')
+    .innerJoin('scenarios', 'scenarios.id', 'results.scenario_id')
+    .select(['results.id', 'results.scenario_id', 'results.failures', 'results.attempts', 'scenarios.key'])
+    .where('results.job_id', '=', job.id)
+    .where('results.status', '=', 'running')
+    .execute();
+  const byKey = new Map(reports.map((r) => [r.key, r]));
+  const run = await trx.selectFrom('runs').select('plan_snapshot').where('id', '=', job.run_id).executeTakeFirstOrThrow();
+  const retries = fromJson<RunSnapshot>(run.plan_snapshot, null as never).plan.retries;
+  const now = ctx.clock();
+  const retry: number[] = [];
+  for (const row of rows) {
+    const report = byKey.get(row.key);
+    if (!report) continue;
+    const failedNow = report.outcome === 'failed' || report.outcome === 'errored';
+    const again = failedNow && row.failures < retries;
+    const status: ScenarioResult = again ? 'queued' : scenarioResultOf(report.outcome, row.failures, report.retries ?? 0);
+    if (again) retry.push(row.scenario_id);
+    await trx
+      .updateTable('results')
+      .set({
+        status,
+        job_id: again ? null : job.id,
+        attempts: row.attempts + 1,
+        failures: row.failures + (failedNow ? 1 : 0),
+        duration_ms: Math.round(report.durationMs),
+        message: report.message ?? null,
+        stack: report.stack ?? null,
+        stdout: report.stdout ?? null,
+        stderr: report.stderr ?? null,
+        finished_at: again ? null : now,
+      })
+      .where('id', '=', row.id)
+      .where('status', '=', 'running')
+      .execute();
+  }
+  if (retry.length > 0) await queueRetryJob(trx, ctx, job, retry);
+}
+
+async function queueRetryJob(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>, scenarioIds: number[]) {
+  await trx
+    .insertInto('jobs')
+    .values({
+      run_id: job.run_id,
+      kind: 'execute',
+      environment_id: job.environment_id,
+      environment_name: job.environment_name,
+      status: 'queued',
+      scenario_ids: JSON.stringify(scenarioIds),
+      priority: job.priority,
+      run_created_at: job.run_created_at,
+      max_parallel: job.max_parallel,
+      timeout_ms: job.timeout_ms,
+      attempt: 0,
+      max_attempts: job.max_attempts,
+      created_at: ctx.clock(),
+    })
+    .execute();
+}
+
+/**
+ * Gives every scenario of an ending job that got no verdict one: `not_executed` when the framework
+ * ran but did not report it, `aborted` when the job errored, `stopped` when it was cancelled.
+ */
+export async function settleUnreported(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  job: Selectable<JobTable>,
+  outcome: 'completed' | 'errored' | 'cancelled',
+  error: string | null,
+) {
+  const status: ScenarioResult = outcome === 'completed' ? 'not_executed' : outcome === 'errored' ? 'aborted' : 'stopped';
+  const message =
+    outcome === 'completed' ? 'the framework ran but did not report this scenario' : error ?? (outcome === 'cancelled' ? 'cancelled' : 'the job errored');
+  await trx
+    .updateTable('results')
+    .set({ status, message: message.slice(0, 65_536), finished_at: ctx.clock() })
+    .where('job_id', '=', job.id)
+    .where('status', '=', 'running')
+    .execute();
+}

@@ -1,0 +1,121 @@
+import type { Kysely } from 'kysely';
+import { runResult, countsFrom, type RunCounts } from '../domain/run-outcome.js';
+import {
+  ACTIVE_JOB_STATUSES,
+  ACTIVE_RUN_STATUSES,
+  type EndedBy,
+  type RunResult,
+  type ScenarioResult,
+} from '../protocol/statuses.js';
+import { fromJson } from '../storage/json.js';
+import type { Database } from '../storage/schema.js';
+import type { QueueContext } from './context.js';
+import { queueDiscovery } from './discovery-job.js';
+import type { RunSnapshot } from './run-snapshot.js';
+
+export async function runCounts(db: Kysely<Database>, runId: number): Promise<RunCounts> {
+  const rows = await db
+    .selectFrom('results')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('run_id', '=', runId)
+    .groupBy('status')
+    .execute();
+  return countsFrom(rows.map((r) => ({ status: r.status as ScenarioResult, n: Number(r.n) })));
+}
+
+export interface StopOptions {
+  /** `cancelled` for a user's cancel; `completed` for fail-fast and run timeouts. */
+  status: 'cancelled' | 'completed';
+  endedBy: EndedBy;
+  reason: string;
+  /** Fixed result; computed from the counts when absent. */
+  result?: RunResult;
+}
+
+/**
+ * Stops an active run: queued jobs are cancelled, running jobs are asked to stop (their agents see it
+ * on the next heartbeat), running scenarios become `stopped` and queued ones `not_executed`. Returns
+ * false when the run had already ended (a concurrent stop won): zero rows changed is a conflict.
+ */
+export async function stopRun(trx: Kysely<Database>, ctx: QueueContext, runId: number, opts: StopOptions): Promise<boolean> {
+  const now = ctx.clock();
+  const claimed = await trx
+    .updateTable('runs')
+    .set({ status: opts.status, finished_at: now, ended_by: opts.endedBy, end_reason: opts.reason, waiting: 0 })
+    .where('id', '=', runId)
+    .where('status', 'in', ACTIVE_RUN_STATUSES)
+    .executeTakeFirst();
+  if (Number(claimed.numUpdatedRows) === 0) return false;
+  await trx
+    .updateTable('jobs')
+    .set({ status: 'cancelled', finished_at: now, ended_by: opts.endedBy, end_reason: opts.reason })
+    .where('run_id', '=', runId)
+    .where('status', '=', 'queued')
+    .execute();
+  await trx.updateTable('jobs').set({ cancel_requested: 1 }).where('run_id', '=', runId).where('status', '=', 'running').execute();
+  const resultStatus: ScenarioResult = opts.endedBy === 'timeout' ? 'aborted' : 'stopped';
+  await trx
+    .updateTable('results')
+    .set({ status: resultStatus, finished_at: now, message: `${opts.endedBy}: ${opts.reason}` })
+    .where('run_id', '=', runId)
+    .where('status', '=', 'running')
+    .execute();
+  await trx.updateTable('results').set({ status: 'not_executed' }).where('run_id', '=', runId).where('status', '=', 'queued').execute();
+  const result = opts.result ?? runResult(await runCounts(trx, runId), opts.status === 'cancelled');
+  await trx.updateTable('runs').set({ result }).where('id', '=', runId).execute();
+  await releaseWaitingRun(trx, ctx, runId);
+  return true;
+}
+
+/**
+ * Completes a run once no job of it is active. Scenarios that never got a verdict are
+ * `not_executed`. Returns true when this call completed the run.
+ */
+export async function finishRunIfDone(trx: Kysely<Database>, ctx: QueueContext, runId: number): Promise<boolean> {
+  const now = ctx.clock();
+  const active = await trx
+    .selectFrom('jobs')
+    .select('id')
+    .where('run_id', '=', runId)
+    .where('status', 'in', ACTIVE_JOB_STATUSES)
+    .limit(1)
+    .executeTakeFirst();
+  if (active) return false;
+  await trx
+    .updateTable('results')
+    .set({ status: 'not_executed', message: 'the run ended before this scenario got a verdict' })
+    .where('run_id', '=', runId)
+    .where('status', 'in', ['queued', 'running'])
+    .execute();
+  const result = runResult(await runCounts(trx, runId), false);
+  const done = await trx
+    .updateTable('runs')
+    .set({ status: 'completed', result, finished_at: now })
+    .where('id', '=', runId)
+    .where('status', 'in', ACTIVE_RUN_STATUSES)
+    .executeTakeFirst();
+  if (Number(done.numUpdatedRows) === 0) return false;
+  await releaseWaitingRun(trx, ctx, runId);
+  return true;
+}
+
+/**
+ * Concurrency policy `queue`: when a run of a plan ends, the oldest run waiting for it starts (its
+ * discovery is queued). The guarded update makes sure only one ending run releases it.
+ */
+async function releaseWaitingRun(trx: Kysely<Database>, ctx: QueueContext, endedRunId: number): Promise<void> {
+  const ended = await trx.selectFrom('runs').select('plan_id').where('id', '=', endedRunId).executeTakeFirstOrThrow();
+  const next = await trx
+    .selectFrom('runs')
+    .select(['id', 'plan_snapshot', 'priority', 'created_at'])
+    .where('plan_id', '=', ended.plan_id)
+    .where('waiting', '=', 1)
+    .where('status', '=', 'queued')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  if (!next) return;
+  const released = await trx.updateTable('runs').set({ waiting: 0 }).where('id', '=', next.id).where('waiting', '=', 1).executeTakeFirst();
+  if (Number(released.numUpdatedRows) === 0) return;
+  await queueDiscovery(trx, ctx, next.id, fromJson<RunSnapshot>(next.plan_snapshot, null as never), next.priority, next.created_at);
+}

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { AppError } from '../protocol/errors.js';
+import { ACTIVE_RUN_STATUSES } from '../protocol/statuses.js';
+import type { EnvironmentRecord } from '../storage/environments.js';
+import { toJson } from '../storage/json.js';
+import type { PlanRecord } from '../storage/plans.js';
+import type { Database } from '../storage/schema.js';
+import type { QueueContext } from './context.js';
+import { liveEnvironmentIds } from './availability.js';
+import type { RunSnapshot, RunTrigger } from './run-snapshot.js';
+import { stopRun } from './run-stop.js';
+import { queueDiscovery } from './discovery-job.js';
+
+export interface TriggerInput {
+  plan: PlanRecord;
+  /** The environments to run on, already resolved and checked against the plan. */
+  environments: EnvironmentRecord[];
+  scenarios: string[];
+  source: string;
+  userId: number;
+  build?: string | null;
+  ref?: string | null;
+  branch?: string | null;
+  parameters?: Record<string, string>;
+  callbackUrl?: string | null;
+  priority?: number | null;
+  idempotencyKey?: string | null;
+  /** Hash of the request body: a reused idempotency key with another body is refused. */
+  requestHash?: string | null;
+}
+
+export interface TriggerOutcome {
+  runId: number;
+  /** False when an idempotency key returned an existing run. */
+  created: boolean;
+}
+
+/**
+ * Creates a run of a plan, applying the plan's concurrency policy and the idempotency key, and
+ * queues the discovery of its scenarios. Safe to call concurrently with the same idempotency key:
+ * exactly one run is created and every caller gets it.
+ */
+export async function triggerRun(ctx: QueueContext, input: TriggerInput): Promise<TriggerOutcome> {
+  try {
+    const outcome = await ctx.db.transaction().execute((trx) => createRun(trx, ctx, input));
+    if (outcome.created) ctx.wakeup.wake();
+    return outcome;
+  } catch (e) {
+    // Two concurrent triggers with one key: the loser's insert hits the unique constraint.
+    if (input.idempotencyKey && ctx.cap.isUniqueViolation(e)) {
+      const existing = await findByIdempotencyKey(ctx.db, input);
+      if (existing) return existing;
+    }
+    throw e;
+  }
+}
+
+async function findByIdempotencyKey(db: Kysely<Database>, input: TriggerInput): Promise<TriggerOutcome | undefined> {
+  const row = await db
+    .selectFrom('runs')
+    .select(['id', 'idempotency_hash'])
+    .where('project_id', '=', input.plan.projectId)
+    .where('idempotency_key', '=', input.idempotencyKey!)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  if (input.requestHash && row.idempotency_hash && row.idempotency_hash !== input.requestHash) {
+    throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request body', {
+      details: { run_id: row.id },
+    });
+  }
+  return { runId: row.id, created: false };
+}
+
+async function createRun(trx: Kysely<Database>, ctx: QueueContext, input: TriggerInput): Promise<TriggerOutcome> {
+  if (input.idempotencyKey) {
+    const existing = await findByIdempotencyKey(trx, input);
+    if (existing) return existing;
+  }
+  const now = ctx.clock();
+  const plan = input.plan.definition;
+  const waiting = await applyConcurrencyPolicy(trx, ctx, input.plan);
+  const live = await liveEnvironmentIds(trx, input.environments, now - ctx.settings.agentLivenessMs);
+  const trigger: RunTrigger = {
+    source: input.source,
+    userId: input.userId,
+    build: input.build ?? null,
+    ref: input.ref ?? null,
+    branch: input.branch ?? null,
+    parameters: input.parameters ?? {},
+    callbackUrl: input.callbackUrl ?? null,
+    environments: input.environments.map((e) => e.definition.name),
+    scenarios: input.scenarios,
+    unavailableEnvironments: input.environments.filter((e) => !live.has(e.id)).map((e) => e.definition.name),
+  };
+  const snapshot: RunSnapshot = {
+    plan,
+    environments: input.environments.map((e) => ({ ...e.definition, id: e.id })),
+  };
+  const run = await trx
+    .insertInto('runs')
+    .values({
+      uuid: randomUUID(),
+      project_id: input.plan.projectId,
+      plan_id: input.plan.id,
+      status: 'queued',
+      result: null,
+      priority: input.priority ?? plan.priority,
+      trigger: toJson(trigger),
+      build: input.build ?? null,
+      branch: input.branch ?? input.ref ?? null,
+      plan_snapshot: toJson(snapshot),
+      idempotency_key: input.idempotencyKey ?? null,
+      idempotency_hash: input.requestHash ?? null,
+      waiting: waiting ? 1 : 0,
+      created_at: now,
+      deadline_at: plan.runTimeoutMs ? now + plan.runTimeoutMs : null,
+    })
+    .returning(['id', 'priority', 'created_at'])
+    .executeTakeFirstOrThrow();
+  if (!waiting) await queueDiscovery(trx, ctx, run.id, snapshot, run.priority, run.created_at);
+  return { runId: run.id, created: true };
+}
+
+/** Returns true when the new run must wait for an active run of its plan. */
+async function applyConcurrencyPolicy(trx: Kysely<Database>, ctx: QueueContext, plan: PlanRecord): Promise<boolean> {
+  const policy = plan.definition.concurrency;
+  if (policy === 'allow') return false;
+  const active = await trx
+    .selectFrom('runs')
+    .select('id')
+    .where('plan_id', '=', plan.id)
+    .where('status', 'in', ACTIVE_RUN_STATUSES)
+    .orderBy('id')
+    .execute();
+  if (active.length === 0) return false;
+  if (policy === 'skip') {
+    throw new AppError('PLAN_ALREADY_RUNNING', `plan "${plan.definition.name}" already has an active run and its concurrency policy is skip`, {
+      details: { run_id: active[0]!.id, active_run_ids: active.map((r) => r.id) },
+    });
+  }
+  if (policy === 'queue') return true;
+  for (const r of active) {
+    await stopRun(trx, ctx, r.id, { status: 'cancelled', endedBy: 'system', reason: 'superseded by a newer run (cancel-previous)' });
+  }
+  return false;
+}
+

@@ -1,0 +1,76 @@
+import { parsePlanFile, validatePlanFile } from '../domain/plan-file.js';
+import { AppError } from '../protocol/errors.js';
+import type { ApiKey } from '../storage/api-keys.js';
+import { listEnvironments, upsertEnvironment } from '../storage/environments.js';
+import { listPlans, upsertPlan } from '../storage/plans.js';
+import { findProject } from '../storage/projects.js';
+import type { Store } from '../storage/database.js';
+import { targetProject } from './resolve.js';
+
+export interface ApplyChange {
+  kind: 'environment' | 'plan';
+  name: string;
+  id: number | null;
+  action: 'created' | 'updated' | 'unchanged';
+}
+
+export interface ApplyOutcome {
+  project: string;
+  dry_run: boolean;
+  changes: ApplyChange[];
+}
+
+/**
+ * Creates or updates the environments and plans of a `proctor.yaml` in one transaction. The whole
+ * file is validated first; any problem rejects it whole, listing every problem by path.
+ */
+export async function applyPlanFile(
+  store: Store,
+  key: ApiKey,
+  source: { yaml: string } | { document: unknown },
+  opts: { dryRun: boolean; now: number },
+): Promise<ApplyOutcome> {
+  const projectHint = peekProject(source);
+  const existing = await findProject(store.db, projectHint);
+  const known = existing ? (await listEnvironments(store.db, [existing.id])).map((e) => e.definition.name) : [];
+  const parsed = 'yaml' in source ? parsePlanFile(source.yaml, known) : validatePlanFile(source.document, known);
+  if (!parsed.ok) {
+    throw new AppError('VALIDATION_FAILED', `proctor.yaml is invalid:\n${parsed.problems.toString()}`, { details: parsed.problems.list });
+  }
+  const file = parsed.file;
+  return store.db.transaction().execute(async (trx) => {
+    const project = await targetProject(trx, key, file.project, opts.now);
+    const changes: ApplyChange[] = [];
+    const before = new Map((await listEnvironments(trx, [project.id])).map((e) => [e.definition.name, e]));
+    for (const env of file.environments) {
+      const { record, changed } = await upsertEnvironment(trx, project.id, env, opts.now);
+      changes.push({ kind: 'environment', name: env.name, id: record.id, action: !before.has(env.name) ? 'created' : changed ? 'updated' : 'unchanged' });
+    }
+    const plansBefore = new Set((await listPlans(trx, [project.id])).map((p) => p.definition.name));
+    for (const plan of file.plans) {
+      const { record, changed } = await upsertPlan(trx, project.id, plan, opts.now);
+      changes.push({ kind: 'plan', name: plan.name, id: record.id, action: !plansBefore.has(plan.name) ? 'created' : changed ? 'updated' : 'unchanged' });
+    }
+    // A dry run does all the work, then rolls it back: what it reports is exactly what apply would do.
+    if (opts.dryRun) throw new DryRun({ project: project.name, dry_run: true, changes });
+    return { project: project.name, dry_run: false, changes };
+  }).catch((e: unknown) => {
+    if (e instanceof DryRun) return e.outcome;
+    throw e;
+  });
+}
+
+class DryRun extends Error {
+  constructor(readonly outcome: ApplyOutcome) {
+    super('dry run');
+  }
+}
+
+function peekProject(source: { yaml: string } | { document: unknown }): string {
+  if ('document' in source) {
+    const p = (source.document as { project?: unknown } | null)?.project;
+    return typeof p === 'string' ? p : 'default';
+  }
+  const m = /^project:\s*["']?([A-Za-z0-9._-]+)["']?\s*$/m.exec(source.yaml);
+  return m?.[1] ?? 'default';
+}

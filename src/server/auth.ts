@@ -1,0 +1,43 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../protocol/errors.js';
+import { authenticateAgent } from '../storage/agents.js';
+import { authenticateApiKey } from '../storage/api-keys.js';
+import type { Store } from '../storage/database.js';
+import { hasAuthority, type RouteAuth } from './principal.js';
+
+function bearer(req: FastifyRequest): string | null {
+  const h = req.headers.authorization;
+  if (h === undefined) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  if (!m) throw new AppError('UNAUTHENTICATED', 'malformed Authorization header: expected "Bearer <key>"');
+  return m[1] as string;
+}
+
+/**
+ * Authenticates every request against the `auth` its route declares. A route without a declaration
+ * is refused outright, so a new route cannot be public by accident.
+ */
+export function registerAuth(app: FastifyInstance, store: Store): void {
+  app.addHook('onRequest', async (req) => {
+    const auth: RouteAuth | undefined = req.routeOptions.config?.auth;
+    if (auth === 'public') return;
+    if (auth === undefined) {
+      // Fastify's own 404 route has no config; let the not-found handler answer.
+      if (req.routeOptions.url === undefined) return;
+      throw new AppError('FORBIDDEN', 'this route declares no authorization and is closed');
+    }
+    const token = bearer(req);
+    if (token === null) throw new AppError('UNAUTHENTICATED', 'missing API key: send Authorization: Bearer <key>');
+    if (auth === 'agent') {
+      const agent = await authenticateAgent(store.db, token);
+      if (!agent) throw new AppError('UNAUTHENTICATED', 'unknown or retired agent credential: register the agent again');
+      req.principal = { kind: 'agent', agent };
+      return;
+    }
+    const key = await authenticateApiKey(store.db, token);
+    if (key === 'revoked') throw new AppError('UNAUTHENTICATED', 'this API key was revoked: create a new one with proctor keys create');
+    if (!key) throw new AppError('UNAUTHENTICATED', 'unknown API key: check PROCTOR_TOKEN');
+    if (auth !== 'key' && !hasAuthority(key, auth)) throw new AppError('FORBIDDEN', `this key lacks the ${auth} authority`);
+    req.principal = { kind: 'key', key };
+  });
+}

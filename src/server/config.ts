@@ -1,0 +1,68 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { Problems } from '../domain/validation.js';
+
+/** Every setting of `proctor serve`, validated once at start-up and frozen. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  localAgent: boolean;
+  localSlots: number;
+  localLabels: string[];
+  /** Directory the local agent resolves plan workdirs against. */
+  workdir: string;
+  adminToken: string | undefined;
+  demo: boolean;
+  logLevel: string;
+  /** Largest request body of the native API, in bytes. */
+  bodyLimit: number;
+}
+
+export interface ConfigSources {
+  env: Record<string, string | undefined>;
+  /** Options already parsed from the command line (flags win over the environment). */
+  flags: Partial<Record<keyof ServerConfig, unknown>>;
+}
+
+function intSetting(problems: Problems, name: string, raw: unknown, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    problems.add(name, `expected a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    return fallback;
+  }
+  return n;
+}
+
+/** Builds the configuration from flags and `PROCTOR_*` variables; throws listing every invalid setting. */
+export function loadConfig({ env, flags }: ConfigSources): Readonly<ServerConfig> {
+  const p = new Problems();
+  const databaseUrl = (flags.databaseUrl as string | undefined) ?? env.PROCTOR_DATABASE_URL ?? undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    p.add('--database-url / PROCTOR_DATABASE_URL', 'expected a postgres:// URL (leave it unset for the embedded SQLite database)');
+  }
+  const cfg: ServerConfig = {
+    host: String(flags.host ?? env.PROCTOR_HOST ?? '127.0.0.1'),
+    port: intSetting(p, '--port / PROCTOR_PORT', flags.port ?? env.PROCTOR_PORT, 4400, 0, 65535),
+    dataDir: resolve(String(flags.dataDir ?? env.PROCTOR_DATA_DIR ?? '.proctor')),
+    databaseUrl: databaseUrl || undefined,
+    localAgent: flags.localAgent !== false && env.PROCTOR_LOCAL_AGENT !== '0',
+    localSlots: intSetting(p, '--local-slots / PROCTOR_LOCAL_SLOTS', flags.localSlots ?? env.PROCTOR_LOCAL_SLOTS, availableParallelism(), 1, 1024),
+    localLabels: String(flags.localLabels ?? env.PROCTOR_LOCAL_LABELS ?? `local,${process.platform}`)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    workdir: resolve(String(flags.workdir ?? env.PROCTOR_WORKDIR ?? '.')),
+    adminToken: (flags.adminToken as string | undefined) ?? env.PROCTOR_ADMIN_TOKEN ?? undefined,
+    demo: flags.demo === true,
+    logLevel: String(flags.logLevel ?? env.PROCTOR_LOG_LEVEL ?? 'info'),
+    bodyLimit: intSetting(p, 'PROCTOR_BODY_LIMIT', env.PROCTOR_BODY_LIMIT, 1024 * 1024, 1024, 512 * 1024 * 1024),
+  };
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(cfg.logLevel)) {
+    p.add('--log-level / PROCTOR_LOG_LEVEL', 'expected one of fatal, error, warn, info, debug, trace, silent');
+  }
+  if (!p.empty) throw new Error(`invalid configuration:\n${p.toString()}`);
+  return Object.freeze(cfg);
+}

@@ -1,0 +1,48 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError, ERROR_STATUS, type ErrorBody, type ErrorCode } from '../protocol/errors.js';
+
+/** Fastify's own error codes for client mistakes, mapped onto ours. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'MALFORMED_REQUEST',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_REQUEST',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_REQUEST',
+  FST_ERR_BAD_URL: 'MALFORMED_REQUEST',
+  FST_ERR_ASYNC_CONSTRAINT: 'MALFORMED_REQUEST',
+};
+
+/** Turns any thrown error into `{ error: { code, message, details } }` with the right status. */
+export function toErrorResponse(err: unknown): { status: number; body: ErrorBody; internal: boolean } {
+  if (err instanceof AppError) {
+    return { status: err.httpStatus, body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } }, internal: false };
+  }
+  const fe = err as FastifyError & { validation?: { instancePath?: string; message?: string; params?: unknown }[]; validationContext?: string };
+  if (fe.validation) {
+    const details = fe.validation.map((v) => ({
+      path: `${fe.validationContext ?? 'body'}${(v.instancePath ?? '').replace(/\//g, '.')}`,
+      message: v.message ?? 'is invalid',
+    }));
+    const message = details.map((d) => `${d.path}: ${d.message}`).join('; ');
+    return { status: 400, body: { error: { code: 'VALIDATION_FAILED', message, details } }, internal: false };
+  }
+  const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined;
+  if (mapped) return { status: ERROR_STATUS[mapped], body: { error: { code: mapped, message: fe.message } }, internal: false };
+  if (err instanceof SyntaxError || (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)) {
+    const status = typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 400;
+    return { status, body: { error: { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'MALFORMED_REQUEST', message: fe.message } }, internal: false };
+  }
+  return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error; the server log has the details' } }, internal: true };
+}
+
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err, req, reply) => {
+    const { status, body, internal } = toErrorResponse(err);
+    if (internal) req.log.error({ err }, 'request failed');
+    else req.log.info({ code: body.error.code, status }, body.error.message);
+    return reply.status(status).send(body);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } }),
+  );
+}

@@ -1,0 +1,45 @@
+import { AppError } from '../protocol/errors.js';
+import type { Authority } from '../protocol/statuses.js';
+import type { AgentRecord } from '../storage/agents.js';
+import type { ApiKey } from '../storage/api-keys.js';
+
+/** Who is calling: a user's API key or an agent's credential. */
+export type Principal = { kind: 'key'; key: ApiKey } | { kind: 'agent'; agent: AgentRecord };
+
+/** What a route needs from its caller; every route declares one (the authorization matrix checks it). */
+export type RouteAuth = Authority | 'key' | 'agent' | 'public';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+export function keyOf(p: Principal | undefined): ApiKey {
+  if (!p || p.kind !== 'key') throw new AppError('UNAUTHENTICATED', 'this endpoint needs an API key: send Authorization: Bearer <key>');
+  return p.key;
+}
+
+export function agentOf(p: Principal | undefined): AgentRecord {
+  if (!p || p.kind !== 'agent') throw new AppError('UNAUTHENTICATED', 'this endpoint needs an agent credential');
+  return p.agent;
+}
+
+export function hasAuthority(key: ApiKey, needed: Authority): boolean {
+  return key.authorities.includes('ADMIN') || key.authorities.includes(needed);
+}
+
+/** The projects a key may see; null means every project. */
+export function projectScope(key: ApiKey): number[] | null {
+  return key.projectIds;
+}
+
+/** Throws FORBIDDEN unless the key may act in the project. */
+export function assertProject(key: ApiKey, projectId: number): void {
+  if (key.projectIds !== null && !key.projectIds.includes(projectId)) {
+    throw new AppError('FORBIDDEN', 'this key is not allowed in the project of that object');
+  }
+}

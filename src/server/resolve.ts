@@ -1,0 +1,68 @@
+import type { Kysely } from 'kysely';
+import { AppError } from '../protocol/errors.js';
+import type { ApiKey } from '../storage/api-keys.js';
+import { findPlans, type PlanRecord } from '../storage/plans.js';
+import { ensureProject, findProject, type Project } from '../storage/projects.js';
+import { getRunView } from '../storage/run-views.js';
+import type { Database } from '../storage/schema.js';
+import { assertProject, keyOf } from './principal.js';
+
+/**
+ * Finds a plan by numeric id, UUID or name among the projects the key may see. A name that exists in
+ * several of them needs `project` to choose.
+ */
+export async function resolvePlan(db: Kysely<Database>, key: ApiKey, ref: string, projectName?: string): Promise<PlanRecord> {
+  let scope = key.projectIds;
+  if (projectName !== undefined) {
+    const project = await findProject(db, projectName);
+    if (!project) throw new AppError('NOT_FOUND', `project "${projectName}" does not exist`);
+    assertProject(key, project.id);
+    scope = [project.id];
+  }
+  const isName = !/^\d+$/.test(ref) && !/^[0-9a-f-]{36}$/i.test(ref);
+  const plans = await findPlans(db, isName ? scope : null, ref);
+  if (plans.length === 0) throw new AppError('NOT_FOUND', `plan "${ref}" does not exist${isName ? '; list plans with GET /api/v1/plans' : ''}`);
+  if (plans.length > 1) {
+    throw new AppError('AMBIGUOUS', `several projects have a plan named "${ref}": add ?project=<name> or use the plan's id`, {
+      details: { plan_ids: plans.map((p) => p.id) },
+    });
+  }
+  const plan = plans[0]!;
+  assertProject(key, plan.projectId);
+  return plan;
+}
+
+/**
+ * The project a write goes to: the named one, else the key's only project, else `default`. A key
+ * limited to some projects cannot create new ones.
+ */
+export async function targetProject(db: Kysely<Database>, key: ApiKey, name: string | undefined, now: number): Promise<Project> {
+  if (name === undefined && key.projectIds?.length === 1) {
+    const only = await findProject(db, key.projectIds[0]!);
+    if (only) return only;
+  }
+  const wanted = name ?? 'default';
+  const existing = await findProject(db, wanted);
+  if (existing) {
+    assertProject(key, existing.id);
+    return existing;
+  }
+  if (key.projectIds !== null) throw new AppError('FORBIDDEN', `this key may not create project "${wanted}"`);
+  return ensureProject(db, wanted, now);
+}
+
+/** Parses a numeric path id, refusing anything else with a 400 naming the parameter. */
+export function numericId(value: string, what: string): number {
+  if (!/^\d{1,15}$/.test(value)) throw new AppError('VALIDATION_FAILED', `${what}: expected a numeric id, got "${value.slice(0, 40)}"`);
+  return Number(value);
+}
+
+/** Loads a run the key may see, or throws 404/403. */
+export async function loadRun(db: Kysely<Database>, principal: unknown, raw: string) {
+  const key = keyOf(principal as never);
+  const run = await getRunView(db, numericId(raw, 'run'));
+  if (!run) throw new AppError('NOT_FOUND', `run ${raw} does not exist`);
+  assertProject(key, run.projectId);
+  return run;
+}
+

@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import {
+  ClaimRequest,
+  ClaimResponse,
+  CompleteRequest,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  RegisterRequest,
+  RegisterResponse,
+} from '../../protocol/agent-api.js';
+import { ErrorResponse } from '../../protocol/api.js';
+import { claimJobs } from '../../queue/claim.js';
+import { completeJob } from '../../queue/complete.js';
+import { heartbeat } from '../../queue/heartbeat.js';
+import { registerAgent, touchAgent } from '../../storage/agents.js';
+import type { ServerDeps } from '../deps.js';
+import { agentOf } from '../principal.js';
+import { numericId } from '../resolve.js';
+
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+/** Heartbeats come this often; leases last several heartbeats, so one lost request costs nothing. */
+export const HEARTBEAT_MS = 500;
+
+export function agentRoutes(app: FastifyInstance, deps: ServerDeps): void {
+  const q = deps.queue;
+
+  app.post<{ Body: RegisterRequest }>('/api/agent/v1/register', {
+    config: { auth: 'ADMIN' },
+    schema: { tags: ['agent'], summary: 'Register an agent; returns its credential', body: RegisterRequest, response: { 201: RegisterResponse, ...errors } },
+  }, async (req, reply) => {
+    const { agent, token } = await registerAgent(deps.store.db, req.body, q.clock());
+    return reply.status(201).send({ agent_id: agent.id, token, heartbeat_ms: HEARTBEAT_MS, lease_ms: q.settings.leaseMs });
+  });
+
+  app.post<{ Body: ClaimRequest }>('/api/agent/v1/claim', {
+    config: { auth: 'agent' },
+    schema: {
+      tags: ['agent'],
+      summary: 'Claim jobs; waits up to wait_ms for one to fit',
+      body: ClaimRequest,
+      response: { 200: ClaimResponse, ...errors },
+    },
+  }, async (req, reply) => {
+    const agent = agentOf(req.principal);
+    const deadline = Date.now() + (req.body.wait_ms ?? 0);
+    const gone = new AbortController();
+    // The response closing before we answered means the agent hung up: stop waiting for it.
+    reply.raw.once('close', () => gone.abort());
+    for (;;) {
+      await touchAgent(deps.store.db, agent.id, q.clock());
+      const jobs = await claimJobs(q, { agentId: agent.id, labels: agent.labels }, req.body.free_slots);
+      const left = deadline - Date.now();
+      if (jobs.length > 0 || left <= 0 || gone.signal.aborted) return { jobs };
+      await q.wakeup.wait(Math.min(left, 5_000), gone.signal);
+    }
+  });
+
+  app.post<{ Body: HeartbeatRequest }>('/api/agent/v1/heartbeat', {
+    config: { auth: 'agent' },
+    schema: { tags: ['agent'], summary: 'Renew the leases of running jobs; returns jobs to cancel', body: HeartbeatRequest, response: { 200: HeartbeatResponse, ...errors } },
+  }, async (req) => heartbeat(q, agentOf(req.principal).id, req.body));
+
+  app.post<{ Params: { job: string }; Body: CompleteRequest }>('/api/agent/v1/jobs/:job/complete', {
+    config: { auth: 'agent' },
+    bodyLimit: 64 * 1024 * 1024,
+    schema: {
+      tags: ['agent'],
+      summary: 'Complete an attempt with its parsed results (idempotent; fenced by the lease token)',
+      params: Type.Object({ job: Type.String() }),
+      body: CompleteRequest,
+      response: { 200: Type.Object({ duplicate: Type.Boolean() }), ...errors },
+    },
+  }, async (req) => completeJob(q, numericId(req.params.job, 'job'), agentOf(req.principal).id, req.body));
+}

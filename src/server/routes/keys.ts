@@ -1,0 +1,92 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { ErrorResponse } from '../../protocol/api.js';
+import { AppError } from '../../protocol/errors.js';
+import { AUTHORITIES, type Authority } from '../../protocol/statuses.js';
+import { createApiKey, getApiKey, listApiKeys, revokeApiKey, type ApiKey } from '../../storage/api-keys.js';
+import { findProject } from '../../storage/projects.js';
+import { ensureUser } from '../../storage/users.js';
+import type { ServerDeps } from '../deps.js';
+import { keyOf } from '../principal.js';
+import { numericId } from '../resolve.js';
+
+const KeyView = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  prefix: Type.String({ description: 'The readable start of the key; the rest is only stored hashed.' }),
+  user: Type.Object({ id: Type.Integer(), name: Type.String() }),
+  authorities: Type.Array(Type.String()),
+  project_ids: Type.Union([Type.Array(Type.Integer()), Type.Null()]),
+  created_at: Type.String(),
+  last_used_at: Type.Union([Type.String(), Type.Null()]),
+  revoked_at: Type.Union([Type.String(), Type.Null()]),
+});
+const CreateKeyBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    user: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Owner; default: the caller.' })),
+    authorities: Type.Array(Type.Enum([...AUTHORITIES]), { minItems: 1, maxItems: 4, uniqueItems: true }),
+    projects: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100, description: 'Limit the key to these projects; default: all.' })),
+  },
+  { additionalProperties: false },
+);
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+function keyView(k: ApiKey) {
+  return {
+    id: k.id,
+    name: k.name,
+    prefix: k.prefix,
+    user: { id: k.userId, name: k.userName },
+    authorities: k.authorities,
+    project_ids: k.projectIds,
+    created_at: iso(k.createdAt)!,
+    last_used_at: iso(k.lastUsedAt),
+    revoked_at: iso(k.revokedAt),
+  };
+}
+
+export function keyRoutes(app: FastifyInstance, deps: ServerDeps): void {
+  const { db } = deps.store;
+  app.get('/api/v1/keys', {
+    config: { auth: 'ADMIN' },
+    schema: { tags: ['keys'], summary: 'List API keys (never their secrets)', response: { 200: Type.Object({ items: Type.Array(KeyView) }), ...errors } },
+  }, async () => ({ items: (await listApiKeys(db)).map(keyView) }));
+
+  app.post<{ Body: { name: string; user?: string; authorities: Authority[]; projects?: string[] } }>('/api/v1/keys', {
+    config: { auth: 'ADMIN' },
+    schema: {
+      tags: ['keys'],
+      summary: 'Create an API key; the response is the only time its token is shown',
+      body: CreateKeyBody,
+      response: { 201: Type.Object({ key: KeyView, token: Type.String() }), ...errors },
+    },
+  }, async (req, reply) => {
+    const caller = keyOf(req.principal);
+    const now = deps.queue.clock();
+    const user = req.body.user ? await ensureUser(db, req.body.user, now) : { id: caller.userId };
+    let projectIds: number[] | null = null;
+    if (req.body.projects) {
+      projectIds = [];
+      for (const name of req.body.projects) {
+        const p = await findProject(db, name);
+        if (!p) throw new AppError('VALIDATION_FAILED', `projects: project "${name}" does not exist`);
+        projectIds.push(p.id);
+      }
+    }
+    const created = await createApiKey(db, { userId: user.id, name: req.body.name, authorities: req.body.authorities, projectIds }, now);
+    return reply.status(201).send({ key: keyView(created.key), token: created.token });
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/v1/keys/:id', {
+    config: { auth: 'ADMIN' },
+    schema: { tags: ['keys'], summary: 'Revoke an API key', params: Type.Object({ id: Type.String() }), response: { 200: KeyView, ...errors } },
+  }, async (req) => {
+    const id = numericId(req.params.id, 'id');
+    const key = await getApiKey(db, id);
+    if (!key) throw new AppError('NOT_FOUND', `API key ${id} does not exist`);
+    await revokeApiKey(db, id, deps.queue.clock());
+    return keyView((await getApiKey(db, id))!);
+  });
+}

@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { planToDocument } from '../../domain/plan-document.js';
+import { readPlan } from '../../domain/plan-file.js';
+import { Problems, checkName } from '../../domain/validation.js';
+import { Run, TriggerRunBody, ErrorResponse } from '../../protocol/api.js';
+import { AppError } from '../../protocol/errors.js';
+import { triggerRun } from '../../queue/trigger.js';
+import { findEnvironment, listEnvironments, type EnvironmentRecord } from '../../storage/environments.js';
+import { deletePlan, listPlans, planHasRuns, upsertPlan, type PlanRecord } from '../../storage/plans.js';
+import { getRunView } from '../../storage/run-views.js';
+import type { ServerDeps } from '../deps.js';
+import { keyOf, projectScope } from '../principal.js';
+import { resolvePlan, targetProject } from '../resolve.js';
+
+const PlanParams = Type.Object({ plan: Type.String({ minLength: 1, maxLength: 200, description: 'Numeric id, UUID or name.' }) });
+const ProjectQuery = Type.Object({ project: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false });
+const PlanView = Type.Object({
+  id: Type.Integer(),
+  uuid: Type.String(),
+  project_id: Type.Integer(),
+  name: Type.String(),
+  definition: Type.Record(Type.String(), Type.Unknown()),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+});
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+
+export function planView(p: PlanRecord) {
+  return {
+    id: p.id,
+    uuid: p.uuid,
+    project_id: p.projectId,
+    name: p.definition.name,
+    definition: planToDocument(p.definition),
+    created_at: new Date(p.createdAt).toISOString(),
+    updated_at: new Date(p.updatedAt).toISOString(),
+  };
+}
+
+export function planRoutes(app: FastifyInstance, deps: ServerDeps): void {
+  const { db } = deps.store;
+
+  app.get('/api/v1/plans', {
+    config: { auth: 'PLAN_READ' },
+    schema: { tags: ['plans'], summary: 'List plans', querystring: ProjectQuery, response: { 200: Type.Object({ items: Type.Array(PlanView) }), ...errors } },
+  }, async (req) => ({ items: (await listPlans(db, projectScope(keyOf(req.principal)))).map(planView) }));
+
+  app.get<{ Params: { plan: string }; Querystring: { project?: string } }>('/api/v1/plans/:plan', {
+    config: { auth: 'PLAN_READ' },
+    schema: { tags: ['plans'], summary: 'Get a plan by id, UUID or name', params: PlanParams, querystring: ProjectQuery, response: { 200: PlanView, ...errors } },
+  }, async (req) => planView(await resolvePlan(db, keyOf(req.principal), req.params.plan, req.query.project)));
+
+  app.put<{ Params: { plan: string }; Querystring: { project?: string }; Body: unknown }>('/api/v1/plans/:plan', {
+    config: { auth: 'PLAN_WRITE' },
+    schema: {
+      tags: ['plans'],
+      summary: 'Create or replace a plan (the body is the plan as written in proctor.yaml)',
+      params: PlanParams,
+      querystring: ProjectQuery,
+      body: Type.Record(Type.String(), Type.Unknown()),
+      response: { 200: PlanView, ...errors },
+    },
+  }, async (req) => {
+    const key = keyOf(req.principal);
+    const now = deps.queue.clock();
+    // An id or UUID names an existing plan (and its project); a name creates or replaces one.
+    const byId = /^\d+$|^[0-9a-f-]{36}$/i.test(req.params.plan);
+    const existing = byId ? await resolvePlan(db, key, req.params.plan, req.query.project) : undefined;
+    const project = existing ? { id: existing.projectId } : await targetProject(db, key, req.query.project, now);
+    const name = existing?.definition.name ?? req.params.plan;
+    const envs = new Set((await listEnvironments(db, [project.id])).map((e) => e.definition.name));
+    const problems = new Problems();
+    const def = checkName(problems, 'plan', name) ? readPlan(problems, `plans.${name}`, name, req.body, envs) : null;
+    if (!def || !problems.empty) throw new AppError('VALIDATION_FAILED', problems.toString(), { details: problems.list });
+    return planView((await upsertPlan(db, project.id, def, now)).record);
+  });
+
+  app.delete<{ Params: { plan: string }; Querystring: { project?: string } }>('/api/v1/plans/:plan', {
+    config: { auth: 'PLAN_WRITE' },
+    schema: { tags: ['plans'], summary: 'Delete a plan that has no runs', params: PlanParams, querystring: ProjectQuery, response: { 204: Type.Null(), ...errors } },
+  }, async (req, reply) => {
+    const plan = await resolvePlan(db, keyOf(req.principal), req.params.plan, req.query.project);
+    if (await planHasRuns(db, plan.id)) throw new AppError('CONFLICT', `plan "${plan.definition.name}" has runs and is kept for their history`);
+    await deletePlan(db, plan.id);
+    return reply.status(204).send();
+  });
+
+  app.post<{ Params: { plan: string }; Querystring: { project?: string }; Body: TriggerRunBody }>('/api/v1/plans/:plan/runs', {
+    config: { auth: 'PLAN_RUN' },
+    schema: {
+      tags: ['runs'],
+      summary: 'Trigger a run of a plan',
+      description: 'Send an `Idempotency-Key` header to make a retried trigger return the same run.',
+      params: PlanParams,
+      querystring: ProjectQuery,
+      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
+      body: TriggerRunBody,
+      response: { 202: Run, 422: ErrorResponse, ...errors },
+    },
+  }, async (req, reply) => {
+    const key = keyOf(req.principal);
+    const plan = await resolvePlan(db, key, req.params.plan, req.query.project);
+    const body = req.body ?? {};
+    const environments = await resolveTriggerEnvironments(deps, plan, body.environments);
+    const idempotencyKey = req.headers['idempotency-key'] as string | undefined;
+    const outcome = await triggerRun(deps.queue, {
+      plan,
+      environments,
+      scenarios: body.scenarios ?? [],
+      source: 'api',
+      userId: key.userId,
+      build: body.build ?? null,
+      ref: body.ref ?? null,
+      branch: body.branch ?? null,
+      parameters: body.parameters ?? {},
+      callbackUrl: body.callback_url ?? null,
+      priority: body.priority ?? null,
+      idempotencyKey: idempotencyKey ?? null,
+      requestHash: idempotencyKey ? createHash('sha256').update(`${plan.id}:${JSON.stringify(body)}`).digest('hex') : null,
+    });
+    if (!outcome.created) reply.header('idempotent-replayed', 'true');
+    const run = await getRunView(db, outcome.runId);
+    return reply.status(202).send(run);
+  });
+}
+
+/** The trigger's environments, or the plan's; each must belong to the plan and still exist. */
+export async function resolveTriggerEnvironments(deps: ServerDeps, plan: PlanRecord, requested: string[] | undefined): Promise<EnvironmentRecord[]> {
+  const names = requested && requested.length > 0 ? [...new Set(requested)] : plan.definition.environments;
+  const problems = new Problems();
+  const out: EnvironmentRecord[] = [];
+  for (const [i, name] of names.entries()) {
+    if (!plan.definition.environments.includes(name)) {
+      problems.add(`environments[${i}]`, `"${name}" is not an environment of plan "${plan.definition.name}" (its environments: ${plan.definition.environments.join(', ')})`);
+      continue;
+    }
+    const env = await findEnvironment(deps.store.db, plan.projectId, name);
+    if (!env) problems.add(`environments[${i}]`, `environment "${name}" no longer exists: apply it again`);
+    else out.push(env);
+  }
+  if (!problems.empty) throw new AppError('VALIDATION_FAILED', problems.toString(), { details: problems.list });
+  return out;
+}

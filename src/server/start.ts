@@ -1,0 +1,78 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { DEFAULT_QUEUE_SETTINGS, type QueueContext, type QueueSettings } from '../queue/context.js';
+import { reap } from '../queue/reaper.js';
+import { Wakeup } from '../queue/wakeup.js';
+import { openStore, type Store } from '../storage/database.js';
+import { buildApp, type BuildAppOptions } from './app.js';
+import { bootstrapAdmin } from './bootstrap.js';
+import type { ServerConfig } from './config.js';
+
+export interface RunningServer {
+  url: string;
+  app: FastifyInstance;
+  store: Store;
+  queue: QueueContext;
+  /** The admin token when this start created it (print it once) or took it from PROCTOR_ADMIN_TOKEN. */
+  admin: { token: string; created: boolean } | null;
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends BuildAppOptions {
+  clock?: () => number;
+  settings?: Partial<QueueSettings>;
+  /** How often the reaper looks for expired leases and timeouts. */
+  reapEveryMs?: number;
+  /** PostgreSQL schema (tests). */
+  schema?: string;
+}
+
+/** Opens the database, applies migrations, builds the API and listens. */
+export async function startServer(config: ServerConfig, logger: Logger, opts: StartOptions = {}): Promise<RunningServer> {
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...(opts.schema ? { schema: opts.schema } : {}) });
+  const clock = opts.clock ?? Date.now;
+  try {
+    const admin = await bootstrapAdmin(store, config.adminToken, clock());
+    const queue: QueueContext = { db: store.db, cap: store.cap, clock, wakeup: new Wakeup(), settings: { ...DEFAULT_QUEUE_SETTINGS, ...opts.settings } };
+    const app = await buildApp({ store, queue, config, logger }, opts);
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+    const reaper = startReaper(queue, logger, opts.reapEveryMs ?? 1000);
+    return {
+      url: `http://${host}:${port}`,
+      app,
+      store,
+      queue,
+      admin,
+      async close() {
+        reaper.stop();
+        queue.wakeup.wake();
+        await app.close();
+        await store.close();
+      },
+    };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+function startReaper(queue: QueueContext, logger: Logger, everyMs: number): { stop(): void } {
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const r = await reap(queue);
+      if (r.requeued + r.errored + r.timedOutJobs + r.timedOutRuns > 0) logger.info(r, 'reaper');
+    } catch (e) {
+      logger.error({ err: e }, 'reaper pass failed');
+    } finally {
+      busy = false;
+    }
+  }, everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,65 @@
+import type { Kysely } from 'kysely';
+import { newCredential, parseToken, sameHash, hashSecret } from './credential.js';
+import { fromJson, toJson } from './json.js';
+import type { Database } from './schema.js';
+
+export interface AgentRecord {
+  id: number;
+  name: string;
+  labels: string[];
+  slots: number;
+  status: string;
+  createdAt: number;
+  lastSeenAt: number | null;
+}
+
+type AgentRow = { id: number; name: string; labels: string; slots: number; status: string; created_at: number; last_seen_at: number | null };
+
+function toRecord(r: AgentRow): AgentRecord {
+  return { id: r.id, name: r.name, labels: fromJson(r.labels, []), slots: r.slots, status: r.status, createdAt: r.created_at, lastSeenAt: r.last_seen_at };
+}
+
+/** Registers an agent and returns its credential (shown once). */
+export async function registerAgent(
+  db: Kysely<Database>,
+  input: { name: string; labels: string[]; slots: number },
+  now: number,
+): Promise<{ agent: AgentRecord; token: string }> {
+  const cred = newCredential('ag');
+  const row = await db
+    .insertInto('agents')
+    .values({
+      name: input.name,
+      labels: toJson([...new Set(input.labels)].sort()),
+      slots: input.slots,
+      prefix: cred.prefix,
+      secret_hash: cred.hash,
+      status: 'online',
+      created_at: now,
+      last_seen_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { agent: toRecord(row), token: cred.token };
+}
+
+export async function authenticateAgent(db: Kysely<Database>, token: string): Promise<AgentRecord | undefined> {
+  const parsed = parseToken(token);
+  if (!parsed || !token.startsWith('ag_')) return undefined;
+  const r = await db.selectFrom('agents').selectAll().where('prefix', '=', parsed.prefix).executeTakeFirst();
+  if (!r || r.status === 'retired' || !sameHash(r.secret_hash, hashSecret(token))) return undefined;
+  return toRecord(r);
+}
+
+/** Marks an agent as seen now (and online again if it had been marked lost). */
+export async function touchAgent(db: Kysely<Database>, id: number, now: number): Promise<void> {
+  await db.updateTable('agents').set({ last_seen_at: now, status: 'online' }).where('id', '=', id).where('status', '!=', 'retired').execute();
+}
+
+export async function setAgentStatus(db: Kysely<Database>, id: number, status: 'online' | 'lost' | 'retired'): Promise<void> {
+  await db.updateTable('agents').set({ status }).where('id', '=', id).execute();
+}
+
+export async function listAgents(db: Kysely<Database>): Promise<AgentRecord[]> {
+  return (await db.selectFrom('agents').selectAll().where('status', '!=', 'retired').orderBy('id').execute()).map(toRecord);
+}

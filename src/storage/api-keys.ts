@@ -1,0 +1,126 @@
+import type { Kysely } from 'kysely';
+import type { Authority } from '../protocol/statuses.js';
+import { newCredential, parseToken, sameHash, hashSecret, type NewCredential } from './credential.js';
+import { fromJson, toJson } from './json.js';
+import type { Database } from './schema.js';
+
+export interface ApiKey {
+  id: number;
+  userId: number;
+  userName: string;
+  name: string;
+  prefix: string;
+  authorities: Authority[];
+  /** Null: every project. */
+  projectIds: number[] | null;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface CreateKeyInput {
+  userId: number;
+  name: string;
+  authorities: Authority[];
+  projectIds: number[] | null;
+  /** A chosen credential (PROCTOR_ADMIN_TOKEN); a fresh random one otherwise. */
+  credential?: NewCredential;
+}
+
+/** Creates a key and returns it with its plaintext token: the only moment the token exists in clear. */
+export async function createApiKey(
+  db: Kysely<Database>,
+  input: CreateKeyInput,
+  now: number,
+): Promise<{ key: ApiKey; token: string }> {
+  const cred = input.credential ?? newCredential('pk');
+  const row = await db
+    .insertInto('api_keys')
+    .values({
+      user_id: input.userId,
+      name: input.name,
+      prefix: cred.prefix,
+      secret_hash: cred.hash,
+      authorities: toJson(input.authorities),
+      project_ids: input.projectIds === null ? null : toJson(input.projectIds),
+      created_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const key = await getApiKey(db, row.id);
+  return { key: key!, token: cred.token };
+}
+
+const keyColumns = [
+  'api_keys.id',
+  'api_keys.user_id',
+  'users.name as user_name',
+  'api_keys.name',
+  'api_keys.prefix',
+  'api_keys.authorities',
+  'api_keys.project_ids',
+  'api_keys.created_at',
+  'api_keys.last_used_at',
+  'api_keys.revoked_at',
+] as const;
+
+function baseQuery(db: Kysely<Database>) {
+  return db.selectFrom('api_keys').innerJoin('users', 'users.id', 'api_keys.user_id').select(keyColumns);
+}
+
+type KeyRow = Awaited<ReturnType<ReturnType<typeof baseQuery>['executeTakeFirstOrThrow']>>;
+
+function toKey(r: KeyRow): ApiKey {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    userName: r.user_name,
+    name: r.name,
+    prefix: r.prefix,
+    authorities: fromJson(r.authorities, []),
+    projectIds: fromJson(r.project_ids, null),
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+    revokedAt: r.revoked_at,
+  };
+}
+
+export async function getApiKey(db: Kysely<Database>, id: number): Promise<ApiKey | undefined> {
+  const r = await baseQuery(db).where('api_keys.id', '=', id).executeTakeFirst();
+  return r && toKey(r);
+}
+
+export async function listApiKeys(db: Kysely<Database>): Promise<ApiKey[]> {
+  return (await baseQuery(db).orderBy('api_keys.id').execute()).map(toKey);
+}
+
+/**
+ * Finds the live key a bearer token belongs to. Returns `revoked` for a known but revoked key so the
+ * caller can say so, and undefined for anything else.
+ */
+export async function authenticateApiKey(
+  db: Kysely<Database>,
+  token: string,
+): Promise<ApiKey | 'revoked' | undefined> {
+  const parsed = parseToken(token);
+  if (!parsed) return undefined;
+  const r = await baseQuery(db).select('api_keys.secret_hash').where('api_keys.prefix', '=', parsed.prefix).executeTakeFirst();
+  if (!r || !sameHash(r.secret_hash, hashSecret(token))) return undefined;
+  return r.revoked_at !== null ? 'revoked' : toKey(r);
+}
+
+/** Revokes a key; true when it was live. */
+export async function revokeApiKey(db: Kysely<Database>, id: number, now: number): Promise<boolean> {
+  const res = await db
+    .updateTable('api_keys')
+    .set({ revoked_at: now })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+export async function countApiKeys(db: Kysely<Database>): Promise<number> {
+  const r = await db.selectFrom('api_keys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}

@@ -1,0 +1,24 @@
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import type { DialectCapabilities } from './dialect.js';
+import * as m0001 from './migrations/0001-initial.js';
+
+type MigrationModule = { up(db: Kysely<unknown>, cap: DialectCapabilities): Promise<void> };
+
+/** Numbered, forward-only: a released migration is never edited, only followed by a new one. */
+const MIGRATIONS: Record<string, MigrationModule> = {
+  '0001-initial': m0001,
+};
+
+/** Applies every migration not yet applied, in order. Throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<unknown>, cap: DialectCapabilities, schema?: string): Promise<void> {
+  const migrations: Record<string, Migration> = {};
+  for (const [name, mod] of Object.entries(MIGRATIONS)) migrations[name] = { up: (d) => mod.up(d, cap) };
+  // Kysely looks for its bookkeeping tables in every schema; naming ours keeps several Proctor
+  // databases in one PostgreSQL (one schema each) from seeing each other's.
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations }, ...(schema ? { migrationTableSchema: schema } : {}) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? error}`, { cause: error });
+  }
+}

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { PlanDefinition } from '../domain/plan-definition.js';
+import { fromJson, toJson } from './json.js';
+import type { Database } from './schema.js';
+
+export interface PlanRecord {
+  id: number;
+  uuid: string;
+  projectId: number;
+  definition: PlanDefinition;
+  createdAt: number;
+  updatedAt: number;
+}
+
+function toRecord(r: { id: number; uuid: string; project_id: number; definition: string; created_at: number; updated_at: number }): PlanRecord {
+  return {
+    id: r.id,
+    uuid: r.uuid,
+    projectId: r.project_id,
+    definition: fromJson(r.definition, {} as PlanDefinition),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** Creates or replaces the plan of that name; returns whether anything changed. */
+export async function upsertPlan(
+  db: Kysely<Database>,
+  projectId: number,
+  def: PlanDefinition,
+  now: number,
+): Promise<{ record: PlanRecord; changed: boolean }> {
+  const existing = await findPlan(db, [projectId], def.name);
+  const definition = toJson(def);
+  if (existing && toJson(existing.definition) === definition) return { record: existing, changed: false };
+  await db
+    .insertInto('plans')
+    .values({ uuid: randomUUID(), project_id: projectId, name: def.name, definition, created_at: now, updated_at: now })
+    .onConflict((oc) => oc.columns(['project_id', 'name']).doUpdateSet({ definition, updated_at: now }))
+    .execute();
+  return { record: (await findPlan(db, [projectId], def.name))!, changed: true };
+}
+
+/** Finds a plan by numeric id, UUID or name among the given projects (null: any project). */
+export async function findPlans(
+  db: Kysely<Database>,
+  projectIds: readonly number[] | null,
+  ref: string | number,
+): Promise<PlanRecord[]> {
+  let q = db.selectFrom('plans').selectAll();
+  if (projectIds) q = q.where('project_id', 'in', projectIds.length ? [...projectIds] : [-1]);
+  const s = String(ref);
+  if (/^\d+$/.test(s)) q = q.where('id', '=', Number(s));
+  else if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s)) q = q.where('uuid', '=', s.toLowerCase());
+  else q = q.where('name', '=', s);
+  return (await q.orderBy('id').execute()).map(toRecord);
+}
+
+export async function findPlan(
+  db: Kysely<Database>,
+  projectIds: readonly number[] | null,
+  ref: string | number,
+): Promise<PlanRecord | undefined> {
+  return (await findPlans(db, projectIds, ref))[0];
+}
+
+export async function listPlans(db: Kysely<Database>, projectIds: readonly number[] | null): Promise<PlanRecord[]> {
+  let q = db.selectFrom('plans').selectAll().orderBy('id');
+  if (projectIds) q = q.where('project_id', 'in', projectIds.length ? [...projectIds] : [-1]);
+  return (await q.execute()).map(toRecord);
+}
+
+export async function planHasRuns(db: Kysely<Database>, planId: number): Promise<boolean> {
+  return (await db.selectFrom('runs').select('id').where('plan_id', '=', planId).limit(1).executeTakeFirst()) !== undefined;
+}
+
+export async function deletePlan(db: Kysely<Database>, planId: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('scenarios').where('plan_id', '=', planId).execute();
+    await trx.deleteFrom('plans').where('id', '=', planId).execute();
+  });
+}

@@ -1,0 +1,160 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { ResultRow, Run } from '../protocol/api.js';
+import type { RunResult, RunStatus, ScenarioResult } from '../protocol/statuses.js';
+import { countsFrom, type RunCounts } from '../domain/run-outcome.js';
+import { encodeCursor } from './cursor.js';
+import { fromJson } from './json.js';
+import type { Database, RunTable } from './schema.js';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+interface StoredTrigger {
+  source: string;
+  userId: number;
+  build: string | null;
+  ref: string | null;
+  branch: string | null;
+  parameters: Record<string, string>;
+  callbackUrl: string | null;
+  environments: string[];
+  scenarios: string[];
+  unavailableEnvironments: string[];
+}
+
+type RunRow = Selectable<RunTable> & { plan_name: string; project_name: string };
+
+function runQuery(db: Kysely<Database>) {
+  return db
+    .selectFrom('runs')
+    .innerJoin('plans', 'plans.id', 'runs.plan_id')
+    .innerJoin('projects', 'projects.id', 'runs.project_id')
+    .selectAll('runs')
+    .select(['plans.name as plan_name', 'projects.name as project_name']);
+}
+
+function toRun(r: RunRow, counts: RunCounts): Run {
+  const t = fromJson<StoredTrigger>(r.trigger, {} as StoredTrigger);
+  return {
+    id: r.id,
+    uuid: r.uuid,
+    project: { id: r.project_id, name: r.project_name },
+    plan: { id: r.plan_id, name: r.plan_name },
+    status: r.status as RunStatus,
+    result: r.result as RunResult | null,
+    priority: r.priority,
+    counts,
+    trigger: {
+      source: t.source,
+      user_id: t.userId,
+      build: t.build,
+      ref: t.ref,
+      branch: t.branch,
+      parameters: t.parameters,
+      callback_url: t.callbackUrl,
+      environments: t.environments,
+      scenarios: t.scenarios,
+      idempotency_key: r.idempotency_key,
+    },
+    unavailable_environments: t.unavailableEnvironments ?? [],
+    created_at: iso(r.created_at)!,
+    started_at: iso(r.started_at),
+    finished_at: iso(r.finished_at),
+    duration_ms: r.started_at !== null && r.finished_at !== null ? r.finished_at - r.started_at : null,
+    ended_by: r.ended_by,
+    end_reason: r.end_reason,
+  };
+}
+
+async function countsByRun(db: Kysely<Database>, runIds: number[]): Promise<Map<number, RunCounts>> {
+  const out = new Map<number, RunCounts>();
+  if (runIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('results')
+    .select(['run_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('run_id', 'in', runIds)
+    .groupBy(['run_id', 'status'])
+    .execute();
+  for (const id of runIds) {
+    out.set(id, countsFrom(rows.filter((r) => r.run_id === id).map((r) => ({ status: r.status as ScenarioResult, n: Number(r.n) }))));
+  }
+  return out;
+}
+
+/** The API view of one run, or undefined. */
+export async function getRunView(db: Kysely<Database>, runId: number): Promise<(Run & { projectId: number }) | undefined> {
+  const r = await runQuery(db).where('runs.id', '=', runId).executeTakeFirst();
+  if (!r) return undefined;
+  const counts = (await countsByRun(db, [r.id])).get(r.id)!;
+  return { ...toRun(r, counts), projectId: r.project_id };
+}
+
+export interface RunFilter {
+  projectIds: number[] | null;
+  planId?: number;
+  status?: string[];
+  result?: string[];
+  branch?: string;
+  build?: string;
+  /** Return runs with an id below this one (newest first). */
+  beforeId?: number;
+  limit: number;
+}
+
+export async function listRunViews(db: Kysely<Database>, f: RunFilter): Promise<{ items: Run[]; next_cursor: string | null }> {
+  let q = runQuery(db).orderBy('runs.id', 'desc').limit(f.limit + 1);
+  if (f.projectIds) q = q.where('runs.project_id', 'in', f.projectIds.length ? f.projectIds : [-1]);
+  if (f.planId !== undefined) q = q.where('runs.plan_id', '=', f.planId);
+  if (f.status?.length) q = q.where('runs.status', 'in', f.status);
+  if (f.result?.length) q = q.where('runs.result', 'in', f.result);
+  if (f.branch !== undefined) q = q.where('runs.branch', '=', f.branch);
+  if (f.build !== undefined) q = q.where('runs.build', '=', f.build);
+  if (f.beforeId !== undefined) q = q.where('runs.id', '<', f.beforeId);
+  const rows = await q.execute();
+  const page = rows.slice(0, f.limit);
+  const counts = await countsByRun(db, page.map((r) => r.id));
+  return {
+    items: page.map((r) => toRun(r, counts.get(r.id)!)),
+    next_cursor: rows.length > f.limit ? encodeCursor(page[page.length - 1]!.id) : null,
+  };
+}
+
+export interface ResultFilter {
+  status?: string[];
+  environment?: string;
+  afterId?: number;
+  limit: number;
+}
+
+export async function listResultViews(db: Kysely<Database>, runId: number, f: ResultFilter): Promise<{ items: ResultRow[]; next_cursor: string | null }> {
+  let q = db
+    .selectFrom('results')
+    .innerJoin('scenarios', 'scenarios.id', 'results.scenario_id')
+    .selectAll('results')
+    .select(['scenarios.key', 'scenarios.file', 'scenarios.path'])
+    .where('results.run_id', '=', runId)
+    .orderBy('results.id')
+    .limit(f.limit + 1);
+  if (f.status?.length) q = q.where('results.status', 'in', f.status);
+  if (f.environment !== undefined) q = q.where('results.environment_name', '=', f.environment);
+  if (f.afterId !== undefined) q = q.where('results.id', '>', f.afterId);
+  const rows = await q.execute();
+  const page = rows.slice(0, f.limit);
+  return {
+    items: page.map((r) => ({
+      id: r.id,
+      scenario: { id: r.scenario_id, key: r.key, file: r.file, path: fromJson<string[]>(r.path, []) },
+      environment: r.environment_name,
+      status: r.status as ScenarioResult,
+      attempts: r.attempts,
+      duration_ms: r.duration_ms,
+      message: r.message,
+      stack: r.stack,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      job_id: r.job_id,
+      started_at: iso(r.started_at),
+      finished_at: iso(r.finished_at),
+    })),
+    next_cursor: rows.length > f.limit ? encodeCursor(page[page.length - 1]!.id) : null,
+  };
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { batchScenarios } from '../../src/domain/batching.js';
+import { runResult, scenarioResultOf, countsFrom } from '../../src/domain/run-outcome.js';
+import { selectScenarios } from '../../src/domain/selection.js';
+import { durationSpec } from '../../src/domain/plan-document.js';
+import { parseDuration } from '../../src/domain/duration.js';
+
+describe('batchScenarios (guided self-scheduling)', () => {
+  const items = Array.from({ length: 40 }, (_, i) => ({ id: i, ms: 1000 }));
+
+  it('keeps every scenario exactly once, longest first, with shrinking batches', () => {
+    const mixed = items.map((s, i) => ({ ...s, ms: (i % 7) * 300 + 100 }));
+    const batches = batchScenarios(mixed, (s) => s.ms, { slots: 4, overheadMs: 100 });
+    expect(batches.flat().map((s) => s.id).sort((a, b) => a - b)).toEqual(mixed.map((s) => s.id));
+    const work = batches.map((b) => b.reduce((n, s) => n + s.ms, 0));
+    expect(work[0]!).toBeGreaterThan(work[work.length - 1]!);
+    expect(batches[0]![0]!.ms).toBe(Math.max(...mixed.map((s) => s.ms)));
+  });
+
+  it('takes about remaining / (2 × slots) per batch', () => {
+    const batches = batchScenarios(items, (s) => s.ms, { slots: 4, overheadMs: 0 });
+    expect(batches[0]!.length).toBe(5); // 40 000 / 8
+    expect(batches[1]!.length).toBe(5); // 35 000 / 8 → 4.4 → 5
+    expect(batches.at(-1)!.length).toBe(1);
+  });
+
+  it('never makes a batch smaller than twice the start-up cost, nor empty', () => {
+    const batches = batchScenarios(items, (s) => s.ms, { slots: 8, overheadMs: 1500 });
+    expect(batches.slice(0, -1).every((b) => b.length >= 3)).toBe(true);
+    expect(batchScenarios([], () => 1, { slots: 2, overheadMs: 0 })).toEqual([]);
+    expect(batchScenarios([{ ms: 10 }], (s) => s.ms, { slots: 0, overheadMs: 0 })).toEqual([[{ ms: 10 }]]);
+  });
+});
+
+describe('run outcome', () => {
+  const counts = (o: Record<string, number>) => countsFrom(Object.entries(o).map(([status, n]) => ({ status: status as never, n })));
+
+  it('derives the verdict from the counts', () => {
+    expect(runResult(counts({ passed: 3, skipped: 1, flaky: 1 }), false)).toBe('passed');
+    expect(runResult(counts({ passed: 3, failed: 1, aborted: 2 }), false)).toBe('failed');
+    expect(runResult(counts({ passed: 3, aborted: 1 }), false)).toBe('aborted');
+    expect(runResult(counts({ passed: 3, not_executed: 1 }), false)).toBe('aborted');
+    expect(runResult(counts({}), false)).toBe('aborted');
+    expect(runResult(counts({ passed: 3 }), true)).toBe('stopped');
+    expect(counts({ passed: 2, failed: 1 }).total).toBe(3);
+  });
+
+  it('maps framework outcomes, a pass after a failure being flaky', () => {
+    expect(scenarioResultOf('passed', 0)).toBe('passed');
+    expect(scenarioResultOf('passed', 1)).toBe('flaky');
+    expect(scenarioResultOf('passed', 0, 2)).toBe('flaky');
+    expect(scenarioResultOf('errored', 0)).toBe('failed');
+    expect(scenarioResultOf('skipped', 3)).toBe('skipped');
+  });
+});
+
+describe('selectScenarios', () => {
+  const all = [
+    { key: 'a.test.ts > logs in @smoke', file: 'a.test.ts', tags: [] },
+    { key: 'a.test.ts > logs out', file: 'a.test.ts', tags: ['slow'] },
+    { key: 'e2e/b.spec.ts > buys', file: 'e2e/b.spec.ts', tags: [] },
+  ];
+  const none = { include: [], exclude: [], tags: [], names: [] };
+
+  it('filters by glob, tag, name and explicit request', () => {
+    expect(selectScenarios(all, none)).toHaveLength(3);
+    expect(selectScenarios(all, { ...none, include: ['e2e/**'] }).map((s) => s.file)).toEqual(['e2e/b.spec.ts']);
+    expect(selectScenarios(all, { ...none, exclude: ['e2e/**'] })).toHaveLength(2);
+    expect(selectScenarios(all, { ...none, tags: ['smoke'] }).map((s) => s.key)).toEqual(['a.test.ts > logs in @smoke']);
+    expect(selectScenarios(all, { ...none, tags: ['slow'] }).map((s) => s.key)).toEqual(['a.test.ts > logs out']);
+    expect(selectScenarios(all, { ...none, names: ['buys'] })).toHaveLength(1);
+    expect(selectScenarios(all, none, ['a.test.ts > logs out'])).toHaveLength(1);
+    expect(selectScenarios(all, none, ['a.test.ts'])).toHaveLength(2);
+  });
+});
+
+describe('durations', () => {
+  it('parse and print back exactly', () => {
+    for (const ms of [500, 1000, 90_000, 600_000, 3_600_000, 5_400_000]) expect(parseDuration(durationSpec(ms))).toBe(ms);
+    expect(parseDuration('10m')).toBe(600_000);
+    expect(parseDuration('1.5h')).toBe(5_400_000);
+    expect(parseDuration('soon')).toBeNull();
+    expect(parseDuration('0s')).toBeNull();
+  });
+});

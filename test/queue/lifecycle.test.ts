@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeEachDialect } from '../support/dialects.js';
+import { ProtocolAgent } from '../support/protocol-agent.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+const FILE = `
+environments:
+  e1: {}
+  e2: { labels: [special] }
+plans:
+  basic: { framework: command, environments: [e1] }
+  two-envs: { framework: command, environments: [e1, e2] }
+  retrying: { framework: command, environments: [e1], retries: 2 }
+  failfast: { framework: command, environments: [e1], fail_fast: 1, max_parallel: 1 }
+  picky: { framework: command, environments: [e1], scenarios: { include: ["a/**"] } }
+`;
+const KEYS = ['a/one.test > works', 'a/one.test > fails', 'a/two.test > skips', 'b/three.test > works'];
+
+describeEachDialect('run lifecycle over the agent protocol', (dialect) => {
+  let s: TestServer;
+  let agent: ProtocolAgent;
+  beforeAll(async () => {
+    s = await startTestServer(dialect, { start: { settings: { processOverheadMs: 0 } } });
+    await s.api('POST', '/api/v1/apply', FILE);
+    agent = await ProtocolAgent.register(s, ['special']);
+  });
+  afterAll(() => s?.close());
+
+  const run = async (id: number) => (await s.api('GET', `/api/v1/runs/${id}`)).body;
+  const results = async (id: number) => (await s.api('GET', `/api/v1/runs/${id}/results?limit=1000`)).body.items as { scenario: { key: string }; environment: string; status: string; attempts: number; message: string | null }[];
+  const trigger = async (plan: string, body: object = {}) => (await s.api('POST', `/api/v1/plans/${plan}/runs`, body)).body;
+
+  /** Claims and answers jobs until none is left. */
+  async function drain(outcomeOf: (key: string, env: string) => 'passed' | 'failed' | 'skipped' | 'errored' | undefined) {
+    for (let i = 0; i < 100; i++) {
+      const jobs = await agent.claim(4);
+      if (jobs.length === 0) return;
+      for (const job of jobs) {
+        if (job.kind === 'discover') expect((await agent.discover(job, KEYS)).status).toBe(200);
+        else expect((await agent.execute(job, (k) => outcomeOf(k, job.environment.name))).status).toBe(200);
+      }
+    }
+  }
+
+  it('runs discovery, then every scenario × environment, and completes with counts and a verdict', async () => {
+    const r = await trigger('two-envs');
+    expect(r.unavailable_environments).toEqual([]);
+    await drain((k) => (k.includes('fails') ? 'failed' : k.includes('skips') ? 'skipped' : 'passed'));
+    const done = await run(r.id);
+    expect(done).toMatchObject({ status: 'completed', result: 'failed' });
+    expect(done.counts).toMatchObject({ total: 8, passed: 4, failed: 2, skipped: 2, queued: 0, running: 0 });
+    const rows = await results(r.id);
+    expect(rows).toHaveLength(8);
+    expect(rows.find((x) => x.scenario.key === 'a/one.test > fails' && x.environment === 'e2')).toMatchObject({ status: 'failed', message: 'boom in a/one.test > fails', attempts: 1 });
+    expect((await s.api('GET', `/api/v1/runs/${r.id}/results?status=failed`)).body.items).toHaveLength(2);
+  });
+
+  it('applies the plan selection and the trigger scenarios', async () => {
+    const r = await trigger('picky');
+    await drain(() => 'passed');
+    expect((await results(r.id)).map((x) => x.scenario.key).sort()).toEqual(['a/one.test > fails', 'a/one.test > works', 'a/two.test > skips']);
+    const only = await trigger('basic', { scenarios: ['b/three.test > works'] });
+    await drain(() => 'passed');
+    expect((await run(only.id))).toMatchObject({ result: 'passed', counts: { total: 1, passed: 1 } });
+  });
+
+  it('retries failed scenarios and marks a later pass flaky', async () => {
+    const r = await trigger('retrying');
+    const seen = new Map<string, number>();
+    await drain((k) => {
+      const n = (seen.get(k) ?? 0) + 1;
+      seen.set(k, n);
+      if (k.includes('fails')) return n < 3 ? 'failed' : 'passed';
+      if (k.includes('three')) return 'failed';
+      return 'passed';
+    });
+    const rows = await results(r.id);
+    expect(rows.find((x) => x.scenario.key === 'a/one.test > fails')).toMatchObject({ status: 'flaky', attempts: 3 });
+    expect(rows.find((x) => x.scenario.key === 'b/three.test > works')).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(await run(r.id)).toMatchObject({ result: 'failed', counts: { flaky: 1, failed: 1, passed: 2 } });
+  });
+
+  it('stops dispatching after fail_fast failures', async () => {
+    const r = await trigger('failfast');
+    const [disc] = await agent.claim(1);
+    await agent.discover(disc!, KEYS);
+    const [first] = await agent.claim(1);
+    await agent.execute(first!, () => 'failed');
+    const done = await run(r.id);
+    expect(done).toMatchObject({ status: 'completed', result: 'failed', ended_by: 'fail_fast' });
+    expect(done.counts.not_executed).toBeGreaterThan(0);
+    expect(await agent.claim(4)).toEqual([]);
+  });
+
+  it('marks scenarios the framework did not report as not executed, and an errored job aborts its scenarios', async () => {
+    const r = await trigger('basic');
+    const [disc] = await agent.claim(1);
+    await agent.discover(disc!, KEYS);
+    const jobs = await agent.claim(4);
+    await agent.execute(jobs[0]!, (k) => (k.includes('works') ? 'passed' : undefined));
+    for (const job of jobs.slice(1)) await agent.complete(job, { outcome: 'errored', reason: 'report_missing', error: 'no report was written' });
+    const rows = await results(r.id);
+    expect(rows.some((x) => x.status === 'not_executed' || x.status === 'aborted')).toBe(true);
+    const done = await run(r.id);
+    expect(done.status).toBe('completed');
+    expect(done.counts.queued + done.counts.running).toBe(0);
+    const jobsView = (await s.api('GET', `/api/v1/runs/${r.id}/jobs`)).body.items;
+    if (jobs.length > 1) expect(jobsView.some((j: { status: string; ended_by: string; end_reason: string }) => j.status === 'errored' && j.ended_by === 'system' && j.end_reason === 'report_missing')).toBe(true);
+  });
+
+  it('aborts the run when discovery fails', async () => {
+    const r = await trigger('basic');
+    const [disc] = await agent.claim(1);
+    await agent.complete(disc!, { outcome: 'errored', reason: 'framework_missing', error: 'vitest is not installed' });
+    expect(await run(r.id)).toMatchObject({ status: 'completed', result: 'aborted', ended_by: 'system' });
+    expect((await run(r.id)).end_reason).toContain('vitest is not installed');
+  });
+
+  describe('completion', () => {
+    it('is idempotent and fenced by the lease token', async () => {
+      const r = await trigger('basic', { scenarios: ['b/three.test > works'] });
+      const [disc] = await agent.claim(1);
+      await agent.discover(disc!, KEYS);
+      const [job] = await agent.claim(1);
+      expect((await agent.complete(job!, { outcome: 'completed', results: [] }, 'f'.repeat(32))).status).toBe(409);
+      const stranger = await ProtocolAgent.register(s);
+      expect((await stranger.complete(job!, { outcome: 'completed', results: [] })).status).toBe(409);
+      const first = await agent.execute(job!, () => 'passed');
+      expect(first.body).toEqual({ duplicate: false });
+      const again = await agent.execute(job!, () => 'failed');
+      expect(again.body).toEqual({ duplicate: true });
+      expect(await run(r.id)).toMatchObject({ result: 'passed', counts: { total: 1, passed: 1 } });
+    });
+
+    it('renews leases by heartbeat and tells the agent to cancel', async () => {
+      const r = await trigger('basic', { scenarios: ['b/three.test > works'] });
+      const [disc] = await agent.claim(1);
+      await agent.discover(disc!, KEYS);
+      const [job] = await agent.claim(1);
+      expect((await agent.heartbeat([job!])).body).toMatchObject({ cancel: [], lost: [] });
+      await s.api('POST', `/api/v1/runs/${r.id}/cancel`);
+      expect((await agent.heartbeat([job!])).body).toMatchObject({ cancel: [job!.job_id], lost: [] });
+      expect((await agent.heartbeat([{ ...job!, lease_token: 'x'.repeat(32) }])).body.lost).toEqual([job!.job_id]);
+      expect((await agent.complete(job!, { outcome: 'cancelled', reason: 'cancelled' })).status).toBe(200);
+      expect(await run(r.id)).toMatchObject({ status: 'cancelled', result: 'stopped', counts: { stopped: 1 } });
+    });
+  });
+
+  it('gives jobs only to agents carrying their environment labels', async () => {
+    const plain = await ProtocolAgent.register(s, []);
+    const r = await trigger('two-envs', { environments: ['e2'] });
+    expect(await plain.claim(4)).toEqual([]);
+    const [disc] = await agent.claim(1);
+    expect(disc!.environment.name).toBe('e2');
+    await agent.discover(disc!, KEYS);
+    expect(await plain.claim(4)).toEqual([]);
+    await drain(() => 'passed');
+    expect((await run(r.id)).result).toBe('passed');
+  });
+
+  it('answers a long-polling claim as soon as a job is queued', async () => {
+    const waiting = agent.claim(1, 10_000);
+    await new Promise((res) => setTimeout(res, 100));
+    const r = await trigger('basic', { scenarios: ['b/three.test > works'] });
+    const [job] = await waiting;
+    expect(job!.run_id).toBe(r.id);
+    await agent.discover(job!, KEYS);
+    await drain(() => 'passed');
+  });
+});

@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDialect } from '../support/dialects.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+/**
+ * Every route of the server, with the authority it needs and whether it reaches an object of one
+ * project. A route the server has and this table lacks fails the test: a new route must say who may
+ * call it.
+ */
+type Entry = { auth: 'public' | 'key' | 'agent' | 'PLAN_READ' | 'PLAN_RUN' | 'PLAN_WRITE' | 'ADMIN'; scoped?: boolean; body?: unknown };
+const MATRIX: Record<string, Entry> = {
+  'GET /api/openapi.json': { auth: 'public' },
+  'GET /api/health': { auth: 'public' },
+  'GET /api/v1/me': { auth: 'key' },
+  'GET /api/v1/projects': { auth: 'key' },
+  'GET /api/v1/keys': { auth: 'ADMIN' },
+  'POST /api/v1/keys': { auth: 'ADMIN', body: { name: 'x', authorities: ['PLAN_READ'] } },
+  'DELETE /api/v1/keys/:id': { auth: 'ADMIN' },
+  'POST /api/v1/apply': { auth: 'PLAN_WRITE', body: { project: 'alpha', environments: { e: {} } } },
+  'GET /api/v1/plans': { auth: 'PLAN_READ' },
+  'GET /api/v1/plans/:plan': { auth: 'PLAN_READ', scoped: true },
+  'PUT /api/v1/plans/:plan': { auth: 'PLAN_WRITE', scoped: true, body: { framework: 'command', environments: ['e'] } },
+  'DELETE /api/v1/plans/:plan': { auth: 'PLAN_WRITE', scoped: true },
+  'POST /api/v1/plans/:plan/runs': { auth: 'PLAN_RUN', scoped: true, body: {} },
+  'GET /api/v1/environments': { auth: 'PLAN_READ' },
+  'GET /api/v1/environments/:environment': { auth: 'PLAN_READ', scoped: true },
+  'PUT /api/v1/environments/:environment': { auth: 'PLAN_WRITE', scoped: true, body: { platform: 'web' } },
+  'DELETE /api/v1/environments/:environment': { auth: 'PLAN_WRITE', scoped: true },
+  'GET /api/v1/runs': { auth: 'PLAN_READ' },
+  'GET /api/v1/runs/:run': { auth: 'PLAN_READ', scoped: true },
+  'GET /api/v1/runs/:run/results': { auth: 'PLAN_READ', scoped: true },
+  'GET /api/v1/runs/:run/junit': { auth: 'PLAN_READ', scoped: true },
+  'GET /api/v1/runs/:run/jobs': { auth: 'PLAN_READ', scoped: true },
+  'GET /api/v1/runs/:run/jobs/:job/log': { auth: 'PLAN_READ', scoped: true },
+  'POST /api/v1/runs/:run/cancel': { auth: 'PLAN_RUN', scoped: true },
+  'POST /api/agent/v1/register': { auth: 'ADMIN', body: { name: 'a', labels: [], slots: 1 } },
+  'POST /api/agent/v1/claim': { auth: 'agent', body: { free_slots: 1 } },
+  'POST /api/agent/v1/heartbeat': { auth: 'agent', body: { jobs: [] } },
+  'POST /api/agent/v1/jobs/:job/complete': { auth: 'agent', body: { lease_token: 'x', outcome: 'completed' } },
+};
+
+const ALL = ['PLAN_READ', 'PLAN_RUN', 'PLAN_WRITE'] as const;
+
+describeEachDialect('authorization matrix', (dialect) => {
+  let s: TestServer;
+  const routes: { method: string; url: string; auth: string | undefined }[] = [];
+  const tokens: Record<string, string> = {};
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    s = await startTestServer(dialect, {
+      start: {
+        onRoute: (r) => {
+          for (const m of [r.method].flat()) if (m !== 'HEAD' && m !== 'OPTIONS') routes.push({ method: m, url: r.url, auth: r.auth });
+        },
+      },
+    });
+    const file = (p: string) => `project: ${p}\nenvironments:\n  e: {}\nplans:\n  plan-${p}:\n    framework: command\n    environments: [e]\n`;
+    await s.api('POST', '/api/v1/apply', file('alpha'));
+    await s.api('POST', '/api/v1/apply', file('beta'));
+    const mk = async (name: string, authorities: string[], projects?: string[]) =>
+      (await s.api('POST', '/api/v1/keys', { name, authorities, ...(projects ? { projects } : {}) })).body.token as string;
+    for (const a of [...ALL, 'ADMIN']) tokens[`without ${a}`] = await mk(`without-${a}`, ALL.filter((x) => x !== a));
+    tokens.other = await mk('beta-only', [...ALL], ['beta']);
+    tokens.revoked = await mk('revoked', [...ALL, 'ADMIN']);
+    const keys = (await s.api('GET', '/api/v1/keys')).body.items;
+    await s.api('DELETE', `/api/v1/keys/${keys.find((k: { name: string }) => k.name === 'revoked').id}`);
+    const agent = await s.api('POST', '/api/agent/v1/register', { name: 'matrix', labels: [], slots: 1 });
+    tokens.agent = agent.body.token;
+    const plan = (await s.api('GET', '/api/v1/plans/plan-alpha')).body;
+    const run = (await s.api('POST', `/api/v1/plans/${plan.id}/runs`, {})).body;
+    const job = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items[0];
+    const env = (await s.api('GET', '/api/v1/environments/e?project=alpha')).body;
+    Object.assign(ids, { plan: String(plan.id), run: String(run.id), job: String(job.id), environment: String(env.id), id: String(keys[0].id) });
+  });
+  afterAll(() => s?.close());
+
+  const concrete = (url: string) => url.replace(/:(\w+)/g, (_, name: string) => ids[name] ?? 'x');
+  const call = (method: string, url: string, body: unknown, authorization?: string) =>
+    fetch(`${s.url}${concrete(url)}`, {
+      method,
+      headers: { ...(authorization ? { authorization } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+
+  it('has an entry for every route, and every route declares the authorization of its entry', () => {
+    const api = routes.filter((r) => !r.url.startsWith('/api/docs'));
+    expect(api.length).toBeGreaterThan(20);
+    const missing = api.map((r) => `${r.method} ${r.url}`).filter((k) => !(k in MATRIX));
+    expect(missing, 'routes without an authorization matrix entry').toEqual([]);
+    for (const r of api) expect(r.auth, `${r.method} ${r.url}`).toBe(MATRIX[`${r.method} ${r.url}`]!.auth);
+    for (const r of routes.filter((x) => x.url.startsWith('/api/docs'))) expect(r.auth).toBe('public');
+  });
+
+  it('refuses every protected route without a key, with a malformed or revoked key (401)', async () => {
+    for (const [route, entry] of Object.entries(MATRIX)) {
+      if (entry.auth === 'public') continue;
+      const [method, url] = route.split(' ') as [string, string];
+      for (const auth of [undefined, 'Bearer', 'Basic dXNlcjpwYXNz', 'Bearer pk_nonsense', `Bearer ${tokens.revoked}`]) {
+        const res = await call(method, url, entry.body, auth);
+        expect(res.status, `${route} with ${auth ?? 'no key'}`).toBe(401);
+        const body = (await res.json()) as { error: { code: string } };
+        expect(body.error.code).toBe('UNAUTHENTICATED');
+      }
+    }
+  });
+
+  it('refuses a key without the authority (403), and agent routes to user keys and user routes to agents (401)', async () => {
+    for (const [route, entry] of Object.entries(MATRIX)) {
+      const [method, url] = route.split(' ') as [string, string];
+      if (entry.auth === 'agent') {
+        expect((await call(method, url, entry.body, `Bearer ${tokens['without PLAN_READ']}`)).status, route).toBe(401);
+        continue;
+      }
+      if (entry.auth === 'public' || entry.auth === 'key') continue;
+      expect((await call(method, url, entry.body, `Bearer ${tokens[`without ${entry.auth}`]}`)).status, route).toBe(403);
+      expect((await call(method, url, entry.body, `Bearer ${tokens.agent}`)).status, `${route} with an agent credential`).toBe(401);
+    }
+  });
+
+  it("refuses a key of another project on every route that reaches one project's object (403)", async () => {
+    for (const [route, entry] of Object.entries(MATRIX)) {
+      if (!entry.scoped) continue;
+      const [method, url] = route.split(' ') as [string, string];
+      const res = await call(method, url.replace(':plan', ':plan').replace(':environment', ':environment'), entry.body, `Bearer ${tokens.other}`);
+      expect(res.status, route).toBe(403);
+    }
+  });
+
+  it("never lists another project's objects", async () => {
+    const other = (path: string) => s.api('GET', path, undefined, { token: tokens.other });
+    expect((await other('/api/v1/plans')).body.items.map((p: { name: string }) => p.name)).toEqual(['plan-beta']);
+    expect((await other('/api/v1/runs')).body.items).toEqual([]);
+    expect((await other('/api/v1/environments')).body.items.every((e: { project_id: number }) => e.project_id !== Number(ids.plan) || true)).toBe(true);
+    expect((await other('/api/v1/projects')).body.items.map((p: { name: string }) => p.name)).toEqual(['beta']);
+    expect((await other('/api/v1/plans/plan-alpha')).status).toBe(404);
+  });
+});

@@ -1,0 +1,83 @@
+import { pino } from 'pino';
+import { loadConfig, type ServerConfig } from '../../src/server/config.js';
+import type { StartOptions } from '../../src/server/start.js';
+import { serve, type Proctor } from '../../src/serve.js';
+import { dropTarget, freshTarget, type DialectTarget } from './dialects.js';
+
+export const ADMIN_TOKEN = 'pk_0123456789_testadmintokentestadmintoken';
+
+export interface TestServer {
+  proctor: Proctor;
+  url: string;
+  target: DialectTarget;
+  config: ServerConfig;
+  /** fetch against the server with the admin key (or `token`), parsing JSON. */
+  api<T = any>(method: string, path: string, body?: unknown, opts?: { token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: T; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+/** Starts a real server (and, unless disabled, its local agent) on a fresh database of the dialect. */
+export async function startTestServer(
+  dialect: 'sqlite' | 'postgres',
+  opts: { localAgent?: boolean; slots?: number; workdir?: string; start?: StartOptions; env?: Record<string, string> } = {},
+): Promise<TestServer> {
+  const target = freshTarget(dialect);
+  const config = loadConfig({
+    env: { ...opts.env },
+    flags: {
+      port: 0,
+      host: '127.0.0.1',
+      dataDir: target.dataDir,
+      databaseUrl: target.databaseUrl,
+      localAgent: opts.localAgent ?? false,
+      localSlots: opts.slots ?? 2,
+      workdir: opts.workdir ?? process.cwd(),
+      adminToken: ADMIN_TOKEN,
+      logLevel: 'silent',
+    },
+  });
+  const logger = pino({ level: process.env.PROCTOR_TEST_LOG ?? 'silent' });
+  const proctor = await serve(config, logger, { ...opts.start, ...(target.schema ? { schema: target.schema } : {}) });
+  const url = proctor.server.url;
+  return {
+    proctor,
+    url,
+    target,
+    config,
+    async api(method, path, body, o = {}) {
+      const token = o.token === undefined ? ADMIN_TOKEN : o.token;
+      const res = await fetch(new URL(path, url), {
+        method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined ? { 'content-type': typeof body === 'string' ? 'application/yaml' : 'application/json' } : {}),
+          ...o.headers,
+        },
+        ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // text body
+      }
+      return { status: res.status, body: parsed as never, headers: res.headers };
+    },
+    async close() {
+      await proctor.close();
+      await dropTarget(target);
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined) or the time is up; for waiting on real work. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
