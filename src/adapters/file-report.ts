@@ -9,7 +9,8 @@ const PRECEDENCE: readonly TestOutcome[] = ['failed', 'errored', 'passed', 'skip
 
 /**
  * Folds the test cases of one file into the report of a file-level scenario (key = file). The
- * message and stack are those of the first case with the file's outcome, prefixed by its title.
+ * message and stack are those of the first case with the file's outcome, prefixed by its title
+ * when the file has several cases.
  */
 export function fileReport(file: string, cases: readonly JUnitCase[]): TestReport {
   const outcome = PRECEDENCE.find((o) => cases.some((c) => c.outcome === o)) ?? 'skipped';
@@ -22,10 +23,11 @@ export function fileReport(file: string, cases: readonly JUnitCase[]): TestRepor
   };
   const first = cases.find((c) => c.outcome === outcome);
   if (first !== undefined && (outcome === 'failed' || outcome === 'errored')) {
-    const title = [...first.suites, first.name].filter((s) => s !== '').join(' > ');
+    // A file of one case (a script, a single test) needs no title to say which case it was.
+    const title = cases.length === 1 ? '' : `${[...first.suites, first.name].filter((s) => s !== '').join(' > ')}: `;
     const count = cases.filter((c) => c.outcome === outcome).length;
     const more = count > 1 ? ` (and ${count - 1} more)` : '';
-    report.message = `${title}: ${first.message ?? outcome}${more}`;
+    report.message = `${title}${first.message ?? outcome}${more}`;
     if (first.stack !== undefined) report.stack = first.stack;
   }
   const retries = cases.reduce((sum, c) => sum + (c.retries ?? 0), 0);

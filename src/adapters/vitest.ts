@@ -71,8 +71,17 @@ export const vitestAdapter: Adapter = {
   async parseRun(ctx, scenarios, output) {
     const files = await readVitestReport(join(ctx.reportDir, RUN_REPORT), ctx.cwd, output);
     const byFile = new Map(files.map((f) => [f.file, f]));
+    const byKey = new Map<string, JUnitCase[]>();
+    for (const t of files.flatMap((f) => f.tests)) {
+      const key = scenarioKey(t.file ?? t.classname, [...t.suites, t.name]);
+      const same = byKey.get(key);
+      if (same === undefined) byKey.set(key, [t]);
+      else same.push(t);
+    }
     return scenarios.flatMap((s) => {
-      const report = scenarioReport(s, byFile.get(s.file));
+      const file = byFile.get(s.file);
+      if (file === undefined) return [];
+      const report = scenarioReport(s, s.path.length === 0 ? file.tests : (byKey.get(s.key) ?? []), file);
       return report === undefined ? [] : [report];
     });
   },
@@ -105,21 +114,11 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
-/** The report of one requested scenario, or undefined when the run did not reach it. */
-function scenarioReport(scenario: ScenarioRef, file: VitestFile | undefined): TestReport | undefined {
-  if (file === undefined) return undefined;
-  const tests =
-    scenario.path.length === 0 ? file.tests : file.tests.filter((t) => scenarioKey(file.file, [...t.suites, t.name]) === scenario.key);
+/** The report of one requested scenario from its tests, or undefined when the run did not reach it. */
+function scenarioReport(scenario: ScenarioRef, tests: JUnitCase[], file: VitestFile): TestReport | undefined {
   if (tests.length === 0) return file.error === undefined ? undefined : brokenFileReport(scenario, file.error);
-  // Two tests with one name share a key; the worse outcome stands for both.
-  const folded = fileReport(file.file, tests);
-  const single = tests.length === 1 ? (tests[0] as JUnitCase) : undefined;
-  return {
-    ...folded,
-    key: scenario.key,
-    path: scenario.path,
-    ...(single?.message === undefined ? {} : { message: single.message }),
-  };
+  // A whole file, or two tests with one name (one key): the worse outcome stands for all.
+  return { ...fileReport(file.file, tests), key: scenario.key, path: scenario.path };
 }
 
 function brokenFileReport(scenario: ScenarioRef, error: string): TestReport {

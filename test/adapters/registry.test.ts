@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { getAdapter } from '../../src/adapters/registry.js';
+import { AdapterError } from '../../src/adapters/types.js';
+
+describe('getAdapter', () => {
+  it('returns the adapter of each known framework', () => {
+    for (const framework of ['vitest', 'node-test', 'command']) expect(getAdapter(framework).framework).toBe(framework);
+  });
+
+  it('names the known frameworks when asked for another', () => {
+    for (const framework of ['jest', 'toString', '']) {
+      const error = (() => {
+        try {
+          getAdapter(framework);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(AdapterError);
+      expect(error).toMatchObject({ reason: 'bad_options', message: `unknown framework "${framework}": expected one of vitest, node-test, command` });
+    }
+  });
+});
