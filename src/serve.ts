@@ -27,7 +27,7 @@ export interface Proctor {
  * any remote agent. With `demo`, the example project is applied as well.
  */
 export async function serve(config: ServerConfig, logger: Logger, opts: StartOptions = {}): Promise<Proctor> {
-  const server = await startServer(config, logger, opts);
+  const server = await startServer(config, logger, { webRoot: join(PACKAGE_ROOT, 'dist', 'web'), ...opts });
   let agent: Agent | null = null;
   try {
     if (config.demo) await applyDemo(server, logger);

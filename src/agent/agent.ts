@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ClaimedJob } from '../protocol/agent-api.js';
 import { executeJob } from './execute-job.js';
 import { ServerError, type AgentClient } from './http-client.js';
+import { LogShipper } from './log-shipper.js';
 
 export interface AgentOptions {
   client: AgentClient;
@@ -92,7 +93,15 @@ export class Agent {
     log.info({ scenarios: job.scenarios.length, environment: job.environment.name }, 'job started');
     void (async () => {
       try {
-        let done = await executeJob(job, { workRoot: this.opts.workRoot, signal: entry.abort.signal, graceMs: this.opts.graceMs ?? 1000 });
+        const secrets = job.environment.secrets.map((name) => job.environment.variables[name] ?? '');
+        const shipper = new LogShipper(this.opts.client, job.job_id, job.lease_token, secrets);
+        let done = await executeJob(job, {
+          workRoot: this.opts.workRoot,
+          signal: entry.abort.signal,
+          graceMs: this.opts.graceMs ?? 1000,
+          onOutput: (_stream, chunk) => shipper.write(chunk),
+        });
+        await shipper.end();
         if (entry.lost) return log.warn('lease lost; result discarded');
         if (entry.handBack) done = { lease_token: job.lease_token, outcome: 'errored', reason: 'crashed', retryable: true, error: 'the agent stopped; job handed back' };
         await this.opts.client.complete(job.job_id, done);

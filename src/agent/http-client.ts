@@ -3,6 +3,8 @@ import type {
   CompleteRequest,
   HeartbeatRequest,
   HeartbeatResponse,
+  LogChunkRequest,
+  LogChunkResponse,
   RegisterRequest,
   RegisterResponse,
 } from '../protocol/agent-api.js';
@@ -14,6 +16,7 @@ export class ServerError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly details?: unknown,
   ) {
     super(message);
     this.name = 'ServerError';
@@ -54,6 +57,10 @@ export class AgentClient {
     return this.call('POST', '/api/agent/v1/heartbeat', body);
   }
 
+  appendLog(jobId: number, body: LogChunkRequest): Promise<LogChunkResponse> {
+    return this.call('POST', `/api/agent/v1/jobs/${jobId}/log`, body);
+  }
+
   complete(jobId: number, body: CompleteRequest): Promise<{ duplicate: boolean }> {
     return this.call('POST', `/api/agent/v1/jobs/${jobId}/complete`, body);
   }
@@ -89,7 +96,7 @@ export class AgentClient {
       } catch {
         // not our error shape: keep the text
       }
-      throw new ServerError(res.status, parsed?.error?.code ?? `HTTP_${res.status}`, parsed?.error?.message ?? text.slice(0, 500));
+      throw new ServerError(res.status, parsed?.error?.code ?? `HTTP_${res.status}`, parsed?.error?.message ?? text.slice(0, 500), parsed?.error?.details);
     }
     return JSON.parse(text) as T;
   }

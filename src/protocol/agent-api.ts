@@ -129,3 +129,16 @@ export const CompleteRequest = Type.Object(
   { additionalProperties: false },
 );
 export type CompleteRequest = Static<typeof CompleteRequest>;
+
+export const LogChunkRequest = Type.Object(
+  {
+    lease_token: Type.String(),
+    offset: Type.Integer({ minimum: 0, description: 'Characters of this attempt\'s log the server already has.' }),
+    data: Type.String({ maxLength: 256 * 1024 }),
+  },
+  { additionalProperties: false },
+);
+export type LogChunkRequest = Static<typeof LogChunkRequest>;
+
+export const LogChunkResponse = Type.Object({ next_offset: Type.Integer(), truncated: Type.Boolean() });
+export type LogChunkResponse = Static<typeof LogChunkResponse>;

@@ -72,6 +72,10 @@ export type Authority = (typeof AUTHORITIES)[number];
 export const TRIGGER_SOURCES = ['api', 'cli', 'dashboard', 'testinium', 'testerarmy', 'testsigma'] as const;
 export type TriggerSource = (typeof TRIGGER_SOURCES)[number];
 
+/** How a rerun chose its scenario × environment pairs: the failed/aborted ones of its parent, or a list. */
+export const RERUN_TYPES = ['failed', 'pairs'] as const;
+export type RerunType = (typeof RERUN_TYPES)[number];
+
 export function isOneOf<T extends string>(list: readonly T[], value: unknown): value is T {
   return typeof value === 'string' && (list as readonly string[]).includes(value);
 }

@@ -7,6 +7,7 @@ import type { Database, JobTable } from '../storage/schema.js';
 import { servesEnvironment } from './availability.js';
 import type { QueueContext } from './context.js';
 import type { RunSnapshot, RunTrigger } from './run-snapshot.js';
+import { releaseClaim } from './release-claim.js';
 
 export interface Claimer {
   agentId: number;
@@ -30,10 +31,16 @@ export async function claimJobs(ctx: QueueContext, claimer: Claimer, max: number
   const envIds = await servableEnvironmentIds(ctx.db, claimer.labels);
   if (envIds.length === 0) return [];
   const claimed: ClaimedJob[] = [];
-  for (let i = 0; i < max; i++) {
-    const job = await ctx.db.transaction().execute((trx) => claimOne(trx, ctx, claimer, envIds));
-    if (!job) break;
-    claimed.push(job);
+  try {
+    for (let i = 0; i < max; i++) {
+      const job = await ctx.db.transaction().execute((trx) => claimOne(trx, ctx, claimer, envIds));
+      if (!job) break;
+      claimed.push(job);
+    }
+  } catch (e) {
+    // The caller gets an error, not these jobs: hand them back rather than strand them.
+    for (const j of claimed) await releaseClaim(ctx, j.job_id, j.lease_token).catch(() => undefined);
+    throw e;
   }
   return claimed;
 }

@@ -20,6 +20,7 @@ export interface CompleteOutcome {
  */
 export async function completeJob(ctx: QueueContext, jobId: number, agentId: number, req: CompleteRequest): Promise<CompleteOutcome> {
   const out = await ctx.db.transaction().execute(async (trx) => {
+    await lockRunOfJob(trx, ctx, jobId);
     const attempt = await trx
       .selectFrom('attempts')
       .selectAll()
@@ -40,6 +41,20 @@ export async function completeJob(ctx: QueueContext, jobId: number, agentId: num
   });
   if (!out.duplicate) ctx.wakeup.wake();
   return out;
+}
+
+/**
+ * Serialises the completions of one run. Without it, the last two jobs of a run completing at once
+ * on PostgreSQL would each still see the other running, and neither would finish the run.
+ */
+export async function lockRunOfJob(trx: Kysely<Database>, ctx: QueueContext, jobId: number): Promise<void> {
+  if (!ctx.cap.rowLocks) return;
+  await trx
+    .selectFrom('runs')
+    .select('runs.id')
+    .where('runs.id', '=', (eb) => eb.selectFrom('jobs').select('jobs.run_id').where('jobs.id', '=', jobId))
+    .forUpdate()
+    .execute();
 }
 
 function leaseLost(jobId: number): AppError {

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
-import { ACTIVE_RUN_STATUSES } from '../protocol/statuses.js';
+import { ACTIVE_JOB_STATUSES, ACTIVE_RUN_STATUSES } from '../protocol/statuses.js';
 import type { Database, JobTable } from '../storage/schema.js';
-import { requeueJob } from './complete.js';
+import { lockRunOfJob, requeueJob } from './complete.js';
 import type { QueueContext } from './context.js';
 import { settleUnreported } from './record-results.js';
 import { finishRunIfDone, stopRun } from './run-stop.js';
@@ -30,6 +30,7 @@ export async function reap(ctx: QueueContext): Promise<ReapReport> {
   }
   report.timedOutJobs = await reapJobTimeouts(ctx, now);
   report.timedOutRuns = await reapRunDeadlines(ctx, now);
+  await finishOrphanedRuns(ctx);
   await ctx.db
     .updateTable('agents')
     .set({ status: 'lost' })
@@ -42,6 +43,7 @@ export async function reap(ctx: QueueContext): Promise<ReapReport> {
 
 async function expireLease(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>): Promise<'requeued' | 'errored' | 'skipped'> {
   const now = ctx.clock();
+  await lockRunOfJob(trx, ctx, job.id);
   const lost = await trx
     .updateTable('attempts')
     .set({ status: 'lost', finished_at: now, ended_by: 'agent_lost', end_reason: 'lease_expired', error: 'the agent stopped renewing its lease' })
@@ -84,6 +86,7 @@ async function reapJobTimeouts(ctx: QueueContext, now: number): Promise<number> 
     .execute();
   for (const job of overdue) {
     await ctx.db.transaction().execute(async (trx) => {
+      await lockRunOfJob(trx, ctx, job.id);
       const res = await trx
         .updateTable('attempts')
         .set({ status: 'errored', finished_at: now, ended_by: 'timeout', end_reason: 'job_timeout' })
@@ -121,4 +124,22 @@ async function reapRunDeadlines(ctx: QueueContext, now: number): Promise<number>
     if (stopped) n++;
   }
   return n;
+}
+
+/**
+ * Backstop: a running run with no active job left is finished. Completions finish their run
+ * themselves; this catches any path that did not, so no run stays "running" with nobody on it.
+ */
+async function finishOrphanedRuns(ctx: QueueContext): Promise<void> {
+  const orphans = await ctx.db
+    .selectFrom('runs')
+    .select('runs.id')
+    .where('runs.status', '=', 'running')
+    .where('runs.waiting', '=', 0)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('jobs').select('jobs.id').whereRef('jobs.run_id', '=', 'runs.id').where('jobs.status', 'in', ACTIVE_JOB_STATUSES))),
+    )
+    .limit(100)
+    .execute();
+  for (const r of orphans) await ctx.db.transaction().execute((trx) => finishRunIfDone(trx, ctx, r.id));
 }

@@ -4,6 +4,8 @@
  */
 export class Wakeup {
   private waiters = new Set<() => void>();
+  /** Set when other server processes must hear of wakes too (PostgreSQL NOTIFY). */
+  publish: (() => void) | null = null;
 
   /** Resolves on the next wake, or after `ms`, or when the signal aborts; never rejects. */
   wait(ms: number, signal?: AbortSignal): Promise<void> {
@@ -20,7 +22,14 @@ export class Wakeup {
     });
   }
 
+  /** Wakes claimers here and, through `publish`, on every other replica. */
   wake(): void {
+    this.publish?.();
+    this.wakeLocal();
+  }
+
+  /** Wakes only this process's claimers (a notification from another replica). */
+  wakeLocal(): void {
     const waiters = [...this.waiters];
     this.waiters.clear();
     for (const w of waiters) w();

@@ -6,16 +6,22 @@ import type { ServerDeps } from './deps.js';
 import { registerErrorHandler } from './error-handler.js';
 import { validatorCompiler } from './validation.js';
 import { agentRoutes } from './routes/agent.js';
+import { agentTokenRoutes } from './routes/agent-tokens.js';
+import { agentsRoutes } from './routes/agents.js';
 import { applyRoutes } from './routes/apply.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { environmentRoutes } from './routes/environments.js';
 import { keyRoutes } from './routes/keys.js';
 import { meRoutes } from './routes/me.js';
+import { planHistoryRoute } from './routes/plan-history.js';
 import { planRoutes } from './routes/plans.js';
 import { runRoutes } from './routes/runs.js';
 
 export interface BuildAppOptions {
   /** Called for every route as it is added; the authorization matrix test collects them this way. */
   onRoute?: (route: { method: string | string[]; url: string; auth: string | undefined }) => void;
+  /** The dashboard's Vite build (`dist/web`); without one, `/` says how to build it. */
+  webRoot?: string;
 }
 
 /** Builds the HTTP server with every route; listening is the caller's business. */
@@ -39,7 +45,7 @@ export async function buildApp(deps: ServerDeps, opts: BuildAppOptions = {}): Pr
     const hook = opts.onRoute;
     app.addHook('onRoute', (r) => hook({ method: r.method, url: r.url, auth: r.config?.auth }));
   }
-  registerAuth(app, deps.store);
+  registerAuth(app, deps.store, deps.queue.clock);
   app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   await app.register(swagger, {
     openapi: {
@@ -59,5 +65,9 @@ export async function buildApp(deps: ServerDeps, opts: BuildAppOptions = {}): Pr
   environmentRoutes(app, deps);
   runRoutes(app, deps);
   agentRoutes(app, deps);
+  agentTokenRoutes(app, deps);
+  agentsRoutes(app, deps);
+  planHistoryRoute(app, deps);
+  await dashboardRoutes(app, opts.webRoot);
   return app;
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../protocol/errors.js';
 import { authenticateAgent } from '../storage/agents.js';
 import { authenticateApiKey } from '../storage/api-keys.js';
+import { authenticateRegistrationToken } from '../storage/registration-tokens.js';
 import type { Store } from '../storage/database.js';
 import { hasAuthority, type RouteAuth } from './principal.js';
 
@@ -17,7 +18,7 @@ function bearer(req: FastifyRequest): string | null {
  * Authenticates every request against the `auth` its route declares. A route without a declaration
  * is refused outright, so a new route cannot be public by accident.
  */
-export function registerAuth(app: FastifyInstance, store: Store): void {
+export function registerAuth(app: FastifyInstance, store: Store, clock: () => number): void {
   app.addHook('onRequest', async (req) => {
     const auth: RouteAuth | undefined = req.routeOptions.config?.auth;
     if (auth === 'public') return;
@@ -34,10 +35,17 @@ export function registerAuth(app: FastifyInstance, store: Store): void {
       req.principal = { kind: 'agent', agent };
       return;
     }
+    if (auth === 'registration' && token.startsWith('rt_')) {
+      const reg = await authenticateRegistrationToken(store.db, token, clock());
+      if (!reg) throw new AppError('UNAUTHENTICATED', 'unknown, expired or revoked registration token: create one with proctor agents token create');
+      req.principal = { kind: 'registration', token: reg, key: null };
+      return;
+    }
     const key = await authenticateApiKey(store.db, token);
     if (key === 'revoked') throw new AppError('UNAUTHENTICATED', 'this API key was revoked: create a new one with proctor keys create');
     if (!key) throw new AppError('UNAUTHENTICATED', 'unknown API key: check PROCTOR_TOKEN');
-    if (auth !== 'key' && !hasAuthority(key, auth)) throw new AppError('FORBIDDEN', `this key lacks the ${auth} authority`);
-    req.principal = { kind: 'key', key };
+    const needed = auth === 'registration' ? 'ADMIN' : auth;
+    if (needed !== 'key' && !hasAuthority(key, needed)) throw new AppError('FORBIDDEN', `this key lacks the ${needed} authority`);
+    req.principal = auth === 'registration' ? { kind: 'registration', token: null, key } : { kind: 'key', key };
   });
 }

@@ -2,12 +2,19 @@ import { AppError } from '../protocol/errors.js';
 import type { Authority } from '../protocol/statuses.js';
 import type { AgentRecord } from '../storage/agents.js';
 import type { ApiKey } from '../storage/api-keys.js';
+import type { RegistrationToken } from '../storage/registration-tokens.js';
 
 /** Who is calling: a user's API key or an agent's credential. */
-export type Principal = { kind: 'key'; key: ApiKey } | { kind: 'agent'; agent: AgentRecord };
+export type Principal =
+  | { kind: 'key'; key: ApiKey }
+  | { kind: 'agent'; agent: AgentRecord }
+  | { kind: 'registration'; token: RegistrationToken | null; key: ApiKey | null };
 
-/** What a route needs from its caller; every route declares one (the authorization matrix checks it). */
-export type RouteAuth = Authority | 'key' | 'agent' | 'public';
+/**
+ * What a route needs from its caller; every route declares one (the authorization matrix checks it).
+ * `registration`: an agent registration token, or an API key with ADMIN.
+ */
+export type RouteAuth = Authority | 'key' | 'agent' | 'registration' | 'public';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -4,6 +4,7 @@ import { DEFAULT_QUEUE_SETTINGS, type QueueContext, type QueueSettings } from '.
 import { reap } from '../queue/reaper.js';
 import { Wakeup } from '../queue/wakeup.js';
 import { openStore, type Store } from '../storage/database.js';
+import { createJobNotifier } from '../storage/job-notifier.js';
 import { buildApp, type BuildAppOptions } from './app.js';
 import { bootstrapAdmin } from './bootstrap.js';
 import type { ServerConfig } from './config.js';
@@ -31,9 +32,13 @@ export interface StartOptions extends BuildAppOptions {
 export async function startServer(config: ServerConfig, logger: Logger, opts: StartOptions = {}): Promise<RunningServer> {
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...(opts.schema ? { schema: opts.schema } : {}) });
   const clock = opts.clock ?? Date.now;
+  let notifier: Awaited<ReturnType<typeof createJobNotifier>> = null;
   try {
     const admin = await bootstrapAdmin(store, config.adminToken, clock());
     const queue: QueueContext = { db: store.db, cap: store.cap, clock, wakeup: new Wakeup(), settings: { ...DEFAULT_QUEUE_SETTINGS, ...opts.settings } };
+    notifier = await createJobNotifier(config.databaseUrl, () => queue.wakeup.wakeLocal(), (e) => logger.warn({ err: e }, 'job notifications failed'));
+    const n = notifier;
+    queue.wakeup.publish = n ? () => n.publish() : null;
     const app = await buildApp({ store, queue, config, logger }, opts);
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
@@ -48,12 +53,14 @@ export async function startServer(config: ServerConfig, logger: Logger, opts: St
       admin,
       async close() {
         reaper.stop();
-        queue.wakeup.wake();
+        queue.wakeup.wakeLocal();
         await app.close();
+        await n?.close();
         await store.close();
       },
     };
   } catch (e) {
+    await notifier?.close();
     await store.close();
     throw e;
   }

@@ -22,7 +22,7 @@ function toRecord(r: AgentRow): AgentRecord {
 /** Registers an agent and returns its credential (shown once). */
 export async function registerAgent(
   db: Kysely<Database>,
-  input: { name: string; labels: string[]; slots: number },
+  input: { name: string; labels: string[]; slots: number; registrationTokenId?: number | null },
   now: number,
 ): Promise<{ agent: AgentRecord; token: string }> {
   const cred = newCredential('ag');
@@ -37,6 +37,7 @@ export async function registerAgent(
       status: 'online',
       created_at: now,
       last_seen_at: now,
+      registration_token_id: input.registrationTokenId ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();

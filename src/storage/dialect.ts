@@ -17,6 +17,8 @@ export interface DialectCapabilities {
   timeType: ColumnDataType;
   /** `FOR UPDATE SKIP LOCKED` on claim sub-selects; SQLite serialises writers instead. */
   skipLocked: boolean;
+  /** `SELECT … FOR UPDATE` row locks; SQLite has none and needs none (one writer at a time). */
+  rowLocks: boolean;
   /** Unique-violation error codes, to turn a lost insert race into "it exists already". */
   isUniqueViolation(e: unknown): boolean;
 }
@@ -27,6 +29,7 @@ const sqlite: DialectCapabilities = {
   idAutoIncrement: true,
   timeType: 'integer',
   skipLocked: false,
+  rowLocks: false,
   isUniqueViolation: (e) => (e as { code?: string })?.code?.startsWith('SQLITE_CONSTRAINT') === true,
 };
 
@@ -36,6 +39,7 @@ const postgres: DialectCapabilities = {
   idAutoIncrement: false,
   timeType: 'bigint',
   skipLocked: true,
+  rowLocks: true,
   isUniqueViolation: (e) => (e as { code?: string })?.code === '23505',
 };
 

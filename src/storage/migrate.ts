@@ -1,12 +1,18 @@
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import type { DialectCapabilities } from './dialect.js';
 import * as m0001 from './migrations/0001-initial.js';
+import * as m0002 from './migrations/0002-agents-logs-artifacts.js';
+import * as m0003 from './migrations/0003-vendor-and-reruns.js';
+import * as m0004 from './migrations/0004-webhooks-and-limits.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, cap: DialectCapabilities): Promise<void> };
 
 /** Numbered, forward-only: a released migration is never edited, only followed by a new one. */
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001-initial': m0001,
+  '0002-agents-logs-artifacts': m0002,
+  '0003-vendor-and-reruns': m0003,
+  '0004-webhooks-and-limits': m0004,
 };
 
 /** Applies every migration not yet applied, in order. Throws with the failing migration's name. */

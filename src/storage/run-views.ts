@@ -95,6 +95,11 @@ export interface RunFilter {
   result?: string[];
   branch?: string;
   build?: string;
+  /** Trigger sources (`api`, `dashboard`, …). */
+  source?: string[];
+  /** Created at or after / before these epoch milliseconds. */
+  createdFrom?: number;
+  createdBefore?: number;
   /** Return runs with an id below this one (newest first). */
   beforeId?: number;
   limit: number;
@@ -108,6 +113,14 @@ export async function listRunViews(db: Kysely<Database>, f: RunFilter): Promise<
   if (f.result?.length) q = q.where('runs.result', 'in', f.result);
   if (f.branch !== undefined) q = q.where('runs.branch', '=', f.branch);
   if (f.build !== undefined) q = q.where('runs.build', '=', f.build);
+  if (f.source?.length) {
+    // The trigger is JSON written by one object literal whose first key is `source` (queue/trigger.ts),
+    // so a prefix match is exact on both dialects; sources come from TRIGGER_SOURCES (no LIKE wildcards).
+    const sources = f.source;
+    q = q.where((eb) => eb.or(sources.map((s) => eb('runs.trigger', 'like', `{"source":${JSON.stringify(s)},%`))));
+  }
+  if (f.createdFrom !== undefined) q = q.where('runs.created_at', '>=', f.createdFrom);
+  if (f.createdBefore !== undefined) q = q.where('runs.created_at', '<', f.createdBefore);
   if (f.beforeId !== undefined) q = q.where('runs.id', '<', f.beforeId);
   const rows = await q.execute();
   const page = rows.slice(0, f.limit);
@@ -120,9 +133,22 @@ export async function listRunViews(db: Kysely<Database>, f: RunFilter): Promise<
 
 export interface ResultFilter {
   status?: string[];
+  /** Only these result ids (live updates fetch the rows that changed). */
+  ids?: number[];
   environment?: string;
   afterId?: number;
   limit: number;
+}
+
+/** A short fingerprint of every result row of a run: what changes when a row changes. */
+export async function resultSignatures(db: Kysely<Database>, runId: number): Promise<Map<number, string>> {
+  const rows = await db.selectFrom('results').select(['id', 'status', 'attempts', 'job_id', 'duration_ms']).where('run_id', '=', runId).execute();
+  return new Map(rows.map((r) => [r.id, resultSignature(r)]));
+}
+
+/** The fingerprint of one row; the same for a stored row and its API view. */
+export function resultSignature(r: { status: string; attempts: number; job_id: number | null; duration_ms: number | null }): string {
+  return `${r.status}|${r.attempts}|${r.job_id ?? ''}|${r.duration_ms ?? ''}`;
 }
 
 export async function listResultViews(db: Kysely<Database>, runId: number, f: ResultFilter): Promise<{ items: ResultRow[]; next_cursor: string | null }> {
@@ -136,6 +162,7 @@ export async function listResultViews(db: Kysely<Database>, runId: number, f: Re
     .limit(f.limit + 1);
   if (f.status?.length) q = q.where('results.status', 'in', f.status);
   if (f.environment !== undefined) q = q.where('results.environment_name', '=', f.environment);
+  if (f.ids !== undefined) q = q.where('results.id', 'in', f.ids.length ? f.ids : [-1]);
   if (f.afterId !== undefined) q = q.where('results.id', '>', f.afterId);
   const rows = await q.execute();
   const page = rows.slice(0, f.limit);

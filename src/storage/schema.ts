@@ -17,12 +17,21 @@ export interface Database {
   attempts: AttemptTable;
   results: ResultTable;
   agents: AgentTable;
+  registration_tokens: RegistrationTokenTable;
+  log_chunks: LogChunkTable;
+  artifacts: ArtifactTable;
+  webhook_events: WebhookEventTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  app_builds: AppBuildTable;
 }
 
 export interface ProjectTable {
   id: Generated<number>;
   name: string;
   created_at: number;
+  /** JSON of SigningSecrets for run callbacks; created at the first callback. */
+  callback_secrets: string | null;
 }
 
 export interface UserTable {
@@ -45,6 +54,10 @@ export interface ApiKeyTable {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  /** Null: the server default (PROCTOR_KEY_RATE_LIMIT); 0: unlimited. */
+  rate_limit_per_minute: number | null;
+  /** Null: the server default (PROCTOR_KEY_MAX_ACTIVE_RUNS); 0: unlimited. */
+  max_active_runs: number | null;
 }
 
 export interface EnvironmentTable {
@@ -104,6 +117,12 @@ export interface RunTable {
   deadline_at: number | null;
   ended_by: string | null;
   end_reason: string | null;
+  /** The API key that triggered the run, for its active-run limit. */
+  api_key_id: number | null;
+  /** The run this one reruns (a subset of its scenario × environment pairs). */
+  rerun_parent_id: number | null;
+  /** How the rerun chose its pairs: RERUN_TYPES. */
+  rerun_type: string | null;
 }
 
 export interface JobTable {
@@ -149,6 +168,9 @@ export interface AttemptTable {
   end_reason: string | null;
   /** Captured output of the framework process, capped. */
   output: string | null;
+  /** Bytes of log accepted through the streaming log endpoint. */
+  log_bytes: Generated<number>;
+  log_truncated: Generated<number>;
 }
 
 export interface ResultTable {
@@ -181,4 +203,107 @@ export interface AgentTable {
   status: string;
   created_at: number;
   last_seen_at: number | null;
+  registration_token_id: number | null;
+}
+
+export interface RegistrationTokenTable {
+  id: Generated<number>;
+  name: string;
+  prefix: string;
+  secret_hash: string;
+  created_by: number;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface LogChunkTable {
+  id: Generated<number>;
+  job_id: number;
+  attempt: number;
+  offset: number;
+  length: number;
+  data: string;
+  created_at: number;
+}
+
+export interface ArtifactTable {
+  id: Generated<number>;
+  run_id: number;
+  job_id: number;
+  attempt: number;
+  scenario_id: number | null;
+  name: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  created_at: number;
+}
+
+/** The outbox: one row per run state change, written in the transaction of the change. */
+export interface WebhookEventTable {
+  id: Generated<number>;
+  uuid: string;
+  run_id: number;
+  job_id: number | null;
+  type: string;
+  created_at: number;
+  /** Set once the event's deliveries exist. */
+  fanned_out: Generated<number>;
+}
+
+export interface WebhookEndpointTable {
+  id: Generated<number>;
+  project_id: number;
+  url: string;
+  format: string;
+  /** JSON array of event types. */
+  events: string;
+  description: string | null;
+  /** JSON of SigningSecrets. */
+  secrets: string;
+  created_at: number;
+  disabled_at: number | null;
+  disabled_reason: string | null;
+}
+
+/** One event for one receiver (a run's callback URL or an endpoint), with its retry state. */
+export interface WebhookDeliveryTable {
+  id: Generated<number>;
+  event_id: number;
+  run_id: number;
+  project_id: number;
+  target: string;
+  endpoint_id: number | null;
+  url: string;
+  format: string;
+  body: string;
+  status: string;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  first_attempt_at: number | null;
+  last_attempt_at: number | null;
+  lease_expires_at: number | null;
+  response_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
+/** An app build (APK, IPA, zip) runs hand to their tests: a stored blob, or a URL agents fetch. */
+export interface AppBuildTable {
+  id: Generated<number>;
+  uuid: string;
+  project_id: number;
+  name: string;
+  version: string;
+  /** The name the file gets on the agent (`shop-1.2.apk`). */
+  file_name: string;
+  /** Hex SHA-256 of the content: the blob's name for uploads; optional for URL builds. */
+  sha256: string | null;
+  size: number | null;
+  /** Set for URL builds, which agents download themselves. */
+  url: string | null;
+  created_by: number;
+  created_at: number;
 }

@@ -7,7 +7,7 @@ import { startTestServer, type TestServer } from '../support/server.js';
  * project. A route the server has and this table lacks fails the test: a new route must say who may
  * call it.
  */
-type Entry = { auth: 'public' | 'key' | 'agent' | 'PLAN_READ' | 'PLAN_RUN' | 'PLAN_WRITE' | 'ADMIN'; scoped?: boolean; body?: unknown };
+type Entry = { auth: 'public' | 'key' | 'agent' | 'registration' | 'PLAN_READ' | 'PLAN_RUN' | 'PLAN_WRITE' | 'ADMIN'; scoped?: boolean; body?: unknown };
 const MATRIX: Record<string, Entry> = {
   'GET /api/openapi.json': { auth: 'public' },
   'GET /api/health': { auth: 'public' },
@@ -33,7 +33,10 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/v1/runs/:run/jobs': { auth: 'PLAN_READ', scoped: true },
   'GET /api/v1/runs/:run/jobs/:job/log': { auth: 'PLAN_READ', scoped: true },
   'POST /api/v1/runs/:run/cancel': { auth: 'PLAN_RUN', scoped: true },
-  'POST /api/agent/v1/register': { auth: 'ADMIN', body: { name: 'a', labels: [], slots: 1 } },
+  'POST /api/agent/v1/register': { auth: 'registration', body: { name: 'a', labels: [], slots: 1 } },
+  'POST /api/v1/agents/tokens': { auth: 'ADMIN', body: { name: 'ci-machines' } },
+  'GET /api/v1/agents/tokens': { auth: 'ADMIN' },
+  'DELETE /api/v1/agents/tokens/:id': { auth: 'ADMIN' },
   'POST /api/agent/v1/claim': { auth: 'agent', body: { free_slots: 1 } },
   'POST /api/agent/v1/heartbeat': { auth: 'agent', body: { jobs: [] } },
   'POST /api/agent/v1/jobs/:job/complete': { auth: 'agent', body: { lease_token: 'x', outcome: 'completed' } },
@@ -113,7 +116,8 @@ describeEachDialect('authorization matrix', (dialect) => {
         continue;
       }
       if (entry.auth === 'public' || entry.auth === 'key') continue;
-      expect((await call(method, url, entry.body, `Bearer ${tokens[`without ${entry.auth}`]}`)).status, route).toBe(403);
+      const lacking = entry.auth === 'registration' ? 'ADMIN' : entry.auth;
+      expect((await call(method, url, entry.body, `Bearer ${tokens[`without ${lacking}`]}`)).status, route).toBe(403);
       expect((await call(method, url, entry.body, `Bearer ${tokens.agent}`)).status, `${route} with an agent credential`).toBe(401);
     }
   });

@@ -60,8 +60,12 @@ export async function dropTarget(t: DialectTarget): Promise<void> {
 }
 
 /** `describe` once per dialect; an unreachable dialect's block is skipped (and says why). */
-export function describeEachDialect(title: string, body: (dialect: 'sqlite' | 'postgres') => void): void {
-  for (const d of ['sqlite', 'postgres'] as const) {
+export function describeEachDialect(
+  title: string,
+  body: (dialect: 'sqlite' | 'postgres') => void,
+  only: readonly ('sqlite' | 'postgres')[] = ['sqlite', 'postgres'],
+): void {
+  for (const d of only) {
     if (!wanted.includes(d)) continue;
     const skip = d === 'postgres' && pgProblem !== null;
     (skip ? describe.skip : describe)(`${title} [${d}]${skip ? ' (PostgreSQL unreachable)' : ''}`, () => body(d));

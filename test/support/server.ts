@@ -19,9 +19,11 @@ export interface TestServer {
 /** Starts a real server (and, unless disabled, its local agent) on a fresh database of the dialect. */
 export async function startTestServer(
   dialect: 'sqlite' | 'postgres',
-  opts: { localAgent?: boolean; slots?: number; workdir?: string; start?: StartOptions; env?: Record<string, string> } = {},
+  opts: { localAgent?: boolean; slots?: number; workdir?: string; start?: StartOptions; env?: Record<string, string>; target?: DialectTarget } = {},
 ): Promise<TestServer> {
-  const target = freshTarget(dialect);
+  // Several servers on one target are replicas of one deployment; only a fresh target is dropped at close.
+  const target = opts.target ?? freshTarget(dialect);
+  const owned = opts.target === undefined;
   const config = loadConfig({
     env: { ...opts.env },
     flags: {
@@ -66,7 +68,7 @@ export async function startTestServer(
     },
     async close() {
       await proctor.close();
-      await dropTarget(target);
+      if (owned) await dropTarget(target);
     },
   };
 }

@@ -6,13 +6,17 @@ import {
   CompleteRequest,
   HeartbeatRequest,
   HeartbeatResponse,
+  LogChunkRequest,
+  LogChunkResponse,
   RegisterRequest,
   RegisterResponse,
 } from '../../protocol/agent-api.js';
 import { ErrorResponse } from '../../protocol/api.js';
+import { appendLog } from '../../queue/append-log.js';
 import { claimJobs } from '../../queue/claim.js';
 import { completeJob } from '../../queue/complete.js';
 import { heartbeat } from '../../queue/heartbeat.js';
+import { releaseClaim } from '../../queue/release-claim.js';
 import { registerAgent, touchAgent } from '../../storage/agents.js';
 import type { ServerDeps } from '../deps.js';
 import { agentOf } from '../principal.js';
@@ -26,10 +30,16 @@ export function agentRoutes(app: FastifyInstance, deps: ServerDeps): void {
   const q = deps.queue;
 
   app.post<{ Body: RegisterRequest }>('/api/agent/v1/register', {
-    config: { auth: 'ADMIN' },
-    schema: { tags: ['agent'], summary: 'Register an agent; returns its credential', body: RegisterRequest, response: { 201: RegisterResponse, ...errors } },
+    config: { auth: 'registration' },
+    schema: {
+      tags: ['agent'],
+      summary: 'Register an agent with a registration token (or an ADMIN key); returns its credential',
+      body: RegisterRequest,
+      response: { 201: RegisterResponse, ...errors },
+    },
   }, async (req, reply) => {
-    const { agent, token } = await registerAgent(deps.store.db, req.body, q.clock());
+    const reg = req.principal?.kind === 'registration' ? req.principal.token : null;
+    const { agent, token } = await registerAgent(deps.store.db, { ...req.body, registrationTokenId: reg?.id ?? null }, q.clock());
     return reply.status(201).send({ agent_id: agent.id, token, heartbeat_ms: HEARTBEAT_MS, lease_ms: q.settings.leaseMs });
   });
 
@@ -51,7 +61,13 @@ export function agentRoutes(app: FastifyInstance, deps: ServerDeps): void {
       await touchAgent(deps.store.db, agent.id, q.clock());
       const jobs = await claimJobs(q, { agentId: agent.id, labels: agent.labels }, req.body.free_slots);
       const left = deadline - Date.now();
-      if (jobs.length > 0 || left <= 0 || gone.signal.aborted) return { jobs };
+      if (jobs.length > 0 || left <= 0 || gone.signal.aborted) {
+        // Claimed but not delivered (the agent hung up, or sending failed): put the jobs back now.
+        const release = () => Promise.all(jobs.map((j) => releaseClaim(q, j.job_id, j.lease_token))).catch((e) => req.log.error({ err: e }, 'releasing an undelivered claim failed'));
+        if (gone.signal.aborted) await release();
+        else reply.raw.once('close', () => void (reply.raw.writableFinished ? undefined : release()));
+        return { jobs };
+      }
       await q.wakeup.wait(Math.min(left, 5_000), gone.signal);
     }
   });
@@ -60,6 +76,17 @@ export function agentRoutes(app: FastifyInstance, deps: ServerDeps): void {
     config: { auth: 'agent' },
     schema: { tags: ['agent'], summary: 'Renew the leases of running jobs; returns jobs to cancel', body: HeartbeatRequest, response: { 200: HeartbeatResponse, ...errors } },
   }, async (req) => heartbeat(q, agentOf(req.principal).id, req.body));
+
+  app.post<{ Params: { job: string }; Body: LogChunkRequest }>('/api/agent/v1/jobs/:job/log', {
+    config: { auth: 'agent' },
+    schema: {
+      tags: ['agent'],
+      summary: "Append a chunk of an attempt's log (in order; a duplicate or a gap is refused with the offset to resume from)",
+      params: Type.Object({ job: Type.String() }),
+      body: LogChunkRequest,
+      response: { 200: LogChunkResponse, ...errors },
+    },
+  }, async (req) => appendLog(q, numericId(req.params.job, 'job'), req.body));
 
   app.post<{ Params: { job: string }; Body: CompleteRequest }>('/api/agent/v1/jobs/:job/complete', {
     config: { auth: 'agent' },

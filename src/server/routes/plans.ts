@@ -6,6 +6,7 @@ import { readPlan } from '../../domain/plan-file.js';
 import { Problems, checkName } from '../../domain/validation.js';
 import { Run, TriggerRunBody, ErrorResponse } from '../../protocol/api.js';
 import { AppError } from '../../protocol/errors.js';
+import type { TriggerSource } from '../../protocol/statuses.js';
 import { triggerRun } from '../../queue/trigger.js';
 import { findEnvironment, listEnvironments, type EnvironmentRecord } from '../../storage/environments.js';
 import { deletePlan, listPlans, planHasRuns, upsertPlan, type PlanRecord } from '../../storage/plans.js';
@@ -95,7 +96,10 @@ export function planRoutes(app: FastifyInstance, deps: ServerDeps): void {
       description: 'Send an `Idempotency-Key` header to make a retried trigger return the same run.',
       params: PlanParams,
       querystring: ProjectQuery,
-      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
+      headers: Type.Object({
+        'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+        'x-proctor-client': Type.Optional(Type.String({ maxLength: 40, description: 'Which Proctor client triggers: `cli` or `dashboard` (recorded as the trigger source; default `api`).' })),
+      }),
       body: TriggerRunBody,
       response: { 202: Run, 422: ErrorResponse, ...errors },
     },
@@ -109,7 +113,7 @@ export function planRoutes(app: FastifyInstance, deps: ServerDeps): void {
       plan,
       environments,
       scenarios: body.scenarios ?? [],
-      source: 'api',
+      source: clientSource(req.headers['x-proctor-client']),
       userId: key.userId,
       build: body.build ?? null,
       ref: body.ref ?? null,
@@ -124,6 +128,11 @@ export function planRoutes(app: FastifyInstance, deps: ServerDeps): void {
     const run = await getRunView(db, outcome.runId);
     return reply.status(202).send(run);
   });
+}
+
+/** The trigger source a Proctor client names in `X-Proctor-Client`; any other caller is `api`. */
+function clientSource(header: string | string[] | undefined): TriggerSource {
+  return header === 'cli' || header === 'dashboard' ? header : 'api';
 }
 
 /** The trigger's environments, or the plan's; each must belong to the plan and still exist. */

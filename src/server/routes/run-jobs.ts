@@ -67,22 +67,45 @@ export function runJobsRoute(app: FastifyInstance, deps: ServerDeps): void {
     };
   });
 
-  app.get<{ Params: { run: string; job: string }; Querystring: { attempt?: number } }>('/api/v1/runs/:run/jobs/:job/log', {
+  app.get<{ Params: { run: string; job: string }; Querystring: { attempt?: number; offset?: number } }>('/api/v1/runs/:run/jobs/:job/log', {
     config: { auth: 'PLAN_READ' },
     schema: {
       tags: ['runs'],
-      summary: "Output of a job's framework process (the last attempt unless ?attempt=N)",
+      summary: "Log of a job's framework process (the last attempt unless ?attempt=N), live while it runs",
+      description: 'Send `offset` (the `x-log-next-offset` of the previous answer) to get only what was added since; `x-log-complete: true` once the attempt ended.',
       params: Type.Object({ run: Type.String(), job: Type.String() }),
-      querystring: Type.Object({ attempt: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
+      querystring: Type.Object({ attempt: Type.Optional(Type.Integer({ minimum: 1 })), offset: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false }),
       response: { 200: Type.String(), ...errors },
     },
   }, async (req, reply) => {
-    const run = await loadRun(deps.store.db, req.principal, req.params.run);
+    const run = await loadRun(db, req.principal, req.params.run);
     const jobId = numericId(req.params.job, 'job');
-    let q = db.selectFrom('attempts').innerJoin('jobs', 'jobs.id', 'attempts.job_id').select(['attempts.output', 'attempts.attempt']).where('jobs.run_id', '=', run.id).where('jobs.id', '=', jobId);
+    let q = db
+      .selectFrom('attempts')
+      .innerJoin('jobs', 'jobs.id', 'attempts.job_id')
+      .select(['attempts.output', 'attempts.attempt', 'attempts.status', 'attempts.log_bytes'])
+      .where('jobs.run_id', '=', run.id)
+      .where('jobs.id', '=', jobId);
     q = req.query.attempt !== undefined ? q.where('attempts.attempt', '=', req.query.attempt) : q.orderBy('attempts.attempt', 'desc');
-    const row = await q.limit(1).executeTakeFirst();
-    if (!row) throw new AppError('NOT_FOUND', `job ${jobId} of run ${run.id} has no such attempt`);
-    return reply.type('text/plain; charset=utf-8').send(row.output ?? '');
+    const attempt = await q.limit(1).executeTakeFirst();
+    if (!attempt) throw new AppError('NOT_FOUND', `job ${jobId} of run ${run.id} has no such attempt`);
+    const from = req.query.offset ?? 0;
+    const chunks = await db
+      .selectFrom('log_chunks')
+      .select(['offset', 'data'])
+      .where('job_id', '=', jobId)
+      .where('attempt', '=', attempt.attempt)
+      .where((eb) => eb(eb('offset', '+', eb.ref('length')), '>', from))
+      .orderBy('offset')
+      .execute();
+    // Streamed chunks are the log; an attempt that streamed nothing falls back to its captured output.
+    const streamed = Number(attempt.log_bytes) > 0;
+    const text = streamed ? chunks.map((c) => (c.offset < from ? c.data.slice(from - c.offset) : c.data)).join('') : (attempt.output ?? '').slice(from);
+    const next = streamed ? Math.max(from, Number(attempt.log_bytes)) : (attempt.output ?? '').length;
+    return reply
+      .type('text/plain; charset=utf-8')
+      .header('x-log-next-offset', String(next))
+      .header('x-log-complete', String(attempt.status !== 'running'))
+      .send(text);
   });
 }

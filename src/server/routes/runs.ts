@@ -2,13 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ErrorResponse, Page, ResultRow, Run } from '../../protocol/api.js';
 import { AppError } from '../../protocol/errors.js';
-import { RUN_RESULTS, RUN_STATUSES, SCENARIO_RESULTS } from '../../protocol/statuses.js';
+import { RUN_RESULTS, RUN_STATUSES, SCENARIO_RESULTS, TRIGGER_SOURCES } from '../../protocol/statuses.js';
 import { stopRun } from '../../queue/run-stop.js';
 import { decodeCursor } from '../../storage/cursor.js';
 import { getRunView, listResultViews, listRunViews } from '../../storage/run-views.js';
 import type { ServerDeps } from '../deps.js';
-import { keyOf, projectScope } from '../principal.js';
+import { assertProject, keyOf, projectScope } from '../principal.js';
 import { loadRun, resolvePlan } from '../resolve.js';
+import { findProject } from '../../storage/projects.js';
+import { runEventsRoute } from './run-events.js';
 import { runJobsRoute } from './run-jobs.js';
 import { runJUnitRoute } from './run-junit.js';
 
@@ -33,6 +35,23 @@ function cursorFilter(raw: string | undefined): number | undefined {
   return id;
 }
 
+/** Parses an ISO date-time filter into epoch milliseconds. */
+function timeFilter(raw: string | undefined, name: string): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const ms = Date.parse(raw);
+  if (Number.isNaN(ms)) throw new AppError('VALIDATION_FAILED', `${name}: expected a date or date-time like 2025-01-31 or 2025-01-31T12:00:00Z`);
+  return ms;
+}
+
+/** The projects a listing covers: the named one (which the key must reach), else every one the key may see. */
+async function listScope(db: ServerDeps['store']['db'], key: ReturnType<typeof keyOf>, project: string | undefined): Promise<number[] | null> {
+  if (project === undefined) return projectScope(key);
+  const found = await findProject(db, project);
+  if (!found) throw new AppError('NOT_FOUND', `project "${project}" does not exist`);
+  assertProject(key, found.id);
+  return [found.id];
+}
+
 function publicRun<T extends { projectId: number }>(run: T): Omit<T, 'projectId'> {
   const { projectId: _omit, ...rest } = run;
   return rest;
@@ -40,7 +59,19 @@ function publicRun<T extends { projectId: number }>(run: T): Omit<T, 'projectId'
 
 export function runRoutes(app: FastifyInstance, deps: ServerDeps): void {
   const { db } = deps.store;
-  type ListQuery = { plan?: string; project?: string; status?: string; result?: string; branch?: string; build?: string; cursor?: string; limit?: number };
+  type ListQuery = {
+    plan?: string;
+    project?: string;
+    status?: string;
+    result?: string;
+    branch?: string;
+    build?: string;
+    source?: string;
+    created_from?: string;
+    created_before?: string;
+    cursor?: string;
+    limit?: number;
+  };
 
   app.get<{ Querystring: ListQuery }>('/api/v1/runs', {
     config: { auth: 'PLAN_READ' },
@@ -55,6 +86,9 @@ export function runRoutes(app: FastifyInstance, deps: ServerDeps): void {
           result: List(RUN_RESULTS, 'run results'),
           branch: Type.Optional(Type.String({ maxLength: 300 })),
           build: Type.Optional(Type.String({ maxLength: 200 })),
+          source: List(TRIGGER_SOURCES, 'trigger sources'),
+          created_from: Type.Optional(Type.String({ maxLength: 40, description: 'Runs created at or after this date-time (ISO 8601).' })),
+          created_before: Type.Optional(Type.String({ maxLength: 40, description: 'Runs created before this date-time (ISO 8601).' })),
           cursor: Type.Optional(Type.String({ maxLength: 100 })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
         },
@@ -67,12 +101,15 @@ export function runRoutes(app: FastifyInstance, deps: ServerDeps): void {
     const q = req.query;
     const plan = q.plan !== undefined ? await resolvePlan(db, key, q.plan, q.project) : undefined;
     return listRunViews(db, {
-      projectIds: projectScope(key),
+      projectIds: plan ? projectScope(key) : await listScope(db, key, q.project),
       ...(plan ? { planId: plan.id } : {}),
       status: listFilter(q.status, RUN_STATUSES, 'status'),
       result: listFilter(q.result, RUN_RESULTS, 'result'),
       ...(q.branch !== undefined ? { branch: q.branch } : {}),
       ...(q.build !== undefined ? { build: q.build } : {}),
+      source: listFilter(q.source, TRIGGER_SOURCES, 'source'),
+      createdFrom: timeFilter(q.created_from, 'created_from'),
+      createdBefore: timeFilter(q.created_before, 'created_before'),
       ...(q.cursor !== undefined ? { beforeId: cursorFilter(q.cursor) } : {}),
       limit: q.limit ?? 50,
     });
@@ -127,4 +164,5 @@ export function runRoutes(app: FastifyInstance, deps: ServerDeps): void {
 
   runJUnitRoute(app, deps);
   runJobsRoute(app, deps);
+  runEventsRoute(app, deps);
 }

@@ -1,0 +1,5 @@
+// A small Jest suite for Proctor's adapter tests; plain CommonJS, no transform.
+module.exports = {
+  testEnvironment: 'node',
+  transform: {},
+};

@@ -1,0 +1,31 @@
+import { Type, type Static, type TSchema } from 'typebox';
+
+/** Wire shape of `GET /api/v1/agents`: the agents a dashboard shows, with what each is doing. */
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const AgentJob = Type.Object({
+  job_id: Type.Integer(),
+  run_id: Type.Integer(),
+  plan: Type.String(),
+  kind: Type.String(),
+  environment: Type.String(),
+  started_at: Nullable(Type.String({ format: 'date-time' })),
+});
+export type AgentJob = Static<typeof AgentJob>;
+
+export const AgentView = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  labels: Type.Array(Type.String()),
+  status: Type.String({ description: 'online, lost' }),
+  live: Type.Boolean({ description: 'Online and seen within the liveness window: it can take jobs now.' }),
+  slots: Type.Integer(),
+  busy_slots: Type.Integer({ description: 'Running jobs leased to this agent.' }),
+  last_seen_at: Nullable(Type.String({ format: 'date-time' })),
+  jobs: Type.Array(AgentJob, { description: "The agent's running jobs in projects the key may see." }),
+});
+export type AgentView = Static<typeof AgentView>;
+
+export const AgentList = Type.Object({ items: Type.Array(AgentView) });
+export type AgentList = Static<typeof AgentList>;

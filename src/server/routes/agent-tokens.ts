@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { parseDuration } from '../../domain/duration.js';
+import { ErrorResponse } from '../../protocol/api.js';
+import { AppError } from '../../protocol/errors.js';
+import { createRegistrationToken, listRegistrationTokens, revokeRegistrationToken, type RegistrationToken } from '../../storage/registration-tokens.js';
+import type { ServerDeps } from '../deps.js';
+import { keyOf } from '../principal.js';
+import { numericId } from '../resolve.js';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const TokenView = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  prefix: Type.String(),
+  created_at: Type.String(),
+  expires_at: Type.Union([Type.String(), Type.Null()]),
+  revoked_at: Type.Union([Type.String(), Type.Null()]),
+});
+const view = (t: RegistrationToken) => ({ id: t.id, name: t.name, prefix: t.prefix, created_at: iso(t.createdAt)!, expires_at: iso(t.expiresAt), revoked_at: iso(t.revokedAt) });
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
+
+/** Registration tokens: what an admin hands to machines so their agents can register. */
+export function agentTokenRoutes(app: FastifyInstance, deps: ServerDeps): void {
+  const { db } = deps.store;
+  app.post<{ Body: { name: string; expires_in?: string } }>('/api/v1/agents/tokens', {
+    config: { auth: 'ADMIN' },
+    schema: {
+      tags: ['agents'],
+      summary: 'Create an agent registration token; the response is the only time it is shown',
+      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), expires_in: Type.Optional(Type.String({ maxLength: 20, description: 'How long the token can register agents, e.g. "168h"; default: until revoked.' })) }, { additionalProperties: false }),
+      response: { 201: Type.Object({ token: TokenView, secret: Type.String() }), ...errors },
+    },
+  }, async (req, reply) => {
+    const now = deps.queue.clock();
+    let expiresAt: number | null = null;
+    if (req.body.expires_in !== undefined) {
+      const ms = parseDuration(req.body.expires_in);
+      if (ms === null) throw new AppError('VALIDATION_FAILED', 'expires_in: expected a duration like "24h"');
+      expiresAt = now + ms;
+    }
+    const { token, secret } = await createRegistrationToken(db, { name: req.body.name, createdBy: keyOf(req.principal).userId, expiresAt }, now);
+    return reply.status(201).send({ token: view(token), secret });
+  });
+
+  app.get('/api/v1/agents/tokens', {
+    config: { auth: 'ADMIN' },
+    schema: { tags: ['agents'], summary: 'List registration tokens (never their secrets)', response: { 200: Type.Object({ items: Type.Array(TokenView) }), ...errors } },
+  }, async () => ({ items: (await listRegistrationTokens(db)).map(view) }));
+
+  app.delete<{ Params: { id: string } }>('/api/v1/agents/tokens/:id', {
+    config: { auth: 'ADMIN' },
+    schema: { tags: ['agents'], summary: 'Revoke a registration token (registered agents keep working)', params: Type.Object({ id: Type.String() }), response: { 200: TokenView, ...errors } },
+  }, async (req) => {
+    const t = await revokeRegistrationToken(db, numericId(req.params.id, 'id'), deps.queue.clock());
+    if (!t) throw new AppError('NOT_FOUND', `registration token ${req.params.id} does not exist`);
+    return view(t);
+  });
+}

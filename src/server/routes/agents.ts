@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import { AgentList, type AgentView } from '../../protocol/agent-view.js';
+import { ErrorResponse } from '../../protocol/api.js';
+import { runningJobs, type AgentJobRow } from '../../storage/agent-jobs.js';
+import { listAgents, type AgentRecord } from '../../storage/agents.js';
+import type { ServerDeps } from '../deps.js';
+import { keyOf, projectScope } from '../principal.js';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function agentView(a: AgentRecord, jobs: AgentJobRow[], visible: (j: AgentJobRow) => boolean, liveSince: number): AgentView {
+  const mine = jobs.filter((j) => j.agentId === a.id);
+  return {
+    id: a.id,
+    name: a.name,
+    labels: a.labels,
+    status: a.status,
+    live: a.status === 'online' && a.lastSeenAt !== null && a.lastSeenAt >= liveSince,
+    slots: a.slots,
+    busy_slots: mine.length,
+    last_seen_at: iso(a.lastSeenAt),
+    jobs: mine.filter(visible).map((j) => ({ job_id: j.jobId, run_id: j.runId, plan: j.plan, kind: j.kind, environment: j.environment, started_at: iso(j.startedAt) })),
+  };
+}
+
+/**
+ * `GET /api/v1/agents`: registered agents with labels, slots in use and current jobs. Agents serve
+ * every project; a key limited to some projects sees only their jobs (but every slot counted).
+ */
+export function agentsRoutes(app: FastifyInstance, deps: ServerDeps): void {
+  app.get('/api/v1/agents', {
+    config: { auth: 'PLAN_READ' },
+    schema: { tags: ['agents'], summary: 'Agents: labels, slots in use, running jobs, liveness', response: { 200: AgentList, 401: ErrorResponse, 403: ErrorResponse } },
+  }, async (req) => {
+    const scope = projectScope(keyOf(req.principal));
+    const [agents, jobs] = await Promise.all([listAgents(deps.store.db), runningJobs(deps.store.db)]);
+    const visible = (j: AgentJobRow) => scope === null || scope.includes(j.projectId);
+    const liveSince = deps.queue.clock() - deps.queue.settings.agentLivenessMs;
+    return { items: agents.map((a) => agentView(a, jobs, visible, liveSince)) };
+  });
+}

@@ -1,0 +1,156 @@
+import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { Run } from '../protocol/api.js';
+import type { FlakyReason, FlakyScenario, HistoryRun, PlanHistory, SlowScenario, StripCell } from '../protocol/plan-history.js';
+import type { ScenarioResult } from '../protocol/statuses.js';
+import { listRunViews } from './run-views.js';
+import type { Database } from './schema.js';
+
+/** What counts as a pass and as a failure when telling whether a scenario's result changed. */
+const PASSING: ScenarioResult[] = ['passed', 'flaky'];
+const FAILING: ScenarioResult[] = ['failed'];
+
+export interface HistoryOptions {
+  /** How many of the plan's latest runs make the window. */
+  runs: number;
+  /** How many slowest and flaky scenarios to return. */
+  top: number;
+}
+
+/**
+ * A plan's recent history: its last runs (oldest first) with pass rate and duration, the slowest
+ * scenarios and the flaky ones of that window. A scenario is flaky when it passed only on a retry,
+ * or when its result changed between passed and failed from one run to the next while the code
+ * stayed the same (same git ref, or no ref known on either run).
+ *
+ * @example const h = await planHistory(db, { id: 3, name: 'unit' }, { runs: 30, top: 10 });
+ */
+export async function planHistory(db: Kysely<Database>, plan: { id: number; name: string }, opts: HistoryOptions): Promise<PlanHistory> {
+  const page = await listRunViews(db, { projectIds: null, planId: plan.id, limit: opts.runs });
+  const runs = page.items.reverse();
+  if (runs.length === 0) return { plan, runs: [], slowest: [], flaky: [] };
+  const runIds = runs.map((r) => r.id);
+  const refs = new Map(runs.map((r) => [r.id, r.trigger.ref]));
+  return {
+    plan,
+    runs: runs.map(historyRun),
+    slowest: await slowestScenarios(db, runIds, opts.top),
+    flaky: await flakyScenarios(db, runIds, refs, opts.top),
+  };
+}
+
+function historyRun(r: Run): HistoryRun {
+  const c = r.counts;
+  const ran = c.passed + c.flaky + c.failed + c.aborted + c.stopped;
+  return {
+    id: r.id,
+    status: r.status,
+    result: r.result,
+    counts: c,
+    pass_rate: ran > 0 ? (c.passed + c.flaky) / ran : null,
+    duration_ms: r.duration_ms,
+    created_at: r.created_at,
+    build: r.trigger.build,
+    branch: r.trigger.branch,
+    ref: r.trigger.ref,
+  };
+}
+
+async function slowestScenarios(db: Kysely<Database>, runIds: number[], top: number): Promise<SlowScenario[]> {
+  const rows = await db
+    .selectFrom('results')
+    .innerJoin('scenarios', 'scenarios.id', 'results.scenario_id')
+    .select((eb) => [
+      'results.scenario_id',
+      'scenarios.key',
+      'results.environment_name',
+      eb.fn.avg<number>('results.duration_ms').as('avg_ms'),
+      eb.fn.max<number>('results.duration_ms').as('max_ms'),
+      eb.fn.countAll<number>().as('samples'),
+    ])
+    .where('results.run_id', 'in', runIds)
+    .where('results.duration_ms', 'is not', null)
+    .groupBy(['results.scenario_id', 'scenarios.key', 'results.environment_name'])
+    .orderBy('avg_ms', 'desc')
+    .orderBy('results.scenario_id')
+    .limit(top)
+    .execute();
+  return rows.map((r) => ({
+    scenario: { id: r.scenario_id, key: r.key },
+    environment: r.environment_name,
+    avg_ms: Math.round(Number(r.avg_ms)),
+    max_ms: Number(r.max_ms),
+    samples: Number(r.samples),
+  }));
+}
+
+/** `sum(case when status in (…) then 1 else 0 end)`: how many of a group's rows have one of the statuses. */
+function countWhere(eb: ExpressionBuilder<Database, 'results'>, statuses: ScenarioResult[]) {
+  return eb.fn.sum<number>(eb.case().when('results.status', 'in', statuses).then(1).else(0).end());
+}
+
+/**
+ * Candidates are found in SQL (a retried pass, or both a pass and a failure in the window); whether a
+ * change happened without a code change needs the run order and refs, so it is decided here.
+ */
+async function flakyScenarios(db: Kysely<Database>, runIds: number[], refs: Map<number, string | null>, top: number): Promise<FlakyScenario[]> {
+  const candidates = await db
+    .selectFrom('results')
+    .innerJoin('scenarios', 'scenarios.id', 'results.scenario_id')
+    .select(['results.scenario_id', 'scenarios.key', 'results.environment_name'])
+    .where('results.run_id', 'in', runIds)
+    .groupBy(['results.scenario_id', 'scenarios.key', 'results.environment_name'])
+    .having((eb) =>
+      eb.or([
+        eb(countWhere(eb, ['flaky']), '>', 0),
+        eb.and([eb(countWhere(eb, PASSING), '>', 0), eb(countWhere(eb, FAILING), '>', 0)]),
+      ]),
+    )
+    .orderBy('results.scenario_id')
+    .limit(top * 5)
+    .execute();
+  if (candidates.length === 0) return [];
+  const strips = await statusStrips(db, runIds, [...new Set(candidates.map((c) => c.scenario_id))]);
+  const out: FlakyScenario[] = [];
+  for (const c of candidates) {
+    const strip = strips.get(stripKey(c.scenario_id, c.environment_name)) ?? [];
+    const verdict = judgeStrip(strip, refs);
+    if (verdict.reasons.length > 0) out.push({ scenario: { id: c.scenario_id, key: c.key }, environment: c.environment_name, ...verdict, strip });
+  }
+  return out.sort((a, b) => b.flips + b.retried_passes - (a.flips + a.retried_passes)).slice(0, top);
+}
+
+const stripKey = (scenarioId: number, environment: string) => `${scenarioId}\u0000${environment}`;
+
+async function statusStrips(db: Kysely<Database>, runIds: number[], scenarioIds: number[]): Promise<Map<string, StripCell[]>> {
+  const rows = await db
+    .selectFrom('results')
+    .select(['run_id', 'scenario_id', 'environment_name', 'status'])
+    .where('run_id', 'in', runIds)
+    .where('scenario_id', 'in', scenarioIds)
+    .orderBy('run_id')
+    .execute();
+  const strips = new Map<string, StripCell[]>();
+  for (const r of rows) {
+    const key = stripKey(r.scenario_id, r.environment_name);
+    const strip = strips.get(key) ?? [];
+    strip.push({ run_id: r.run_id, status: r.status as ScenarioResult });
+    strips.set(key, strip);
+  }
+  return strips;
+}
+
+/** Counts retried passes and pass/fail changes between consecutive runs on the same code. */
+export function judgeStrip(strip: StripCell[], refs: Map<number, string | null>): { reasons: FlakyReason[]; flips: number; retried_passes: number } {
+  const retried = strip.filter((c) => c.status === 'flaky').length;
+  const decided = strip.filter((c) => PASSING.includes(c.status) || FAILING.includes(c.status));
+  let flips = 0;
+  for (let i = 1; i < decided.length; i++) {
+    const [a, b] = [decided[i - 1]!, decided[i]!];
+    const changed = PASSING.includes(a.status) !== PASSING.includes(b.status);
+    if (changed && (refs.get(a.run_id) ?? null) === (refs.get(b.run_id) ?? null)) flips++;
+  }
+  const reasons: FlakyReason[] = [];
+  if (retried > 0) reasons.push('passed_on_retry');
+  if (flips > 0) reasons.push('changed_without_code_change');
+  return { reasons, flips, retried_passes: retried };
+}
