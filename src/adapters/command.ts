@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import picomatch from 'picomatch';
 import type { JUnitCase } from '../reports/junit-case.js';
+import { attachArtifacts, markRunStart } from './artifacts.js';
 import { CaseFileMatcher } from './case-file-matcher.js';
 import { expandReportDir, fillTemplate } from './command-template.js';
 import { fileReport } from './file-report.js';
@@ -24,6 +25,7 @@ const DEFAULT_REPORT = '{report_dir}/*.xml';
  *   scenario file per line (`#` starts a comment).
  * - `report`: globs of the JUnit files to read, relative to cwd or starting with `{report_dir}`;
  *   default `{report_dir}/*.xml`. Reports outside `{report_dir}` are not cleaned between runs.
+ * - `artifacts`, `artifacts_max_mb`: files to keep with the results (see attachArtifacts).
  *
  * Test cases are tied to files by `file` attribute, classname or suite name (CaseFileMatcher);
  * a file's outcome folds its cases: failed if any failed, skipped only if all were skipped.
@@ -42,6 +44,7 @@ export const commandAdapter: Adapter = {
   },
 
   runCommand(ctx, scenarios) {
+    markRunStart(ctx);
     const files = scenarioFiles(scenarios);
     const template = stringOption(ctx.options, 'command');
     if (template === undefined) throw new AdapterError('bad_options', 'options.command: required for the command adapter');
@@ -73,10 +76,11 @@ export const commandAdapter: Adapter = {
         else list.push(c);
       }
     }
-    return files.flatMap((file): TestReport[] => {
+    const results = files.flatMap((file): TestReport[] => {
       const cases = byFile.get(file);
       return cases === undefined ? [] : [fileReport(file, cases)];
     });
+    return attachArtifacts(ctx, results);
   },
 };
 

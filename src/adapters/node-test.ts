@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { attachArtifacts, markRunStart } from './artifacts.js';
 import type { JUnitCase } from '../reports/junit-case.js';
 import { fileReport } from './file-report.js';
 import { findFiles, relativeFile } from './find-files.js';
@@ -21,6 +22,7 @@ const REPORT_FILE = 'node-test.xml';
  *
  * Options: `include` and `exclude`, globs (one or a list) relative to cwd; `include` defaults to
  * `**\/*.test.{js,mjs,cjs}` and `**\/test/**\/*.{js,mjs}`. node_modules is never searched.
+ * `artifacts`, `artifacts_max_mb`: files to keep with the results (see attachArtifacts).
  */
 export const nodeTestAdapter: Adapter = {
   framework: 'node-test',
@@ -40,6 +42,7 @@ export const nodeTestAdapter: Adapter = {
   },
 
   runCommand(ctx, scenarios) {
+    markRunStart(ctx);
     const files = scenarioFiles(scenarios);
     return {
       command: process.execPath,
@@ -60,7 +63,7 @@ export const nodeTestAdapter: Adapter = {
   async parseRun(ctx, scenarios, output) {
     const files = scenarioFiles(scenarios);
     const cases = await readJUnitReport(join(ctx.reportDir, REPORT_FILE), 'node --test', output);
-    return reportsByFile(ctx, files, cases);
+    return attachArtifacts(ctx, reportsByFile(ctx, files, cases));
   },
 };
 

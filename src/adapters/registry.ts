@@ -1,6 +1,11 @@
 import { FRAMEWORKS, isOneOf, type Framework } from '../protocol/statuses.js';
 import { commandAdapter } from './command.js';
+import { jestAdapter } from './jest.js';
+import { junit5Adapter } from './junit5.js';
+import { mochaAdapter } from './mocha.js';
 import { nodeTestAdapter } from './node-test.js';
+import { playwrightAdapter } from './playwright.js';
+import { pytestAdapter } from './pytest.js';
 import { AdapterError, type Adapter } from './types.js';
 import { vitestAdapter } from './vitest.js';
 
@@ -9,6 +14,11 @@ const ADAPTERS: Readonly<Record<Framework, Adapter>> = {
   vitest: vitestAdapter,
   'node-test': nodeTestAdapter,
   command: commandAdapter,
+  jest: jestAdapter,
+  mocha: mochaAdapter,
+  playwright: playwrightAdapter,
+  pytest: pytestAdapter,
+  junit5: junit5Adapter,
 };
 
 /** The adapter of a plan's `framework`; AdapterError('bad_options') naming the known ones otherwise. */

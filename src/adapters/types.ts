@@ -25,7 +25,11 @@ export interface AdapterContext {
   reportDir: string;
   /** Environment variables handed to the framework: the environment's variables and run parameters. */
   env: Record<string, string>;
-  /** Adapter options from the plan (`command`, `discover`, `report` for the command adapter, …). */
+  /**
+   * Adapter options from the plan (`command`, `discover`, `report` for the command adapter, …).
+   * Every adapter honours `artifacts` (globs relative to cwd) and `artifacts_max_mb` (see
+   * attachArtifacts).
+   */
   options: Record<string, unknown>;
 }
 
@@ -74,6 +78,20 @@ export interface TestReport {
   stack?: string;
   stdout?: string;
   stderr?: string;
+  /**
+   * Files the framework or the test wrote for this test (screenshots, videos, traces), as absolute
+   * paths on the agent. The agent uploads them; adapters only list them.
+   */
+  artifacts?: TestArtifact[];
+}
+
+/** A file kept with a test's result. */
+export interface TestArtifact {
+  /** Absolute path on the agent. */
+  path: string;
+  /** What to call it: the framework's attachment name or the path relative to cwd. */
+  name: string;
+  contentType?: string;
 }
 
 /** A misconfiguration the user must fix: framework not installed, no tests, report missing or malformed. */

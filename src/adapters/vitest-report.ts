@@ -2,11 +2,15 @@ import { readFile } from 'node:fs/promises';
 import type { TestOutcome } from '../protocol/statuses.js';
 import { capText } from '../reports/capped-text.js';
 import type { JUnitCase } from '../reports/junit-case.js';
+import { stripAnsi } from './ansi.js';
 import { relativeFile } from './find-files.js';
 import { requireReport } from './report-errors.js';
 import { AdapterError, type ProcessOutput } from './types.js';
 
-/** The parts of Vitest's JSON reporter output (`--reporter=json`) Proctor reads. */
+/**
+ * The parts of the JSON report Proctor reads: Jest's `--json` format, which Vitest's
+ * `--reporter=json` copies. Jest adds `invocations` (1 + retries under `jest.retryTimes`).
+ */
 interface VitestJsonReport {
   testResults: {
     name: string;
@@ -18,6 +22,7 @@ interface VitestJsonReport {
       status: string;
       duration?: number | null;
       failureMessages?: string[] | null;
+      invocations?: number | null;
     }[];
   }[];
 }
@@ -40,17 +45,20 @@ const OUTCOMES: Record<string, TestOutcome> = {
   disabled: 'skipped',
 };
 
-/** Reads a Vitest JSON report; AdapterError('report_missing' | 'report_malformed') when it cannot. */
-export async function readVitestReport(path: string, cwd: string, output: ProcessOutput | null): Promise<VitestFile[]> {
-  await requireReport(path, 'vitest', output);
+/**
+ * Reads a Vitest (or Jest: `tool` = 'jest') JSON report; AdapterError('report_missing' |
+ * 'report_malformed') when it cannot.
+ */
+export async function readVitestReport(path: string, cwd: string, output: ProcessOutput | null, tool = 'vitest'): Promise<VitestFile[]> {
+  await requireReport(path, tool, output);
   let report: unknown;
   try {
     report = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new AdapterError('report_malformed', `vitest wrote a report that is not JSON at ${path}`, { cause: error });
+    throw new AdapterError('report_malformed', `${tool} wrote a report that is not JSON at ${path}`, { cause: error });
   }
   if (!isVitestReport(report)) {
-    throw new AdapterError('report_malformed', `${path} is not a Vitest JSON report (no testResults[].assertionResults)`);
+    throw new AdapterError('report_malformed', `${path} is not a ${tool === 'jest' ? 'Jest' : 'Vitest'} JSON report (no testResults[].assertionResults)`);
   }
   return report.testResults.map((result) => vitestFile(result, cwd));
 }
@@ -85,6 +93,7 @@ function vitestTest(a: AssertionResult, file: string): JUnitCase {
     time: (a.duration ?? 0) / 1000,
     outcome: OUTCOMES[a.status] ?? 'errored',
   };
+  if ((a.invocations ?? 1) > 1) test.retries = (a.invocations ?? 1) - 1;
   const failures = (a.failureMessages ?? []).map(stripAnsi);
   if (failures.length > 0) {
     test.message = capText(failures[0]?.split('\n', 1)[0] ?? '');
@@ -104,9 +113,4 @@ function isVitestReport(value: unknown): value is VitestJsonReport {
         r.assertionResults.every((a) => typeof a?.title === 'string' && Array.isArray(a.ancestorTitles)),
     )
   );
-}
-
-// Vitest colours diffs in failure messages when the terminal allows it; reports want plain text.
-function stripAnsi(text: string): string {
-  return text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '');
 }

@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import type { ClaimedJob } from '../protocol/agent-api.js';
 import { executeJob } from './execute-job.js';
 import { ServerError, type AgentClient } from './http-client.js';
+import { contentTypeOf } from '../domain/artifact-name.js';
 import { LogShipper } from './log-shipper.js';
+import { sha256File } from './sha256-file.js';
 
 export interface AgentOptions {
   client: AgentClient;
@@ -100,6 +102,11 @@ export class Agent {
           signal: entry.abort.signal,
           graceMs: this.opts.graceMs ?? 1000,
           onOutput: (_stream, chunk) => shipper.write(chunk),
+          appBuilds: this.opts.client,
+          uploadArtifact: async (scenario, a) => {
+            const meta = { name: a.name, sha256: await sha256File(a.path), scenario, contentType: a.contentType ?? contentTypeOf(a.name) };
+            await this.opts.client.uploadArtifact(job.job_id, job.lease_token, meta, a.path);
+          },
         });
         await shipper.end();
         if (entry.lost) return log.warn('lease lost; result discarded');

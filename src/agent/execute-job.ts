@@ -3,8 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { getAdapter } from '../adapters/registry.js';
-import { AdapterError, type Adapter, type AdapterContext, type CommandSpec, type ProcessOutput } from '../adapters/types.js';
+import { AdapterError, type Adapter, type AdapterContext, type CommandSpec, type ProcessOutput, type TestArtifact } from '../adapters/types.js';
 import type { ClaimedJob, CompleteRequest } from '../protocol/agent-api.js';
+import { appBuildEnv, type AppBuildSource } from './app-build.js';
 import { checkoutRepo } from './checkout.js';
 import { makeMasker } from './mask.js';
 import { runProcess, type RunProcessResult } from './process-runner.js';
@@ -17,6 +18,10 @@ export interface ExecuteOptions {
   /** SIGTERM → SIGKILL grace for the framework process. */
   graceMs?: number;
   onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void;
+  /** Where the job's app build is downloaded from (the agent's server client). */
+  appBuilds?: AppBuildSource;
+  /** Uploads a file a test produced, before the job's report directory is removed. */
+  uploadArtifact?: (scenarioKey: string, artifact: TestArtifact) => Promise<void>;
 }
 
 const OUTPUT_CAP = 1024 * 1024;
@@ -53,6 +58,7 @@ export async function executeJob(job: ClaimedJob, opts: ExecuteOptions): Promise
         PROCTOR_RUN_ID: String(job.run_id),
         PROCTOR_JOB_ID: String(job.job_id),
         PROCTOR_ENVIRONMENT: job.environment.name,
+        ...(await appBuildEnv(job, opts)),
       },
       options: job.options,
     };
@@ -135,7 +141,8 @@ async function execute(adapter: Adapter, ctx: AdapterContext, job: ClaimedJob, o
     return abnormal;
   }
   const results = await adapter.parseRun(ctx, refs, r);
-  return { outcome: 'completed', exit_code: r.exitCode, results, output: combined(r) };
+  await uploadArtifacts(results, opts);
+  return { outcome: 'completed', exit_code: r.exitCode, results: results.map(({ artifacts: _files, ...rest }) => rest), output: combined(r) };
 }
 
 function combined(r: RunProcessResult): string {
@@ -152,4 +159,14 @@ function maskCompletion(c: CompleteRequest, mask: (s: string) => string): Comple
       ? { results: c.results.map((t) => ({ ...t, ...(t.message !== undefined ? { message: m(t.message) } : {}), ...(t.stack !== undefined ? { stack: m(t.stack) } : {}), ...(t.stdout !== undefined ? { stdout: m(t.stdout) } : {}), ...(t.stderr !== undefined ? { stderr: m(t.stderr) } : {}) })) }
       : {}),
   };
+}
+
+/** Uploads every file the results list; one that fails to upload is noted, not fatal to the job. */
+async function uploadArtifacts(results: { key: string; artifacts?: TestArtifact[] }[], opts: ExecuteOptions): Promise<void> {
+  if (!opts.uploadArtifact) return;
+  for (const r of results) {
+    for (const a of r.artifacts ?? []) {
+      await opts.uploadArtifact(r.key, a).catch((e: unknown) => opts.onOutput?.('stderr', `\n[proctor] artifact ${a.name} was not uploaded: ${(e as Error).message}\n`));
+    }
+  }
 }

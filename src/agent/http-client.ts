@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import type {
   ClaimResponse,
   CompleteRequest,
@@ -61,8 +63,41 @@ export class AgentClient {
     return this.call('POST', `/api/agent/v1/jobs/${jobId}/log`, body);
   }
 
+  /** Streams a file to the server as an artifact of the job's current attempt. */
+  async uploadArtifact(jobId: number, leaseToken: string, meta: { name: string; sha256: string; scenario?: string; contentType?: string }, file: string): Promise<void> {
+    const q = new URLSearchParams({ name: meta.name, sha256: meta.sha256, ...(meta.scenario ? { scenario: meta.scenario } : {}), ...(meta.contentType ? { content_type: meta.contentType } : {}) });
+    const res = await fetch(new URL(`/api/agent/v1/jobs/${jobId}/artifacts?${q}`, this.opts.server), {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/octet-stream', 'x-lease-token': leaseToken },
+      body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+      duplex: 'half',
+    } as RequestInit);
+    if (!res.ok) {
+      const text = await res.text();
+      throw new ServerError(res.status, 'ARTIFACT_REFUSED', text.slice(0, 300));
+    }
+    await res.arrayBuffer();
+  }
+
   complete(jobId: number, body: CompleteRequest): Promise<{ duplicate: boolean }> {
     return this.call('POST', `/api/agent/v1/jobs/${jobId}/complete`, body);
+  }
+
+  /**
+   * Opens a download from the server (an app build's content) and answers the response to stream.
+   * Not retried: the caller retries the job, which downloads again.
+   */
+  async download(path: string, signal?: AbortSignal): Promise<Response> {
+    const res = await fetch(new URL(path, this.opts.server), { headers: { authorization: `Bearer ${this.opts.token}` }, ...(signal ? { signal } : {}) });
+    if (res.ok) return res;
+    const text = await res.text();
+    let parsed: ErrorBody | undefined;
+    try {
+      parsed = JSON.parse(text) as ErrorBody;
+    } catch {
+      // not our error shape: keep the text
+    }
+    throw new ServerError(res.status, parsed?.error?.code ?? `HTTP_${res.status}`, parsed?.error?.message ?? text.slice(0, 500));
   }
 
   private async call<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {

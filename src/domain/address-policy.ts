@@ -59,7 +59,8 @@ export class AddressPolicy {
   }
 
   /** Why `ip` may not be reached, or null when it may. */
-  refusal(ip: string): string | null {
+  refusal(address: string): string | null {
+    const ip = address.replace(/%.*$/, ''); // an IPv6 zone (`fe80::1%eth0`) names an interface, not a range
     const type = isIP(ip) === 6 ? 'ipv6' : isIP(ip) === 4 ? 'ipv4' : null;
     if (type === null) return `${ip} is not an IP address`;
     if (this.allowed.check(ip, type)) return null;

@@ -1,8 +1,10 @@
-export interface BatchOptions {
+export interface BatchOptions<T> {
   /** Slots that will serve the run in parallel (≥ 1). */
   slots: number;
   /** Expected start-up cost of one framework process; a batch carries at least twice this much work. */
   overheadMs: number;
+  /** Items for which this is true go first, whatever their duration (failed-first). */
+  first?: (item: T) => boolean;
 }
 
 /**
@@ -13,9 +15,10 @@ export interface BatchOptions {
  *
  * @example batchScenarios(items, (s) => s.expectedMs, { slots: 4, overheadMs: 500 })
  */
-export function batchScenarios<T>(items: readonly T[], expectedMs: (item: T) => number, opts: BatchOptions): T[][] {
+export function batchScenarios<T>(items: readonly T[], expectedMs: (item: T) => number, opts: BatchOptions<T>): T[][] {
   const slots = Math.max(1, Math.floor(opts.slots));
-  const sorted = [...items].sort((a, b) => expectedMs(b) - expectedMs(a));
+  const first = opts.first ?? (() => false);
+  const sorted = [...items].sort((a, b) => Number(first(b)) - Number(first(a)) || expectedMs(b) - expectedMs(a));
   let remaining = sorted.reduce((sum, s) => sum + expectedMs(s), 0);
   const batches: T[][] = [];
   let i = 0;

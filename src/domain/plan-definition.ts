@@ -43,6 +43,24 @@ export interface PlanDefinition {
   priority: number;
   /** Adapter options (`command`, `discover`, `report` for the command adapter, …). */
   options: Record<string, unknown>;
+  /** Scenarios that failed in the plan's last run are dispatched first (fast feedback on a fix). */
+  failedFirst?: boolean;
+  /** When no live agent carries an environment's labels: wait for one (default) or abort the run at once. */
+  onUnavailable?: 'wait' | 'fail';
+  /** Named sets of overrides a trigger may choose (`profile`, TesterArmy's `mode: fast | deep`); absent when none. */
+  profiles?: Record<string, PlanProfile>;
+}
+
+/** Overrides of a plan that a trigger selects by name; a field left out keeps the plan's value. */
+export interface PlanProfile {
+  /** Replaces the plan's selection whole. */
+  scenarios?: ScenarioSelection;
+  environments?: string[];
+  jobTimeoutMs?: number;
+  runTimeoutMs?: number;
+  retries?: number;
+  maxParallel?: number;
+  failFast?: number;
 }
 
 export const PLAN_DEFAULTS = {

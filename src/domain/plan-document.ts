@@ -1,4 +1,4 @@
-import type { EnvironmentDefinition, PlanDefinition } from './plan-definition.js';
+import type { EnvironmentDefinition, PlanDefinition, PlanProfile } from './plan-definition.js';
 
 /** Milliseconds as the shortest duration string `parseDuration` reads back exactly (`30m`, `90s`). */
 export function durationSpec(ms: number): string {
@@ -25,6 +25,22 @@ export function planToDocument(p: PlanDefinition): Record<string, unknown> {
     concurrency: p.concurrency,
     priority: p.priority,
     options: p.options,
+    ...(p.failedFirst !== undefined ? { failed_first: p.failedFirst } : {}),
+    ...(p.onUnavailable !== undefined ? { on_unavailable: p.onUnavailable } : {}),
+    ...(p.profiles ? { profiles: Object.fromEntries(Object.entries(p.profiles).map(([name, pr]) => [name, profileToDocument(pr)])) } : {}),
+  };
+}
+
+/** A profile in the shape of `proctor.yaml`, with only the keys it sets. */
+function profileToDocument(p: PlanProfile): Record<string, unknown> {
+  return {
+    ...(p.scenarios ? { scenarios: p.scenarios } : {}),
+    ...(p.environments ? { environments: p.environments } : {}),
+    ...(p.jobTimeoutMs !== undefined ? { timeout: durationSpec(p.jobTimeoutMs) } : {}),
+    ...(p.runTimeoutMs !== undefined ? { run_timeout: durationSpec(p.runTimeoutMs) } : {}),
+    ...(p.retries !== undefined ? { retries: p.retries } : {}),
+    ...(p.maxParallel !== undefined ? { max_parallel: p.maxParallel } : {}),
+    ...(p.failFast !== undefined ? { fail_fast: p.failFast } : {}),
   };
 }
 

@@ -1,8 +1,9 @@
 import { parseDocument } from 'yaml';
-import { CONCURRENCY_POLICIES, PLATFORMS, isOneOf } from '../protocol/statuses.js';
+import { CONCURRENCY_POLICIES, FRAMEWORKS, PLATFORMS, isOneOf } from '../protocol/statuses.js';
 import { parseDuration } from './duration.js';
-import type { EnvironmentDefinition, PlanDefinition, PlanFile } from './plan-definition.js';
+import type { EnvironmentDefinition, PlanDefinition, PlanFile, PlanProfile } from './plan-definition.js';
 import { PLAN_DEFAULTS } from './plan-definition.js';
+import { PROFILE_KEYS } from './plan-profile.js';
 import {
   Problems,
   checkKeys,
@@ -31,6 +32,9 @@ const PLAN_KEYS = [
   'concurrency',
   'priority',
   'options',
+  'profiles',
+  'failed_first',
+  'on_unavailable',
 ] as const;
 const SELECTION_KEYS = ['include', 'exclude', 'tags', 'names'] as const;
 
@@ -166,7 +170,7 @@ export function readPlan(
   checkKeys(problems, path, v, PLAN_KEYS);
   plan.description = readString(problems, `${path}.description`, v.description, '');
   if (typeof v.framework === 'string' && v.framework.length > 0) plan.framework = v.framework;
-  else problems.add(`${path}.framework`, `expected the name of a test framework adapter (vitest, node-test, command), got ${describeType(v.framework)}`);
+  else problems.add(`${path}.framework`, `expected the name of a test framework adapter (${FRAMEWORKS.join(', ')}), got ${describeType(v.framework)}`);
   plan.workdir = readString(problems, `${path}.workdir`, v.workdir, '.');
   plan.repo = readRepo(problems, `${path}.repo`, v.repo);
   plan.scenarios = readSelection(problems, `${path}.scenarios`, v.scenarios);
@@ -176,7 +180,52 @@ export function readPlan(
     if (isPlainObject(v.options)) plan.options = v.options;
     else problems.add(`${path}.options`, `expected a mapping of adapter options, got ${describeType(v.options)}`);
   }
+  const profiles = readProfiles(problems, `${path}.profiles`, v.profiles, environments, plan);
+  if (profiles) plan.profiles = profiles;
   return plan;
+}
+
+/** Reads `profiles: { fast: {...}, deep: {...} }`: each a set of overrides of the plan's settings. */
+function readProfiles(
+  problems: Problems,
+  path: string,
+  v: unknown,
+  known: ReadonlySet<string>,
+  base: PlanDefinition,
+): Record<string, PlanProfile> | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isPlainObject(v)) {
+    problems.add(path, `expected a mapping of profile name to overrides (fast: {...}, deep: {...}), got ${describeType(v)}`);
+    return undefined;
+  }
+  const out: Record<string, PlanProfile> = {};
+  for (const [name, raw] of Object.entries(v)) {
+    const at = `${path}.${name}`;
+    if (!checkName(problems, at, name)) continue;
+    if (!isPlainObject(raw)) {
+      problems.add(at, `expected a mapping of overrides (${PROFILE_KEYS.join(', ')}), got ${describeType(raw)}`);
+      continue;
+    }
+    checkKeys(problems, at, raw, PROFILE_KEYS);
+    // Read into a copy of the plan with the plan's own readers, then keep only what the profile set.
+    const read: PlanDefinition = { ...base, runTimeoutMs: null };
+    readPlanSettings(problems, at, { ...pick(raw, ['timeout', 'run_timeout', 'retries', 'max_parallel', 'fail_fast']) }, read);
+    if (raw.environments !== undefined) readPlanEnvironments(problems, `${at}.environments`, raw.environments, known, read);
+    const profile: PlanProfile = {};
+    if (raw.scenarios !== undefined) profile.scenarios = readSelection(problems, `${at}.scenarios`, raw.scenarios);
+    if (raw.environments !== undefined) profile.environments = read.environments;
+    if (raw.timeout !== undefined) profile.jobTimeoutMs = read.jobTimeoutMs;
+    if (raw.run_timeout !== undefined && read.runTimeoutMs !== null) profile.runTimeoutMs = read.runTimeoutMs;
+    if (raw.retries !== undefined) profile.retries = read.retries;
+    if (raw.max_parallel !== undefined) profile.maxParallel = read.maxParallel;
+    if (raw.fail_fast !== undefined) profile.failFast = read.failFast;
+    out[name] = profile;
+  }
+  return out;
+}
+
+function pick(obj: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => obj[k] !== undefined).map((k) => [k, obj[k]]));
 }
 
 function readPlanEnvironments(
@@ -214,6 +263,14 @@ function readPlanSettings(problems: Problems, path: string, v: Record<string, un
   if (v.concurrency !== undefined) {
     if (isOneOf(CONCURRENCY_POLICIES, v.concurrency)) plan.concurrency = v.concurrency;
     else problems.add(`${path}.concurrency`, `expected one of ${CONCURRENCY_POLICIES.join(', ')}, got ${describeType(v.concurrency)}`);
+  }
+  if (v.failed_first !== undefined) {
+    if (typeof v.failed_first === 'boolean') plan.failedFirst = v.failed_first;
+    else problems.add(`${path}.failed_first`, `expected true or false, got ${describeType(v.failed_first)}`);
+  }
+  if (v.on_unavailable !== undefined) {
+    if (v.on_unavailable === 'wait' || v.on_unavailable === 'fail') plan.onUnavailable = v.on_unavailable;
+    else problems.add(`${path}.on_unavailable`, `expected wait or fail, got ${describeType(v.on_unavailable)}`);
   }
 }
 

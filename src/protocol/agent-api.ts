@@ -36,6 +36,19 @@ export const ScenarioRefSchema = Type.Object({
   path: Type.Array(Type.String()),
 });
 
+/** The app build a job hands its tests (`PROCTOR_APP_PATH`): a stored file, or a URL the agent fetches. */
+export const AppBuildRef = Type.Object({
+  id: Type.Integer(),
+  /** The file name the build gets on the agent. */
+  name: Type.String(),
+  /** Checksum the agent verifies; null only for a URL build registered without one. */
+  sha256: Type.Union([Type.String(), Type.Null()]),
+  size: Type.Union([Type.Integer(), Type.Null()]),
+  /** Null: download `GET /api/agent/v1/app-builds/{id}/content`; else fetch this URL. */
+  url: Type.Union([Type.String(), Type.Null()]),
+});
+export type AppBuildRef = Static<typeof AppBuildRef>;
+
 export const ClaimedJob = Type.Object({
   job_id: Type.Integer(),
   run_id: Type.Integer(),
@@ -55,6 +68,7 @@ export const ClaimedJob = Type.Object({
   }),
   parameters: Type.Record(Type.String(), Type.String()),
   scenarios: Type.Array(ScenarioRefSchema),
+  app_build: Type.Optional(Type.Union([AppBuildRef, Type.Null()])),
 });
 export type ClaimedJob = Static<typeof ClaimedJob>;
 
@@ -91,6 +105,17 @@ export const TestReportSchema = Type.Object({
   stack: Capped(70_000),
   stdout: Capped(70_000),
   stderr: Capped(70_000),
+  // Listed by the adapters; the upload of the files themselves is the agent's business.
+  artifacts: Type.Optional(
+    Type.Array(
+      Type.Object({
+        path: Type.String({ maxLength: 4000 }),
+        name: Type.String({ maxLength: 500 }),
+        contentType: Type.Optional(Type.String({ maxLength: 200 })),
+      }),
+      { maxItems: 100 },
+    ),
+  ),
 });
 
 export const DiscoveredScenarioSchema = Type.Object({

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox';
-import { AUTHORITIES, RUN_RESULTS, RUN_STATUSES, SCENARIO_RESULTS } from './statuses.js';
+import { AUTHORITIES, RERUN_TYPES, RUN_RESULTS, RUN_STATUSES, SCENARIO_RESULTS } from './statuses.js';
 
 /** Wire shapes of the native API under `/api/v1`, shared by the server, the CLI and the dashboard. */
 
@@ -51,6 +51,8 @@ export const Run = Type.Object({
     environments: Type.Array(Type.String()),
     scenarios: Type.Array(Type.String()),
     idempotency_key: Nullable(Type.String()),
+    app_builds: Type.Record(Type.String(), Type.Integer(), { description: 'App build id per environment.' }),
+    profile: Nullable(Type.String({ description: 'The plan profile the trigger chose.' })),
   }),
   unavailable_environments: Type.Array(Type.String()),
   created_at: Type.String({ format: 'date-time' }),
@@ -59,6 +61,8 @@ export const Run = Type.Object({
   duration_ms: Nullable(Type.Integer()),
   ended_by: Nullable(Type.String()),
   end_reason: Nullable(Type.String()),
+  rerun_parent_id: Nullable(Type.Integer({ description: 'The run this one reruns.' })),
+  rerun_type: Nullable(Enum(RERUN_TYPES)),
 });
 export type Run = Static<typeof Run>;
 
@@ -76,6 +80,8 @@ export const ResultRow = Type.Object({
   job_id: Nullable(Type.Integer()),
   started_at: Time,
   finished_at: Time,
+  /** Files the framework wrote for this scenario in this environment (screenshots, videos, traces). */
+  artifacts: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String(), content_type: Type.String(), size: Type.Integer(), url: Type.String() })),
 });
 export type ResultRow = Static<typeof ResultRow>;
 
@@ -100,10 +106,52 @@ export const TriggerRunBody = Type.Object(
     ),
     callback_url: Type.Optional(Type.String({ maxLength: 2000, format: 'uri' })),
     priority: Type.Optional(Type.Integer({ minimum: -100, maximum: 100 })),
+    profile: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'A profile the plan declares (`fast`, `deep`): its overrides apply to this run.' })),
+    app_builds: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Type.Integer({ minimum: 1 }), {
+        maxProperties: 100,
+        description: 'App build id (POST /api/v1/app-builds) per environment name; the tests get its path as PROCTOR_APP_PATH.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 export type TriggerRunBody = Static<typeof TriggerRunBody>;
+
+export const RerunBody = Type.Object(
+  {
+    failed: Type.Optional(Type.Literal(true, { description: 'Rerun every failed or aborted scenario of the run.' })),
+    pairs: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            scenario: Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1, maxLength: 4000 })], { description: 'Scenario id or key.' }),
+            environment: Type.String({ minLength: 1, maxLength: 100 }),
+          },
+          { additionalProperties: false },
+        ),
+        { minItems: 1, maxItems: 10_000, description: 'Exactly these scenario × environment pairs.' },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: 'Either `failed: true` or `pairs`.' },
+);
+export type RerunBody = Static<typeof RerunBody>;
+
+export const AppBuild = Type.Object({
+  id: Type.Integer(),
+  uuid: Type.String(),
+  project_id: Type.Integer(),
+  name: Type.String(),
+  version: Type.String(),
+  file_name: Type.String(),
+  sha256: Nullable(Type.String()),
+  size: Nullable(Type.Integer()),
+  url: Nullable(Type.String()),
+  created_by: Type.Integer(),
+  created_at: Type.String({ format: 'date-time' }),
+});
+export type AppBuild = Static<typeof AppBuild>;
 
 export const Me = Type.Object({
   user: Type.Object({ id: Type.Integer(), name: Type.String() }),

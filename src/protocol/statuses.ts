@@ -63,7 +63,7 @@ export type ConcurrencyPolicy = (typeof CONCURRENCY_POLICIES)[number];
 export const PLATFORMS = ['web', 'ios', 'android', 'api', 'desktop'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
-export const FRAMEWORKS = ['vitest', 'node-test', 'command'] as const;
+export const FRAMEWORKS = ['vitest', 'node-test', 'command', 'jest', 'mocha', 'playwright', 'pytest', 'junit5'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 
 export const AUTHORITIES = ['PLAN_READ', 'PLAN_RUN', 'PLAN_WRITE', 'ADMIN'] as const;
@@ -75,6 +75,8 @@ export type TriggerSource = (typeof TRIGGER_SOURCES)[number];
 /** How a rerun chose its scenario × environment pairs: the failed/aborted ones of its parent, or a list. */
 export const RERUN_TYPES = ['failed', 'pairs'] as const;
 export type RerunType = (typeof RERUN_TYPES)[number];
+/** The results a `failed` rerun runs again. */
+export const RERUN_FAILED_RESULTS = ['failed', 'aborted'] as const satisfies readonly ScenarioResult[];
 
 export function isOneOf<T extends string>(list: readonly T[], value: unknown): value is T {
   return typeof value === 'string' && (list as readonly string[]).includes(value);

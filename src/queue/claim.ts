@@ -7,7 +7,9 @@ import type { Database, JobTable } from '../storage/schema.js';
 import { servesEnvironment } from './availability.js';
 import type { QueueContext } from './context.js';
 import type { RunSnapshot, RunTrigger } from './run-snapshot.js';
+import { appBuildOf } from './app-build-ref.js';
 import { releaseClaim } from './release-claim.js';
+import { recordEvent } from './record-event.js';
 
 export interface Claimer {
   agentId: number;
@@ -100,7 +102,8 @@ async function claimOne(trx: Kysely<Database>, ctx: QueueContext, claimer: Claim
       .where('status', '=', 'queued')
       .execute();
   }
-  await trx.updateTable('runs').set({ status: 'running', started_at: now }).where('id', '=', row.run_id).where('status', '=', 'queued').execute();
+  const started = await trx.updateTable('runs').set({ status: 'running', started_at: now }).where('id', '=', row.run_id).where('status', '=', 'queued').executeTakeFirst();
+  if (Number(started.numUpdatedRows) > 0) await recordEvent(trx, ctx, 'run.started', row.run_id);
   return buildPayload(trx, row, scenarioIds);
 }
 
@@ -132,5 +135,7 @@ async function buildPayload(
     environment: { name: env.name, variables: env.variables, secrets: env.secrets },
     parameters: trigger.parameters,
     scenarios: scenarios.map((s) => ({ id: s.id, key: s.key, file: s.file, path: fromJson<string[]>(s.path, []) })),
+    // Discovery lists tests and needs no app; only the jobs that run them download it.
+    app_build: row.kind === 'execute' ? await appBuildOf(trx, trigger.appBuilds, env.name) : null,
   };
 }

@@ -4,6 +4,7 @@ import { AppError } from '../protocol/errors.js';
 import { fromJson } from '../storage/json.js';
 import type { AttemptTable, Database, JobTable } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
+import { recordEvent } from './record-event.js';
 import { expandRun } from './expand-run.js';
 import { recordResults, settleUnreported } from './record-results.js';
 import { finishRunIfDone, stopRun } from './run-stop.js';
@@ -103,6 +104,7 @@ async function endJob(
     .set({ status, finished_at: ctx.clock(), ended_by: endedBy, end_reason: status === 'completed' ? null : req.reason ?? null, error: req.error ?? null })
     .where('id', '=', job.id)
     .execute();
+  await recordEvent(trx, ctx, 'job.finished', job.run_id, job.id);
 }
 
 function shouldRetry(job: Selectable<JobTable>, req: CompleteRequest, runActive: boolean): boolean {

@@ -3,6 +3,7 @@ import { ACTIVE_JOB_STATUSES, ACTIVE_RUN_STATUSES } from '../protocol/statuses.j
 import type { Database, JobTable } from '../storage/schema.js';
 import { lockRunOfJob, requeueJob } from './complete.js';
 import type { QueueContext } from './context.js';
+import { recordEvent } from './record-event.js';
 import { settleUnreported } from './record-results.js';
 import { finishRunIfDone, stopRun } from './run-stop.js';
 
@@ -68,6 +69,7 @@ async function expireLease(trx: Kysely<Database>, ctx: QueueContext, job: Select
     .where('id', '=', job.id)
     .where('status', '=', 'running')
     .execute();
+  await recordEvent(trx, ctx, 'job.finished', job.run_id, job.id);
   if (job.kind === 'discover' && runActive) {
     await stopRun(trx, ctx, job.run_id, { status: 'completed', endedBy: 'agent_lost', reason: 'discovery lost its agent', result: 'aborted' });
   } else await finishRunIfDone(trx, ctx, job.run_id);
@@ -102,6 +104,7 @@ async function reapJobTimeouts(ctx: QueueContext, now: number): Promise<number> 
         .set({ status: 'errored', finished_at: now, ended_by: 'timeout', end_reason: 'job_timeout', error })
         .where('id', '=', job.id)
         .execute();
+      await recordEvent(trx, ctx, 'job.finished', job.run_id, job.id);
       await finishRunIfDone(trx, ctx, job.run_id);
     });
   }

@@ -18,4 +18,18 @@ export interface RunTrigger {
   environments: string[];
   scenarios: string[];
   unavailableEnvironments: string[];
+  /** Explicit scenario × environment pairs (reruns): only these run, and discovery is skipped. */
+  pairs?: RunPair[];
+  /** App build id per environment name; agents hand the build to the tests as PROCTOR_APP_PATH. */
+  appBuilds?: Record<string, number>;
+  /** The plan profile the trigger chose (already applied to the snapshot's plan). */
+  profile?: string | null;
+  /** An environment id a vendor trigger named (Testsigma's `environmentId`), echoed back to it. */
+  vendorEnvironmentId?: number | null;
+}
+
+/** One scenario on one environment of a run, by id (the environment's id is the snapshot's). */
+export interface RunPair {
+  scenarioId: number;
+  environmentId: number;
 }

@@ -7,11 +7,10 @@ import {
   type RunResult,
   type ScenarioResult,
 } from '../protocol/statuses.js';
-import { fromJson } from '../storage/json.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
-import { queueDiscovery } from './discovery-job.js';
-import type { RunSnapshot } from './run-snapshot.js';
+import { recordEvent } from './record-event.js';
+import { startRunWork } from './start-run.js';
 
 export async function runCounts(db: Kysely<Database>, runId: number): Promise<RunCounts> {
   const rows = await db
@@ -63,6 +62,7 @@ export async function stopRun(trx: Kysely<Database>, ctx: QueueContext, runId: n
   await trx.updateTable('results').set({ status: 'not_executed' }).where('run_id', '=', runId).where('status', '=', 'queued').execute();
   const result = opts.result ?? runResult(await runCounts(trx, runId), opts.status === 'cancelled');
   await trx.updateTable('runs').set({ result }).where('id', '=', runId).execute();
+  await recordEvent(trx, ctx, 'run.finished', runId);
   await releaseWaitingRun(trx, ctx, runId);
   return true;
 }
@@ -95,6 +95,7 @@ export async function finishRunIfDone(trx: Kysely<Database>, ctx: QueueContext, 
     .where('status', 'in', ACTIVE_RUN_STATUSES)
     .executeTakeFirst();
   if (Number(done.numUpdatedRows) === 0) return false;
+  await recordEvent(trx, ctx, 'run.finished', runId);
   await releaseWaitingRun(trx, ctx, runId);
   return true;
 }
@@ -107,7 +108,7 @@ async function releaseWaitingRun(trx: Kysely<Database>, ctx: QueueContext, ended
   const ended = await trx.selectFrom('runs').select('plan_id').where('id', '=', endedRunId).executeTakeFirstOrThrow();
   const next = await trx
     .selectFrom('runs')
-    .select(['id', 'plan_snapshot', 'priority', 'created_at'])
+    .select('id')
     .where('plan_id', '=', ended.plan_id)
     .where('waiting', '=', 1)
     .where('status', '=', 'queued')
@@ -117,5 +118,5 @@ async function releaseWaitingRun(trx: Kysely<Database>, ctx: QueueContext, ended
   if (!next) return;
   const released = await trx.updateTable('runs').set({ waiting: 0 }).where('id', '=', next.id).where('waiting', '=', 1).executeTakeFirst();
   if (Number(released.numUpdatedRows) === 0) return;
-  await queueDiscovery(trx, ctx, next.id, fromJson<RunSnapshot>(next.plan_snapshot, null as never), next.priority, next.created_at);
+  await startRunWork(trx, ctx, next.id);
 }

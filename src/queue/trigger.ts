@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { AppError } from '../protocol/errors.js';
-import { ACTIVE_RUN_STATUSES } from '../protocol/statuses.js';
+import { ACTIVE_RUN_STATUSES, type RerunType } from '../protocol/statuses.js';
 import type { EnvironmentRecord } from '../storage/environments.js';
 import { toJson } from '../storage/json.js';
 import type { PlanRecord } from '../storage/plans.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
 import { liveEnvironmentIds } from './availability.js';
-import type { RunSnapshot, RunTrigger } from './run-snapshot.js';
+import type { RunPair, RunSnapshot, RunTrigger } from './run-snapshot.js';
 import { stopRun } from './run-stop.js';
-import { queueDiscovery } from './discovery-job.js';
+import { startRunWork } from './start-run.js';
+import { enforceActiveRunLimit } from './active-run-limit.js';
+import { recordEvent } from './record-event.js';
 
 export interface TriggerInput {
   plan: PlanRecord;
@@ -28,6 +30,19 @@ export interface TriggerInput {
   idempotencyKey?: string | null;
   /** Hash of the request body: a reused idempotency key with another body is refused. */
   requestHash?: string | null;
+  /** Run exactly these pairs instead of discovering scenarios (reruns). */
+  pairs?: RunPair[];
+  /** The run this one reruns, and how its pairs were chosen. */
+  rerun?: { parentId: number; type: RerunType };
+  /** App build id per environment name. */
+  appBuilds?: Record<string, number>;
+  /** The plan profile already applied to `plan`, recorded for the run's trigger data. */
+  profile?: string | null;
+  /** An environment id a vendor trigger named, echoed back in its views. */
+  vendorEnvironmentId?: number | null;
+  /** The API key that triggers, and its limit of active runs (null or 0: none); see active-run-limit.ts. */
+  apiKeyId?: number | null;
+  maxActiveRuns?: number | null;
 }
 
 export interface TriggerOutcome {
@@ -77,6 +92,7 @@ async function createRun(trx: Kysely<Database>, ctx: QueueContext, input: Trigge
     const existing = await findByIdempotencyKey(trx, input);
     if (existing) return existing;
   }
+  await enforceActiveRunLimit(trx, ctx, input.apiKeyId, input.maxActiveRuns);
   const now = ctx.clock();
   const plan = input.plan.definition;
   const waiting = await applyConcurrencyPolicy(trx, ctx, input.plan);
@@ -92,6 +108,10 @@ async function createRun(trx: Kysely<Database>, ctx: QueueContext, input: Trigge
     environments: input.environments.map((e) => e.definition.name),
     scenarios: input.scenarios,
     unavailableEnvironments: input.environments.filter((e) => !live.has(e.id)).map((e) => e.definition.name),
+    ...(input.pairs?.length ? { pairs: input.pairs } : {}),
+    ...(input.appBuilds && Object.keys(input.appBuilds).length ? { appBuilds: input.appBuilds } : {}),
+    ...(input.profile ? { profile: input.profile } : {}),
+    ...(input.vendorEnvironmentId != null ? { vendorEnvironmentId: input.vendorEnvironmentId } : {}),
   };
   const snapshot: RunSnapshot = {
     plan,
@@ -115,10 +135,18 @@ async function createRun(trx: Kysely<Database>, ctx: QueueContext, input: Trigge
       waiting: waiting ? 1 : 0,
       created_at: now,
       deadline_at: plan.runTimeoutMs ? now + plan.runTimeoutMs : null,
+      rerun_parent_id: input.rerun?.parentId ?? null,
+      rerun_type: input.rerun?.type ?? null,
+      api_key_id: input.apiKeyId ?? null,
     })
     .returning(['id', 'priority', 'created_at'])
     .executeTakeFirstOrThrow();
-  if (!waiting) await queueDiscovery(trx, ctx, run.id, snapshot, run.priority, run.created_at);
+  await recordEvent(trx, ctx, 'run.queued', run.id);
+  if (plan.onUnavailable === 'fail' && trigger.unavailableEnvironments.length > 0) {
+    // The plan asked not to wait for agents: the run ends at once, saying which environments lack one.
+    const reason = `no live agent can serve ${trigger.unavailableEnvironments.join(', ')}`.slice(0, 100);
+    await stopRun(trx, ctx, run.id, { status: 'completed', endedBy: 'system', reason, result: 'aborted' });
+  } else if (!waiting) await startRunWork(trx, ctx, run.id);
   return { runId: run.id, created: true };
 }
 

@@ -7,6 +7,7 @@ import { registerErrorHandler } from './error-handler.js';
 import { validatorCompiler } from './validation.js';
 import { agentRoutes } from './routes/agent.js';
 import { agentTokenRoutes } from './routes/agent-tokens.js';
+import { artifactRoutes } from './routes/artifacts.js';
 import { agentsRoutes } from './routes/agents.js';
 import { applyRoutes } from './routes/apply.js';
 import { dashboardRoutes } from './routes/dashboard.js';
@@ -16,6 +17,13 @@ import { meRoutes } from './routes/me.js';
 import { planHistoryRoute } from './routes/plan-history.js';
 import { planRoutes } from './routes/plans.js';
 import { runRoutes } from './routes/runs.js';
+import { callbackSecretRoutes } from './routes/callback-secret.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { registerUsageLimits } from './usage-limits.js';
+import { agentAppBuildRoutes } from './routes/agent-app-builds.js';
+import { appBuildRoutes } from './routes/app-builds.js';
+import { runRerunRoute } from './routes/run-rerun.js';
+import { vendorRoutes } from './vendor/vendor-routes.js';
 
 export interface BuildAppOptions {
   /** Called for every route as it is added; the authorization matrix test collects them this way. */
@@ -46,6 +54,7 @@ export async function buildApp(deps: ServerDeps, opts: BuildAppOptions = {}): Pr
     app.addHook('onRoute', (r) => hook({ method: r.method, url: r.url, auth: r.config?.auth }));
   }
   registerAuth(app, deps.store, deps.queue.clock);
+  registerUsageLimits(app, deps);
   app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   await app.register(swagger, {
     openapi: {
@@ -65,9 +74,16 @@ export async function buildApp(deps: ServerDeps, opts: BuildAppOptions = {}): Pr
   environmentRoutes(app, deps);
   runRoutes(app, deps);
   agentRoutes(app, deps);
+  webhookRoutes(app, deps);
+  callbackSecretRoutes(app, deps);
   agentTokenRoutes(app, deps);
+  await artifactRoutes(app, deps);
   agentsRoutes(app, deps);
   planHistoryRoute(app, deps);
+  runRerunRoute(app, deps);
+  await appBuildRoutes(app, deps);
+  agentAppBuildRoutes(app, deps);
+  await vendorRoutes(app, deps);
   await dashboardRoutes(app, opts.webRoot);
   return app;
 }

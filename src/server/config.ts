@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { parseCidrs } from '../domain/address-policy.js';
 import { Problems } from '../domain/validation.js';
 
 /** Every setting of `proctor serve`, validated once at start-up and frozen. */
@@ -18,6 +19,16 @@ export interface ServerConfig {
   logLevel: string;
   /** Largest request body of the native API, in bytes. */
   bodyLimit: number;
+  /** Largest app build upload, in bytes (PROCTOR_APP_BUILD_LIMIT). */
+  appBuildLimit: number;
+  /** Largest artifact (screenshot, video, trace) an agent may upload, in bytes. */
+  artifactLimit: number;
+  /** CIDR ranges callbacks and webhooks may reach although private or loopback (PROCTOR_WEBHOOK_ALLOW_PRIVATE). */
+  webhookAllowPrivate: string[];
+  /** Requests per minute of a key without its own limit; null: unlimited (PROCTOR_KEY_RATE_LIMIT). */
+  keyRateLimitPerMinute: number | null;
+  /** Active runs of a key without its own limit; null: unlimited (PROCTOR_KEY_MAX_ACTIVE_RUNS). */
+  keyMaxActiveRuns: number | null;
 }
 
 export interface ConfigSources {
@@ -34,6 +45,12 @@ function intSetting(problems: Problems, name: string, raw: unknown, fallback: nu
     return fallback;
   }
   return n;
+}
+
+function cidrSetting(problems: Problems, name: string, raw: string | undefined): string[] {
+  const { ranges, bad } = parseCidrs(raw ?? '');
+  if (bad.length) problems.add(name, `expected comma-separated CIDR ranges like 127.0.0.0/8, got ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
+  return ranges;
 }
 
 /** Builds the configuration from flags and `PROCTOR_*` variables; throws listing every invalid setting. */
@@ -59,6 +76,11 @@ export function loadConfig({ env, flags }: ConfigSources): Readonly<ServerConfig
     demo: flags.demo === true,
     logLevel: String(flags.logLevel ?? env.PROCTOR_LOG_LEVEL ?? 'info'),
     bodyLimit: intSetting(p, 'PROCTOR_BODY_LIMIT', env.PROCTOR_BODY_LIMIT, 1024 * 1024, 1024, 512 * 1024 * 1024),
+    appBuildLimit: intSetting(p, 'PROCTOR_APP_BUILD_LIMIT', env.PROCTOR_APP_BUILD_LIMIT, 2 * 1024 ** 3, 1, 64 * 1024 ** 3),
+    artifactLimit: intSetting(p, 'PROCTOR_ARTIFACT_LIMIT', env.PROCTOR_ARTIFACT_LIMIT, 256 * 1024 ** 2, 1, 16 * 1024 ** 3),
+    webhookAllowPrivate: cidrSetting(p, 'PROCTOR_WEBHOOK_ALLOW_PRIVATE', env.PROCTOR_WEBHOOK_ALLOW_PRIVATE),
+    keyRateLimitPerMinute: intSetting(p, 'PROCTOR_KEY_RATE_LIMIT', env.PROCTOR_KEY_RATE_LIMIT, 0, 0, 1_000_000) || null,
+    keyMaxActiveRuns: intSetting(p, 'PROCTOR_KEY_MAX_ACTIVE_RUNS', env.PROCTOR_KEY_MAX_ACTIVE_RUNS, 0, 0, 1_000_000) || null,
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(cfg.logLevel)) {
     p.add('--log-level / PROCTOR_LOG_LEVEL', 'expected one of fatal, error, warn, info, debug, trace, silent');

@@ -40,9 +40,21 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const { status, body, internal } = toErrorResponse(err);
     if (internal) req.log.error({ err }, 'request failed');
     else req.log.info({ code: body.error.code, status }, body.error.message);
+    const retryAfter = retryAfterOf(err);
+    if (retryAfter !== null) reply.header('retry-after', String(retryAfter));
     return reply.status(status).send(body);
   });
   app.setNotFoundHandler((req, reply) =>
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } }),
   );
+}
+
+/**
+ * The `Retry-After` seconds an AppError carries in `details.retry_after_s` (RATE_LIMITED, UNAVAILABLE);
+ * compatibility routes with their own error shapes read it the same way.
+ */
+export function retryAfterOf(err: unknown): number | null {
+  if (!(err instanceof AppError) || !err.details || Array.isArray(err.details)) return null;
+  const v = (err.details as Record<string, unknown>).retry_after_s;
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.ceil(v) : null;
 }

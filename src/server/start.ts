@@ -8,6 +8,8 @@ import { createJobNotifier } from '../storage/job-notifier.js';
 import { buildApp, type BuildAppOptions } from './app.js';
 import { bootstrapAdmin } from './bootstrap.js';
 import type { ServerConfig } from './config.js';
+import { startWebhookLoop, type WebhookLoopOptions } from './webhook-loop.js';
+import { addressPolicy } from './webhook-url-check.js';
 
 export interface RunningServer {
   url: string;
@@ -26,6 +28,8 @@ export interface StartOptions extends BuildAppOptions {
   reapEveryMs?: number;
   /** PostgreSQL schema (tests). */
   schema?: string;
+  /** Webhook delivery: how often a pass runs, and (tests) a stubbed DNS lookup or connecting function. */
+  webhooks?: Omit<WebhookLoopOptions, 'policy'>;
 }
 
 /** Opens the database, applies migrations, builds the API and listens. */
@@ -45,6 +49,7 @@ export async function startServer(config: ServerConfig, logger: Logger, opts: St
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
     const reaper = startReaper(queue, logger, opts.reapEveryMs ?? 1000);
+    const webhooks = startWebhookLoop(queue, logger, { ...opts.webhooks, policy: addressPolicy(config) });
     return {
       url: `http://${host}:${port}`,
       app,
@@ -53,6 +58,7 @@ export async function startServer(config: ServerConfig, logger: Logger, opts: St
       admin,
       async close() {
         reaper.stop();
+        await webhooks.stop();
         queue.wakeup.wakeLocal();
         await app.close();
         await n?.close();

@@ -16,6 +16,10 @@ export interface ApiKey {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  /** Requests per minute; null: the server default; 0: unlimited. */
+  rateLimitPerMinute: number | null;
+  /** Active runs triggered by this key; null: the server default; 0: unlimited. */
+  maxActiveRuns: number | null;
 }
 
 export interface CreateKeyInput {
@@ -23,6 +27,8 @@ export interface CreateKeyInput {
   name: string;
   authorities: Authority[];
   projectIds: number[] | null;
+  rateLimitPerMinute?: number | null;
+  maxActiveRuns?: number | null;
   /** A chosen credential (PROCTOR_ADMIN_TOKEN); a fresh random one otherwise. */
   credential?: NewCredential;
 }
@@ -44,6 +50,8 @@ export async function createApiKey(
       authorities: toJson(input.authorities),
       project_ids: input.projectIds === null ? null : toJson(input.projectIds),
       created_at: now,
+      rate_limit_per_minute: input.rateLimitPerMinute ?? null,
+      max_active_runs: input.maxActiveRuns ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -62,6 +70,8 @@ const keyColumns = [
   'api_keys.created_at',
   'api_keys.last_used_at',
   'api_keys.revoked_at',
+  'api_keys.rate_limit_per_minute',
+  'api_keys.max_active_runs',
 ] as const;
 
 function baseQuery(db: Kysely<Database>) {
@@ -82,6 +92,8 @@ function toKey(r: KeyRow): ApiKey {
     createdAt: r.created_at,
     lastUsedAt: r.last_used_at,
     revokedAt: r.revoked_at,
+    rateLimitPerMinute: r.rate_limit_per_minute,
+    maxActiveRuns: r.max_active_runs,
   };
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
+import { fromJson } from './json.js';
 import type { AppBuildTable, Database } from './schema.js';
 
 /** An app build as the rest of Proctor sees it. */
@@ -77,4 +78,19 @@ export async function listAppBuilds(db: Kysely<Database>, f: AppBuildFilter): Pr
   if (f.name !== undefined) q = q.where('name', '=', f.name);
   if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);
   return (await q.execute()).map(toRecord);
+}
+
+/**
+ * Whether a job the agent holds (running, leased to it) belongs to a run that uses the build: an
+ * agent may download only the builds of its own work.
+ */
+export async function agentHoldsAppBuild(db: Kysely<Database>, agentId: number, buildId: number): Promise<boolean> {
+  const rows = await db
+    .selectFrom('jobs')
+    .innerJoin('runs', 'runs.id', 'jobs.run_id')
+    .select('runs.trigger')
+    .where('jobs.lease_owner', '=', agentId)
+    .where('jobs.status', '=', 'running')
+    .execute();
+  return rows.some((r) => Object.values(fromJson<{ appBuilds?: Record<string, number> }>(r.trigger, {}).appBuilds ?? {}).includes(buildId));
 }

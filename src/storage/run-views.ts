@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ResultRow, Run } from '../protocol/api.js';
-import type { RunResult, RunStatus, ScenarioResult } from '../protocol/statuses.js';
+import type { RerunType, RunResult, RunStatus, ScenarioResult } from '../protocol/statuses.js';
 import { countsFrom, type RunCounts } from '../domain/run-outcome.js';
 import { encodeCursor } from './cursor.js';
 import { fromJson } from './json.js';
@@ -19,6 +19,8 @@ interface StoredTrigger {
   environments: string[];
   scenarios: string[];
   unavailableEnvironments: string[];
+  appBuilds?: Record<string, number>;
+  profile?: string | null;
 }
 
 type RunRow = Selectable<RunTable> & { plan_name: string; project_name: string };
@@ -54,6 +56,8 @@ function toRun(r: RunRow, counts: RunCounts): Run {
       environments: t.environments,
       scenarios: t.scenarios,
       idempotency_key: r.idempotency_key,
+      app_builds: t.appBuilds ?? {},
+      profile: t.profile ?? null,
     },
     unavailable_environments: t.unavailableEnvironments ?? [],
     created_at: iso(r.created_at)!,
@@ -62,6 +66,8 @@ function toRun(r: RunRow, counts: RunCounts): Run {
     duration_ms: r.started_at !== null && r.finished_at !== null ? r.finished_at - r.started_at : null,
     ended_by: r.ended_by,
     end_reason: r.end_reason,
+    rerun_parent_id: r.rerun_parent_id,
+    rerun_type: r.rerun_type as RerunType | null,
   };
 }
 
@@ -166,6 +172,7 @@ export async function listResultViews(db: Kysely<Database>, runId: number, f: Re
   if (f.afterId !== undefined) q = q.where('results.id', '>', f.afterId);
   const rows = await q.execute();
   const page = rows.slice(0, f.limit);
+  const artifacts = await artifactsOf(db, runId, page);
   return {
     items: page.map((r) => ({
       id: r.id,
@@ -181,7 +188,30 @@ export async function listResultViews(db: Kysely<Database>, runId: number, f: Re
       job_id: r.job_id,
       started_at: iso(r.started_at),
       finished_at: iso(r.finished_at),
+      artifacts: artifacts.get(`${r.scenario_id}:${r.job_id}`) ?? [],
     })),
     next_cursor: rows.length > f.limit ? encodeCursor(page[page.length - 1]!.id) : null,
   };
+}
+
+/** Artifacts of the page's results, keyed `scenarioId:jobId` (a result's files come from its last job). */
+async function artifactsOf(db: Kysely<Database>, runId: number, rows: { scenario_id: number; job_id: number | null }[]) {
+  const out = new Map<string, ResultRow['artifacts']>();
+  const jobIds = [...new Set(rows.map((r) => r.job_id).filter((j): j is number => j !== null))];
+  if (jobIds.length === 0) return out;
+  const found = await db
+    .selectFrom('artifacts')
+    .select(['id', 'name', 'content_type', 'size', 'scenario_id', 'job_id', 'attempt'])
+    .where('run_id', '=', runId)
+    .where('job_id', 'in', jobIds)
+    .where('scenario_id', 'is not', null)
+    .orderBy('id')
+    .execute();
+  for (const a of found) {
+    const k = `${a.scenario_id}:${a.job_id}`;
+    const list = out.get(k) ?? [];
+    list.push({ id: a.id, name: a.name, content_type: a.content_type, size: Number(a.size), url: `/api/v1/runs/${runId}/artifacts/${a.id}` });
+    out.set(k, list);
+  }
+  return out;
 }

@@ -17,6 +17,7 @@ export interface SigningSecrets {
 /** How long a rotated-out secret keeps signing by default. */
 export const ROTATION_OVERLAP_MS = 24 * 3_600_000;
 
+/** A new secret and no previous one. */
 export function freshSecrets(): SigningSecrets {
   return { current: newWebhookSecret(), previous: null, previousExpiresAt: null };
 }
@@ -31,6 +32,7 @@ export function liveSecrets(s: SigningSecrets, now: number): string[] {
   return s.previous && s.previousExpiresAt !== null && s.previousExpiresAt > now ? [s.current, s.previous] : [s.current];
 }
 
+/** Reads the JSON column; null when there is none yet. */
 export function parseSecrets(text: string | null): SigningSecrets | null {
   return fromJson<SigningSecrets | null>(text, null);
 }

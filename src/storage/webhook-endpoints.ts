@@ -41,6 +41,7 @@ export interface NewWebhookEndpoint {
   description: string | null;
 }
 
+/** Stores an endpoint with a fresh secret (in clear: it must sign; the API shows it only once). */
 export async function createWebhookEndpoint(db: Kysely<Database>, input: NewWebhookEndpoint, now: number): Promise<WebhookEndpointRecord> {
   const row = await db
     .insertInto('webhook_endpoints')
@@ -58,6 +59,7 @@ export async function createWebhookEndpoint(db: Kysely<Database>, input: NewWebh
   return toRecord(row);
 }
 
+/** The endpoint with that id, in any project (callers check the project). */
 export async function getWebhookEndpoint(db: Kysely<Database>, id: number): Promise<WebhookEndpointRecord | undefined> {
   const r = await db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
   return r && toRecord(r);

@@ -4,11 +4,11 @@ import { AdapterError } from '../../src/adapters/types.js';
 
 describe('getAdapter', () => {
   it('returns the adapter of each known framework', () => {
-    for (const framework of ['vitest', 'node-test', 'command']) expect(getAdapter(framework).framework).toBe(framework);
+    for (const framework of ['vitest', 'node-test', 'command', 'jest', 'mocha', 'playwright', 'pytest', 'junit5']) expect(getAdapter(framework).framework).toBe(framework);
   });
 
   it('names the known frameworks when asked for another', () => {
-    for (const framework of ['jest', 'toString', '']) {
+    for (const framework of ['cypress', 'toString', '']) {
       const error = (() => {
         try {
           getAdapter(framework);
@@ -17,7 +17,7 @@ describe('getAdapter', () => {
         }
       })();
       expect(error).toBeInstanceOf(AdapterError);
-      expect(error).toMatchObject({ reason: 'bad_options', message: `unknown framework "${framework}": expected one of vitest, node-test, command` });
+      expect(error).toMatchObject({ reason: 'bad_options', message: `unknown framework "${framework}": expected one of vitest, node-test, command, jest, mocha, playwright, pytest, junit5` });
     }
   });
 });

@@ -83,3 +83,18 @@ describe('durations', () => {
     expect(parseDuration('0s')).toBeNull();
   });
 });
+
+describe('failed-first batching and medians', () => {
+  it('puts the items marked first ahead of longer ones', async () => {
+    const items = [{ id: 'long', ms: 9000 }, { id: 'failed', ms: 10 }, { id: 'mid', ms: 500 }];
+    const batches = batchScenarios(items, (s) => s.ms, { slots: 8, overheadMs: 0, first: (s) => s.id === 'failed' });
+    expect(batches[0]![0]!.id).toBe('failed');
+  });
+
+  it('takes the median', async () => {
+    const { median } = await import('../../src/domain/median.js');
+    expect(median([])).toBeUndefined();
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+});

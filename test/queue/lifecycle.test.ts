@@ -7,12 +7,16 @@ const FILE = `
 environments:
   e1: {}
   e2: { labels: [special] }
+  e3: { labels: [ghost] }
 plans:
   basic: { framework: command, environments: [e1] }
   two-envs: { framework: command, environments: [e1, e2] }
   retrying: { framework: command, environments: [e1], retries: 2 }
   failfast: { framework: command, environments: [e1], fail_fast: 1, max_parallel: 1 }
   picky: { framework: command, environments: [e1], scenarios: { include: ["a/**"] } }
+  impatient: { framework: command, environments: [e3], on_unavailable: fail }
+  patient: { framework: command, environments: [e3] }
+  fix-first: { framework: command, environments: [e1], failed_first: true, max_parallel: 1 }
 `;
 const KEYS = ['a/one.test > works', 'a/one.test > fails', 'a/two.test > skips', 'b/three.test > works'];
 
@@ -156,6 +160,30 @@ describeEachDialect('run lifecycle over the agent protocol', (dialect) => {
     expect(await plain.claim(4)).toEqual([]);
     await drain(() => 'passed');
     expect((await run(r.id)).result).toBe('passed');
+  });
+
+  it('waits for an agent by default, or aborts at once when the plan says so', async () => {
+    const waits = await trigger('patient');
+    expect(waits.unavailable_environments).toEqual(['e3']);
+    expect((await run(waits.id)).status).toBe('queued');
+    const fails = await trigger('impatient');
+    expect(await run(fails.id)).toMatchObject({ status: 'completed', result: 'aborted', ended_by: 'system', unavailable_environments: ['e3'] });
+    expect((await run(fails.id)).end_reason).toContain('no live agent can serve e3');
+    await s.api('POST', `/api/v1/runs/${waits.id}/cancel`);
+  });
+
+  it('dispatches what failed last time first, with failed_first', async () => {
+    const first = await trigger('fix-first');
+    await drain((k) => (k === 'b/three.test > works' ? 'failed' : 'passed'));
+    expect((await run(first.id)).result).toBe('failed');
+    await trigger('fix-first');
+    const [disc] = await agent.claim(1);
+    await agent.discover(disc!, KEYS);
+    const [job] = await agent.claim(1);
+    // Without failed_first it would come last: all durations are equal and ties keep discovery order.
+    expect(job!.scenarios.map((x) => x.key)).toContain('b/three.test > works');
+    await agent.execute(job!, () => 'passed');
+    await drain(() => 'passed');
   });
 
   it('answers a long-polling claim as soon as a job is queued', async () => {

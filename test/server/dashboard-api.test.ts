@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ClaimedJob } from '../../src/protocol/agent-api.js';
 import type { AgentList } from '../../src/protocol/agent-view.js';
 import type { PlanHistory } from '../../src/protocol/plan-history.js';
 import { describeEachDialect } from '../support/dialects.js';
@@ -33,20 +32,28 @@ describeEachDialect('dashboard API: live events, agents, plan history, runs filt
 
   beforeAll(async () => {
     s = await startTestServer(dialect);
-    const file = 'project: web\nenvironments:\n  e: {}\nplans:\n  p:\n    framework: command\n    environments: [e]\n';
+    const file = 'project: web\nenvironments:\n  e: {}\nplans:\n  p:\n    framework: command\n    max_parallel: 1\n    environments: [e]\n';
     expect((await s.api('POST', '/api/v1/apply', file)).status).toBe(200);
+    expect((await s.api('POST', '/api/v1/apply', 'project: other\nenvironments:\n  x: {}\n')).status).toBe(200);
     agent = await ProtocolAgent.register(s, [], 4);
   });
   afterAll(() => s?.close());
 
-  async function claimOne(kind: 'discover' | 'execute'): Promise<ClaimedJob> {
-    return eventually(async () => (await agent.claim(1)).find((j) => j.kind === kind));
+  /** Plays the agent until the run has ended: discovery lists KEYS, executions report `outcomeOf`. */
+  async function drive(runId: number, outcomeOf: (key: string) => Outcome): Promise<void> {
+    await eventually(async () => {
+      for (const job of await agent.claim(4)) {
+        if (job.kind === 'discover') await agent.discover(job, KEYS);
+        else await agent.execute(job, outcomeOf);
+      }
+      const run = (await s.api('GET', `/api/v1/runs/${runId}`)).body;
+      return run.status === 'completed' ? run : undefined;
+    });
   }
 
   async function runWith(outcomes: Record<string, Outcome>, ref: string): Promise<number> {
     const run = (await s.api('POST', '/api/v1/plans/p/runs', { ref })).body;
-    await agent.discover(await claimOne('discover'), KEYS);
-    await agent.execute(await claimOne('execute'), (k) => outcomes[k]);
+    await drive(run.id, (k) => outcomes[k]!);
     return run.id;
   }
 
@@ -57,14 +64,14 @@ describeEachDialect('dashboard API: live events, agents, plan history, runs filt
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const seen: { event: string; data: any }[] = [];
     const statuses = new Map<number, string>();
-    let step = 0;
+    let driving: Promise<void> | undefined;
     for await (const e of events(res)) {
       seen.push(e);
       if (e.event === 'snapshot') expect(e.data).toMatchObject({ run: { id: run.id, status: 'queued' }, results: [] });
       if (e.event === 'results') for (const r of e.data.items) statuses.set(r.id, r.status);
-      if (e.event === 'snapshot' && step++ === 0) await agent.discover(await claimOne('discover'), KEYS);
-      if (e.event === 'results' && statuses.size === 3 && step++ === 1) await agent.execute(await claimOne('execute'), (k) => (k.startsWith('a') ? 'failed' : 'passed'));
+      driving ??= drive(run.id, (k) => (k.startsWith('a') ? 'failed' : 'passed'));
     }
+    await driving;
     expect(seen[0]!.event).toBe('snapshot');
     expect(seen.at(-1)).toEqual({ event: 'end', data: { status: 'completed', result: 'failed' } });
     expect([...statuses.values()].sort()).toEqual(['failed', 'passed', 'passed']);
@@ -79,7 +86,7 @@ describeEachDialect('dashboard API: live events, agents, plan history, runs filt
     const all: string[] = [];
     for await (const e of events(res)) all.push(e.event);
     expect(all).toEqual(['snapshot', 'end']);
-    const other = (await s.api('POST', '/api/v1/keys', { name: 'elsewhere', authorities: ['PLAN_READ'], projects: ['default'] })).body.token;
+    const other = (await s.api('POST', '/api/v1/keys', { name: 'elsewhere', authorities: ['PLAN_READ'], projects: ['other'] })).body.token;
     expect((await fetch(`${s.url}/api/v1/runs/${id}/events`, { headers: { authorization: `Bearer ${other}` } })).status).toBe(403);
   });
 
@@ -99,27 +106,33 @@ describeEachDialect('dashboard API: live events, agents, plan history, runs filt
 
   it('lists agents with their slots in use and current jobs', async () => {
     const run = (await s.api('POST', '/api/v1/plans/p/runs', {})).body;
-    const job = await claimOne('discover');
+    const [job] = await eventually(async () => {
+      const jobs = await agent.claim(1);
+      return jobs.length ? jobs : undefined;
+    });
     const list = (await s.api<AgentList>('GET', '/api/v1/agents')).body.items;
     const me = list.find((x) => x.name === 'protocol-agent')!;
-    expect(me).toMatchObject({ live: true, slots: 4, busy_slots: 1, labels: [], jobs: [{ job_id: job.job_id, run_id: run.id, plan: 'p', kind: 'discover', environment: 'e' }] });
-    await agent.discover(job, KEYS);
-    await agent.execute(await claimOne('execute'), () => 'passed');
+    expect(me).toMatchObject({ live: true, slots: 4, busy_slots: 1, labels: [], jobs: [{ job_id: job!.job_id, run_id: run.id, plan: 'p', kind: 'discover', environment: 'e' }] });
+    await agent.discover(job!, KEYS);
+    await drive(run.id, () => 'passed');
   });
 
   it('filters runs by trigger source, creation time and project', async () => {
     const r = await s.api('POST', '/api/v1/plans/p/runs', {}, { headers: { 'x-proctor-client': 'dashboard' } });
     expect(r.body.trigger.source).toBe('dashboard');
-    const ids = async (q: string) => (await s.api('GET', `/api/v1/runs?${q}`)).body.items.map((x: { id: number }) => x.id);
+    const ids = async (q: string) => {
+      const res = await s.api('GET', `/api/v1/runs?${q}`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body.items.map((x: { id: number }) => x.id);
+    };
     expect(await ids('source=dashboard')).toEqual([r.body.id]);
     expect((await ids('source=api')).includes(r.body.id)).toBe(false);
     expect(await ids(`created_from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).toEqual([]);
     expect((await ids('created_from=2000-01-01&project=web'))[0]).toBe(r.body.id);
-    expect(await ids('project=default')).toEqual([]);
+    expect(await ids('project=other')).toEqual([]);
     expect((await s.api('GET', '/api/v1/runs?source=nope')).status).toBe(400);
     expect((await s.api('GET', '/api/v1/runs?created_from=yesterday')).status).toBe(400);
-    await agent.discover(await claimOne('discover'), KEYS);
-    await agent.execute(await claimOne('execute'), () => 'passed');
+    await drive(r.body.id, () => 'passed');
   });
 
   it('serves the dashboard to browsers at any client route, and JSON 404s to API callers', async () => {

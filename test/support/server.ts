@@ -39,7 +39,9 @@ export async function startTestServer(
     },
   });
   const logger = pino({ level: process.env.PROCTOR_TEST_LOG ?? 'silent' });
-  const proctor = await serve(config, logger, { ...opts.start, ...(target.schema ? { schema: target.schema } : {}) });
+  // Tests never resolve real host names: a callback or webhook URL naming one fails like an unknown host.
+  const webhooks = { ...opts.start?.webhooks, transport: { lookup: offlineLookup, ...opts.start?.webhooks?.transport } };
+  const proctor = await serve(config, logger, { ...opts.start, webhooks, ...(target.schema ? { schema: target.schema } : {}) });
   const url = proctor.server.url;
   return {
     proctor,
@@ -82,4 +84,10 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** A DNS lookup that knows only `localhost`, so no test sends a query outside the machine. */
+export async function offlineLookup(host: string): Promise<{ address: string; family: number }[]> {
+  if (host === 'localhost') return [{ address: '127.0.0.1', family: 4 }];
+  throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host} (tests resolve no host names)`), { code: 'ENOTFOUND' });
 }

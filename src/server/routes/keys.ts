@@ -20,6 +20,8 @@ const KeyView = Type.Object({
   created_at: Type.String(),
   last_used_at: Type.Union([Type.String(), Type.Null()]),
   revoked_at: Type.Union([Type.String(), Type.Null()]),
+  rate_limit_per_minute: Type.Union([Type.Integer(), Type.Null()], { description: 'Null: the server default (PROCTOR_KEY_RATE_LIMIT); 0: unlimited.' }),
+  max_active_runs: Type.Union([Type.Integer(), Type.Null()], { description: 'Null: the server default (PROCTOR_KEY_MAX_ACTIVE_RUNS); 0: unlimited.' }),
 });
 const CreateKeyBody = Type.Object(
   {
@@ -27,6 +29,8 @@ const CreateKeyBody = Type.Object(
     user: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Owner; default: the caller.' })),
     authorities: Type.Array(Type.Enum([...AUTHORITIES]), { minItems: 1, maxItems: 4, uniqueItems: true }),
     projects: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100, description: 'Limit the key to these projects; default: all.' })),
+    rate_limit_per_minute: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Requests per minute; 0: unlimited; default: the server default.' })),
+    max_active_runs: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Runs of this key queued or running at once; 0: unlimited; default: the server default.' })),
   },
   { additionalProperties: false },
 );
@@ -44,6 +48,8 @@ function keyView(k: ApiKey) {
     created_at: iso(k.createdAt)!,
     last_used_at: iso(k.lastUsedAt),
     revoked_at: iso(k.revokedAt),
+    rate_limit_per_minute: k.rateLimitPerMinute,
+    max_active_runs: k.maxActiveRuns,
   };
 }
 
@@ -54,7 +60,7 @@ export function keyRoutes(app: FastifyInstance, deps: ServerDeps): void {
     schema: { tags: ['keys'], summary: 'List API keys (never their secrets)', response: { 200: Type.Object({ items: Type.Array(KeyView) }), ...errors } },
   }, async () => ({ items: (await listApiKeys(db)).map(keyView) }));
 
-  app.post<{ Body: { name: string; user?: string; authorities: Authority[]; projects?: string[] } }>('/api/v1/keys', {
+  app.post<{ Body: { name: string; user?: string; authorities: Authority[]; projects?: string[]; rate_limit_per_minute?: number; max_active_runs?: number } }>('/api/v1/keys', {
     config: { auth: 'ADMIN' },
     schema: {
       tags: ['keys'],
@@ -75,7 +81,8 @@ export function keyRoutes(app: FastifyInstance, deps: ServerDeps): void {
         projectIds.push(p.id);
       }
     }
-    const created = await createApiKey(db, { userId: user.id, name: req.body.name, authorities: req.body.authorities, projectIds }, now);
+    const limits = { rateLimitPerMinute: req.body.rate_limit_per_minute ?? null, maxActiveRuns: req.body.max_active_runs ?? null };
+    const created = await createApiKey(db, { userId: user.id, name: req.body.name, authorities: req.body.authorities, projectIds, ...limits }, now);
     return reply.status(201).send({ key: keyView(created.key), token: created.token });
   });
 

@@ -8,12 +8,15 @@ import { Run, TriggerRunBody, ErrorResponse } from '../../protocol/api.js';
 import { AppError } from '../../protocol/errors.js';
 import type { TriggerSource } from '../../protocol/statuses.js';
 import { triggerRun } from '../../queue/trigger.js';
-import { findEnvironment, listEnvironments, type EnvironmentRecord } from '../../storage/environments.js';
+import { listEnvironments } from '../../storage/environments.js';
 import { deletePlan, listPlans, planHasRuns, upsertPlan, type PlanRecord } from '../../storage/plans.js';
 import { getRunView } from '../../storage/run-views.js';
 import type { ServerDeps } from '../deps.js';
 import { keyOf, projectScope } from '../principal.js';
 import { resolvePlan, targetProject } from '../resolve.js';
+import { prepareRun } from '../run-request.js';
+import { triggerLimits } from '../usage-limits.js';
+import { assertWebhookUrl } from '../webhook-url-check.js';
 
 const PlanParams = Type.Object({ plan: Type.String({ minLength: 1, maxLength: 200, description: 'Numeric id, UUID or name.' }) });
 const ProjectQuery = Type.Object({ project: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false });
@@ -107,11 +110,11 @@ export function planRoutes(app: FastifyInstance, deps: ServerDeps): void {
     const key = keyOf(req.principal);
     const plan = await resolvePlan(db, key, req.params.plan, req.query.project);
     const body = req.body ?? {};
-    const environments = await resolveTriggerEnvironments(deps, plan, body.environments);
+    if (body.callback_url !== undefined) assertWebhookUrl(deps.config, body.callback_url, 'callback_url');
+    const prepared = await prepareRun(deps, { plan, profile: body.profile, environments: body.environments, appBuilds: body.app_builds });
     const idempotencyKey = req.headers['idempotency-key'] as string | undefined;
     const outcome = await triggerRun(deps.queue, {
-      plan,
-      environments,
+      ...prepared,
       scenarios: body.scenarios ?? [],
       source: clientSource(req.headers['x-proctor-client']),
       userId: key.userId,
@@ -123,6 +126,7 @@ export function planRoutes(app: FastifyInstance, deps: ServerDeps): void {
       priority: body.priority ?? null,
       idempotencyKey: idempotencyKey ?? null,
       requestHash: idempotencyKey ? createHash('sha256').update(`${plan.id}:${JSON.stringify(body)}`).digest('hex') : null,
+      ...triggerLimits(deps.config, key),
     });
     if (!outcome.created) reply.header('idempotent-replayed', 'true');
     const run = await getRunView(db, outcome.runId);
@@ -133,22 +137,4 @@ export function planRoutes(app: FastifyInstance, deps: ServerDeps): void {
 /** The trigger source a Proctor client names in `X-Proctor-Client`; any other caller is `api`. */
 function clientSource(header: string | string[] | undefined): TriggerSource {
   return header === 'cli' || header === 'dashboard' ? header : 'api';
-}
-
-/** The trigger's environments, or the plan's; each must belong to the plan and still exist. */
-export async function resolveTriggerEnvironments(deps: ServerDeps, plan: PlanRecord, requested: string[] | undefined): Promise<EnvironmentRecord[]> {
-  const names = requested && requested.length > 0 ? [...new Set(requested)] : plan.definition.environments;
-  const problems = new Problems();
-  const out: EnvironmentRecord[] = [];
-  for (const [i, name] of names.entries()) {
-    if (!plan.definition.environments.includes(name)) {
-      problems.add(`environments[${i}]`, `"${name}" is not an environment of plan "${plan.definition.name}" (its environments: ${plan.definition.environments.join(', ')})`);
-      continue;
-    }
-    const env = await findEnvironment(deps.store.db, plan.projectId, name);
-    if (!env) problems.add(`environments[${i}]`, `environment "${name}" no longer exists: apply it again`);
-    else out.push(env);
-  }
-  if (!problems.empty) throw new AppError('VALIDATION_FAILED', problems.toString(), { details: problems.list });
-  return out;
 }

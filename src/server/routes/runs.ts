@@ -12,6 +12,7 @@ import { loadRun, resolvePlan } from '../resolve.js';
 import { findProject } from '../../storage/projects.js';
 import { runEventsRoute } from './run-events.js';
 import { runJobsRoute } from './run-jobs.js';
+import { runCtrfRoute } from './run-ctrf.js';
 import { runJUnitRoute } from './run-junit.js';
 
 const RunParams = Type.Object({ run: Type.String({ description: 'Numeric run id.' }) });
@@ -163,6 +164,7 @@ export function runRoutes(app: FastifyInstance, deps: ServerDeps): void {
   });
 
   runJUnitRoute(app, deps);
+  runCtrfRoute(app, deps);
   runJobsRoute(app, deps);
   runEventsRoute(app, deps);
 }

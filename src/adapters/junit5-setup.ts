@@ -1,0 +1,70 @@
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { shellQuote } from './command-template.js';
+import { stringListOption } from './options.js';
+import { AdapterError, type AdapterContext } from './types.js';
+
+/** Where JUnit's console launcher (standalone jar) is looked for when the plan names none. */
+export const DEFAULT_LAUNCHERS: readonly string[] = [
+  '/usr/share/java/junit-platform-console-standalone.jar',
+  '/usr/share/junit5/junit-platform-console-standalone.jar',
+  '/usr/local/share/java/junit-platform-console-standalone.jar',
+  '/opt/junit/junit-platform-console-standalone.jar',
+];
+
+/** How to build and reach a JUnit 5 suite on this agent. */
+export interface JavaSetup {
+  /** The console launcher's standalone jar. */
+  launcher: string;
+  /** Class path entries of the tests: the compiled sources first, then the plan's `classpath`. */
+  classPath: string[];
+  /** Directories the discovery scans for test classes. */
+  scanRoots: string[];
+  /** The shell command that compiles the sources (`javac … @list`), or null when there are none. */
+  compile: string | null;
+}
+
+/**
+ * Reads the JUnit 5 options and prepares the compilation: `launcher` (a jar path or a list tried
+ * in order, relative to cwd; default DEFAULT_LAUNCHERS), `sources` (directories of `.java`
+ * files relative to cwd, compiled by javac into the report directory; default `src`, none when
+ * only `classpath` is given) and `classpath` (jars or class directories the tests need, or
+ * prebuilt test classes, relative to cwd). Writes javac's argument file into the report directory.
+ */
+export function javaSetup(ctx: AdapterContext): JavaSetup {
+  const launchers = stringListOption(ctx.options, 'launcher', DEFAULT_LAUNCHERS).map((p) => resolve(ctx.cwd, p));
+  const launcher = launchers.find((p) => existsSync(p));
+  if (launcher === undefined) {
+    throw new AdapterError('framework_missing', `JUnit's console launcher is not at ${launchers.join(' or ')}: apt-get install junit5, or set options.launcher to junit-platform-console-standalone.jar`);
+  }
+  const extra = stringListOption(ctx.options, 'classpath', []).map((p) => resolve(ctx.cwd, p));
+  const sourceDirs = stringListOption(ctx.options, 'sources', ctx.options['classpath'] === undefined ? ['src'] : []).map((p) => resolve(ctx.cwd, p));
+  const sources = sourceDirs.flatMap(javaFiles);
+  if (sources.length === 0 && extra.length === 0) {
+    throw new AdapterError('no_tests', `no .java files under ${sourceDirs.join(', ') || ctx.cwd} and no options.classpath`);
+  }
+  const scanRoots = extra.filter((p) => isDirectory(p));
+  if (sources.length === 0) return { launcher, classPath: extra, scanRoots, compile: null };
+  const classes = join(ctx.reportDir, 'classes');
+  const argFile = join(ctx.reportDir, 'javac-sources.txt');
+  // javac reads an argument file per line; quoting keeps spaces and backslashes in paths.
+  writeFileSync(argFile, sources.map((s) => `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join('\n'));
+  const compile = ['javac', '-encoding', 'UTF-8', '-d', classes, '-cp', [launcher, ...extra].join(':'), `@${argFile}`].map(shellQuote).join(' ');
+  return { launcher, classPath: [classes, ...extra], scanRoots: [classes, ...scanRoots], compile };
+}
+
+function javaFiles(dir: string): string[] {
+  if (!isDirectory(dir)) return [];
+  return (readdirSync(dir, { recursive: true, encoding: 'utf8' }) as string[])
+    .filter((f) => f.endsWith('.java'))
+    .map((f) => join(dir, f))
+    .sort();
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

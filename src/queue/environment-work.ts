@@ -1,0 +1,74 @@
+import type { Kysely } from 'kysely';
+import { batchScenarios } from '../domain/batching.js';
+import type { PlanDefinition } from '../domain/plan-definition.js';
+import { fromJson, toJson } from '../storage/json.js';
+import type { Database } from '../storage/schema.js';
+import { servesEnvironment } from './availability.js';
+import type { QueueContext } from './context.js';
+import type { WorkEstimate } from './work-estimate.js';
+
+const CHUNK = 500;
+
+/**
+ * Queues one environment's share of a run: a result row per scenario, batched into jobs. Shared by
+ * the expansion after discovery and by runs that name their pairs (reruns).
+ */
+export async function queueEnvironmentWork(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  run: { id: number; priority: number; created_at: number },
+  plan: PlanDefinition,
+  env: { id: number; name: string; labels: string[] },
+  scenarioIds: number[],
+  estimate: WorkEstimate,
+): Promise<void> {
+  const now = ctx.clock();
+  for (let i = 0; i < scenarioIds.length; i += CHUNK) {
+    await trx
+      .insertInto('results')
+      .values(
+        scenarioIds.slice(i, i + CHUNK).map((sid) => ({
+          run_id: run.id,
+          scenario_id: sid,
+          environment_id: env.id,
+          environment_name: env.name,
+          status: 'queued',
+          attempts: 0,
+          failures: 0,
+        })),
+      )
+      .execute();
+  }
+  const slots = Math.min(plan.maxParallel, await liveSlots(trx, env, now - ctx.settings.agentLivenessMs));
+  const batches = batchScenarios(scenarioIds, (sid) => estimate.expectedMs(sid, env.id), {
+    slots,
+    overheadMs: ctx.settings.processOverheadMs,
+    first: (sid) => estimate.first(sid),
+  });
+  await trx
+    .insertInto('jobs')
+    .values(
+      batches.map((batch) => ({
+        run_id: run.id,
+        kind: 'execute',
+        environment_id: env.id,
+        environment_name: env.name,
+        status: 'queued',
+        scenario_ids: toJson(batch),
+        priority: run.priority,
+        run_created_at: run.created_at,
+        max_parallel: plan.maxParallel,
+        timeout_ms: plan.jobTimeoutMs,
+        attempt: 0,
+        max_attempts: ctx.settings.maxAttempts,
+        created_at: now,
+      })),
+    )
+    .execute();
+}
+
+async function liveSlots(trx: Kysely<Database>, env: { labels: string[] }, since: number): Promise<number> {
+  const agents = await trx.selectFrom('agents').select(['labels', 'slots']).where('status', '=', 'online').where('last_seen_at', '>=', since).execute();
+  const slots = agents.filter((a) => servesEnvironment(fromJson<string[]>(a.labels, []), env)).reduce((n, a) => n + a.slots, 0);
+  return Math.max(1, slots);
+}

@@ -1,0 +1,67 @@
+import type { Kysely } from 'kysely';
+import { AppError } from '../protocol/errors.js';
+import type { EnvironmentRecord } from '../storage/environments.js';
+import { fromJson } from '../storage/json.js';
+import { findPlan } from '../storage/plans.js';
+import type { Database } from '../storage/schema.js';
+import type { QueueContext } from './context.js';
+import { failedPairs, resolvePairs, type PairRef } from './rerun-pairs.js';
+import type { RunSnapshot, RunTrigger } from './run-snapshot.js';
+import { triggerRun, type TriggerInput, type TriggerOutcome } from './trigger.js';
+
+/** Which pairs of the parent run to run again. */
+export type RerunChoice = { failed: true } | { pairs: readonly PairRef[]; /** How the caller's API names the list, for messages. */ path?: string };
+
+/** Who reruns, and anything else the trigger should carry (the caller's key limits, …). */
+export type RerunCaller = Pick<TriggerInput, 'source' | 'userId'> & Partial<Omit<TriggerInput, 'plan' | 'environments' | 'pairs' | 'rerun'>>;
+
+/**
+ * Triggers a rerun: a new run of the parent's plan, linked to its parent, that executes only the
+ * chosen scenario × environment pairs. It uses the parent's plan snapshot and trigger data (build,
+ * ref, parameters, app builds, callback URL), so it repeats the same thing for fewer pairs; the
+ * plan's concurrency policy applies as to any run.
+ */
+export async function rerunRun(ctx: QueueContext, parentId: number, choice: RerunChoice, caller: RerunCaller): Promise<TriggerOutcome> {
+  const parent = await ctx.db
+    .selectFrom('runs')
+    .select(['id', 'status', 'plan_id', 'project_id', 'plan_snapshot', 'trigger'])
+    .where('id', '=', parentId)
+    .executeTakeFirst();
+  if (!parent) throw new AppError('NOT_FOUND', `run ${parentId} does not exist`);
+  const plan = await findPlan(ctx.db, null, parent.plan_id);
+  if (!plan) throw new AppError('NOT_FOUND', `the plan of run ${parentId} no longer exists`);
+  const snapshot = fromJson<RunSnapshot>(parent.plan_snapshot, null as never);
+  const trigger = fromJson<RunTrigger>(parent.trigger, null as never);
+  const pairs = 'failed' in choice ? await failedPairs(ctx.db, parent) : await resolvePairs(ctx.db, parent.plan_id, snapshot, choice.pairs, choice.path);
+  const envIds = new Set(pairs.map((p) => p.environmentId));
+  const environments: EnvironmentRecord[] = snapshot.environments
+    .filter((e) => envIds.has(e.id))
+    .map(({ id, ...definition }) => ({ id, projectId: parent.project_id, definition, createdAt: 0, updatedAt: 0 }));
+  return triggerRun(ctx, {
+    build: trigger.build,
+    ref: trigger.ref,
+    branch: trigger.branch,
+    parameters: trigger.parameters,
+    callbackUrl: trigger.callbackUrl,
+    ...(trigger.appBuilds ? { appBuilds: trigger.appBuilds } : {}),
+    ...(trigger.profile ? { profile: trigger.profile } : {}),
+    ...caller,
+    plan: { ...plan, definition: snapshot.plan },
+    environments,
+    scenarios: await scenarioKeys(ctx.db, pairs.map((p) => p.scenarioId)),
+    pairs,
+    rerun: { parentId, type: 'failed' in choice ? 'failed' : 'pairs' },
+  });
+}
+
+/** The id of a plan's newest run, the one vendor reruns ("the last executed results") start from. */
+export async function lastRunOfPlan(db: Kysely<Database>, planId: number): Promise<number | undefined> {
+  const row = await db.selectFrom('runs').select('id').where('plan_id', '=', planId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return row?.id;
+}
+
+async function scenarioKeys(db: Kysely<Database>, ids: number[]): Promise<string[]> {
+  const unique = [...new Set(ids)];
+  const rows = await db.selectFrom('scenarios').select(['id', 'key']).where('id', 'in', unique).orderBy('id').execute();
+  return rows.map((r) => r.key);
+}

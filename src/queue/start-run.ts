@@ -1,0 +1,45 @@
+import type { Kysely } from 'kysely';
+import { fromJson } from '../storage/json.js';
+import type { Database } from '../storage/schema.js';
+import type { QueueContext } from './context.js';
+import { queueDiscovery } from './discovery-job.js';
+import { queueEnvironmentWork } from './environment-work.js';
+import { estimateWork } from './work-estimate.js';
+import type { RunPair, RunSnapshot, RunTrigger } from './run-snapshot.js';
+
+/**
+ * Starts the work of a run that may start now (at trigger, or when the run it waited for ended).
+ * A run that names its scenario × environment pairs (a rerun) already knows its scenario ids, so
+ * its jobs are queued at once and discovery is skipped: no framework process just to list tests
+ * whose ids the parent run recorded. A pair whose test has since disappeared is simply not reported
+ * by the framework and ends `not_executed`. Every other run starts with the discovery of its scenarios.
+ */
+export async function startRunWork(trx: Kysely<Database>, ctx: QueueContext, runId: number): Promise<void> {
+  const run = await trx
+    .selectFrom('runs')
+    .select(['id', 'plan_id', 'priority', 'created_at', 'plan_snapshot', 'trigger'])
+    .where('id', '=', runId)
+    .executeTakeFirstOrThrow();
+  const snapshot = fromJson<RunSnapshot>(run.plan_snapshot, null as never);
+  const pairs = fromJson<RunTrigger>(run.trigger, null as never).pairs ?? [];
+  if (pairs.length === 0) {
+    await queueDiscovery(trx, ctx, run.id, snapshot, run.priority, run.created_at);
+    return;
+  }
+  await queuePairs(trx, ctx, run, snapshot, pairs);
+}
+
+/** Queues exactly the given pairs: per environment its own scenarios, never the cross product. */
+async function queuePairs(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  run: { id: number; plan_id: number; priority: number; created_at: number },
+  snapshot: RunSnapshot,
+  pairs: readonly RunPair[],
+): Promise<void> {
+  const expected = await estimateWork(trx, ctx, run, [...new Set(pairs.map((p) => p.scenarioId))], snapshot.plan.failedFirst ?? false);
+  for (const env of snapshot.environments) {
+    const ids = [...new Set(pairs.filter((p) => p.environmentId === env.id).map((p) => p.scenarioId))];
+    if (ids.length > 0) await queueEnvironmentWork(trx, ctx, run, snapshot.plan, env, ids, expected);
+  }
+}

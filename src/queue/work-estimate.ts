@@ -1,0 +1,73 @@
+import type { Kysely } from 'kysely';
+import { median } from '../domain/median.js';
+import type { Database } from '../storage/schema.js';
+import type { QueueContext } from './context.js';
+
+/** What the batching of a run's work needs to know about its scenarios. */
+export interface WorkEstimate {
+  /** Expected duration of a scenario in an environment. */
+  expectedMs(scenarioId: number, environmentId: number): number;
+  /** Whether the scenario goes ahead of the rest (it failed in the plan's last run, with failed-first on). */
+  first(scenarioId: number): boolean;
+}
+
+/** How many recent durations of a scenario × environment its expectation is the median of. */
+const HISTORY = 5;
+const CHUNK = 500;
+
+/**
+ * Estimates a run's work: the median of each scenario × environment's last few durations; a
+ * scenario without history gets the plan's median (the median of the known medians), a plan
+ * without history the configured default. With `failedFirst`, the scenarios that failed in the
+ * plan's last finished run go first.
+ */
+export async function estimateWork(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  run: { id: number; plan_id: number },
+  scenarioIds: readonly number[],
+  failedFirst: boolean,
+): Promise<WorkEstimate> {
+  const recent = new Map<string, number[]>();
+  for (let i = 0; i < scenarioIds.length; i += CHUNK) {
+    const chunk = scenarioIds.slice(i, i + CHUNK);
+    // Newest first through the (scenario_id, environment_id, id) index; a few rows per pair suffice.
+    const rows = await trx
+      .selectFrom('results')
+      .select(['scenario_id', 'environment_id', 'duration_ms'])
+      .where('scenario_id', 'in', chunk)
+      .where('duration_ms', 'is not', null)
+      .where('status', 'in', ['passed', 'failed', 'flaky'])
+      .orderBy('id', 'desc')
+      .limit(chunk.length * HISTORY * 4)
+      .execute();
+    for (const r of rows) {
+      const k = `${r.scenario_id}:${r.environment_id}`;
+      const list = recent.get(k) ?? [];
+      if (list.length < HISTORY) list.push(Math.max(1, r.duration_ms!));
+      recent.set(k, list);
+    }
+  }
+  const medians = new Map([...recent].map(([k, v]) => [k, median(v)!]));
+  const planMedian = median([...medians.values()]) ?? ctx.settings.defaultScenarioMs;
+  const failed = failedFirst ? await failedLastTime(trx, run) : new Set<number>();
+  return {
+    expectedMs: (sid, envId) => medians.get(`${sid}:${envId}`) ?? planMedian,
+    first: (sid) => failed.has(sid),
+  };
+}
+
+async function failedLastTime(trx: Kysely<Database>, run: { id: number; plan_id: number }): Promise<Set<number>> {
+  const last = await trx
+    .selectFrom('runs')
+    .select('id')
+    .where('plan_id', '=', run.plan_id)
+    .where('id', '<', run.id)
+    .where('status', 'in', ['completed', 'cancelled'])
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!last) return new Set();
+  const rows = await trx.selectFrom('results').select('scenario_id').where('run_id', '=', last.id).where('status', '=', 'failed').execute();
+  return new Set(rows.map((r) => r.scenario_id));
+}

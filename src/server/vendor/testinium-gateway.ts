@@ -1,0 +1,89 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { AppError } from '../../protocol/errors.js';
+import { lastRunOfPlan, rerunRun } from '../../queue/rerun.js';
+import { triggerRun } from '../../queue/trigger.js';
+import type { ServerDeps } from '../deps.js';
+import { keyOf } from '../principal.js';
+import { prepareRun } from '../run-request.js';
+import { triggerLimits } from '../usage-limits.js';
+import { RERUN_CODES, RUN_PLAN_CODES, SUCCESS, sendApplicationError, testiniumGatewayError } from './testinium-envelope.js';
+import { actingUser, visiblePlan } from './vendor-identity.js';
+import { vendorScope } from './vendor-scope.js';
+
+// `Long` in the documents: a JSON number, or digits in a string as Jackson also reads them.
+const Long = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[0-9]{1,15}$' })]);
+const Pair = Type.Object({ scenarioId: Long, environmentId: Long });
+// Unknown fields are ignored, as the gateway's own JSON reader does; a wrong type is a 400.
+const QueueBody = Type.Object({
+  planId: Long,
+  userId: Long,
+  frameworkType: Type.Optional(Type.Unknown()),
+  scenarioEnvironmentPairs: Type.Optional(Type.Array(Pair, { maxItems: 10_000 })),
+  scenarioId: Type.Optional(Long),
+  environmentId: Type.Optional(Long),
+});
+type QueueBody = Static<typeof QueueBody>;
+
+/**
+ * Testinium's gateway: `POST /queue` runs a plan, `POST /queue/rerun` reruns chosen scenario ×
+ * environment pairs of the plan's last run. Plan, scenario and environment ids are Proctor's ids;
+ * `userId` is the Proctor user the run is triggered for (GET /api/v1/me shows a key's).
+ */
+export async function testiniumGatewayRoutes(app: FastifyInstance, deps: ServerDeps): Promise<void> {
+  await vendorScope(app, testiniumGatewayError, (scope) => {
+    const schema = { tags: ['compat: Testinium'], body: QueueBody };
+    scope.post<{ Body: QueueBody }>('/queue', {
+      config: { auth: 'PLAN_RUN' },
+      schema: { ...schema, summary: 'Testinium gateway: run a test plan' },
+    }, async (req, reply) => {
+      // testinium-gateway-queue-rerun.md gives `/queue` as its URL but `/queue/rerun` in its example;
+      // the example is what clients send, and a rerun body sent to `/queue` is honoured as well.
+      if (req.body.scenarioEnvironmentPairs !== undefined || req.body.scenarioId !== undefined) return rerun(deps, req.body, reply, keyOf(req.principal));
+      return runPlan(deps, req.body, reply, keyOf(req.principal));
+    });
+    scope.post<{ Body: QueueBody }>('/queue/rerun', {
+      config: { auth: 'PLAN_RUN' },
+      schema: { ...schema, summary: 'Testinium gateway: rerun scenario × environment pairs of the plan\'s last run' },
+    }, async (req, reply) => rerun(deps, req.body, reply, keyOf(req.principal)));
+  });
+}
+
+type Key = ReturnType<typeof keyOf>;
+
+async function runPlan(deps: ServerDeps, body: QueueBody, reply: FastifyReply, key: Key) {
+  const plan = await visiblePlan(deps, key, String(body.planId));
+  if (!plan) return sendApplicationError(reply, RUN_PLAN_CODES.planNotFound);
+  const userId = await actingUser(deps, key, Number(body.userId));
+  if (userId === null) return sendApplicationError(reply, RUN_PLAN_CODES.userNotFound);
+  const prepared = await prepareRun(deps, { plan });
+  const outcome = await triggerRun(deps.queue, { ...prepared, scenarios: [], source: 'testinium', userId, ...triggerLimits(deps.config, key) });
+  // The document returns no data; the run is still findable, and Location says where.
+  return reply.header('location', `/api/v1/runs/${outcome.runId}`).send(SUCCESS);
+}
+
+async function rerun(deps: ServerDeps, body: QueueBody, reply: FastifyReply, key: Key) {
+  const plan = await visiblePlan(deps, key, String(body.planId));
+  if (!plan) return sendApplicationError(reply, RERUN_CODES.planNotFound);
+  const userId = await actingUser(deps, key, Number(body.userId));
+  if (userId === null) return sendApplicationError(reply, RERUN_CODES.userNotFound);
+  // Required by the document; its values (APPIUM, GAUGE, …) name Testinium's runners, not ours.
+  if (typeof body.frameworkType !== 'string' || body.frameworkType.trim() === '') return sendApplicationError(reply, RERUN_CODES.frameworkTypeMandatory);
+  const pairs = body.scenarioEnvironmentPairs?.length ? body.scenarioEnvironmentPairs : body.scenarioId !== undefined ? [topLevelPair(body)] : [];
+  if (pairs.length === 0) return sendApplicationError(reply, RERUN_CODES.pairRequired);
+  const parentId = await lastRunOfPlan(deps.store.db, plan.id);
+  if (parentId === undefined) throw new AppError('VALIDATION_FAILED', `planId: plan ${plan.id} has never run; there are no results to rerun`);
+  const refs = pairs.map((p) => ({ scenario: Number(p.scenarioId), environment: Number(p.environmentId) }));
+  const path = body.scenarioEnvironmentPairs?.length ? 'scenarioEnvironmentPairs' : '(body)';
+  const outcome = await rerunRun(deps.queue, parentId, { pairs: refs, path }, { source: 'testinium', userId, ...triggerLimits(deps.config, key) });
+  return reply.header('location', `/api/v1/runs/${outcome.runId}`).send(SUCCESS);
+}
+
+/**
+ * The document also lists `scenarioId` and `environmentId` at the top level ("required when
+ * scenarioEnvironmentPairs is not used"): one pair. Without an environment it names no pair at all.
+ */
+function topLevelPair(body: QueueBody): { scenarioId: number | string; environmentId: number | string } {
+  if (body.environmentId === undefined) throw new AppError('VALIDATION_FAILED', 'environmentId: required with a top-level scenarioId (or send scenarioEnvironmentPairs)');
+  return { scenarioId: body.scenarioId!, environmentId: body.environmentId };
+}

@@ -1,0 +1,133 @@
+import type { AgentList } from '../../src/protocol/agent-view.js';
+import type { Static } from 'typebox';
+import type { Me as MeSchema, ResultRow, Run, TriggerRunBody } from '../../src/protocol/api.js';
+import type { PlanHistory } from '../../src/protocol/plan-history.js';
+
+/** Typed client of Proctor's public API; every call sends the key in the Authorization header. */
+
+export type { AgentList, PlanHistory, ResultRow, Run, TriggerRunBody };
+export type Me = Static<typeof MeSchema>;
+export type { AgentView } from '../../src/protocol/agent-view.js';
+export type { FlakyScenario, HistoryRun, SlowScenario } from '../../src/protocol/plan-history.js';
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/** An artifact a result may carry (uploads are being added to the agent protocol). */
+export interface Artifact {
+  name: string;
+  url: string;
+  content_type: string;
+}
+
+/** A result row as the dashboard reads it: artifacts appear once the server attaches them. */
+export type ResultView = ResultRow & { artifacts?: Artifact[] };
+
+/** Links between a run and its reruns, once the server reports them. */
+export type RunView = Run & { parent_run_id?: number | null; rerun_of?: number | null; rerun_ids?: number[] };
+
+export interface PlanView {
+  id: number;
+  uuid: string;
+  project_id: number;
+  name: string;
+  definition: Record<string, unknown> & { environments?: string[]; framework?: string };
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EnvironmentView {
+  id: number;
+  project_id: number;
+  name: string;
+  definition: { platform?: string; labels?: string[]; variables?: Record<string, string> };
+}
+
+export interface JobView {
+  id: number;
+  kind: string;
+  environment: string;
+  status: string;
+  scenario_count: number;
+  started_at: string | null;
+  finished_at: string | null;
+  ended_by: string | null;
+  end_reason: string | null;
+  error: string | null;
+}
+
+export interface RunQuery {
+  project?: string;
+  plan?: string;
+  status?: string;
+  result?: string;
+  source?: string;
+  branch?: string;
+  build?: string;
+  created_from?: string;
+  created_before?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+export type RerunBody = { failed: true } | { pairs: { scenario: string; environment: string }[] };
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function query(params: object): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+async function failure(res: Response): Promise<ApiError> {
+  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  return new ApiError(res.status, body?.error?.code ?? 'HTTP_ERROR', body?.error?.message ?? `HTTP ${res.status}`);
+}
+
+export type Api = ReturnType<typeof createApi>;
+
+/** The client for one key; it never puts the key anywhere but the Authorization header. */
+export function createApi(token: string) {
+  const headers = (extra?: Record<string, string>) => ({ authorization: `Bearer ${token}`, ...extra });
+  async function send(method: string, path: string, body?: unknown, extra?: Record<string, string>): Promise<Response> {
+    const init: RequestInit = { method, headers: headers(body !== undefined ? { 'content-type': 'application/json', ...extra } : extra) };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    const res = await fetch(path, init);
+    if (!res.ok) throw await failure(res);
+    return res;
+  }
+  const json = async <T>(method: string, path: string, body?: unknown, extra?: Record<string, string>) => (await (await send(method, path, body, extra)).json()) as T;
+  const enc = encodeURIComponent;
+  return {
+    me: () => json<Me>('GET', '/api/v1/me'),
+    runs: (q: RunQuery) => json<Page<RunView>>('GET', `/api/v1/runs${query(q)}`),
+    run: (id: number) => json<RunView>('GET', `/api/v1/runs/${id}`),
+    results: (id: number, cursor?: string) => json<Page<ResultView>>('GET', `/api/v1/runs/${id}/results${query({ limit: 1000, cursor })}`),
+    jobs: (id: number) => json<{ items: JobView[] }>('GET', `/api/v1/runs/${id}/jobs`),
+    jobLog: async (run: number, job: number) => (await send('GET', `/api/v1/runs/${run}/jobs/${job}/log`)).text(),
+    cancel: (id: number) => json<RunView>('POST', `/api/v1/runs/${id}/cancel`),
+    rerun: (id: number, body: RerunBody) => json<RunView>('POST', `/api/v1/runs/${id}/rerun`, body, { 'x-proctor-client': 'dashboard' }),
+    trigger: (plan: number, body: TriggerRunBody) => json<RunView>('POST', `/api/v1/plans/${plan}/runs`, body, { 'x-proctor-client': 'dashboard' }),
+    plans: () => json<{ items: PlanView[] }>('GET', '/api/v1/plans'),
+    plan: (id: string) => json<PlanView>('GET', `/api/v1/plans/${enc(id)}`),
+    history: (id: string, runs = 30) => json<PlanHistory>('GET', `/api/v1/plans/${enc(id)}/history${query({ runs })}`),
+    environments: () => json<{ items: EnvironmentView[] }>('GET', '/api/v1/environments'),
+    agents: () => json<AgentList>('GET', '/api/v1/agents'),
+    /** The run's live updates (server-sent events), read with fetch so the key stays in a header. */
+    runEvents: (id: number, signal: AbortSignal) => fetch(`/api/v1/runs/${id}/events`, { headers: headers({ accept: 'text/event-stream' }), signal }),
+    /** A file behind the API (artifacts), fetched with the key and handed over as a Blob. */
+    blob: async (url: string) => (await send('GET', url)).blob(),
+  };
+}

@@ -1,0 +1,101 @@
+import { useState } from 'react';
+import { TERMINAL_RUN_STATUSES } from '../../../src/protocol/statuses.js';
+import { ApiError, type RerunBody, type RunView } from '../api.js';
+import { navigate } from '../router.js';
+import { useSession } from '../session.js';
+
+export const isActive = (run: Pick<RunView, 'status'>) => !(TERMINAL_RUN_STATUSES as readonly string[]).includes(run.status);
+
+function rerunError(e: unknown): string {
+  if (e instanceof ApiError && e.status === 404 && /no route/i.test(e.message)) return 'This server cannot rerun yet (POST /api/v1/runs/:run/rerun is missing).';
+  return `Rerun refused: ${(e as Error).message}`;
+}
+
+export interface RunActionsProps {
+  run: RunView;
+  picked: Set<number> | null;
+  pairsOf(ids: Set<number>): { scenario: string; environment: string }[];
+  onPickMode(on: boolean): void;
+  onRun(run: RunView): void;
+}
+
+/** Cancel (with a confirming second click), rerun the failed pairs, or pick pairs to rerun. */
+export function RunActions({ run, picked, pairsOf, onPickMode, onRun }: RunActionsProps) {
+  const { api } = useSession();
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [note, setNote] = useState('');
+  const act = async (what: () => Promise<void>) => {
+    setBusy(true);
+    setNote('');
+    try {
+      await what();
+    } finally {
+      setBusy(false);
+    }
+  };
+  const cancel = () => act(async () => {
+    setConfirming(false);
+    try {
+      onRun(await api.cancel(run.id));
+      setNote('Run cancelled.');
+    } catch (e) {
+      setNote(`Cancel refused: ${(e as Error).message}`);
+    }
+  });
+  const rerun = (body: RerunBody) => act(async () => {
+    try {
+      const next = await api.rerun(run.id, body);
+      onPickMode(false);
+      navigate(`/runs/${next.id}`);
+    } catch (e) {
+      setNote(rerunError(e));
+    }
+  });
+  const c = run.counts;
+  const failures = c.failed + c.aborted + c.stopped + c.not_executed;
+  return (
+    <div className="actions">
+      <div className="action-buttons">
+        {isActive(run) && !confirming && (
+          <button type="button" className="danger" disabled={busy} onClick={() => setConfirming(true)}>
+            Cancel run
+          </button>
+        )}
+        {confirming && (
+          <>
+            <button type="button" className="danger" disabled={busy} onClick={cancel} autoFocus>
+              Confirm cancel
+            </button>
+            <button type="button" onClick={() => setConfirming(false)}>
+              Keep running
+            </button>
+          </>
+        )}
+        {!isActive(run) && failures > 0 && (
+          <button type="button" disabled={busy} onClick={() => rerun({ failed: true })}>
+            Rerun failed ({failures})
+          </button>
+        )}
+        {!isActive(run) && picked === null && (
+          <button type="button" onClick={() => onPickMode(true)}>
+            Select pairs to rerun
+          </button>
+        )}
+        {picked !== null && (
+          <>
+            <button type="button" className="primary" disabled={busy || picked.size === 0} onClick={() => rerun({ pairs: pairsOf(picked) })}>
+              Rerun selected ({picked.size})
+            </button>
+            <button type="button" onClick={() => onPickMode(false)}>
+              Done selecting
+            </button>
+          </>
+        )}
+      </div>
+      <p className="action-note" role="status">
+        {picked !== null && !note ? 'Click cells in the matrix to select them.' : note}
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,74 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import type { RunView } from '../api.js';
+import { dateTime, duration, elapsed } from '../format.js';
+import { Link } from '../router.js';
+import { CountsBar, CountsList } from './counts.js';
+import { isActive } from './run-actions.js';
+
+/** The run's duration, ticking every second while it runs (only this text re-renders). */
+function LiveDuration({ run }: { run: RunView }) {
+  const active = isActive(run);
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [active]);
+  return <span className="num">{duration(run.duration_ms ?? elapsed(run.started_at, run.finished_at, now))}</span>;
+}
+
+function Fact({ name, children }: { name: string; children: ReactNode }) {
+  return (
+    <div>
+      <dt>{name}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+function Links({ run }: { run: RunView }) {
+  const parent = run.parent_run_id ?? run.rerun_of ?? null;
+  const reruns = run.rerun_ids ?? [];
+  if (parent === null && reruns.length === 0) return null;
+  return (
+    <Fact name="Related">
+      {parent !== null && <Link to={`/runs/${parent}`}>rerun of #{parent}</Link>}
+      {reruns.map((id) => (
+        <Link key={id} to={`/runs/${id}`} className="rerun-link">
+          rerun #{id}
+        </Link>
+      ))}
+    </Fact>
+  );
+}
+
+/** Counts, times and trigger data of a run. */
+export function RunSummary({ run }: { run: RunView }) {
+  const t = run.trigger;
+  const params = Object.entries(t.parameters);
+  return (
+    <section className="summary" aria-label="Run summary">
+      <div className="summary-counts">
+        <CountsBar counts={run.counts} />
+        <CountsList counts={run.counts} />
+      </div>
+      <dl className="facts">
+        <Fact name="Plan"><Link to={`/plans/${run.plan.id}`}>{run.plan.name}</Link></Fact>
+        <Fact name="Duration"><LiveDuration run={run} /></Fact>
+        <Fact name="Created">{dateTime(run.created_at)}</Fact>
+        <Fact name="Started">{dateTime(run.started_at)}</Fact>
+        <Fact name="Finished">{dateTime(run.finished_at)}</Fact>
+        <Fact name="Trigger">{t.source} (user {t.user_id})</Fact>
+        <Fact name="Build">{t.build ?? '—'}</Fact>
+        <Fact name="Branch">{t.branch ?? '—'}</Fact>
+        <Fact name="Ref">{t.ref ?? '—'}</Fact>
+        <Fact name="Environments">{t.environments.join(', ') || '—'}</Fact>
+        {params.length > 0 && <Fact name="Parameters">{params.map(([k, v]) => `${k}=${v}`).join(' ')}</Fact>}
+        {t.scenarios.length > 0 && <Fact name="Scenarios">{t.scenarios.join(', ')}</Fact>}
+        {run.unavailable_environments.length > 0 && <Fact name="No agent for">{run.unavailable_environments.join(', ')}</Fact>}
+        {run.end_reason && <Fact name="Ended">{`${run.ended_by ?? ''} ${run.end_reason}`.trim()}</Fact>}
+        <Links run={run} />
+      </dl>
+    </section>
+  );
+}

@@ -1,0 +1,91 @@
+import type { AgentView, EnvironmentView } from '../api.js';
+import { ErrorNote, PageHead } from '../components/layout.js';
+import { dateTime, duration, elapsed } from '../format.js';
+import { Link } from '../router.js';
+import { useSession } from '../session.js';
+import { usePolling } from '../use-polling.js';
+
+function Slots({ a }: { a: AgentView }) {
+  return (
+    <span className="slots" role="img" aria-label={`${a.busy_slots} of ${a.slots} slots in use`}>
+      {Array.from({ length: Math.min(a.slots, 32) }, (_, i) => (
+        <span key={i} className={i < a.busy_slots ? 'slot busy' : 'slot'} />
+      ))}
+      <span className="num">{a.busy_slots}/{a.slots}</span>
+    </span>
+  );
+}
+
+function AgentCard({ a, now }: { a: AgentView; now: number }) {
+  return (
+    <li className="card agent">
+      <div className="agent-head">
+        <h2>{a.name}</h2>
+        <span className={`badge s-${a.live ? 'online' : 'lost'}`}>{a.live ? 'online' : a.status === 'online' ? 'silent' : a.status}</span>
+      </div>
+      <p className="labels">{a.labels.length ? a.labels.map((l) => <span key={l} className="label">{l}</span>) : <span className="muted">no labels</span>}</p>
+      <Slots a={a} />
+      <p className="muted">Last seen {dateTime(a.last_seen_at)}</p>
+      {a.jobs.length > 0 && (
+        <ul className="agent-jobs">
+          {a.jobs.map((j) => (
+            <li key={j.job_id}>
+              <Link to={`/runs/${j.run_id}`}>{j.plan} #{j.run_id}</Link> {j.kind === 'discover' ? 'discovery' : 'execution'} on {j.environment}
+              <span className="num"> {duration(elapsed(j.started_at, null, now))}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </li>
+  );
+}
+
+/** An environment is available when a live agent carries every label it asks for. */
+function servedBy(env: EnvironmentView, agents: AgentView[]): AgentView[] {
+  const labels = env.definition.labels ?? [];
+  return agents.filter((a) => a.live && labels.every((l) => a.labels.includes(l)));
+}
+
+function Environments({ envs, agents, projectOf }: { envs: EnvironmentView[]; agents: AgentView[]; projectOf(id: number): string }) {
+  return (
+    <table className="table">
+      <thead><tr><th scope="col">Environment</th><th scope="col">Project</th><th scope="col">Platform</th><th scope="col">Labels</th><th scope="col">Availability</th></tr></thead>
+      <tbody>
+        {envs.map((e) => {
+          const by = servedBy(e, agents);
+          return (
+            <tr key={e.id}>
+              <td>{e.name}</td><td>{projectOf(e.project_id)}</td><td>{e.definition.platform ?? '—'}</td><td>{(e.definition.labels ?? []).join(', ') || '—'}</td>
+              <td><span className={`badge s-${by.length ? 'online' : 'lost'}`}>{by.length ? 'available' : 'no agent'}</span> <span className="muted">{by.map((a) => a.name).join(', ')}</span></td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+/** Live agents (labels, slots in use, current jobs) and which environments they can serve now. */
+export function AgentsPage() {
+  const { api, project, me } = useSession();
+  const agents = usePolling(() => api.agents(), [api], 2000);
+  const envs = usePolling(() => api.environments(), [api], 10_000);
+  const list = agents.data?.items ?? [];
+  const envList = (envs.data?.items ?? []).filter((e) => !project || e.project_id === project.id);
+  const now = Date.now();
+  const projectOf = (id: number) => me.projects.find((p) => p.id === id)?.name ?? String(id);
+  return (
+    <>
+      <PageHead title="Agents" />
+      <ErrorNote error={agents.error} />
+      {agents.data && list.length === 0 && <p className="empty">No agents registered.</p>}
+      <ul className="cards">
+        {list.map((a) => (
+          <AgentCard key={a.id} a={a} now={now} />
+        ))}
+      </ul>
+      <h2 className="section-title">Environments</h2>
+      <Environments envs={envList} agents={list} projectOf={projectOf} />
+    </>
+  );
+}
