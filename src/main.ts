@@ -3,7 +3,8 @@ import { hostname, availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { Agent } from './agent/agent.js';
-import { AgentClient } from './agent/http-client.js';
+import { AgentClient, ServerError } from './agent/http-client.js';
+import { agentsCommand } from './cli/commands/agents.js';
 import { applyCommand } from './cli/commands/apply.js';
 import { keysCommand } from './cli/commands/keys.js';
 import { runCommands } from './cli/commands/runs.js';
@@ -67,7 +68,7 @@ program
   .command('agent')
   .description('Run an agent that claims jobs from a Proctor server')
   .requiredOption('--server <url>', 'Proctor server URL')
-  .requiredOption('--token <key>', 'a key with the ADMIN authority, used to register this agent')
+  .requiredOption('--token <token>', 'a registration token (proctor agents token create), or a key with ADMIN')
   .option('--labels <list>', 'labels this agent carries, comma-separated', '')
   .option('--slots <n>', 'parallel jobs (default: CPU count)')
   .option('--workdir <dir>', 'directory plan workdirs are resolved against', '.')
@@ -78,7 +79,12 @@ program
     if (!Number.isInteger(slots) || slots < 1) throw new CliError(`--slots "${o.slots}": expected a whole number ≥ 1`);
     const labels = o.labels.split(',').map((s) => s.trim()).filter(Boolean);
     const logger = makeLogger(process.env.PROCTOR_LOG_LEVEL ?? 'info');
-    const reg = await new AgentClient({ server: o.server, token: o.token }).register({ name: o.name, labels, slots });
+    const reg = await new AgentClient({ server: o.server, token: o.token, onRetry: (n, e) => logger.warn({ attempt: n, err: String(e) }, 'server unreachable; retrying') })
+      .register({ name: o.name, labels, slots })
+      .catch((e: unknown) => {
+        if (e instanceof ServerError) throw new CliError(`the server refused to register this agent (${e.status}): ${e.message}`, EXIT.USAGE);
+        throw new CliError(`cannot reach ${o.server}: ${(e as Error).message}`, EXIT.INFRASTRUCTURE);
+      });
     const agent = new Agent({ client: new AgentClient({ server: o.server, token: reg.token }), slots, workRoot: resolve(o.workdir), logger, heartbeatMs: reg.heartbeat_ms });
     agent.start();
     logger.info({ agent: reg.agent_id, labels, slots }, 'agent started');
@@ -90,6 +96,7 @@ program
     process.once('SIGINT', () => void stop());
   });
 
+agentsCommand(program, stdio);
 applyCommand(program, stdio);
 keysCommand(program, stdio);
 runCommands(program, stdio);

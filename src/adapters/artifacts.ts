@@ -1,6 +1,7 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
+import { contentTypeOf } from '../domain/artifact-name.js';
 import { findFiles } from './find-files.js';
 import { stringListOption } from './options.js';
 import { AdapterError, type AdapterContext, type TestArtifact, type TestReport } from './types.js';
@@ -9,29 +10,6 @@ const RUN_START_MARKER = '.proctor-run-start';
 const DEFAULT_MAX_MB = 50;
 /** The agent protocol accepts this many artifacts per test. */
 export const MAX_ARTIFACTS_PER_TEST = 100;
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.svg': 'image/svg+xml',
-  '.webm': 'video/webm',
-  '.mp4': 'video/mp4',
-  '.zip': 'application/zip',
-  '.json': 'application/json',
-  '.xml': 'application/xml',
-  '.html': 'text/html',
-  '.md': 'text/markdown',
-  '.txt': 'text/plain',
-  '.log': 'text/plain',
-};
-
-/** The content type of a file by its extension, or undefined when unknown. */
-export function contentTypeOf(path: string): string | undefined {
-  return CONTENT_TYPES[extname(path).toLowerCase()];
-}
 
 /**
  * Records when a run starts, so files matched by the plan's `artifacts` globs count only when the
@@ -66,10 +44,7 @@ export async function attachArtifacts(ctx: AdapterContext, reports: TestReport[]
     const info = await stat(path).catch(() => undefined);
     if (info === undefined || info.size > maxBytes || (since !== undefined && info.mtimeMs < since)) continue;
     const owner = ownerOf(file, reports);
-    const artifact: TestArtifact = { path, name: file };
-    const type = contentTypeOf(file);
-    if (type !== undefined) artifact.contentType = type;
-    owner.artifacts = [...(owner.artifacts ?? []), artifact];
+    owner.artifacts = [...(owner.artifacts ?? []), { path, name: file, contentType: contentTypeOf(file) }];
   }
   return capped(reports);
 }
@@ -114,9 +89,11 @@ function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 }
 
+// Within the agent protocol's limits (TestReportSchema): a longer path cannot be named at all.
 function capped(reports: TestReport[]): TestReport[] {
   for (const r of reports) {
     if (r.artifacts === undefined) continue;
+    r.artifacts = r.artifacts.filter((a) => a.path.length <= 4000).map((a) => (a.name.length > 500 ? { ...a, name: a.name.slice(-500) } : a));
     if (r.artifacts.length === 0) delete r.artifacts;
     else if (r.artifacts.length > MAX_ARTIFACTS_PER_TEST) r.artifacts = r.artifacts.slice(0, MAX_ARTIFACTS_PER_TEST);
   }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { attachArtifacts, markRunStart } from './artifacts.js';
+import { relativeFile } from './find-files.js';
 import { writeMochaRunConfig } from './mocha-config.js';
 import { MOCHA_RESULTS_FILE, writeMochaReporter } from './mocha-reporter.js';
 import { mochaReports, readMochaRecords } from './mocha-results.js';
@@ -8,7 +9,6 @@ import { locatePackageBin, locatePackageDir } from './package-binary.js';
 import { scenarioFiles } from './scenario-files.js';
 import { fullTitlePattern } from './title-pattern.js';
 import { AdapterError, scenarioKey, type Adapter, type AdapterContext, type CommandSpec, type DiscoveredScenario } from './types.js';
-import { relativeFile } from './find-files.js';
 
 /**
  * Mocha. Scenarios are single tests, keyed `file > describe… > title` (file relative to cwd).

@@ -97,6 +97,7 @@ async function createRun(trx: Kysely<Database>, ctx: QueueContext, input: Trigge
   const plan = input.plan.definition;
   const waiting = await applyConcurrencyPolicy(trx, ctx, input.plan);
   const live = await liveEnvironmentIds(trx, input.environments, now - ctx.settings.agentLivenessMs);
+  // `source` stays the first key: listing runs by trigger source matches the JSON's start (run-views.ts).
   const trigger: RunTrigger = {
     source: input.source,
     userId: input.userId,

@@ -23,6 +23,10 @@ export interface ServerConfig {
   appBuildLimit: number;
   /** Largest artifact (screenshot, video, trace) an agent may upload, in bytes. */
   artifactLimit: number;
+  /** How long a claimed job stays an agent's without a heartbeat. */
+  leaseMs: number;
+  /** Attempts of a job lost with its agent before the job is errored. */
+  maxAttempts: number;
   /** CIDR ranges callbacks and webhooks may reach although private or loopback (PROCTOR_WEBHOOK_ALLOW_PRIVATE). */
   webhookAllowPrivate: string[];
   /** Requests per minute of a key without its own limit; null: unlimited (PROCTOR_KEY_RATE_LIMIT). */
@@ -78,6 +82,8 @@ export function loadConfig({ env, flags }: ConfigSources): Readonly<ServerConfig
     bodyLimit: intSetting(p, 'PROCTOR_BODY_LIMIT', env.PROCTOR_BODY_LIMIT, 1024 * 1024, 1024, 512 * 1024 * 1024),
     appBuildLimit: intSetting(p, 'PROCTOR_APP_BUILD_LIMIT', env.PROCTOR_APP_BUILD_LIMIT, 2 * 1024 ** 3, 1, 64 * 1024 ** 3),
     artifactLimit: intSetting(p, 'PROCTOR_ARTIFACT_LIMIT', env.PROCTOR_ARTIFACT_LIMIT, 256 * 1024 ** 2, 1, 16 * 1024 ** 3),
+    leaseMs: intSetting(p, 'PROCTOR_LEASE_MS', env.PROCTOR_LEASE_MS, 30_000, 1_000, 3_600_000),
+    maxAttempts: intSetting(p, 'PROCTOR_MAX_ATTEMPTS', env.PROCTOR_MAX_ATTEMPTS, 3, 1, 1_000),
     webhookAllowPrivate: cidrSetting(p, 'PROCTOR_WEBHOOK_ALLOW_PRIVATE', env.PROCTOR_WEBHOOK_ALLOW_PRIVATE),
     keyRateLimitPerMinute: intSetting(p, 'PROCTOR_KEY_RATE_LIMIT', env.PROCTOR_KEY_RATE_LIMIT, 0, 0, 1_000_000) || null,
     keyMaxActiveRuns: intSetting(p, 'PROCTOR_KEY_MAX_ACTIVE_RUNS', env.PROCTOR_KEY_MAX_ACTIVE_RUNS, 0, 0, 1_000_000) || null,

@@ -71,9 +71,9 @@ async function resolveEnvironments(
   const out = new Map<number, EnvironmentRecord>();
   for (const [i, ref] of refs.entries()) {
     const env = await findEnvironment(deps.store.db, plan.projectId, ref);
-    if (!env || !plan.definition.environments.includes(env.definition.name)) {
-      problems.add(`${path}[${i}]`, `${JSON.stringify(ref)} is not an environment of plan "${plan.definition.name}" (its environments: ${plan.definition.environments.join(', ')})`);
-    } else out.set(env.id, env);
+    if (env && plan.definition.environments.includes(env.definition.name)) out.set(env.id, env);
+    else if (typeof ref === 'string' && plan.definition.environments.includes(ref)) problems.add(`${path}[${i}]`, `environment "${ref}" no longer exists: apply it again`);
+    else problems.add(`${path}[${i}]`, `${JSON.stringify(ref)} is not an environment of plan "${plan.definition.name}" (its environments: ${plan.definition.environments.join(', ')})`);
   }
   return [...out.values()];
 }

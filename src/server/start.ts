@@ -39,7 +39,7 @@ export async function startServer(config: ServerConfig, logger: Logger, opts: St
   let notifier: Awaited<ReturnType<typeof createJobNotifier>> = null;
   try {
     const admin = await bootstrapAdmin(store, config.adminToken, clock());
-    const queue: QueueContext = { db: store.db, cap: store.cap, clock, wakeup: new Wakeup(), settings: { ...DEFAULT_QUEUE_SETTINGS, ...opts.settings } };
+    const queue: QueueContext = { db: store.db, cap: store.cap, clock, wakeup: new Wakeup(), settings: { ...DEFAULT_QUEUE_SETTINGS, leaseMs: config.leaseMs, maxAttempts: config.maxAttempts, ...opts.settings } };
     notifier = await createJobNotifier(config.databaseUrl, () => queue.wakeup.wakeLocal(), (e) => logger.warn({ err: e }, 'job notifications failed'));
     const n = notifier;
     queue.wakeup.publish = n ? () => n.publish() : null;

@@ -18,6 +18,7 @@ export interface AppBuildRecord {
   createdAt: number;
 }
 
+/** A build to record; its id and UUID are made on insert. */
 export type NewAppBuild = Omit<AppBuildRecord, 'id' | 'uuid'>;
 
 function toRecord(r: Selectable<AppBuildTable>): AppBuildRecord {
@@ -36,6 +37,7 @@ function toRecord(r: Selectable<AppBuildTable>): AppBuildRecord {
   };
 }
 
+/** Records a build (its content, if any, is already in the blob store). */
 export async function insertAppBuild(db: Kysely<Database>, b: NewAppBuild): Promise<AppBuildRecord> {
   const row = await db
     .insertInto('app_builds')

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readJUnitFile } from '../../src/reports/junit-parse.js';
 import { describeEachDialect } from '../support/dialects.js';
+import { vitestDirect } from '../support/vitest-direct.js';
 import { eventually, startTestServer, type TestServer } from '../support/server.js';
 
 const DEMO = resolve('examples/demo');
@@ -24,23 +25,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** What Vitest itself reports for the demo suite, test by test. */
-function vitestDirect(): Map<string, string> {
-  const out = join(mkdtempSync(join(tmpdir(), 'vitest-direct-')), 'r.json');
-  try {
-    execFileSync(resolve('node_modules/.bin/vitest'), ['run', '--reporter=json', `--outputFile=${out}`], { cwd: join(DEMO, 'vitest'), stdio: 'ignore', env: { ...process.env, VITEST: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined } as never });
-  } catch {
-    // failing tests make vitest exit 1; the report is what we want
-  }
-  const report = JSON.parse(readFileSync(out, 'utf8')) as { testResults: { name: string; assertionResults: { ancestorTitles: string[]; title: string; status: string }[] }[] };
-  const map = new Map<string, string>();
-  for (const f of report.testResults) {
-    const file = f.name.slice(join(DEMO, 'vitest').length + 1);
-    for (const a of f.assertionResults) map.set([file, ...a.ancestorTitles, a.title].join(' > '), a.status === 'passed' ? 'passed' : a.status === 'failed' ? 'failed' : 'skipped');
-  }
-  return map;
 }
 
 /** What node's test runner reports for each demo file, folded per file (the adapter's scenarios). */

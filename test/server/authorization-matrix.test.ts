@@ -34,6 +34,11 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/v1/runs/:run/jobs': { auth: 'PLAN_READ', scoped: true },
   'GET /api/v1/runs/:run/jobs/:job/log': { auth: 'PLAN_READ', scoped: true },
   'POST /api/v1/runs/:run/cancel': { auth: 'PLAN_RUN', scoped: true },
+  'GET /api/v1/runs/:run/events': { auth: 'PLAN_READ', scoped: true },
+  'GET /api/v1/plans/:plan/history': { auth: 'PLAN_READ', scoped: true },
+  'GET /api/v1/agents': { auth: 'PLAN_READ' },
+  // The dashboard: its files and, for client-side routes, its index.html.
+  'GET /*': { auth: 'public' },
   'POST /api/agent/v1/register': { auth: 'registration', body: { name: 'a', labels: [], slots: 1 } },
   'POST /api/v1/agents/tokens': { auth: 'ADMIN', body: { name: 'ci-machines' } },
   'GET /api/v1/agents/tokens': { auth: 'ADMIN' },

@@ -1,11 +1,11 @@
 import type { AgentList } from '../../src/protocol/agent-view.js';
 import type { Static } from 'typebox';
-import type { Me as MeSchema, ResultRow, Run, TriggerRunBody } from '../../src/protocol/api.js';
+import type { Me as MeSchema, RerunBody, ResultRow, Run, TriggerRunBody } from '../../src/protocol/api.js';
 import type { PlanHistory } from '../../src/protocol/plan-history.js';
 
 /** Typed client of Proctor's public API; every call sends the key in the Authorization header. */
 
-export type { AgentList, PlanHistory, ResultRow, Run, TriggerRunBody };
+export type { AgentList, PlanHistory, RerunBody, ResultRow, Run, TriggerRunBody };
 export type Me = Static<typeof MeSchema>;
 export type { AgentView } from '../../src/protocol/agent-view.js';
 export type { FlakyScenario, HistoryRun, SlowScenario } from '../../src/protocol/plan-history.js';
@@ -15,18 +15,10 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
-/** An artifact a result may carry (uploads are being added to the agent protocol). */
-export interface Artifact {
-  name: string;
-  url: string;
-  content_type: string;
-}
-
-/** A result row as the dashboard reads it: artifacts appear once the server attaches them. */
-export type ResultView = ResultRow & { artifacts?: Artifact[] };
-
-/** Links between a run and its reruns, once the server reports them. */
-export type RunView = Run & { parent_run_id?: number | null; rerun_of?: number | null; rerun_ids?: number[] };
+/** A file kept with a result: screenshots, videos, Playwright traces. */
+export type Artifact = ResultRow['artifacts'][number];
+export type ResultView = ResultRow;
+export type RunView = Run;
 
 export interface PlanView {
   id: number;
@@ -72,7 +64,6 @@ export interface RunQuery {
   limit?: number;
 }
 
-export type RerunBody = { failed: true } | { pairs: { scenario: string; environment: string }[] };
 
 export class ApiError extends Error {
   constructor(

@@ -6,6 +6,7 @@ import { readEventStream, type RawEvent } from './sse.js';
 /** Marks the bench reads: when a run's snapshot arrived, and (set by the matrix) when it was shown. */
 export const MARK_DATA = 'proctor:run-data';
 export const MARK_READY = 'proctor:matrix-ready';
+export const MARK_PAINTED = 'proctor:matrix-painted';
 
 export interface LiveRun {
   run: RunView | null;

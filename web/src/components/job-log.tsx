@@ -4,6 +4,8 @@ import { usePolling } from '../use-polling.js';
 
 /** Most of a log shown at once; the rest is a download away. */
 const SHOWN_CHARS = 200_000;
+// Colour and cursor escapes that terminals understand and a <pre> would show as noise.
+const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
 
 /**
  * A job's output, re-read every 1.5 s while the job runs (the agent streams it to the server), and
@@ -13,7 +15,7 @@ export function JobLog({ runId, jobId, live }: { runId: number; jobId: number; l
   const { api } = useSession();
   const log = usePolling(() => api.jobLog(runId, jobId), [api, runId, jobId], live ? 1500 : 0);
   const ref = useRef<HTMLPreElement>(null);
-  const text = log.data ?? '';
+  const text = (log.data ?? '').replace(ANSI, '');
   useEffect(() => {
     const el = ref.current;
     if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 40) el.scrollTop = el.scrollHeight;

@@ -1,7 +1,7 @@
 import { memo, useDeferredValue, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { ResultView } from '../api.js';
 import { duration } from '../format.js';
-import { MARK_DATA, MARK_READY } from '../live-run.js';
+import { MARK_DATA, MARK_PAINTED, MARK_READY } from '../live-run.js';
 import { ALL_RESULTS, GLYPH, label } from './status.js';
 
 interface Row {
@@ -106,6 +106,8 @@ function useReadyMark(snapshot: number) {
     ref.current.dataset.ready = String(snapshot);
     performance.mark(MARK_READY);
     if (performance.getEntriesByName(MARK_DATA).length) performance.measure('proctor:run-render', MARK_DATA, MARK_READY);
+    // The frame after this commit has been painted once a task queued from its animation frame runs.
+    requestAnimationFrame(() => setTimeout(() => performance.mark(MARK_PAINTED), 0));
   }, [snapshot]);
   return ref;
 }

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { TERMINAL_RUN_STATUSES } from '../../../src/protocol/statuses.js';
+import { RERUN_FAILED_RESULTS, TERMINAL_RUN_STATUSES } from '../../../src/protocol/statuses.js';
 import { ApiError, type RerunBody, type RunView } from '../api.js';
 import { navigate } from '../router.js';
 import { useSession } from '../session.js';
@@ -14,7 +14,7 @@ function rerunError(e: unknown): string {
 export interface RunActionsProps {
   run: RunView;
   picked: Set<number> | null;
-  pairsOf(ids: Set<number>): { scenario: string; environment: string }[];
+  pairsOf(ids: Set<number>): { scenario: number; environment: string }[];
   onPickMode(on: boolean): void;
   onRun(run: RunView): void;
 }
@@ -53,7 +53,7 @@ export function RunActions({ run, picked, pairsOf, onPickMode, onRun }: RunActio
     }
   });
   const c = run.counts;
-  const failures = c.failed + c.aborted + c.stopped + c.not_executed;
+  const failures = RERUN_FAILED_RESULTS.reduce((n, s) => n + c[s], 0);
   return (
     <div className="actions">
       <div className="action-buttons">

@@ -2,6 +2,8 @@ import { useEffect, useState, type ReactNode } from 'react';
 import type { RunView } from '../api.js';
 import { dateTime, duration, elapsed } from '../format.js';
 import { Link } from '../router.js';
+import { useSession } from '../session.js';
+import { usePolling } from '../use-polling.js';
 import { CountsBar, CountsList } from './counts.js';
 import { isActive } from './run-actions.js';
 
@@ -26,13 +28,15 @@ function Fact({ name, children }: { name: string; children: ReactNode }) {
   );
 }
 
+/** The run this one reruns, and the reruns of this one (among the plan's recent runs). */
 function Links({ run }: { run: RunView }) {
-  const parent = run.parent_run_id ?? run.rerun_of ?? null;
-  const reruns = run.rerun_ids ?? [];
-  if (parent === null && reruns.length === 0) return null;
+  const { api } = useSession();
+  const children = usePolling(() => api.runs({ plan: String(run.plan.id), limit: 100 }), [api, run.id, run.status], 0);
+  const reruns = (children.data?.items ?? []).filter((r) => r.rerun_parent_id === run.id).map((r) => r.id).sort((a, b) => a - b);
+  if (run.rerun_parent_id === null && reruns.length === 0) return null;
   return (
-    <Fact name="Related">
-      {parent !== null && <Link to={`/runs/${parent}`}>rerun of #{parent}</Link>}
+    <Fact name="Reruns">
+      {run.rerun_parent_id !== null && <Link to={`/runs/${run.rerun_parent_id}`}>rerun ({run.rerun_type}) of #{run.rerun_parent_id}</Link>}
       {reruns.map((id) => (
         <Link key={id} to={`/runs/${id}`} className="rerun-link">
           rerun #{id}

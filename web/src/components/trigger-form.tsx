@@ -27,6 +27,7 @@ function body(form: HTMLFormElement, envs: string[]): TriggerRunBody {
   const params = parameters(text('parameters'));
   if (Object.keys(params).length) b.parameters = params;
   if (text('priority')) b.priority = Number(text('priority'));
+  if (text('profile')) b.profile = text('profile');
   return b;
 }
 
@@ -34,6 +35,7 @@ function body(form: HTMLFormElement, envs: string[]): TriggerRunBody {
 export function TriggerForm({ plan }: { plan: PlanView }) {
   const { api } = useSession();
   const envs = plan.definition.environments ?? [];
+  const profiles = Object.keys((plan.definition.profiles as Record<string, unknown> | undefined) ?? {});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent<HTMLFormElement>) => {
@@ -64,6 +66,15 @@ export function TriggerForm({ plan }: { plan: PlanView }) {
         <label className="field"><span>Branch</span><input name="branch" maxLength={300} /></label>
         <label className="field"><span>Git ref</span><input name="ref" maxLength={300} /></label>
         <label className="field"><span>Priority</span><input name="priority" type="number" min={-100} max={100} /></label>
+        {profiles.length > 0 && (
+          <label className="field">
+            <span>Profile</span>
+            <select name="profile" defaultValue="">
+              <option value="">(none)</option>
+              {profiles.map((p) => <option key={p} value={p}>{p}</option>)}
+            </select>
+          </label>
+        )}
       </div>
       <label className="field"><span>Scenarios (keys or files, one a line; empty: the plan's selection)</span><textarea name="scenarios" rows={2} /></label>
       <label className="field"><span>Parameters (KEY=VALUE, one a line)</span><textarea name="parameters" rows={2} /></label>

@@ -48,20 +48,22 @@ function servedBy(env: EnvironmentView, agents: AgentView[]): AgentView[] {
 
 function Environments({ envs, agents, projectOf }: { envs: EnvironmentView[]; agents: AgentView[]; projectOf(id: number): string }) {
   return (
-    <table className="table">
-      <thead><tr><th scope="col">Environment</th><th scope="col">Project</th><th scope="col">Platform</th><th scope="col">Labels</th><th scope="col">Availability</th></tr></thead>
-      <tbody>
-        {envs.map((e) => {
-          const by = servedBy(e, agents);
-          return (
-            <tr key={e.id}>
-              <td>{e.name}</td><td>{projectOf(e.project_id)}</td><td>{e.definition.platform ?? '—'}</td><td>{(e.definition.labels ?? []).join(', ') || '—'}</td>
-              <td><span className={`badge s-${by.length ? 'online' : 'lost'}`}>{by.length ? 'available' : 'no agent'}</span> <span className="muted">{by.map((a) => a.name).join(', ')}</span></td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <div className="table-wrap">
+      <table className="table">
+        <thead><tr><th scope="col">Environment</th><th scope="col">Project</th><th scope="col">Platform</th><th scope="col">Labels</th><th scope="col">Availability</th></tr></thead>
+        <tbody>
+          {envs.map((e) => {
+            const by = servedBy(e, agents);
+            return (
+              <tr key={e.id}>
+                <td>{e.name}</td><td>{projectOf(e.project_id)}</td><td>{e.definition.platform ?? '—'}</td><td>{(e.definition.labels ?? []).join(', ') || '—'}</td>
+                <td><span className={`badge s-${by.length ? 'online' : 'lost'}`}>{by.length ? 'available' : 'no agent'}</span> <span className="muted">{by.map((a) => a.name).join(', ')}</span></td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

@@ -17,16 +17,18 @@ const point = (r: HistoryRun, value: number | null, what: string): Point => ({
 function Slowest({ items }: { items: SlowScenario[] }) {
   if (items.length === 0) return <p className="muted">No durations recorded yet.</p>;
   return (
-    <table className="table">
-      <thead><tr><th scope="col">Scenario</th><th scope="col">Environment</th><th scope="col" className="num">Average</th><th scope="col" className="num">Slowest</th><th scope="col" className="num">Runs</th></tr></thead>
-      <tbody>
-        {items.map((s) => (
-          <tr key={`${s.scenario.id}-${s.environment}`}>
-            <td className="key">{s.scenario.key}</td><td>{s.environment}</td><td className="num">{duration(s.avg_ms)}</td><td className="num">{duration(s.max_ms)}</td><td className="num">{s.samples}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <div className="table-wrap">
+      <table className="table">
+        <thead><tr><th scope="col">Scenario</th><th scope="col">Environment</th><th scope="col" className="num">Average</th><th scope="col" className="num">Slowest</th><th scope="col" className="num">Runs</th></tr></thead>
+        <tbody>
+          {items.map((s) => (
+            <tr key={`${s.scenario.id}-${s.environment}`}>
+              <td className="key">{s.scenario.key}</td><td>{s.environment}</td><td className="num">{duration(s.avg_ms)}</td><td className="num">{duration(s.max_ms)}</td><td className="num">{s.samples}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

@@ -48,7 +48,7 @@ export function RunPage({ id }: { id: number }) {
   );
   const pairsOf = (ids: Set<number>) => [...ids].flatMap((rid) => {
     const r = results.get(rid);
-    return r ? [{ scenario: r.scenario.key, environment: r.environment }] : [];
+    return r ? [{ scenario: r.scenario.id, environment: r.environment }] : [];
   });
   if (!run) return live.error ? <ErrorNote error={live.error} /> : <p className="loading">Loading run {id}…</p>;
   return (

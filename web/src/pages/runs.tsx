@@ -4,7 +4,7 @@ import { CountsBar } from '../components/counts.js';
 import { ErrorNote, PageHead } from '../components/layout.js';
 import { RunFilters } from '../components/run-filters.js';
 import { RunBadge } from '../components/status.js';
-import { dateTime, duration, elapsed } from '../format.js';
+import { duration, elapsed, shortDate } from '../format.js';
 import { Link, useLocation } from '../router.js';
 import { useSession } from '../session.js';
 import { usePolling } from '../use-polling.js';
@@ -50,7 +50,7 @@ function RunRow({ run, now }: { run: RunView; now: number }) {
         <span className="r-build" title="build">{run.trigger.build ?? '—'}</span>
         <span className="r-branch" title="branch">{run.trigger.branch ?? '—'}</span>
         <span className="r-source">{run.trigger.source}</span>
-        <span className="r-time">{dateTime(run.created_at)}</span>
+        <span className="r-time" title={run.created_at}>{shortDate(run.created_at)}</span>
         <span className="r-dur">{duration(run.duration_ms ?? elapsed(run.started_at, run.finished_at, now))}</span>
       </Link>
     </li>
@@ -67,7 +67,8 @@ export function RunsPage() {
   const runs = usePolling(() => api.runs(runQuery(query, project?.name)), [api, key], 3000);
   const planList = (plans.data?.items ?? []).filter((p) => !project || p.project_id === project.id);
   const extra = more.key === key ? more : { items: [], cursor: runs.data?.next_cursor ?? null };
-  const items = [...(runs.data?.items ?? []), ...extra.items];
+  const first = runs.data?.items ?? [];
+  const items = [...first, ...extra.items.filter((r) => !first.some((f) => f.id === r.id))];
   const loadMore = async () => {
     const page = await api.runs({ ...runQuery(query, project?.name), cursor: extra.cursor ?? undefined });
     setMore({ key, items: [...extra.items, ...page.items], cursor: page.next_cursor });

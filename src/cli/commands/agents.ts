@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import type { AgentView } from '../../protocol/agent-view.js';
+import { ApiClient, connectionFrom } from '../api-client.js';
+import { connectionOptions, table, type Output } from '../output.js';
+
+type Conn = { server?: string; token?: string };
+interface TokenView {
+  id: number;
+  name: string;
+  prefix: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+/** `proctor agents …`: registration tokens for new machines, and the agents that are connected. */
+export function agentsCommand(program: Command, out: Output): void {
+  const agents = program.command('agents').description('List agents and manage the tokens machines register with');
+
+  connectionOptions(agents.command('list').description('Agents with their labels, slots in use and current jobs')).action(async (o: Conn) => {
+    const res = await new ApiClient(connectionFrom(o, process.env)).get<{ items: AgentView[] }>('/api/v1/agents');
+    const rows = [['ID', 'NAME', 'STATE', 'LABELS', 'SLOTS', 'JOBS']];
+    for (const a of res.items) {
+      rows.push([String(a.id), a.name, a.live ? 'live' : a.status, a.labels.join(',') || '-', `${a.busy_slots}/${a.slots}`, a.jobs.map((j) => `run ${j.run_id}/job ${j.job_id}`).join(' ') || '-']);
+    }
+    for (const l of table(rows)) out.line(l);
+  });
+
+  const token = agents.command('token').description('Registration tokens (need an ADMIN key)');
+  connectionOptions(
+    token
+      .command('create')
+      .description('Create a token agents register with; it is printed once')
+      .option('--name <name>', 'what or whom it is for', 'agents')
+      .option('--expires <duration>', 'stop accepting it after this long, e.g. 24h (default: until revoked)')
+      .addHelpText('after', '\nExample:\n  proctor agents token create --name ci-runners --expires 720h\n  proctor agent --server "$PROCTOR_URL" --token <printed token> --labels chromium,linux'),
+  ).action(async (o: Conn & { name: string; expires?: string }) => {
+    const api = new ApiClient(connectionFrom(o, process.env));
+    const res = await api.post<{ token: TokenView; secret: string }>('/api/v1/agents/tokens', { name: o.name, ...(o.expires ? { expires_in: o.expires } : {}) });
+    out.line(`Created registration token ${res.token.id} (${res.token.prefix})${res.token.expires_at ? `, valid until ${res.token.expires_at}` : ''}.`);
+    out.line(`Token (shown once): ${res.secret}`);
+  });
+
+  connectionOptions(token.command('list').description('List registration tokens (never their secrets)')).action(async (o: Conn) => {
+    const res = await new ApiClient(connectionFrom(o, process.env)).get<{ items: TokenView[] }>('/api/v1/agents/tokens');
+    const rows = [['ID', 'PREFIX', 'NAME', 'EXPIRES', 'STATE']];
+    for (const t of res.items) rows.push([String(t.id), t.prefix, t.name, t.expires_at ?? 'never', t.revoked_at ? 'revoked' : 'live']);
+    for (const l of table(rows)) out.line(l);
+  });
+
+  connectionOptions(token.command('revoke <id>').description('Revoke a registration token (registered agents keep working)')).action(async (id: string, o: Conn) => {
+    const t = await new ApiClient(connectionFrom(o, process.env)).request<TokenView>('DELETE', `/api/v1/agents/tokens/${encodeURIComponent(id)}`);
+    out.line(`Revoked registration token ${t.id} (${t.prefix}).`);
+  });
+}

@@ -1,0 +1,104 @@
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDialect } from '../support/dialects.js';
+import { adminApi, freshPostgresDatabase, spawnAgent, spawnServer, type SpawnedServer } from '../support/processes.js';
+import { eventually } from '../support/server.js';
+
+const KILLS = 50;
+const SCENARIOS = 30;
+const RUNS = 3;
+const LEASE_MS = 2_000;
+
+/**
+ * Crash test: an agent is killed with SIGKILL mid-job 50 times in a row (a fresh agent takes its
+ * place each time) and the server is killed and restarted once. Afterwards every scenario of every
+ * run has exactly one final result, all passed: nothing lost, nothing counted twice, and each lost
+ * job went back to the queue within its lease.
+ */
+describeEachDialect('crash recovery', (dialect) => {
+  let server: SpawnedServer;
+  let drop: (() => Promise<void>) | undefined;
+  let work: string;
+  let token: string;
+  let agent: ReturnType<typeof spawnAgent> | undefined;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'proctor-crash-'));
+    mkdirSync(join(work, 'checks'));
+    cpSync(resolve('examples/demo/command/run-checks.mjs'), join(work, 'run-checks.mjs'));
+    for (let i = 0; i < SCENARIOS; i++) writeFileSync(join(work, 'checks', `c${String(i).padStart(2, '0')}.sh`), '#!/bin/sh\nsleep 0.3\n');
+    const pgdb = dialect === 'postgres' ? await freshPostgresDatabase() : undefined;
+    drop = pgdb?.drop;
+    server = await spawnServer({
+      dataDir: mkdtempSync(join(tmpdir(), 'proctor-crash-data-')),
+      ...(pgdb ? { databaseUrl: pgdb.url } : {}),
+      env: { PROCTOR_LEASE_MS: String(LEASE_MS), PROCTOR_MAX_ATTEMPTS: '500' },
+    });
+    token = (await adminApi(server.url, 'POST', '/api/v1/agents/tokens', { name: 'crashing machines' })).body.secret;
+    const file = `environments:\n  e: {}\nplans:\n  crashy: { framework: command, workdir: ., environments: [e], max_parallel: 4, options: { command: "node run-checks.mjs --report-dir {report_dir} {files}", discover: "checks/*.sh" } }\n`;
+    expect((await adminApi(server.url, 'POST', '/api/v1/apply', file)).status).toBe(200);
+  });
+  afterAll(async () => {
+    agent?.kill('SIGKILL');
+    await server?.stop();
+    await drop?.();
+  });
+
+  let spawned = 0;
+  const startAgent = () => (agent = spawnAgent({ server: server.url, token, slots: 2, workdir: work, name: `doomed-${++spawned}` }));
+
+  /** Waits until the current agent (the newest) holds a running job. */
+  const busy = () =>
+    eventually(async () => {
+      const agents = (await adminApi(server.url, 'GET', '/api/v1/agents')).body.items as { name: string; busy_slots: number }[];
+      return agents.find((a) => a.name === `doomed-${spawned}` && a.busy_slots > 0);
+    }, 60_000, 50);
+
+  it(`loses and duplicates nothing through ${KILLS} agent kills and a server crash`, async () => {
+    const runs: number[] = [];
+    for (let r = 0; r < RUNS; r++) runs.push((await adminApi(server.url, 'POST', '/api/v1/plans/crashy/runs', {})).body.id);
+    const kills: number[] = [];
+    let restartedAt = 0;
+    startAgent();
+    for (let k = 0; k < KILLS; k++) {
+      // Keep work in the queue: a kill needs a job to interrupt.
+      const active = (await adminApi(server.url, 'GET', '/api/v1/runs?status=queued,running&limit=1')).body.items;
+      if (active.length === 0) runs.push((await adminApi(server.url, 'POST', '/api/v1/plans/crashy/runs', {})).body.id);
+      await busy();
+      kills.push(Date.now());
+      agent!.kill('SIGKILL');
+      await new Promise((r) => agent!.once('exit', r));
+      if (k === KILLS / 2) {
+        await server.crashAndRestart();
+        restartedAt = Date.now();
+      }
+      startAgent();
+    }
+    for (const id of runs) {
+      await eventually(async () => ((await adminApi(server.url, 'GET', `/api/v1/runs/${id}`)).body.status === 'completed' ? true : undefined), 240_000, 250);
+    }
+    for (const id of runs) {
+      const run = (await adminApi(server.url, 'GET', `/api/v1/runs/${id}`)).body;
+      expect(run).toMatchObject({ status: 'completed', result: 'passed', counts: { total: SCENARIOS, passed: SCENARIOS } });
+      const rows = (await adminApi(server.url, 'GET', `/api/v1/runs/${id}/results?limit=1000`)).body.items as { scenario: { key: string }; status: string }[];
+      expect(rows).toHaveLength(SCENARIOS);
+      expect(new Set(rows.map((r) => r.scenario.key)).size).toBe(SCENARIOS);
+    }
+    const lost: { finished_at: string }[] = [];
+    for (const id of runs) {
+      const jobs = (await adminApi(server.url, 'GET', `/api/v1/runs/${id}/jobs`)).body.items as { attempts: { status: string; finished_at: string }[] }[];
+      for (const j of jobs) lost.push(...j.attempts.filter((a) => a.status === 'lost'));
+    }
+    expect(lost.length).toBeGreaterThanOrEqual(KILLS - 5);
+    // Each lost attempt was requeued within lease + reaper pass + slack of the kill before it,
+    // except those whose lease ran out while the server itself was down.
+    for (const a of lost) {
+      const at = Date.parse(a.finished_at);
+      if (at >= restartedAt && at < restartedAt + 10_000) continue;
+      const kill = Math.max(...kills.filter((t) => t <= at));
+      expect(at - kill).toBeLessThanOrEqual(LEASE_MS + 4_000);
+    }
+  }, 600_000);
+});
