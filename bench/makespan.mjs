@@ -155,12 +155,17 @@ function writeSuite(durations) {
   return { dir, files, command };
 }
 
-/** The plan file: one environment any agent serves, the suite in the agent's --workdir. */
+/**
+ * The plan file: one environment any agent serves, the suite in the agent's --workdir; plan
+ * `warmup` runs one empty file, so that the agents' first job (module loading, JIT) is not the
+ * measured run's, and leaves plan `sleeps` without history.
+ */
 function planFile() {
   const options =
     opts.framework === 'command'
       ? `{ command: "'${process.execPath}' run-sleeps.mjs {report_dir} {files}", discover: "tests/*.sleep" }`
       : `{ include: "tests/*.test.mjs" }`;
+  const warmupOptions = options.replace('tests/*', 'calibrate/z0');
   return `
 project: bench
 environments:
@@ -173,6 +178,11 @@ plans:
     max_parallel: ${SLOTS}
     timeout: 5m
     options: ${options}
+  warmup:
+    framework: ${opts.framework}
+    workdir: .
+    environments: [local]
+    options: ${warmupOptions}
 `;
 }
 
@@ -219,14 +229,14 @@ async function startAgents(base, call, workdir) {
 }
 
 /**
- * Triggers the plan, waits for the run to end, and reads it with its jobs and results.
+ * Triggers a plan, waits for the run to end, and reads it with its jobs and results.
  * @param {(...a: any[]) => Promise<any>} call
  */
-async function runOnce(call, /** @type {string} */ suiteDir) {
+async function runOnce(call, /** @type {string} */ suiteDir, plan = 'sleeps', expected = opts.scenarios) {
   const timingsFile = join(suiteDir, 'timings.jsonl');
   rmSync(timingsFile, { force: true });
   const t0 = Date.now();
-  const triggered = await call('POST', '/api/v1/plans/sleeps/runs?project=bench', {}, 202);
+  const triggered = await call('POST', `/api/v1/plans/${plan}/runs?project=bench`, {}, 202);
   let run;
   for (;;) {
     run = await call('GET', `/api/v1/runs/${triggered.id}`);
@@ -242,7 +252,7 @@ async function runOnce(call, /** @type {string} */ suiteDir) {
     if (!page.next_cursor) break;
     cursor = page.next_cursor;
   }
-  if (run.result !== 'passed' || results.length !== opts.scenarios || results.some((/** @type {any} */ r) => r.status !== 'passed')) {
+  if (run.result !== 'passed' || results.length !== expected || results.some((/** @type {any} */ r) => r.status !== 'passed')) {
     const bad = results.filter((/** @type {any} */ r) => r.status !== 'passed').slice(0, 3).map((/** @type {any} */ r) => `${r.scenario.key}: ${r.status} ${r.message ?? ''}`);
     throw new Error(`run ${run.id} ended ${run.status}/${run.result} with ${results.length} results; e.g. ${bad.join('; ')} (${run.end_reason ?? ''})`);
   }
@@ -377,7 +387,9 @@ async function main() {
   log(`server pid ${server.pid} at ${server.base} (${server.where})`);
   await call('POST', '/api/v1/apply', planFile(), 200, { yaml: true });
   await startAgents(server.base, call, suite.dir);
-  log(`${opts.agents} agents × ${opts.slots} slots live; run (a), no history`);
+  // As many warm-up runs at once as there are slots, so that every agent gets some of their jobs.
+  await Promise.all(Array.from({ length: SLOTS }, () => runOnce(call, suite.dir, 'warmup', 1)));
+  log(`${opts.agents} agents × ${opts.slots} slots live and warm; run (a), no history`);
   const a = analyse(await runOnce(call, suite.dir), drawn);
   log(`(a) ${fx(a.wallS, 2)} s; run (b), with the history of (a)`);
   const b = analyse(await runOnce(call, suite.dir), drawn);

@@ -7,6 +7,10 @@ import { AgentClient, ServerError } from './agent/http-client.js';
 import { agentsCommand } from './cli/commands/agents.js';
 import { applyCommand } from './cli/commands/apply.js';
 import { keysCommand } from './cli/commands/keys.js';
+import { loginCommand } from './cli/commands/login.js';
+import { logsCommand } from './cli/commands/logs.js';
+import { rerunCommand } from './cli/commands/rerun.js';
+import { EXIT_CODES_HELP } from './cli/commands/run-follow.js';
 import { runCommands } from './cli/commands/runs.js';
 import { CliError, EXIT } from './cli/cli-error.js';
 import { stdio } from './cli/output.js';
@@ -22,10 +26,14 @@ const program = new Command('proctor')
   .addHelpText(
     'after',
     `
-Exit codes of run --wait: 0 all passed (flaky counts as passed), 1 tests failed, 2 usage or configuration error,
-3 timed out, 4 infrastructure error (server unreachable, run aborted by the system), 130 interrupted.
+${EXIT_CODES_HELP.replace('Exit codes (with --wait)', 'Exit codes of run / rerun --wait')}
 
-Environment: PROCTOR_URL, PROCTOR_TOKEN (CLI); PROCTOR_PORT, PROCTOR_DATA_DIR, PROCTOR_DATABASE_URL, PROCTOR_ADMIN_TOKEN (serve).`,
+Environment: PROCTOR_URL, PROCTOR_TOKEN (CLI; else the profile proctor login saves); PROCTOR_PORT, PROCTOR_DATA_DIR, PROCTOR_DATABASE_URL, PROCTOR_ADMIN_TOKEN (serve).
+
+Examples:
+  proctor serve
+  proctor login --server http://127.0.0.1:4400 --token pk_…
+  proctor run unit --wait --junit junit.xml`,
   );
 
 program
@@ -100,6 +108,9 @@ agentsCommand(program, stdio);
 applyCommand(program, stdio);
 keysCommand(program, stdio);
 runCommands(program, stdio);
+rerunCommand(program, stdio);
+logsCommand(program, stdio);
+loginCommand(program, stdio);
 
 program.exitOverride();
 try {

@@ -22,8 +22,9 @@ export default defineConfig({
   timeout: 10_000,
   reporter: 'list',
   outputDir: './test-results',
-  // No video: recording needs Playwright's own ffmpeg build, a download this setup does not make.
-  use: { launchOptions, screenshot: 'only-on-failure', trace: 'retain-on-failure' },
+  // Video needs an ffmpeg where Playwright looks for its own build (ffmpeg-<revision>/ffmpeg-linux
+  // in its registry directory): .ci/run links Debian's there instead of downloading one.
+  use: { launchOptions, screenshot: 'only-on-failure', trace: 'retain-on-failure', video: 'retain-on-failure' },
   projects: [
     { name: 'chromium', use: { browserName: 'chromium', viewport: { width: 1280, height: 720 } } },
     { name: 'chromium-mobile', use: { browserName: 'chromium', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } },

@@ -1,16 +1,25 @@
 import type { ErrorBody } from '../protocol/errors.js';
 import { CliError, EXIT } from './cli-error.js';
+import { profilePath, readProfile } from './profile.js';
 
 export interface Connection {
   url: string;
   token: string;
 }
 
-/** Reads the server URL and token from flags or `PROCTOR_URL` / `PROCTOR_TOKEN`, saying what is missing. */
+/**
+ * Reads the server URL and token from flags, else `PROCTOR_URL` / `PROCTOR_TOKEN`, else the profile
+ * `proctor login` saved, saying what is missing.
+ */
 export function connectionFrom(flags: { server?: string; token?: string }, env: NodeJS.ProcessEnv): Connection {
-  const url = flags.server ?? env.PROCTOR_URL ?? 'http://127.0.0.1:4400';
-  const token = flags.token ?? env.PROCTOR_TOKEN;
-  if (!token) throw new CliError('no token: set PROCTOR_TOKEN or pass --token (proctor serve prints an admin key at its first start)');
+  const profile = (flags.server ?? env.PROCTOR_URL) !== undefined && (flags.token ?? env.PROCTOR_TOKEN) !== undefined ? null : readProfile(env);
+  const url = flags.server ?? env.PROCTOR_URL ?? profile?.server ?? 'http://127.0.0.1:4400';
+  const token = flags.token ?? env.PROCTOR_TOKEN ?? profile?.token;
+  if (!token) {
+    throw new CliError(
+      `no token: set PROCTOR_TOKEN, pass --token, or run proctor login --server URL --token KEY (saved in ${profilePath(env)}); proctor serve prints an admin key at its first start`,
+    );
+  }
   try {
     new URL(url);
   } catch {
@@ -24,6 +33,12 @@ export class ApiClient {
   constructor(private readonly conn: Connection) {}
 
   async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    const { text, headers: h } = await this.raw(method, path, body, headers);
+    return (h.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T;
+  }
+
+  /** The body as text with the response headers (logs report their offset in headers). */
+  async raw(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ text: string; headers: Headers }> {
     let res: Response;
     try {
       res = await fetch(new URL(path, this.conn.url), {
@@ -38,9 +53,14 @@ export class ApiClient {
     } catch (e) {
       throw new CliError(`cannot reach the Proctor server at ${this.conn.url} (${(e as Error).cause ?? (e as Error).message}); is it running? set PROCTOR_URL`, EXIT.INFRASTRUCTURE);
     }
-    const text = await res.text();
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (e) {
+      throw new CliError(`the connection to ${this.conn.url} broke (${(e as Error).message})`, EXIT.INFRASTRUCTURE);
+    }
     if (!res.ok) throw apiError(res.status, text);
-    return (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T;
+    return { text, headers: res.headers };
   }
 
   get<T>(path: string): Promise<T> {

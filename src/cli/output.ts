@@ -14,8 +14,8 @@ export const stdio: Output = {
 /** Adds the flags every command that talks to a server has. */
 export function connectionOptions(cmd: Command): Command {
   return cmd
-    .option('--server <url>', 'Proctor server URL (default: $PROCTOR_URL or http://127.0.0.1:4400)')
-    .option('--token <key>', 'API key (default: $PROCTOR_TOKEN)');
+    .option('--server <url>', 'Proctor server URL (default: $PROCTOR_URL, the proctor login profile, or http://127.0.0.1:4400)')
+    .option('--token <key>', 'API key (default: $PROCTOR_TOKEN or the proctor login profile)');
 }
 
 /** Pads columns for a plain-text table. */

@@ -6,7 +6,7 @@ import { fromJson } from '../storage/json.js';
 import type { Database, JobTable } from '../storage/schema.js';
 import { servesEnvironment } from './availability.js';
 import type { QueueContext } from './context.js';
-import type { RunSnapshot, RunTrigger } from './run-snapshot.js';
+import type { RunSnapshot, RunTrigger } from '../storage/run-data.js';
 import { appBuildOf } from './app-build-ref.js';
 import { releaseClaim } from './release-claim.js';
 import { recordEvent } from './record-event.js';

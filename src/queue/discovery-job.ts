@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
-import type { RunSnapshot } from './run-snapshot.js';
+import type { RunSnapshot } from '../storage/run-data.js';
 
 /** Queues the job that lists a run's scenarios; it runs on the run's first environment. */
 export async function queueDiscovery(

@@ -7,7 +7,7 @@ import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
 import { queueEnvironmentWork } from './environment-work.js';
 import { estimateWork } from './work-estimate.js';
-import type { RunSnapshot, RunTrigger } from './run-snapshot.js';
+import type { RunSnapshot, RunTrigger } from '../storage/run-data.js';
 import { stopRun } from './run-stop.js';
 
 type Discovered = Static<typeof DiscoveredScenarioSchema>;

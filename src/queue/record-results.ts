@@ -6,7 +6,7 @@ import type { ScenarioResult } from '../protocol/statuses.js';
 import { fromJson } from '../storage/json.js';
 import type { Database, JobTable } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
-import type { RunSnapshot } from './run-snapshot.js';
+import type { RunSnapshot } from '../storage/run-data.js';
 
 type TestReport = Static<typeof TestReportSchema>;
 

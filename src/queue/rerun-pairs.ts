@@ -3,7 +3,7 @@ import { Problems } from '../domain/validation.js';
 import { AppError } from '../protocol/errors.js';
 import { ACTIVE_RUN_STATUSES, RERUN_FAILED_RESULTS } from '../protocol/statuses.js';
 import type { Database } from '../storage/schema.js';
-import type { RunPair, RunSnapshot } from './run-snapshot.js';
+import type { RunPair, RunSnapshot } from '../storage/run-data.js';
 
 /** A pair as callers name it: a scenario by id or key, an environment by id or name. */
 export interface PairRef {

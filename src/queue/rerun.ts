@@ -6,7 +6,7 @@ import { findPlan } from '../storage/plans.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
 import { failedPairs, resolvePairs, type PairRef } from './rerun-pairs.js';
-import type { RunSnapshot, RunTrigger } from './run-snapshot.js';
+import type { RunSnapshot, RunTrigger } from '../storage/run-data.js';
 import { triggerRun, type TriggerInput, type TriggerOutcome } from './trigger.js';
 
 /** Which pairs of the parent run to run again. */

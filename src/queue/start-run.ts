@@ -5,7 +5,7 @@ import type { QueueContext } from './context.js';
 import { queueDiscovery } from './discovery-job.js';
 import { queueEnvironmentWork } from './environment-work.js';
 import { estimateWork } from './work-estimate.js';
-import type { RunPair, RunSnapshot, RunTrigger } from './run-snapshot.js';
+import type { RunPair, RunSnapshot, RunTrigger } from '../storage/run-data.js';
 
 /**
  * Starts the work of a run that may start now (at trigger, or when the run it waited for ended).

@@ -8,7 +8,7 @@ import type { PlanRecord } from '../storage/plans.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
 import { liveEnvironmentIds } from './availability.js';
-import type { RunPair, RunSnapshot, RunTrigger } from './run-snapshot.js';
+import type { RunPair, RunSnapshot, RunTrigger } from '../storage/run-data.js';
 import { stopRun } from './run-stop.js';
 import { startRunWork } from './start-run.js';
 import { enforceActiveRunLimit } from './active-run-limit.js';
@@ -97,7 +97,6 @@ async function createRun(trx: Kysely<Database>, ctx: QueueContext, input: Trigge
   const plan = input.plan.definition;
   const waiting = await applyConcurrencyPolicy(trx, ctx, input.plan);
   const live = await liveEnvironmentIds(trx, input.environments, now - ctx.settings.agentLivenessMs);
-  // `source` stays the first key: listing runs by trigger source matches the JSON's start (run-views.ts).
   const trigger: RunTrigger = {
     source: input.source,
     userId: input.userId,
@@ -125,6 +124,7 @@ async function createRun(trx: Kysely<Database>, ctx: QueueContext, input: Trigge
       project_id: input.plan.projectId,
       plan_id: input.plan.id,
       status: 'queued',
+      source: input.source,
       result: null,
       priority: input.priority ?? plan.priority,
       trigger: toJson(trigger),

@@ -4,24 +4,10 @@ import type { RerunType, RunResult, RunStatus, ScenarioResult } from '../protoco
 import { countsFrom, type RunCounts } from '../domain/run-outcome.js';
 import { encodeCursor } from './cursor.js';
 import { fromJson } from './json.js';
+import type { RunTrigger } from './run-data.js';
 import type { Database, RunTable } from './schema.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-interface StoredTrigger {
-  source: string;
-  userId: number;
-  build: string | null;
-  ref: string | null;
-  branch: string | null;
-  parameters: Record<string, string>;
-  callbackUrl: string | null;
-  environments: string[];
-  scenarios: string[];
-  unavailableEnvironments: string[];
-  appBuilds?: Record<string, number>;
-  profile?: string | null;
-}
 
 type RunRow = Selectable<RunTable> & { plan_name: string; project_name: string };
 
@@ -35,7 +21,7 @@ function runQuery(db: Kysely<Database>) {
 }
 
 function toRun(r: RunRow, counts: RunCounts): Run {
-  const t = fromJson<StoredTrigger>(r.trigger, {} as StoredTrigger);
+  const t = fromJson<RunTrigger>(r.trigger, {} as RunTrigger);
   return {
     id: r.id,
     uuid: r.uuid,
@@ -119,12 +105,7 @@ export async function listRunViews(db: Kysely<Database>, f: RunFilter): Promise<
   if (f.result?.length) q = q.where('runs.result', 'in', f.result);
   if (f.branch !== undefined) q = q.where('runs.branch', '=', f.branch);
   if (f.build !== undefined) q = q.where('runs.build', '=', f.build);
-  if (f.source?.length) {
-    // The trigger is JSON written by one object literal whose first key is `source` (queue/trigger.ts),
-    // so a prefix match is exact on both dialects; sources come from TRIGGER_SOURCES (no LIKE wildcards).
-    const sources = f.source;
-    q = q.where((eb) => eb.or(sources.map((s) => eb('runs.trigger', 'like', `{"source":${JSON.stringify(s)},%`))));
-  }
+  if (f.source?.length) q = q.where('runs.source', 'in', f.source);
   if (f.createdFrom !== undefined) q = q.where('runs.created_at', '>=', f.createdFrom);
   if (f.createdBefore !== undefined) q = q.where('runs.created_at', '<', f.createdBefore);
   if (f.beforeId !== undefined) q = q.where('runs.id', '<', f.beforeId);

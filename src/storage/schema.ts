@@ -109,6 +109,8 @@ export interface RunTable {
   plan_snapshot: string;
   idempotency_key: string | null;
   idempotency_hash: string | null;
+  /** How the run was triggered (TRIGGER_SOURCES). */
+  source: Generated<string>;
   /** Set while the run waits for an active run of its plan (concurrency policy `queue`). */
   waiting: Generated<number>;
   created_at: number;

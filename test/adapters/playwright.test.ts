@@ -37,7 +37,7 @@ describe('playwright adapter on examples/playwright (Chromium from Debian)', () 
     });
   });
 
-  it('reports each test as Playwright does, with the failure’s screenshot and trace as artifacts', async () => {
+  it('reports each test as Playwright does, with the failure’s screenshot, trace and video as artifacts', async () => {
     const ctx = await adapterContext(suite, {}, CHROMIUM);
     const { reports } = await runWith(playwrightAdapter, ctx, scenarios);
     expect(resultsByKey(reports)).toEqual(EXPECTED);
@@ -46,11 +46,19 @@ describe('playwright adapter on examples/playwright (Chromium from Debian)', () 
     expect(footer?.message).toMatch(/^Error: expect\(locator\)\.toHaveText\(expected\) failed/);
     expect(footer?.stack).toContain('page.spec.js:22');
     const artifacts = footer?.artifacts ?? [];
-    expect(artifacts.map((a) => [a.name, a.contentType])).toEqual(expect.arrayContaining([['screenshot', 'image/png'], ['trace', 'application/zip']]));
+    expect(artifacts.map((a) => [a.name, a.contentType])).toEqual(
+      expect.arrayContaining([['screenshot', 'image/png'], ['trace', 'application/zip'], ['video', 'video/webm']]),
+    );
     for (const a of artifacts) {
       expect(a.path.startsWith(join(ctx.reportDir, 'test-results'))).toBe(true);
       expect(existsSync(a.path)).toBe(true);
     }
+    // The video, recorded by Debian's ffmpeg that .ci/run links where Playwright looks for its own: WebM with content.
+    const video = artifacts.find((a) => a.name === 'video');
+    expect(video?.path).toMatch(/\.webm$/);
+    const webm = await readFile(video?.path ?? '');
+    expect(webm.length).toBeGreaterThan(1000);
+    expect(webm.subarray(0, 4).toString('hex')).toBe('1a45dfa3');
     expect(reports.find((r) => r.key.endsWith('retry'))?.retries).toBe(1);
   });
 

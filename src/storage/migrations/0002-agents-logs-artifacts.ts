@@ -1,7 +1,7 @@
 import type { ColumnDefinitionBuilder, Kysely } from 'kysely';
 import type { DialectCapabilities } from '../dialect.js';
 
-/** Registration tokens for agents, streamed job logs, artifacts, and the index duration history reads. */
+/** Registration tokens for agents, streamed job logs, artifacts, run sources, and the index duration history reads. */
 export async function up(db: Kysely<unknown>, cap: DialectCapabilities): Promise<void> {
   const id = (c: ColumnDefinitionBuilder) => (cap.idAutoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey());
   const time = cap.timeType;
@@ -51,4 +51,8 @@ export async function up(db: Kysely<unknown>, cap: DialectCapabilities): Promise
   await db.schema.createIndex('artifacts_run').on('artifacts').columns(['run_id', 'scenario_id']).execute();
 
   await db.schema.createIndex('results_history').on('results').columns(['scenario_id', 'environment_id', 'id']).execute();
+
+  // How a run was triggered, as a column so the runs list filters on it with an index.
+  await db.schema.alterTable('runs').addColumn('source', 'varchar(40)', (c) => c.notNull().defaultTo('api')).execute();
+  await db.schema.createIndex('runs_project_source').on('runs').columns(['project_id', 'source', 'id']).execute();
 }

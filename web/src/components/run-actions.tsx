@@ -19,21 +19,20 @@ export interface RunActionsProps {
   onRun(run: RunView): void;
 }
 
-/** Cancel (with a confirming second click), rerun the failed pairs, or pick pairs to rerun. */
-export function RunActions({ run, picked, pairsOf, onPickMode, onRun }: RunActionsProps) {
+type Act = (what: () => Promise<void>) => Promise<void>;
+
+/** "Cancel run", then "Confirm cancel" or "Keep running": a run is not cancelled by one stray click. */
+function CancelControl({ run, busy, act, onRun, setNote }: { run: RunView; busy: boolean; act: Act; onRun(run: RunView): void; setNote(n: string): void }) {
   const { api } = useSession();
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [note, setNote] = useState('');
-  const act = async (what: () => Promise<void>) => {
-    setBusy(true);
-    setNote('');
-    try {
-      await what();
-    } finally {
-      setBusy(false);
-    }
-  };
+  if (!isActive(run)) return null;
+  if (!confirming) {
+    return (
+      <button type="button" className="danger" disabled={busy} onClick={() => setConfirming(true)}>
+        Cancel run
+      </button>
+    );
+  }
   const cancel = () => act(async () => {
     setConfirming(false);
     try {
@@ -43,6 +42,32 @@ export function RunActions({ run, picked, pairsOf, onPickMode, onRun }: RunActio
       setNote(`Cancel refused: ${(e as Error).message}`);
     }
   });
+  return (
+    <>
+      <button type="button" className="danger" disabled={busy} onClick={cancel} autoFocus>
+        Confirm cancel
+      </button>
+      <button type="button" onClick={() => setConfirming(false)}>
+        Keep running
+      </button>
+    </>
+  );
+}
+
+/** Cancel, rerun the failed pairs, or pick pairs in the matrix and rerun those. */
+export function RunActions({ run, picked, pairsOf, onPickMode, onRun }: RunActionsProps) {
+  const { api } = useSession();
+  const [busy, setBusy] = useState(false);
+  const [note, setNote] = useState('');
+  const act: Act = async (what) => {
+    setBusy(true);
+    setNote('');
+    try {
+      await what();
+    } finally {
+      setBusy(false);
+    }
+  };
   const rerun = (body: RerunBody) => act(async () => {
     try {
       const next = await api.rerun(run.id, body);
@@ -52,32 +77,18 @@ export function RunActions({ run, picked, pairsOf, onPickMode, onRun }: RunActio
       setNote(rerunError(e));
     }
   });
-  const c = run.counts;
-  const failures = RERUN_FAILED_RESULTS.reduce((n, s) => n + c[s], 0);
+  const failures = RERUN_FAILED_RESULTS.reduce((n, s) => n + run.counts[s], 0);
+  const ended = !isActive(run);
   return (
     <div className="actions">
       <div className="action-buttons">
-        {isActive(run) && !confirming && (
-          <button type="button" className="danger" disabled={busy} onClick={() => setConfirming(true)}>
-            Cancel run
-          </button>
-        )}
-        {confirming && (
-          <>
-            <button type="button" className="danger" disabled={busy} onClick={cancel} autoFocus>
-              Confirm cancel
-            </button>
-            <button type="button" onClick={() => setConfirming(false)}>
-              Keep running
-            </button>
-          </>
-        )}
-        {!isActive(run) && failures > 0 && (
+        <CancelControl run={run} busy={busy} act={act} onRun={onRun} setNote={setNote} />
+        {ended && failures > 0 && (
           <button type="button" disabled={busy} onClick={() => rerun({ failed: true })}>
             Rerun failed ({failures})
           </button>
         )}
-        {!isActive(run) && picked === null && (
+        {ended && picked === null && (
           <button type="button" onClick={() => onPickMode(true)}>
             Select pairs to rerun
           </button>

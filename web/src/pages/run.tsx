@@ -24,6 +24,12 @@ function usePicking() {
   return { picked, setPickMode: (on: boolean) => setPicked(on ? new Set() : null), toggle };
 }
 
+/** Closes the result panel and gives focus back to the cell that opened it. */
+function closePanel(resultId: number): void {
+  setQuery({ result: undefined });
+  document.querySelector<HTMLElement>(`button.cell[data-result="${resultId}"]`)?.focus();
+}
+
 /** One run: summary, actions, the live matrix, and the result the address names (`?result=ID`). */
 export function RunPage({ id }: { id: number }) {
   const { api } = useSession();
@@ -66,7 +72,7 @@ export function RunPage({ id }: { id: number }) {
       <RunSummary run={run} />
       {jobs.data && <Jobs runId={run.id} jobs={jobs.data.items} />}
       <Matrix results={results} environments={environments} snapshot={live.snapshot} openId={open?.id ?? null} picked={picked} onCell={onCell} />
-      {open && <ResultPanel runId={run.id} result={open} onClose={() => setQuery({ result: undefined })} />}
+      {open && <ResultPanel runId={run.id} result={open} onClose={() => closePanel(open.id)} />}
     </div>
   );
 }

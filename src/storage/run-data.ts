@@ -1,5 +1,10 @@
 import type { EnvironmentDefinition, PlanDefinition } from '../domain/plan-definition.js';
 
+/*
+ * The JSON documents a run row keeps (`runs.plan_snapshot`, `runs.trigger`). Storage reads them for
+ * the API views; the queue writes them when it creates a run.
+ */
+
 /** What a run keeps of its plan and environments at trigger time; later applies never change a run. */
 export interface RunSnapshot {
   plan: PlanDefinition;

@@ -1,0 +1,46 @@
+import type { ResultRow, Run } from '../protocol/api.js';
+
+// ANSI escapes (CSI sequences) and other control characters; a framework's colored message must not
+// reach a CI log or break the terminal view.
+const CONTROL = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f]/g;
+
+/** The first non-empty line of a message, without control characters. */
+export function firstLine(text: string | null): string {
+  const line = (text ?? '').replace(CONTROL, '').split('\n').find((l) => l.trim() !== '') ?? '';
+  return line.replace(/\r/g, '').trim();
+}
+
+/** `FAILED cart.test.ts > cart > totals (node): expected 81 to be 90`. */
+export function failureLine(r: ResultRow): string {
+  const message = firstLine(r.message);
+  return `${r.status.toUpperCase()} ${r.scenario.key} (${r.environment})${message ? `: ${message}` : ''}`;
+}
+
+/** `12:01:02`, local time. */
+export function clock(at = new Date()): string {
+  return at.toTimeString().slice(0, 8);
+}
+
+/** Scenarios with a final result. */
+export function doneCount(r: Run): number {
+  return r.counts.total - r.counts.queued - r.counts.running;
+}
+
+/** `5/9 done: 4 passed, 1 failed, 0 flaky, 2 running, 2 queued`. */
+export function progressText(r: Run): string {
+  const c = r.counts;
+  return `${doneCount(r)}/${c.total} done: ${c.passed} passed, ${c.failed + c.aborted} failed, ${c.flaky} flaky, ${c.skipped} skipped, ${c.running} running, ${c.queued} queued`;
+}
+
+/** `1m 05s` style for whole seconds; the live view ticks every second. */
+export function seconds(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** Fits a line into `width` columns, marking the cut. */
+export function fit(line: string, width: number): string {
+  return line.length <= width ? line : `${line.slice(0, Math.max(0, width - 1))}…`;
+}
