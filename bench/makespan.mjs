@@ -35,13 +35,13 @@
  * split. Exit code 0 when the figures were measured (PASS or MISS), 1 on an error or the time limit.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { adminToken, childEnv, client, fx, int, log, machineLoad, runBench, sleep, spawnChild, startServer, tempDir, verdict } from './harness.mjs';
+import { adminToken, childEnv, client, fx, int, log, machineLoad, onCleanup, runBench, sleep, spawnChild, startServer, tempDir, verdict } from './harness.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET_NO_HISTORY = 1.1;
@@ -83,6 +83,8 @@ const opts = {
   timeLimitS: int(flags['time-limit'], 'time-limit'),
 };
 const SLOTS = opts.agents * opts.slots;
+/** The measured run in progress, cancelled at cleanup (0: none). */
+const active = { runId: 0 };
 const TOKEN = adminToken();
 
 // ---------------------------------------------------------------- the suite
@@ -134,6 +136,9 @@ const nodeTestFile = (name, ms) => `import { test } from 'node:test';\ntest('${n
  */
 function writeSuite(durations) {
   const dir = tempDir('proctor-makespan-suite-');
+  // Runs after the agents were stopped (cleanups run last registered first): an agent killed
+  // mid-job leaves its job's process group behind, and the static split's shells may still run.
+  onCleanup(() => killProcessesIn(dir));
   mkdirSync(join(dir, 'tests'));
   mkdirSync(join(dir, 'calibrate'));
   writeFileSync(join(dir, 'run-sleeps.mjs'), RUNNER);
@@ -153,6 +158,17 @@ function writeSuite(durations) {
   const command = (list, reportDir) =>
     opts.framework === 'command' ? `'${process.execPath}' run-sleeps.mjs ${reportDir} ${list.join(' ')}` : `'${process.execPath}' --test ${list.join(' ')}`;
   return { dir, files, command };
+}
+
+/** SIGKILLs every process whose working directory is `dir` (only this bench's runners and shards run there). @param {string} dir */
+function killProcessesIn(dir) {
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (readlinkSync(`/proc/${pid}/cwd`) === dir) process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone already, or not ours to read
+    }
+  }
 }
 
 /**
@@ -219,6 +235,16 @@ async function startAgents(base, call, workdir) {
     const args = [opts.bin, 'agent', '--server', base, '--token', secret, '--slots', String(opts.slots), '--workdir', workdir, '--name', `bench-agent-${i}`];
     spawnChild(`agent ${i}`, args, childEnv({ PROCTOR_LOG_LEVEL: 'warn' }));
   }
+  // Runs before the agents are stopped: a run still going is cancelled, so that the agents stop
+  // its processes and remove their report directories themselves.
+  onCleanup(async () => {
+    if (active.runId === 0) return;
+    await call('POST', `/api/v1/runs/${active.runId}/cancel`, {}, 200).catch(() => undefined);
+    for (const stop = Date.now() + 5_000; Date.now() < stop; await sleep(100)) {
+      const { items } = await call('GET', '/api/v1/agents');
+      if (items.every((/** @type {any} */ a) => a.busy_slots === 0)) return;
+    }
+  });
   const deadline = Date.now() + 30_000;
   for (;;) {
     const { items } = await call('GET', '/api/v1/agents');
@@ -237,6 +263,7 @@ async function runOnce(call, /** @type {string} */ suiteDir, plan = 'sleeps', ex
   rmSync(timingsFile, { force: true });
   const t0 = Date.now();
   const triggered = await call('POST', `/api/v1/plans/${plan}/runs?project=bench`, {}, 202);
+  active.runId = triggered.id;
   let run;
   for (;;) {
     run = await call('GET', `/api/v1/runs/${triggered.id}`);
@@ -244,6 +271,7 @@ async function runOnce(call, /** @type {string} */ suiteDir, plan = 'sleeps', ex
     if (Date.now() - t0 > 120_000) throw new Error(`run ${run.id} did not end within 120 s: ${run.status} ${JSON.stringify(run.counts)}`);
     await sleep(50);
   }
+  active.runId = 0;
   const { items: jobs } = await call('GET', `/api/v1/runs/${run.id}/jobs`);
   const results = [];
   for (let cursor = ''; ; ) {

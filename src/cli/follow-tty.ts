@@ -32,7 +32,7 @@ export function liveBlock(run: Run, rows: ResultRow[] | null, elapsedMs: number,
   const pct = total === 0 ? 0 : Math.floor((done / total) * 100);
   const tail = `  ${done}/${total}  ${pct}%`;
   const lines = [
-    `run ${run.id} ${run.plan.name}  ${run.status}  ${seconds(elapsedMs)} elapsed${leftMs === null ? '' : `, ~${seconds(leftMs)} left`}`,
+    `run ${run.id} ${fit(run.plan.name, 24)}  ${run.status}  ${seconds(elapsedMs)} elapsed${leftMs === null ? '' : `, ~${seconds(leftMs)} left`}`,
     `${bar(done, total, Math.max(10, width - tail.length - 2))}${tail}`,
     progressText(run).replace(/^\S+ done: /, ''),
   ];

@@ -59,6 +59,8 @@ export async function watchRun(api: ApiClient, run: Run, opts: WatchOptions, emi
   const seen = new Map<number, ResultRow>();
   let started = false;
   let fetchedFailures = -1;
+  let lastCountsKey = '';
+  let allRows: ResultRow[] = [];
   const retry = <T>(fn: () => Promise<T>) =>
     withRetry(fn, {
       giveUpAfterMs: opts.retryForMs,
@@ -74,8 +76,13 @@ export async function watchRun(api: ApiClient, run: Run, opts: WatchOptions, emi
     }
     const failing = run.counts.failed + run.counts.aborted;
     let rows: ResultRow[] | null = null;
-    if (opts.allRows) rows = await retry(() => fetchRows(api, run.id, null));
-    else if (failing !== fetchedFailures || isRunOver(run)) {
+    const countsKey = JSON.stringify(run.counts);
+    if (opts.allRows) {
+      // Every row only when something changed: a big run's rows are many, its counts one object.
+      if (countsKey !== lastCountsKey || isRunOver(run)) allRows = await retry(() => fetchRows(api, run.id, null));
+      lastCountsKey = countsKey;
+      rows = allRows;
+    } else if (failing !== fetchedFailures || isRunOver(run)) {
       const failed = await retry(() => fetchRows(api, run.id, FAILURE_STATUSES));
       fetchedFailures = failing;
       rows = failed;

@@ -22,23 +22,23 @@ describe('proctor run --wait, rerun and logs in CI', () => {
     s = await startTestServer('sqlite', { localAgent: true, slots: 2 });
     dir = mkdtempSync(join(tmpdir(), 'proctor-follow-'));
     const empty = mkdtempSync(join(tmpdir(), 'proctor-empty-'));
-    const yaml = `environments:\n  node: {}\nplans:\n  demo:\n    framework: vitest\n    workdir: ${resolve('examples/demo/vitest')}\n    environments: [node]\n  empty:\n    framework: vitest\n    workdir: ${empty}\n    environments: [node]\n`;
+    const yaml = `environments:\n  node: {}\n  nowhere: { labels: [no-agent-has-this] }\nplans:\n  demo:\n    framework: vitest\n    workdir: ${resolve('examples/demo/vitest')}\n    environments: [node]\n  empty:\n    framework: vitest\n    workdir: ${empty}\n    environments: [node]\n  stuck:\n    framework: vitest\n    workdir: ${empty}\n    environments: [nowhere]\n`;
     const applied = await s.api('POST', '/api/v1/apply', yaml);
     expect(applied.status, JSON.stringify(applied.body)).toBe(200);
   });
   afterAll(() => s?.close());
 
   // Asynchronous on purpose: the server runs in this process and must keep answering.
-  function proctor(args: string[], env: Record<string, string | undefined> = {}, onOut?: (all: string) => void): Promise<Result> {
+  function proctor(args: string[], env: Record<string, string | undefined> = {}, onOut?: (all: string, kill: (signal: NodeJS.Signals) => void) => void): Promise<Result> {
     const child = spawn(process.execPath, [resolve('dist/main.js'), ...args], {
-      env: { ...process.env, PROCTOR_URL: s.url, PROCTOR_TOKEN: ADMIN_TOKEN, CI: 'true', GITHUB_ACTIONS: undefined, GITHUB_STEP_SUMMARY: undefined, VITEST: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined, ...env } as NodeJS.ProcessEnv,
+      env: { ...process.env, PROCTOR_URL: s.url, PROCTOR_TOKEN: ADMIN_TOKEN, XDG_CONFIG_HOME: join(dir, 'no-profile'), CI: 'true', GITHUB_ACTIONS: undefined, GITHUB_STEP_SUMMARY: undefined, VITEST: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined, ...env } as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => {
       out += d;
-      onOut?.(out);
+      onOut?.(out, (signal) => child.kill(signal));
     });
     child.stderr.on('data', (d) => (err += d));
     return new Promise((done) => child.on('close', (code) => done({ code, out, err })));
@@ -62,11 +62,11 @@ describe('proctor run --wait, rerun and logs in CI', () => {
     expect(lines.at(-1)).toContain('exit 1: tests failed');
 
     const cases = await readJUnitFile(junit);
-    expect(cases).toHaveLength(9);
+    expect(cases).toHaveLength(11);
     expect(cases.filter((c) => c.outcome === 'failed')).toHaveLength(2);
     const report = JSON.parse(readFileSync(ctrf, 'utf8'));
     expect(ctrfErrors(report)).toEqual([]);
-    expect(report.results.summary).toMatchObject({ tests: 9, passed: 7, failed: 2 });
+    expect(report.results.summary).toMatchObject({ tests: 11, passed: 7, failed: 2, skipped: 2 });
   });
 
   it('exits 0 when all pass, and --json prints only JSON events, one per line', async () => {
@@ -106,7 +106,7 @@ describe('proctor run --wait, rerun and logs in CI', () => {
     for (const a of annotations) expect(a).toMatch(/^::error file=\w+\.test\.ts,title=.+ \(node\)::.+/);
     const md = readFileSync(summary, 'utf8');
     expect(md).toMatch(/### Proctor run \d+ of demo: failed/);
-    expect(md).toContain('| 9 | 7 | 2 | 0 | 0 | 0 | 0 |');
+    expect(md).toContain('| 11 | 7 | 2 | 0 | 2 | 0 | 0 |');
     expect(md).toMatch(/#### Failed scenarios \(2\)\n\n- `\w+\.test\.ts > .+` \(node, failed\): .+/);
   });
 
@@ -127,12 +127,21 @@ describe('proctor run --wait, rerun and logs in CI', () => {
     const logs = await proctor(['logs', String(parent)]);
     expect(logs.code, logs.err).toBe(0);
     expect(logs.out).toMatch(/==> job \d+ \(discover, node/);
-    expect(logs.out).toMatch(/==> job \d+ \(execute, node, 9 scenarios, completed\) <==/);
+    expect(logs.out).toMatch(/==> job \d+ \(execute, node, \d+ scenarios, completed\) <==/);
     const job = Number(/==> job (\d+) \(execute/.exec(logs.out)![1]);
     const one = await proctor(['logs', String(parent), '--job', String(job), '--follow']);
     expect(one.code, one.err).toBe(0);
     expect(one.out.length).toBeGreaterThan(0);
     expect(logs.out).toContain(one.out.trim().split('\n')[0]!);
+
+    // Following a run that has just been triggered: every job's log as it comes, until the run ends.
+    const live = (await s.api('POST', '/api/v1/plans/demo/runs', {})).body.id as number;
+    const followed = await proctor(['logs', String(live), '--follow']);
+    expect(followed.code, followed.err).toBe(0);
+    expect(followed.out).toMatch(/==> job \d+ \(discover, node/);
+    expect(followed.out).toMatch(/==> job \d+ \(execute, node, \d+ scenarios, (running|completed)\) <==/);
+    expect(followed.out).toContain('Test Files');
+    expect((await s.api('GET', `/api/v1/runs/${live}`)).body.status).toBe('completed');
   });
 
   it('resumes after the server was unreachable mid-run, missing and repeating no failure', async () => {
@@ -152,6 +161,27 @@ describe('proctor run --wait, rerun and logs in CI', () => {
 
     const gone = await proctor(['status', '1'], { PROCTOR_URL: proxy.url });
     expect(gone.code).toBe(4);
+  });
+
+  it('on SIGINT in CI exits 130 and cancels the remote run only with --cancel-on-interrupt', async () => {
+    const interruptOnce = () => {
+      let sent = false;
+      return (all: string, kill: (signal: NodeJS.Signals) => void) => {
+        if (sent || !/triggered/.test(all)) return;
+        sent = true;
+        kill('SIGINT');
+      };
+    };
+    const kept = await proctor(['run', 'stuck', '--wait'], {}, interruptOnce());
+    expect(kept.code, kept.err + kept.out).toBe(130);
+    expect(kept.out).toMatch(/interrupted; run (\d+) goes on on the server/);
+    const keptId = /run (\d+) goes on/.exec(kept.out)![1];
+    expect((await s.api('GET', `/api/v1/runs/${keptId}`)).body.status).toBe('queued');
+    const cancelled = await proctor(['run', 'stuck', '--wait', '--cancel-on-interrupt'], {}, interruptOnce());
+    expect(cancelled.code).toBe(130);
+    const id = /run (\d+) cancelled on the server/.exec(cancelled.out)![1];
+    expect((await s.api('GET', `/api/v1/runs/${id}`)).body.status).toBe('cancelled');
+    await s.api('POST', `/api/v1/runs/${keptId}/cancel`, {});
   });
 
   it('saves a login profile (mode 0600) that later commands use', async () => {

@@ -18,7 +18,7 @@ describe('proctor CLI', () => {
   // Asynchronous on purpose: the server runs in this process and must keep answering.
   function proctor(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number | null; out: string; err: string }> {
     const child = spawn(process.execPath, [resolve('dist/main.js'), ...args], {
-      env: { ...process.env, PROCTOR_URL: s.url, PROCTOR_TOKEN: ADMIN_TOKEN, VITEST: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined, ...env } as NodeJS.ProcessEnv,
+      env: { ...process.env, PROCTOR_URL: s.url, PROCTOR_TOKEN: ADMIN_TOKEN, XDG_CONFIG_HOME: join(dir, 'no-profile'), VITEST: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined, ...env } as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

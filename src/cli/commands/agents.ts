@@ -16,7 +16,7 @@ interface TokenView {
 export function agentsCommand(program: Command, out: Output): void {
   const agents = program.command('agents').description('List agents and manage the tokens machines register with');
 
-  connectionOptions(agents.command('list').description('Agents with their labels, slots in use and current jobs')).action(async (o: Conn) => {
+  connectionOptions(agents.command('list').description('Agents with their labels, slots in use and current jobs').addHelpText('after', '\nExample:\n  proctor agents list')).action(async (o: Conn) => {
     const res = await new ApiClient(connectionFrom(o, process.env)).get<{ items: AgentView[] }>('/api/v1/agents');
     const rows = [['ID', 'NAME', 'STATE', 'LABELS', 'SLOTS', 'JOBS']];
     for (const a of res.items) {
@@ -40,14 +40,14 @@ export function agentsCommand(program: Command, out: Output): void {
     out.line(`Token (shown once): ${res.secret}`);
   });
 
-  connectionOptions(token.command('list').description('List registration tokens (never their secrets)')).action(async (o: Conn) => {
+  connectionOptions(token.command('list').description('List registration tokens (never their secrets)').addHelpText('after', '\nExample:\n  proctor agents token list')).action(async (o: Conn) => {
     const res = await new ApiClient(connectionFrom(o, process.env)).get<{ items: TokenView[] }>('/api/v1/agents/tokens');
     const rows = [['ID', 'PREFIX', 'NAME', 'EXPIRES', 'STATE']];
     for (const t of res.items) rows.push([String(t.id), t.prefix, t.name, t.expires_at ?? 'never', t.revoked_at ? 'revoked' : 'live']);
     for (const l of table(rows)) out.line(l);
   });
 
-  connectionOptions(token.command('revoke <id>').description('Revoke a registration token (registered agents keep working)')).action(async (id: string, o: Conn) => {
+  connectionOptions(token.command('revoke <id>').description('Revoke a registration token (registered agents keep working)').addHelpText('after', '\nExample:\n  proctor agents token revoke 2')).action(async (id: string, o: Conn) => {
     const t = await new ApiClient(connectionFrom(o, process.env)).request<TokenView>('DELETE', `/api/v1/agents/tokens/${encodeURIComponent(id)}`);
     out.line(`Revoked registration token ${t.id} (${t.prefix}).`);
   });

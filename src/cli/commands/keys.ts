@@ -43,7 +43,7 @@ export function keysCommand(program: Command, out: Output): void {
     out.line(`Token (shown once): ${res.token}`);
   });
 
-  connectionOptions(keys.command('list').description('List API keys (never their secrets)')).action(async (o: { server?: string; token?: string }) => {
+  connectionOptions(keys.command('list').description('List API keys (never their secrets)').addHelpText('after', '\nExample:\n  proctor keys list')).action(async (o: { server?: string; token?: string }) => {
     const api = new ApiClient(connectionFrom(o, process.env));
     const res = await api.get<{ items: KeyView[] }>('/api/v1/keys');
     const rows = [['ID', 'PREFIX', 'NAME', 'USER', 'AUTHORITIES', 'PROJECTS', 'STATE']];
@@ -53,7 +53,7 @@ export function keysCommand(program: Command, out: Output): void {
     for (const l of table(rows)) out.line(l);
   });
 
-  connectionOptions(keys.command('revoke <id>').description('Revoke an API key')).action(async (id: string, o: { server?: string; token?: string }) => {
+  connectionOptions(keys.command('revoke <id>').description('Revoke an API key').addHelpText('after', '\nExample:\n  proctor keys revoke 3')).action(async (id: string, o: { server?: string; token?: string }) => {
     const api = new ApiClient(connectionFrom(o, process.env));
     const k = await api.request<KeyView>('DELETE', `/api/v1/keys/${encodeURIComponent(id)}`);
     out.line(`Revoked key ${k.id} (${k.prefix}).`);

@@ -14,17 +14,25 @@ interface JobView {
 }
 
 /**
- * Prints one job's log from `offset`; with `follow`, keeps asking for what was added until the
+ * Prints one job's log from offset 0; with `follow`, keeps asking for what was added until the
  * server says the attempt ended (`x-log-complete: true`), resuming from `x-log-next-offset`.
+ * Returns false when the job has no attempt yet.
  */
-async function printLog(api: ApiClient, runId: string, jobId: number, follow: boolean, write: (t: string) => void): Promise<void> {
+async function printLog(api: ApiClient, runId: string, jobId: number, follow: boolean, write: (t: string) => void, header = () => {}): Promise<boolean> {
   let offset = 0;
   const retry = <T>(fn: () => Promise<T>) => withRetry(fn, { giveUpAfterMs: 120_000 });
-  for (;;) {
-    const { text, headers } = await retry(() => api.raw('GET', `/api/v1/runs/${runId}/jobs/${jobId}/log?offset=${offset}`));
-    write(text);
-    offset = Number(headers.get('x-log-next-offset') ?? offset + text.length);
-    if (!follow || headers.get('x-log-complete') === 'true') return;
+  for (let first = true; ; first = false) {
+    let answer: { text: string; headers: Headers };
+    try {
+      answer = await retry(() => api.raw('GET', `/api/v1/runs/${runId}/jobs/${jobId}/log?offset=${offset}`));
+    } catch (e) {
+      if (first && e instanceof CliError && /no such attempt/.test(e.message)) return false;
+      throw e;
+    }
+    if (first) header();
+    write(answer.text);
+    offset = Number(answer.headers.get('x-log-next-offset') ?? offset + answer.text.length);
+    if (!follow || answer.headers.get('x-log-complete') === 'true') return true;
     await sleep(1000);
   }
 }
@@ -43,25 +51,35 @@ export function logsCommand(program: Command, out: Output): void {
     if (o.job !== undefined && !/^\d+$/.test(o.job)) throw new CliError(`--job "${o.job}": expected a numeric job id`);
     const api = new ApiClient(connectionFrom(o, process.env));
     const write = (t: string) => void process.stdout.write(t);
-    if (o.job !== undefined) return printLog(api, runId, Number(o.job), o.follow === true, write);
+    if (o.job !== undefined) {
+      while (!(await printLog(api, runId, Number(o.job), o.follow === true, write))) {
+        if (!o.follow) throw new CliError(`job ${o.job} of run ${runId} has not started yet; pass --follow to wait for it`);
+        await sleep(1000);
+      }
+      return;
+    }
+    const headerOf = (job: JobView) => () => out.line(`==> job ${job.id} (${job.kind}, ${job.environment}, ${job.scenario_count} scenarios, ${job.status}) <==`);
     const printed = new Set<number>();
     for (;;) {
       const { items } = await api.get<{ items: JobView[] }>(`/api/v1/runs/${runId}/jobs`);
       for (const job of items.filter((j) => !printed.has(j.id))) {
-        if (!o.follow && job.status === 'queued') continue;
-        if (o.follow && job.status === 'queued') break;
+        const header = headerOf(job);
+        if (job.status === 'queued' || !(await printLog(api, runId, job.id, o.follow === true, write, header))) {
+          if (o.follow) break; // in order: wait until it starts
+          continue;
+        }
         printed.add(job.id);
-        out.line(`==> job ${job.id} (${job.kind}, ${job.environment}, ${job.scenario_count} scenarios, ${job.status}) <==`);
-        await printLog(api, runId, job.id, o.follow === true, write).catch((e: unknown) => {
-          if (!(e instanceof CliError) || !/no such attempt/.test(e.message)) throw e;
-          out.line('(no attempt yet)');
-        });
       }
       if (!o.follow) return;
+      // The run is over and every job it had is printed: done (jobs of an ended run do not change).
       const run = await api.get<Run>(`/api/v1/runs/${runId}`);
-      if ((run.status === 'completed' || run.status === 'cancelled') && items.every((j) => printed.has(j.id))) {
+      if (run.status === 'completed' || run.status === 'cancelled') {
+        // A last pass without following: the ended run's remaining jobs, skipping those that never ran.
         const again = await api.get<{ items: JobView[] }>(`/api/v1/runs/${runId}/jobs`);
-        if (again.items.every((j) => printed.has(j.id))) return;
+        for (const job of again.items.filter((j) => !printed.has(j.id))) {
+          await printLog(api, runId, job.id, false, write, headerOf(job));
+        }
+        return;
       }
       await sleep(1000);
     }

@@ -79,12 +79,16 @@ function reporterFor(flags: FollowFlags, out: Output, env: NodeJS.ProcessEnv): (
  */
 export async function followRun(api: ApiClient, run: Run, flags: FollowFlags, out: Output, env: NodeJS.ProcessEnv): Promise<number> {
   const emit = reporterFor(flags, out, env);
-  emit({ type: 'triggered', run });
-  if (!flags.wait && !flags.junit && !flags.ctrf) return EXIT.PASSED;
+  if (!flags.wait && !flags.junit && !flags.ctrf) {
+    emit({ type: 'triggered', run });
+    return EXIT.PASSED;
+  }
   const retryForMs = duration('--retry-for', flags.retryFor) ?? 120_000;
+  // Listening before the first line appears: a Ctrl-C from then on is ours to handle.
   const interrupt = interruptSignal();
   let end;
   try {
+    emit({ type: 'triggered', run });
     end = await watchRun(
       api,
       run,

@@ -63,7 +63,7 @@ Examples:
     process.exitCode = await followRun(api, run, o, out, process.env);
   });
 
-  connectionOptions(program.command('status <run>').description('Show the status, result and counts of a run').option('--json', 'print the run as JSON')).action(
+  connectionOptions(program.command('status <run>').description('Show the status, result and counts of a run').option('--json', 'print the run as JSON').addHelpText('after', '\nExamples:\n  proctor status 42\n  proctor status 42 --json | jq .counts')).action(
     async (id: string, o: Conn & { json?: boolean }) => {
       const run = await new ApiClient(connectionFrom(o, process.env)).get<Run>(`/api/v1/runs/${encodeURIComponent(id)}`);
       out.line(o.json ? JSON.stringify(run) : summary(run));
@@ -72,7 +72,7 @@ Examples:
   );
 
   const runs = program.command('runs').description('List runs');
-  connectionOptions(runs.command('list').description('List recent runs, newest first').option('--plan <plan>', 'only this plan').option('--limit <n>', 'how many', '20')).action(
+  connectionOptions(runs.command('list').description('List recent runs, newest first').option('--plan <plan>', 'only this plan').option('--limit <n>', 'how many', '20').addHelpText('after', '\nExample:\n  proctor runs list --plan unit --limit 5')).action(
     async (o: Conn & { plan?: string; limit: string }) => {
       const api = new ApiClient(connectionFrom(o, process.env));
       const q = new URLSearchParams({ limit: o.limit, ...(o.plan ? { plan: o.plan } : {}) });
@@ -84,7 +84,7 @@ Examples:
   );
 
   const plans = program.command('plans').description('List plans');
-  connectionOptions(plans.command('list').description('List plans')).action(async (o: Conn) => {
+  connectionOptions(plans.command('list').description('List plans').addHelpText('after', '\nExample:\n  proctor plans list')).action(async (o: Conn) => {
     const res = await new ApiClient(connectionFrom(o, process.env)).get<{ items: { id: number; name: string; definition: { framework: string; environments: string[] } }[] }>('/api/v1/plans');
     const rows = [['ID', 'NAME', 'FRAMEWORK', 'ENVIRONMENTS']];
     for (const p of res.items) rows.push([String(p.id), p.name, p.definition.framework, p.definition.environments.join(',')]);
