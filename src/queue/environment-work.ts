@@ -40,10 +40,13 @@ export async function queueEnvironmentWork(
       .execute();
   }
   const slots = Math.min(plan.maxParallel, await liveSlots(trx, env, now - ctx.settings.agentLivenessMs));
+  // Pack the opening jobs only when the durations are measured: packing on guesses strands work.
+  const measured = scenarioIds.filter((sid) => estimate.known(sid, env.id)).length;
   const batches = batchScenarios(scenarioIds, (sid) => estimate.expectedMs(sid, env.id), {
     slots,
     overheadMs: ctx.settings.processOverheadMs,
     first: (sid) => estimate.first(sid),
+    packFirst: measured >= 0.9 * scenarioIds.length,
   });
   await trx
     .insertInto('jobs')

@@ -9,16 +9,17 @@ export interface WorkEstimate {
   expectedMs(scenarioId: number, environmentId: number): number;
   /** Whether the scenario goes ahead of the rest (it failed in the plan's last run, with failed-first on). */
   first(scenarioId: number): boolean;
+  /** Whether its expectation was measured (it ran in one of the plan's recent runs) rather than guessed. */
+  known(scenarioId: number, environmentId: number): boolean;
 }
 
 /** How many recent durations of a scenario × environment its expectation is the median of. */
 const HISTORY = 5;
-const CHUNK = 500;
 
 /**
- * Estimates a run's work: the median of each scenario × environment's last few durations; a
- * scenario without history gets the plan's median (the median of the known medians), a plan
- * without history the configured default. With `failedFirst`, the scenarios that failed in the
+ * Estimates a run's work: the median of each scenario × environment's durations in the plan's
+ * last few finished runs; a scenario without them gets the plan's median (the median of the known
+ * medians), a plan without history the configured default. With `failedFirst`, the scenarios that failed in the
  * plan's last finished run go first.
  */
 export async function estimateWork(
@@ -29,19 +30,29 @@ export async function estimateWork(
   failedFirst: boolean,
 ): Promise<WorkEstimate> {
   const recent = new Map<string, number[]>();
-  for (let i = 0; i < scenarioIds.length; i += CHUNK) {
-    const chunk = scenarioIds.slice(i, i + CHUNK);
-    // Newest first through the (scenario_id, environment_id, id) index; a few rows per pair suffice.
+  // History is the plan's last few finished runs: a bounded read (runs × their results through the
+  // results(run_id, status) index), however long the plan's past.
+  const runs = await trx
+    .selectFrom('runs')
+    .select('id')
+    .where('plan_id', '=', run.plan_id)
+    .where('id', '<', run.id)
+    .where('status', 'in', ['completed', 'cancelled'])
+    .orderBy('id', 'desc')
+    .limit(HISTORY)
+    .execute();
+  const wanted = new Set(scenarioIds);
+  if (runs.length > 0) {
     const rows = await trx
       .selectFrom('results')
       .select(['scenario_id', 'environment_id', 'duration_ms'])
-      .where('scenario_id', 'in', chunk)
-      .where('duration_ms', 'is not', null)
+      .where('run_id', 'in', runs.map((r) => r.id))
       .where('status', 'in', ['passed', 'failed', 'flaky'])
+      .where('duration_ms', 'is not', null)
       .orderBy('id', 'desc')
-      .limit(chunk.length * HISTORY * 4)
       .execute();
     for (const r of rows) {
+      if (!wanted.has(r.scenario_id)) continue;
       const k = `${r.scenario_id}:${r.environment_id}`;
       const list = recent.get(k) ?? [];
       if (list.length < HISTORY) list.push(Math.max(1, r.duration_ms!));
@@ -54,6 +65,7 @@ export async function estimateWork(
   return {
     expectedMs: (sid, envId) => medians.get(`${sid}:${envId}`) ?? planMedian,
     first: (sid) => failed.has(sid),
+    known: (sid, envId) => medians.has(`${sid}:${envId}`),
   };
 }
 

@@ -22,8 +22,10 @@ export async function createJobNotifier(
   const listener = new pg.Client({ connectionString: databaseUrl });
   const sender = new pg.Client({ connectionString: databaseUrl });
   await Promise.all([listener.connect(), sender.connect()]);
+  // This process already woke its own claimers when it published: skip the echo of its NOTIFY.
+  const self = (await sender.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
   listener.on('notification', (msg) => {
-    if (msg.channel === CHANNEL) onNotify();
+    if (msg.channel === CHANNEL && msg.processId !== self) onNotify();
   });
   listener.on('error', onError);
   sender.on('error', onError);

@@ -98,3 +98,24 @@ describe('failed-first batching and medians', () => {
     expect(median([4, 1, 3, 2])).toBe(2.5);
   });
 });
+
+describe('packed opening jobs (measured durations)', () => {
+  it('opens with one job per slot near its fair share, longest first, and keeps every item once', () => {
+    const items = Array.from({ length: 100 }, (_, i) => ({ id: i, ms: ((i * 37) % 23) * 50 + 20 }));
+    const total = items.reduce((n, s) => n + s.ms, 0);
+    const batches = batchScenarios(items, (s) => s.ms, { slots: 4, overheadMs: 50, packFirst: true });
+    expect(batches.flat().map((s) => s.id).sort((a, b) => a - b)).toEqual(items.map((s) => s.id));
+    const opening = batches.slice(0, 4).map((b) => b.reduce((n, s) => n + s.ms, 0));
+    for (const w of opening) {
+      expect(w).toBeLessThanOrEqual((total / 4) * 0.9);
+      expect(w).toBeGreaterThan((total / 4) * 0.8);
+    }
+    expect(batches.length).toBeLessThan(batchScenarios(items, (s) => s.ms, { slots: 4, overheadMs: 50 }).length);
+  });
+
+  it('gives a scenario longer than the fair share a job of its own', () => {
+    const items = [{ ms: 10_000 }, ...Array.from({ length: 10 }, () => ({ ms: 100 }))];
+    const batches = batchScenarios(items, (s) => s.ms, { slots: 2, overheadMs: 0, packFirst: true });
+    expect(batches[0]).toEqual([{ ms: 10_000 }]);
+  });
+});
