@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { CompleteRequest } from '../protocol/agent-api.js';
 import { AppError } from '../protocol/errors.js';
 import { fromJson } from '../storage/json.js';
+import type { RunSnapshot } from '../storage/run-data.js';
 import type { AttemptTable, Database, JobTable } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
 import { recordEvent } from './record-event.js';
@@ -111,13 +112,14 @@ function shouldRetry(job: Selectable<JobTable>, req: CompleteRequest, runActive:
   return req.outcome === 'errored' && req.retryable === true && runActive && job.attempt < job.max_attempts && job.cancel_requested === 0;
 }
 
-async function runIsActive(trx: Kysely<Database>, runId: number): Promise<boolean> {
-  const run = await trx.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirstOrThrow();
-  return run.status === 'queued' || run.status === 'running';
+/** The job's run as completion needs it, read once: whether it is still active, and its plan. */
+async function runOf(trx: Kysely<Database>, runId: number): Promise<{ active: boolean; plan: RunSnapshot['plan'] }> {
+  const run = await trx.selectFrom('runs').select(['status', 'plan_snapshot']).where('id', '=', runId).executeTakeFirstOrThrow();
+  return { active: run.status === 'queued' || run.status === 'running', plan: fromJson<RunSnapshot>(run.plan_snapshot, null as never).plan };
 }
 
 async function completeDiscovery(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>, req: CompleteRequest) {
-  const active = await runIsActive(trx, job.run_id);
+  const { active } = await runOf(trx, job.run_id);
   if (shouldRetry(job, req, active)) return requeueJob(trx, job);
   if (req.outcome !== 'completed' || !active) {
     await endJob(trx, ctx, job, req.outcome === 'completed' ? 'cancelled' : req.outcome, req);
@@ -130,8 +132,8 @@ async function completeDiscovery(trx: Kysely<Database>, ctx: QueueContext, job: 
 }
 
 async function completeExecution(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>, req: CompleteRequest) {
-  const active = await runIsActive(trx, job.run_id);
-  if (req.results?.length) await recordResults(trx, ctx, job, req.results);
+  const { active, plan } = await runOf(trx, job.run_id);
+  if (req.results?.length) await recordResults(trx, ctx, job, req.results, plan.retries);
   if (shouldRetry(job, req, active)) {
     await requeueJob(trx, job);
     return;
@@ -139,8 +141,7 @@ async function completeExecution(trx: Kysely<Database>, ctx: QueueContext, job: 
   const status = req.outcome;
   await settleUnreported(trx, ctx, job, status, req.error ?? null);
   await endJob(trx, ctx, job, status, req);
-  const run = await trx.selectFrom('runs').select(['plan_snapshot', 'status']).where('id', '=', job.run_id).executeTakeFirstOrThrow();
-  const failFast = fromJson<{ plan: { failFast: number } }>(run.plan_snapshot, { plan: { failFast: 0 } }).plan.failFast;
+  const failFast = plan.failFast;
   if (failFast > 0 && active) {
     const failed = await trx
       .selectFrom('results')

@@ -3,10 +3,8 @@ import type { Static } from 'typebox';
 import { scenarioResultOf } from '../domain/run-outcome.js';
 import type { TestReportSchema } from '../protocol/agent-api.js';
 import type { ScenarioResult } from '../protocol/statuses.js';
-import { fromJson } from '../storage/json.js';
 import type { Database, JobTable } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
-import type { RunSnapshot } from '../storage/run-data.js';
 
 type TestReport = Static<typeof TestReportSchema>;
 
@@ -15,7 +13,7 @@ type TestReport = Static<typeof TestReportSchema>;
  * puts the scenario back in the queue (in a new job, after this one); a pass after an earlier
  * failure is flaky. Reports of tests outside the job are ignored: another job owns them.
  */
-export async function recordResults(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>, reports: TestReport[]) {
+export async function recordResults(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>, reports: TestReport[], retries: number) {
   const rows = await trx
     .selectFrom('results')
     .innerJoin('scenarios', 'scenarios.id', 'results.scenario_id')
@@ -24,8 +22,6 @@ export async function recordResults(trx: Kysely<Database>, ctx: QueueContext, jo
     .where('results.status', '=', 'running')
     .execute();
   const byKey = new Map(reports.map((r) => [r.key, r]));
-  const run = await trx.selectFrom('runs').select('plan_snapshot').where('id', '=', job.run_id).executeTakeFirstOrThrow();
-  const retries = fromJson<RunSnapshot>(run.plan_snapshot, null as never).plan.retries;
   const now = ctx.clock();
   const retry: number[] = [];
   for (const row of rows) {
