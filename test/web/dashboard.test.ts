@@ -25,6 +25,9 @@ describe('dashboard in Chromium', () => {
     if (!existsSync(resolve('dist/web/index.html'))) throw new Error('dist/web is missing: run npm run build (npm test does)');
     const work = mkdtempSync(join(tmpdir(), 'proctor-web-'));
     writeFileSync(join(work, 'hang.sh'), 'sleep 1000\n');
+    // A failing check that leaves a real PNG screenshot, picked up by the plan's artifacts glob.
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
+    writeFileSync(join(work, 'login.sh'), `mkdir -p shots "$1"\necho ${png} | base64 -d > shots/login.sh.png\ncat > "$1/r.xml" <<XML\n<testsuites><testsuite name="s"><testcase classname="login" name="login.sh" file="login.sh"><failure message="login button missing">at login</failure></testcase></testsuite></testsuites>\nXML\n`);
     s = await startTestServer('sqlite', { localAgent: true, slots: 2, workdir: work });
     const file = `
 environments:
@@ -32,6 +35,7 @@ environments:
 plans:
   demo-vitest: { framework: vitest, workdir: ${join(DEMO, 'vitest')}, environments: [node], max_parallel: 2 }
   hang: { framework: command, workdir: ., environments: [node], options: { command: "sh {files}", discover: "hang.sh" } }
+  shots: { framework: command, workdir: ., environments: [node], options: { command: "sh {files} {report_dir}", discover: "login.sh", artifacts: ["shots/*.png"] } }
 `;
     expect((await s.api('POST', '/api/v1/apply', file)).status).toBe(200);
     browser = await launchChromium();
@@ -175,6 +179,21 @@ plans:
     await nav('Plans').click();
     await page.getByRole('link', { name: 'hang' }).first().waitFor();
     await screenshots(page, 'plans');
+  });
+
+  it('shows a failure\'s screenshot inline', async () => {
+    const run = (await s.api('POST', '/api/v1/plans/shots/runs', {})).body;
+    await expect.poll(async () => (await s.api('GET', `/api/v1/runs/${run.id}`)).body.status, { timeout: 60_000 }).toBe('completed');
+    const failed = (await s.api('GET', `/api/v1/runs/${run.id}/results?status=failed`)).body.items[0];
+    expect(failed.artifacts.map((a: { name: string }) => a.name)).toEqual(['shots/login.sh.png']);
+    await page.goto(`${s.url}/runs/${run.id}`);
+    await page.locator(`button.cell[data-result="${failed.id}"]`).click();
+    const panel = page.getByRole('dialog');
+    const shot = panel.locator('img.shot').first();
+    await shot.waitFor();
+    await expect.poll(() => shot.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(1);
+    await screenshots(page, 'run-failure-screenshot');
+    await page.keyboard.press('Escape');
   });
 });
 
