@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { median } from '../domain/median.js';
+import { TERMINAL_RUN_STATUSES } from '../protocol/statuses.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
 
@@ -32,21 +33,13 @@ export async function estimateWork(
   const recent = new Map<string, number[]>();
   // History is the plan's last few finished runs: a bounded read (runs × their results through the
   // results(run_id, status) index), however long the plan's past.
-  const runs = await trx
-    .selectFrom('runs')
-    .select('id')
-    .where('plan_id', '=', run.plan_id)
-    .where('id', '<', run.id)
-    .where('status', 'in', ['completed', 'cancelled'])
-    .orderBy('id', 'desc')
-    .limit(HISTORY)
-    .execute();
+  const runs = await recentRuns(trx, run, HISTORY);
   const wanted = new Set(scenarioIds);
   if (runs.length > 0) {
     const rows = await trx
       .selectFrom('results')
       .select(['scenario_id', 'environment_id', 'duration_ms'])
-      .where('run_id', 'in', runs.map((r) => r.id))
+      .where('run_id', 'in', runs)
       .where('status', 'in', ['passed', 'failed', 'flaky'])
       .where('duration_ms', 'is not', null)
       .orderBy('id', 'desc')
@@ -69,17 +62,23 @@ export async function estimateWork(
   };
 }
 
-async function failedLastTime(trx: Kysely<Database>, run: { id: number; plan_id: number }): Promise<Set<number>> {
-  const last = await trx
+/** Ids of the plan's last finished runs before this one, newest first. */
+async function recentRuns(trx: Kysely<Database>, run: { id: number; plan_id: number }, limit: number): Promise<number[]> {
+  const rows = await trx
     .selectFrom('runs')
     .select('id')
     .where('plan_id', '=', run.plan_id)
     .where('id', '<', run.id)
-    .where('status', 'in', ['completed', 'cancelled'])
+    .where('status', 'in', TERMINAL_RUN_STATUSES)
     .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  if (!last) return new Set();
-  const rows = await trx.selectFrom('results').select('scenario_id').where('run_id', '=', last.id).where('status', '=', 'failed').execute();
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+async function failedLastTime(trx: Kysely<Database>, run: { id: number; plan_id: number }): Promise<Set<number>> {
+  const [last] = await recentRuns(trx, run, 1);
+  if (last === undefined) return new Set();
+  const rows = await trx.selectFrom('results').select('scenario_id').where('run_id', '=', last).where('status', '=', 'failed').execute();
   return new Set(rows.map((r) => r.scenario_id));
 }
