@@ -23,15 +23,12 @@
  * Exit code 0 when the figures were measured (PASS or MISS), 1 on an error or the time limit.
  * Only node built-ins and fetch; `pg` from node_modules only with --database-url.
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { adminToken, client, cpuMs, fx, int, log, onCleanup, pct, runBench, sleep, startServer, verdict } from './harness.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET_TRIGGERS_PER_S = 500;
@@ -59,12 +56,6 @@ if (flags.help) {
   process.exit(0);
 }
 
-/** @param {string | undefined} raw @param {string} name */
-function int(raw, name) {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} "${raw}": expected a whole number ≥ 1`);
-  return n;
-}
 const opts = {
   measure: int(flags.measure, 'measure'),
   runs: Math.max(int(flags.runs, 'runs'), int(flags.measure, 'measure')),
@@ -80,7 +71,7 @@ const opts = {
   timeLimitS: int(flags['time-limit'], 'time-limit'),
 };
 
-const ADMIN_TOKEN = `pk_${randomBytes(5).toString('hex')}_${randomBytes(24).toString('base64url')}`;
+const ADMIN_TOKEN = adminToken();
 const SCENARIOS = Array.from({ length: opts.scenarios }, (_, i) => {
   const title = `does nothing ${String(i + 1).padStart(3, '0')}`;
   return { key: `noop.test.js > noop > ${title}`, file: 'noop.test.js', path: ['noop', title], tags: [] };
@@ -95,45 +86,11 @@ plans:
     environments: [noop]
 `;
 
-/** Everything to undo at the end, last registered first; run once, every caller awaits the same run. */
-const cleanups = /** @type {Array<() => Promise<void> | void>} */ ([]);
-let cleanedUp = false;
-/** @type {Promise<void> | undefined} */
-let cleaning;
-function cleanup() {
-  cleanedUp = true;
-  cleaning ??= (async () => {
-    for (const fn of cleanups.reverse()) await Promise.resolve().then(fn).catch((e) => log(`cleanup: ${e.message}`));
-  })();
-  return cleaning;
-}
-
-/** @param {string} line */
-function log(line) {
-  process.stderr.write(`[bench] ${line}\n`);
-}
-
 // ---------------------------------------------------------------- HTTP
 
+/** The server's address and a JSON client of it (admin token), set once it has started. */
 let base = '';
-
-/**
- * One request; throws unless the status is `want`. Returns the parsed JSON body.
- * @param {string} method @param {string} path @param {unknown} [body] @param {number} [want]
- * @param {{ token?: string, yaml?: boolean }} [o]
- */
-async function call(method, path, body, want = 200, o = {}) {
-  const headers = /** @type {Record<string, string>} */ ({ authorization: `Bearer ${o.token ?? ADMIN_TOKEN}` });
-  if (body !== undefined) headers['content-type'] = o.yaml ? 'application/yaml' : 'application/json';
-  const res = await fetch(base + path, {
-    method,
-    headers,
-    ...(body !== undefined ? { body: o.yaml ? String(body) : JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  if (res.status !== want) throw new Error(`${method} ${path}: HTTP ${res.status} (expected ${want}): ${text.slice(0, 400)}`);
-  return text ? JSON.parse(text) : undefined;
-}
+let call = client(base, ADMIN_TOKEN);
 
 /**
  * Runs `fn(0..n-1)` with at most `concurrency` calls in flight.
@@ -145,98 +102,6 @@ async function pool(n, concurrency, fn) {
     while (next < n) await fn(next++);
   };
   await Promise.all(Array.from({ length: Math.min(n, concurrency) }, worker));
-}
-
-// ---------------------------------------------------------------- server
-
-/** A free TCP port on loopback (asked of the kernel, then released). */
-async function freePort() {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? ok(addr.port) : fail(new Error('no port'))));
-    });
-  });
-}
-
-/** With --database-url: a fresh database on that server, dropped at the end; its URL. */
-async function freshPostgresDatabase(/** @type {string} */ url) {
-  const { default: pg } = await import('pg');
-  const name = `proctor_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  cleanups.push(async () => {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    await c.query(`drop database if exists ${name} with (force)`);
-    await c.end();
-  });
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-/** Starts `proctor serve` in a child process and waits for /api/health; returns its pid. */
-async function startServer() {
-  if (!existsSync(opts.bin)) throw new Error(`${opts.bin} does not exist: run \`npm run build\` first (or pass --bin)`);
-  const dataDir = mkdtempSync(join(tmpdir(), 'proctor-bench-'));
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const databaseUrl = opts.databaseUrl ? await freshPostgresDatabase(opts.databaseUrl) : undefined;
-  const port = await freePort();
-  // Only the flags below configure the server: no PROCTOR_* setting of the caller leaks in.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PROCTOR_')));
-  const args = [...opts.serverNodeArgs, opts.bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--no-local-agent', '--log-level', 'warn'];
-  if (databaseUrl) args.push('--database-url', databaseUrl);
-  const child = spawn(process.execPath, args, { env: { ...env, PROCTOR_ADMIN_TOKEN: ADMIN_TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = /** @type {string[]} */ ([]);
-  const keep = (/** @type {Buffer} */ b) => {
-    output.push(...b.toString().split('\n').filter(Boolean));
-    if (output.length > 50) output.splice(0, output.length - 50);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  cleanups.push(() => stopChild(child, () => exited));
-  base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (exited) throw new Error(`the server exited during start-up:\n${output.join('\n')}`);
-    const ok = await fetch(`${base}/api/health`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`the server did not answer /api/health within 60 s:\n${output.join('\n')}`);
-    await sleep(100);
-  }
-  child.once('exit', (code, signal) => {
-    if (!cleanedUp) log(`the server exited (code ${code}, signal ${signal}):\n${output.join('\n')}`);
-  });
-  return { pid: /** @type {number} */ (child.pid), where: databaseUrl ? 'PostgreSQL' : `SQLite in ${dataDir}` };
-}
-
-/** SIGTERM, then SIGKILL after 5 s. @param {import('node:child_process').ChildProcess} child @param {() => boolean} exited */
-async function stopChild(child, exited) {
-  if (exited()) return;
-  child.kill('SIGTERM');
-  const deadline = Date.now() + 5_000;
-  while (!exited() && Date.now() < deadline) await sleep(50);
-  if (!exited()) child.kill('SIGKILL');
-}
-
-/** @param {number} ms */
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** CPU time (user + system) the process has used, in ms; null off Linux. @param {number} pid */
-function cpuMs(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks; USER_HZ is 100 on Linux
-  } catch {
-    return null;
-  }
 }
 
 // ---------------------------------------------------------------- fake agents
@@ -352,13 +217,15 @@ async function readLatencies(ids, n, concurrency) {
   return ms.sort((a, b) => a - b);
 }
 
-/** Nearest-rank percentile of sorted values. @param {number[]} sorted @param {number} p */
-const pct = (sorted, p) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-const f1 = (/** @type {number} */ x) => x.toFixed(1);
-const verdict = (/** @type {boolean} */ ok) => (ok ? 'PASS' : 'MISS');
-
 async function main() {
-  const server = await startServer();
+  const started = await startServer({ bin: opts.bin, token: ADMIN_TOKEN, ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}), nodeArgs: opts.serverNodeArgs });
+  const server = { pid: started.pid, where: opts.databaseUrl ? started.where : `${started.where} in ${started.dataDir}` };
+  base = started.base;
+  call = client(base, ADMIN_TOKEN);
+  // On an error the fake agents stop before the server does (cleanups run last registered first).
+  onCleanup(() => {
+    agentState.stop = true;
+  });
   log(`server pid ${server.pid} at ${base}, ${server.where}`);
   await call('POST', '/api/v1/apply', PLAN_FILE, 200, { yaml: true });
   // Agents register before the first trigger, so the environment counts as served.
@@ -414,28 +281,10 @@ function report(r) {
     const p99 = pct(ms, 99);
     const target = c === 1 ? `   target p99 ≤ ${TARGET_P99_MS} ms: ${verdict(p99 <= TARGET_P99_MS)}` : '';
     out.push(
-      `GET /api/v1/runs/{id} with ${r.stored.results} results stored: p50 ${f1(pct(ms, 50))} ms, p95 ${f1(pct(ms, 95))} ms, p99 ${f1(p99)} ms, max ${f1(ms[ms.length - 1])} ms (${ms.length} requests, concurrency ${c}, ${Math.round(perS)}/s)${target}`,
+      `GET /api/v1/runs/{id} with ${r.stored.results} results stored: p50 ${fx(pct(ms, 50))} ms, p95 ${fx(pct(ms, 95))} ms, p99 ${fx(p99)} ms, max ${fx(ms[ms.length - 1])} ms (${ms.length} requests, concurrency ${c}, ${Math.round(perS)}/s)${target}`,
     );
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-const limit = setTimeout(() => {
-  log(`time limit of ${opts.timeLimitS} s reached: stopping (raise it with --time-limit)`);
-  void cleanup().finally(() => process.exit(1));
-}, opts.timeLimitS * 1000);
-process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
-process.once('SIGTERM', () => void cleanup().finally(() => process.exit(143)));
-
-try {
-  await main();
-  clearTimeout(limit);
-  await cleanup();
-} catch (e) {
-  clearTimeout(limit);
-  // After the time limit or a signal the server is gone and every request fails: nothing to add.
-  if (!cleanedUp) log(`failed: ${/** @type {Error} */ (e).stack ?? e}`);
-  agentState.stop = true;
-  await cleanup();
-  process.exit(1);
-}
+await runBench(opts.timeLimitS, main);
