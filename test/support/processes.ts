@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import pg from 'pg';
-import { ADMIN_TOKEN, eventually } from './server.js';
+import { ADMIN_TOKEN, eventually, requestJson } from './server.js';
 import { TEST_DATABASE_URL } from './dialects.js';
 
 const MAIN = resolve('dist/main.js');
@@ -97,18 +97,6 @@ export function spawnAgent(opts: { server: string; token: string; labels?: strin
 }
 
 /** Calls the API of a spawned server as the admin. */
-export async function adminApi<T = any>(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined ? { 'content-type': typeof body === 'string' ? 'application/yaml' : 'application/json' } : {}) },
-    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // text
-  }
-  return { status: res.status, body: parsed as T };
+export function adminApi<T = any>(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  return requestJson<T>(url, method, path, body, ADMIN_TOKEN);
 }

@@ -48,26 +48,7 @@ export async function startTestServer(
     url,
     target,
     config,
-    async api(method, path, body, o = {}) {
-      const token = o.token === undefined ? ADMIN_TOKEN : o.token;
-      const res = await fetch(new URL(path, url), {
-        method,
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(body !== undefined ? { 'content-type': typeof body === 'string' ? 'application/yaml' : 'application/json' } : {}),
-          ...o.headers,
-        },
-        ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-      });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // text body
-      }
-      return { status: res.status, body: parsed as never, headers: res.headers };
-    },
+    api: (method, path, body, o = {}) => requestJson(url, method, path, body, o.token === undefined ? ADMIN_TOKEN : o.token, o.headers),
     async close() {
       await proctor.close();
       if (owned) await dropTarget(target);
@@ -90,4 +71,32 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
 export async function offlineLookup(host: string): Promise<{ address: string; family: number }[]> {
   if (host === 'localhost') return [{ address: '127.0.0.1', family: 4 }];
   throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host} (tests resolve no host names)`), { code: 'ENOTFOUND' });
+}
+
+/** One API call: a string body goes as YAML, anything else as JSON; a JSON answer is parsed. */
+export async function requestJson<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  body: unknown,
+  token: string | null,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T; headers: Headers }> {
+  const res = await fetch(new URL(path, base), {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': typeof body === 'string' ? 'application/yaml' : 'application/json' } : {}),
+      ...headers,
+    },
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // a text body
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers };
 }
