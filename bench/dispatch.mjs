@@ -12,10 +12,12 @@
  *   1. starts `proctor serve --no-local-agent` on a free port with a fresh SQLite data dir (or, with
  *      --database-url, a fresh database created on that server and dropped at the end) and applies
  *      plan `noop` (framework command; nothing runs it but this script);
- *   2. registers --agents (16) fake agents of one slot each; each loops long-polling
- *      `POST /api/agent/v1/claim` with `free_slots: 1, wait_ms: 5000` and completes every job it
- *      gets at once: a discovery job with --scenarios (4) scenarios, an execute job (one scenario:
- *      they are reported to take 1 s, so the batching never merges them) as passed;
+ *   2. registers --agents (16) fake agents of one slot each; each, like `proctor agent`, completes
+ *      every job it gets at once, claiming its next job in the completion call (`claim`), and
+ *      long-polls `POST /api/agent/v1/claim` (`free_slots: 1, wait_ms: 5000`) only when that brought
+ *      none (--poll-only: always long-poll, one more request per job). A discovery job completes
+ *      with --scenarios (4) scenarios, an execute job (one scenario: they are reported to take
+ *      1 s, so the batching never merges them) as passed;
  *   3. keeps --in-flight (8; a list such as 4,16 measures each) runs going: each driver triggers a
  *      run, waits until its discovery and its 4 execute jobs have completed, and triggers the next,
  *      until --jobs (10,000) jobs have completed, after --warmup (500) jobs not counted;
@@ -46,6 +48,7 @@ const { values: flags } = parseArgs({
     agents: { type: 'string', default: '16' },
     scenarios: { type: 'string', default: '4' },
     'in-flight': { type: 'string', default: '8' },
+    'poll-only': { type: 'boolean', default: false },
     'database-url': { type: 'string' },
     bin: { type: 'string', default: join(REPO, 'dist', 'main.js') },
     'server-node-arg': { type: 'string', multiple: true, default: [] },
@@ -63,6 +66,7 @@ const opts = {
   agents: int(flags.agents, 'agents'),
   scenarios: int(flags.scenarios, 'scenarios'),
   inFlight: String(flags['in-flight']).split(',').map((s) => int(s, 'in-flight')),
+  chain: !flags['poll-only'],
   databaseUrl: flags['database-url'],
   bin: resolve(String(flags.bin)),
   serverNodeArgs: /** @type {string[]} */ (flags['server-node-arg']),
@@ -110,24 +114,32 @@ const agentState = { stop: false, error: /** @type {Error | null} */ (null), com
  */
 async function agentLoop(call, token) {
   try {
+    /** @type {any[]} */
+    let jobs = [];
     while (!agentState.stop) {
-      const { jobs } = await call('POST', '/api/agent/v1/claim', { free_slots: 1, wait_ms: 5000 }, 200, { token, signal: agentState.abort.signal });
+      // Like `proctor agent`: long-poll only when the last completion brought no next job.
+      if (jobs.length === 0) ({ jobs } = await call('POST', '/api/agent/v1/claim', { free_slots: 1, wait_ms: 5000 }, 200, { token, signal: agentState.abort.signal }));
       const claimedAt = performance.now();
+      const claim = opts.chain ? { claim: { free_slots: 1 } } : {};
+      const next = [];
       for (const job of jobs) {
         const t = track(job.run_id);
         if (job.kind === 'discover') {
           t.discoverClaims.push(claimedAt);
-          await call('POST', `/api/agent/v1/jobs/${job.job_id}/complete`, { lease_token: job.lease_token, outcome: 'completed', scenarios: SCENARIOS }, 200, { token });
+          const res = await call('POST', `/api/agent/v1/jobs/${job.job_id}/complete`, { lease_token: job.lease_token, outcome: 'completed', scenarios: SCENARIOS, ...claim }, 200, { token });
           t.discoveredAt = performance.now();
+          next.push(...(res.jobs ?? []));
         } else {
           t.executeClaims.push(claimedAt);
           const results = job.scenarios.map((/** @type {any} */ s) => ({ key: s.key, file: s.file, path: s.path, outcome: 'passed', durationMs: 1000 }));
-          await call('POST', `/api/agent/v1/jobs/${job.job_id}/complete`, { lease_token: job.lease_token, outcome: 'completed', exit_code: 0, duration_ms: 1, results }, 200, { token });
+          const res = await call('POST', `/api/agent/v1/jobs/${job.job_id}/complete`, { lease_token: job.lease_token, outcome: 'completed', exit_code: 0, duration_ms: 1, results, ...claim }, 200, { token });
           t.left -= job.scenarios.length;
           if (t.left <= 0) t.resolve();
+          next.push(...(res.jobs ?? []));
         }
         agentState.completed++;
       }
+      jobs = next;
     }
   } catch (e) {
     if (agentState.stop) return;
@@ -220,7 +232,7 @@ async function main() {
 function report(rows, where, loadBefore) {
   const out = [
     '',
-    `Proctor dispatch bench: ${where}; ${opts.agents} fake agents × 1 slot over HTTP; runs of 1 discovery + ${opts.scenarios} execute jobs; node ${process.version}, ${availableParallelism()} CPUs, ${loadBefore} before, ${machineLoad()} after`,
+    `Proctor dispatch bench: ${where}; ${opts.agents} fake agents × 1 slot over HTTP, ${opts.chain ? 'next claim in the completion' : 'long-poll claims only'}; runs of 1 discovery + ${opts.scenarios} execute jobs; node ${process.version}, ${availableParallelism()} CPUs, ${loadBefore} before, ${machineLoad()} after`,
   ];
   for (const r of rows) {
     const perS = r.jobs / r.seconds;

@@ -94,6 +94,7 @@ export class Agent {
     const log = this.opts.logger.child({ job: job.job_id, run: job.run_id, kind: job.kind, attempt: job.attempt });
     log.info({ scenarios: job.scenarios.length, environment: job.environment.name }, 'job started');
     void (async () => {
+      let next: ClaimedJob[] = [];
       try {
         const secrets = job.environment.secrets.map((name) => job.environment.variables[name] ?? '');
         const shipper = new LogShipper(this.opts.client, job.job_id, job.lease_token, secrets);
@@ -111,13 +112,17 @@ export class Agent {
         await shipper.end();
         if (entry.lost) return log.warn('lease lost; result discarded');
         if (entry.handBack) done = { lease_token: job.lease_token, outcome: 'errored', reason: 'crashed', retryable: true, error: 'the agent stopped; job handed back' };
-        await this.opts.client.complete(job.job_id, done);
+        // The slot this job frees is claimed in the same call: no round trip between two jobs.
+        const claimNext = !this.stopping.signal.aborted;
+        const res = await this.opts.client.complete(job.job_id, claimNext ? { ...done, claim: { free_slots: 1 } } : done);
         log.info({ outcome: done.outcome, reason: done.reason, results: done.results?.length }, 'job finished');
+        next = res.jobs ?? [];
       } catch (e) {
         if (e instanceof ServerError && e.status === 409) log.warn({ err: e }, 'completion refused: the lease was lost');
         else log.error({ err: e }, 'could not report the job; its lease will expire and it will be retried');
       } finally {
         this.running.delete(job.job_id);
+        for (const j of next) this.launch(j);
         this.slotFreed?.();
         this.slotFreed = null;
       }

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type {
   ClaimResponse,
+  CompleteResponse,
   CompleteRequest,
   HeartbeatRequest,
   HeartbeatResponse,
@@ -79,7 +80,7 @@ export class AgentClient {
     await res.arrayBuffer();
   }
 
-  complete(jobId: number, body: CompleteRequest): Promise<{ duplicate: boolean }> {
+  complete(jobId: number, body: CompleteRequest): Promise<CompleteResponse> {
     return this.call('POST', `/api/agent/v1/jobs/${jobId}/complete`, body);
   }
 

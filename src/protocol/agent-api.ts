@@ -150,10 +150,28 @@ export const CompleteRequest = Type.Object(
     output: Capped(2_100_000),
     results: Type.Optional(Type.Array(TestReportSchema, { maxItems: 100_000 })),
     scenarios: Type.Optional(Type.Array(DiscoveredScenarioSchema, { maxItems: 100_000 })),
+    /**
+     * Claim the next jobs in the same call (no wait): the slot this job frees, and any other. Saves
+     * the agent a round trip per job; what is claimed comes back in `jobs`.
+     */
+    claim: Type.Optional(
+      Type.Object(
+        { free_slots: Type.Integer({ minimum: 1, maximum: 1024 }) },
+        { additionalProperties: false, description: 'Claim up to free_slots jobs once the completion is recorded.' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
 export type CompleteRequest = Static<typeof CompleteRequest>;
+
+export const CompleteResponse = Type.Object({
+  /** This attempt had been completed before: nothing was recorded again. */
+  duplicate: Type.Boolean(),
+  /** Jobs claimed with `claim`, as the claim call returns them; empty without it. */
+  jobs: Type.Array(ClaimedJob),
+});
+export type CompleteResponse = Static<typeof CompleteResponse>;
 
 export const LogChunkRequest = Type.Object(
   {

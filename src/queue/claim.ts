@@ -1,15 +1,17 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { ClaimedJob } from '../protocol/agent-api.js';
 import type { EnvironmentDefinition } from '../domain/plan-definition.js';
+import type { DialectCapabilities } from '../storage/dialect.js';
 import { fromJson } from '../storage/json.js';
+import { prepared } from '../storage/prepared.js';
 import type { Database, JobTable } from '../storage/schema.js';
 import { servesEnvironment } from './availability.js';
 import type { QueueContext } from './context.js';
-import type { RunSnapshot, RunTrigger } from '../storage/run-data.js';
 import { appBuildOf } from './app-build-ref.js';
 import { releaseClaim } from './release-claim.js';
 import { recordEvent } from './record-event.js';
+import { wakeGroup } from './wakeup.js';
 
 export interface Claimer {
   agentId: number;
@@ -17,8 +19,10 @@ export interface Claimer {
 }
 
 /** Ids of every environment whose labels the agent carries. */
-export async function servableEnvironmentIds(db: Kysely<Database>, labels: readonly string[]): Promise<number[]> {
-  const envs = await db.selectFrom('environments').select(['id', 'definition']).execute();
+const allEnvironments = prepared((db) => db.selectFrom('environments').select(['id', 'definition']));
+
+export async function servableEnvironmentIds(db: Kysely<Database>, cap: DialectCapabilities, labels: readonly string[]): Promise<number[]> {
+  const envs = await allEnvironments.all(db, cap, {});
   return envs.filter((e) => servesEnvironment(labels, fromJson<EnvironmentDefinition>(e.definition, { labels: [] } as never))).map((e) => e.id);
 }
 
@@ -30,7 +34,7 @@ export async function servableEnvironmentIds(db: Kysely<Database>, labels: reado
  * SQLite has one writer, so the statement is atomic by itself.
  */
 export async function claimJobs(ctx: QueueContext, claimer: Claimer, max: number): Promise<ClaimedJob[]> {
-  const envIds = await servableEnvironmentIds(ctx.db, claimer.labels);
+  const envIds = await servableEnvironmentIds(ctx.db, ctx.cap, claimer.labels);
   if (envIds.length === 0) return [];
   const claimed: ClaimedJob[] = [];
   try {
@@ -44,82 +48,100 @@ export async function claimJobs(ctx: QueueContext, claimer: Claimer, max: number
     for (const j of claimed) await releaseClaim(ctx, j.job_id, j.lease_token).catch(() => undefined);
     throw e;
   }
+  // Got all it asked for: more may be claimable, so the next waiting claimer of its kind tries.
+  if (claimed.length === max) ctx.wakeup.passOn(wakeGroup(claimer.labels));
   return claimed;
 }
 
+/**
+ * The claim: the sub-select picks the first queued job (priority, then run age) whose environment
+ * the agent serves and whose run is below its parallelism limit; the UPDATE only succeeds while
+ * that job is still queued.
+ */
+const claimStatement = (skipLocked: boolean) =>
+  prepared((db, v: { envIds: number[]; agentId: number; token: string; leaseExpiresAt: number; now: number }) =>
+    db
+      .updateTable('jobs')
+      .set((eb) => ({
+        status: 'running',
+        attempt: eb('attempt', '+', 1),
+        lease_owner: v.agentId,
+        lease_token: v.token,
+        lease_expires_at: v.leaseExpiresAt,
+        started_at: eb.fn.coalesce('started_at', eb.val(v.now)),
+      }))
+      .where('id', '=', (eb) =>
+        eb
+          .selectFrom('jobs as j')
+          .select('j.id')
+          .where('j.status', '=', 'queued')
+          .where('j.environment_id', 'in', v.envIds)
+          .where((w) =>
+            w(
+              w.selectFrom('jobs as r')
+                .select((s) => s.fn.countAll().as('n'))
+                .whereRef('r.run_id', '=', 'j.run_id')
+                .where('r.status', '=', 'running'),
+              '<',
+              w.ref('j.max_parallel'),
+            ),
+          )
+          .orderBy('j.priority', 'desc')
+          .orderBy('j.run_created_at')
+          .orderBy('j.id')
+          .limit(1)
+          .$if(skipLocked, (q) => q.forUpdate().skipLocked()),
+      )
+      .where('status', '=', 'queued')
+      .returningAll(),
+  );
+const claimSkipLocked = claimStatement(true);
+const claimPlain = claimStatement(false);
+
+const insertAttempt = prepared((db, v: { jobId: number; attempt: number; agentId: number; token: string; now: number }) =>
+  db.insertInto('attempts').values({ job_id: v.jobId, attempt: v.attempt, agent_id: v.agentId, lease_token: v.token, status: 'running', started_at: v.now }),
+);
+
+const startResults = prepared((db, v: { jobId: number; runId: number; environmentId: number; scenarioIds: number[]; now: number }) =>
+  db
+    .updateTable('results')
+    .set({ status: 'running', job_id: v.jobId, started_at: v.now })
+    .where('run_id', '=', v.runId)
+    .where('environment_id', '=', v.environmentId)
+    .where('scenario_id', 'in', v.scenarioIds)
+    .where('status', '=', 'queued'),
+);
+
+const startRun = prepared((db, v: { runId: number; now: number }) =>
+  db.updateTable('runs').set({ status: 'running', started_at: v.now }).where('id', '=', v.runId).where('status', '=', 'queued'),
+);
+
+const scenariosById = prepared((db, v: { ids: number[] }) =>
+  db.selectFrom('scenarios').select(['id', 'key', 'file', 'path']).where('id', 'in', v.ids).orderBy('id'),
+);
+
 async function claimOne(trx: Kysely<Database>, ctx: QueueContext, claimer: Claimer, envIds: number[]): Promise<ClaimedJob | null> {
   const now = ctx.clock();
-  const token = randomBytes(16).toString('hex');
-  const leaseExpiresAt = now + ctx.settings.leaseMs;
-  const row = await trx
-    .updateTable('jobs')
-    .set((eb) => ({
-      status: 'running',
-      attempt: eb('attempt', '+', 1),
-      lease_owner: claimer.agentId,
-      lease_token: token,
-      lease_expires_at: leaseExpiresAt,
-      started_at: eb.fn.coalesce('started_at', eb.val(now)),
-    }))
-    .where('id', '=', (eb) =>
-      eb
-        .selectFrom('jobs as j')
-        .select('j.id')
-        .where('j.status', '=', 'queued')
-        .where('j.environment_id', 'in', envIds)
-        .where((w) =>
-          w(
-            w.selectFrom('jobs as r')
-              .select((s) => s.fn.countAll().as('n'))
-              .whereRef('r.run_id', '=', 'j.run_id')
-              .where('r.status', '=', 'running'),
-            '<',
-            w.ref('j.max_parallel'),
-          ),
-        )
-        .orderBy('j.priority', 'desc')
-        .orderBy('j.run_created_at')
-        .orderBy('j.id')
-        .limit(1)
-        .$if(ctx.cap.skipLocked, (q) => q.forUpdate().skipLocked()),
-    )
-    .where('status', '=', 'queued')
-    .returningAll()
-    .executeTakeFirst();
+  const token = randomUUID(); // 122 random bits, from a buffered entropy pool
+  const claim = ctx.cap.skipLocked ? claimSkipLocked : claimPlain;
+  const row = await claim.first(trx, ctx.cap, { envIds, agentId: claimer.agentId, token, leaseExpiresAt: now + ctx.settings.leaseMs, now });
   if (!row) return null;
-  await trx
-    .insertInto('attempts')
-    .values({ job_id: row.id, attempt: row.attempt, agent_id: claimer.agentId, lease_token: token, status: 'running', started_at: now })
-    .execute();
+  await insertAttempt.affected(trx, ctx.cap, { jobId: row.id, attempt: row.attempt, agentId: claimer.agentId, token, now });
   const scenarioIds = fromJson<number[]>(row.scenario_ids, []);
-  if (scenarioIds.length > 0) {
-    await trx
-      .updateTable('results')
-      .set({ status: 'running', job_id: row.id, started_at: now })
-      .where('run_id', '=', row.run_id)
-      .where('environment_id', '=', row.environment_id)
-      .where('scenario_id', 'in', scenarioIds)
-      .where('status', '=', 'queued')
-      .execute();
-  }
-  const started = await trx.updateTable('runs').set({ status: 'running', started_at: now }).where('id', '=', row.run_id).where('status', '=', 'queued').executeTakeFirst();
-  if (Number(started.numUpdatedRows) > 0) await recordEvent(trx, ctx, 'run.started', row.run_id);
-  return buildPayload(trx, row, scenarioIds);
+  if (scenarioIds.length > 0) await startResults.affected(trx, ctx.cap, { jobId: row.id, runId: row.run_id, environmentId: row.environment_id, scenarioIds, now });
+  if ((await startRun.affected(trx, ctx.cap, { runId: row.run_id, now })) > 0) await recordEvent(trx, ctx, 'run.started', row.run_id);
+  return buildPayload(trx, ctx, row, scenarioIds);
 }
 
 async function buildPayload(
   trx: Kysely<Database>,
+  ctx: QueueContext,
   row: Selectable<JobTable>,
   scenarioIds: number[],
 ): Promise<ClaimedJob> {
-  const run = await trx.selectFrom('runs').select(['plan_snapshot', 'trigger']).where('id', '=', row.run_id).executeTakeFirstOrThrow();
-  const snapshot = fromJson<RunSnapshot>(run.plan_snapshot, null as never);
-  const trigger = fromJson<RunTrigger>(run.trigger, null as never);
+  const { snapshot, trigger } = await ctx.runFacts.get(trx, row.run_id, row.run_created_at);
   const env = snapshot.environments.find((e) => e.id === row.environment_id) ?? snapshot.environments[0]!;
-  const scenarios =
-    scenarioIds.length === 0
-      ? []
-      : await trx.selectFrom('scenarios').select(['id', 'key', 'file', 'path']).where('id', 'in', scenarioIds).orderBy('id').execute();
+  const scenarios = scenarioIds.length === 0 ? [] : await scenariosById.all(trx, ctx.cap, { ids: scenarioIds });
   return {
     job_id: row.id,
     run_id: row.run_id,

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { CompleteRequest } from '../protocol/agent-api.js';
 import { AppError } from '../protocol/errors.js';
-import { fromJson } from '../storage/json.js';
+import { prepared } from '../storage/prepared.js';
 import type { RunSnapshot } from '../storage/run-data.js';
 import type { AttemptTable, Database, JobTable } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
@@ -9,6 +9,23 @@ import { recordEvent } from './record-event.js';
 import { expandRun } from './expand-run.js';
 import { recordResults, settleUnreported } from './record-results.js';
 import { finishRunIfDone, stopRun } from './run-stop.js';
+
+const attemptByToken = prepared((db, v: { jobId: number; token: string }) =>
+  db.selectFrom('attempts').selectAll().where('job_id', '=', v.jobId).where('lease_token', '=', v.token),
+);
+const jobById = prepared((db, v: { jobId: number }) => db.selectFrom('jobs').selectAll().where('id', '=', v.jobId));
+const runStatus = prepared((db, v: { runId: number }) => db.selectFrom('runs').select('status').where('id', '=', v.runId));
+const finishAttemptRow = prepared(
+  (db, v: { id: number; status: string; now: number; exitCode: number | null; error: string | null; reason: string | null; endedBy: string | null; output: string | null }) =>
+    db
+      .updateTable('attempts')
+      .set({ status: v.status, finished_at: v.now, exit_code: v.exitCode, error: v.error, end_reason: v.reason, ended_by: v.endedBy, output: v.output })
+      .where('id', '=', v.id)
+      .where('status', '=', 'running'),
+);
+const endJobRow = prepared((db, v: { id: number; status: string; now: number; endedBy: string | null; reason: string | null; error: string | null }) =>
+  db.updateTable('jobs').set({ status: v.status, finished_at: v.now, ended_by: v.endedBy, end_reason: v.reason, error: v.error }).where('id', '=', v.id),
+);
 
 export interface CompleteOutcome {
   /** True when this attempt had been completed before: nothing was recorded again. */
@@ -23,18 +40,14 @@ export interface CompleteOutcome {
 export async function completeJob(ctx: QueueContext, jobId: number, agentId: number, req: CompleteRequest): Promise<CompleteOutcome> {
   const out = await ctx.db.transaction().execute(async (trx) => {
     await lockRunOfJob(trx, ctx, jobId);
-    const attempt = await trx
-      .selectFrom('attempts')
-      .selectAll()
-      .where('job_id', '=', jobId)
-      .where('lease_token', '=', req.lease_token)
-      .executeTakeFirst();
+    const attempt = await attemptByToken.first(trx, ctx.cap, { jobId, token: req.lease_token });
     if (!attempt || attempt.agent_id !== agentId) throw leaseLost(jobId);
     if (attempt.status !== 'running') {
       if (attempt.status === 'lost') throw leaseLost(jobId);
       return { duplicate: true };
     }
-    const job = await trx.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
+    const job = await jobById.first(trx, ctx.cap, { jobId });
+    if (!job) throw new AppError('NOT_FOUND', `job ${jobId} not found`);
     if (job.lease_token !== req.lease_token || job.status !== 'running') throw leaseLost(jobId);
     await finishAttempt(trx, ctx, attempt, req);
     if (job.kind === 'discover') await completeDiscovery(trx, ctx, job, req);
@@ -64,21 +77,17 @@ function leaseLost(jobId: number): AppError {
 }
 
 async function finishAttempt(trx: Kysely<Database>, ctx: QueueContext, attempt: Selectable<AttemptTable>, req: CompleteRequest) {
-  const res = await trx
-    .updateTable('attempts')
-    .set({
-      status: req.outcome,
-      finished_at: ctx.clock(),
-      exit_code: req.exit_code ?? null,
-      error: req.error ?? null,
-      end_reason: req.reason ?? null,
-      ended_by: req.reason === 'timeout' ? 'timeout' : req.outcome === 'cancelled' ? 'user' : null,
-      output: req.output ?? null,
-    })
-    .where('id', '=', attempt.id)
-    .where('status', '=', 'running')
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) === 0) throw new AppError('CONFLICT', `attempt ${attempt.id} was completed concurrently`);
+  const changed = await finishAttemptRow.affected(trx, ctx.cap, {
+    id: attempt.id,
+    status: req.outcome,
+    now: ctx.clock(),
+    exitCode: req.exit_code ?? null,
+    error: req.error ?? null,
+    reason: req.reason ?? null,
+    endedBy: req.reason === 'timeout' ? 'timeout' : req.outcome === 'cancelled' ? 'user' : null,
+    output: req.output ?? null,
+  });
+  if (changed === 0) throw new AppError('CONFLICT', `attempt ${attempt.id} was completed concurrently`);
 }
 
 /** Puts a job back in the queue for another attempt; its scenarios wait again. */
@@ -100,11 +109,7 @@ async function endJob(
   req: Pick<CompleteRequest, 'reason' | 'error'>,
 ): Promise<void> {
   const endedBy = status === 'completed' ? null : req.reason === 'timeout' ? 'timeout' : status === 'cancelled' ? 'user' : 'system';
-  await trx
-    .updateTable('jobs')
-    .set({ status, finished_at: ctx.clock(), ended_by: endedBy, end_reason: status === 'completed' ? null : req.reason ?? null, error: req.error ?? null })
-    .where('id', '=', job.id)
-    .execute();
+  await endJobRow.affected(trx, ctx.cap, { id: job.id, status, now: ctx.clock(), endedBy, reason: status === 'completed' ? null : req.reason ?? null, error: req.error ?? null });
   await recordEvent(trx, ctx, 'job.finished', job.run_id, job.id);
 }
 
@@ -112,14 +117,16 @@ function shouldRetry(job: Selectable<JobTable>, req: CompleteRequest, runActive:
   return req.outcome === 'errored' && req.retryable === true && runActive && job.attempt < job.max_attempts && job.cancel_requested === 0;
 }
 
-/** The job's run as completion needs it, read once: whether it is still active, and its plan. */
-async function runOf(trx: Kysely<Database>, runId: number): Promise<{ active: boolean; plan: RunSnapshot['plan'] }> {
-  const run = await trx.selectFrom('runs').select(['status', 'plan_snapshot']).where('id', '=', runId).executeTakeFirstOrThrow();
-  return { active: run.status === 'queued' || run.status === 'running', plan: fromJson<RunSnapshot>(run.plan_snapshot, null as never).plan };
+/** The job's run as completion needs it: whether it is still active, and its plan. */
+async function runOf(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>): Promise<{ active: boolean; plan: RunSnapshot['plan'] }> {
+  const run = await runStatus.first(trx, ctx.cap, { runId: job.run_id });
+  if (!run) throw new AppError('NOT_FOUND', `run ${job.run_id} not found`);
+  const { snapshot } = await ctx.runFacts.get(trx, job.run_id, job.run_created_at);
+  return { active: run.status === 'queued' || run.status === 'running', plan: snapshot.plan };
 }
 
 async function completeDiscovery(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>, req: CompleteRequest) {
-  const { active } = await runOf(trx, job.run_id);
+  const { active } = await runOf(trx, ctx, job);
   if (shouldRetry(job, req, active)) return requeueJob(trx, job);
   if (req.outcome !== 'completed' || !active) {
     await endJob(trx, ctx, job, req.outcome === 'completed' ? 'cancelled' : req.outcome, req);
@@ -132,7 +139,7 @@ async function completeDiscovery(trx: Kysely<Database>, ctx: QueueContext, job: 
 }
 
 async function completeExecution(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>, req: CompleteRequest) {
-  const { active, plan } = await runOf(trx, job.run_id);
+  const { active, plan } = await runOf(trx, ctx, job);
   if (req.results?.length) await recordResults(trx, ctx, job, req.results, plan.retries);
   if (shouldRetry(job, req, active)) {
     await requeueJob(trx, job);

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DialectCapabilities } from '../storage/dialect.js';
 import type { Database } from '../storage/schema.js';
+import type { RunFactsCache } from './run-facts.js';
 import type { Wakeup } from './wakeup.js';
 
 /** What every queue operation needs, passed explicitly (no module state). */
@@ -12,6 +13,8 @@ export interface QueueContext {
   /** Wakes long-polling claimers when a job becomes claimable. */
   wakeup: Wakeup;
   settings: QueueSettings;
+  /** Parsed plan snapshots and triggers of recent runs (immutable documents). */
+  runFacts: RunFactsCache;
 }
 
 export interface QueueSettings {

@@ -1,13 +1,37 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { WebhookEventType } from '../protocol/webhooks.js';
+import { fromJson } from '../storage/json.js';
+import { prepared } from '../storage/prepared.js';
+import type { RunTrigger } from '../storage/run-data.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
+
+/** The run's trigger (its callback URL) and whether its project has an enabled endpoint. */
+const receiversOf = (lock: boolean) =>
+  prepared((db, v: { runId: number }) =>
+    db
+      .selectFrom('runs')
+      .select((eb) => [
+        'runs.trigger',
+        eb
+          .exists(eb.selectFrom('webhook_endpoints').select('webhook_endpoints.id').whereRef('webhook_endpoints.project_id', '=', 'runs.project_id').where('webhook_endpoints.disabled_at', 'is', null))
+          .as('has_endpoint'),
+      ])
+      .where('runs.id', '=', v.runId)
+      .$if(lock, (q) => q.forUpdate()),
+  );
+const receivers = receiversOf(false);
+const receiversLocked = receiversOf(true);
 
 /**
  * Writes a run event to the outbox, in the caller's transaction: the event exists exactly when the
  * state change it reports was committed, and the webhook worker delivers it later. Call it right
  * after the guarded statement that made the change.
+ *
+ * Only events someone receives are written: the run has a callback URL, or its project an enabled
+ * webhook endpoint. An endpoint created later receives the events from then on. A busy queue
+ * without receivers writes nothing here.
  *
  * Invariant: the run's row is locked first (PostgreSQL), so the events of one run get their ids in
  * commit order and the worker may rely on id order; SQLite has one writer and needs no lock.
@@ -16,6 +40,8 @@ import type { QueueContext } from './context.js';
  * if (Number(res.numUpdatedRows) > 0) await recordEvent(trx, ctx, 'run.started', runId);
  */
 export async function recordEvent(trx: Kysely<Database>, ctx: QueueContext, type: WebhookEventType, runId: number, jobId: number | null = null): Promise<void> {
-  if (ctx.cap.rowLocks) await trx.selectFrom('runs').select('id').where('id', '=', runId).forUpdate().execute();
+  const run = await (ctx.cap.rowLocks ? receiversLocked : receivers).first(trx, ctx.cap, { runId });
+  if (!run) return;
+  if (!run.has_endpoint && !fromJson<Partial<RunTrigger>>(run.trigger, {}).callbackUrl) return;
   await trx.insertInto('webhook_events').values({ uuid: randomUUID(), run_id: runId, job_id: jobId, type, created_at: ctx.clock() }).execute();
 }

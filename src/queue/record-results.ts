@@ -3,10 +3,57 @@ import type { Static } from 'typebox';
 import { scenarioResultOf } from '../domain/run-outcome.js';
 import type { TestReportSchema } from '../protocol/agent-api.js';
 import type { ScenarioResult } from '../protocol/statuses.js';
+import { prepared } from '../storage/prepared.js';
 import type { Database, JobTable } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
 
 type TestReport = Static<typeof TestReportSchema>;
+
+const runningResultsOfJob = prepared((db, v: { jobId: number }) =>
+  db
+    .selectFrom('results')
+    .innerJoin('scenarios', 'scenarios.id', 'results.scenario_id')
+    .select(['results.id', 'results.scenario_id', 'results.failures', 'results.attempts', 'scenarios.key'])
+    .where('results.job_id', '=', v.jobId)
+    .where('results.status', '=', 'running'),
+);
+const recordResult = prepared(
+  (
+    db,
+    v: {
+      id: number;
+      status: string;
+      jobId: number | null;
+      attempts: number;
+      failures: number;
+      durationMs: number;
+      message: string | null;
+      stack: string | null;
+      stdout: string | null;
+      stderr: string | null;
+      finishedAt: number | null;
+    },
+  ) =>
+    db
+      .updateTable('results')
+      .set({
+        status: v.status,
+        job_id: v.jobId,
+        attempts: v.attempts,
+        failures: v.failures,
+        duration_ms: v.durationMs,
+        message: v.message,
+        stack: v.stack,
+        stdout: v.stdout,
+        stderr: v.stderr,
+        finished_at: v.finishedAt,
+      })
+      .where('id', '=', v.id)
+      .where('status', '=', 'running'),
+);
+const settleRunning = prepared((db, v: { jobId: number; status: string; message: string; now: number }) =>
+  db.updateTable('results').set({ status: v.status, message: v.message, finished_at: v.now }).where('job_id', '=', v.jobId).where('status', '=', 'running'),
+);
 
 /**
  * Records what the framework reported for the scenarios of one job. A failure with retries left
@@ -14,13 +61,7 @@ type TestReport = Static<typeof TestReportSchema>;
  * failure is flaky. Reports of tests outside the job are ignored: another job owns them.
  */
 export async function recordResults(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>, reports: TestReport[], retries: number) {
-  const rows = await trx
-    .selectFrom('results')
-    .innerJoin('scenarios', 'scenarios.id', 'results.scenario_id')
-    .select(['results.id', 'results.scenario_id', 'results.failures', 'results.attempts', 'scenarios.key'])
-    .where('results.job_id', '=', job.id)
-    .where('results.status', '=', 'running')
-    .execute();
+  const rows = await runningResultsOfJob.all(trx, ctx.cap, { jobId: job.id });
   const byKey = new Map(reports.map((r) => [r.key, r]));
   const now = ctx.clock();
   const retry: number[] = [];
@@ -31,23 +72,19 @@ export async function recordResults(trx: Kysely<Database>, ctx: QueueContext, jo
     const again = failedNow && row.failures < retries;
     const status: ScenarioResult = again ? 'queued' : scenarioResultOf(report.outcome, row.failures, report.retries ?? 0);
     if (again) retry.push(row.scenario_id);
-    await trx
-      .updateTable('results')
-      .set({
-        status,
-        job_id: again ? null : job.id,
-        attempts: row.attempts + 1,
-        failures: row.failures + (failedNow ? 1 : 0),
-        duration_ms: Math.round(report.durationMs),
-        message: report.message ?? null,
-        stack: report.stack ?? null,
-        stdout: report.stdout ?? null,
-        stderr: report.stderr ?? null,
-        finished_at: again ? null : now,
-      })
-      .where('id', '=', row.id)
-      .where('status', '=', 'running')
-      .execute();
+    await recordResult.affected(trx, ctx.cap, {
+      id: row.id,
+      status,
+      jobId: again ? null : job.id,
+      attempts: row.attempts + 1,
+      failures: row.failures + (failedNow ? 1 : 0),
+      durationMs: Math.round(report.durationMs),
+      message: report.message ?? null,
+      stack: report.stack ?? null,
+      stdout: report.stdout ?? null,
+      stderr: report.stderr ?? null,
+      finishedAt: again ? null : now,
+    });
   }
   if (retry.length > 0) await queueRetryJob(trx, ctx, job, retry);
 }
@@ -87,10 +124,5 @@ export async function settleUnreported(
   const status: ScenarioResult = outcome === 'completed' ? 'not_executed' : outcome === 'errored' ? 'aborted' : 'stopped';
   const message =
     outcome === 'completed' ? 'the framework ran but did not report this scenario' : error ?? (outcome === 'cancelled' ? 'cancelled' : 'the job errored');
-  await trx
-    .updateTable('results')
-    .set({ status, message: message.slice(0, 65_536), finished_at: ctx.clock() })
-    .where('job_id', '=', job.id)
-    .where('status', '=', 'running')
-    .execute();
+  await settleRunning.affected(trx, ctx.cap, { jobId: job.id, status, message: message.slice(0, 65_536), now: ctx.clock() });
 }

@@ -7,10 +7,15 @@ import {
   type RunResult,
   type ScenarioResult,
 } from '../protocol/statuses.js';
+import { prepared } from '../storage/prepared.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
 import { recordEvent } from './record-event.js';
 import { startRunWork } from './start-run.js';
+
+const activeJobOfRun = prepared((db, v: { runId: number; statuses: string[] }) =>
+  db.selectFrom('jobs').select('id').where('run_id', '=', v.runId).where('status', 'in', v.statuses).limit(1),
+);
 
 export async function runCounts(db: Kysely<Database>, runId: number): Promise<RunCounts> {
   const rows = await db
@@ -73,13 +78,7 @@ export async function stopRun(trx: Kysely<Database>, ctx: QueueContext, runId: n
  */
 export async function finishRunIfDone(trx: Kysely<Database>, ctx: QueueContext, runId: number): Promise<boolean> {
   const now = ctx.clock();
-  const active = await trx
-    .selectFrom('jobs')
-    .select('id')
-    .where('run_id', '=', runId)
-    .where('status', 'in', ACTIVE_JOB_STATUSES)
-    .limit(1)
-    .executeTakeFirst();
+  const active = await activeJobOfRun.first(trx, ctx.cap, { runId, statuses: [...ACTIVE_JOB_STATUSES] });
   if (active) return false;
   await trx
     .updateTable('results')

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { DEFAULT_QUEUE_SETTINGS, type QueueContext, type QueueSettings } from '../queue/context.js';
 import { reap } from '../queue/reaper.js';
+import { RunFactsCache } from '../queue/run-facts.js';
 import { Wakeup } from '../queue/wakeup.js';
 import { openStore, type Store } from '../storage/database.js';
 import { createJobNotifier } from '../storage/job-notifier.js';
@@ -39,7 +40,7 @@ export async function startServer(config: ServerConfig, logger: Logger, opts: St
   let notifier: Awaited<ReturnType<typeof createJobNotifier>> = null;
   try {
     const admin = await bootstrapAdmin(store, config.adminToken, clock());
-    const queue: QueueContext = { db: store.db, cap: store.cap, clock, wakeup: new Wakeup(), settings: { ...DEFAULT_QUEUE_SETTINGS, leaseMs: config.leaseMs, maxAttempts: config.maxAttempts, ...opts.settings } };
+    const queue: QueueContext = { db: store.db, cap: store.cap, clock, wakeup: new Wakeup(), runFacts: new RunFactsCache(), settings: { ...DEFAULT_QUEUE_SETTINGS, leaseMs: config.leaseMs, maxAttempts: config.maxAttempts, ...opts.settings } };
     notifier = await createJobNotifier(config.databaseUrl, () => queue.wakeup.wakeLocal(), (e) => logger.warn({ err: e }, 'job notifications failed'));
     const n = notifier;
     queue.wakeup.publish = n ? () => n.publish() : null;

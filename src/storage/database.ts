@@ -46,6 +46,9 @@ function openSqlite(dataDir: string): Store {
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
+  // Checkpoint the WAL every 10,000 pages (40 MB) instead of 1,000: a checkpoint blocks the server
+  // on two fsyncs, and the hot pages of the queue are copied once instead of ten times.
+  sqlite.pragma('wal_autocheckpoint = 10000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { claimJobs } from '../../src/queue/claim.js';
 import { DEFAULT_QUEUE_SETTINGS, type QueueContext } from '../../src/queue/context.js';
+import { RunFactsCache } from '../../src/queue/run-facts.js';
 import { Wakeup } from '../../src/queue/wakeup.js';
 import { openStore, type Store } from '../../src/storage/database.js';
 import { describeEachDialect, dropTarget, freshTarget, type DialectTarget } from '../support/dialects.js';
@@ -15,7 +16,7 @@ describeEachDialect('claim race', (dialect) => {
   beforeAll(async () => {
     target = freshTarget(dialect);
     store = await openStore({ databaseUrl: target.databaseUrl, dataDir: target.dataDir, ...(target.schema ? { schema: target.schema } : {}), poolSize: CLAIMERS + 2 });
-    ctx = { db: store.db, cap: store.cap, clock: Date.now, wakeup: new Wakeup(), settings: DEFAULT_QUEUE_SETTINGS };
+    ctx = { db: store.db, cap: store.cap, clock: Date.now, wakeup: new Wakeup(), runFacts: new RunFactsCache(), settings: DEFAULT_QUEUE_SETTINGS };
     const now = Date.now();
     const project = await store.db.insertInto('projects').values({ name: 'race', created_at: now }).returning('id').executeTakeFirstOrThrow();
     const env = await store.db.insertInto('environments').values({ project_id: project.id, name: 'e', definition: JSON.stringify({ name: 'e', platform: 'web', labels: [], variables: {}, secrets: [] }), created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();

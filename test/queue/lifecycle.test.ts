@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDialect } from '../support/dialects.js';
+import type { ClaimedJob } from '../../src/protocol/agent-api.js';
 import { ProtocolAgent } from '../support/protocol-agent.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -130,10 +131,29 @@ describeEachDialect('run lifecycle over the agent protocol', (dialect) => {
       const stranger = await ProtocolAgent.register(s);
       expect((await stranger.complete(job!, { outcome: 'completed', results: [] })).status).toBe(409);
       const first = await agent.execute(job!, () => 'passed');
-      expect(first.body).toEqual({ duplicate: false });
+      expect(first.body).toEqual({ duplicate: false, jobs: [] });
       const again = await agent.execute(job!, () => 'failed');
-      expect(again.body).toEqual({ duplicate: true });
+      expect(again.body).toEqual({ duplicate: true, jobs: [] });
       expect(await run(r.id)).toMatchObject({ result: 'passed', counts: { total: 1, passed: 1 } });
+    });
+
+    it('claims the next job in the same call when asked, fenced like a claim', async () => {
+      const r = await trigger('basic', { scenarios: ['a/one.test > works', 'b/three.test > works'] });
+      const [disc] = await agent.claim(1);
+      // The discovery's completion hands over the first execute job: no claim call between them.
+      const expanded = await agent.discover(disc!, KEYS, { claim: { free_slots: 1 } });
+      expect(expanded.status).toBe(200);
+      const [first] = expanded.body.jobs as ClaimedJob[];
+      expect(first).toMatchObject({ run_id: r.id, kind: 'execute', attempt: 1 });
+      const second = (await agent.execute(first!, () => 'passed', { claim: { free_slots: 2 } })).body.jobs as ClaimedJob[];
+      expect(second).toHaveLength(1);
+      expect(second[0]!.job_id).not.toBe(first!.job_id);
+      // Nothing left: the last completion claims nothing, and the run is done.
+      expect((await agent.execute(second[0]!, () => 'passed', { claim: { free_slots: 1 } })).body).toEqual({ duplicate: false, jobs: [] });
+      expect(await run(r.id)).toMatchObject({ status: 'completed', result: 'passed', counts: { total: 2, passed: 2 } });
+      // A refused completion claims nothing either.
+      const stale = await agent.complete(second[0]!, { outcome: 'completed', results: [], claim: { free_slots: 1 } }, 'f'.repeat(32));
+      expect(stale.status).toBe(409);
     });
 
     it('renews leases by heartbeat and tells the agent to cancel', async () => {

@@ -93,6 +93,24 @@ describeEachDialect('callbacks and webhooks', (dialect) => {
     }
   });
 
+  it('records events only for runs someone receives: a callback URL, or an enabled endpoint of the project', async () => {
+    await project('quiet');
+    const silent = await trigger('quiet');
+    await drain();
+    expect(await eventIds(silent)).toEqual([]);
+    const rx = await receiver();
+    const withCallback = await trigger('quiet', { callback_url: `${rx.url}/cb` });
+    await drain();
+    expect((await eventIds(withCallback)).length).toBeGreaterThanOrEqual(4);
+    const { webhook: hook } = await webhook('quiet', { url: `${rx.url}/hooks` });
+    const withEndpoint = await trigger('quiet');
+    await drain();
+    expect((await eventIds(withEndpoint)).length).toBeGreaterThanOrEqual(4);
+    const forRun = () => rx.at('/hooks').filter((r) => JSON.parse(r.body).data.run.id === withEndpoint).length;
+    await eventually(async () => (forRun() === (await eventIds(withEndpoint)).length ? true : undefined), 15_000);
+    expect(hook.id).toBeGreaterThan(0);
+  });
+
   it('keeps every event while a callback receiver is down and delivers each once, in order per run, when it is back', async () => {
     await project('down');
     const rx = await receiver();

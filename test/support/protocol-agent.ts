@@ -29,19 +29,20 @@ export class ProtocolAgent {
   }
 
   /** Completes a discovery job with the given scenario keys (file = the part before " > "). */
-  discover(job: ClaimedJob, keys: string[]) {
+  discover(job: ClaimedJob, keys: string[], extra: Partial<CompleteRequest> = {}) {
     return this.complete(job, {
       outcome: 'completed',
       scenarios: keys.map((key) => ({ key, file: key.split(' > ')[0]!, path: key.split(' > ').slice(1), tags: [] })),
+      ...extra,
     });
   }
 
   /** Completes an execution job, each scenario with the outcome `outcomeOf` gives it. */
-  execute(job: ClaimedJob, outcomeOf: (key: string) => 'passed' | 'failed' | 'skipped' | 'errored' | undefined) {
+  execute(job: ClaimedJob, outcomeOf: (key: string) => 'passed' | 'failed' | 'skipped' | 'errored' | undefined, extra: Partial<CompleteRequest> = {}) {
     const results = job.scenarios
       .map((s) => ({ s, outcome: outcomeOf(s.key) }))
       .filter((x) => x.outcome !== undefined)
       .map(({ s, outcome }) => ({ key: s.key, file: s.file, path: s.path, outcome: outcome!, durationMs: 5, ...(outcome === 'failed' ? { message: `boom in ${s.key}`, stack: 'at test' } : {}) }));
-    return this.complete(job, { outcome: 'completed', results, exit_code: 0 });
+    return this.complete(job, { outcome: 'completed', results, exit_code: 0, ...extra });
   }
 }

@@ -1,9 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import {
   ClaimRequest,
   ClaimResponse,
+  type ClaimedJob,
   CompleteRequest,
+  CompleteResponse,
   HeartbeatRequest,
   HeartbeatResponse,
   LogChunkRequest,
@@ -17,6 +19,7 @@ import { claimJobs } from '../../queue/claim.js';
 import { completeJob } from '../../queue/complete.js';
 import { heartbeat } from '../../queue/heartbeat.js';
 import { releaseClaim } from '../../queue/release-claim.js';
+import { wakeGroup } from '../../queue/wakeup.js';
 import { registerAgent, touchAgent } from '../../storage/agents.js';
 import type { ServerDeps } from '../deps.js';
 import { agentOf } from '../principal.js';
@@ -25,6 +28,8 @@ import { numericId } from '../resolve.js';
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 /** Heartbeats come this often; leases last several heartbeats, so one lost request costs nothing. */
 export const HEARTBEAT_MS = 500;
+
+const HUNG_UP = new Error('the agent closed the connection');
 
 export function agentRoutes(app: FastifyInstance, deps: ServerDeps): void {
   const q = deps.queue;
@@ -54,9 +59,8 @@ export function agentRoutes(app: FastifyInstance, deps: ServerDeps): void {
   }, async (req, reply) => {
     const agent = agentOf(req.principal);
     const deadline = Date.now() + (req.body.wait_ms ?? 0);
-    const gone = new AbortController();
-    // The response closing before we answered means the agent hung up: stop waiting for it.
-    reply.raw.once('close', () => gone.abort());
+    const delivery = trackDelivery(req, reply);
+    const group = wakeGroup(agent.labels);
     let touched = agent.lastSeenAt ?? 0;
     for (;;) {
       // Liveness is judged in tens of seconds: one write a second per agent is plenty.
@@ -64,16 +68,11 @@ export function agentRoutes(app: FastifyInstance, deps: ServerDeps): void {
         touched = q.clock();
         await touchAgent(deps.store.db, agent.id, touched);
       }
+      const mark = q.wakeup.mark;
       const jobs = await claimJobs(q, { agentId: agent.id, labels: agent.labels }, req.body.free_slots);
       const left = deadline - Date.now();
-      if (jobs.length > 0 || left <= 0 || gone.signal.aborted) {
-        // Claimed but not delivered (the agent hung up, or sending failed): put the jobs back now.
-        const release = () => Promise.all(jobs.map((j) => releaseClaim(q, j.job_id, j.lease_token))).catch((e) => req.log.error({ err: e }, 'releasing an undelivered claim failed'));
-        if (gone.signal.aborted) await release();
-        else reply.raw.once('close', () => void (reply.raw.writableFinished ? undefined : release()));
-        return { jobs };
-      }
-      await q.wakeup.wait(Math.min(left, 5_000), gone.signal);
+      if (jobs.length > 0 || left <= 0 || delivery.gone.aborted) return { jobs: await delivery.handOver(jobs) };
+      await q.wakeup.wait(group, Math.min(left, 5_000), mark, delivery.gone);
     }
   });
 
@@ -98,10 +97,43 @@ export function agentRoutes(app: FastifyInstance, deps: ServerDeps): void {
     bodyLimit: 64 * 1024 * 1024,
     schema: {
       tags: ['agent'],
-      summary: 'Complete an attempt with its parsed results (idempotent; fenced by the lease token)',
+      summary: 'Complete an attempt with its parsed results (idempotent; fenced by the lease token), and claim the next jobs in the same call',
       params: Type.Object({ job: Type.String() }),
       body: CompleteRequest,
-      response: { 200: Type.Object({ duplicate: Type.Boolean() }), ...errors },
+      response: { 200: CompleteResponse, ...errors },
     },
-  }, async (req) => completeJob(q, numericId(req.params.job, 'job'), agentOf(req.principal).id, req.body));
+  }, async (req, reply) => {
+    const agent = agentOf(req.principal);
+    const delivery = trackDelivery(req, reply);
+    const { claim, ...completion } = req.body;
+    const out = await completeJob(q, numericId(req.params.job, 'job'), agent.id, completion);
+    const jobs = claim ? await claimJobs(q, { agentId: agent.id, labels: agent.labels }, claim.free_slots) : [];
+    return { ...out, jobs: await delivery.handOver(jobs) };
+  });
+
+  /**
+   * Watches whether the agent is still there to receive the answer. Jobs claimed for a response
+   * that never reaches it (it hung up, or sending failed) go back to the queue at once instead of
+   * waiting for their lease to expire.
+   */
+  function trackDelivery(req: FastifyRequest, reply: FastifyReply): { gone: AbortSignal; handOver(jobs: ClaimedJob[]): Promise<ClaimedJob[]> } {
+    const gone = new AbortController();
+    // The response closing before we answered means the agent hung up. (A reason of our own: the
+    // default one is a DOMException with a stack trace, for every response.)
+    reply.raw.once('close', () => gone.abort(HUNG_UP));
+    const release = (jobs: ClaimedJob[]) =>
+      Promise.all(jobs.map((j) => releaseClaim(q, j.job_id, j.lease_token))).catch((e) => req.log.error({ err: e }, 'releasing an undelivered claim failed'));
+    return {
+      gone: gone.signal,
+      async handOver(jobs) {
+        if (jobs.length === 0) return jobs;
+        if (gone.signal.aborted) {
+          await release(jobs);
+          return [];
+        }
+        reply.raw.once('close', () => void (reply.raw.writableFinished ? undefined : release(jobs)));
+        return jobs;
+      },
+    };
+  }
 }
