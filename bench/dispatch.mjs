@@ -18,15 +18,20 @@
  *      none (--poll-only: always long-poll, one more request per job). A discovery job completes
  *      with --scenarios (4) scenarios, an execute job (one scenario: they are reported to take
  *      1 s, so the batching never merges them) as passed;
- *   3. keeps --in-flight (8; a list such as 4,16 measures each) runs going: each driver triggers a
- *      run, waits until its discovery and its 4 execute jobs have completed, and triggers the next,
- *      until --jobs (10,000) jobs have completed, after --warmup (500) jobs not counted;
+ *   3. keeps --in-flight runs going, one phase per number (8,32): each driver triggers a run, waits
+ *      until its discovery and its 4 execute jobs have completed, and triggers the next, until
+ *      --jobs (10,000) jobs have completed, after --warmup (500) jobs not counted. With 8 runs in
+ *      flight the agents mostly wait for work, so a job's wait for its claim is the dispatch
+ *      latency itself; with 32 every slot is busy, so jobs/s is the server's capacity (and a job
+ *      also waits for a free agent);
  *   4. per job, the time from "claimable" to the claim response reaching its agent: a discovery
  *      job is claimable when the trigger's response arrived, an execute job when the completion of
  *      its discovery returned (the server committed a little earlier, so a claim can arrive first:
  *      those count as 0 and are reported).
  *
- * Targets (issue 3): ≥ 1,000 jobs/s and p50 ≤ 10 ms on one 2-core machine with SQLite.
+ * Targets (issue 3): ≥ 1,000 jobs/s and p50 ≤ 10 ms on one 2-core machine with SQLite. The verdict
+ * on jobs/s is given for the busiest phase (the last), the one on p50 for the calmest (the first);
+ * every phase prints both figures.
  * Exit code 0 when the figures were measured (PASS or MISS), 1 on an error or the time limit.
  */
 import { readFileSync } from 'node:fs';
@@ -47,7 +52,7 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string', default: '500' },
     agents: { type: 'string', default: '16' },
     scenarios: { type: 'string', default: '4' },
-    'in-flight': { type: 'string', default: '8' },
+    'in-flight': { type: 'string', default: '8,32' },
     'poll-only': { type: 'boolean', default: false },
     'database-url': { type: 'string' },
     bin: { type: 'string', default: join(REPO, 'dist', 'main.js') },
@@ -235,13 +240,19 @@ function report(rows, where, loadBefore) {
     `Proctor dispatch bench: ${where}; ${opts.agents} fake agents × 1 slot over HTTP, ${opts.chain ? 'next claim in the completion' : 'long-poll claims only'}; runs of 1 discovery + ${opts.scenarios} execute jobs; node ${process.version}, ${availableParallelism()} CPUs, ${loadBefore} before, ${machineLoad()} after`,
   ];
   for (const r of rows) {
-    const perS = r.jobs / r.seconds;
-    const p50 = pct(r.lat.ms, 50);
     out.push(
-      `${r.inFlight} runs in flight: ${r.jobs} jobs in ${fx(r.seconds, 2)} s = ${Math.round(perS)} jobs/s (CPU ms/job: server ${fx(r.serverCpuMs, 2)}, bench ${fx(r.clientCpuMs, 2)})   target ≥ ${TARGET_JOBS_PER_S}/s: ${verdict(perS >= TARGET_JOBS_PER_S)}`,
-      `    claimable → claimed: p50 ${fx(p50)} ms, p90 ${fx(pct(r.lat.ms, 90))} ms, p99 ${fx(pct(r.lat.ms, 99))} ms, max ${fx(r.lat.ms[r.lat.ms.length - 1] ?? NaN)} ms (${r.lat.ms.length} jobs; ${r.lat.early} claims arrived before the response that made them claimable)   target p50 ≤ ${TARGET_P50_MS} ms: ${verdict(p50 <= TARGET_P50_MS)}`,
+      `${r.inFlight} runs in flight: ${r.jobs} jobs in ${fx(r.seconds, 2)} s = ${Math.round(r.jobs / r.seconds)} jobs/s (CPU ms/job: server ${fx(r.serverCpuMs, 2)}, bench ${fx(r.clientCpuMs, 2)})`,
+      `    claimable → claimed: p50 ${fx(pct(r.lat.ms, 50))} ms, p90 ${fx(pct(r.lat.ms, 90))} ms, p99 ${fx(pct(r.lat.ms, 99))} ms, max ${fx(r.lat.ms[r.lat.ms.length - 1] ?? NaN)} ms (${r.lat.ms.length} jobs; ${r.lat.early} claims arrived before the response that made them claimable)`,
     );
   }
+  const busiest = rows[rows.length - 1];
+  const calmest = rows[0];
+  const perS = busiest.jobs / busiest.seconds;
+  const p50 = pct(calmest.lat.ms, 50);
+  out.push(
+    `capacity (${busiest.inFlight} runs in flight): ${Math.round(perS)} jobs/s   target ≥ ${TARGET_JOBS_PER_S}/s: ${verdict(perS >= TARGET_JOBS_PER_S)}`,
+    `dispatch latency (${calmest.inFlight} runs in flight): p50 ${fx(p50)} ms, p99 ${fx(pct(calmest.lat.ms, 99))} ms   target p50 ≤ ${TARGET_P50_MS} ms: ${verdict(p50 <= TARGET_P50_MS)}`,
+  );
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
