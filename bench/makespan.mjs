@@ -41,6 +41,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { drawDurations } from './durations.mjs';
 import { adminToken, childEnv, client, fx, int, log, machineLoad, onCleanup, runBench, sleep, spawnChild, startServer, tempDir, verdict } from './harness.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -88,26 +89,6 @@ const active = { runId: 0 };
 const TOKEN = adminToken();
 
 // ---------------------------------------------------------------- the suite
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). @param {number} seed */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Lognormal durations in ms (Box–Muller), at least 5 ms and at most MAX_MS. */
-function drawDurations() {
-  const random = prng(opts.seed);
-  return Array.from({ length: opts.scenarios }, () => {
-    const z = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-    return Math.min(MAX_MS, Math.max(5, Math.round(opts.medianMs * Math.exp(opts.sigma * z))));
-  });
-}
 
 // The command framework's runner: sleeps each file's duration in turn, then writes JUnit naming each file.
 // It also appends when its process began, when its script began and ended to timings.jsonl, so
@@ -405,7 +386,7 @@ async function staticSplit(suite) {
 
 async function main() {
   const loadBefore = machineLoad();
-  const drawn = drawDurations();
+  const drawn = drawDurations({ seed: opts.seed, scenarios: opts.scenarios, medianMs: opts.medianMs, sigma: opts.sigma, maxMs: MAX_MS });
   const suite = writeSuite(drawn);
   const total = drawn.reduce((a, b) => a + b, 0);
   log(`${opts.scenarios} scenarios: ${fx(total / 1000)} s of work, mean ${Math.round(total / opts.scenarios)} ms, longest ${Math.max(...drawn)} ms; bound on ${SLOTS} slots ${fx(Math.max(Math.max(...drawn), total / SLOTS) / 1000, 2)} s`);
