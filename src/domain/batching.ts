@@ -11,10 +11,17 @@ export interface BatchOptions<T> {
    * batches. Fewer process starts, and the long scenarios start at once.
    */
   packFirst?: boolean;
+  /**
+   * How much a scenario's duration varies from run to run, relative to it (0.1: about ±10 %).
+   * With `packFirst`, decides whether the opening jobs take all the work or leave some to balance
+   * the finish. Default 0.1.
+   */
+  noise?: number;
 }
 
-/** Share of each slot's fair work the opening packed jobs take; the rest balances the finish. */
-const PACKED_SHARE = 0.9;
+const DEFAULT_NOISE = 0.1;
+/** Never leave more than this share of the work to the balancing jobs. */
+const MAX_LEFT = 0.2;
 
 /**
  * Splits scenarios into job batches by guided self-scheduling: longest expected first, each batch
@@ -29,13 +36,58 @@ export function batchScenarios<T>(items: readonly T[], expectedMs: (item: T) => 
   const first = opts.first ?? (() => false);
   const sorted = [...items].sort((a, b) => Number(first(b)) - Number(first(a)) || expectedMs(b) - expectedMs(a));
   const total = sorted.reduce((sum, s) => sum + expectedMs(s), 0);
-  const { packed, rest } = opts.packFirst && slots > 1 ? packOpening(sorted, expectedMs, slots, (total / slots) * PACKED_SHARE) : { packed: [], rest: sorted };
+  const share = opts.packFirst && slots > 1 ? packedShare(sorted.map(expectedMs), slots, opts.overheadMs, opts.noise ?? DEFAULT_NOISE) : 0;
+  const { packed, rest } = share > 0 ? packOpening(sorted, expectedMs, slots, share >= 1 ? Infinity : (total / slots) * share) : { packed: [], rest: sorted };
   return [...packed, ...selfSchedule(rest, expectedMs, slots, opts.overheadMs)];
 }
 
 /**
+ * The share of each slot's fair work its opening job takes. Packing everything saves every slot a
+ * second process start, but the estimates' error then shows in the finish: the slots end apart by
+ * about the largest of `slots` bin errors, a bin's error being `noise` × the root of its squared
+ * durations. Leaving work to self-scheduled jobs evens that out, at one more process start per slot,
+ * and needs about two starts' worth of work per slot (a batch carries at least that). So: everything
+ * when the expected spread is below one start, else leave what one balancing job per slot needs.
+ */
+export function packedShare(expectedMs: readonly number[], slots: number, overheadMs: number, noise: number): number {
+  const perSlot = expectedMs.reduce((a, b) => a + b, 0) / slots;
+  if (perSlot <= 0) return 1;
+  const binError = noise * Math.sqrt(expectedMs.reduce((a, b) => a + b * b, 0) / slots);
+  if (binError * expectedMaxOfNormals(slots) <= overheadMs) return 1;
+  const left = Math.max(2 * binError, 2 * overheadMs) / perSlot;
+  return 1 - Math.min(MAX_LEFT, left);
+}
+
+/** E[max of k standard normal draws] (tabulated; log-interpolated between entries). */
+const NORMAL_MAX: readonly [number, number][] = [
+  [1, 0],
+  [2, 0.564],
+  [4, 1.029],
+  [8, 1.424],
+  [16, 1.766],
+  [32, 2.07],
+  [64, 2.336],
+  [128, 2.576],
+  [256, 2.794],
+  [1024, 3.178],
+];
+
+export function expectedMaxOfNormals(k: number): number {
+  if (k <= 1) return 0;
+  for (let i = 1; i < NORMAL_MAX.length; i++) {
+    const [k1, v1] = NORMAL_MAX[i]!;
+    if (k <= k1) {
+      const [k0, v0] = NORMAL_MAX[i - 1]!;
+      return v0 + ((v1 - v0) * Math.log(k / k0)) / Math.log(k1 / k0);
+    }
+  }
+  return Math.sqrt(2 * Math.log(k));
+}
+
+/**
  * One job per slot, filled longest-first into the least loaded job while it stays under `cap`
- * (a scenario longer than the cap gets a job of its own). What does not fit is left for later.
+ * (a scenario longer than the cap gets a job of its own). What does not fit is left for later;
+ * with no cap, everything is packed (longest processing time first).
  */
 function packOpening<T>(sorted: readonly T[], expectedMs: (item: T) => number, slots: number, cap: number): { packed: T[][]; rest: T[] } {
   const bins = Array.from({ length: slots }, () => ({ items: [] as T[], work: 0 }));

@@ -47,6 +47,7 @@ export async function queueEnvironmentWork(
     overheadMs: ctx.settings.processOverheadMs,
     first: (sid) => estimate.first(sid),
     packFirst: measured >= 0.9 * scenarioIds.length,
+    ...(estimate.noise !== undefined ? { noise: estimate.noise } : {}),
   });
   await trx
     .insertInto('jobs')

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { median } from '../domain/median.js';
+import { durationNoise, median } from '../domain/median.js';
 import { TERMINAL_RUN_STATUSES } from '../protocol/statuses.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
@@ -12,6 +12,8 @@ export interface WorkEstimate {
   first(scenarioId: number): boolean;
   /** Whether its expectation was measured (it ran in one of the plan's recent runs) rather than guessed. */
   known(scenarioId: number, environmentId: number): boolean;
+  /** How much durations vary from run to run, relative (from scenarios measured twice or more); undefined when unknown. */
+  noise: number | undefined;
 }
 
 /** How many recent durations of a scenario × environment its expectation is the median of. */
@@ -53,12 +55,14 @@ export async function estimateWork(
     }
   }
   const medians = new Map([...recent].map(([k, v]) => [k, median(v)!]));
+  const noise = durationNoise([...recent.values()]);
   const planMedian = median([...medians.values()]) ?? ctx.settings.defaultScenarioMs;
   const failed = failedFirst ? await failedLastTime(trx, run) : new Set<number>();
   return {
     expectedMs: (sid, envId) => medians.get(`${sid}:${envId}`) ?? planMedian,
     first: (sid) => failed.has(sid),
     known: (sid, envId) => medians.has(`${sid}:${envId}`),
+    noise,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchScenarios } from '../../src/domain/batching.js';
+import { batchScenarios, expectedMaxOfNormals, packedShare } from '../../src/domain/batching.js';
 import { runResult, scenarioResultOf, countsFrom } from '../../src/domain/run-outcome.js';
 import { selectScenarios } from '../../src/domain/selection.js';
 import { durationSpec } from '../../src/domain/plan-document.js';
@@ -103,14 +103,54 @@ describe('packed opening jobs (measured durations)', () => {
   it('opens with one job per slot near its fair share, longest first, and keeps every item once', () => {
     const items = Array.from({ length: 100 }, (_, i) => ({ id: i, ms: ((i * 37) % 23) * 50 + 20 }));
     const total = items.reduce((n, s) => n + s.ms, 0);
-    const batches = batchScenarios(items, (s) => s.ms, { slots: 4, overheadMs: 50, packFirst: true });
+    const share = packedShare(items.map((s) => s.ms), 4, 50, 0.1);
+    expect(share).toBeLessThan(1);
+    const batches = batchScenarios(items, (s) => s.ms, { slots: 4, overheadMs: 50, packFirst: true, noise: 0.1 });
     expect(batches.flat().map((s) => s.id).sort((a, b) => a - b)).toEqual(items.map((s) => s.id));
     const opening = batches.slice(0, 4).map((b) => b.reduce((n, s) => n + s.ms, 0));
     for (const w of opening) {
-      expect(w).toBeLessThanOrEqual((total / 4) * 0.9);
-      expect(w).toBeGreaterThan((total / 4) * 0.8);
+      expect(w).toBeLessThanOrEqual((total / 4) * share);
+      expect(w).toBeGreaterThan((total / 4) * (share - 0.1));
     }
+    expect(batches.length).toBeGreaterThan(4);
     expect(batches.length).toBeLessThan(batchScenarios(items, (s) => s.ms, { slots: 4, overheadMs: 50 }).length);
+  });
+
+  it('packs everything into one job per slot when the estimates are steadier than a process start costs', () => {
+    const items = Array.from({ length: 100 }, (_, i) => ({ id: i, ms: ((i * 37) % 23) * 50 + 20 }));
+    const total = items.reduce((n, s) => n + s.ms, 0);
+    expect(packedShare(items.map((s) => s.ms), 4, 500, 0.02)).toBe(1);
+    const batches = batchScenarios(items, (s) => s.ms, { slots: 4, overheadMs: 500, packFirst: true, noise: 0.02 });
+    expect(batches).toHaveLength(4);
+    expect(batches.flat()).toHaveLength(100);
+    // Longest first into the least loaded job: within one (the last, shortest) item of even.
+    for (const b of batches) expect(Math.abs(b.reduce((n, s) => n + s.ms, 0) - total / 4)).toBeLessThanOrEqual(20);
+  });
+
+  it('leaves more to the balancing jobs the noisier the estimates, within bounds', () => {
+    const ms = Array.from({ length: 200 }, (_, i) => 100 + ((i * 53) % 97) * 20);
+    const steady = packedShare(ms, 8, 100, 0.05);
+    const noisy = packedShare(ms, 8, 100, 0.5);
+    expect(noisy).toBeLessThan(steady);
+    expect(noisy).toBeGreaterThanOrEqual(0.8);
+    expect(packedShare([], 8, 100, 0.1)).toBe(1);
+  });
+
+  it('measures how much durations vary from run to run', async () => {
+    const { durationNoise } = await import('../../src/domain/median.js');
+    expect(durationNoise([[100], [250]])).toBeUndefined();
+    expect(durationNoise([[100, 100, 100], [40, 40]])).toBe(0);
+    expect(durationNoise([[90, 110], [500]])).toBeCloseTo(0.1 * 1.4826, 6);
+    // The median over scenarios: one wild scenario does not set the noise of the plan.
+    expect(durationNoise([[90, 110], [95, 105], [10, 1000]])).toBeCloseTo(0.1 * 1.4826, 6);
+  });
+
+  it('knows the expected largest of k normal draws', () => {
+    expect(expectedMaxOfNormals(1)).toBe(0);
+    expect(expectedMaxOfNormals(8)).toBeCloseTo(1.424, 3);
+    expect(expectedMaxOfNormals(6)).toBeGreaterThan(1.029);
+    expect(expectedMaxOfNormals(6)).toBeLessThan(1.424);
+    expect(expectedMaxOfNormals(5000)).toBeCloseTo(Math.sqrt(2 * Math.log(5000)), 6);
   });
 
   it('gives a scenario longer than the fair share a job of its own', () => {
