@@ -18,9 +18,9 @@ export interface Claimer {
   labels: readonly string[];
 }
 
-/** Ids of every environment whose labels the agent carries. */
 const allEnvironments = prepared((db) => db.selectFrom('environments').select(['id', 'definition']));
 
+/** Ids of every environment whose labels the agent carries. */
 export async function servableEnvironmentIds(db: Kysely<Database>, cap: DialectCapabilities, labels: readonly string[]): Promise<number[]> {
   const envs = await allEnvironments.all(db, cap, {});
   return envs.filter((e) => servesEnvironment(labels, fromJson<EnvironmentDefinition>(e.definition, { labels: [] } as never))).map((e) => e.id);
@@ -53,11 +53,7 @@ export async function claimJobs(ctx: QueueContext, claimer: Claimer, max: number
   return claimed;
 }
 
-/**
- * The claim: the sub-select picks the first queued job (priority, then run age) whose environment
- * the agent serves and whose run is below its parallelism limit; the UPDATE only succeeds while
- * that job is still queued.
- */
+/** The guarded claim statement `claimJobs` describes; `FOR UPDATE SKIP LOCKED` where the dialect has it. */
 const claimStatement = (skipLocked: boolean) =>
   prepared((db, v: { envIds: number[]; agentId: number; token: string; leaseExpiresAt: number; now: number }) =>
     db
