@@ -5,7 +5,7 @@
  *
  *   npm run build && node bench/makespan.mjs
  *   node bench/makespan.mjs --framework node-test          # one node:test file per scenario
- *   node bench/makespan.mjs --bin /tmp/build/dist/main.js --server-node-arg=--cpu-prof
+ *   node bench/makespan.mjs --bin /tmp/build/dist/main.js --server-node-arg=--cpu-prof --agent-node-arg=--cpu-prof
  *
  * What it does:
  *   1. draws --scenarios (400) durations from a lognormal distribution (median --median-ms 110,
@@ -58,9 +58,11 @@ const { values: flags } = parseArgs({
     'median-ms': { type: 'string', default: '110' },
     sigma: { type: 'string', default: '1.1' },
     framework: { type: 'string', default: 'command' },
+    'process-per-job': { type: 'boolean', default: false },
     'database-url': { type: 'string' },
     bin: { type: 'string', default: join(REPO, 'dist', 'main.js') },
     'server-node-arg': { type: 'string', multiple: true, default: [] },
+    'agent-node-arg': { type: 'string', multiple: true, default: [] },
     'time-limit': { type: 'string', default: '300' },
     help: { type: 'boolean', default: false },
   },
@@ -78,9 +80,11 @@ const opts = {
   medianMs: Number(flags['median-ms']),
   sigma: Number(flags.sigma),
   framework: /** @type {'command' | 'node-test'} */ (flags.framework),
+  worker: flags.framework === 'command' && !flags['process-per-job'],
   databaseUrl: flags['database-url'],
   bin: resolve(String(flags.bin)),
   serverNodeArgs: /** @type {string[]} */ (flags['server-node-arg']),
+  agentNodeArgs: /** @type {string[]} */ (flags['agent-node-arg']),
   timeLimitS: int(flags['time-limit'], 'time-limit'),
 };
 const SLOTS = opts.agents * opts.slots;
@@ -93,18 +97,33 @@ const TOKEN = adminToken();
 // The command framework's runner: sleeps each file's duration in turn, then writes JUnit naming each file.
 // It also appends when its process began, when its script began and ended to timings.jsonl, so
 // the bench can tell where a job's time went between the claim and the completion.
-const RUNNER = `import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
-const start = Date.now();
-const [reportDir, ...files] = process.argv.slice(2);
-const cases = [];
-for (const file of files) {
-  const ms = Number(readFileSync(file, 'utf8'));
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, ms));
-  cases.push(\`<testcase name="\${file}" classname="sleep" file="\${file}" time="\${((performance.now() - t0) / 1000).toFixed(4)}"/>\`);
+const RUNNER = `import { appendFileSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+async function run(files, reportDir, origin) {
+  const start = Date.now();
+  const cases = [];
+  for (const file of files) {
+    const ms = Number(readFileSync(file, 'utf8'));
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, ms));
+    cases.push(\`<testcase name="\${file}" classname="sleep" file="\${file}" time="\${((performance.now() - t0) / 1000).toFixed(4)}"/>\`);
+  }
+  if (reportDir !== '-') writeFileSync(reportDir + '/sleeps.xml', \`<testsuites><testsuite name="sleep">\${cases.join('')}</testsuite></testsuites>\\n\`);
+  if (files.length) appendFileSync('timings.jsonl', JSON.stringify({ pid: process.pid, first: files[0], origin, start, end: Date.now() }) + '\\n');
 }
-if (reportDir !== '-') writeFileSync(reportDir + '/sleeps.xml', \`<testsuites><testsuite name="sleep">\${cases.join('')}</testsuite></testsuites>\\n\`);
-if (files.length) appendFileSync('timings.jsonl', JSON.stringify({ first: files[0], origin: performance.timeOrigin, start, end: Date.now() }) + '\\n');
+if (process.argv[2] === '--worker') {
+  // Queue mode: one batch per line on stdin; a line on fd 3 says the batch's report is written.
+  let origin = performance.timeOrigin;
+  for await (const line of createInterface({ input: process.stdin })) {
+    const batch = JSON.parse(line);
+    await run(batch.files, batch.report_dir, origin ?? Date.now());
+    origin = undefined;
+    writeSync(3, '\\n');
+  }
+} else {
+  const [reportDir, ...files] = process.argv.slice(2);
+  await run(files, reportDir, performance.timeOrigin);
+}
 `;
 
 /** @param {string} name @param {number} ms */
@@ -160,7 +179,7 @@ function killProcessesIn(dir) {
 function planFile() {
   const options =
     opts.framework === 'command'
-      ? `{ command: "'${process.execPath}' run-sleeps.mjs {report_dir} {files}", discover: "tests/*.sleep" }`
+      ? `{ command: "'${process.execPath}' run-sleeps.mjs {report_dir} {files}", discover: "tests/*.sleep"${opts.worker ? `, worker: "'${process.execPath}' run-sleeps.mjs --worker"` : ''} }`
       : `{ include: "tests/*.test.mjs" }`;
   const warmupOptions = options.replace('tests/*', 'calibrate/z0');
   return `
@@ -213,7 +232,7 @@ function calibrate(dir) {
 async function startAgents(base, call, workdir) {
   const { secret } = await call('POST', '/api/v1/agents/tokens', { name: 'makespan-bench' }, 201);
   for (let i = 1; i <= opts.agents; i++) {
-    const args = [opts.bin, 'agent', '--server', base, '--token', secret, '--slots', String(opts.slots), '--workdir', workdir, '--name', `bench-agent-${i}`];
+    const args = [...opts.agentNodeArgs, opts.bin, 'agent', '--server', base, '--token', secret, '--slots', String(opts.slots), '--workdir', workdir, '--name', `bench-agent-${i}`];
     spawnChild(`agent ${i}`, args, childEnv({ PROCTOR_LOG_LEVEL: 'warn' }));
   }
   // Runs before the agents are stopped: a run still going is cancelled, so that the agents stop
@@ -316,6 +335,39 @@ function jobPhases(r) {
 }
 
 /**
+ * Queue mode: where each worker's time went, from the runner's timings (one line per batch), in
+ * seconds of makespan (summed over workers, divided by the slots): from the run's start to the
+ * worker's process (claims, discovery), its boot, the gaps between its batches (completion, claim,
+ * report: what a dispatch costs), and from its last batch to the run's end (the tail).
+ * @param {{ run: any, timings: Array<{ pid: number, origin: number, start: number, end: number }> }} r
+ */
+function workerPhases(r) {
+  const started = ms(r.run.started_at);
+  const finished = ms(r.run.finished_at);
+  /** @type {Map<number, Array<{ origin: number, start: number, end: number }>>} */
+  const byPid = new Map();
+  for (const t of r.timings) byPid.set(t.pid, [...(byPid.get(t.pid) ?? []), t]);
+  const sums = { toWorker: 0, boot: 0, between: 0, tail: 0 };
+  /** @type {number[]} */
+  const gaps = [];
+  for (const batches of byPid.values()) {
+    batches.sort((a, b) => a.start - b.start);
+    const first = /** @type {{ origin: number, start: number, end: number }} */ (batches[0]);
+    sums.toWorker += first.origin - started;
+    sums.boot += first.start - first.origin;
+    for (let i = 1; i < batches.length; i++) gaps.push(/** @type {any} */ (batches[i]).start - /** @type {any} */ (batches[i - 1]).end);
+    sums.tail += finished - /** @type {any} */ (batches[batches.length - 1]).end;
+  }
+  sums.between = gaps.reduce((a, b) => a + b, 0);
+  const sorted = gaps.sort((a, b) => a - b);
+  return {
+    workers: byPid.size,
+    s: Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / 1000 / SLOTS])),
+    gapMs: { p50: sorted[Math.floor(sorted.length / 2)] ?? NaN, p90: sorted[Math.floor(sorted.length * 0.9)] ?? NaN },
+  };
+}
+
+/**
  * Wall clock, bounds and where the slot-time went. S × wall = scenario time + job overhead +
  * idle slot time; with the bound at total / S, wall − bound = (overhead + idle) / S exactly.
  * @param {{ run: any, jobs: any[], results: any[], timings: any[] }} r @param {number[]} drawn
@@ -350,7 +402,8 @@ function analyse(r, drawn) {
     preludeS: (firstStart - started) / 1000,
     gapsS: ((lastStart - firstStart) * SLOTS - busyWithin(intervals, firstStart, lastStart)) / 1000 / SLOTS,
     tailS: ((finished - lastStart) * SLOTS - busyWithin(intervals, lastStart, finished)) / 1000 / SLOTS,
-    phases: jobPhases(r),
+    phases: opts.worker ? null : jobPhases(r),
+    workers: opts.worker && r.timings.length > 0 ? workerPhases(r) : null,
   };
 }
 
@@ -414,7 +467,7 @@ function report(r) {
   const out = [
     '',
     `Proctor makespan bench: ${opts.scenarios} scenarios, lognormal (median ${opts.medianMs} ms, σ ${opts.sigma}, seed ${opts.seed}): ${fx(r.total / 1000)} s of work, mean ${Math.round(r.total / opts.scenarios)} ms, longest ${longest} ms`,
-    `framework ${opts.framework}; ${opts.agents} agents × ${opts.slots} slots = ${SLOTS}; ${r.where}; node ${process.version}, ${availableParallelism()} CPUs, ${r.loadBefore} before, ${r.loadAfter} after`,
+    `framework ${opts.framework}${opts.worker ? ' in queue mode (one worker per slot)' : ''}; ${opts.agents} agents × ${opts.slots} slots = ${SLOTS}; ${r.where}; node ${process.version}, ${availableParallelism()} CPUs, ${r.loadBefore} before, ${r.loadAfter} after`,
     `bound (drawn durations): max(${fx(longest / 1000, 2)}, ${fx(r.total / 1000)} / ${SLOTS}) = ${fx(boundS, 2)} s`,
     `job process start-up alone: ${Math.round(r.cal.jobMs)} ms${opts.framework === 'node-test' ? `, + ${Math.round(r.cal.fileMs)} ms per further file` : ''}`,
   ];
@@ -426,6 +479,12 @@ function report(r) {
       `    ${x.jobs} execute jobs (${x.attempts} attempts; sizes ${x.sizes.join(',')}) + discovery (${Math.round(x.discoveryMs)} ms)`,
       `    gap to the measured bound ${fx(x.wallS - x.boundMeasuredS, 2)} s = job overhead ${fx(x.overheadS, 2)} s (median ${Math.round(x.overheadPerJobMs)} ms/job; process start-up alone ≈ ${fx(startup, 2)} s) + prelude ${fx(x.preludeS, 2)} s (discovery, first claims) + idle between jobs ${fx(x.gapsS, 2)} s + tail ${fx(x.tailS, 2)} s`,
     );
+    const w = x.workers;
+    if (w) {
+      out.push(
+        `    queue mode, ${w.workers} workers (s of makespan): run start → worker started ${fx(w.s.toWorker, 2)}, worker boot ${fx(w.s.boot, 2)}, between batches ${fx(w.s.between, 2)} (p50 ${fx(w.gapMs.p50, 1)} ms, p90 ${fx(w.gapMs.p90, 1)} ms), last batch → run finished ${fx(w.s.tail, 2)}`,
+      );
+    }
     const p = x.phases;
     if (p) {
       out.push(

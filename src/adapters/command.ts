@@ -26,6 +26,9 @@ const DEFAULT_REPORT = '{report_dir}/*.xml';
  * - `report`: globs of the JUnit files to read, relative to cwd or starting with `{report_dir}`;
  *   default `{report_dir}/*.xml`. Reports outside `{report_dir}` are not cleaned between runs.
  * - `artifacts`, `artifacts_max_mb`: files to keep with the results (see attachArtifacts).
+ * - `worker`: queue mode, a command run by `/bin/sh -c` once per slot and run, that reads one
+ *   batch per line on stdin and writes its report into the batch's `report_dir` (protocol in
+ *   agent/framework-worker.ts); `command` is then not used.
  *
  * Test cases are tied to files by `file` attribute, classname or suite name (CaseFileMatcher);
  * a file's outcome folds its cases: failed if any failed, skipped only if all were skipped.
@@ -41,6 +44,13 @@ export const commandAdapter: Adapter = {
     const files = await discoverFiles(ctx);
     if (files.length === 0) throw new AdapterError('no_tests', `options.discover found no files in ${ctx.cwd}`);
     return files.map((file): DiscoveredScenario => ({ key: scenarioKey(file, []), file, path: [], tags: [] }));
+  },
+
+  workerCommand(ctx) {
+    const worker = ctx.options['worker'];
+    if (worker === undefined || worker === null || worker === false) return null;
+    if (typeof worker !== 'string' || worker.trim() === '') throw new AdapterError('bad_options', 'options.worker: expected the shell command that starts the worker');
+    return { command: worker, args: [], cwd: ctx.cwd, env: { ...ctx.env }, shell: true };
   },
 
   runCommand(ctx, scenarios) {

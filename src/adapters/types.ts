@@ -16,6 +16,12 @@ export interface Adapter {
   runCommand(ctx: AdapterContext, scenarios: ScenarioRef[]): CommandSpec;
   /** Reads the report(s) the run command wrote. Throws AdapterError when the report is missing or malformed. */
   parseRun(ctx: AdapterContext, scenarios: ScenarioRef[], output: ProcessOutput): Promise<TestReport[]>;
+  /**
+   * Queue mode: the command of a framework process that stays up and runs batch after batch (see
+   * agent/framework-worker.ts for its protocol), or null when the plan's options do not ask for
+   * one. Each batch writes the same report `runCommand` would, read back by `parseRun`.
+   */
+  workerCommand?(ctx: AdapterContext): CommandSpec | null;
 }
 
 export interface AdapterContext {

@@ -3,12 +3,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { getAdapter } from '../adapters/registry.js';
-import { AdapterError, type Adapter, type AdapterContext, type CommandSpec, type ProcessOutput, type TestArtifact } from '../adapters/types.js';
+import { markRunStart } from '../adapters/artifacts.js';
+import { scenarioFiles } from '../adapters/scenario-files.js';
+import { AdapterError, type Adapter, type AdapterContext, type CommandSpec, type ProcessOutput, type ScenarioRef, type TestArtifact } from '../adapters/types.js';
 import type { ClaimedJob, CompleteRequest } from '../protocol/agent-api.js';
 import { appBuildEnv, type AppBuildSource } from './app-build.js';
 import { checkoutRepo } from './checkout.js';
 import { makeMasker } from './mask.js';
+import { FrameworkWorker } from './framework-worker.js';
 import { runProcess, type RunProcessResult } from './process-runner.js';
+import { workerKey, type WorkerSlot } from './worker-slot.js';
 
 export interface ExecuteOptions {
   /** Directory plan workdirs are resolved against; checkouts are made below it. */
@@ -22,6 +26,10 @@ export interface ExecuteOptions {
   appBuilds?: AppBuildSource;
   /** Uploads a file a test produced, before the job's report directory is removed. */
   uploadArtifact?: (scenarioKey: string, artifact: TestArtifact) => Promise<void>;
+  /** The slot's warm worker, for plans in queue mode; without it every job starts its own process. */
+  worker?: WorkerSlot;
+  /** Called once the worker is done with this job's batch (before its report is read): the slot's next batch may go. */
+  onWorkerFree?: () => void;
 }
 
 const OUTPUT_CAP = 1024 * 1024;
@@ -106,6 +114,33 @@ async function run(spec: CommandSpec, job: ClaimedJob, opts: ExecuteOptions): Pr
   });
 }
 
+/** Hands the batch to the slot's worker for this run and environment, starting one if there is none. */
+async function runBatch(slot: WorkerSlot, spec: CommandSpec, ctx: AdapterContext, job: ClaimedJob, refs: ScenarioRef[], opts: ExecuteOptions): Promise<RunProcessResult> {
+  markRunStart(ctx);
+  // The worker outlives this job: the job id comes with each batch instead.
+  const { PROCTOR_JOB_ID: _job, ...env } = spec.env;
+  const worker = await slot.acquire(workerKey(job), {
+    command: spec.command,
+    args: spec.args,
+    cwd: spec.cwd,
+    env: { ...inheritedEnv(), ...env, PROCTOR_WORKER: '1' },
+    ...(spec.shell ? { shell: true } : {}),
+    graceMs: opts.graceMs ?? 1000,
+  });
+  if (!(worker instanceof FrameworkWorker)) {
+    return { exitCode: null, signal: null, stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false, timedOut: false, cancelled: false, spawnError: worker.spawnError, durationMs: 0 };
+  }
+  const request = { job: job.job_id, report_dir: ctx.reportDir, files: scenarioFiles(refs), scenarios: refs };
+  const result = await worker.run(request, {
+    timeoutMs: job.timeout_ms,
+    signal: opts.signal,
+    outputCapBytes: OUTPUT_CAP,
+    ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
+  });
+  opts.onWorkerFree?.();
+  return result;
+}
+
 /** The process ended without the framework's own verdict: say why, or null when it ran to its end. */
 function abnormalEnd(r: RunProcessResult, job: ClaimedJob): Completion | null {
   const output = combined(r);
@@ -133,7 +168,8 @@ async function discover(adapter: Adapter, ctx: AdapterContext, job: ClaimedJob, 
 
 async function execute(adapter: Adapter, ctx: AdapterContext, job: ClaimedJob, opts: ExecuteOptions): Promise<Completion> {
   const refs = job.scenarios.map((s) => ({ key: s.key, file: s.file, path: s.path }));
-  const r = await run(adapter.runCommand(ctx, refs), job, opts);
+  const workerSpec = opts.worker ? (adapter.workerCommand?.(ctx) ?? null) : null;
+  const r = opts.worker && workerSpec ? await runBatch(opts.worker, workerSpec, ctx, job, refs, opts) : await run(adapter.runCommand(ctx, refs), job, opts);
   const abnormal = abnormalEnd(r, job);
   if (abnormal) {
     // A timed-out run may still have reported some tests before it was killed: keep those.

@@ -68,18 +68,18 @@ export interface RunProcessResult {
   durationMs: number;
 }
 
-const DEFAULT_GRACE_MS = 1000;
-const DEFAULT_OUTPUT_CAP_BYTES = 1024 * 1024;
+export const DEFAULT_GRACE_MS = 1000;
+export const DEFAULT_OUTPUT_CAP_BYTES = 1024 * 1024;
 // The cap must leave room for the marker and for some output around it.
-const MIN_OUTPUT_CAP_BYTES = 1024;
+export const MIN_OUTPUT_CAP_BYTES = 1024;
 // Longest marker is `\n…[<16 digits> bytes truncated]…\n` = 43 bytes; round up.
 const MARKER_RESERVE_BYTES = 64;
 const GROUP_POLL_MS = 25;
 // After SIGKILL a process only lingers in uninterruptible sleep (stuck NFS, FUSE); don't hang forever.
 const KILL_WAIT_MS = 5000;
-const STREAM_DRAIN_MS = 500;
+export const STREAM_DRAIN_MS = 500;
 // setTimeout fires immediately for delays above 2^31-1 ms.
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Runs a process to completion and resolves with its outcome. Never rejects: spawn failures come
@@ -204,14 +204,14 @@ function waitForExit(child: ChildProcess): Promise<ChildExit> {
   });
 }
 
-function describeError(error: unknown): string {
+export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const code = (error as NodeJS.ErrnoException).code;
   return code !== undefined ? `${code}: ${error.message}` : error.message;
 }
 
 /** Keeps the head and tail of one output stream within a byte cap and forwards live output. */
-class OutputCapture {
+export class OutputCapture {
   private readonly headCap: number;
   private readonly head: Buffer[] = [];
   private headBytes = 0;
@@ -305,7 +305,7 @@ function dropPartialCharAtStart(buf: Buffer): Buffer {
 }
 
 /** SIGTERM to the group, SIGKILL to whatever is left after `graceMs`, then wait for it to go. */
-async function terminateGroup(pgid: number, graceMs: number): Promise<void> {
+export async function terminateGroup(pgid: number, graceMs: number): Promise<void> {
   if (!signalGroup(pgid, 'SIGTERM')) return;
   if (await waitForGroupExit(pgid, graceMs)) return;
   if (!signalGroup(pgid, 'SIGKILL')) return;
@@ -333,7 +333,7 @@ async function waitForGroupExit(pgid: number, timeoutMs: number): Promise<boolea
   }
 }
 
-async function groupHasLiveMembers(pgid: number): Promise<boolean> {
+export async function groupHasLiveMembers(pgid: number): Promise<boolean> {
   try {
     process.kill(-pgid, 0);
   } catch (error) {

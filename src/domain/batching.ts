@@ -17,6 +17,13 @@ export interface BatchOptions<T> {
    * the finish. Default 0.1.
    */
   noise?: number;
+  /**
+   * One scenario per batch, in order (failed-first, then longest expected first). For queue mode
+   * without history: a warm worker takes a batch for a few milliseconds, while a batch of
+   * scenarios whose durations are guesses can hide a long one behind the others, which then
+   * finish late on one slot while the others idle.
+   */
+  singles?: boolean;
 }
 
 const DEFAULT_NOISE = 0.1;
@@ -35,6 +42,7 @@ export function batchScenarios<T>(items: readonly T[], expectedMs: (item: T) => 
   const slots = Math.max(1, Math.floor(opts.slots));
   const first = opts.first ?? (() => false);
   const sorted = [...items].sort((a, b) => Number(first(b)) - Number(first(a)) || expectedMs(b) - expectedMs(a));
+  if (opts.singles) return sorted.map((s) => [s]);
   const total = sorted.reduce((sum, s) => sum + expectedMs(s), 0);
   const share = opts.packFirst && slots > 1 ? packedShare(sorted.map(expectedMs), slots, opts.overheadMs, opts.noise ?? DEFAULT_NOISE) : 0;
   const { packed, rest } = share > 0 ? packOpening(sorted, expectedMs, slots, share >= 1 ? Infinity : (total / slots) * share) : { packed: [], rest: sorted };

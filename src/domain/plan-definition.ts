@@ -63,6 +63,15 @@ export interface PlanProfile {
   failFast?: number;
 }
 
+/**
+ * Queue mode: the plan's framework process stays up on each slot and takes batch after batch
+ * (`options.worker`), so a batch costs a line on a pipe instead of a process start.
+ */
+export function usesWorker(plan: Pick<PlanDefinition, 'options'>): boolean {
+  const worker = plan.options['worker'];
+  return worker !== undefined && worker !== null && worker !== false;
+}
+
 export const PLAN_DEFAULTS = {
   jobTimeoutMs: 30 * 60_000,
   retries: 0,

@@ -1,8 +1,8 @@
 import { parseDocument } from 'yaml';
-import { CONCURRENCY_POLICIES, FRAMEWORKS, PLATFORMS, isOneOf } from '../protocol/statuses.js';
+import { CONCURRENCY_POLICIES, FRAMEWORKS, PLATFORMS, WORKER_FRAMEWORKS, isOneOf } from '../protocol/statuses.js';
 import { parseDuration } from './duration.js';
 import type { EnvironmentDefinition, PlanDefinition, PlanFile, PlanProfile } from './plan-definition.js';
-import { PLAN_DEFAULTS } from './plan-definition.js';
+import { PLAN_DEFAULTS, usesWorker } from './plan-definition.js';
 import { PROFILE_KEYS } from './plan-profile.js';
 import {
   Problems,
@@ -180,9 +180,21 @@ export function readPlan(
     if (isPlainObject(v.options)) plan.options = v.options;
     else problems.add(`${path}.options`, `expected a mapping of adapter options, got ${describeType(v.options)}`);
   }
+  checkWorkerOption(problems, `${path}.options.worker`, plan);
   const profiles = readProfiles(problems, `${path}.profiles`, v.profiles, environments, plan);
   if (profiles) plan.profiles = profiles;
   return plan;
+}
+
+/** `options.worker` (queue mode): only where the framework can keep a process up, in the form it takes. */
+function checkWorkerOption(problems: Problems, path: string, plan: PlanDefinition): void {
+  if (!usesWorker(plan)) return;
+  const worker = plan.options['worker'];
+  if (!isOneOf(WORKER_FRAMEWORKS, plan.framework)) {
+    problems.add(path, `framework ${plan.framework} has no worker mode (frameworks with one: ${WORKER_FRAMEWORKS.join(', ')}); remove options.worker`);
+  } else if (plan.framework === 'command' && (typeof worker !== 'string' || worker.trim() === '')) {
+    problems.add(path, `expected the shell command that starts the worker (it reads one JSON batch per line on stdin), got ${describeType(worker)}`);
+  }
 }
 
 /** Reads `profiles: { fast: {...}, deep: {...} }`: each a set of overrides of the plan's settings. */

@@ -156,7 +156,24 @@ export const CompleteRequest = Type.Object(
      */
     claim: Type.Optional(
       Type.Object(
-        { free_slots: Type.Integer({ minimum: 1, maximum: 1024 }) },
+        {
+          free_slots: Type.Integer({ minimum: 0, maximum: 1024 }),
+          /**
+           * Queue mode: also claim the job the slot's worker takes after its next one, so that
+           * the worker never waits for a round trip. Granted only for plans in queue mode and
+           * while their run has plenty queued; it comes back in `lookahead`.
+           */
+          lookahead: Type.Optional(
+            Type.Object(
+              {
+                after_job: Type.Optional(
+                  Type.Integer({ minimum: 1, description: 'The job the slot runs next (one of this agent\'s); default: the first job this call claims.' }),
+                ),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
         { additionalProperties: false, description: 'Claim up to free_slots jobs once the completion is recorded.' },
       ),
     ),
@@ -170,6 +187,8 @@ export const CompleteResponse = Type.Object({
   duplicate: Type.Boolean(),
   /** Jobs claimed with `claim`, as the claim call returns them; empty without it. */
   jobs: Type.Array(ClaimedJob),
+  /** With `claim.lookahead`: the job to run on the same slot after `after_job` (at most one). */
+  lookahead: Type.Optional(Type.Array(ClaimedJob, { maxItems: 1 })),
 });
 export type CompleteResponse = Static<typeof CompleteResponse>;
 

@@ -26,6 +26,8 @@ export interface QueueSettings {
   defaultScenarioMs: number;
   /** Expected start-up cost of one framework process. */
   processOverheadMs: number;
+  /** Expected cost of one more batch for a warm worker (queue mode): the agent's round trip and a report. */
+  workerDispatchMs: number;
   /** An agent not seen for this long no longer counts as live. */
   agentLivenessMs: number;
 }
@@ -35,5 +37,6 @@ export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
   maxAttempts: 3,
   defaultScenarioMs: 1_000,
   processOverheadMs: 500,
+  workerDispatchMs: 5,
   agentLivenessMs: 30_000,
 };

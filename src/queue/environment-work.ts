@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { batchScenarios } from '../domain/batching.js';
-import type { PlanDefinition } from '../domain/plan-definition.js';
+import { usesWorker, type PlanDefinition } from '../domain/plan-definition.js';
 import { fromJson, toJson } from '../storage/json.js';
 import type { Database } from '../storage/schema.js';
 import { servesEnvironment } from './availability.js';
@@ -41,12 +41,14 @@ export async function queueEnvironmentWork(
   }
   const slots = Math.min(plan.maxParallel, await liveSlots(trx, env, now - ctx.settings.agentLivenessMs));
   // Pack the opening jobs only when the durations are measured: packing on guesses strands work.
-  const measured = scenarioIds.filter((sid) => estimate.known(sid, env.id)).length;
+  const measured = scenarioIds.filter((sid) => estimate.known(sid, env.id)).length >= 0.9 * scenarioIds.length;
+  const worker = usesWorker(plan);
   const batches = batchScenarios(scenarioIds, (sid) => estimate.expectedMs(sid, env.id), {
     slots,
-    overheadMs: ctx.settings.processOverheadMs,
+    overheadMs: worker ? ctx.settings.workerDispatchMs : ctx.settings.processOverheadMs,
     first: (sid) => estimate.first(sid),
-    packFirst: measured >= 0.9 * scenarioIds.length,
+    packFirst: measured,
+    singles: worker && !measured,
     ...(estimate.noise !== undefined ? { noise: estimate.noise } : {}),
   });
   await trx

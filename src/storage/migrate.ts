@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-agents-logs-artifacts.js';
 import * as m0003 from './migrations/0003-vendor-and-reruns.js';
 import * as m0004 from './migrations/0004-webhooks-and-limits.js';
+import * as m0005 from './migrations/0005-lookahead.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, cap: DialectCapabilities): Promise<void> };
 
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0002-agents-logs-artifacts': m0002,
   '0003-vendor-and-reruns': m0003,
   '0004-webhooks-and-limits': m0004,
+  '0005-lookahead': m0005,
 };
 
 /** Applies every migration not yet applied, in order. Throws with the failing migration's name. */

@@ -147,6 +147,8 @@ export interface JobTable {
   lease_token: string | null;
   lease_expires_at: number | null;
   cancel_requested: Generated<number>;
+  /** 1 while the job waits on its agent behind the slot's current job (queue mode); 0 once it has the slot. */
+  lookahead: Generated<number>;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runProcess, type RunProcessOptions } from '../../src/agent/process-runner.js';
+import { isAlive, survivors } from '../support/pids.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/processes/', import.meta.url));
 const node = process.execPath;
@@ -37,31 +38,6 @@ function readPids(file: string): number[] {
   const pids = readFileSync(file, 'utf8').split('\n').map(Number);
   spawnedPids.push(...pids);
   return pids;
-}
-
-/** Alive means signalable and not a zombie: pid 1 here may never reap orphaned zombies. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/** Polls briefly (the kernel may still be tearing processes down) and returns the pids still alive. */
-async function survivors(pids: number[]): Promise<number[]> {
-  for (let i = 0; i < 40; i++) {
-    const alive = pids.filter(isAlive);
-    if (alive.length === 0) return [];
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return pids.filter(isAlive);
 }
 
 describe('runProcess', () => {

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readJUnitFile } from '../../src/reports/junit-parse.js';
 import { describeEachDialect } from '../support/dialects.js';
+import { isAlive as alive } from '../support/pids.js';
 import { vitestDirect } from '../support/vitest-direct.js';
 import { eventually, startTestServer, type TestServer } from '../support/server.js';
 
@@ -17,15 +18,6 @@ for i in 1 2 3 4 5; do sh -c 'trap "" TERM; sleep 1000' & echo $! >> "$PIDS"; do
 echo $$ >> "$PIDS"
 sleep 1000
 `;
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /** What node's test runner reports for each demo file, folded per file (the adapter's scenarios). */
 async function nodeTestDirect(files: string[]): Promise<Map<string, string>> {

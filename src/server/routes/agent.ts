@@ -15,7 +15,7 @@ import {
 } from '../../protocol/agent-api.js';
 import { ErrorResponse } from '../../protocol/api.js';
 import { appendLog } from '../../queue/append-log.js';
-import { claimJobs } from '../../queue/claim.js';
+import { claimJobs, claimLookahead } from '../../queue/claim.js';
 import { completeJob } from '../../queue/complete.js';
 import { heartbeat } from '../../queue/heartbeat.js';
 import { releaseClaim } from '../../queue/release-claim.js';
@@ -107,8 +107,13 @@ export function agentRoutes(app: FastifyInstance, deps: ServerDeps): void {
     const delivery = trackDelivery(req, reply);
     const { claim, ...completion } = req.body;
     const out = await completeJob(q, numericId(req.params.job, 'job'), agent.id, completion);
-    const jobs = claim ? await claimJobs(q, { agentId: agent.id, labels: agent.labels }, claim.free_slots) : [];
-    return { ...out, jobs: await delivery.handOver(jobs) };
+    const claimer = { agentId: agent.id, labels: agent.labels };
+    const jobs = claim && claim.free_slots > 0 ? await claimJobs(q, claimer, claim.free_slots) : [];
+    const after = claim?.lookahead ? (claim.lookahead.after_job ?? jobs[0]?.job_id) : undefined;
+    // A lookahead only saves time: failing it must not lose the jobs already claimed.
+    const next = after === undefined ? null : await claimLookahead(q, claimer, after).catch((e: unknown) => (req.log.warn({ err: e }, 'lookahead claim failed'), null));
+    const delivered = await delivery.handOver(next ? [...jobs, next] : jobs);
+    return { ...out, jobs: delivered.slice(0, jobs.length), lookahead: delivered.slice(jobs.length) };
   });
 
   /**

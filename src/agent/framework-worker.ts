@@ -1,0 +1,213 @@
+/**
+ * A framework process that stays up and runs batch after batch: queue mode. Starting a test
+ * framework costs tens to hundreds of milliseconds; a worker pays that once per slot and run, and
+ * each further batch costs a line on a pipe.
+ *
+ * Protocol (the worker's side; see README "Queue mode"):
+ * - the worker is started once, in its own process group, with stdin a pipe and a second pipe on
+ *   file descriptor 3;
+ * - for each batch the agent writes one JSON line on stdin: `{"job", "report_dir", "files",
+ *   "scenarios": [{"key", "file", "path"}]}`;
+ * - the worker runs those scenarios, writes its report into `report_dir` exactly as the plan's
+ *   one-shot command would, and then writes one line (any text) to fd 3;
+ * - stdin closing means: no more batches, exit.
+ *
+ * Everything around the batch is the same as for a one-shot process ({@link runProcess}): the
+ * batch's output is captured and streamed, a timeout or cancel terminates the whole process group
+ * (SIGTERM, SIGKILL after the grace), and a worker that exits in the middle of a batch ends that
+ * batch as a process that exited would. A worker that was stopped or exited is not used again.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import type { Readable, Writable } from 'node:stream';
+import {
+  DEFAULT_GRACE_MS,
+  DEFAULT_OUTPUT_CAP_BYTES,
+  MAX_TIMER_MS,
+  MIN_OUTPUT_CAP_BYTES,
+  OutputCapture,
+  STREAM_DRAIN_MS,
+  describeError,
+  groupHasLiveMembers,
+  terminateGroup,
+  type RunProcessResult,
+} from './process-runner.js';
+
+export interface WorkerSpec {
+  command: string;
+  args: string[];
+  cwd: string;
+  /** Full environment for the worker. */
+  env: Record<string, string>;
+  /** Run `command` through `/bin/sh -c`; `args` are ignored. */
+  shell?: boolean;
+  /** SIGTERM → SIGKILL grace when the worker is stopped (default 1000). */
+  graceMs?: number;
+}
+
+export interface BatchOptions {
+  /** Stop the worker if the batch takes longer. Unset or non-positive: no timeout. */
+  timeoutMs?: number;
+  /** Abort = cancel the batch: the worker is stopped. */
+  signal?: AbortSignal;
+  outputCapBytes?: number;
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void;
+}
+
+type Exit = { code: number | null; signal: string | null };
+
+interface Batch {
+  stdout: OutputCapture;
+  stderr: OutputCapture;
+  done: () => void;
+}
+
+/** One live framework worker; see the module comment for its protocol. */
+export class FrameworkWorker {
+  private batch: Batch | undefined;
+  private exit: Exit | undefined;
+  private readonly exited: Promise<Exit>;
+  private readonly closed: Promise<void>;
+  private stopping: Promise<void> | undefined;
+  private busy = false;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly pgid: number,
+    private readonly graceMs: number,
+  ) {
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+        this.batch?.done();
+      }),
+    );
+    this.closed = new Promise((resolve) => child.once('close', () => resolve()));
+    child.on('error', () => undefined); // failed kill(); exit still follows
+    child.stdin?.on('error', () => undefined); // EPIPE when the worker died; its exit reports it
+    child.stdout?.on('data', (chunk: Buffer) => this.batch?.stdout.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => this.batch?.stderr.push(chunk));
+    const replies = child.stdio[3] as Readable | null;
+    let pending = '';
+    replies?.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        pending = pending.slice(nl + 1);
+        this.batch?.done();
+      }
+    });
+    replies?.on('error', () => undefined);
+  }
+
+  /** Starts a worker; the error says why it could not be started. */
+  static start(spec: WorkerSpec): FrameworkWorker | { spawnError: string } {
+    let child: ChildProcess;
+    try {
+      child = spawn(spec.shell ? '/bin/sh' : spec.command, spec.shell ? ['-c', spec.command] : spec.args, {
+        cwd: spec.cwd,
+        env: spec.env,
+        detached: true,
+        stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      });
+    } catch (error) {
+      return { spawnError: describeError(error) };
+    }
+    if (child.pid === undefined) {
+      // spawn reports ENOENT and friends asynchronously; the pid tells synchronously.
+      child.on('error', () => undefined);
+      return { spawnError: `could not start ${spec.shell ? `/bin/sh -c ${spec.command}` : spec.command}` };
+    }
+    return new FrameworkWorker(child, child.pid, spec.graceMs ?? DEFAULT_GRACE_MS);
+  }
+
+  /** Alive and never stopped: it may take another batch. */
+  get usable(): boolean {
+    return this.exit === undefined && this.stopping === undefined && !this.busy;
+  }
+
+  /**
+   * Sends one batch and resolves when the worker reports it done, exits, times out or is
+   * cancelled. Never rejects. `exitCode` and `signal` stay null while the worker lives on.
+   */
+  async run(request: Record<string, unknown>, opts: BatchOptions = {}): Promise<RunProcessResult> {
+    const startedAt = performance.now();
+    const cap = Math.max(opts.outputCapBytes ?? DEFAULT_OUTPUT_CAP_BYTES, MIN_OUTPUT_CAP_BYTES);
+    const stdout = new OutputCapture('stdout', cap, opts.onOutput);
+    const stderr = new OutputCapture('stderr', cap, opts.onOutput);
+    let stopReason: 'timeout' | 'cancel' | undefined;
+    if (opts.signal?.aborted) stopReason = 'cancel'; // never sent: the worker stays as it is
+    else if (!this.usable) throw new Error('this worker cannot take a batch (it is busy, stopped or gone)');
+    else {
+      this.busy = true;
+      try {
+        await new Promise<void>((resolve) => {
+          const stop = (reason: 'timeout' | 'cancel'): void => {
+            stopReason ??= reason;
+            void this.stop();
+          };
+          const timer = opts.timeoutMs !== undefined && opts.timeoutMs > 0 ? setTimeout(() => stop('timeout'), Math.min(opts.timeoutMs, MAX_TIMER_MS)) : undefined;
+          const onAbort = (): void => stop('cancel');
+          const finish = (): void => {
+            clearTimeout(timer);
+            opts.signal?.removeEventListener('abort', onAbort);
+            resolve();
+          };
+          opts.signal?.addEventListener('abort', onAbort, { once: true });
+          this.batch = { stdout, stderr, done: finish };
+          (this.child.stdin as Writable).write(`${JSON.stringify(request)}\n`);
+        });
+        // A stopped or exited worker: its output may still be in the pipes.
+        if (stopReason !== undefined || this.exit !== undefined) {
+          await this.stop();
+          await Promise.race([this.closed, delay(STREAM_DRAIN_MS)]);
+        }
+      } finally {
+        this.batch = undefined;
+        this.busy = false;
+      }
+    }
+    const out = stdout.finish();
+    const err = stderr.finish();
+    return {
+      exitCode: stopReason === undefined ? (this.exit?.code ?? null) : null,
+      signal: stopReason === undefined ? (this.exit?.signal ?? null) : null,
+      stdout: out.text,
+      stderr: err.text,
+      stdoutTruncated: out.truncated,
+      stderrTruncated: err.truncated,
+      timedOut: stopReason === 'timeout',
+      cancelled: stopReason === 'cancel',
+      durationMs: performance.now() - startedAt,
+    };
+  }
+
+  /**
+   * Closes stdin (no more batches) and waits for the worker to exit, for the grace period; then
+   * terminates its process group. Resolves when the group is gone.
+   */
+  async close(): Promise<void> {
+    if (this.exit === undefined && this.stopping === undefined) {
+      this.child.stdin?.end();
+      await Promise.race([this.exited, delay(this.graceMs)]);
+    }
+    await this.stop();
+  }
+
+  /** Terminates the whole process group (SIGTERM, SIGKILL after the grace) and waits for it to go. */
+  private stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.exit === undefined || (await groupHasLiveMembers(this.pgid))) await terminateGroup(this.pgid, this.graceMs);
+      await Promise.race([this.exited, delay(this.graceMs)]);
+      this.child.stdout?.destroy();
+      this.child.stderr?.destroy();
+      (this.child.stdio[3] as Readable | null)?.destroy();
+    })();
+    return this.stopping;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,120 @@
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FrameworkWorker } from '../../src/agent/framework-worker.js';
+import { isAlive, survivors } from '../support/pids.js';
+
+const fixture = fileURLToPath(new URL('../fixtures/processes/batch-worker.mjs', import.meta.url));
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+
+let dir: string;
+const started: FrameworkWorker[] = [];
+
+beforeEach(() => {
+  dir = realpathSync(mkdtempSync(join(tmpdir(), 'proctor-worker-')));
+});
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((w) => w.close()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function start(args: string[] = [], graceMs = 300): FrameworkWorker {
+  const w = FrameworkWorker.start({ command: process.execPath, args: [fixture, ...args], cwd: dir, env, graceMs });
+  if (!(w instanceof FrameworkWorker)) throw new Error(w.spawnError);
+  started.push(w);
+  return w;
+}
+
+let jobs = 0;
+/** A batch as the agent sends it, with a fresh report directory. */
+function batch(...files: string[]) {
+  return { job: ++jobs, report_dir: mkdtempSync(join(dir, 'report-')), files, scenarios: files.map((f) => ({ key: f, file: f, path: [] })) };
+}
+
+/** The worker's pid and its children's, from the line it prints at the end of a batch. */
+function pidsOf(stdout: string): { pid: number; children: number[] } {
+  const m = /pid (\d+) children ([\d,]*)/.exec(stdout);
+  if (!m) throw new Error(`no pid line in ${JSON.stringify(stdout)}`);
+  return { pid: Number(m[1]), children: m[2] ? m[2].split(',').map(Number) : [] };
+}
+
+describe('FrameworkWorker', () => {
+  it('runs batch after batch in one process, each with its own output and report', async () => {
+    const w = start();
+    const pids = [];
+    for (const files of [['ok-1'], ['ok-2', 'fail-1'], ['ok-3']]) {
+      const b = batch(...files);
+      const r = await w.run(b);
+      expect(r).toMatchObject({ exitCode: null, signal: null, timedOut: false, cancelled: false });
+      expect(r.stdout).toContain(`start ${b.job}\n`);
+      expect(r.stdout).not.toContain(`start ${b.job - 1}\n`);
+      expect(readFileSync(join(b.report_dir, 'report.xml'), 'utf8')).toContain(`name="${files.at(-1)}"`);
+      pids.push(pidsOf(r.stdout).pid);
+      expect(w.usable).toBe(true);
+    }
+    expect(new Set(pids).size).toBe(1);
+    await w.close();
+    expect(await survivors(pids)).toEqual([]);
+    expect(w.usable).toBe(false);
+  });
+
+  it('streams output live to the batch it belongs to', async () => {
+    const w = start();
+    const seen: string[] = [];
+    await w.run(batch('ok'), { onOutput: (stream, chunk) => seen.push(`${stream}:${chunk}`) });
+    expect(seen.join('')).toContain('stdout:start');
+  });
+
+  it('a batch over its timeout stops the whole process group, and the worker is not used again', async () => {
+    const w = start();
+    const first = await w.run(batch('fork-1'));
+    const { pid, children } = pidsOf(first.stdout);
+    expect(children).toHaveLength(1);
+    const r = await w.run(batch('hang'), { timeoutMs: 200 });
+    expect(r).toMatchObject({ timedOut: true, cancelled: false, exitCode: null });
+    expect(await survivors([pid, ...children])).toEqual([]);
+    expect(w.usable).toBe(false);
+    await expect(w.run(batch('ok'))).rejects.toThrow(/cannot take a batch/);
+  });
+
+  it('cancel stops a running batch; a batch cancelled before it was sent leaves the worker as it was', async () => {
+    const w = start();
+    const early = new AbortController();
+    early.abort();
+    expect(await w.run(batch('ok'), { signal: early.signal })).toMatchObject({ cancelled: true, stdout: '' });
+    expect(w.usable).toBe(true);
+    const { pid } = pidsOf((await w.run(batch('ok'))).stdout);
+    const cancel = new AbortController();
+    const running = w.run(batch('hang'), { signal: cancel.signal });
+    setTimeout(() => cancel.abort(), 100);
+    expect(await running).toMatchObject({ cancelled: true, timedOut: false });
+    expect(isAlive(pid)).toBe(false);
+    expect(w.usable).toBe(false);
+  });
+
+  it('a worker that exits mid-batch ends the batch with its exit code and output', async () => {
+    const w = start();
+    const b = batch('ok', 'exit');
+    const r = await w.run(b);
+    expect(r).toMatchObject({ exitCode: 3, timedOut: false, cancelled: false });
+    expect(r.stdout).toContain(`start ${b.job}`);
+    expect(w.usable).toBe(false);
+  });
+
+  it('close ends stdin and waits; a worker that ignores it and SIGTERM is killed with its children', async () => {
+    const w = start(['ignore-eof'], 200);
+    const { pid, children } = pidsOf((await w.run(batch('fork-1', 'fork-2'))).stdout);
+    expect(children).toHaveLength(2);
+    expect([pid, ...children].every(isAlive)).toBe(true);
+    await w.close();
+    expect(await survivors([pid, ...children])).toEqual([]);
+  });
+
+  it('reports a command that cannot start', () => {
+    const w = FrameworkWorker.start({ command: join(dir, 'no-such-binary'), args: [], cwd: dir, env });
+    expect(w).toEqual({ spawnError: expect.stringContaining('no-such-binary') });
+  });
+});
