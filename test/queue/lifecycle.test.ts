@@ -18,7 +18,11 @@ plans:
   impatient: { framework: command, environments: [e3], on_unavailable: fail }
   patient: { framework: command, environments: [e3] }
   fix-first: { framework: command, environments: [e1], failed_first: true, max_parallel: 1 }
+  queue-mode: { framework: command, environments: [e1], max_parallel: 2, options: { worker: "node worker.mjs" } }
+  process-mode: { framework: command, environments: [e1], max_parallel: 2 }
 `;
+/** Eight scenarios: enough for lookaheads while more are queued than twice those running. */
+const EIGHT = Array.from({ length: 8 }, (_, i) => `q/s${i}.test > works`);
 const KEYS = ['a/one.test > works', 'a/one.test > fails', 'a/two.test > skips', 'b/three.test > works'];
 
 describeEachDialect('run lifecycle over the agent protocol', (dialect) => {
@@ -214,5 +218,60 @@ describeEachDialect('run lifecycle over the agent protocol', (dialect) => {
     expect(job!.run_id).toBe(r.id);
     await agent.discover(job!, KEYS);
     await drain(() => 'passed');
+  });
+
+  describe('queue mode', () => {
+    const passed = () => 'passed' as const;
+    const lookaheadOf = (body: { lookahead?: ClaimedJob[] }) => body.lookahead ?? [];
+
+    it('dispatches one scenario per job without history, and lookaheads that take no slot of the run', async () => {
+      const r = await trigger('queue-mode');
+      const other = await ProtocolAgent.register(s);
+      const [disc] = await agent.claim(1);
+      const opened = (await agent.discover(disc!, EIGHT, { claim: { free_slots: 1, lookahead: {} } })).body;
+      const [j1] = opened.jobs as ClaimedJob[];
+      const [l1] = lookaheadOf(opened);
+      expect(j1!.scenarios).toHaveLength(1);
+      expect(l1).toMatchObject({ run_id: r.id, kind: 'execute', environment: { name: 'e1' } });
+      expect(l1!.scenarios).toHaveLength(1);
+      // max_parallel 2: the lookahead waits behind j1 on its slot, so a second slot still gets one.
+      const [j2, more] = await other.claim(2);
+      expect(j2).toBeDefined();
+      expect(more).toBeUndefined();
+      // j1 done: l1 now has the slot (and counts), and the next lookahead queues behind it.
+      const next = (await agent.execute(j1!, passed, { claim: { free_slots: 0, lookahead: { after_job: l1!.job_id } } })).body;
+      expect(next.jobs).toEqual([]);
+      const [l2] = lookaheadOf(next);
+      expect(l2).toBeDefined();
+      expect(await other.claim(1)).toEqual([]);
+      // Few left (3 queued, 3 running): no more lookahead; the rest goes to whichever slot frees first.
+      const last = (await other.execute(j2!, passed, { claim: { free_slots: 1, lookahead: {} } })).body;
+      expect(last.jobs).toHaveLength(1);
+      expect(lookaheadOf(last)).toEqual([]);
+      // A lookahead names a running job of the asking agent; anything else gets none.
+      expect(lookaheadOf((await agent.execute(l1!, passed, { claim: { free_slots: 0, lookahead: { after_job: j2!.job_id } } })).body)).toEqual([]);
+      const rest = [l2!, ...(last.jobs as ClaimedJob[])];
+      for (const j of rest) expect((await (j === l2 ? agent : other).execute(j, passed)).status).toBe(200);
+      for (let jobs = await agent.claim(4); jobs.length > 0; jobs = await agent.claim(4)) for (const j of jobs) await agent.execute(j, passed);
+      expect(await run(r.id)).toMatchObject({ status: 'completed', result: 'passed', counts: { total: 8, passed: 8 } });
+      expect((await results(r.id)).map((x) => x.attempts)).toEqual(Array(8).fill(1));
+    });
+
+    it('grants no lookahead behind a batch of several scenarios, nor outside queue mode', async () => {
+      // With the history of the run above, jobs are batched: a lookahead would wait behind a batch.
+      await trigger('queue-mode');
+      const [disc] = await agent.claim(1);
+      const withHistory = (await agent.discover(disc!, EIGHT, { claim: { free_slots: 1, lookahead: {} } })).body;
+      expect((withHistory.jobs as ClaimedJob[])[0]!.scenarios.length).toBeGreaterThan(1);
+      expect(lookaheadOf(withHistory)).toEqual([]);
+      await trigger('process-mode');
+      for (let jobs = await agent.claim(4); jobs.length > 0; jobs = await agent.claim(4)) {
+        for (const j of jobs) {
+          const body = j.kind === 'discover' ? (await agent.discover(j, EIGHT, { claim: { free_slots: 1, lookahead: {} } })).body : (await agent.execute(j, passed)).body;
+          expect(lookaheadOf(body)).toEqual([]);
+          for (const n of body.jobs as ClaimedJob[]) await agent.execute(n, passed);
+        }
+      }
+    });
   });
 });

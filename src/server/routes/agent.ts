@@ -113,7 +113,7 @@ export function agentRoutes(app: FastifyInstance, deps: ServerDeps): void {
     // A lookahead only saves time: failing it must not lose the jobs already claimed.
     const next = after === undefined ? null : await claimLookahead(q, claimer, after).catch((e: unknown) => (req.log.warn({ err: e }, 'lookahead claim failed'), null));
     const delivered = await delivery.handOver(next ? [...jobs, next] : jobs);
-    return { ...out, jobs: delivered.slice(0, jobs.length), lookahead: delivered.slice(jobs.length) };
+    return { ...out, jobs: delivered.slice(0, jobs.length), ...(claim?.lookahead ? { lookahead: delivered.slice(jobs.length) } : {}) };
   });
 
   /**
