@@ -129,35 +129,21 @@ export class FrameworkWorker {
 
   /**
    * Sends one batch and resolves when the worker reports it done, exits, times out or is
-   * cancelled. Never rejects. `exitCode` and `signal` stay null while the worker lives on.
+   * cancelled. `exitCode` and `signal` stay null while the worker lives on. A batch cancelled
+   * before it was sent leaves the worker as it was. Rejects only when the worker cannot take a
+   * batch (check `usable`).
    */
   async run(request: Record<string, unknown>, opts: BatchOptions = {}): Promise<RunProcessResult> {
     const startedAt = performance.now();
     const cap = Math.max(opts.outputCapBytes ?? DEFAULT_OUTPUT_CAP_BYTES, MIN_OUTPUT_CAP_BYTES);
     const stdout = new OutputCapture('stdout', cap, opts.onOutput);
     const stderr = new OutputCapture('stderr', cap, opts.onOutput);
-    let stopReason: 'timeout' | 'cancel' | undefined;
-    if (opts.signal?.aborted) stopReason = 'cancel'; // never sent: the worker stays as it is
-    else if (!this.usable) throw new Error('this worker cannot take a batch (it is busy, stopped or gone)');
-    else {
+    let stopReason: 'timeout' | 'cancel' | undefined = 'cancel';
+    if (!opts.signal?.aborted) {
+      if (!this.usable) throw new Error('this worker cannot take a batch (it is busy, stopped or gone)');
       this.busy = true;
       try {
-        await new Promise<void>((resolve) => {
-          const stop = (reason: 'timeout' | 'cancel'): void => {
-            stopReason ??= reason;
-            void this.stop();
-          };
-          const timer = opts.timeoutMs !== undefined && opts.timeoutMs > 0 ? setTimeout(() => stop('timeout'), Math.min(opts.timeoutMs, MAX_TIMER_MS)) : undefined;
-          const onAbort = (): void => stop('cancel');
-          const finish = (): void => {
-            clearTimeout(timer);
-            opts.signal?.removeEventListener('abort', onAbort);
-            resolve();
-          };
-          opts.signal?.addEventListener('abort', onAbort, { once: true });
-          this.batch = { stdout, stderr, done: finish };
-          (this.child.stdin as Writable).write(`${JSON.stringify(request)}\n`);
-        });
+        stopReason = await this.send(request, { stdout, stderr, done: () => undefined }, opts);
         // A stopped or exited worker: its output may still be in the pipes.
         if (stopReason !== undefined || this.exit !== undefined) {
           await this.stop();
@@ -181,6 +167,27 @@ export class FrameworkWorker {
       cancelled: stopReason === 'cancel',
       durationMs: performance.now() - startedAt,
     };
+  }
+
+  /** Writes the batch and waits for its reply or the worker's exit; says why it was stopped, if it was. */
+  private send(request: Record<string, unknown>, batch: Batch, opts: BatchOptions): Promise<'timeout' | 'cancel' | undefined> {
+    return new Promise((resolve) => {
+      let reason: 'timeout' | 'cancel' | undefined;
+      const stop = (why: 'timeout' | 'cancel'): void => {
+        reason ??= why;
+        void this.stop();
+      };
+      const timer = opts.timeoutMs !== undefined && opts.timeoutMs > 0 ? setTimeout(() => stop('timeout'), Math.min(opts.timeoutMs, MAX_TIMER_MS)) : undefined;
+      const onAbort = (): void => stop('cancel');
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      batch.done = () => {
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        resolve(reason);
+      };
+      this.batch = batch;
+      (this.child.stdin as Writable).write(`${JSON.stringify(request)}\n`);
+    });
   }
 
   /**

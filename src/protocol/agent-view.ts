@@ -11,6 +11,7 @@ export const AgentJob = Type.Object({
   kind: Type.String(),
   environment: Type.String(),
   started_at: Nullable(Type.String({ format: 'date-time' })),
+  lookahead: Type.Boolean({ description: "Queue mode: claimed to run next on a busy slot, waiting behind the slot's current job." }),
 });
 export type AgentJob = Static<typeof AgentJob>;
 
@@ -21,7 +22,7 @@ export const AgentView = Type.Object({
   status: Type.String({ description: 'online, lost' }),
   live: Type.Boolean({ description: 'Online and seen within the liveness window: it can take jobs now.' }),
   slots: Type.Integer(),
-  busy_slots: Type.Integer({ description: 'Running jobs leased to this agent.' }),
+  busy_slots: Type.Integer({ description: 'Running jobs leased to this agent, lookaheads not counted (they wait behind a slot\'s current job).' }),
   last_seen_at: Nullable(Type.String({ format: 'date-time' })),
   jobs: Type.Array(AgentJob, { description: "The agent's running jobs in projects the key may see." }),
 });

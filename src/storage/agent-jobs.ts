@@ -10,6 +10,8 @@ export interface AgentJobRow {
   environment: string;
   agentId: number;
   startedAt: number | null;
+  /** Queue mode: waits on its agent behind the slot's current job. */
+  lookahead: boolean;
 }
 
 /** Jobs running now, each with the agent that holds its lease; oldest first. */
@@ -18,7 +20,7 @@ export async function runningJobs(db: Kysely<Database>): Promise<AgentJobRow[]> 
     .selectFrom('jobs')
     .innerJoin('runs', 'runs.id', 'jobs.run_id')
     .innerJoin('plans', 'plans.id', 'runs.plan_id')
-    .select(['jobs.id', 'jobs.run_id', 'runs.project_id', 'plans.name', 'jobs.kind', 'jobs.environment_name', 'jobs.lease_owner', 'jobs.started_at'])
+    .select(['jobs.id', 'jobs.run_id', 'runs.project_id', 'plans.name', 'jobs.kind', 'jobs.environment_name', 'jobs.lease_owner', 'jobs.started_at', 'jobs.lookahead'])
     .where('jobs.status', '=', 'running')
     .where('jobs.lease_owner', 'is not', null)
     .orderBy('jobs.id')
@@ -32,5 +34,6 @@ export async function runningJobs(db: Kysely<Database>): Promise<AgentJobRow[]> 
     environment: r.environment_name,
     agentId: r.lease_owner!,
     startedAt: r.started_at,
+    lookahead: r.lookahead === 1,
   }));
 }

@@ -234,6 +234,9 @@ describeEachDialect('run lifecycle over the agent protocol', (dialect) => {
       expect(j1!.scenarios).toHaveLength(1);
       expect(l1).toMatchObject({ run_id: r.id, kind: 'execute', environment: { name: 'e1' } });
       expect(l1!.scenarios).toHaveLength(1);
+      // The agent list shows the lookahead as waiting, not as a slot in use.
+      const listed = ((await s.api('GET', '/api/v1/agents')).body.items as { busy_slots: number; jobs: { job_id: number; lookahead: boolean }[] }[]).find((a) => a.jobs.some((j) => j.job_id === l1!.job_id));
+      expect(listed).toMatchObject({ busy_slots: 1, jobs: [{ job_id: j1!.job_id, lookahead: false }, { job_id: l1!.job_id, lookahead: true }] });
       // max_parallel 2: the lookahead waits behind j1 on its slot, so a second slot still gets one.
       const [j2, more] = await other.claim(2);
       expect(j2).toBeDefined();

@@ -17,9 +17,9 @@ function agentView(a: AgentRecord, jobs: AgentJobRow[], visible: (j: AgentJobRow
     status: a.status,
     live: a.status === 'online' && a.lastSeenAt !== null && a.lastSeenAt >= liveSince,
     slots: a.slots,
-    busy_slots: mine.length,
+    busy_slots: mine.filter((j) => !j.lookahead).length,
     last_seen_at: iso(a.lastSeenAt),
-    jobs: mine.filter(visible).map((j) => ({ job_id: j.jobId, run_id: j.runId, plan: j.plan, kind: j.kind, environment: j.environment, started_at: iso(j.startedAt) })),
+    jobs: mine.filter(visible).map((j) => ({ job_id: j.jobId, run_id: j.runId, plan: j.plan, kind: j.kind, environment: j.environment, started_at: iso(j.startedAt), lookahead: j.lookahead })),
   };
 }
 

@@ -31,7 +31,7 @@ function AgentCard({ a, now }: { a: AgentView; now: number }) {
           {a.jobs.map((j) => (
             <li key={j.job_id}>
               <Link to={`/runs/${j.run_id}`}>{j.plan} #{j.run_id}</Link> {j.kind === 'discover' ? 'discovery' : 'execution'} on {j.environment}
-              <span className="num"> {duration(elapsed(j.started_at, null, now))}</span>
+              {j.lookahead ? <span className="muted"> next on its slot</span> : <span className="num"> {duration(elapsed(j.started_at, null, now))}</span>}
             </li>
           ))}
         </ul>
