@@ -4,6 +4,7 @@
  * Makespan of one run against the physical limit, with real agents running real test processes.
  *
  *   npm run build && node bench/makespan.mjs
+ *   node bench/makespan.mjs --modes queue                  # queue mode only (default: queue,process)
  *   node bench/makespan.mjs --framework node-test          # one node:test file per scenario
  *   node bench/makespan.mjs --bin /tmp/build/dist/main.js --server-node-arg=--cpu-prof --agent-node-arg=--cpu-prof
  *
@@ -13,12 +14,14 @@
  *      few seconds, ≈ 80 s of work in all;
  *   2. writes a suite with one scenario file per duration: with --framework command (default),
  *      `tests/sNNNN.sleep` files run by a small runner that sleeps each file's duration in turn and
- *      writes JUnit (one process per job); with --framework node-test, `tests/sNNNN.test.mjs`, one
+ *      writes JUnit (once per process, or per batch read from stdin with --worker); with --framework node-test, `tests/sNNNN.test.mjs`, one
  *      sleeping node:test test each (node 20 starts one more process per file, see below);
  *   3. starts `proctor serve --no-local-agent` and --agents (2) `proctor agent` processes with
  *      --slots (4) each, registered with a registration token;
- *   4. runs the plan twice on that server: (a) without history (every scenario is expected to take
- *      the default), (b) with the history of (a) (medians of past durations);
+ *   4. for each mode, runs its plan twice on that server: (a) without history (every scenario is
+ *      expected to take the default), (b) with the history of (a) (medians of past durations). The
+ *      modes: `queue` (queue mode, `options.worker`: a runner process per slot takes batch after
+ *      batch over stdin) and `process` (a runner process per job);
  *   5. runs the static split a CI would: the sorted file list cut into one contiguous chunk per
  *      slot (`--shard i/8` of Playwright and Jest), one process per chunk, all at once;
  *   6. prints, per run, the wall clock, the lower bound max(longest, total / slots) from the drawn
@@ -58,7 +61,7 @@ const { values: flags } = parseArgs({
     'median-ms': { type: 'string', default: '110' },
     sigma: { type: 'string', default: '1.1' },
     framework: { type: 'string', default: 'command' },
-    'process-per-job': { type: 'boolean', default: false },
+    modes: { type: 'string', default: 'queue,process' },
     'database-url': { type: 'string' },
     bin: { type: 'string', default: join(REPO, 'dist', 'main.js') },
     'server-node-arg': { type: 'string', multiple: true, default: [] },
@@ -80,7 +83,8 @@ const opts = {
   medianMs: Number(flags['median-ms']),
   sigma: Number(flags.sigma),
   framework: /** @type {'command' | 'node-test'} */ (flags.framework),
-  worker: flags.framework === 'command' && !flags['process-per-job'],
+  // Queue mode (a worker per slot) needs a runner that reads batches: the command framework's has one.
+  modes: flags.framework === 'command' ? String(flags.modes).split(',').map(parseMode) : /** @type {Mode[]} */ (['process']),
   databaseUrl: flags['database-url'],
   bin: resolve(String(flags.bin)),
   serverNodeArgs: /** @type {string[]} */ (flags['server-node-arg']),
@@ -88,6 +92,13 @@ const opts = {
   timeLimitS: int(flags['time-limit'], 'time-limit'),
 };
 const SLOTS = opts.agents * opts.slots;
+
+/** @typedef {'queue' | 'process'} Mode */
+/** @param {string} m @returns {Mode} */
+function parseMode(m) {
+  if (m !== 'queue' && m !== 'process') throw new Error(`--modes: "${m}" is neither queue nor process`);
+  return m;
+}
 /** The measured run in progress, cancelled at cleanup (0: none). */
 const active = { runId: 0 };
 const TOKEN = adminToken();
@@ -172,33 +183,36 @@ function killProcessesIn(dir) {
 }
 
 /**
- * The plan file: one environment any agent serves, the suite in the agent's --workdir; plan
- * `warmup` runs one empty file, so that the agents' first job (module loading, JIT) is not the
- * measured run's, and leaves plan `sleeps` without history.
+ * The plan file: one environment any agent serves, the suite in the agent's --workdir, a plan
+ * per mode: `sleeps-queue` (queue mode: a worker per slot takes batch after batch) and
+ * `sleeps-process` (a process per job). Plans `warmup-*` run one empty file, so that the agents'
+ * first job (module loading, JIT) is not the measured run's, and leave `sleeps-*` without history.
  */
 function planFile() {
-  const options =
+  const command = `'${process.execPath}' run-sleeps.mjs`;
+  /** @param {string} glob @param {Mode} mode */
+  const options = (glob, mode) =>
     opts.framework === 'command'
-      ? `{ command: "'${process.execPath}' run-sleeps.mjs {report_dir} {files}", discover: "tests/*.sleep"${opts.worker ? `, worker: "'${process.execPath}' run-sleeps.mjs --worker"` : ''} }`
-      : `{ include: "tests/*.test.mjs" }`;
-  const warmupOptions = options.replace('tests/*', 'calibrate/z0');
-  return `
-project: bench
-environments:
-  local: { platform: api }
-plans:
-  sleeps:
+      ? `{ command: "${command} {report_dir} {files}", discover: "${glob}.sleep"${mode === 'queue' ? `, worker: "${command} --worker"` : ''} }`
+      : `{ include: "${glob}.test.mjs" }`;
+  const plan = (/** @type {Mode} */ mode) => `
+  sleeps-${mode}:
     framework: ${opts.framework}
     workdir: .
     environments: [local]
     max_parallel: ${SLOTS}
     timeout: 5m
-    options: ${options}
-  warmup:
+    options: ${options('tests/*', mode)}
+  warmup-${mode}:
     framework: ${opts.framework}
     workdir: .
     environments: [local]
-    options: ${warmupOptions}
+    options: ${options('calibrate/z0', mode)}`;
+  return `
+project: bench
+environments:
+  local: { platform: api }
+plans:${opts.modes.map(plan).join('')}
 `;
 }
 
@@ -258,7 +272,7 @@ async function startAgents(base, call, workdir) {
  * Triggers a plan, waits for the run to end, and reads it with its jobs and results.
  * @param {(...a: any[]) => Promise<any>} call
  */
-async function runOnce(call, /** @type {string} */ suiteDir, plan = 'sleeps', expected = opts.scenarios) {
+async function runOnce(call, /** @type {string} */ suiteDir, /** @type {string} */ plan, expected = opts.scenarios) {
   const timingsFile = join(suiteDir, 'timings.jsonl');
   rmSync(timingsFile, { force: true });
   const t0 = Date.now();
@@ -372,7 +386,7 @@ function workerPhases(r) {
  * idle slot time; with the bound at total / S, wall − bound = (overhead + idle) / S exactly.
  * @param {{ run: any, jobs: any[], results: any[], timings: any[] }} r @param {number[]} drawn
  */
-function analyse(r, drawn) {
+function analyse(r, drawn, /** @type {Mode} */ mode) {
   const started = ms(r.run.started_at);
   const finished = ms(r.run.finished_at);
   const measured = r.results.map((x) => x.duration_ms ?? 0);
@@ -402,8 +416,8 @@ function analyse(r, drawn) {
     preludeS: (firstStart - started) / 1000,
     gapsS: ((lastStart - firstStart) * SLOTS - busyWithin(intervals, firstStart, lastStart)) / 1000 / SLOTS,
     tailS: ((finished - lastStart) * SLOTS - busyWithin(intervals, lastStart, finished)) / 1000 / SLOTS,
-    phases: opts.worker ? null : jobPhases(r),
-    workers: opts.worker && r.timings.length > 0 ? workerPhases(r) : null,
+    phases: mode === 'queue' ? null : jobPhases(r),
+    workers: mode === 'queue' && r.timings.length > 0 ? workerPhases(r) : null,
   };
 }
 
@@ -449,15 +463,21 @@ async function main() {
   log(`server pid ${server.pid} at ${server.base} (${server.where})`);
   await call('POST', '/api/v1/apply', planFile(), 200, { yaml: true });
   await startAgents(server.base, call, suite.dir);
-  // As many warm-up runs at once as there are slots, so that every agent gets some of their jobs.
-  await Promise.all(Array.from({ length: SLOTS }, () => runOnce(call, suite.dir, 'warmup', 1)));
-  log(`${opts.agents} agents × ${opts.slots} slots live and warm; run (a), no history`);
-  const a = analyse(await runOnce(call, suite.dir), drawn);
-  log(`(a) ${fx(a.wallS, 2)} s; run (b), with the history of (a)`);
-  const b = analyse(await runOnce(call, suite.dir), drawn);
-  log(`(b) ${fx(b.wallS, 2)} s; static split`);
+  /** @type {Record<string, { a: any, b: any }>} */
+  const byMode = {};
+  for (const mode of opts.modes) {
+    // As many warm-up runs at once as there are slots, so that every agent gets some of their jobs.
+    await Promise.all(Array.from({ length: SLOTS }, () => runOnce(call, suite.dir, `warmup-${mode}`, 1)));
+    log(`${mode}: ${opts.agents} agents × ${opts.slots} slots live and warm; run (a), no history`);
+    const a = analyse(await runOnce(call, suite.dir, `sleeps-${mode}`), drawn, mode);
+    log(`${mode} (a) ${fx(a.wallS, 2)} s; run (b), with the history of (a)`);
+    const b = analyse(await runOnce(call, suite.dir, `sleeps-${mode}`), drawn, mode);
+    log(`${mode} (b) ${fx(b.wallS, 2)} s`);
+    byMode[mode] = { a, b };
+  }
+  log('static split');
   const st = await staticSplit(suite);
-  report({ drawn, total, cal, a, b, st, where: server.where, loadBefore, loadAfter: machineLoad() });
+  report({ drawn, total, cal, byMode, st, where: server.where, loadBefore, loadAfter: machineLoad() });
 }
 
 /** @param {any} r */
@@ -467,24 +487,28 @@ function report(r) {
   const out = [
     '',
     `Proctor makespan bench: ${opts.scenarios} scenarios, lognormal (median ${opts.medianMs} ms, σ ${opts.sigma}, seed ${opts.seed}): ${fx(r.total / 1000)} s of work, mean ${Math.round(r.total / opts.scenarios)} ms, longest ${longest} ms`,
-    `framework ${opts.framework}${opts.worker ? ' in queue mode (one worker per slot)' : ''}; ${opts.agents} agents × ${opts.slots} slots = ${SLOTS}; ${r.where}; node ${process.version}, ${availableParallelism()} CPUs, ${r.loadBefore} before, ${r.loadAfter} after`,
+    `framework ${opts.framework}; ${opts.agents} agents × ${opts.slots} slots = ${SLOTS}; ${r.where}; node ${process.version}, ${availableParallelism()} CPUs, ${r.loadBefore} before, ${r.loadAfter} after`,
     `bound (drawn durations): max(${fx(longest / 1000, 2)}, ${fx(r.total / 1000)} / ${SLOTS}) = ${fx(boundS, 2)} s`,
     `job process start-up alone: ${Math.round(r.cal.jobMs)} ms${opts.framework === 'node-test' ? `, + ${Math.round(r.cal.fileMs)} ms per further file` : ''}`,
   ];
-  for (const [label, x, target] of /** @type {const} */ ([['(a) no history  ', r.a, TARGET_NO_HISTORY], ['(b) with history', r.b, TARGET_HISTORY]])) {
+  const runs = Object.entries(r.byMode).flatMap(([mode, { a, b }]) => [
+    [`${mode === 'queue' ? 'queue mode  ' : 'process/job '} (a) no history  `, a, TARGET_NO_HISTORY],
+    [`${mode === 'queue' ? 'queue mode  ' : 'process/job '} (b) with history`, b, TARGET_HISTORY],
+  ]);
+  for (const [label, x, target] of runs) {
     const ratio = x.wallS / x.boundDrawnS;
     const startup = (x.jobs * r.cal.jobMs + opts.scenarios * r.cal.fileMs) / 1000 / SLOTS;
     out.push(
       `${label}: started→finished ${fx(x.wallS, 2)} s, trigger→finished ${fx(x.fromTriggerS, 2)} s; ratio ${fx(ratio, 3)} to the drawn bound, ${fx(x.wallS / x.boundMeasuredS, 3)} to the measured bound (${fx(x.boundMeasuredS, 2)} s)   target ≤ ${target}: ${verdict(ratio <= target)}`,
       `    ${x.jobs} execute jobs (${x.attempts} attempts; sizes ${x.sizes.join(',')}) + discovery (${Math.round(x.discoveryMs)} ms)`,
-      `    gap to the measured bound ${fx(x.wallS - x.boundMeasuredS, 2)} s = job overhead ${fx(x.overheadS, 2)} s (median ${Math.round(x.overheadPerJobMs)} ms/job; process start-up alone ≈ ${fx(startup, 2)} s) + prelude ${fx(x.preludeS, 2)} s (discovery, first claims) + idle between jobs ${fx(x.gapsS, 2)} s + tail ${fx(x.tailS, 2)} s`,
     );
     const w = x.workers;
-    if (w) {
-      out.push(
-        `    queue mode, ${w.workers} workers (s of makespan): run start → worker started ${fx(w.s.toWorker, 2)}, worker boot ${fx(w.s.boot, 2)}, between batches ${fx(w.s.between, 2)} (p50 ${fx(w.gapMs.p50, 1)} ms, p90 ${fx(w.gapMs.p90, 1)} ms), last batch → run finished ${fx(w.s.tail, 2)}`,
-      );
-    }
+    // In queue mode a slot's jobs overlap (lookaheads), so its time is told from its worker's batches.
+    out.push(
+      w
+        ? `    gap to the measured bound ${fx(x.wallS - x.boundMeasuredS, 2)} s ≈ run start → workers started ${fx(w.s.toWorker, 2)} s + their boot ${fx(w.s.boot, 2)} s + between batches ${fx(w.s.between, 2)} s (p50 ${fx(w.gapMs.p50, 1)} ms, p90 ${fx(w.gapMs.p90, 1)} ms) + last batch → run finished ${fx(w.s.tail, 2)} s (${w.workers} workers)`
+        : `    gap to the measured bound ${fx(x.wallS - x.boundMeasuredS, 2)} s = job overhead ${fx(x.overheadS, 2)} s (median ${Math.round(x.overheadPerJobMs)} ms/job; process start-up alone ≈ ${fx(startup, 2)} s) + prelude ${fx(x.preludeS, 2)} s (discovery, first claims) + idle between jobs ${fx(x.gapsS, 2)} s + tail ${fx(x.tailS, 2)} s`,
+    );
     const p = x.phases;
     if (p) {
       out.push(
@@ -495,7 +519,7 @@ function report(r) {
   const maxShard = Math.max(...r.st.shardS);
   out.push(
     `static split (${SLOTS} contiguous shards of ${r.st.size} files, one process each): wall ${fx(r.st.wallS, 2)} s = ${fx(r.st.wallS / boundS, 3)} × bound; drawn work per shard ${r.st.shardS.map((/** @type {number} */ s) => fx(s)).join(', ')} s (longest ${fx(maxShard, 2)} s = ${fx(maxShard / boundS, 3)} × bound)`,
-    `ahead of the static split (trigger→finished < static wall): (a) ${verdict(r.a.fromTriggerS < r.st.wallS)}, (b) ${verdict(r.b.fromTriggerS < r.st.wallS)}`,
+    `ahead of the static split (trigger→finished < static wall): ${runs.map(([label, x]) => `${label.trim().replace(/ +/g, ' ')} ${verdict(x.fromTriggerS < r.st.wallS)}`).join('; ')}`,
   );
   process.stdout.write(`${out.join('\n')}\n`);
 }
