@@ -1,10 +1,11 @@
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { capText } from '../reports/capped-text.js';
 import type { JUnitCase } from '../reports/junit-case.js';
 import { attachArtifacts, markRunStart } from './artifacts.js';
 import { fileReport } from './file-report.js';
 import { stringOption } from './options.js';
 import { keyOfCase, nodeIdOf, parseCollection, scenarioOfNodeId } from './pytest-node-id.js';
+import { installPytestWorkerPlugin, PYTEST_WORKER_PLUGIN_MODULE } from './pytest-worker-plugin.js';
 import { describeExit, readJUnitReport } from './report-errors.js';
 import { fileArgument } from './scenario-files.js';
 import { AdapterError, type Adapter, type AdapterContext, type CommandSpec, type DiscoveredScenario, type ProcessOutput, type TestReport } from './types.js';
@@ -29,7 +30,13 @@ const CAPTURE_HEADER = /^-+ Captured (?:Log|Out|Err) -+$/gm;
  * Outcomes: passed, failed, errored (an error in a fixture or in collection), skipped (skip, xfail).
  *
  * Options: `python` (default `python3`), `args` (extra arguments, a list), `artifacts`,
- * `artifacts_max_mb`.
+ * `artifacts_max_mb`, `worker`.
+ *
+ * `worker: true` is queue mode: one `python -m pytest` per slot and run, with Proctor's plugin
+ * (pytest-worker-plugin.ts), collects the suite once and then runs batch after batch read from
+ * stdin (protocol in agent/framework-worker.ts), each writing the same report a one-shot run
+ * writes. Every fixture, session-scoped ones too, is torn down at the end of each batch; module
+ * state and imports live on between batches. `-x`/`--maxfail` in `args` do not stop a batch.
  */
 export const pytestAdapter: Adapter = {
   framework: 'pytest',
@@ -50,6 +57,18 @@ export const pytestAdapter: Adapter = {
     }
     if (scenarios.size === 0) throw new AdapterError('no_tests', `pytest collected no tests in ${ctx.cwd} (${describeExit(output)})`);
     return [...scenarios.values()];
+  },
+
+  workerCommand(ctx) {
+    const worker = ctx.options['worker'];
+    if (worker === undefined || worker === null || worker === false) return null;
+    if (worker !== true) throw new AdapterError('bad_options', 'options.worker: expected true for pytest');
+    // Quiet, and no percentages: they would count the whole suite the worker collected, not the batch.
+    const spec = pytestCommand(ctx, ['-p', PYTEST_WORKER_PLUGIN_MODULE, '--continue-on-collection-errors', '-q', '-o', 'console_output_style=classic']);
+    // The spec's PYTHONPATH overrides the agent's: keep the one a one-shot run would have seen.
+    const inherited = ctx.env['PYTHONPATH'] ?? process.env['PYTHONPATH'];
+    spec.env['PYTHONPATH'] = [installPytestWorkerPlugin(), ...(inherited ? [inherited] : [])].join(delimiter);
+    return spec;
   },
 
   runCommand(ctx, scenarios) {

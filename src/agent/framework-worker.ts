@@ -95,7 +95,10 @@ export class FrameworkWorker {
       let nl: number;
       while ((nl = pending.indexOf('\n')) >= 0) {
         pending = pending.slice(nl + 1);
-        this.batch?.done();
+        // Output written just before the reply travels on other pipes: what this turn of the event
+        // loop reads of it still belongs to the batch.
+        const batch = this.batch;
+        if (batch) setImmediate(() => batch.done());
       }
     });
     replies?.on('error', () => undefined);
