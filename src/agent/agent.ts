@@ -120,12 +120,13 @@ export class Agent {
     const log = this.opts.logger.child({ job: job.job_id, run: job.run_id, kind: job.kind, attempt: job.attempt });
     const before = { free: slot.free, reported: slot.reported };
     let workerFree = (): void => undefined;
-    slot.free = new Promise<void>((resolve) => (workerFree = resolve));
+    // Free for the next job once this one is done with the worker, and never before the job ahead.
+    const released = new Promise<void>((resolve) => (workerFree = resolve));
+    slot.free = Promise.all([before.free, released]).then(() => undefined);
     slot.reported = (async () => {
       let next: ClaimedJob[] = [];
       let lookahead: ClaimedJob[] = [];
       try {
-        await before.free;
         log.info({ scenarios: job.scenarios.length, environment: job.environment.name }, 'job started');
         const secrets = job.environment.secrets.map((name) => job.environment.variables[name] ?? '');
         const shipper = new LogShipper(this.opts.client, job.job_id, job.lease_token, secrets);
@@ -136,6 +137,7 @@ export class Agent {
           onOutput: (_stream, chunk) => shipper.write(chunk),
           appBuilds: this.opts.client,
           worker: slot.worker,
+          turn: before.free,
           onWorkerFree: workerFree,
           uploadArtifact: async (scenario, a) => {
             const meta = { name: a.name, sha256: await sha256File(a.path), scenario, contentType: a.contentType ?? contentTypeOf(a.name) };

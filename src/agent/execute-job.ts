@@ -30,6 +30,11 @@ export interface ExecuteOptions {
   worker?: WorkerSlot;
   /** Called once the worker is done with this job's batch (before its report is read): the slot's next batch may go. */
   onWorkerFree?: () => void;
+  /**
+   * Settles when the slot is free for this job (the batch ahead of it is done). The job gets
+   * ready meanwhile (working directory, report directory, app build) and starts its tests after.
+   */
+  turn?: Promise<void>;
 }
 
 const OUTPUT_CAP = 1024 * 1024;
@@ -49,7 +54,7 @@ function inheritedEnv(): Record<string, string> {
  * `errored` completion with a reason the user can act on.
  */
 export async function executeJob(job: ClaimedJob, opts: ExecuteOptions): Promise<CompleteRequest> {
-  const started = Date.now();
+  let started = Date.now();
   const mask = makeMasker(job.environment.secrets.map((s) => job.environment.variables[s] ?? ''));
   const base = { lease_token: job.lease_token };
   let reportDir: string | undefined;
@@ -70,6 +75,10 @@ export async function executeJob(job: ClaimedJob, opts: ExecuteOptions): Promise
       },
       options: job.options,
     };
+    if (opts.turn) {
+      await opts.turn;
+      started = Date.now();
+    }
     const done = job.kind === 'discover' ? await discover(adapter, ctx, job, opts) : await execute(adapter, ctx, job, opts);
     return maskCompletion({ ...base, ...done, duration_ms: Date.now() - started }, mask);
   } catch (e) {
