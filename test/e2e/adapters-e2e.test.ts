@@ -19,6 +19,8 @@ const EXAMPLE_SUITES: Example[] = [
   { plan: 'ex-mocha', direct: mochaDirect, comparisonKey: mochaComparisonKey, ranOne: (log) => (log.match(/^(?:ok |FAILED |skipped )/gm) ?? []).length === 1 },
   { plan: 'ex-playwright', direct: () => playwrightDirect('chromium'), comparisonKey: same, ranOne: (log) => log.includes('Running 1 test using 1 worker') },
   { plan: 'ex-pytest', direct: pytestDirect, comparisonKey: same, ranOne: (log) => log.includes('collected 1 item') },
+  // Queue mode: a worker per slot collects the suite once; each batch closes with its own summary.
+  { plan: 'ex-pytest-queue', direct: pytestDirect, comparisonKey: same, ranOne: (log) => /^1 (?:failed|error) in .* \(proctor worker, pid \d+\)$/m.test(log) },
   { plan: 'ex-junit5', direct: junit5Direct, comparisonKey: junit5ComparisonKey, ranOne: (log) => /\[\s+1 tests found\s+\]/.test(log) },
 ];
 
@@ -31,6 +33,7 @@ plans:
   ex-mocha: { framework: mocha, workdir: mocha, environments: [local] }
   ex-playwright: { framework: playwright, workdir: playwright, environments: [chromium], timeout: 5m }
   ex-pytest: { framework: pytest, workdir: pytest, environments: [local] }
+  ex-pytest-queue: { framework: pytest, workdir: pytest, environments: [local], options: { worker: true } }
   ex-junit5: { framework: junit5, workdir: junit5, environments: [local] }
 `;
 
