@@ -1,23 +1,31 @@
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../support/dialects.js';
+import { survivors } from '../support/pids.js';
 import { adminApi, freshPostgresDatabase, spawnAgent, spawnServer, type SpawnedServer } from '../support/processes.js';
 import { eventually } from '../support/server.js';
 
-const KILLS = 50;
 const SCENARIOS = 30;
 const RUNS = 3;
 const LEASE_MS = 2_000;
+const WORKER = resolve('test/fixtures/processes/batch-worker.mjs');
 
 /**
- * Crash test: an agent is killed with SIGKILL mid-job 50 times in a row (a fresh agent takes its
- * place each time) and the server is killed and restarted once. Afterwards every scenario of every
- * run has exactly one final result, all passed: nothing lost, nothing counted twice, and each lost
- * job went back to the queue within its lease.
+ * Crash test: an agent is killed with SIGKILL mid-job `kills` times in a row (a fresh agent takes
+ * its place each time) and the server is killed and restarted once. Afterwards every scenario of
+ * every run has exactly one final result, all passed: nothing lost, nothing counted twice, and
+ * each lost job went back to the queue within its lease. In queue mode the agent also holds
+ * lookaheads when it dies, and its workers must not outlive it.
  */
-describeEachDialect('crash recovery', (dialect) => {
+function crashRecovery(mode: 'process' | 'queue', kills: number) {
+  describeEachDialect(`crash recovery, ${mode === 'queue' ? 'queue mode' : 'a process per job'}`, (dialect) => suite(dialect, mode, kills));
+}
+crashRecovery('process', 50);
+crashRecovery('queue', 20);
+
+function suite(dialect: 'sqlite' | 'postgres', mode: 'process' | 'queue', KILLS: number) {
   let server: SpawnedServer;
   let drop: (() => Promise<void>) | undefined;
   let work: string;
@@ -28,7 +36,8 @@ describeEachDialect('crash recovery', (dialect) => {
     work = mkdtempSync(join(tmpdir(), 'proctor-crash-'));
     mkdirSync(join(work, 'checks'));
     cpSync(resolve('examples/demo/command/run-checks.mjs'), join(work, 'run-checks.mjs'));
-    for (let i = 0; i < SCENARIOS; i++) writeFileSync(join(work, 'checks', `c${String(i).padStart(2, '0')}.sh`), '#!/bin/sh\nsleep 0.3\n');
+    for (let i = 0; i < SCENARIOS; i++) writeFileSync(join(work, 'checks', `slow-${String(i).padStart(2, '0')}.sh`), '#!/bin/sh\nsleep 0.3\n');
+    writeFileSync(join(work, 'worker-pids'), '');
     const pgdb = dialect === 'postgres' ? await freshPostgresDatabase() : undefined;
     drop = pgdb?.drop;
     server = await spawnServer({
@@ -37,7 +46,9 @@ describeEachDialect('crash recovery', (dialect) => {
       env: { PROCTOR_LEASE_MS: String(LEASE_MS), PROCTOR_MAX_ATTEMPTS: '500' },
     });
     token = (await adminApi(server.url, 'POST', '/api/v1/agents/tokens', { name: 'crashing machines' })).body.secret;
-    const file = `environments:\n  e: {}\nplans:\n  crashy: { framework: command, workdir: ., environments: [e], max_parallel: 4, options: { command: "node run-checks.mjs --report-dir {report_dir} {files}", discover: "checks/*.sh" } }\n`;
+    // Queue mode: the batch worker fixture sleeps 300 ms for each `slow-*` file, as the checks do.
+    const worker = mode === 'queue' ? `, worker: "node '${WORKER}'"` : '';
+    const file = `environments:\n  e: { variables: { WORKER_PIDS: ${join(work, 'worker-pids')} } }\nplans:\n  crashy: { framework: command, workdir: ., environments: [e], max_parallel: 4, options: { command: "node run-checks.mjs --report-dir {report_dir} {files}", discover: "checks/*.sh"${worker} } }\n`;
     expect((await adminApi(server.url, 'POST', '/api/v1/apply', file)).status).toBe(200);
   });
   afterAll(async () => {
@@ -100,5 +111,9 @@ describeEachDialect('crash recovery', (dialect) => {
       const kill = Math.max(...kills.filter((t) => t <= at));
       expect(at - kill).toBeLessThanOrEqual(LEASE_MS + 4_000);
     }
+    // A killed agent's workers see their stdin close and exit: none is left.
+    const workers = readFileSync(join(work, 'worker-pids'), 'utf8').split('\n').filter(Boolean).map(Number);
+    if (mode === 'queue') expect(workers.length).toBeGreaterThanOrEqual(KILLS);
+    expect(await survivors(workers)).toEqual([]);
   }, 600_000);
-});
+}
