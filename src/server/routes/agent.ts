@@ -15,7 +15,8 @@ import {
 } from '../../protocol/agent-api.js';
 import { ErrorResponse } from '../../protocol/api.js';
 import { appendLog } from '../../queue/append-log.js';
-import { claimJobs, claimLookahead } from '../../queue/claim.js';
+import { claimLookahead } from '../../queue/claim-lookahead.js';
+import { claimJobs } from '../../queue/claim.js';
 import { completeJob } from '../../queue/complete.js';
 import { heartbeat } from '../../queue/heartbeat.js';
 import { releaseClaim } from '../../queue/release-claim.js';

@@ -1,0 +1,71 @@
+import { usesWorker } from '../domain/plan-definition.js';
+import type { ClaimedJob } from '../protocol/agent-api.js';
+import { fromJson } from '../storage/json.js';
+import { prepared } from '../storage/prepared.js';
+import { claimOne, leasedColumns, type Claimer, type Lease } from './claim.js';
+import type { QueueContext } from './context.js';
+
+/**
+ * The lookahead statement `claimLookahead` describes: the run and environment's first queued
+ * execute job, while more of the run's scenarios are queued than twice those running. Those
+ * running are about what the slots serving the run hold, lookaheads included; so there is no
+ * lookahead behind long jobs (packed from history), nor for the last few rounds, when a scenario
+ * is better left to whichever slot frees first. Ignores `max_parallel`: a lookahead runs on a
+ * slot the run already has.
+ */
+const lookaheadStatement = (skipLocked: boolean) =>
+  prepared((db, v: Lease & { runId: number; environmentId: number }) => {
+    const scenariosOfRun = (status: 'queued' | 'running') =>
+      db.selectFrom('results as c').select((s) => s.fn.countAll().as('n')).where('c.run_id', '=', v.runId).where('c.status', '=', status);
+    return db
+      .updateTable('jobs')
+      .set((eb) => leasedColumns(eb, v, 1))
+      .where('id', '=', (eb) =>
+        eb
+          .selectFrom('jobs as j')
+          .select('j.id')
+          .where('j.run_id', '=', v.runId)
+          .where('j.environment_id', '=', v.environmentId)
+          .where('j.kind', '=', 'execute')
+          .where('j.status', '=', 'queued')
+          .where((w) => w(scenariosOfRun('queued'), '>', w(scenariosOfRun('running'), '*', 2)))
+          .orderBy('j.id')
+          .limit(1)
+          .$if(skipLocked, (q) => q.forUpdate().skipLocked()),
+      )
+      .where('status', '=', 'queued')
+      .returningAll();
+  });
+const lookaheadSkipLocked = lookaheadStatement(true);
+const lookaheadPlain = lookaheadStatement(false);
+
+/** The slot's next job now has the slot (the job before it was completed): it counts toward `max_parallel` again. */
+const takeSlot = prepared((db, v: { jobId: number; agentId: number }) =>
+  db
+    .updateTable('jobs')
+    .set({ lookahead: 0 })
+    .where('id', '=', v.jobId)
+    .where('lease_owner', '=', v.agentId)
+    .where('status', '=', 'running')
+    .returning(['run_id', 'environment_id', 'run_created_at', 'scenario_ids']),
+);
+
+/**
+ * Queue mode: claims the job a slot's worker takes after `afterJob` (a running job of this agent),
+ * from the same run and environment, so that the worker goes from batch to batch without waiting
+ * for a round trip. Null when the plan is not in queue mode, when the job ahead holds more than
+ * one scenario (a lookahead would wait behind a long batch while another slot may free first), or
+ * when the run has few scenarios left.
+ */
+export async function claimLookahead(ctx: QueueContext, claimer: Claimer, afterJob: number): Promise<ClaimedJob | null> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const after = await takeSlot.first(trx, ctx.cap, { jobId: afterJob, agentId: claimer.agentId });
+    if (!after || fromJson<number[]>(after.scenario_ids, []).length !== 1) return null;
+    const { snapshot } = await ctx.runFacts.get(trx, after.run_id, after.run_created_at);
+    if (!usesWorker(snapshot.plan)) return null;
+    const statement = ctx.cap.skipLocked ? lookaheadSkipLocked : lookaheadPlain;
+    return claimOne(trx, ctx, claimer, (token, now) =>
+      statement.first(trx, ctx.cap, { runId: after.run_id, environmentId: after.environment_id, agentId: claimer.agentId, token, leaseExpiresAt: now + ctx.settings.leaseMs, now }),
+    );
+  });
+}
