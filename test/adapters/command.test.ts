@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { commandAdapter } from '../../src/adapters/command.js';
 import { fillTemplate } from '../../src/adapters/command-template.js';
 import { AdapterError, type AdapterContext, type DiscoveredScenario, type TestReport } from '../../src/adapters/types.js';
+import { FrameworkWorker } from '../../src/agent/framework-worker.js';
 import { runCommand } from '../support/run-command.js';
 
 const suite = fileURLToPath(new URL('../../examples/demo/command/', import.meta.url));
@@ -60,6 +61,28 @@ describe('command adapter on examples/demo/command', () => {
     const output = await runCommand(commandAdapter.runCommand(ctx, chosen));
     expect(output.stdout.trim()).toBe('failed  checks/disk-quota.sh: quota exceeded: 120% used');
     expect(byKey(await commandAdapter.parseRun(ctx, chosen, output))).toEqual({ 'checks/disk-quota.sh': 'failed' });
+  });
+
+  it('in queue mode, one worker runs batch after batch and reports each as the one-shot command does', async () => {
+    const ctx = await context({ ...OPTIONS, worker: 'node run-checks.mjs --worker' });
+    const spec = commandAdapter.workerCommand!(ctx)!;
+    const worker = FrameworkWorker.start({ ...spec, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...spec.env } });
+    if (!(worker instanceof FrameworkWorker)) throw new Error(worker.spawnError);
+    try {
+      const all: TestReport[] = [];
+      for (const batch of [scenarios.slice(0, 1), scenarios.slice(1, 3), scenarios.slice(3)]) {
+        const batchCtx = { ...ctx, reportDir: await mkdtemp(join(tmpdir(), 'proctor-command-')) };
+        const output = await worker.run({ job: 1, report_dir: batchCtx.reportDir, files: batch.map((s) => s.file), scenarios: batch });
+        expect(output).toMatchObject({ exitCode: null, timedOut: false, cancelled: false });
+        all.push(...(await commandAdapter.parseRun(batchCtx, batch, output)));
+        expect(worker.usable).toBe(true);
+      }
+      expect(byKey(all)).toEqual(byKey(await run(await context(), scenarios)));
+    } finally {
+      await worker.close();
+    }
+    expect(commandAdapter.workerCommand!(await context())).toBeNull();
+    await expect(Promise.resolve().then(async () => commandAdapter.workerCommand!(await context({ ...OPTIONS, worker: 7 })))).rejects.toMatchObject({ reason: 'bad_options' });
   });
 
   it('fails with report_missing when nothing matches the report glob', async () => {
