@@ -81,10 +81,13 @@ program
   .option('--slots <n>', 'parallel jobs (default: CPU count)')
   .option('--workdir <dir>', 'directory plan workdirs are resolved against', '.')
   .option('--name <name>', 'agent name', hostname())
+  .option('--drain <seconds>', 'on SIGTERM, how long running jobs may finish before they are handed back', '30')
   .addHelpText('after', '\nExample:\n  proctor agent --server https://proctor.example.com --token "$PROCTOR_TOKEN" --labels chromium,linux --slots 4')
-  .action(async (o: { server: string; token: string; labels: string; slots?: string; workdir: string; name: string }) => {
+  .action(async (o: { server: string; token: string; labels: string; slots?: string; workdir: string; name: string; drain: string }) => {
     const slots = o.slots === undefined ? availableParallelism() : Number(o.slots);
     if (!Number.isInteger(slots) || slots < 1) throw new CliError(`--slots "${o.slots}": expected a whole number ≥ 1`);
+    const drainS = Number(o.drain);
+    if (!Number.isFinite(drainS) || drainS < 0) throw new CliError(`--drain "${o.drain}": expected seconds ≥ 0`);
     const labels = o.labels.split(',').map((s) => s.trim()).filter(Boolean);
     const logger = makeLogger(process.env.PROCTOR_LOG_LEVEL ?? 'info');
     const reg = await new AgentClient({ server: o.server, token: o.token, onRetry: (n, e) => logger.warn({ attempt: n, err: String(e) }, 'server unreachable; retrying') })
@@ -97,7 +100,8 @@ program
     agent.start();
     logger.info({ agent: reg.agent_id, labels, slots }, 'agent started');
     const stop = async () => {
-      await agent.stop(30_000);
+      logger.info({ drain_s: drainS }, 'stopping: no more claims; running jobs may finish, then the rest is handed back');
+      await agent.stop(drainS * 1000);
       process.exit(0);
     };
     process.once('SIGTERM', () => void stop());

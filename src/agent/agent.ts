@@ -26,6 +26,8 @@ interface Running {
   lost: boolean;
   /** Stopping the agent: hand the job back instead of reporting it cancelled. */
   handBack: boolean;
+  /** Its turn on the slot came (a lookahead waits for the job ahead of it first). */
+  started: boolean;
 }
 
 /**
@@ -68,11 +70,17 @@ export class Agent {
     this.loop = this.claimLoop();
   }
 
-  /** Stops claiming, lets running jobs finish for up to `drainMs`, then hands the rest back. */
+  /** Stops claiming, lets running jobs finish for up to `drainMs`, then hands the rest back (lookaheads at once). */
   async stop(drainMs = 0): Promise<void> {
     this.stopping.abort();
     this.slotFreed?.();
     await this.loop;
+    // Lookaheads that have not begun go back at once: the drain is for work under way.
+    for (const r of this.running.values()) {
+      if (r.started) continue;
+      r.handBack = true;
+      r.abort.abort();
+    }
     const deadline = Date.now() + drainMs;
     while (this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const r of this.running.values()) {
@@ -113,7 +121,7 @@ export class Agent {
 
   /** Runs a job on a slot, after the jobs already launched there. */
   private launch(job: ClaimedJob, slot: Slot): void {
-    const entry: Running = { job, abort: new AbortController(), lost: false, handBack: false };
+    const entry: Running = { job, abort: new AbortController(), lost: false, handBack: false, started: false };
     this.running.set(job.job_id, entry);
     this.slots.add(slot);
     slot.jobs.push(job.job_id);
@@ -123,6 +131,7 @@ export class Agent {
     // Free for the next job once this one is done with the worker, and never before the job ahead.
     const released = new Promise<void>((resolve) => (workerFree = resolve));
     slot.free = Promise.all([before.free, released]).then(() => undefined);
+    void before.free.then(() => (entry.started = true));
     slot.reported = (async () => {
       let next: ClaimedJob[] = [];
       let lookahead: ClaimedJob[] = [];
@@ -146,7 +155,8 @@ export class Agent {
         });
         workerFree();
         await shipper.end();
-        await before.reported;
+        // Completions go in order (each names the slot's next job), except a job handed back.
+        if (!entry.handBack) await before.reported;
         if (entry.lost) return log.warn('lease lost; result discarded');
         if (entry.handBack) done = { lease_token: job.lease_token, outcome: 'errored', reason: 'crashed', retryable: true, error: 'the agent stopped; job handed back' };
         const res = await this.opts.client.complete(job.job_id, this.stopping.signal.aborted ? done : { ...done, claim: this.nextClaim(slot, job.job_id) });

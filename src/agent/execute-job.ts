@@ -76,7 +76,7 @@ export async function executeJob(job: ClaimedJob, opts: ExecuteOptions): Promise
       options: job.options,
     };
     if (opts.turn) {
-      await opts.turn;
+      await Promise.race([opts.turn, abortion(opts.signal)]);
       started = Date.now();
     }
     const done = job.kind === 'discover' ? await discover(adapter, ctx, job, opts) : await execute(adapter, ctx, job, opts);
@@ -176,6 +176,8 @@ async function discover(adapter: Adapter, ctx: AdapterContext, job: ClaimedJob, 
 }
 
 async function execute(adapter: Adapter, ctx: AdapterContext, job: ClaimedJob, opts: ExecuteOptions): Promise<Completion> {
+  // Cancelled before its turn: the slot's worker may still be busy with the job ahead; leave it be.
+  if (opts.signal.aborted) return { outcome: 'cancelled', reason: 'cancelled', error: 'cancelled' };
   const refs = job.scenarios.map((s) => ({ key: s.key, file: s.file, path: s.path }));
   const workerSpec = opts.worker ? (adapter.workerCommand?.(ctx) ?? null) : null;
   const r = opts.worker && workerSpec ? await runBatch(opts.worker, workerSpec, ctx, job, refs, opts) : await run(adapter.runCommand(ctx, refs), job, opts);
@@ -214,4 +216,9 @@ async function uploadArtifacts(results: { key: string; artifacts?: TestArtifact[
       await opts.uploadArtifact(r.key, a).catch((e: unknown) => opts.onOutput?.('stderr', `\n[proctor] artifact ${a.name} was not uploaded: ${(e as Error).message}\n`));
     }
   }
+}
+
+/** Settles when the signal aborts (never, if it does not). */
+function abortion(signal: AbortSignal): Promise<void> {
+  return signal.aborted ? Promise.resolve() : new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }

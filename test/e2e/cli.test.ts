@@ -79,5 +79,7 @@ describe('proctor CLI', () => {
     expect((await proctor(['keys', 'create', '--name', 'x', '--authority', 'GOD'])).err).toContain('unknown GOD');
     expect((await proctor(['frobnicate'])).code).toBe(2);
     expect((await proctor(['serve', '--port', 'abc'])).err).toContain('--port / PROCTOR_PORT: expected a whole number');
+    expect((await proctor(['agent', '--server', s.url, '--token', 'x', '--slots', '0'])).err).toContain('--slots "0": expected a whole number ≥ 1');
+    expect((await proctor(['agent', '--server', s.url, '--token', 'x', '--drain', 'soon'])).err).toContain('--drain "soon": expected seconds ≥ 0');
   });
 });

@@ -84,11 +84,14 @@ export async function spawnServer(opts: { dataDir: string; databaseUrl?: string;
 }
 
 /** A real `proctor agent` process. */
-export function spawnAgent(opts: { server: string; token: string; labels?: string[]; slots?: number; workdir: string; name?: string }): ChildProcess & { output: () => string } {
+export function spawnAgent(opts: { server: string; token: string; labels?: string[]; slots?: number; workdir: string; name?: string; drainS?: number }): ChildProcess & { output: () => string } {
   let out = '';
   const child = spawn(
     process.execPath,
-    [MAIN, 'agent', '--server', opts.server, '--token', opts.token, '--labels', (opts.labels ?? []).join(','), '--slots', String(opts.slots ?? 1), '--workdir', opts.workdir, '--name', opts.name ?? 'test-agent'],
+    [
+      MAIN, 'agent', '--server', opts.server, '--token', opts.token, '--labels', (opts.labels ?? []).join(','), '--slots', String(opts.slots ?? 1), '--workdir', opts.workdir, '--name', opts.name ?? 'test-agent',
+      ...(opts.drainS !== undefined ? ['--drain', String(opts.drainS)] : []),
+    ],
     { env: { ...CLEAN_ENV, PROCTOR_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.on('data', (d) => (out += d));
