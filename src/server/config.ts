@@ -29,6 +29,8 @@ export interface ServerConfig {
   maxAttempts: number;
   /** CIDR ranges callbacks and webhooks may reach although private or loopback (PROCTOR_WEBHOOK_ALLOW_PRIVATE). */
   webhookAllowPrivate: string[];
+  /** Days webhook history (ended deliveries and their events) is kept; 0: forever (PROCTOR_WEBHOOK_RETENTION_DAYS). */
+  webhookRetentionDays: number;
   /** Requests per minute of a key without its own limit; null: unlimited (PROCTOR_KEY_RATE_LIMIT). */
   keyRateLimitPerMinute: number | null;
   /** Active runs of a key without its own limit; null: unlimited (PROCTOR_KEY_MAX_ACTIVE_RUNS). */
@@ -85,6 +87,7 @@ export function loadConfig({ env, flags }: ConfigSources): Readonly<ServerConfig
     leaseMs: intSetting(p, 'PROCTOR_LEASE_MS', env.PROCTOR_LEASE_MS, 30_000, 1_000, 3_600_000),
     maxAttempts: intSetting(p, 'PROCTOR_MAX_ATTEMPTS', env.PROCTOR_MAX_ATTEMPTS, 3, 1, 1_000),
     webhookAllowPrivate: cidrSetting(p, 'PROCTOR_WEBHOOK_ALLOW_PRIVATE', env.PROCTOR_WEBHOOK_ALLOW_PRIVATE),
+    webhookRetentionDays: intSetting(p, 'PROCTOR_WEBHOOK_RETENTION_DAYS', env.PROCTOR_WEBHOOK_RETENTION_DAYS, 30, 0, 36_500),
     keyRateLimitPerMinute: intSetting(p, 'PROCTOR_KEY_RATE_LIMIT', env.PROCTOR_KEY_RATE_LIMIT, 0, 0, 1_000_000) || null,
     keyMaxActiveRuns: intSetting(p, 'PROCTOR_KEY_MAX_ACTIVE_RUNS', env.PROCTOR_KEY_MAX_ACTIVE_RUNS, 0, 0, 1_000_000) || null,
   };

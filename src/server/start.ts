@@ -50,7 +50,8 @@ export async function startServer(config: ServerConfig, logger: Logger, opts: St
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
     const reaper = startReaper(queue, logger, opts.reapEveryMs ?? 1000);
-    const webhooks = startWebhookLoop(queue, logger, { ...opts.webhooks, policy: addressPolicy(config) });
+    const retentionMs = config.webhookRetentionDays > 0 ? config.webhookRetentionDays * 86_400_000 : null;
+    const webhooks = startWebhookLoop(queue, logger, { retentionMs, ...opts.webhooks, policy: addressPolicy(config) });
     return {
       url: `http://${host}:${port}`,
       app,

@@ -229,4 +229,48 @@ describeEachDialect('callbacks and webhooks', (dialect) => {
     await pause(200);
     expect(rx.received).toHaveLength(3);
   });
+
+  // Last: it moves the clock 31 days on.
+  it('forgets ended deliveries and their events after the retention period (30 days), keeping the rest', async () => {
+    await project('retained');
+    await project('forgotten');
+    const ok = await receiver();
+    const down = await receiver();
+    down.answer = () => ({ status: 503 });
+    const good = await webhook('retained', { url: `${ok.url}/hooks` });
+    const failing = await webhook('retained', { url: `${down.url}/hooks` });
+    const forgottenHook = await webhook('forgotten', { url: `${ok.url}/forgotten` });
+    const old = await trigger('retained');
+    const forgotten = await trigger('forgotten');
+    await drain();
+    const db = s.proctor.server.store.db;
+    const rows = (runId: number, endpoint?: number) =>
+      db.selectFrom('webhook_deliveries').select(['status']).where('run_id', '=', runId).$if(endpoint !== undefined, (q) => q.where('endpoint_id', '=', endpoint!)).execute();
+    const events = async (runId: number) => (await db.selectFrom('webhook_events').select('id').where('run_id', '=', runId).execute()).length;
+    /** Every event of the (finished) run has its delivery to the endpoint, and all were delivered. */
+    const delivered = async (runId: number, endpoint: number) => {
+      const ds = await rows(runId, endpoint);
+      return ds.length === (await events(runId)) && ds.every((d) => d.status === 'delivered') ? true : undefined;
+    };
+    await eventually(() => delivered(old, good.webhook.id));
+    expect((await rows(old, failing.webhook.id)).every((d) => d.status === 'pending')).toBe(true);
+    const oldEvents = await events(old);
+    expect(oldEvents).toBeGreaterThan(0);
+    await eventually(() => delivered(forgotten, forgottenHook.webhook.id));
+    expect(await events(forgotten)).toBeGreaterThan(0);
+
+    now += 31 * 24 * HOUR;
+    const recent = await trigger('retained');
+    await drain();
+    // The delivered ones ended 31 days ago: gone. The failing endpoint's were still due, so they ran
+    // again now and ended now (given up after 24 h): kept, and so are their events.
+    await eventually(async () => ((await rows(old, good.webhook.id)).length === 0 ? true : undefined));
+    // A run whose every delivery ended long ago is forgotten whole.
+    expect(await rows(forgotten)).toEqual([]);
+    expect(await events(forgotten)).toBe(0);
+    expect((await rows(old, failing.webhook.id)).length).toBeGreaterThan(0);
+    expect(await events(old)).toBe(oldEvents);
+    await eventually(() => delivered(recent, good.webhook.id));
+    expect(await events(recent)).toBeGreaterThan(0);
+  });
 });
