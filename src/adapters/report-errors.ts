@@ -5,7 +5,8 @@ import { AdapterError, type ProcessOutput } from './types.js';
 /** How the process ended, with the tail of its stderr: what a user needs when a report is missing. */
 export function describeExit(output: ProcessOutput | null): string {
   if (output === null) return 'no process ran';
-  const how = output.signal !== null ? `killed by ${output.signal}` : `exit code ${output.exitCode ?? 'unknown'}`;
+  // Neither an exit code nor a signal: a queue-mode worker that said the batch was done, still running.
+  const how = output.signal !== null ? `killed by ${output.signal}` : output.exitCode !== null ? `exit code ${output.exitCode}` : 'the worker reported the batch done';
   const tail = output.stderr.trim().slice(-500);
   return tail === '' ? how : `${how}; stderr ends with: ${tail}`;
 }

@@ -21,6 +21,14 @@ async function run(ctx: AdapterContext, scenarios: DiscoveredScenario[]): Promis
   return commandAdapter.parseRun(ctx, scenarios, output);
 }
 
+/** Starts the worker the plan's options name, as the agent would. */
+function startWorker(ctx: AdapterContext): FrameworkWorker {
+  const spec = commandAdapter.workerCommand!(ctx)!;
+  const worker = FrameworkWorker.start({ ...spec, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...spec.env } });
+  if (!(worker instanceof FrameworkWorker)) throw new Error(worker.spawnError);
+  return worker;
+}
+
 const byKey = (reports: TestReport[]): Record<string, string> => Object.fromEntries(reports.map((r) => [r.key, r.outcome]));
 
 describe('command adapter on examples/demo/command', () => {
@@ -65,9 +73,7 @@ describe('command adapter on examples/demo/command', () => {
 
   it('in queue mode, one worker runs batch after batch and reports each as the one-shot command does', async () => {
     const ctx = await context({ ...OPTIONS, worker: 'node run-checks.mjs --worker' });
-    const spec = commandAdapter.workerCommand!(ctx)!;
-    const worker = FrameworkWorker.start({ ...spec, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...spec.env } });
-    if (!(worker instanceof FrameworkWorker)) throw new Error(worker.spawnError);
+    const worker = startWorker(ctx);
     try {
       const all: TestReport[] = [];
       for (const batch of [scenarios.slice(0, 1), scenarios.slice(1, 3), scenarios.slice(3)]) {
@@ -83,6 +89,19 @@ describe('command adapter on examples/demo/command', () => {
     }
     expect(commandAdapter.workerCommand!(await context())).toBeNull();
     await expect(Promise.resolve().then(async () => commandAdapter.workerCommand!(await context({ ...OPTIONS, worker: 7 })))).rejects.toMatchObject({ reason: 'bad_options' });
+  });
+
+  it('in queue mode, a batch the worker calls done without a report is report_missing, saying so', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'proctor-command-'));
+    await writeFile(join(dir, 'lazy.mjs'), "import { writeSync } from 'node:fs';\nprocess.stdin.on('data', () => writeSync(3, '\\n'));\n");
+    const ctx = await context({ ...OPTIONS, worker: 'node lazy.mjs' }, {}, dir);
+    const lazy = startWorker(ctx);
+    try {
+      const output = await lazy.run({ job: 1, report_dir: ctx.reportDir, files: ['x'], scenarios: [] });
+      await expect(commandAdapter.parseRun(ctx, [{ key: 'x', file: 'x', path: [] }], output)).rejects.toMatchObject({ reason: 'report_missing', message: expect.stringContaining('the worker reported the batch done') });
+    } finally {
+      await lazy.close();
+    }
   });
 
   it('fails with report_missing when nothing matches the report glob', async () => {
