@@ -20,7 +20,7 @@ export function agentsCommand(program: Command, out: Output): void {
     const res = await new ApiClient(connectionFrom(o, process.env)).get<{ items: AgentView[] }>('/api/v1/agents');
     const rows = [['ID', 'NAME', 'STATE', 'LABELS', 'SLOTS', 'JOBS']];
     for (const a of res.items) {
-      rows.push([String(a.id), a.name, a.live ? 'live' : a.status, a.labels.join(',') || '-', `${a.busy_slots}/${a.slots}`, a.jobs.map((j) => `run ${j.run_id}/job ${j.job_id}`).join(' ') || '-']);
+      rows.push([String(a.id), a.name, a.live ? 'live' : a.status, a.labels.join(',') || '-', `${a.busy_slots}/${a.slots}`, a.jobs.map((j) => `run ${j.run_id}/job ${j.job_id}${j.lookahead ? ' (next)' : ''}`).join(' ') || '-']);
     }
     for (const l of table(rows)) out.line(l);
   });
