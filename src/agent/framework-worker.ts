@@ -17,7 +17,7 @@
  * (SIGTERM, SIGKILL after the grace), and a worker that exits in the middle of a batch ends that
  * batch as a process that exited would. A worker that was stopped or exited is not used again.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import type { Readable, Writable } from 'node:stream';
 import {
@@ -29,6 +29,7 @@ import {
   STREAM_DRAIN_MS,
   describeError,
   groupHasLiveMembers,
+  spawnGroupLeader,
   terminateGroup,
   type RunProcessResult,
 } from './process-runner.js';
@@ -108,12 +109,7 @@ export class FrameworkWorker {
   static start(spec: WorkerSpec): FrameworkWorker | { spawnError: string } {
     let child: ChildProcess;
     try {
-      child = spawn(spec.shell ? '/bin/sh' : spec.command, spec.shell ? ['-c', spec.command] : spec.args, {
-        cwd: spec.cwd,
-        env: spec.env,
-        detached: true,
-        stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-      });
+      child = spawnGroupLeader(spec, ['pipe', 'pipe', 'pipe', 'pipe']);
     } catch (error) {
       return { spawnError: describeError(error) };
     }

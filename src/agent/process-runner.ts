@@ -133,12 +133,7 @@ async function spawnAndSupervise(
 ): Promise<ExitOutcome> {
   let child: ChildProcess;
   try {
-    child = spawn(opts.shell ? '/bin/sh' : opts.command, opts.shell ? ['-c', opts.command] : opts.args, {
-      cwd: opts.cwd,
-      env: opts.env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawnGroupLeader(opts, ['ignore', 'pipe', 'pipe']);
   } catch (error) {
     // spawn throws synchronously for some errors (invalid arguments, odd errno values).
     return { ...NOT_RUN, spawnError: describeError(error) };
@@ -151,6 +146,17 @@ async function spawnAndSupervise(
   child.stdout?.destroy();
   child.stderr?.destroy();
   return outcome;
+}
+
+/**
+ * Spawns the command (through `/bin/sh -c` with `shell`) as the leader of a process group of its
+ * own, so that the whole tree can be signalled at once.
+ */
+export function spawnGroupLeader(
+  spec: { command: string; args: string[]; cwd: string; env: Record<string, string>; shell?: boolean },
+  stdio: ('ignore' | 'pipe')[],
+): ChildProcess {
+  return spawn(spec.shell ? '/bin/sh' : spec.command, spec.shell ? ['-c', spec.command] : spec.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio });
 }
 
 type ChildExit = { code: number | null; signal: string | null } | { error: Error };

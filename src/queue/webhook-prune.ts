@@ -13,9 +13,8 @@ const MAX_BATCHES = 20;
  */
 export async function pruneWebhooks(ctx: QueueContext, retentionMs: number): Promise<{ deliveries: number; events: number }> {
   const cutoff = ctx.clock() - retentionMs;
-  let deliveries = 0;
-  for (let i = 0; i < MAX_BATCHES; i++) {
-    const { numDeletedRows } = await ctx.db
+  const deliveries = await inBatches(() =>
+    ctx.db
       .deleteFrom('webhook_deliveries')
       .where('id', 'in', (eb) =>
         eb
@@ -26,13 +25,10 @@ export async function pruneWebhooks(ctx: QueueContext, retentionMs: number): Pro
           .orderBy('d.id')
           .limit(BATCH),
       )
-      .executeTakeFirst();
-    deliveries += Number(numDeletedRows);
-    if (numDeletedRows < BATCH) break;
-  }
-  let events = 0;
-  for (let i = 0; i < MAX_BATCHES; i++) {
-    const { numDeletedRows } = await ctx.db
+      .executeTakeFirst(),
+  );
+  const events = await inBatches(() =>
+    ctx.db
       .deleteFrom('webhook_events')
       .where('id', 'in', (eb) =>
         eb
@@ -44,9 +40,18 @@ export async function pruneWebhooks(ctx: QueueContext, retentionMs: number): Pro
           .orderBy('e.id')
           .limit(BATCH),
       )
-      .executeTakeFirst();
-    events += Number(numDeletedRows);
-    if (numDeletedRows < BATCH) break;
-  }
+      .executeTakeFirst(),
+  );
   return { deliveries, events };
+}
+
+/** Runs a batched delete until it deletes less than a batch (or `MAX_BATCHES` times); the rows deleted. */
+async function inBatches(deleteBatch: () => Promise<{ numDeletedRows: bigint }>): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < MAX_BATCHES; i++) {
+    const n = Number((await deleteBatch()).numDeletedRows);
+    total += n;
+    if (n < BATCH) break;
+  }
+  return total;
 }

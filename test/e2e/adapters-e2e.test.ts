@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ctrfErrors } from '../support/ctrf-schema.js';
 import { EXAMPLES, jestDirect, junit5ComparisonKey, junit5Direct, mochaComparisonKey, mochaDirect, playwrightDirect, pytestDirect, type Direct } from '../support/direct-runs.js';
-import { eventually, startTestServer, type TestServer } from '../support/server.js';
+import { runEnded, startTestServer, type TestServer } from '../support/server.js';
 
 /** One example suite: its plan, what the framework reports when run directly, and how its log shows a run of one test. */
 interface Example {
@@ -51,10 +51,7 @@ describe('every example suite through a real server and its embedded agent [sqli
   async function runToEnd(plan: string, body: Record<string, unknown> = {}) {
     const started = await s.api('POST', `/api/v1/plans/${plan}/runs`, body);
     expect([201, 202], JSON.stringify(started.body)).toContain(started.status);
-    const run = await eventually(async () => {
-      const r = (await s.api('GET', `/api/v1/runs/${started.body.id}`)).body;
-      return r.status === 'completed' || r.status === 'cancelled' ? r : undefined;
-    }, 180_000, 250);
+    const run = await runEnded(s, started.body.id, 180_000, 250);
     const rows = (await s.api('GET', `/api/v1/runs/${run.id}/results?limit=1000`)).body.items as Row[];
     return { run, rows };
   }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../support/dialects.js';
-import { ADMIN_TOKEN, eventually, startTestServer, type TestServer } from '../support/server.js';
+import { ADMIN_TOKEN, runEnded, startTestServer, type TestServer } from '../support/server.js';
 
 /** The scenario: records the app path it was given and a copy of the app, then reports a pass. */
 const CHECK = `#!/bin/sh
@@ -46,10 +46,7 @@ plans:
 
   async function runWith(buildId: number) {
     const run = (await s.api('POST', '/api/v1/plans/app/runs', { app_builds: { device: buildId } })).body;
-    return eventually(async () => {
-      const r = (await s.api('GET', `/api/v1/runs/${run.id}`)).body;
-      return r.status === 'completed' || r.status === 'cancelled' ? r : undefined;
-    }, 60_000);
+    return runEnded(s, run.id);
   }
 
   it('downloads a build once, verifies it, and hands its path to the test process as PROCTOR_APP_PATH', async () => {

@@ -7,7 +7,7 @@ import { readJUnitFile } from '../../src/reports/junit-parse.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { isAlive as alive } from '../support/pids.js';
 import { vitestDirect } from '../support/vitest-direct.js';
-import { eventually, startTestServer, type TestServer } from '../support/server.js';
+import { eventually, runEnded, startTestServer, type TestServer } from '../support/server.js';
 
 const DEMO = resolve('examples/demo');
 
@@ -56,12 +56,7 @@ plans:
   });
   afterAll(() => s?.close());
 
-  async function finished(id: number) {
-    return eventually(async () => {
-      const r = (await s.api('GET', `/api/v1/runs/${id}`)).body;
-      return r.status === 'completed' || r.status === 'cancelled' ? r : undefined;
-    }, 60_000);
-  }
+  const finished = (id: number) => runEnded(s, id);
 
   it('records, test by test, what Vitest itself reports for the demo suite', async () => {
     const run = (await s.api('POST', '/api/v1/plans/demo-vitest/runs', {})).body;

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../support/dialects.js';
 import { isAlive, survivors } from '../support/pids.js';
-import { eventually, startTestServer, type TestServer } from '../support/server.js';
+import { eventually, runEnded, startTestServer, type TestServer } from '../support/server.js';
 
 const WORKER = resolve('test/fixtures/processes/batch-worker.mjs');
 
@@ -43,12 +43,7 @@ plans:
   });
   afterAll(() => s?.close());
 
-  async function finished(id: number) {
-    return eventually(async () => {
-      const r = (await s.api('GET', `/api/v1/runs/${id}`)).body;
-      return r.status === 'completed' || r.status === 'cancelled' ? r : undefined;
-    }, 60_000);
-  }
+  const finished = (id: number) => runEnded(s, id);
   const resultsOf = async (id: number) =>
     new Map(((await s.api('GET', `/api/v1/runs/${id}/results?limit=1000`)).body.items as { scenario: { file: string }; status: string; attempts: number }[]).map((r) => [r.scenario.file, r]));
 

@@ -67,6 +67,14 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
   }
 }
 
+/** Waits until a run has ended (completed or cancelled) and returns it as the API shows it. */
+export async function runEnded(s: TestServer, id: number, timeoutMs = 60_000, everyMs = 100): Promise<any> {
+  return eventually(async () => {
+    const r = (await s.api('GET', `/api/v1/runs/${id}`)).body;
+    return r.status === 'completed' || r.status === 'cancelled' ? r : undefined;
+  }, timeoutMs, everyMs);
+}
+
 /** A DNS lookup that knows only `localhost`, so no test sends a query outside the machine. */
 export async function offlineLookup(host: string): Promise<{ address: string; family: number }[]> {
   if (host === 'localhost') return [{ address: '127.0.0.1', family: 4 }];
