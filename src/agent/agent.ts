@@ -125,54 +125,58 @@ export class Agent {
     this.running.set(job.job_id, entry);
     this.slots.add(slot);
     slot.jobs.push(job.job_id);
-    const log = this.opts.logger.child({ job: job.job_id, run: job.run_id, kind: job.kind, attempt: job.attempt });
-    const before = { free: slot.free, reported: slot.reported };
+    const ahead = { free: slot.free, reported: slot.reported };
     let workerFree = (): void => undefined;
     // Free for the next job once this one is done with the worker, and never before the job ahead.
     const released = new Promise<void>((resolve) => (workerFree = resolve));
-    slot.free = Promise.all([before.free, released]).then(() => undefined);
-    void before.free.then(() => (entry.started = true));
-    slot.reported = (async () => {
-      let next: ClaimedJob[] = [];
-      let lookahead: ClaimedJob[] = [];
-      try {
-        log.info({ scenarios: job.scenarios.length, environment: job.environment.name }, 'job started');
-        const secrets = job.environment.secrets.map((name) => job.environment.variables[name] ?? '');
-        const shipper = new LogShipper(this.opts.client, job.job_id, job.lease_token, secrets);
-        let done = await executeJob(job, {
-          workRoot: this.opts.workRoot,
-          signal: entry.abort.signal,
-          graceMs: this.opts.graceMs ?? 1000,
-          onOutput: (_stream, chunk) => shipper.write(chunk),
-          appBuilds: this.opts.client,
-          worker: slot.worker,
-          turn: before.free,
-          onWorkerFree: workerFree,
-          uploadArtifact: async (scenario, a) => {
-            const meta = { name: a.name, sha256: await sha256File(a.path), scenario, contentType: a.contentType ?? contentTypeOf(a.name) };
-            await this.opts.client.uploadArtifact(job.job_id, job.lease_token, meta, a.path);
-          },
-        });
-        workerFree();
-        await shipper.end();
-        // Completions go in order (each names the slot's next job), except a job handed back.
-        if (!entry.handBack) await before.reported;
-        if (entry.lost) return log.warn('lease lost; result discarded');
-        if (entry.handBack) done = { lease_token: job.lease_token, outcome: 'errored', reason: 'crashed', retryable: true, error: 'the agent stopped; job handed back' };
-        const res = await this.opts.client.complete(job.job_id, this.stopping.signal.aborted ? done : { ...done, claim: this.nextClaim(slot, job.job_id) });
-        log.info({ outcome: done.outcome, reason: done.reason, results: done.results?.length }, 'job finished');
-        next = res.jobs ?? [];
-        lookahead = res.lookahead ?? [];
-      } catch (e) {
-        if (e instanceof ServerError && e.status === 409) log.warn({ err: e }, 'completion refused: the lease was lost');
-        else log.error({ err: e }, 'could not report the job; its lease will expire and it will be retried');
-      } finally {
-        workerFree();
-        this.running.delete(job.job_id);
-        slot.jobs.splice(slot.jobs.indexOf(job.job_id), 1);
-        this.carryOn(slot, next, lookahead);
-      }
-    })();
+    slot.free = Promise.all([ahead.free, released]).then(() => undefined);
+    void ahead.free.then(() => (entry.started = true));
+    slot.reported = this.runAndReport(entry, slot, ahead, workerFree);
+  }
+
+  /** Executes the job when its turn comes, reports it in the slot's order, and carries on with what the report claimed. */
+  private async runAndReport(entry: Running, slot: Slot, ahead: { free: Promise<void>; reported: Promise<void> }, workerFree: () => void): Promise<void> {
+    const { job } = entry;
+    const log = this.opts.logger.child({ job: job.job_id, run: job.run_id, kind: job.kind, attempt: job.attempt });
+    let next: ClaimedJob[] = [];
+    let lookahead: ClaimedJob[] = [];
+    try {
+      log.info({ scenarios: job.scenarios.length, environment: job.environment.name }, 'job started');
+      const secrets = job.environment.secrets.map((name) => job.environment.variables[name] ?? '');
+      const shipper = new LogShipper(this.opts.client, job.job_id, job.lease_token, secrets);
+      let done = await executeJob(job, {
+        workRoot: this.opts.workRoot,
+        signal: entry.abort.signal,
+        graceMs: this.opts.graceMs ?? 1000,
+        onOutput: (_stream, chunk) => shipper.write(chunk),
+        appBuilds: this.opts.client,
+        worker: slot.worker,
+        turn: ahead.free,
+        onWorkerFree: workerFree,
+        uploadArtifact: async (scenario, a) => {
+          const meta = { name: a.name, sha256: await sha256File(a.path), scenario, contentType: a.contentType ?? contentTypeOf(a.name) };
+          await this.opts.client.uploadArtifact(job.job_id, job.lease_token, meta, a.path);
+        },
+      });
+      workerFree();
+      await shipper.end();
+      // Completions go in order (each names the slot's next job), except a job handed back.
+      if (!entry.handBack) await ahead.reported;
+      if (entry.lost) return log.warn('lease lost; result discarded');
+      if (entry.handBack) done = { lease_token: job.lease_token, outcome: 'errored', reason: 'crashed', retryable: true, error: 'the agent stopped; job handed back' };
+      const res = await this.opts.client.complete(job.job_id, this.stopping.signal.aborted ? done : { ...done, claim: this.nextClaim(slot, job.job_id) });
+      log.info({ outcome: done.outcome, reason: done.reason, results: done.results?.length }, 'job finished');
+      next = res.jobs ?? [];
+      lookahead = res.lookahead ?? [];
+    } catch (e) {
+      if (e instanceof ServerError && e.status === 409) log.warn({ err: e }, 'completion refused: the lease was lost');
+      else log.error({ err: e }, 'could not report the job; its lease will expire and it will be retried');
+    } finally {
+      workerFree();
+      this.running.delete(job.job_id);
+      slot.jobs.splice(slot.jobs.indexOf(job.job_id), 1);
+      this.carryOn(slot, next, lookahead);
+    }
   }
 
   /**
