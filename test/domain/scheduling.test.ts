@@ -30,6 +30,12 @@ describe('batchScenarios (guided self-scheduling)', () => {
     expect(batchScenarios([], () => 1, { slots: 2, overheadMs: 0 })).toEqual([]);
     expect(batchScenarios([{ ms: 10 }], (s) => s.ms, { slots: 0, overheadMs: 0 })).toEqual([[{ ms: 10 }]]);
   });
+
+  it('in queue mode without history, one scenario per batch, failed-first and then longest first', () => {
+    const mixed = items.slice(0, 6).map((s, i) => ({ ...s, ms: [300, 100, 500, 200, 400, 600][i]! }));
+    const batches = batchScenarios(mixed, (s) => s.ms, { slots: 2, overheadMs: 5, singles: true, first: (s) => s.id === 1 });
+    expect(batches.map((b) => b.map((s) => s.ms))).toEqual([[100], [600], [500], [400], [300], [200]]);
+  });
 });
 
 describe('run outcome', () => {
