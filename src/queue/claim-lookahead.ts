@@ -39,16 +39,18 @@ const lookaheadStatement = (skipLocked: boolean) =>
 const lookaheadSkipLocked = lookaheadStatement(true);
 const lookaheadPlain = lookaheadStatement(false);
 
-/** The slot's next job now has the slot (the job before it was completed): it counts toward `max_parallel` again. */
-const takeSlot = prepared((db, v: { jobId: number; agentId: number }) =>
+/** The job a lookahead would follow: a running job of the asking agent. */
+const jobAhead = prepared((db, v: { jobId: number; agentId: number }) =>
   db
-    .updateTable('jobs')
-    .set({ lookahead: 0 })
+    .selectFrom('jobs')
+    .select(['run_id', 'environment_id', 'run_created_at', 'scenario_ids', 'lookahead'])
     .where('id', '=', v.jobId)
     .where('lease_owner', '=', v.agentId)
-    .where('status', '=', 'running')
-    .returning(['run_id', 'environment_id', 'run_created_at', 'scenario_ids']),
+    .where('status', '=', 'running'),
 );
+
+/** The slot's next job now has the slot (the job before it was completed): it counts toward `max_parallel` again. */
+const takeSlot = prepared((db, v: { jobId: number }) => db.updateTable('jobs').set({ lookahead: 0 }).where('id', '=', v.jobId).where('lookahead', '=', 1));
 
 /**
  * Queue mode: claims the job a slot's worker takes after `afterJob` (a running job of this agent),
@@ -59,8 +61,11 @@ const takeSlot = prepared((db, v: { jobId: number; agentId: number }) =>
  */
 export async function claimLookahead(ctx: QueueContext, claimer: Claimer, afterJob: number): Promise<ClaimedJob | null> {
   return ctx.db.transaction().execute(async (trx) => {
-    const after = await takeSlot.first(trx, ctx.cap, { jobId: afterJob, agentId: claimer.agentId });
-    if (!after || fromJson<number[]>(after.scenario_ids, []).length !== 1) return null;
+    // Outside queue mode this is one read: agents ask with every completion.
+    const after = await jobAhead.first(trx, ctx.cap, { jobId: afterJob, agentId: claimer.agentId });
+    if (!after) return null;
+    if (after.lookahead === 1) await takeSlot.affected(trx, ctx.cap, { jobId: afterJob });
+    if (fromJson<number[]>(after.scenario_ids, []).length !== 1) return null;
     const { snapshot } = await ctx.runFacts.get(trx, after.run_id, after.run_created_at);
     if (!usesWorker(snapshot.plan)) return null;
     const statement = ctx.cap.skipLocked ? lookaheadSkipLocked : lookaheadPlain;
