@@ -55,6 +55,9 @@ export interface BatchOptions {
   onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void;
 }
 
+/** Output kept between batches for the next one. */
+const STRAY_CAP_BYTES = 64 * 1024;
+
 type Exit = { code: number | null; signal: string | null };
 
 interface Batch {
@@ -71,6 +74,9 @@ export class FrameworkWorker {
   private readonly closed: Promise<void>;
   private stopping: Promise<void> | undefined;
   private busy = false;
+  /** Output written while no batch was under way (late output of the last one), for the next batch's log. */
+  private stray: { chunk: Buffer }[] = [];
+  private strayBytes = 0;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -87,8 +93,8 @@ export class FrameworkWorker {
     this.closed = new Promise((resolve) => child.once('close', () => resolve()));
     child.on('error', () => undefined); // failed kill(); exit still follows
     child.stdin?.on('error', () => undefined); // EPIPE when the worker died; its exit reports it
-    child.stdout?.on('data', (chunk: Buffer) => this.batch?.stdout.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => this.batch?.stderr.push(chunk));
+    child.stdout?.on('data', (chunk: Buffer) => (this.batch ? this.batch.stdout.push(chunk) : this.keepStray(chunk)));
+    child.stderr?.on('data', (chunk: Buffer) => (this.batch ? this.batch.stderr.push(chunk) : this.keepStray(chunk)));
     const replies = child.stdio[3] as Readable | null;
     let pending = '';
     replies?.on('data', (chunk: Buffer) => {
@@ -185,8 +191,34 @@ export class FrameworkWorker {
         resolve(reason);
       };
       this.batch = batch;
+      this.handStray(batch);
       (this.child.stdin as Writable).write(`${JSON.stringify(request)}\n`);
     });
+  }
+
+  /** Keeps output that came between batches, up to {@link STRAY_CAP_BYTES}; what is past it is counted. */
+  private keepStray(chunk: Buffer): void {
+    const kept = this.strayBytes;
+    this.strayBytes += chunk.length;
+    if (kept < STRAY_CAP_BYTES) this.stray.push({ chunk: Buffer.from(chunk.subarray(0, STRAY_CAP_BYTES - kept)) });
+  }
+
+  /**
+   * Output the worker wrote after its last batch had been reported (a late flush, a background
+   * timer's log line) opens the next batch's log under a marker line: shown, not dropped, and not
+   * passed off as this batch's own. It goes to stdout, in the order it came, both streams.
+   */
+  private handStray(batch: Batch): void {
+    if (this.strayBytes === 0) return;
+    const kept = Math.min(this.strayBytes, STRAY_CAP_BYTES);
+    const dropped = this.strayBytes - kept > 0 ? ` (${this.strayBytes - kept} more bytes dropped)` : '';
+    const last = this.stray[this.stray.length - 1]?.chunk;
+    batch.stdout.push(Buffer.from(`[proctor] written by the worker after its previous batch was reported${dropped}:\n`));
+    for (const { chunk } of this.stray) batch.stdout.push(chunk);
+    if (last && last[last.length - 1] !== 0x0a) batch.stdout.push(Buffer.from('\n'));
+    batch.stdout.push(Buffer.from('[proctor] this batch:\n'));
+    this.stray = [];
+    this.strayBytes = 0;
   }
 
   /**

@@ -68,6 +68,33 @@ describe('FrameworkWorker', () => {
     expect(seen.join('')).toContain('stdout:start');
   });
 
+  it('output written after a batch was reported opens the next batch, marked, instead of being dropped', async () => {
+    const w = start();
+    const first = await w.run(batch('late-1'));
+    expect(first.stdout).not.toContain('late');
+    await new Promise((r) => setTimeout(r, 300));
+    const b = batch('ok');
+    const second = await w.run(b);
+    const marker = second.stdout.indexOf('[proctor] written by the worker after its previous batch was reported:\n');
+    expect(marker).toBe(0);
+    expect(second.stdout).toContain(`late ${b.job - 1} out\n`);
+    expect(second.stdout).toContain(`late ${b.job - 1} err\n[proctor] this batch:\nstart ${b.job}\n`);
+    const third = await w.run(batch('ok'));
+    expect(third.stdout).not.toContain('[proctor]');
+  });
+
+  it('keeps at most 64 KiB of such output and says how much more there was', async () => {
+    const w = start();
+    const first = batch('late-big');
+    await w.run(first);
+    await new Promise((r) => setTimeout(r, 300));
+    const r = await w.run(batch('ok'));
+    const written = `late ${first.job} out\nlate ${first.job} err`.length + 100 * 1024;
+    expect(r.stdout).toMatch(/^\[proctor\] written by the worker after its previous batch was reported \(\d+ more bytes dropped\):\n/);
+    expect(Number(/\((\d+) more bytes/.exec(r.stdout)?.[1])).toBe(written - 64 * 1024);
+    expect(r.stdout.length).toBeLessThan(70 * 1024);
+  });
+
   it('a batch over its timeout stops the whole process group, and the worker is not used again', async () => {
     const w = start();
     const first = await w.run(batch('fork-1'));
