@@ -25,3 +25,14 @@ export function stringOption(options: Record<string, unknown>, name: string): st
   if (typeof value === 'string' && value !== '') return value;
   throw new AdapterError('bad_options', `options.${name}: expected a non-empty string`);
 }
+
+/**
+ * Whether the plan asks for queue mode with `worker: true` (frameworks whose worker Proctor
+ * provides); throws AdapterError('bad_options') on another value.
+ */
+export function workerFlag(options: Record<string, unknown>, framework: string): boolean {
+  const worker = options['worker'];
+  if (worker === undefined || worker === null || worker === false) return false;
+  if (worker !== true) throw new AdapterError('bad_options', `options.worker: expected true for ${framework}`);
+  return true;
+}

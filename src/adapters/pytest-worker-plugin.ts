@@ -1,7 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { installSource } from './install-source.js';
 
 /** The module name pytest loads the plugin by (`-p proctor_pytest_worker`). */
 export const PYTEST_WORKER_PLUGIN_MODULE = 'proctor_pytest_worker';
@@ -212,48 +209,10 @@ def _summarize(terminal, session_stats, seconds):
     terminal.stats = session_stats
 `;
 
-let installed: string | undefined;
-
 /**
  * Writes the plugin to `<tmpdir>/proctor-pytest-worker-<sha256 prefix>/proctor_pytest_worker.py`
- * unless it is there already, and returns that directory (to put on PYTHONPATH). The name follows
- * the content, so agents of different versions never share a file; it is written under a
- * temporary name and renamed, so a concurrent agent never imports half a file.
+ * unless it is there already, and returns that directory (to put on PYTHONPATH).
  */
 export function installPytestWorkerPlugin(): string {
-  const file = (dir: string): string => join(dir, `${PYTEST_WORKER_PLUGIN_MODULE}.py`);
-  if (installed !== undefined && existsSync(file(installed))) return installed;
-  const digest = createHash('sha256').update(PYTEST_WORKER_PLUGIN_SOURCE).digest('hex').slice(0, 16);
-  const dir = ownDirectory(join(tmpdir(), `proctor-pytest-worker-${digest}`));
-  if (readOrUndefined(file(dir)) !== PYTEST_WORKER_PLUGIN_SOURCE) {
-    const temp = `${file(dir)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-    writeFileSync(temp, PYTEST_WORKER_PLUGIN_SOURCE, { mode: 0o644 });
-    renameSync(temp, file(dir));
-  }
-  installed = dir;
-  return dir;
-}
-
-/**
- * `dir`, made if missing. The temporary directory is shared: code in a directory another user
- * can write to would run as this agent, so then a fresh directory of our own is made instead.
- */
-function ownDirectory(dir: string): string {
-  try {
-    mkdirSync(dir, { mode: 0o700 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  const stat = lstatSync(dir);
-  const uid = process.getuid?.();
-  if (stat.isDirectory() && (uid === undefined || stat.uid === uid) && (stat.mode & 0o022) === 0) return dir;
-  return mkdtempSync(`${dir}-`);
-}
-
-function readOrUndefined(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
+  return installSource('proctor-pytest-worker', `${PYTEST_WORKER_PLUGIN_MODULE}.py`, PYTEST_WORKER_PLUGIN_SOURCE);
 }

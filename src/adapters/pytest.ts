@@ -3,7 +3,7 @@ import { capText } from '../reports/capped-text.js';
 import type { JUnitCase } from '../reports/junit-case.js';
 import { attachArtifacts, markRunStart } from './artifacts.js';
 import { fileReport } from './file-report.js';
-import { stringOption } from './options.js';
+import { stringOption, workerFlag } from './options.js';
 import { keyOfCase, nodeIdOf, parseCollection, scenarioOfNodeId } from './pytest-node-id.js';
 import { installPytestWorkerPlugin, PYTEST_WORKER_PLUGIN_MODULE } from './pytest-worker-plugin.js';
 import { describeExit, readJUnitReport } from './report-errors.js';
@@ -60,9 +60,7 @@ export const pytestAdapter: Adapter = {
   },
 
   workerCommand(ctx) {
-    const worker = ctx.options['worker'];
-    if (worker === undefined || worker === null || worker === false) return null;
-    if (worker !== true) throw new AdapterError('bad_options', 'options.worker: expected true for pytest');
+    if (!workerFlag(ctx.options, 'pytest')) return null;
     // Quiet, and no percentages: they would count the whole suite the worker collected, not the batch.
     const spec = pytestCommand(ctx, ['-p', PYTEST_WORKER_PLUGIN_MODULE, '--continue-on-collection-errors', '-q', '-o', 'console_output_style=classic']);
     // The spec's PYTHONPATH overrides the agent's: keep the one a one-shot run would have seen.

@@ -22,6 +22,12 @@ export interface Adapter {
    * one. Each batch writes the same report `runCommand` would, read back by `parseRun`.
    */
   workerCommand?(ctx: AdapterContext): CommandSpec | null;
+  /**
+   * Queue mode: what the adapter's own worker needs in a batch's line besides `job`, `report_dir`,
+   * `files` and `scenarios` (Vitest's worker: the test name pattern and path filters `runCommand`
+   * would pass).
+   */
+  workerBatch?(ctx: AdapterContext, scenarios: ScenarioRef[]): Record<string, unknown>;
 }
 
 export interface AdapterContext {

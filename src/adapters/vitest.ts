@@ -1,15 +1,16 @@
 import { join } from 'node:path';
 import { attachArtifacts, markRunStart } from './artifacts.js';
 import { reportsOfScenarios, scenariosOfReport } from './json-report-scenarios.js';
-import { stringOption } from './options.js';
+import { stringOption, workerFlag } from './options.js';
 import { locateVitest } from './vitest-binary.js';
 import { readVitestReport } from './vitest-report.js';
+import { installVitestWorker, VITEST_REPORT, vitestNodeEntry } from './vitest-worker-script.js';
 import { fileArgument, scenarioFiles } from './scenario-files.js';
 import { fullTitlePattern } from './title-pattern.js';
 import type { Adapter, AdapterContext, CommandSpec, ScenarioRef } from './types.js';
 
 const DISCOVERY_REPORT = 'vitest-discovery.json';
-const RUN_REPORT = 'vitest.json';
+const RUN_REPORT = VITEST_REPORT;
 
 /**
  * Vitest. Scenarios are single tests, keyed `file > describe… > title`; a file that fails to load
@@ -20,7 +21,8 @@ const RUN_REPORT = 'vitest.json';
  * its titles as a list. Unlike `vitest list --json` this keeps `it.skip` and `it.todo` tests and
  * needs no splitting of names on " > ", and discovery and run read one format, so keys agree.
  *
- * Options: `config`, a Vitest config file relative to cwd; `artifacts`, `artifacts_max_mb`.
+ * Options: `config`, a Vitest config file relative to cwd; `artifacts`, `artifacts_max_mb`;
+ * `worker: true` for queue mode (see vitest-worker-script.ts).
  */
 export const vitestAdapter: Adapter = {
   framework: 'vitest',
@@ -47,6 +49,16 @@ export const vitestAdapter: Adapter = {
       // Vitest reads positional arguments as path filters (substrings of a test file's path).
       ...files.map(fileArgument),
     ]);
+  },
+
+  workerCommand(ctx) {
+    if (!workerFlag(ctx.options, 'vitest')) return null;
+    const config = stringOption(ctx.options, 'config');
+    return { command: process.execPath, args: [installVitestWorker(), vitestNodeEntry(ctx.cwd), config ?? ''], cwd: ctx.cwd, env: { ...ctx.env } };
+  },
+
+  workerBatch(_ctx, scenarios) {
+    return { test_name_pattern: namePattern(scenarios) ?? null, filters: scenarioFiles(scenarios).map(fileArgument) };
   },
 
   async parseRun(ctx, scenarios, output) {

@@ -124,7 +124,7 @@ async function run(spec: CommandSpec, job: ClaimedJob, opts: ExecuteOptions): Pr
 }
 
 /** Hands the batch to the slot's worker for this run and environment, starting one if there is none. */
-async function runBatch(slot: WorkerSlot, spec: CommandSpec, ctx: AdapterContext, job: ClaimedJob, refs: ScenarioRef[], opts: ExecuteOptions): Promise<RunProcessResult> {
+async function runBatch(slot: WorkerSlot, adapter: Adapter, spec: CommandSpec, ctx: AdapterContext, job: ClaimedJob, refs: ScenarioRef[], opts: ExecuteOptions): Promise<RunProcessResult> {
   markRunStart(ctx);
   // The worker outlives this job: the job id comes with each batch instead.
   const { PROCTOR_JOB_ID: _job, ...env } = spec.env;
@@ -139,7 +139,7 @@ async function runBatch(slot: WorkerSlot, spec: CommandSpec, ctx: AdapterContext
   if (!(worker instanceof FrameworkWorker)) {
     return { exitCode: null, signal: null, stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false, timedOut: false, cancelled: false, spawnError: worker.spawnError, durationMs: 0 };
   }
-  const request = { job: job.job_id, report_dir: ctx.reportDir, files: scenarioFiles(refs), scenarios: refs };
+  const request = { job: job.job_id, report_dir: ctx.reportDir, files: scenarioFiles(refs), scenarios: refs, ...adapter.workerBatch?.(ctx, refs) };
   const result = await worker.run(request, {
     timeoutMs: job.timeout_ms,
     signal: opts.signal,
@@ -180,7 +180,7 @@ async function execute(adapter: Adapter, ctx: AdapterContext, job: ClaimedJob, o
   if (opts.signal.aborted) return { outcome: 'cancelled', reason: 'cancelled', error: 'cancelled' };
   const refs = job.scenarios.map((s) => ({ key: s.key, file: s.file, path: s.path }));
   const workerSpec = opts.worker ? (adapter.workerCommand?.(ctx) ?? null) : null;
-  const r = opts.worker && workerSpec ? await runBatch(opts.worker, workerSpec, ctx, job, refs, opts) : await run(adapter.runCommand(ctx, refs), job, opts);
+  const r = opts.worker && workerSpec ? await runBatch(opts.worker, adapter, workerSpec, ctx, job, refs, opts) : await run(adapter.runCommand(ctx, refs), job, opts);
   const abnormal = abnormalEnd(r, job);
   if (abnormal) {
     // A timed-out run may still have reported some tests before it was killed: keep those.

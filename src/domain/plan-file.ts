@@ -194,8 +194,8 @@ function checkWorkerOption(problems: Problems, path: string, plan: PlanDefinitio
     problems.add(path, `framework ${plan.framework} has no worker mode (frameworks with one: ${WORKER_FRAMEWORKS.join(', ')}); remove options.worker`);
   } else if (plan.framework === 'command' && (typeof worker !== 'string' || worker.trim() === '')) {
     problems.add(path, `expected the shell command that starts the worker (it reads one JSON batch per line on stdin), got ${describeType(worker)}`);
-  } else if (plan.framework === 'pytest' && worker !== true) {
-    problems.add(path, `expected true (pytest runs batches in one process), got ${describeType(worker)}`);
+  } else if (plan.framework !== 'command' && worker !== true) {
+    problems.add(path, `expected true (${plan.framework} runs batches in one process), got ${describeType(worker)}`);
   }
 }
 

@@ -5,14 +5,13 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PYTEST_WORKER_PLUGIN_MODULE, PYTEST_WORKER_PLUGIN_SOURCE } from '../../src/adapters/pytest-worker-plugin.js';
 import { pytestAdapter } from '../../src/adapters/pytest.js';
-import { scenarioFiles } from '../../src/adapters/scenario-files.js';
 import { AdapterError, type AdapterContext, type DiscoveredScenario, type ScenarioRef } from '../../src/adapters/types.js';
 import { FrameworkWorker } from '../../src/agent/framework-worker.js';
-import type { RunProcessResult } from '../../src/agent/process-runner.js';
 import { adapterContext, discoverWith, rejection, resultsByKey } from '../support/adapter-harness.js';
 import { EXAMPLES, pytestDirect } from '../support/direct-runs.js';
 import { survivors } from '../support/pids.js';
 import { runCommand } from '../support/run-command.js';
+import { startWorker as startHarnessWorker, startedWorkers, runWorkerBatch } from '../support/worker-harness.js';
 
 const suite = join(EXAMPLES, 'pytest');
 const GREETING = { GREETING: 'hello from proctor' };
@@ -24,31 +23,12 @@ function hasPytest(python: string): boolean {
   return spawnSync(python, ['-m', 'pytest', '--version'], { stdio: 'ignore' }).status === 0;
 }
 
-const started: FrameworkWorker[] = [];
 afterEach(async () => {
-  await Promise.all(started.splice(0).map((w) => w.close()));
+  await Promise.all(startedWorkers.splice(0).map((w) => w.close()));
 });
 
-/** Starts the adapter's worker the way the agent does (the agent's environment under the spec's). */
-function startWorker(ctx: AdapterContext): FrameworkWorker {
-  const spec = pytestAdapter.workerCommand?.(ctx);
-  if (!spec) throw new Error('pytest has no worker command for these options');
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('VITEST') && k !== 'NODE_ENV') env[k] = v;
-  const worker = FrameworkWorker.start({ command: spec.command, args: spec.args, cwd: spec.cwd, env: { ...env, ...spec.env }, graceMs: 2000 });
-  if (!(worker instanceof FrameworkWorker)) throw new Error(worker.spawnError);
-  started.push(worker);
-  return worker;
-}
-
-let jobs = 0;
-/** Sends one batch as runBatch does, with a fresh report directory; returns its context and output. */
-async function runBatch(worker: FrameworkWorker, base: AdapterContext, refs: ScenarioRef[]): Promise<{ ctx: AdapterContext; result: RunProcessResult }> {
-  const ctx = { ...base, reportDir: await mkdtemp(join(tmpdir(), 'proctor-pytest-batch-')) };
-  const scenarios = refs.map(({ key, file, path }) => ({ key, file, path }));
-  const result = await worker.run({ job: ++jobs, report_dir: ctx.reportDir, files: scenarioFiles(scenarios), scenarios }, { timeoutMs: 60_000 });
-  return { ctx, result };
-}
+const startWorker = (ctx: AdapterContext): FrameworkWorker => startHarnessWorker(pytestAdapter, ctx);
+const runBatch = (worker: FrameworkWorker, base: AdapterContext, refs: ScenarioRef[]) => runWorkerBatch(worker, pytestAdapter, base, refs);
 
 /** The pid the plugin prints in each batch's closing line. */
 function workerPid(stdout: string): number {

@@ -89,13 +89,15 @@ plans:
       const r = parsePlanFile(`plans:\n  p: { framework: ${framework}, environments: [old], options: { worker: ${worker} } }\n`, ['old']);
       return r.ok ? [] : r.problems.list.map((p) => `${p.path}: ${p.message}`);
     };
-    expect(problems('jest', 'true')).toEqual([expect.stringMatching(/^plans\.p\.options\.worker: framework jest has no worker mode \(frameworks with one: command, pytest\)/)]);
+    expect(problems('jest', 'true')).toEqual([expect.stringMatching(/^plans\.p\.options\.worker: framework jest has no worker mode \(frameworks with one: command, pytest, vitest\)/)]);
     expect(problems('command', '"node worker.mjs"')).toEqual([]);
     expect(problems('command', 'true')).toEqual([expect.stringMatching(/^plans\.p\.options\.worker: expected the shell command that starts the worker .*got boolean true$/)]);
     expect(problems('pytest', 'true')).toEqual([]);
     expect(problems('pytest', 'yes')).toEqual(['plans.p.options.worker: expected true (pytest runs batches in one process), got string "yes"']);
     expect(problems('pytest', '"python3 -m pytest"')).toEqual(['plans.p.options.worker: expected true (pytest runs batches in one process), got string "python3 -m pytest"']);
     expect(problems('pytest', 'false')).toEqual([]);
+    expect(problems('vitest', 'true')).toEqual([]);
+    expect(problems('vitest', '"npx vitest"')).toEqual(['plans.p.options.worker: expected true (vitest runs batches in one process), got string "npx vitest"']);
   });
 
   it('refuses a secret that is not a variable and an empty file', () => {

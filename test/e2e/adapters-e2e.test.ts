@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ctrfErrors } from '../support/ctrf-schema.js';
 import { EXAMPLES, jestDirect, junit5ComparisonKey, junit5Direct, mochaComparisonKey, mochaDirect, playwrightDirect, pytestDirect, type Direct } from '../support/direct-runs.js';
 import { runEnded, startTestServer, type TestServer } from '../support/server.js';
+import { vitestDirect } from '../support/vitest-direct.js';
 
 /** One example suite: its plan, what the framework reports when run directly, and how its log shows a run of one test. */
 interface Example {
@@ -14,6 +15,8 @@ interface Example {
 }
 
 const same = (key: string): string => key;
+/** Without terminal colours (Vitest colours its summary where FORCE_COLOR or CI is set). */
+const plain = (log: string): string => log.replace(/\u001b\[[0-9;]*m/g, '');
 const EXAMPLE_SUITES: Example[] = [
   { plan: 'ex-jest', direct: jestDirect, comparisonKey: same, ranOne: (log) => /Tests:\s+1 failed, (?:\d+ skipped, )?\d+ total/.test(log) && !/\d+ passed/.test(log) },
   { plan: 'ex-mocha', direct: mochaDirect, comparisonKey: mochaComparisonKey, ranOne: (log) => (log.match(/^(?:ok |FAILED |skipped )/gm) ?? []).length === 1 },
@@ -21,6 +24,8 @@ const EXAMPLE_SUITES: Example[] = [
   { plan: 'ex-pytest', direct: pytestDirect, comparisonKey: same, ranOne: (log) => log.includes('collected 1 item') },
   // Queue mode: a worker per slot collects the suite once; each batch closes with its own summary.
   { plan: 'ex-pytest-queue', direct: pytestDirect, comparisonKey: same, ranOne: (log) => /^1 (?:failed|error) in .* \(proctor worker, pid \d+\)$/m.test(log) },
+  // Queue mode: one Vitest per slot; each batch prints the default reporter's summary of that batch.
+  { plan: 'ex-vitest-queue', direct: vitestDirect, comparisonKey: same, ranOne: (log) => /Tests\s+1 failed(?: \| \d+ skipped)? \(\d+\)/.test(plain(log)) && !/\d+ passed/.test(plain(log)) && /^\[proctor\] batch done in the Vitest worker, pid \d+$/m.test(log) },
   { plan: 'ex-junit5', direct: junit5Direct, comparisonKey: junit5ComparisonKey, ranOne: (log) => /\[\s+1 tests found\s+\]/.test(log) },
 ];
 
@@ -34,6 +39,7 @@ plans:
   ex-playwright: { framework: playwright, workdir: playwright, environments: [chromium], timeout: 5m }
   ex-pytest: { framework: pytest, workdir: pytest, environments: [local] }
   ex-pytest-queue: { framework: pytest, workdir: pytest, environments: [local], options: { worker: true } }
+  ex-vitest-queue: { framework: vitest, workdir: demo/vitest, environments: [local], options: { worker: true } }
   ex-junit5: { framework: junit5, workdir: junit5, environments: [local] }
 `;
 
