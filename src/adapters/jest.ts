@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { attachArtifacts, markRunStart } from './artifacts.js';
 import { reportsOfScenarios, scenariosOfReport } from './json-report-scenarios.js';
-import { stringOption } from './options.js';
+import { stringOption, workerFlag } from './options.js';
+import { installJestWorker, JEST_REPORT, jestMain } from './jest-worker-script.js';
 import { locatePackageBin } from './package-binary.js';
 import { scenarioFiles } from './scenario-files.js';
 import { fullTitlePattern } from './title-pattern.js';
@@ -9,7 +10,7 @@ import type { Adapter, AdapterContext, CommandSpec } from './types.js';
 import { readVitestReport } from './vitest-report.js';
 
 const DISCOVERY_REPORT = 'jest-discovery.json';
-const RUN_REPORT = 'jest.json';
+const RUN_REPORT = JEST_REPORT;
 
 /**
  * Jest. Scenarios are single tests, keyed `file > describe… > title` (file relative to cwd); a
@@ -25,7 +26,8 @@ const RUN_REPORT = 'jest.json';
  * retries (`invocations` − 1), so a pass after a retry is flaky. Jest's JSON has no per-test
  * output: console output stays in the job log.
  *
- * Options: `config`, a Jest config file relative to cwd; `artifacts`, `artifacts_max_mb`.
+ * Options: `config`, a Jest config file relative to cwd; `artifacts`, `artifacts_max_mb`;
+ * `worker: true` for queue mode (see jest-worker-script.ts).
  */
 export const jestAdapter: Adapter = {
   framework: 'jest',
@@ -49,6 +51,16 @@ export const jestAdapter: Adapter = {
       '--',
       ...scenarioFiles(scenarios),
     ]);
+  },
+
+  workerCommand(ctx) {
+    if (!workerFlag(ctx.options, 'jest')) return null;
+    const config = stringOption(ctx.options, 'config');
+    return { command: process.execPath, args: [installJestWorker(), jestMain(ctx.cwd), config ?? ''], cwd: ctx.cwd, env: { ...ctx.env } };
+  },
+
+  workerBatch(_ctx, scenarios) {
+    return { test_name_pattern: fullTitlePattern(scenarios) ?? null };
   },
 
   async parseRun(ctx, scenarios, output) {

@@ -87,7 +87,7 @@ describe('vitest queue mode on examples/demo/vitest', () => {
   });
 
   it('a config that cannot load ends the first batch with the worker’s exit and Vitest’s own error', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'proctor-vitest-worker-broken-'));
+    const dir = await mkdtemp(join(tmpdir(), 'proctor-vitest-broken-config-'));
     await mkdir(join(dir, 'node_modules'));
     await writeFile(join(dir, 'vitest.config.mjs'), 'throw new Error("config exploded on purpose");\n');
     await writeFile(join(dir, 'a.test.mjs'), 'import { test } from "vitest";\ntest("a", () => {});\n');

@@ -19,6 +19,7 @@ const same = (key: string): string => key;
 const plain = (log: string): string => log.replace(/\u001b\[[0-9;]*m/g, '');
 const EXAMPLE_SUITES: Example[] = [
   { plan: 'ex-jest', direct: jestDirect, comparisonKey: same, ranOne: (log) => /Tests:\s+1 failed, (?:\d+ skipped, )?\d+ total/.test(log) && !/\d+ passed/.test(log) },
+  { plan: 'ex-jest-queue', direct: jestDirect, comparisonKey: same, ranOne: (log) => /Tests:\s+1 failed, (?:\d+ skipped, )?\d+ total/.test(log) && !/\d+ passed/.test(log) && /^\[proctor\] batch done in the Jest worker, pid \d+$/m.test(log) },
   { plan: 'ex-mocha', direct: mochaDirect, comparisonKey: mochaComparisonKey, ranOne: (log) => (log.match(/^(?:ok |FAILED |skipped )/gm) ?? []).length === 1 },
   { plan: 'ex-playwright', direct: () => playwrightDirect('chromium'), comparisonKey: same, ranOne: (log) => log.includes('Running 1 test using 1 worker') },
   { plan: 'ex-pytest', direct: pytestDirect, comparisonKey: same, ranOne: (log) => log.includes('collected 1 item') },
@@ -35,6 +36,7 @@ environments:
   chromium: { platform: web, variables: { PROCTOR_BROWSER: chromium } }
 plans:
   ex-jest: { framework: jest, workdir: jest, environments: [local] }
+  ex-jest-queue: { framework: jest, workdir: jest, environments: [local], options: { worker: true } }
   ex-mocha: { framework: mocha, workdir: mocha, environments: [local] }
   ex-playwright: { framework: playwright, workdir: playwright, environments: [chromium], timeout: 5m }
   ex-pytest: { framework: pytest, workdir: pytest, environments: [local] }
