@@ -6,7 +6,7 @@
  * the same test sent as a batch to a warm worker (options.worker: true), through the agent's own
  * process runner and worker code.
  *
- *   npm run build && node bench/framework-workers.mjs [--runs 10] [--frameworks vitest,jest,pytest]
+ *   npm run build && node bench/framework-workers.mjs [--runs 10] [--frameworks vitest,jest,pytest,junit5]
  *
  * Prints the median wall clock of each; the worker's first batch includes its start-up.
  */
@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { fx, int, log, machineLoad, runBench } from './harness.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values: flags } = parseArgs({ options: { runs: { type: 'string', default: '10' }, frameworks: { type: 'string', default: 'vitest,jest,pytest' } } });
+const { values: flags } = parseArgs({ options: { runs: { type: 'string', default: '10' }, frameworks: { type: 'string', default: 'vitest,jest,pytest,junit5' } } });
 const RUNS = int(flags.runs, 'runs');
 const { getAdapter } = await import(join(REPO, 'dist/adapters/registry.js'));
 const { FrameworkWorker } = await import(join(REPO, 'dist/agent/framework-worker.js'));
@@ -30,6 +30,7 @@ const SUITES = {
   vitest: { dir: 'examples/demo/vitest', test: 'price.test.ts > price > formats euros', env: {} },
   jest: { dir: 'examples/jest', test: 'cart.test.js > cart > adding items > starts empty', env: {} },
   pytest: { dir: 'examples/pytest', test: 'tests/test_math.py > test_adds', env: {} },
+  junit5: { dir: 'examples/junit5', test: 'com.example.CalculatorTest > addsTwoNumbers()', env: {} },
 };
 // The agent's environment: nothing of a Vitest this script might run under.
 const agentEnv = /** @type {Record<string, string>} */ (Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && !k.startsWith('VITEST') && k !== 'NODE_ENV')));

@@ -24,14 +24,23 @@ export interface JavaSetup {
   compile: string | null;
 }
 
+/** The JUnit 5 options, read: what to compile and what to put on the class path. */
+export interface JavaInputs {
+  /** The console launcher's standalone jar. */
+  launcher: string;
+  /** The plan's `classpath` entries, absolute. */
+  extra: string[];
+  /** The `.java` files to compile, absolute, sorted. */
+  sources: string[];
+}
+
 /**
- * Reads the JUnit 5 options and prepares the compilation: `launcher` (a jar path or a list tried
- * in order, relative to cwd; default DEFAULT_LAUNCHERS), `sources` (directories of `.java`
- * files relative to cwd, compiled by javac into the report directory; default `src`, none when
- * only `classpath` is given) and `classpath` (jars or class directories the tests need, or
- * prebuilt test classes, relative to cwd). Writes javac's argument file into the report directory.
+ * Reads the JUnit 5 options: `launcher` (a jar path or a list tried in order, relative to cwd;
+ * default DEFAULT_LAUNCHERS), `sources` (directories of `.java` files relative to cwd; default
+ * `src`, none when only `classpath` is given) and `classpath` (jars or class directories the tests
+ * need, or prebuilt test classes, relative to cwd). Writes nothing.
  */
-export function javaSetup(ctx: AdapterContext): JavaSetup {
+export function javaInputs(ctx: AdapterContext): JavaInputs {
   const launchers = stringListOption(ctx.options, 'launcher', DEFAULT_LAUNCHERS).map((p) => resolve(ctx.cwd, p));
   const launcher = launchers.find((p) => existsSync(p));
   if (launcher === undefined) {
@@ -43,12 +52,25 @@ export function javaSetup(ctx: AdapterContext): JavaSetup {
   if (sources.length === 0 && extra.length === 0) {
     throw new AdapterError('no_tests', `no .java files under ${sourceDirs.join(', ') || ctx.cwd} and no options.classpath`);
   }
+  return { launcher, extra, sources };
+}
+
+/** javac's argument file for `sources`: one quoted path a line, so spaces and backslashes survive. */
+export function javacArgumentFile(sources: readonly string[]): string {
+  return sources.map((s) => `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join('\n');
+}
+
+/**
+ * Prepares a job's compilation (see {@link javaInputs} for the options): the sources are compiled
+ * into the report directory, whose `javac-sources.txt` this writes.
+ */
+export function javaSetup(ctx: AdapterContext): JavaSetup {
+  const { launcher, extra, sources } = javaInputs(ctx);
   const scanRoots = extra.filter((p) => isDirectory(p));
   if (sources.length === 0) return { launcher, classPath: extra, scanRoots, compile: null };
   const classes = join(ctx.reportDir, 'classes');
   const argFile = join(ctx.reportDir, 'javac-sources.txt');
-  // javac reads an argument file per line; quoting keeps spaces and backslashes in paths.
-  writeFileSync(argFile, sources.map((s) => `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join('\n'));
+  writeFileSync(argFile, javacArgumentFile(sources));
   const compile = ['javac', '-encoding', 'UTF-8', '-d', classes, '-cp', [launcher, ...extra].join(':'), `@${argFile}`].map(shellQuote).join(' ');
   return { launcher, classPath: [classes, ...extra], scanRoots: [classes, ...scanRoots], compile };
 }

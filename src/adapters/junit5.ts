@@ -5,6 +5,8 @@ import { shellQuote } from './command-template.js';
 import { discoveredUniqueIds, writeDiscoveryProgram } from './junit5-discovery.js';
 import { junit5Reports, readLegacyReports } from './junit5-results.js';
 import { javaSetup } from './junit5-setup.js';
+import { junit5WorkerCommand } from './junit5-worker-program.js';
+import { workerFlag } from './options.js';
 import { scenarioOfUniqueId, selectorOf } from './junit5-unique-id.js';
 import { describeExit } from './report-errors.js';
 import { AdapterError, type Adapter, type DiscoveredScenario, type ProcessOutput } from './types.js';
@@ -25,7 +27,7 @@ const REPORTS = 'junit5-reports';
  * reads the legacy XML reports, with the tests' captured stdout and stderr.
  *
  * Outcomes: passed, failed (an assertion), errored (any other exception), skipped (disabled or
- * aborted by an assumption).
+ * aborted by an assumption). `worker: true`: queue mode (see junit5-worker-program.ts).
  */
 export const junit5Adapter: Adapter = {
   framework: 'junit5',
@@ -68,6 +70,15 @@ export const junit5Adapter: Adapter = {
     writeFileSync(argFile, args.map((a) => `"${a.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join('\n'));
     const run = ['java', '-jar', setup.launcher, `@${argFile}`].map(shellQuote).join(' ');
     return { command: [setup.compile, `exec ${run}`].filter((c) => c !== null).join(' && '), args: [], cwd: ctx.cwd, env: { ...ctx.env }, shell: true };
+  },
+
+  workerCommand(ctx) {
+    return workerFlag(ctx.options, 'junit5') ? junit5WorkerCommand(ctx) : null;
+  },
+
+  workerBatch(_ctx, scenarios) {
+    // `--select-method=X` becomes `method:X`, `--select-class=X` becomes `class:X`.
+    return { selectors: [...new Set(scenarios.map(selectorOf))].map((s) => s.replace(/^--select-(method|class)=/, '$1:')) };
   },
 
   async parseRun(ctx, scenarios, output) {

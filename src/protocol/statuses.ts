@@ -66,7 +66,7 @@ export type Platform = (typeof PLATFORMS)[number];
 export const FRAMEWORKS = ['vitest', 'node-test', 'command', 'jest', 'mocha', 'playwright', 'pytest', 'junit5'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 /** Frameworks whose process can stay up and take batch after batch (`options.worker`, queue mode). */
-export const WORKER_FRAMEWORKS = ['command', 'jest', 'pytest', 'vitest'] as const satisfies readonly Framework[];
+export const WORKER_FRAMEWORKS = ['command', 'jest', 'junit5', 'pytest', 'vitest'] as const satisfies readonly Framework[];
 
 export const AUTHORITIES = ['PLAN_READ', 'PLAN_RUN', 'PLAN_WRITE', 'ADMIN'] as const;
 export type Authority = (typeof AUTHORITIES)[number];

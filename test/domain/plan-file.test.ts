@@ -89,7 +89,7 @@ plans:
       const r = parsePlanFile(`plans:\n  p: { framework: ${framework}, environments: [old], options: { worker: ${worker} } }\n`, ['old']);
       return r.ok ? [] : r.problems.list.map((p) => `${p.path}: ${p.message}`);
     };
-    expect(problems('mocha', 'true')).toEqual([expect.stringMatching(/^plans\.p\.options\.worker: framework mocha has no worker mode \(frameworks with one: command, jest, pytest, vitest\)/)]);
+    expect(problems('mocha', 'true')).toEqual([expect.stringMatching(/^plans\.p\.options\.worker: framework mocha has no worker mode \(frameworks with one: command, jest, junit5, pytest, vitest\)/)]);
     expect(problems('jest', 'true')).toEqual([]);
     expect(problems('command', '"node worker.mjs"')).toEqual([]);
     expect(problems('command', 'true')).toEqual([expect.stringMatching(/^plans\.p\.options\.worker: expected the shell command that starts the worker .*got boolean true$/)]);

@@ -28,6 +28,7 @@ const EXAMPLE_SUITES: Example[] = [
   // Queue mode: one Vitest per slot; each batch prints the default reporter's summary of that batch.
   { plan: 'ex-vitest-queue', direct: vitestDirect, comparisonKey: same, ranOne: (log) => /Tests\s+1 failed(?: \| \d+ skipped)? \(\d+\)/.test(plain(log)) && !/\d+ passed/.test(plain(log)) && /^\[proctor\] batch done in the Vitest worker, pid \d+$/m.test(log) },
   { plan: 'ex-junit5', direct: junit5Direct, comparisonKey: junit5ComparisonKey, ranOne: (log) => /\[\s+1 tests found\s+\]/.test(log) },
+  { plan: 'ex-junit5-queue', direct: junit5Direct, comparisonKey: junit5ComparisonKey, ranOne: (log) => /^1 tests: 0 succeeded, 1 failed/m.test(log) && /^\[proctor\] batch done in the JUnit worker, pid \d+$/m.test(log) },
 ];
 
 const PLAN_FILE = `
@@ -43,6 +44,7 @@ plans:
   ex-pytest-queue: { framework: pytest, workdir: pytest, environments: [local], options: { worker: true } }
   ex-vitest-queue: { framework: vitest, workdir: demo/vitest, environments: [local], options: { worker: true } }
   ex-junit5: { framework: junit5, workdir: junit5, environments: [local] }
+  ex-junit5-queue: { framework: junit5, workdir: junit5, environments: [local], options: { worker: true } }
 `;
 
 type Row = { scenario: { key: string }; status: string; job_id: number | null };

@@ -15,7 +15,7 @@ export function startWorker(adapter: Adapter, ctx: AdapterContext): FrameworkWor
   if (!spec) throw new Error(`${adapter.framework} has no worker command for these options`);
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('VITEST') && k !== 'NODE_ENV') env[k] = v;
-  const worker = FrameworkWorker.start({ command: spec.command, args: spec.args, cwd: spec.cwd, env: { ...env, ...spec.env }, graceMs: 2000 });
+  const worker = FrameworkWorker.start({ command: spec.command, args: spec.args, cwd: spec.cwd, env: { ...env, ...spec.env }, graceMs: 2000, ...(spec.shell ? { shell: true } : {}) });
   if (!(worker instanceof FrameworkWorker)) throw new Error(worker.spawnError);
   startedWorkers.push(worker);
   return worker;

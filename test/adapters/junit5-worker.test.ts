@@ -1,0 +1,94 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { junit5Adapter } from '../../src/adapters/junit5.js';
+import { AdapterError, type DiscoveredScenario, type TestReport } from '../../src/adapters/types.js';
+import { adapterContext, discoverWith, rejection, resultsByKey } from '../support/adapter-harness.js';
+import { EXAMPLES } from '../support/direct-runs.js';
+import { survivors } from '../support/pids.js';
+import { runWorkerBatch, startWorker, startedWorkers } from '../support/worker-harness.js';
+
+const suite = join(EXAMPLES, 'junit5');
+const GREETING = { GREETING: 'hello from proctor' };
+const closingLine = /\[proctor\] batch done in the JUnit worker, pid (\d+)/;
+
+// What the console launcher reports for examples/junit5 (junit5.test.ts checks this against a direct run).
+const EXPECTED: Record<string, string> = {
+  'com.example.CalculatorTest > addsTwoNumbers()': 'passed',
+  'com.example.CalculatorTest > dividesByZero()': 'failed',
+  'com.example.CalculatorTest > roundsHalfToEven()': 'skipped',
+  'com.example.CalculatorTest > sums(int, int, int)': 'failed',
+  'com.example.CalculatorTest > upperCases(java.lang.String, java.lang.String)': 'passed',
+  'com.example.CalculatorTest > WhenDividing > rejectsZero()': 'passed',
+  'com.example.GreetingTest > usesTheEnvironment()': 'passed',
+};
+
+afterEach(async () => {
+  await Promise.all(startedWorkers.splice(0).map((w) => w.close()));
+});
+
+/** The build directories (classes, FIFO) workers made under `tmp`. */
+const buildDirs = (tmp: string): string[] => readdirSync(tmp).filter((n) => n.startsWith('proctor-junit5-worker-'));
+
+describe('junit5 queue mode on examples/junit5 (JDK and JUnit from Debian)', () => {
+  let scenarios: DiscoveredScenario[];
+  beforeAll(async () => {
+    scenarios = await discoverWith(junit5Adapter, await adapterContext(suite));
+  });
+
+  it('compiles once and runs batch after batch in one JVM, each reported as the console launcher reports it', async () => {
+    // The worker's shell makes its build directory under TMPDIR.
+    const tmp = await mkdtemp(join(tmpdir(), 'proctor-junit5-worker-test-'));
+    const base = await adapterContext(suite, { worker: true }, { ...GREETING, TMPDIR: tmp });
+    expect(junit5Adapter.workerCommand?.(base)).not.toBeNull();
+    expect(buildDirs(tmp)).toEqual([]);
+    const worker = startWorker(junit5Adapter, base);
+    const batches = [
+      scenarios.filter((s) => s.key.includes('sums') || s.key.includes('rejectsZero')),
+      scenarios.filter((s) => s.file === 'com.example.GreetingTest'),
+      scenarios.filter((s) => s.file !== 'com.example.GreetingTest' && !s.key.includes('sums') && !s.key.includes('rejectsZero')),
+    ];
+    const reports: TestReport[] = [];
+    const pids = new Set<number>();
+    for (const batch of batches) {
+      const { ctx, result } = await runWorkerBatch(worker, junit5Adapter, base, batch);
+      expect(result).toMatchObject({ exitCode: null, signal: null, timedOut: false, cancelled: false });
+      const got = await junit5Adapter.parseRun(ctx, batch, result);
+      expect(got.map((r) => r.key).sort()).toEqual(batch.map((s) => s.key).sort());
+      reports.push(...got);
+      pids.add(Number(closingLine.exec(result.stdout)?.[1]));
+    }
+    expect(resultsByKey(reports)).toEqual(EXPECTED);
+    expect(reports.find((r) => r.key.includes('sums'))).toMatchObject({ outcome: 'failed', message: 'sums(int, int, int)[2]: expected: <5> but was: <4>' });
+    expect(reports.find((r) => r.key.includes('usesTheEnvironment'))?.stdout).toBe('greeting: hello from proctor');
+    expect(pids.size).toBe(1);
+    expect([...pids][0]).toBeGreaterThan(0);
+    const [buildDir] = buildDirs(tmp);
+    expect(existsSync(join(tmp, buildDir ?? '', 'classes'))).toBe(true);
+    await worker.close();
+    expect(await survivors([...pids])).toEqual([]);
+    // The worker's shell removes its build directory when it ends.
+    expect(buildDirs(tmp)).toEqual([]);
+  });
+
+  it('a class that is gone: that batch has no report and says why, and the worker goes on', async () => {
+    const base = await adapterContext(suite, { worker: true }, GREETING);
+    const worker = startWorker(junit5Adapter, base);
+    const gone = [{ key: 'com.example.GoneTest > x()', file: 'com.example.GoneTest', path: ['x()'] }];
+    const { ctx, result } = await runWorkerBatch(worker, junit5Adapter, base, gone);
+    expect(result.exitCode).toBeNull();
+    expect(result.stdout + result.stderr).toContain('com.example.GoneTest');
+    expect(await rejection(junit5Adapter.parseRun(ctx, gone, result))).toBeInstanceOf(AdapterError);
+    const greeting = scenarios.filter((s) => s.file === 'com.example.GreetingTest');
+    const next = await runWorkerBatch(worker, junit5Adapter, base, greeting);
+    expect(resultsByKey(await junit5Adapter.parseRun(next.ctx, greeting, next.result))).toEqual({ 'com.example.GreetingTest > usesTheEnvironment()': 'passed' });
+  });
+
+  it('takes worker: true and nothing else', async () => {
+    expect(junit5Adapter.workerCommand?.(await adapterContext(suite))).toBeNull();
+    const bad = await rejection(Promise.resolve().then(async () => junit5Adapter.workerCommand?.(await adapterContext(suite, { worker: 'java' }))));
+    expect((bad as AdapterError).message).toBe('options.worker: expected true for junit5');
+  });
+});
