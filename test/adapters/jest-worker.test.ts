@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jestAdapter } from '../../src/adapters/jest.js';
-import { AdapterError, type DiscoveredScenario, type TestReport } from '../../src/adapters/types.js';
+import { AdapterError, type DiscoveredScenario } from '../../src/adapters/types.js';
 import { adapterContext, discoverWith, rejection, resultsByKey } from '../support/adapter-harness.js';
 import { EXAMPLES, jestDirect } from '../support/direct-runs.js';
 import { survivors } from '../support/pids.js';
-import { runWorkerBatch, startWorker, startedWorkers } from '../support/worker-harness.js';
+import { runBatches, runWorkerBatch, startWorker, startedWorkers } from '../support/worker-harness.js';
 
 const suite = join(EXAMPLES, 'jest');
 const closingLine = /\[proctor\] batch done in the Jest worker, pid (\d+)/;
@@ -30,17 +30,7 @@ describe('jest queue mode on examples/jest', () => {
       scenarios.filter((s) => s.file === 'checkout.test.js'),
       scenarios.filter((s) => s.file !== 'checkout.test.js' && !s.key.endsWith('applies a 10% discount')),
     ];
-    const reports: TestReport[] = [];
-    const pids = new Set<number>();
-    for (const batch of batches) {
-      const { ctx, result } = await runWorkerBatch(worker, jestAdapter, base, batch);
-      expect(result).toMatchObject({ exitCode: null, signal: null, timedOut: false, cancelled: false });
-      const got = await jestAdapter.parseRun(ctx, batch, result);
-      expect(got.map((r) => r.key).sort()).toEqual(batch.map((s) => s.key).sort());
-      reports.push(...got);
-      pids.add(Number(closingLine.exec(result.stdout)?.[1]));
-      expect(worker.usable).toBe(true);
-    }
+    const { reports, pids } = await runBatches(worker, jestAdapter, base, batches, closingLine);
     expect(resultsByKey(reports)).toEqual(Object.fromEntries(jestDirect()));
     expect(pids.size).toBe(1);
     expect([...pids][0]).toBeGreaterThan(0);

@@ -4,26 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { junit5Adapter } from '../../src/adapters/junit5.js';
-import { AdapterError, type DiscoveredScenario, type TestReport } from '../../src/adapters/types.js';
+import { AdapterError, type DiscoveredScenario } from '../../src/adapters/types.js';
 import { adapterContext, discoverWith, rejection, resultsByKey } from '../support/adapter-harness.js';
-import { EXAMPLES } from '../support/direct-runs.js';
+import { EXAMPLES, JUNIT5_EXPECTED } from '../support/direct-runs.js';
 import { survivors } from '../support/pids.js';
-import { runWorkerBatch, startWorker, startedWorkers } from '../support/worker-harness.js';
+import { runBatches, runWorkerBatch, startWorker, startedWorkers } from '../support/worker-harness.js';
 
 const suite = join(EXAMPLES, 'junit5');
 const GREETING = { GREETING: 'hello from proctor' };
 const closingLine = /\[proctor\] batch done in the JUnit worker, pid (\d+)/;
 
-// What the console launcher reports for examples/junit5 (junit5.test.ts checks this against a direct run).
-const EXPECTED: Record<string, string> = {
-  'com.example.CalculatorTest > addsTwoNumbers()': 'passed',
-  'com.example.CalculatorTest > dividesByZero()': 'failed',
-  'com.example.CalculatorTest > roundsHalfToEven()': 'skipped',
-  'com.example.CalculatorTest > sums(int, int, int)': 'failed',
-  'com.example.CalculatorTest > upperCases(java.lang.String, java.lang.String)': 'passed',
-  'com.example.CalculatorTest > WhenDividing > rejectsZero()': 'passed',
-  'com.example.GreetingTest > usesTheEnvironment()': 'passed',
-};
 
 afterEach(async () => {
   await Promise.all(startedWorkers.splice(0).map((w) => w.close()));
@@ -50,17 +40,8 @@ describe('junit5 queue mode on examples/junit5 (JDK and JUnit from Debian)', () 
       scenarios.filter((s) => s.file === 'com.example.GreetingTest'),
       scenarios.filter((s) => s.file !== 'com.example.GreetingTest' && !s.key.includes('sums') && !s.key.includes('rejectsZero')),
     ];
-    const reports: TestReport[] = [];
-    const pids = new Set<number>();
-    for (const batch of batches) {
-      const { ctx, result } = await runWorkerBatch(worker, junit5Adapter, base, batch);
-      expect(result).toMatchObject({ exitCode: null, signal: null, timedOut: false, cancelled: false });
-      const got = await junit5Adapter.parseRun(ctx, batch, result);
-      expect(got.map((r) => r.key).sort()).toEqual(batch.map((s) => s.key).sort());
-      reports.push(...got);
-      pids.add(Number(closingLine.exec(result.stdout)?.[1]));
-    }
-    expect(resultsByKey(reports)).toEqual(EXPECTED);
+    const { reports, pids } = await runBatches(worker, junit5Adapter, base, batches, closingLine);
+    expect(resultsByKey(reports)).toEqual(JUNIT5_EXPECTED);
     expect(reports.find((r) => r.key.includes('sums'))).toMatchObject({ outcome: 'failed', message: 'sums(int, int, int)[2]: expected: <5> but was: <4>' });
     expect(reports.find((r) => r.key.includes('usesTheEnvironment'))?.stdout).toBe('greeting: hello from proctor');
     expect(pids.size).toBe(1);

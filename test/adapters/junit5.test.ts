@@ -6,20 +6,11 @@ import { legacyPath, scenarioOfUniqueId, selectorOf, simpleSignature } from '../
 import { junit5Adapter } from '../../src/adapters/junit5.js';
 import { AdapterError, type DiscoveredScenario } from '../../src/adapters/types.js';
 import { adapterContext, discoverWith, rejection, resultsByKey, runWith } from '../support/adapter-harness.js';
-import { EXAMPLES, junit5ComparisonKey, junit5Direct } from '../support/direct-runs.js';
+import { EXAMPLES, JUNIT5_EXPECTED, junit5ComparisonKey, junit5Direct } from '../support/direct-runs.js';
 
 const suite = join(EXAMPLES, 'junit5');
 
-// What JUnit's console launcher reports for examples/junit5, per method (checked against a direct run below).
-const EXPECTED: Record<string, string> = {
-  'com.example.CalculatorTest > addsTwoNumbers()': 'passed',
-  'com.example.CalculatorTest > dividesByZero()': 'failed',
-  'com.example.CalculatorTest > roundsHalfToEven()': 'skipped',
-  'com.example.CalculatorTest > sums(int, int, int)': 'failed',
-  'com.example.CalculatorTest > upperCases(java.lang.String, java.lang.String)': 'passed',
-  'com.example.CalculatorTest > WhenDividing > rejectsZero()': 'passed',
-  'com.example.GreetingTest > usesTheEnvironment()': 'passed',
-};
+const EXPECTED = JUNIT5_EXPECTED;
 
 async function javaSuite(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'proctor-junit5-'));

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AdapterError, type DiscoveredScenario, type TestReport } from '../../src/adapters/types.js';
+import { AdapterError, type DiscoveredScenario } from '../../src/adapters/types.js';
 import { vitestAdapter } from '../../src/adapters/vitest.js';
 import { adapterContext, discoverWith, rejection, resultsByKey } from '../support/adapter-harness.js';
 import { survivors } from '../support/pids.js';
 import { vitestDirect } from '../support/vitest-direct.js';
-import { runWorkerBatch, startWorker, startedWorkers } from '../support/worker-harness.js';
+import { runBatches, runWorkerBatch, startWorker, startedWorkers } from '../support/worker-harness.js';
 
 const suite = fileURLToPath(new URL('../../examples/demo/vitest/', import.meta.url));
 
@@ -33,17 +33,7 @@ describe('vitest queue mode on examples/demo/vitest', () => {
       scenarios.filter((s) => s.file === 'price.test.ts'),
       scenarios.filter((s) => s.file !== 'price.test.ts' && !s.key.endsWith('applies a 10% discount')),
     ];
-    const reports: TestReport[] = [];
-    const pids = new Set<number>();
-    for (const batch of batches) {
-      const { ctx, result } = await runWorkerBatch(worker, vitestAdapter, base, batch);
-      expect(result).toMatchObject({ exitCode: null, signal: null, timedOut: false, cancelled: false });
-      const got = await vitestAdapter.parseRun(ctx, batch, result);
-      expect(got.map((r) => r.key).sort()).toEqual(batch.map((s) => s.key).sort());
-      reports.push(...got);
-      pids.add(Number(/\[proctor\] batch done in the Vitest worker, pid (\d+)/.exec(result.stdout)?.[1]));
-      expect(worker.usable).toBe(true);
-    }
+    const { reports, pids } = await runBatches(worker, vitestAdapter, base, batches, /\[proctor\] batch done in the Vitest worker, pid (\d+)/);
     expect(pids.size).toBe(1);
     expect([...pids][0]).toBeGreaterThan(0);
     expect(resultsByKey(reports)).toEqual(Object.fromEntries(vitestDirect()));

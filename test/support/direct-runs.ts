@@ -97,6 +97,17 @@ export function pytestDirect(): Direct {
   return map;
 }
 
+/** What JUnit's console launcher reports for examples/junit5, per method (junit5.test.ts checks it against junit5Direct). */
+export const JUNIT5_EXPECTED: Record<string, string> = {
+  'com.example.CalculatorTest > addsTwoNumbers()': 'passed',
+  'com.example.CalculatorTest > dividesByZero()': 'failed',
+  'com.example.CalculatorTest > roundsHalfToEven()': 'skipped',
+  'com.example.CalculatorTest > sums(int, int, int)': 'failed',
+  'com.example.CalculatorTest > upperCases(java.lang.String, java.lang.String)': 'passed',
+  'com.example.CalculatorTest > WhenDividing > rejectsZero()': 'passed',
+  'com.example.GreetingTest > usesTheEnvironment()': 'passed',
+};
+
 /**
  * JUnit's console launcher over examples/junit5 (compiled with javac), read from its legacy XML
  * report: one entry per test method, its invocations folded (any failure fails it). Keys name
