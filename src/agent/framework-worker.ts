@@ -74,6 +74,8 @@ export class FrameworkWorker {
   private readonly closed: Promise<void>;
   private stopping: Promise<void> | undefined;
   private busy = false;
+  /** Batches sent to this worker so far. */
+  private sent = 0;
   /** Output written while no batch was under way (late output of the last one), for the next batch's log. */
   private stray: { chunk: Buffer }[] = [];
   private strayBytes = 0;
@@ -127,6 +129,11 @@ export class FrameworkWorker {
     return new FrameworkWorker(child, child.pid, spec.graceMs ?? DEFAULT_GRACE_MS);
   }
 
+  /** How many batches were sent to this worker. */
+  get batches(): number {
+    return this.sent;
+  }
+
   /** Alive and never stopped: it may take another batch. */
   get usable(): boolean {
     return this.exit === undefined && this.stopping === undefined && !this.busy;
@@ -147,6 +154,7 @@ export class FrameworkWorker {
     if (!opts.signal?.aborted) {
       if (!this.usable) throw new Error('this worker cannot take a batch (it is busy, stopped or gone)');
       this.busy = true;
+      this.sent++;
       try {
         stopReason = await this.send(request, { stdout, stderr, done: () => undefined }, opts);
         // A stopped or exited worker: its output may still be in the pipes.

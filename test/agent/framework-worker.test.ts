@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FrameworkWorker } from '../../src/agent/framework-worker.js';
+import { WorkerSlot } from '../../src/agent/worker-slot.js';
 import { isAlive, survivors } from '../support/pids.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/processes/batch-worker.mjs', import.meta.url));
@@ -143,5 +144,28 @@ describe('FrameworkWorker', () => {
   it('reports a command that cannot start', () => {
     const w = FrameworkWorker.start({ command: join(dir, 'no-such-binary'), args: [], cwd: dir, env });
     expect(w).toEqual({ spawnError: expect.stringContaining('no-such-binary') });
+  });
+});
+
+describe('WorkerSlot', () => {
+  const spec = () => ({ command: process.execPath, args: [fixture], cwd: dir, env, graceMs: 300 });
+
+  it('hands its worker to the next job of the same key, and starts a fresh one after its share of batches', async () => {
+    const slot = new WorkerSlot(2);
+    const pids: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      expect(slot.holds('k')).toBe(i % 2 === 1);
+      const w = await slot.acquire('k', spec());
+      if (!(w instanceof FrameworkWorker)) throw new Error(w.spawnError);
+      pids.push(pidsOf((await w.run(batch('ok'))).stdout).pid);
+    }
+    // Two batches a worker: 1-2, 3-4, 5. The ones replaced are gone.
+    expect(pids[0]).toBe(pids[1]);
+    expect(pids[2]).toBe(pids[3]);
+    expect(new Set(pids).size).toBe(3);
+    expect(await survivors(pids.slice(0, 4))).toEqual([]);
+    expect(slot.holds('other')).toBe(false);
+    await slot.close();
+    expect(await survivors(pids)).toEqual([]);
   });
 });
