@@ -7,10 +7,13 @@
  * process runner and worker code.
  *
  *   npm run build && node bench/framework-workers.mjs [--runs 10] [--frameworks vitest,jest,pytest,junit5]
+ *   node bench/framework-workers.mjs --memory 300      # and each worker's memory over 300 batches
  *
- * Prints the median wall clock of each; the worker's first batch includes its start-up.
+ * Prints the median wall clock of each; the worker's first batch includes its start-up. With
+ * --memory N, one worker per framework then runs N batches, and the resident memory of its
+ * process group is printed every 50 (what the agent's worker replacement after 100 batches bounds).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,8 +22,9 @@ import { parseArgs } from 'node:util';
 import { fx, int, log, machineLoad, runBench } from './harness.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values: flags } = parseArgs({ options: { runs: { type: 'string', default: '10' }, frameworks: { type: 'string', default: 'vitest,jest,pytest,junit5' } } });
+const { values: flags } = parseArgs({ options: { runs: { type: 'string', default: '10' }, frameworks: { type: 'string', default: 'vitest,jest,pytest,junit5' }, memory: { type: 'string', default: '0' } } });
 const RUNS = int(flags.runs, 'runs');
+const MEMORY_BATCHES = int(flags.memory, 'memory', 0);
 const { getAdapter } = await import(join(REPO, 'dist/adapters/registry.js'));
 const { FrameworkWorker } = await import(join(REPO, 'dist/agent/framework-worker.js'));
 const { runProcess } = await import(join(REPO, 'dist/agent/process-runner.js'));
@@ -76,7 +80,52 @@ async function measure(framework) {
     await worker.close();
   }
   const later = median(batches.slice(1));
-  return `  ${framework.padEnd(7)} one-shot ${fx(median(oneShot), 0).padStart(5)} ms   worker: first batch ${fx(batches[0] ?? NaN, 0).padStart(5)} ms, later ${fx(later, 0).padStart(4)} ms   (${fx(median(oneShot) / later, 1)}× faster per job)`;
+  const line = `  ${framework.padEnd(7)} one-shot ${fx(median(oneShot), 0).padStart(5)} ms   worker: first batch ${fx(batches[0] ?? NaN, 0).padStart(5)} ms, later ${fx(later, 0).padStart(4)} ms   (${fx(median(oneShot) / later, 1)}× faster per job)`;
+  return MEMORY_BATCHES > 0 ? `${line}\n${await memory(spec, context, file, scenarios, adapter)}` : line;
+}
+
+/**
+ * Resident memory of a worker's process group over MEMORY_BATCHES batches.
+ * @param {any} spec @param {() => any} context @param {string} file @param {any[]} scenarios @param {any} adapter
+ */
+async function memory(spec, context, file, scenarios, adapter) {
+  const worker = FrameworkWorker.start({ ...spec, env: { ...agentEnv, ...spec.env } });
+  if (!(worker instanceof FrameworkWorker)) throw new Error(worker.spawnError);
+  const samples = [];
+  let group = 0;
+  try {
+    for (let i = 1; i <= MEMORY_BATCHES; i++) {
+      const ctx = context();
+      const output = await worker.run({ job: i, report_dir: ctx.reportDir, files: [file], scenarios, ...adapter.workerBatch?.(ctx, scenarios) }, { timeoutMs: 60_000 });
+      rmSync(ctx.reportDir, { recursive: true, force: true });
+      // The worker's closing line names its pid; its process group is the worker's own.
+      group ||= processGroupOf(Number(/pid (\d+)/.exec(output.stdout)?.[1] ?? NaN));
+      if (i === 1 || i % 50 === 0) samples.push(`${i}: ${fx(groupRssMb(group), 0)}`);
+    }
+  } finally {
+    await worker.close();
+  }
+  return `          resident memory of the worker's processes (MB) after batch ${samples.join(', ')}`;
+}
+
+/** @param {number} pid */
+function processGroupOf(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+}
+
+/** @param {number} group */
+function groupRssMb(group) {
+  let pages = 0;
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === group) pages += Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return (pages * 4096) / 1024 / 1024;
 }
 
 async function main() {
