@@ -77,7 +77,7 @@ export class FrameworkWorker {
   /** Batches sent to this worker so far. */
   private sent = 0;
   /** Output written while no batch was under way (late output of the last one), for the next batch's log. */
-  private stray: { chunk: Buffer }[] = [];
+  private stray: Buffer[] = [];
   private strayBytes = 0;
 
   private constructor(
@@ -208,7 +208,7 @@ export class FrameworkWorker {
   private keepStray(chunk: Buffer): void {
     const kept = this.strayBytes;
     this.strayBytes += chunk.length;
-    if (kept < STRAY_CAP_BYTES) this.stray.push({ chunk: Buffer.from(chunk.subarray(0, STRAY_CAP_BYTES - kept)) });
+    if (kept < STRAY_CAP_BYTES) this.stray.push(Buffer.from(chunk.subarray(0, STRAY_CAP_BYTES - kept)));
   }
 
   /**
@@ -220,9 +220,9 @@ export class FrameworkWorker {
     if (this.strayBytes === 0) return;
     const kept = Math.min(this.strayBytes, STRAY_CAP_BYTES);
     const dropped = this.strayBytes - kept > 0 ? ` (${this.strayBytes - kept} more bytes dropped)` : '';
-    const last = this.stray[this.stray.length - 1]?.chunk;
+    const last = this.stray[this.stray.length - 1];
     batch.stdout.push(Buffer.from(`[proctor] written by the worker after its previous batch was reported${dropped}:\n`));
-    for (const { chunk } of this.stray) batch.stdout.push(chunk);
+    for (const chunk of this.stray) batch.stdout.push(chunk);
     if (last && last[last.length - 1] !== 0x0a) batch.stdout.push(Buffer.from('\n'));
     batch.stdout.push(Buffer.from('[proctor] this batch:\n'));
     this.stray = [];
