@@ -60,9 +60,12 @@ function suite(dialect: 'sqlite' | 'postgres', mode: 'process' | 'queue', KILLS:
   let spawned = 0;
   const startAgent = () => (agent = spawnAgent({ server: server.url, token, slots: 2, workdir: work, name: `doomed-${++spawned}` }));
 
-  /** Waits until the current agent (the newest) holds a running job. */
-  const busy = () =>
+  const workersStarted = () => readFileSync(join(work, 'worker-pids'), 'utf8').split('\n').filter(Boolean).length;
+
+  /** Waits until the current agent (the newest) holds a running job; in queue mode, also until it started a worker since `workersBefore`. */
+  const busy = (workersBefore: number) =>
     eventually(async () => {
+      if (mode === 'queue' && workersStarted() <= workersBefore) return undefined;
       const agents = (await adminApi(server.url, 'GET', '/api/v1/agents')).body.items as { name: string; busy_slots: number }[];
       return agents.find((a) => a.name === `doomed-${spawned}` && a.busy_slots > 0);
     }, 60_000, 50);
@@ -73,12 +76,13 @@ function suite(dialect: 'sqlite' | 'postgres', mode: 'process' | 'queue', KILLS:
     /** When each killed agent (by name) was killed. */
     const killedAt = new Map<string, number>();
     let restartedAt = 0;
+    let workersBefore = workersStarted();
     startAgent();
     for (let k = 0; k < KILLS; k++) {
       // Keep work in the queue: a kill needs a job to interrupt.
       const active = (await adminApi(server.url, 'GET', '/api/v1/runs?status=queued,running&limit=1')).body.items;
       if (active.length === 0) runs.push((await adminApi(server.url, 'POST', '/api/v1/plans/crashy/runs', {})).body.id);
-      await busy();
+      await busy(workersBefore);
       killedAt.set(`doomed-${spawned}`, Date.now());
       agent!.kill('SIGKILL');
       await new Promise((r) => agent!.once('exit', r));
@@ -86,6 +90,7 @@ function suite(dialect: 'sqlite' | 'postgres', mode: 'process' | 'queue', KILLS:
         await server.crashAndRestart();
         restartedAt = Date.now();
       }
+      workersBefore = workersStarted();
       startAgent();
     }
     for (const id of runs) {
@@ -118,6 +123,7 @@ function suite(dialect: 'sqlite' | 'postgres', mode: 'process' | 'queue', KILLS:
     }
     expect(timed).toBeGreaterThanOrEqual(KILLS - 10);
     // A killed agent's workers see their stdin close and exit: none is left.
+    // In queue mode each kill waited for the agent's worker to start: every killed agent had one.
     const workers = readFileSync(join(work, 'worker-pids'), 'utf8').split('\n').filter(Boolean).map(Number);
     if (mode === 'queue') expect(workers.length).toBeGreaterThanOrEqual(KILLS);
     expect(await survivors(workers)).toEqual([]);
