@@ -66,7 +66,7 @@ export async function claimLookahead(ctx: QueueContext, claimer: Claimer, afterJ
     if (!after) return null;
     if (after.lookahead === 1) await takeSlot.affected(trx, ctx.cap, { jobId: afterJob });
     if (fromJson<number[]>(after.scenario_ids, []).length !== 1) return null;
-    const { snapshot } = await ctx.runFacts.get(trx, after.run_id, after.run_created_at);
+    const { snapshot } = await ctx.runFacts.get(trx, ctx.cap, after.run_id, after.run_created_at);
     if (!usesWorker(snapshot.plan)) return null;
     const statement = ctx.cap.skipLocked ? lookaheadSkipLocked : lookaheadPlain;
     return claimOne(trx, ctx, claimer, (token, now) =>

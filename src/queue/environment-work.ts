@@ -3,7 +3,7 @@ import { batchScenarios } from '../domain/batching.js';
 import { usesWorker, type PlanDefinition } from '../domain/plan-definition.js';
 import { fromJson, toJson } from '../storage/json.js';
 import type { Database } from '../storage/schema.js';
-import { servesEnvironment } from './availability.js';
+import { liveAgents, servesEnvironment } from './availability.js';
 import type { QueueContext } from './context.js';
 import type { WorkEstimate } from './work-estimate.js';
 
@@ -39,7 +39,7 @@ export async function queueEnvironmentWork(
       )
       .execute();
   }
-  const slots = Math.min(plan.maxParallel, await liveSlots(trx, env, now - ctx.settings.agentLivenessMs));
+  const slots = Math.min(plan.maxParallel, await liveSlots(trx, ctx, env, now - ctx.settings.agentLivenessMs));
   // Pack the opening jobs only when the durations are measured: packing on guesses strands work.
   const measured = scenarioIds.filter((sid) => estimate.known(sid, env.id)).length >= 0.9 * scenarioIds.length;
   const worker = usesWorker(plan);
@@ -73,8 +73,8 @@ export async function queueEnvironmentWork(
     .execute();
 }
 
-async function liveSlots(trx: Kysely<Database>, env: { labels: string[] }, since: number): Promise<number> {
-  const agents = await trx.selectFrom('agents').select(['labels', 'slots']).where('status', '=', 'online').where('last_seen_at', '>=', since).execute();
+async function liveSlots(trx: Kysely<Database>, ctx: QueueContext, env: { labels: string[] }, since: number): Promise<number> {
+  const agents = await liveAgents.all(trx, ctx.cap, { since });
   const slots = agents.filter((a) => servesEnvironment(fromJson<string[]>(a.labels, []), env)).reduce((n, a) => n + a.slots, 0);
   return Math.max(1, slots);
 }

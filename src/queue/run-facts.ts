@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
+import type { DialectCapabilities } from '../storage/dialect.js';
 import { fromJson } from '../storage/json.js';
+import { prepared } from '../storage/prepared.js';
 import type { RunSnapshot, RunTrigger } from '../storage/run-data.js';
 import type { Database } from '../storage/schema.js';
 
@@ -8,6 +10,8 @@ export interface RunFacts {
   snapshot: RunSnapshot;
   trigger: RunTrigger;
 }
+
+const factsOfRun = prepared((db, v: { runId: number }) => db.selectFrom('runs').select(['plan_snapshot', 'trigger', 'created_at']).where('id', '=', v.runId));
 
 /**
  * The parsed plan snapshot and trigger of recent runs, so a claim or a completion does not read and
@@ -20,11 +24,12 @@ export class RunFactsCache {
 
   constructor(private readonly capacity = 512) {}
 
-  async get(db: Kysely<Database>, runId: number, createdAt: number): Promise<RunFacts> {
+  async get(db: Kysely<Database>, cap: DialectCapabilities, runId: number, createdAt: number): Promise<RunFacts> {
     const key = `${runId}@${createdAt}`;
     const hit = this.entries.get(key);
     if (hit) return hit;
-    const row = await db.selectFrom('runs').select(['plan_snapshot', 'trigger', 'created_at']).where('id', '=', runId).executeTakeFirstOrThrow();
+    const row = await factsOfRun.first(db, cap, { runId });
+    if (!row) throw new Error(`run ${runId} not found`);
     const facts: RunFacts = { snapshot: fromJson<RunSnapshot>(row.plan_snapshot, null as never), trigger: fromJson<RunTrigger>(row.trigger, null as never) };
     if (row.created_at !== createdAt) return facts;
     // Map order is insertion order: dropping the first key evicts the oldest run.

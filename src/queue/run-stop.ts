@@ -7,6 +7,7 @@ import {
   type RunResult,
   type ScenarioResult,
 } from '../protocol/statuses.js';
+import type { DialectCapabilities } from '../storage/dialect.js';
 import { prepared } from '../storage/prepared.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
@@ -17,13 +18,27 @@ const activeJobOfRun = prepared((db, v: { runId: number; statuses: string[] }) =
   db.selectFrom('jobs').select('id').where('run_id', '=', v.runId).where('status', 'in', v.statuses).limit(1),
 );
 
-export async function runCounts(db: Kysely<Database>, runId: number): Promise<RunCounts> {
-  const rows = await db
-    .selectFrom('results')
-    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('run_id', '=', runId)
-    .groupBy('status')
-    .execute();
+const resultCountsOfRun = prepared((db, v: { runId: number }) =>
+  db.selectFrom('results').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('run_id', '=', v.runId).groupBy('status'),
+);
+const settleUnfinishedResults = prepared((db, v: { runId: number }) =>
+  db
+    .updateTable('results')
+    .set({ status: 'not_executed', message: 'the run ended before this scenario got a verdict' })
+    .where('run_id', '=', v.runId)
+    .where('status', 'in', ['queued', 'running']),
+);
+const completeRunRow = prepared((db, v: { runId: number; result: string; now: number }) =>
+  db.updateTable('runs').set({ status: 'completed', result: v.result, finished_at: v.now }).where('id', '=', v.runId).where('status', 'in', ACTIVE_RUN_STATUSES),
+);
+const planOfRun = prepared((db, v: { runId: number }) => db.selectFrom('runs').select('plan_id').where('id', '=', v.runId));
+const oldestWaitingRun = prepared((db, v: { planId: number }) =>
+  db.selectFrom('runs').select('id').where('plan_id', '=', v.planId).where('waiting', '=', 1).where('status', '=', 'queued').orderBy('id').limit(1),
+);
+const releaseRunRow = prepared((db, v: { runId: number }) => db.updateTable('runs').set({ waiting: 0 }).where('id', '=', v.runId).where('waiting', '=', 1));
+
+export async function runCounts(db: Kysely<Database>, cap: DialectCapabilities, runId: number): Promise<RunCounts> {
+  const rows = await resultCountsOfRun.all(db, cap, { runId });
   return countsFrom(rows.map((r) => ({ status: r.status as ScenarioResult, n: Number(r.n) })));
 }
 
@@ -65,7 +80,7 @@ export async function stopRun(trx: Kysely<Database>, ctx: QueueContext, runId: n
     .where('status', '=', 'running')
     .execute();
   await trx.updateTable('results').set({ status: 'not_executed' }).where('run_id', '=', runId).where('status', '=', 'queued').execute();
-  const result = opts.result ?? runResult(await runCounts(trx, runId), opts.status === 'cancelled');
+  const result = opts.result ?? runResult(await runCounts(trx, ctx.cap, runId), opts.status === 'cancelled');
   await trx.updateTable('runs').set({ result }).where('id', '=', runId).execute();
   await recordEvent(trx, ctx, 'run.finished', runId);
   await releaseWaitingRun(trx, ctx, runId);
@@ -80,20 +95,9 @@ export async function finishRunIfDone(trx: Kysely<Database>, ctx: QueueContext, 
   const now = ctx.clock();
   const active = await activeJobOfRun.first(trx, ctx.cap, { runId, statuses: [...ACTIVE_JOB_STATUSES] });
   if (active) return false;
-  await trx
-    .updateTable('results')
-    .set({ status: 'not_executed', message: 'the run ended before this scenario got a verdict' })
-    .where('run_id', '=', runId)
-    .where('status', 'in', ['queued', 'running'])
-    .execute();
-  const result = runResult(await runCounts(trx, runId), false);
-  const done = await trx
-    .updateTable('runs')
-    .set({ status: 'completed', result, finished_at: now })
-    .where('id', '=', runId)
-    .where('status', 'in', ACTIVE_RUN_STATUSES)
-    .executeTakeFirst();
-  if (Number(done.numUpdatedRows) === 0) return false;
+  await settleUnfinishedResults.affected(trx, ctx.cap, { runId });
+  const result = runResult(await runCounts(trx, ctx.cap, runId), false);
+  if ((await completeRunRow.affected(trx, ctx.cap, { runId, result, now })) === 0) return false;
   await recordEvent(trx, ctx, 'run.finished', runId);
   await releaseWaitingRun(trx, ctx, runId);
   return true;
@@ -104,18 +108,10 @@ export async function finishRunIfDone(trx: Kysely<Database>, ctx: QueueContext, 
  * discovery is queued). The guarded update makes sure only one ending run releases it.
  */
 async function releaseWaitingRun(trx: Kysely<Database>, ctx: QueueContext, endedRunId: number): Promise<void> {
-  const ended = await trx.selectFrom('runs').select('plan_id').where('id', '=', endedRunId).executeTakeFirstOrThrow();
-  const next = await trx
-    .selectFrom('runs')
-    .select('id')
-    .where('plan_id', '=', ended.plan_id)
-    .where('waiting', '=', 1)
-    .where('status', '=', 'queued')
-    .orderBy('id')
-    .limit(1)
-    .executeTakeFirst();
+  const ended = await planOfRun.first(trx, ctx.cap, { runId: endedRunId });
+  if (!ended) throw new Error(`run ${endedRunId} vanished while it ended`);
+  const next = await oldestWaitingRun.first(trx, ctx.cap, { planId: ended.plan_id });
   if (!next) return;
-  const released = await trx.updateTable('runs').set({ waiting: 0 }).where('id', '=', next.id).where('waiting', '=', 1).executeTakeFirst();
-  if (Number(released.numUpdatedRows) === 0) return;
+  if ((await releaseRunRow.affected(trx, ctx.cap, { runId: next.id })) === 0) return;
   await startRunWork(trx, ctx, next.id);
 }

@@ -1,11 +1,16 @@
 import type { Kysely } from 'kysely';
 import { fromJson } from '../storage/json.js';
+import { prepared } from '../storage/prepared.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
 import { queueDiscovery } from './discovery-job.js';
 import { queueEnvironmentWork } from './environment-work.js';
 import { estimateWork } from './work-estimate.js';
 import type { RunPair, RunSnapshot, RunTrigger } from '../storage/run-data.js';
+
+const runToStart = prepared((db, v: { runId: number }) =>
+  db.selectFrom('runs').select(['id', 'plan_id', 'priority', 'created_at', 'plan_snapshot', 'trigger']).where('id', '=', v.runId),
+);
 
 /**
  * Starts the work of a run that may start now (at trigger, or when the run it waited for ended).
@@ -15,11 +20,8 @@ import type { RunPair, RunSnapshot, RunTrigger } from '../storage/run-data.js';
  * by the framework and ends `not_executed`. Every other run starts with the discovery of its scenarios.
  */
 export async function startRunWork(trx: Kysely<Database>, ctx: QueueContext, runId: number): Promise<void> {
-  const run = await trx
-    .selectFrom('runs')
-    .select(['id', 'plan_id', 'priority', 'created_at', 'plan_snapshot', 'trigger'])
-    .where('id', '=', runId)
-    .executeTakeFirstOrThrow();
+  const run = await runToStart.first(trx, ctx.cap, { runId });
+  if (!run) throw new Error(`run ${runId} vanished before its work was queued`);
   const snapshot = fromJson<RunSnapshot>(run.plan_snapshot, null as never);
   const pairs = fromJson<RunTrigger>(run.trigger, null as never).pairs ?? [];
   if (pairs.length === 0) {

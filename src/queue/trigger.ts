@@ -5,6 +5,7 @@ import { ACTIVE_RUN_STATUSES, type RerunType } from '../protocol/statuses.js';
 import type { EnvironmentRecord } from '../storage/environments.js';
 import { toJson } from '../storage/json.js';
 import type { PlanRecord } from '../storage/plans.js';
+import { prepared } from '../storage/prepared.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
 import { liveEnvironmentIds } from './availability.js';
@@ -96,7 +97,7 @@ async function createRun(trx: Kysely<Database>, ctx: QueueContext, input: Trigge
   const now = ctx.clock();
   const plan = input.plan.definition;
   const waiting = await applyConcurrencyPolicy(trx, ctx, input.plan);
-  const live = await liveEnvironmentIds(trx, input.environments, now - ctx.settings.agentLivenessMs);
+  const live = await liveEnvironmentIds(trx, ctx.cap, input.environments, now - ctx.settings.agentLivenessMs);
   const trigger: RunTrigger = {
     source: input.source,
     userId: input.userId,
@@ -117,31 +118,26 @@ async function createRun(trx: Kysely<Database>, ctx: QueueContext, input: Trigge
     plan,
     environments: input.environments.map((e) => ({ ...e.definition, id: e.id })),
   };
-  const run = await trx
-    .insertInto('runs')
-    .values({
-      uuid: randomUUID(),
-      project_id: input.plan.projectId,
-      plan_id: input.plan.id,
-      status: 'queued',
-      source: input.source,
-      result: null,
-      priority: input.priority ?? plan.priority,
-      trigger: toJson(trigger),
-      build: input.build ?? null,
-      branch: input.branch ?? input.ref ?? null,
-      plan_snapshot: toJson(snapshot),
-      idempotency_key: input.idempotencyKey ?? null,
-      idempotency_hash: input.requestHash ?? null,
-      waiting: waiting ? 1 : 0,
-      created_at: now,
-      deadline_at: plan.runTimeoutMs ? now + plan.runTimeoutMs : null,
-      rerun_parent_id: input.rerun?.parentId ?? null,
-      rerun_type: input.rerun?.type ?? null,
-      api_key_id: input.apiKeyId ?? null,
-    })
-    .returning(['id', 'priority', 'created_at'])
-    .executeTakeFirstOrThrow();
+  const run = await insertRun.first(trx, ctx.cap, {
+    uuid: randomUUID(),
+    projectId: input.plan.projectId,
+    planId: input.plan.id,
+    source: input.source,
+    priority: input.priority ?? plan.priority,
+    trigger: toJson(trigger),
+    build: input.build ?? null,
+    branch: input.branch ?? input.ref ?? null,
+    planSnapshot: toJson(snapshot),
+    idempotencyKey: input.idempotencyKey ?? null,
+    idempotencyHash: input.requestHash ?? null,
+    waiting: waiting ? 1 : 0,
+    now,
+    deadlineAt: plan.runTimeoutMs ? now + plan.runTimeoutMs : null,
+    rerunParentId: input.rerun?.parentId ?? null,
+    rerunType: input.rerun?.type ?? null,
+    apiKeyId: input.apiKeyId ?? null,
+  });
+  if (!run) throw new Error('inserting the run returned no row');
   await recordEvent(trx, ctx, 'run.queued', run.id);
   if (plan.onUnavailable === 'fail' && trigger.unavailableEnvironments.length > 0) {
     // The plan asked not to wait for agents: the run ends at once, saying which environments lack one.
@@ -151,17 +147,64 @@ async function createRun(trx: Kysely<Database>, ctx: QueueContext, input: Trigge
   return { runId: run.id, created: true };
 }
 
+const insertRun = prepared(
+  (
+    db,
+    v: {
+      uuid: string;
+      projectId: number;
+      planId: number;
+      source: string;
+      priority: number;
+      trigger: string;
+      build: string | null;
+      branch: string | null;
+      planSnapshot: string;
+      idempotencyKey: string | null;
+      idempotencyHash: string | null;
+      waiting: number;
+      now: number;
+      deadlineAt: number | null;
+      rerunParentId: number | null;
+      rerunType: string | null;
+      apiKeyId: number | null;
+    },
+  ) =>
+    db
+      .insertInto('runs')
+      .values({
+        uuid: v.uuid,
+        project_id: v.projectId,
+        plan_id: v.planId,
+        status: 'queued',
+        source: v.source,
+        result: null,
+        priority: v.priority,
+        trigger: v.trigger,
+        build: v.build,
+        branch: v.branch,
+        plan_snapshot: v.planSnapshot,
+        idempotency_key: v.idempotencyKey,
+        idempotency_hash: v.idempotencyHash,
+        waiting: v.waiting,
+        created_at: v.now,
+        deadline_at: v.deadlineAt,
+        rerun_parent_id: v.rerunParentId,
+        rerun_type: v.rerunType,
+        api_key_id: v.apiKeyId,
+      })
+      .returning(['id', 'priority', 'created_at']),
+);
+
+const activeRunsOfPlan = prepared((db, v: { planId: number }) =>
+  db.selectFrom('runs').select('id').where('plan_id', '=', v.planId).where('status', 'in', ACTIVE_RUN_STATUSES).orderBy('id'),
+);
+
 /** Returns true when the new run must wait for an active run of its plan. */
 async function applyConcurrencyPolicy(trx: Kysely<Database>, ctx: QueueContext, plan: PlanRecord): Promise<boolean> {
   const policy = plan.definition.concurrency;
   if (policy === 'allow') return false;
-  const active = await trx
-    .selectFrom('runs')
-    .select('id')
-    .where('plan_id', '=', plan.id)
-    .where('status', 'in', ACTIVE_RUN_STATUSES)
-    .orderBy('id')
-    .execute();
+  const active = await activeRunsOfPlan.all(trx, ctx.cap, { planId: plan.id });
   if (active.length === 0) return false;
   if (policy === 'skip') {
     throw new AppError('PLAN_ALREADY_RUNNING', `plan "${plan.definition.name}" already has an active run and its concurrency policy is skip`, {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { durationNoise, median } from '../domain/median.js';
 import { TERMINAL_RUN_STATUSES } from '../protocol/statuses.js';
+import { prepared } from '../storage/prepared.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
 
@@ -35,17 +36,10 @@ export async function estimateWork(
   const recent = new Map<string, number[]>();
   // History is the plan's last few finished runs: a bounded read (runs × their results through the
   // results(run_id, status) index), however long the plan's past.
-  const runs = await recentRuns(trx, run, HISTORY);
+  const runs = await recentRuns(trx, ctx, run, HISTORY);
   const wanted = new Set(scenarioIds);
   if (runs.length > 0) {
-    const rows = await trx
-      .selectFrom('results')
-      .select(['scenario_id', 'environment_id', 'duration_ms'])
-      .where('run_id', 'in', runs)
-      .where('status', 'in', ['passed', 'failed', 'flaky'])
-      .where('duration_ms', 'is not', null)
-      .orderBy('id', 'desc')
-      .execute();
+    const rows = await durationsOfRuns.all(trx, ctx.cap, { runs });
     for (const r of rows) {
       if (!wanted.has(r.scenario_id)) continue;
       const k = `${r.scenario_id}:${r.environment_id}`;
@@ -57,7 +51,7 @@ export async function estimateWork(
   const medians = new Map([...recent].map(([k, v]) => [k, median(v)!]));
   const noise = durationNoise([...recent.values()]);
   const planMedian = median([...medians.values()]) ?? ctx.settings.defaultScenarioMs;
-  const failed = failedFirst ? await failedLastTime(trx, run) : new Set<number>();
+  const failed = failedFirst ? await failedLastTime(trx, ctx, run) : new Set<number>();
   return {
     expectedMs: (sid, envId) => medians.get(`${sid}:${envId}`) ?? planMedian,
     first: (sid) => failed.has(sid),
@@ -67,22 +61,36 @@ export async function estimateWork(
 }
 
 /** Ids of the plan's last finished runs before this one, newest first. */
-async function recentRuns(trx: Kysely<Database>, run: { id: number; plan_id: number }, limit: number): Promise<number[]> {
-  const rows = await trx
-    .selectFrom('runs')
-    .select('id')
-    .where('plan_id', '=', run.plan_id)
-    .where('id', '<', run.id)
-    .where('status', 'in', TERMINAL_RUN_STATUSES)
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
+async function recentRuns(trx: Kysely<Database>, ctx: QueueContext, run: { id: number; plan_id: number }, limit: number): Promise<number[]> {
+  const rows = await finishedRunsBefore.all(trx, ctx.cap, { planId: run.plan_id, runId: run.id, limit });
   return rows.map((r) => r.id);
 }
 
-async function failedLastTime(trx: Kysely<Database>, run: { id: number; plan_id: number }): Promise<Set<number>> {
-  const [last] = await recentRuns(trx, run, 1);
+async function failedLastTime(trx: Kysely<Database>, ctx: QueueContext, run: { id: number; plan_id: number }): Promise<Set<number>> {
+  const [last] = await recentRuns(trx, ctx, run, 1);
   if (last === undefined) return new Set();
-  const rows = await trx.selectFrom('results').select('scenario_id').where('run_id', '=', last).where('status', '=', 'failed').execute();
+  const rows = await failedOfRun.all(trx, ctx.cap, { runId: last });
   return new Set(rows.map((r) => r.scenario_id));
 }
+
+const finishedRunsBefore = prepared((db, v: { planId: number; runId: number; limit: number }) =>
+  db
+    .selectFrom('runs')
+    .select('id')
+    .where('plan_id', '=', v.planId)
+    .where('id', '<', v.runId)
+    .where('status', 'in', TERMINAL_RUN_STATUSES)
+    .orderBy('id', 'desc')
+    .limit(v.limit),
+);
+/** Measured durations in the given runs, newest first (a list of up to HISTORY run ids: one statement per length). */
+const durationsOfRuns = prepared((db, v: { runs: number[] }) =>
+  db
+    .selectFrom('results')
+    .select(['scenario_id', 'environment_id', 'duration_ms'])
+    .where('run_id', 'in', v.runs)
+    .where('status', 'in', ['passed', 'failed', 'flaky'])
+    .where('duration_ms', 'is not', null)
+    .orderBy('id', 'desc'),
+);
+const failedOfRun = prepared((db, v: { runId: number }) => db.selectFrom('results').select('scenario_id').where('run_id', '=', v.runId).where('status', '=', 'failed'));

@@ -30,7 +30,7 @@ export function registerAuth(app: FastifyInstance, store: Store, clock: () => nu
     const token = bearer(req);
     if (token === null) throw new AppError('UNAUTHENTICATED', 'missing API key: send Authorization: Bearer <key>');
     if (auth === 'agent') {
-      const agent = await authenticateAgent(store.db, token);
+      const agent = await authenticateAgent(store.db, store.cap, token);
       if (!agent) throw new AppError('UNAUTHENTICATED', 'unknown or retired agent credential: register the agent again');
       req.principal = { kind: 'agent', agent };
       return;
@@ -41,7 +41,7 @@ export function registerAuth(app: FastifyInstance, store: Store, clock: () => nu
       req.principal = { kind: 'registration', token: reg, key: null };
       return;
     }
-    const key = await authenticateApiKey(store.db, token);
+    const key = await authenticateApiKey(store.db, store.cap, token);
     if (key === 'revoked') throw new AppError('UNAUTHENTICATED', 'this API key was revoked: create a new one with proctor keys create');
     if (!key) throw new AppError('UNAUTHENTICATED', 'unknown API key: check PROCTOR_TOKEN');
     const needed = auth === 'registration' ? 'ADMIN' : auth;

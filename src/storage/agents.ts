@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import { newCredential, parseToken, sameHash, hashSecret } from './credential.js';
+import type { DialectCapabilities } from './dialect.js';
 import { fromJson, toJson } from './json.js';
+import { prepared } from './prepared.js';
 import type { Database } from './schema.js';
 
 export interface AgentRecord {
@@ -44,10 +46,13 @@ export async function registerAgent(
   return { agent: toRecord(row), token: cred.token };
 }
 
-export async function authenticateAgent(db: Kysely<Database>, token: string): Promise<AgentRecord | undefined> {
+const agentByPrefix = prepared((db, v: { prefix: string }) => db.selectFrom('agents').selectAll().where('prefix', '=', v.prefix));
+
+/** The agent an agent credential belongs to; undefined for anything else, and for a retired agent. Runs on every agent call. */
+export async function authenticateAgent(db: Kysely<Database>, cap: DialectCapabilities, token: string): Promise<AgentRecord | undefined> {
   const parsed = parseToken(token);
   if (!parsed || !token.startsWith('ag_')) return undefined;
-  const r = await db.selectFrom('agents').selectAll().where('prefix', '=', parsed.prefix).executeTakeFirst();
+  const r = await agentByPrefix.first(db, cap, { prefix: parsed.prefix });
   if (!r || r.status === 'retired' || !sameHash(r.secret_hash, hashSecret(token))) return undefined;
   return toRecord(r);
 }

@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Authority } from '../protocol/statuses.js';
 import { newCredential, parseToken, sameHash, hashSecret, type NewCredential } from './credential.js';
+import type { DialectCapabilities } from './dialect.js';
 import { fromJson, toJson } from './json.js';
+import { prepared } from './prepared.js';
 import type { Database } from './schema.js';
 
 export interface ApiKey {
@@ -106,17 +108,20 @@ export async function listApiKeys(db: Kysely<Database>): Promise<ApiKey[]> {
   return (await baseQuery(db).orderBy('api_keys.id').execute()).map(toKey);
 }
 
+const keyByPrefix = prepared((db, v: { prefix: string }) => baseQuery(db).select('api_keys.secret_hash').where('api_keys.prefix', '=', v.prefix));
+
 /**
  * Finds the live key a bearer token belongs to. Returns `revoked` for a known but revoked key so the
  * caller can say so, and undefined for anything else.
  */
 export async function authenticateApiKey(
   db: Kysely<Database>,
+  cap: DialectCapabilities,
   token: string,
 ): Promise<ApiKey | 'revoked' | undefined> {
   const parsed = parseToken(token);
   if (!parsed) return undefined;
-  const r = await baseQuery(db).select('api_keys.secret_hash').where('api_keys.prefix', '=', parsed.prefix).executeTakeFirst();
+  const r = await keyByPrefix.first(db, cap, { prefix: parsed.prefix });
   if (!r || !sameHash(r.secret_hash, hashSecret(token))) return undefined;
   return r.revoked_at !== null ? 'revoked' : toKey(r);
 }
