@@ -39,10 +39,7 @@ export async function claimJobs(ctx: QueueContext, claimer: Claimer, max: number
   const claimed: ClaimedJob[] = [];
   try {
     for (let i = 0; i < max; i++) {
-      const claim = ctx.cap.skipLocked ? claimSkipLocked : claimPlain;
-      const job = await ctx.db.transaction().execute((trx) =>
-        claimOne(trx, ctx, claimer, (token, now) => claim.first(trx, ctx.cap, { envIds, agentId: claimer.agentId, token, leaseExpiresAt: now + ctx.settings.leaseMs, now })),
-      );
+      const job = await ctx.db.transaction().execute((trx) => claimNext(trx, ctx, claimer, envIds));
       if (!job) break;
       claimed.push(job);
     }
@@ -51,9 +48,33 @@ export async function claimJobs(ctx: QueueContext, claimer: Claimer, max: number
     for (const j of claimed) await releaseClaim(ctx, j.job_id, j.lease_token).catch(() => undefined);
     throw e;
   }
-  // Got all it asked for: more may be claimable, so the next waiting claimer of its kind tries.
-  if (claimed.length === max) ctx.wakeup.passOn(wakeGroup(claimer.labels));
+  claimedFor(ctx, claimer, claimed.length, max);
   return claimed;
+}
+
+/**
+ * Claims up to `max` jobs in the caller's transaction (on SQLite, one writer: the claims commit or
+ * roll back with the caller's work). Call `claimedFor` once it committed.
+ */
+export async function claimJobsIn(trx: Kysely<Database>, ctx: QueueContext, claimer: Claimer, max: number): Promise<ClaimedJob[]> {
+  const envIds = await servableEnvironmentIds(trx, ctx.cap, claimer.labels);
+  const claimed: ClaimedJob[] = [];
+  while (envIds.length > 0 && claimed.length < max) {
+    const job = await claimNext(trx, ctx, claimer, envIds);
+    if (!job) break;
+    claimed.push(job);
+  }
+  return claimed;
+}
+
+/** After claims committed: a claimer that got all it asked for leaves more claimable, so the next waiting claimer of its kind tries. */
+export function claimedFor(ctx: QueueContext, claimer: Claimer, got: number, max: number): void {
+  if (got === max && max > 0) ctx.wakeup.passOn(wakeGroup(claimer.labels));
+}
+
+function claimNext(trx: Kysely<Database>, ctx: QueueContext, claimer: Claimer, envIds: number[]): Promise<ClaimedJob | null> {
+  const claim = ctx.cap.skipLocked ? claimSkipLocked : claimPlain;
+  return claimOne(trx, ctx, claimer, (token, now) => claim.first(trx, ctx.cap, { envIds, agentId: claimer.agentId, token, leaseExpiresAt: now + ctx.settings.leaseMs, now }));
 }
 
 /** What a claim leases a job with: a fresh token, until `leaseExpiresAt`. (A type, not an interface: prepared values are records.) */
@@ -158,7 +179,7 @@ async function buildPayload(
   row: Selectable<JobTable>,
   scenarioIds: number[],
 ): Promise<ClaimedJob> {
-  const { snapshot, trigger } = await ctx.runFacts.get(trx, row.run_id, row.run_created_at);
+  const { snapshot, trigger } = await ctx.runFacts.get(trx, ctx.cap, row.run_id, row.run_created_at);
   const env = snapshot.environments.find((e) => e.id === row.environment_id) ?? snapshot.environments[0]!;
   const scenarios = scenarioIds.length === 0 ? [] : await scenariosById.all(trx, ctx.cap, { ids: scenarioIds });
   return {

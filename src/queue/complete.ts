@@ -38,24 +38,30 @@ export interface CompleteOutcome {
  * completion of an already completed attempt is acknowledged without recording anything twice.
  */
 export async function completeJob(ctx: QueueContext, jobId: number, agentId: number, req: CompleteRequest): Promise<CompleteOutcome> {
-  const out = await ctx.db.transaction().execute(async (trx) => {
-    await lockRunOfJob(trx, ctx, jobId);
-    const attempt = await attemptByToken.first(trx, ctx.cap, { jobId, token: req.lease_token });
-    if (!attempt || attempt.agent_id !== agentId) throw leaseLost(jobId);
-    if (attempt.status !== 'running') {
-      if (attempt.status === 'lost') throw leaseLost(jobId);
-      return { duplicate: true };
-    }
-    const job = await jobById.first(trx, ctx.cap, { jobId });
-    if (!job) throw new AppError('NOT_FOUND', `job ${jobId} not found`);
-    if (job.lease_token !== req.lease_token || job.status !== 'running') throw leaseLost(jobId);
-    await finishAttempt(trx, ctx, attempt, req);
-    if (job.kind === 'discover') await completeDiscovery(trx, ctx, job, req);
-    else await completeExecution(trx, ctx, job, req);
-    return { duplicate: false };
-  });
+  const out = await ctx.db.transaction().execute((trx) => completeJobIn(trx, ctx, jobId, agentId, req));
   if (!out.duplicate) ctx.wakeup.wake();
   return out;
+}
+
+/**
+ * `completeJob`'s work in the caller's transaction; the caller wakes the waiting claimers after it
+ * commits (unless the outcome is a duplicate).
+ */
+export async function completeJobIn(trx: Kysely<Database>, ctx: QueueContext, jobId: number, agentId: number, req: CompleteRequest): Promise<CompleteOutcome> {
+  await lockRunOfJob(trx, ctx, jobId);
+  const attempt = await attemptByToken.first(trx, ctx.cap, { jobId, token: req.lease_token });
+  if (!attempt || attempt.agent_id !== agentId) throw leaseLost(jobId);
+  if (attempt.status !== 'running') {
+    if (attempt.status === 'lost') throw leaseLost(jobId);
+    return { duplicate: true };
+  }
+  const job = await jobById.first(trx, ctx.cap, { jobId });
+  if (!job) throw new AppError('NOT_FOUND', `job ${jobId} not found`);
+  if (job.lease_token !== req.lease_token || job.status !== 'running') throw leaseLost(jobId);
+  await finishAttempt(trx, ctx, attempt, req);
+  if (job.kind === 'discover') await completeDiscovery(trx, ctx, job, req);
+  else await completeExecution(trx, ctx, job, req);
+  return { duplicate: false };
 }
 
 /**
@@ -121,7 +127,7 @@ function shouldRetry(job: Selectable<JobTable>, req: CompleteRequest, runActive:
 async function runOf(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>): Promise<{ active: boolean; plan: RunSnapshot['plan'] }> {
   const run = await runStatus.first(trx, ctx.cap, { runId: job.run_id });
   if (!run) throw new AppError('NOT_FOUND', `run ${job.run_id} not found`);
-  const { snapshot } = await ctx.runFacts.get(trx, job.run_id, job.run_created_at);
+  const { snapshot } = await ctx.runFacts.get(trx, ctx.cap, job.run_id, job.run_created_at);
   return { active: run.status === 'queued' || run.status === 'running', plan: snapshot.plan };
 }
 

@@ -17,7 +17,7 @@ import { ErrorResponse } from '../../protocol/api.js';
 import { appendLog } from '../../queue/append-log.js';
 import { claimLookahead } from '../../queue/claim-lookahead.js';
 import { claimJobs } from '../../queue/claim.js';
-import { completeJob } from '../../queue/complete.js';
+import { completeAndClaim } from '../../queue/complete-and-claim.js';
 import { heartbeat } from '../../queue/heartbeat.js';
 import { releaseClaim } from '../../queue/release-claim.js';
 import { wakeGroup } from '../../queue/wakeup.js';
@@ -107,9 +107,8 @@ export function agentRoutes(app: FastifyInstance, deps: ServerDeps): void {
     const agent = agentOf(req.principal);
     const delivery = trackDelivery(req, reply);
     const { claim, ...completion } = req.body;
-    const out = await completeJob(q, numericId(req.params.job, 'job'), agent.id, completion);
     const claimer = { agentId: agent.id, labels: agent.labels };
-    const jobs = claim && claim.free_slots > 0 ? await claimJobs(q, claimer, claim.free_slots) : [];
+    const { jobs, ...out } = await completeAndClaim(q, numericId(req.params.job, 'job'), claimer, completion, claim?.free_slots ?? 0);
     const after = claim?.lookahead ? (claim.lookahead.after_job ?? jobs[0]?.job_id) : undefined;
     // A lookahead only saves time: failing it must not lose the jobs already claimed.
     const next = after === undefined ? null : await claimLookahead(q, claimer, after).catch((e: unknown) => (req.log.warn({ err: e }, 'lookahead claim failed'), null));
