@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { AddressPolicy } from '../domain/address-policy.js';
+import { OutboundRefusedError } from '../domain/outbound-target.js';
 import type { AppBuildRef, ClaimedJob } from '../protocol/agent-api.js';
+import { jobPolicy } from './job-policy.js';
+import { vettedDownload } from './vetted-download.js';
 
 /** Where builds come from: the server's agent API (AgentClient implements it). */
 export interface AppBuildSource {
@@ -25,24 +29,31 @@ export async function appBuildEnv(
   opts: { workRoot: string; signal: AbortSignal; appBuilds?: AppBuildSource | undefined },
 ): Promise<Record<string, string>> {
   if (!job.app_build) return {};
-  return { PROCTOR_APP_PATH: await fetchAppBuild(job.app_build, opts.appBuilds, opts.workRoot, opts.signal) };
+  return { PROCTOR_APP_PATH: await fetchAppBuild(job.app_build, { source: opts.appBuilds, policy: jobPolicy(job) }, opts.workRoot, opts.signal) };
+}
+
+/** Where a build may come from: the server (`source`), or its URL under the server's outbound `policy`. */
+export interface AppBuildOrigins {
+  source?: AppBuildSource | undefined;
+  policy: AddressPolicy;
 }
 
 /**
  * Makes a build available under `<workRoot>/.proctor/app-builds/<sha256>/<name>` and returns that
  * path. A build already there is used as is: it was verified when it was put there, and the
  * directory is named by its content. Otherwise it is downloaded (from the server, or from its URL
- * without our credentials), hashed while written to a temporary file, and moved into place only
- * when its checksum and size match: a corrupt or partial download is never used.
+ * under the outbound policy and without our credentials, see {@link vettedDownload}), hashed while
+ * written to a temporary file, and moved into place only when its checksum and size match: a
+ * corrupt or partial download is never used.
  */
-export async function fetchAppBuild(build: AppBuildRef, source: AppBuildSource | undefined, workRoot: string, signal: AbortSignal): Promise<string> {
+export async function fetchAppBuild(build: AppBuildRef, from: AppBuildOrigins, workRoot: string, signal: AbortSignal): Promise<string> {
   const root = join(workRoot, '.proctor', 'app-builds');
   const name = SAFE_NAME.test(build.name) ? build.name : 'app';
   if (build.sha256) {
     const cached = join(root, build.sha256, name);
     if (await stat(cached).then((s) => s.isFile(), () => false)) return cached;
   }
-  const body = await open(build, source, signal);
+  const body = await open(build, from, signal);
   await mkdir(join(root, 'tmp'), { recursive: true });
   const tmp = join(root, 'tmp', randomBytes(8).toString('hex'));
   try {
@@ -59,15 +70,17 @@ export async function fetchAppBuild(build: AppBuildRef, source: AppBuildSource |
   }
 }
 
-async function open(build: AppBuildRef, source: AppBuildSource | undefined, signal: AbortSignal): Promise<Readable> {
-  let res: Response;
+async function open(build: AppBuildRef, from: AppBuildOrigins, signal: AbortSignal): Promise<Readable> {
   if (build.url) {
-    res = await fetch(build.url, { signal });
-    if (!res.ok) throw new Error(`app build ${build.id}: GET ${build.url} answered ${res.status}`);
-  } else {
-    if (!source) throw new Error(`app build ${build.id}: this agent has no server to download it from`);
-    res = await source.download(`/api/agent/v1/app-builds/${build.id}/content`, signal);
+    try {
+      return await vettedDownload(build.url, from.policy, signal);
+    } catch (e) {
+      const message = `app build ${build.id}: ${(e as Error).message}`;
+      throw e instanceof OutboundRefusedError ? new OutboundRefusedError(message) : new Error(message, { cause: e });
+    }
   }
+  if (!from.source) throw new Error(`app build ${build.id}: this agent has no server to download it from`);
+  const res = await from.source.download(`/api/agent/v1/app-builds/${build.id}/content`, signal);
   if (!res.body) throw new Error(`app build ${build.id}: the download has no body`);
   return Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
 }

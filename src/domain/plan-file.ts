@@ -1,9 +1,13 @@
 import { parseDocument } from 'yaml';
 import { CONCURRENCY_POLICIES, FRAMEWORKS, PLATFORMS, WORKER_FRAMEWORKS, isOneOf } from '../protocol/statuses.js';
+import { AddressPolicy } from './address-policy.js';
 import { parseDuration } from './duration.js';
+import { gitRefProblem, gitRemoteProblem } from './git-remote.js';
+import { FREE_FORM_LIMITS, checkFreeForm } from './free-form.js';
 import type { EnvironmentDefinition, PlanDefinition, PlanFile, PlanProfile } from './plan-definition.js';
 import { PLAN_DEFAULTS, usesWorker } from './plan-definition.js';
 import { PROFILE_KEYS } from './plan-profile.js';
+import { tooDeepInYaml } from './yaml-nesting.js';
 import {
   Problems,
   checkKeys,
@@ -37,6 +41,7 @@ const PLAN_KEYS = [
   'on_unavailable',
 ] as const;
 const SELECTION_KEYS = ['include', 'exclude', 'tags', 'names'] as const;
+const STRICT = new AddressPolicy();
 
 export type PlanFileResult = { ok: true; file: PlanFile } | { ok: false; problems: Problems };
 
@@ -45,13 +50,21 @@ export type PlanFileResult = { ok: true; file: PlanFile } | { ok: false; problem
  * with any problem yields no definitions at all, so nothing is ever half-applied.
  *
  * `knownEnvironments` are environments that already exist in the project: plans may name them
- * without declaring them again.
+ * without declaring them again. `policy` judges literal addresses in `repo.url` (the server's
+ * outbound policy; by default nothing private is allowed).
  */
-export function parsePlanFile(text: string, knownEnvironments: readonly string[] = []): PlanFileResult {
+export function parsePlanFile(text: string, knownEnvironments: readonly string[] = [], policy: AddressPolicy = STRICT): PlanFileResult {
   const problems = new Problems();
   let raw: unknown;
   try {
     const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+    if (doc.errors.some((e) => e.code === 'RESOURCE_EXHAUSTION')) {
+      // The library ran out of stack composing a collection: name the field that nests too deeply,
+      // as validation does for a JSON document (the fields of free-form values are 3 levels down).
+      const fields = new Set(tooDeepInYaml(text, FREE_FORM_LIMITS.depth + 3).map((at) => dottedPath(at.slice(0, 3))));
+      for (const field of fields) problems.add(field, `nested deeper than ${FREE_FORM_LIMITS.depth} levels`);
+      if (!problems.empty) return { ok: false, problems };
+    }
     for (const e of doc.errors) problems.add(`line ${e.linePos?.[0]?.line ?? '?'}`, e.message.split('\n')[0] ?? e.message);
     if (!problems.empty) return { ok: false, problems };
     // Alias bombs and absurd nesting end here as a problem of the file, not of the server.
@@ -60,11 +73,16 @@ export function parsePlanFile(text: string, knownEnvironments: readonly string[]
     problems.add('(file)', e instanceof RangeError ? 'nested too deeply' : (e as Error).message.split('\n')[0] ?? 'unreadable YAML');
     return { ok: false, problems };
   }
-  return validatePlanFile(raw, knownEnvironments);
+  return validatePlanFile(raw, knownEnvironments, policy);
+}
+
+/** `['plans', 'p', '[0]']` as `plans.p[0]`. */
+function dottedPath(segments: readonly string[]): string {
+  return segments.map((s, i) => (i === 0 || s.startsWith('[') ? s : `.${s}`)).join('');
 }
 
 /** Validates an already-parsed plan file document (the API accepts JSON as well as YAML). */
-export function validatePlanFile(raw: unknown, knownEnvironments: readonly string[] = []): PlanFileResult {
+export function validatePlanFile(raw: unknown, knownEnvironments: readonly string[] = [], policy: AddressPolicy = STRICT): PlanFileResult {
   const problems = new Problems();
   if (!isPlainObject(raw)) {
     problems.add('(file)', `expected a mapping with environments and plans, got ${describeType(raw)}`);
@@ -75,7 +93,7 @@ export function validatePlanFile(raw: unknown, knownEnvironments: readonly strin
   checkName(problems, 'project', project);
   const environments = readMapping(problems, 'environments', raw.environments, readEnvironment);
   const envNames = new Set([...knownEnvironments, ...environments.map((e) => e.name)]);
-  const plans = readMapping(problems, 'plans', raw.plans, (p, path, name, v) => readPlan(p, path, name, v, envNames));
+  const plans = readMapping(problems, 'plans', raw.plans, (p, path, name, v) => readPlan(p, path, name, v, envNames, policy));
   if (environments.length === 0 && plans.length === 0 && problems.empty) {
     problems.add('(file)', 'declares no environments and no plans');
   }
@@ -129,6 +147,7 @@ function readVariables(problems: Problems, path: string, v: unknown): Record<str
     problems.add(path, `expected a mapping of NAME: value, got ${describeType(v)}`);
     return {};
   }
+  if (!checkFreeForm(problems, path, v)) return {};
   const out: Record<string, string> = {};
   for (const [k, value] of Object.entries(v)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) problems.add(`${path}.${k}`, 'expected a variable name like BROWSER');
@@ -145,6 +164,7 @@ export function readPlan(
   name: string,
   v: unknown,
   environments: ReadonlySet<string>,
+  policy: AddressPolicy = STRICT,
 ): PlanDefinition {
   const plan: PlanDefinition = {
     name,
@@ -172,13 +192,13 @@ export function readPlan(
   if (typeof v.framework === 'string' && v.framework.length > 0) plan.framework = v.framework;
   else problems.add(`${path}.framework`, `expected the name of a test framework adapter (${FRAMEWORKS.join(', ')}), got ${describeType(v.framework)}`);
   plan.workdir = readString(problems, `${path}.workdir`, v.workdir, '.');
-  plan.repo = readRepo(problems, `${path}.repo`, v.repo);
+  plan.repo = readRepo(problems, `${path}.repo`, v.repo, policy);
   plan.scenarios = readSelection(problems, `${path}.scenarios`, v.scenarios);
   readPlanEnvironments(problems, `${path}.environments`, v.environments, environments, plan);
   readPlanSettings(problems, path, v, plan);
   if (v.options !== undefined) {
-    if (isPlainObject(v.options)) plan.options = v.options;
-    else problems.add(`${path}.options`, `expected a mapping of adapter options, got ${describeType(v.options)}`);
+    if (!isPlainObject(v.options)) problems.add(`${path}.options`, `expected a mapping of adapter options, got ${describeType(v.options)}`);
+    else if (checkFreeForm(problems, `${path}.options`, v.options)) plan.options = v.options;
   }
   checkWorkerOption(problems, `${path}.options.worker`, plan);
   const profiles = readProfiles(problems, `${path}.profiles`, v.profiles, environments, plan);
@@ -288,15 +308,25 @@ function readPlanSettings(problems: Problems, path: string, v: Record<string, un
   }
 }
 
-function readRepo(problems: Problems, path: string, v: unknown): PlanDefinition['repo'] {
+function readRepo(problems: Problems, path: string, v: unknown, policy: AddressPolicy): PlanDefinition['repo'] {
   if (v === undefined || v === null) return null;
-  if (typeof v === 'string') return { url: v, ref: 'HEAD' };
+  if (typeof v === 'string') {
+    const problem = gitRemoteProblem(v, policy);
+    if (problem) problems.add(path, problem);
+    return { url: v, ref: 'HEAD' };
+  }
   if (!isPlainObject(v) || typeof v.url !== 'string' || v.url === '') {
     problems.add(path, 'expected a repository URL, or a mapping with url and ref');
     return null;
   }
   checkKeys(problems, path, v, ['url', 'ref']);
-  return { url: v.url, ref: readString(problems, `${path}.ref`, v.ref, 'HEAD') };
+  // The agent passes both to git: neither may be something git reads as an option or a local path.
+  const urlProblem = gitRemoteProblem(v.url, policy);
+  if (urlProblem) problems.add(`${path}.url`, urlProblem);
+  const ref = readString(problems, `${path}.ref`, v.ref, 'HEAD');
+  const refProblem = gitRefProblem(ref);
+  if (refProblem) problems.add(`${path}.ref`, refProblem);
+  return { url: v.url, ref };
 }
 
 function readSelection(problems: Problems, path: string, v: unknown): PlanDefinition['scenarios'] {

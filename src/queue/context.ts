@@ -30,6 +30,11 @@ export interface QueueSettings {
   workerDispatchMs: number;
   /** An agent not seen for this long no longer counts as live. */
   agentLivenessMs: number;
+  /**
+   * CIDR ranges outbound calls may reach although private (PROCTOR_OUTBOUND_ALLOW_PRIVATE): handed to
+   * agents with every claimed job, so their downloads and git remotes follow the server's policy.
+   */
+  outboundAllow: readonly string[];
 }
 
 export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
@@ -39,4 +44,5 @@ export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
   processOverheadMs: 500,
   workerDispatchMs: 5,
   agentLivenessMs: 30_000,
+  outboundAllow: [],
 };

@@ -1,14 +1,13 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import http, { type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import https from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
 import type { AddressPolicy } from '../domain/address-policy.js';
-import { hostOf } from '../domain/webhook-url.js';
+import { pinnedLookup, vetHost, type LookupFn } from '../domain/outbound-target.js';
+import { hostOf } from '../domain/outbound-url.js';
 import { parseRetryAfter } from '../domain/webhook-retry.js';
 import type { SendResult } from './webhook-outcome.js';
 
-/** Every address a host name resolves to. */
-export type LookupFn = (hostname: string) => Promise<{ address: string; family: number }[]>;
+export type { LookupFn };
 /** Opens an HTTP(S) request; the only function that connects anywhere. */
 export type RequestFn = (url: URL, options: RequestOptions) => ClientRequest;
 
@@ -36,7 +35,7 @@ export function defaultTransport(): WebhookTransport {
  * POSTs a JSON body. The host is resolved first and every address it resolves to must pass the
  * policy, else the attempt is refused before any connection; the connection then goes to the vetted
  * address (pinned through `lookup`, so a second DNS answer cannot switch it), while the Host header,
- * TLS SNI and certificate check keep the name. Redirects are not followed.
+ * TLS SNI and certificate check keep the name. Redirects are not followed: a 3xx is a failed attempt.
  */
 export async function postWebhook(t: WebhookTransport, policy: AddressPolicy, rawUrl: string, headers: Record<string, string>, body: string, now: number): Promise<SendResult> {
   let url: URL;
@@ -46,27 +45,12 @@ export async function postWebhook(t: WebhookTransport, policy: AddressPolicy, ra
     return { kind: 'refused', error: 'refused: not an absolute URL' };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { kind: 'refused', error: `refused: ${url.protocol} is not http(s)` };
-  const host = hostOf(url);
-  let addresses: { address: string; family: number }[];
-  try {
-    addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await t.lookup(host);
-  } catch (e) {
-    return { kind: 'failed', status: null, error: `could not resolve ${host}: ${(e as Error).message}`, retryAfterMs: null };
-  }
-  if (addresses.length === 0) return { kind: 'failed', status: null, error: `${host} resolves to no address`, retryAfterMs: null };
-  for (const a of addresses) {
-    const refusal = policy.refusal(a.address);
-    if (refusal) return { kind: 'refused', error: `refused before connecting: ${host} resolves to ${refusal} (allow it with PROCTOR_WEBHOOK_ALLOW_PRIVATE)` };
-  }
-  return send(t, url, addresses[0]!, { ...headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' }, body, now);
+  const vetted = await vetHost(hostOf(url), policy, t.lookup);
+  if (!vetted.ok) return vetted.refused ? { kind: 'refused', error: vetted.error } : { kind: 'failed', status: null, error: vetted.error, retryAfterMs: null };
+  return send(t, url, vetted, { ...headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' }, body, now);
 }
 
-function pinned(address: string, family: number): LookupFunction {
-  return ((_host: string, options: { all?: boolean }, cb: (...args: unknown[]) => void) =>
-    options?.all ? cb(null, [{ address, family }]) : cb(null, address, family)) as unknown as LookupFunction;
-}
-
-function send(t: WebhookTransport, url: URL, to: { address: string; family: number }, headers: Record<string, string>, body: string, now: number): Promise<SendResult> {
+function send(t: WebhookTransport, url: URL, to: { address: string; family: 4 | 6 }, headers: Record<string, string>, body: string, now: number): Promise<SendResult> {
   return new Promise((resolve) => {
     let done = false;
     const finish = (r: SendResult) => {
@@ -75,7 +59,7 @@ function send(t: WebhookTransport, url: URL, to: { address: string; family: numb
       clearTimeout(timer);
       resolve(r);
     };
-    const req = t.request(url, { method: 'POST', headers, lookup: pinned(to.address, to.family), agent: false });
+    const req = t.request(url, { method: 'POST', headers, lookup: pinnedLookup(to.address, to.family), agent: false });
     const timer = setTimeout(() => req.destroy(new Error(`no answer within ${t.timeoutMs / 1000} s`)), t.timeoutMs);
     req.on('error', (e) => finish({ kind: 'failed', status: null, error: e.message, retryAfterMs: null }));
     req.on('response', (res) => readCapped(res, t.maxResponseBytes, () => finish(classify(res, now))));

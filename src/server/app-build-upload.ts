@@ -1,5 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
+import type { AddressPolicy } from '../domain/address-policy.js';
+import { outboundUrlProblem } from '../domain/outbound-url.js';
 import { isPlainObject } from '../domain/validation.js';
 import { AppError } from '../protocol/errors.js';
 import type { AppBuild } from '../protocol/api.js';
@@ -26,24 +28,27 @@ export async function storeUpload(req: FastifyRequest, blobs: BlobStore, maxByte
   return { sha256: stored.sha256, size: stored.size, url: null };
 }
 
-/** Reads `{ "url": "https://…", "sha256"?: "…" }`, the body that registers a build by URL. */
-export function readUrlBody(body: unknown, querySha256: string | undefined): UploadedContent {
+/**
+ * Reads `{ "url": "https://…", "sha256"?: "…" }`, the body that registers a build by URL. The URL
+ * must be one the outbound policy lets agents call: http(s), no credentials, no literal private
+ * address (a host name is judged again, resolved, by the agent that downloads it).
+ */
+export function readUrlBody(body: unknown, querySha256: string | undefined, policy: AddressPolicy): UploadedContent {
   if (!isPlainObject(body) || typeof body.url !== 'string') {
     throw new AppError('VALIDATION_FAILED', 'body: expected { "url": "https://…" } (or send the file itself as application/octet-stream)');
   }
   const extra = Object.keys(body).filter((k) => k !== 'url' && k !== 'sha256');
   if (extra.length) throw new AppError('VALIDATION_FAILED', `body.${extra[0]}: unknown field; expected url and sha256`);
-  let url: URL;
-  try {
-    url = new URL(body.url);
-  } catch {
-    throw new AppError('VALIDATION_FAILED', 'body.url: expected an absolute http(s) URL');
-  }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || body.url.length > 2000) throw new AppError('VALIDATION_FAILED', 'body.url: expected an http(s) URL of at most 2000 characters');
-  if (url.username || url.password) throw new AppError('VALIDATION_FAILED', 'body.url: must not carry credentials');
+  if (body.url.length > 2000) throw invalid('body.url', 'expected an http(s) URL of at most 2000 characters');
+  const problem = outboundUrlProblem(body.url, policy);
+  if (problem) throw invalid('body.url', problem);
   const sha = body.sha256 ?? querySha256;
-  if (sha !== undefined && (typeof sha !== 'string' || !SHA256.test(sha))) throw new AppError('VALIDATION_FAILED', 'body.sha256: expected 64 hex digits');
-  return { sha256: sha === undefined ? null : sha.toLowerCase(), size: null, url: url.href };
+  if (sha !== undefined && (typeof sha !== 'string' || !SHA256.test(sha))) throw invalid('body.sha256', 'expected 64 hex digits');
+  return { sha256: sha === undefined ? null : sha.toLowerCase(), size: null, url: new URL(body.url).href };
+}
+
+function invalid(path: string, message: string): AppError {
+  return new AppError('VALIDATION_FAILED', `${path}: ${message}`, { details: [{ path, message }] });
 }
 
 /** The file name a build gets on agents: the caller's, else the URL's last segment, else `name-version`. */

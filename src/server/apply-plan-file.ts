@@ -1,3 +1,4 @@
+import type { AddressPolicy } from '../domain/address-policy.js';
 import { parsePlanFile, validatePlanFile } from '../domain/plan-file.js';
 import { AppError } from '../protocol/errors.js';
 import type { ApiKey } from '../storage/api-keys.js';
@@ -28,12 +29,17 @@ export async function applyPlanFile(
   store: Store,
   key: ApiKey,
   source: { yaml: string } | { document: unknown },
-  opts: { dryRun: boolean; now: number },
+  /** `policy`: the outbound policy literal addresses in `repo.url` are judged by (default: nothing private). */
+  opts: { dryRun: boolean; now: number; policy?: AddressPolicy },
 ): Promise<ApplyOutcome> {
-  const projectHint = peekProject(source);
+  // The project targetProject will choose: the file's, else the key's only one, else `default`.
+  const projectHint = peekProject(source) ?? (key.projectIds?.length === 1 ? key.projectIds[0]! : 'default');
   const existing = await findProject(store.db, projectHint);
-  const known = existing ? (await listEnvironments(store.db, [existing.id])).map((e) => e.definition.name) : [];
-  const parsed = 'yaml' in source ? parsePlanFile(source.yaml, known) : validatePlanFile(source.document, known);
+  // Only a project the key may use lends its environments to validation: another project's would
+  // tell a limited key which names that project uses.
+  const usable = existing && (key.projectIds === null || key.projectIds.includes(existing.id));
+  const known = usable ? (await listEnvironments(store.db, [existing.id])).map((e) => e.definition.name) : [];
+  const parsed = 'yaml' in source ? parsePlanFile(source.yaml, known, opts.policy) : validatePlanFile(source.document, known, opts.policy);
   if (!parsed.ok) {
     throw new AppError('VALIDATION_FAILED', `proctor.yaml is invalid:\n${parsed.problems.toString()}`, { details: parsed.problems.list });
   }
@@ -66,11 +72,12 @@ class DryRun extends Error {
   }
 }
 
-function peekProject(source: { yaml: string } | { document: unknown }): string {
+/** The project a file names, read before it is validated; undefined when it names none. */
+function peekProject(source: { yaml: string } | { document: unknown }): string | undefined {
   if ('document' in source) {
     const p = (source.document as { project?: unknown } | null)?.project;
-    return typeof p === 'string' ? p : 'default';
+    return typeof p === 'string' ? p : undefined;
   }
   const m = /^project:\s*["']?([A-Za-z0-9._-]+)["']?\s*$/m.exec(source.yaml);
-  return m?.[1] ?? 'default';
+  return m?.[1];
 }

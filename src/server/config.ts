@@ -14,6 +14,10 @@ export interface ServerConfig {
   localLabels: string[];
   /** Directory the local agent resolves plan workdirs against. */
   workdir: string;
+  /** OS user the embedded agent runs jobs as (the server must run as root); unset: the server's own user. */
+  localAgentUser: string | undefined;
+  /** Variables of the server's environment its embedded agent's jobs get besides the usual few (PATH, HOME, locale, proxy…). */
+  localAgentEnv: string[];
   adminToken: string | undefined;
   demo: boolean;
   logLevel: string;
@@ -27,8 +31,11 @@ export interface ServerConfig {
   leaseMs: number;
   /** Attempts of a job lost with its agent before the job is errored. */
   maxAttempts: number;
-  /** CIDR ranges callbacks and webhooks may reach although private or loopback (PROCTOR_WEBHOOK_ALLOW_PRIVATE). */
-  webhookAllowPrivate: string[];
+  /**
+   * CIDR ranges every outbound call (webhooks, run callbacks, app builds by URL, git remotes) may
+   * reach although private or loopback (PROCTOR_OUTBOUND_ALLOW_PRIVATE, formerly PROCTOR_WEBHOOK_ALLOW_PRIVATE).
+   */
+  outboundAllowPrivate: string[];
   /** Days webhook history (ended deliveries and their events) is kept; 0: forever (PROCTOR_WEBHOOK_RETENTION_DAYS). */
   webhookRetentionDays: number;
   /** Requests per minute of a key without its own limit; null: unlimited (PROCTOR_KEY_RATE_LIMIT). */
@@ -59,6 +66,25 @@ function cidrSetting(problems: Problems, name: string, raw: string | undefined):
   return ranges;
 }
 
+/** A comma-separated list of environment variable names. */
+function nameList(problems: Problems, name: string, raw: unknown): string[] {
+  const names = String(raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = names.filter((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
+  if (bad.length) problems.add(name, `expected comma-separated variable names like JAVA_OPTS,GRADLE_HOME, got ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
+  return names.filter((n) => !bad.includes(n));
+}
+
+/** The outbound allow list, under its name or its old one (PROCTOR_WEBHOOK_ALLOW_PRIVATE, from when only webhooks used it). */
+function outboundAllowSetting(problems: Problems, env: ConfigSources['env']): string[] {
+  const current = env.PROCTOR_OUTBOUND_ALLOW_PRIVATE;
+  const old = env.PROCTOR_WEBHOOK_ALLOW_PRIVATE;
+  if (current !== undefined && old !== undefined && current.trim() !== old.trim()) {
+    problems.add('PROCTOR_OUTBOUND_ALLOW_PRIVATE', 'PROCTOR_WEBHOOK_ALLOW_PRIVATE (its old name) is set too, to another list; keep only PROCTOR_OUTBOUND_ALLOW_PRIVATE');
+  }
+  if (current !== undefined) return cidrSetting(problems, 'PROCTOR_OUTBOUND_ALLOW_PRIVATE', current);
+  return cidrSetting(problems, 'PROCTOR_WEBHOOK_ALLOW_PRIVATE (old name of PROCTOR_OUTBOUND_ALLOW_PRIVATE)', old);
+}
+
 /** Builds the configuration from flags and `PROCTOR_*` variables; throws listing every invalid setting. */
 export function loadConfig({ env, flags }: ConfigSources): Readonly<ServerConfig> {
   const p = new Problems();
@@ -78,6 +104,8 @@ export function loadConfig({ env, flags }: ConfigSources): Readonly<ServerConfig
       .map((s) => s.trim())
       .filter(Boolean),
     workdir: resolve(String(flags.workdir ?? env.PROCTOR_WORKDIR ?? '.')),
+    localAgentUser: String(flags.localAgentUser ?? env.PROCTOR_LOCAL_AGENT_USER ?? '').trim() || undefined,
+    localAgentEnv: nameList(p, '--local-agent-env / PROCTOR_LOCAL_AGENT_ENV', flags.localAgentEnv ?? env.PROCTOR_LOCAL_AGENT_ENV),
     adminToken: (flags.adminToken as string | undefined) ?? env.PROCTOR_ADMIN_TOKEN ?? undefined,
     demo: flags.demo === true,
     logLevel: String(flags.logLevel ?? env.PROCTOR_LOG_LEVEL ?? 'info'),
@@ -86,7 +114,7 @@ export function loadConfig({ env, flags }: ConfigSources): Readonly<ServerConfig
     artifactLimit: intSetting(p, 'PROCTOR_ARTIFACT_LIMIT', env.PROCTOR_ARTIFACT_LIMIT, 256 * 1024 ** 2, 1, 16 * 1024 ** 3),
     leaseMs: intSetting(p, 'PROCTOR_LEASE_MS', env.PROCTOR_LEASE_MS, 30_000, 1_000, 3_600_000),
     maxAttempts: intSetting(p, 'PROCTOR_MAX_ATTEMPTS', env.PROCTOR_MAX_ATTEMPTS, 3, 1, 1_000),
-    webhookAllowPrivate: cidrSetting(p, 'PROCTOR_WEBHOOK_ALLOW_PRIVATE', env.PROCTOR_WEBHOOK_ALLOW_PRIVATE),
+    outboundAllowPrivate: outboundAllowSetting(p, env),
     webhookRetentionDays: intSetting(p, 'PROCTOR_WEBHOOK_RETENTION_DAYS', env.PROCTOR_WEBHOOK_RETENTION_DAYS, 30, 0, 36_500),
     keyRateLimitPerMinute: intSetting(p, 'PROCTOR_KEY_RATE_LIMIT', env.PROCTOR_KEY_RATE_LIMIT, 0, 0, 1_000_000) || null,
     keyMaxActiveRuns: intSetting(p, 'PROCTOR_KEY_MAX_ACTIVE_RUNS', env.PROCTOR_KEY_MAX_ACTIVE_RUNS, 0, 0, 1_000_000) || null,

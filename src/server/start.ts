@@ -10,7 +10,7 @@ import { buildApp, type BuildAppOptions } from './app.js';
 import { bootstrapAdmin } from './bootstrap.js';
 import type { ServerConfig } from './config.js';
 import { startWebhookLoop, type WebhookLoopOptions } from './webhook-loop.js';
-import { addressPolicy } from './webhook-url-check.js';
+import { addressPolicy } from './outbound-url-check.js';
 
 export interface RunningServer {
   url: string;
@@ -40,7 +40,7 @@ export async function startServer(config: ServerConfig, logger: Logger, opts: St
   let notifier: Awaited<ReturnType<typeof createJobNotifier>> = null;
   try {
     const admin = await bootstrapAdmin(store, config.adminToken, clock());
-    const queue: QueueContext = { db: store.db, cap: store.cap, clock, wakeup: new Wakeup(), runFacts: new RunFactsCache(), settings: { ...DEFAULT_QUEUE_SETTINGS, leaseMs: config.leaseMs, maxAttempts: config.maxAttempts, ...opts.settings } };
+    const queue: QueueContext = { db: store.db, cap: store.cap, clock, wakeup: new Wakeup(), runFacts: new RunFactsCache(), settings: { ...DEFAULT_QUEUE_SETTINGS, leaseMs: config.leaseMs, maxAttempts: config.maxAttempts, outboundAllow: config.outboundAllowPrivate, ...opts.settings } };
     notifier = await createJobNotifier(config.databaseUrl, () => queue.wakeup.wakeLocal(), (e) => logger.warn({ err: e }, 'job notifications failed'));
     const n = notifier;
     queue.wakeup.publish = n ? () => n.publish() : null;

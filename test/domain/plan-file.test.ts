@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AddressPolicy } from '../../src/domain/address-policy.js';
 import { parsePlanFile } from '../../src/domain/plan-file.js';
 
 const VALID = `
@@ -82,6 +83,37 @@ plans:
   it('accepts plans naming environments that already exist in the project', () => {
     expect(parsePlanFile('plans:\n  p: { framework: vitest, environments: [old] }\n', ['old']).ok).toBe(true);
     expect(parsePlanFile('plans:\n  p: { framework: vitest, environments: [old] }\n', []).ok).toBe(false);
+  });
+
+  it('takes a repo only as a network URL git cannot read as an option, and a ref that is a name', () => {
+    const problems = (repo: string, policy?: AddressPolicy): string[] => {
+      const r = parsePlanFile(`plans:\n  p: { framework: command, environments: [old], repo: ${repo} }\n`, ['old'], policy);
+      return r.ok ? [] : r.problems.list.map((p) => `${p.path}: ${p.message}`);
+    };
+    for (const url of ['https://git.example.com/app.git', 'http://git.example.com:8080/app', 'ssh://git@git.example.com:2222/app.git', 'git://git.example.com/app.git', 'git@github.com:org/app.git', 'https://user:token@git.example.com/app.git', 'https://93.184.216.34/app.git']) {
+      expect(problems(`{ url: "${url}", ref: main }`), url).toEqual([]);
+    }
+    const local = "plans.p.repo.url: expected a network URL: https://host/repo.git, http://…, ssh://user@host/repo.git, git://… or user@host:path/repo.git, got a local path; a repository already on the agent's disk is a workdir, not a repo (write workdir: /path/to/checkout instead)";
+    for (const url of ['file:///srv/app.git', 'FILE:///srv/app.git', '/srv/app.git', './app', '../app', 'app', '~/app', 'c:/src/app']) expect(problems(`{ url: "${url}" }`), url).toEqual([local]);
+    expect(problems('{ url: "--upload-pack=touch /tmp/x" }')).toEqual([expect.stringMatching(/^plans\.p\.repo\.url: must not start with "-" \(git would read it as an option\)/)]);
+    expect(problems('"--upload-pack=x"')).toEqual([expect.stringMatching(/^plans\.p\.repo: must not start with "-"/)]);
+    expect(problems('{ url: "ext::sh -c touch% /tmp/x" }')).toEqual(['plans.p.repo.url: must not contain whitespace, control characters or backslashes']);
+    expect(problems('{ url: "fd::3" }')).toEqual([expect.stringMatching(/fd:: transports are not allowed$/)]);
+    expect(problems('{ url: "svn://host/app" }')).toEqual([expect.stringMatching(/svn:\/\/ is not allowed$/)]);
+    expect(problems('{ url: "host:app.git" }')).toEqual([expect.stringMatching(/write host:path with its user \(git@host:path\) or as ssh:\/\/host\/path$/)]);
+    expect(problems('{ url: "-oProxyCommand=x@host:app" }')).toEqual([expect.stringMatching(/must not start with "-"/)]);
+    expect(problems('{ url: "git@-oProxyCommand=x:app" }')).toEqual([expect.stringMatching(/"-oProxyCommand=x" is not a host name or address/)]);
+    expect(problems('{ url: "ssh://-oProxyCommand=x/app" }')).toEqual([expect.stringMatching(/is not a host name or address/)]);
+    expect(problems('{ url: "ssh://%2doProxyCommand=x@host/app" }')).toEqual(['plans.p.repo.url: the user must not start with "-"']);
+    expect(problems('{ url: "git@host:-app" }')).toEqual(['plans.p.repo.url: the path after "host:" must not start with "-"']);
+    // Literal addresses the policy refuses, in any spelling; allowed once an administrator allows the range.
+    for (const url of ['http://127.0.0.1/app.git', 'http://0x7f.1/app.git', 'https://[::ffff:0:127.0.0.1]/app.git', 'ssh://git@2130706433/app.git', 'git@[::1]:app.git', 'git://169.254.169.254/app']) {
+      expect(problems(`{ url: "${url}" }`), url).toEqual([expect.stringMatching(/^plans\.p\.repo\.url: .* is an? .*; Proctor does not call such addresses unless an administrator allows them \(PROCTOR_OUTBOUND_ALLOW_PRIVATE\)$/)]);
+    }
+    expect(problems('{ url: "http://127.0.0.1/app.git" }', new AddressPolicy(['127.0.0.0/8']))).toEqual([]);
+    for (const ref of ['--output=/tmp/x', '-b']) expect(problems(`{ url: "https://h/app.git", ref: "${ref}" }`)).toEqual(['plans.p.repo.ref: must not start with "-" (git would read it as an option)']);
+    for (const ref of ['a..b', 'HEAD~1', 'main^', '@{-1}', 'a b', 'x:y']) expect(problems(`{ url: "https://h/app.git", ref: "${ref}" }`), ref).toEqual([expect.stringMatching(/^plans\.p\.repo\.ref: .* is not a branch, tag or commit name git accepts$/)]);
+    for (const ref of ['main', 'v1.2.3', 'release/2026-12', 'refs/pull/7/head', 'HEAD', '0123456789abcdef0123456789abcdef01234567']) expect(problems(`{ url: "https://h/app.git", ref: "${ref}" }`), ref).toEqual([]);
   });
 
   it('takes options.worker only where the framework has a worker, in the form it takes', () => {

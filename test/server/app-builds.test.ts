@@ -21,7 +21,7 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 describeEachDialect('app builds', (dialect) => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startTestServer(dialect, { env: { PROCTOR_APP_BUILD_LIMIT: String(LIMIT) } });
+    s = await startTestServer(dialect, { env: { PROCTOR_APP_BUILD_LIMIT: String(LIMIT), PROCTOR_OUTBOUND_ALLOW_PRIVATE: '10.1.0.0/16' } });
     expect((await s.api('POST', '/api/v1/apply', FILE)).status).toBe(200);
   });
   afterAll(() => s?.close());
@@ -75,6 +75,9 @@ describeEachDialect('app builds', (dialect) => {
       const cases: [string, unknown, number, string][] = [
         ['name=shop&version=6', { url: 'ftp://x/y' }, 400, 'body.url'],
         ['name=shop&version=6', { url: 'https://u:p@x/y' }, 400, 'credentials'],
+        ['name=shop&version=6', { url: 'http://169.254.169.254/latest/meta-data/iam/' }, 400, 'body.url: 169.254.169.254 is a link-local (cloud metadata) address'],
+        ['name=shop&version=6', { url: 'http://127.0.0.1:4799/latest/meta-data/iam/' }, 400, 'body.url: 127.0.0.1 is a loopback address; Proctor does not call such addresses unless an administrator allows them (PROCTOR_OUTBOUND_ALLOW_PRIVATE)'],
+        ['name=shop&version=6', { url: 'http://10.2.0.1/shop.apk' }, 400, 'body.url: 10.2.0.1 is a private address'],
         ['name=shop&version=6', { link: 'https://x/y' }, 400, 'body'],
         ['version=6', { url: 'https://x/y' }, 400, 'name'],
         ['name=shop&version=6&project=nope', { url: 'https://x/y' }, 404, 'project "nope"'],
@@ -84,6 +87,9 @@ describeEachDialect('app builds', (dialect) => {
         expect(bad.status, q).toBe(status);
         expect(bad.body.error.message, q).toContain(text);
       }
+      // A range the administrator allowed; the URL is stored as the parser normalised it.
+      const allowed = await s.api('POST', '/api/v1/app-builds?name=shop&version=7', { url: 'http://0x0a.0x01.0.9/shop.apk' });
+      expect([allowed.status, allowed.body.url]).toEqual([201, 'http://10.1.0.9/shop.apk']);
     });
   });
 
@@ -102,6 +108,8 @@ describeEachDialect('app builds', (dialect) => {
       const pixel = jobs.find((j) => j.environment.name === 'pixel')!;
       expect(pixel.app_build).toEqual({ id: build.id, name: 'droid.apk', sha256: sha(file), size: file.length, url: null });
       expect(jobs.find((j) => j.environment.name === 'chrome')!.app_build).toBeNull();
+      // Every claimed job carries the administrator's outbound allow list: the agent downloads under it.
+      expect([disc!, ...jobs].map((j) => j.outbound_allow)).toEqual([disc!, ...jobs].map(() => ['10.1.0.0/16']));
       const path = `/api/agent/v1/app-builds/${build.id}/content`;
       const got = await fetch(`${s.url}${path}`, { headers: { authorization: `Bearer ${agent.token}` } });
       expect(got.status).toBe(200);

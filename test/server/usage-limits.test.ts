@@ -58,8 +58,16 @@ describeEachDialect('usage limits per API key', (dialect) => {
 });
 
 it('reads server-wide defaults and reports invalid ones at start-up', () => {
-  const cfg = loadConfig({ env: { PROCTOR_KEY_RATE_LIMIT: '600', PROCTOR_KEY_MAX_ACTIVE_RUNS: '5', PROCTOR_WEBHOOK_ALLOW_PRIVATE: '127.0.0.0/8, ::1' }, flags: {} });
-  expect(cfg).toMatchObject({ keyRateLimitPerMinute: 600, keyMaxActiveRuns: 5, webhookAllowPrivate: ['127.0.0.0/8', '::1'] });
-  expect(loadConfig({ env: {}, flags: {} })).toMatchObject({ keyRateLimitPerMinute: null, keyMaxActiveRuns: null, webhookAllowPrivate: [] });
-  expect(() => loadConfig({ env: { PROCTOR_KEY_RATE_LIMIT: 'lots', PROCTOR_WEBHOOK_ALLOW_PRIVATE: '10.0.0.0/40' }, flags: {} })).toThrow(/PROCTOR_WEBHOOK_ALLOW_PRIVATE: .*"10\.0\.0\.0\/40"\nPROCTOR_KEY_RATE_LIMIT: /);
+  const cfg = loadConfig({ env: { PROCTOR_KEY_RATE_LIMIT: '600', PROCTOR_KEY_MAX_ACTIVE_RUNS: '5', PROCTOR_OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8, ::1' }, flags: {} });
+  expect(cfg).toMatchObject({ keyRateLimitPerMinute: 600, keyMaxActiveRuns: 5, outboundAllowPrivate: ['127.0.0.0/8', '::1'] });
+  expect(loadConfig({ env: {}, flags: {} })).toMatchObject({ keyRateLimitPerMinute: null, keyMaxActiveRuns: null, outboundAllowPrivate: [] });
+  expect(() => loadConfig({ env: { PROCTOR_KEY_RATE_LIMIT: 'lots', PROCTOR_OUTBOUND_ALLOW_PRIVATE: '10.0.0.0/40' }, flags: {} })).toThrow(/PROCTOR_OUTBOUND_ALLOW_PRIVATE: .*"10\.0\.0\.0\/40"\nPROCTOR_KEY_RATE_LIMIT: /);
+});
+
+it('still reads the outbound allow list under its old name, PROCTOR_WEBHOOK_ALLOW_PRIVATE', () => {
+  expect(loadConfig({ env: { PROCTOR_WEBHOOK_ALLOW_PRIVATE: '10.1.0.0/16' }, flags: {} }).outboundAllowPrivate).toEqual(['10.1.0.0/16']);
+  expect(loadConfig({ env: { PROCTOR_WEBHOOK_ALLOW_PRIVATE: '10.1.0.0/16', PROCTOR_OUTBOUND_ALLOW_PRIVATE: '10.1.0.0/16' }, flags: {} }).outboundAllowPrivate).toEqual(['10.1.0.0/16']);
+  expect(() => loadConfig({ env: { PROCTOR_WEBHOOK_ALLOW_PRIVATE: 'nope' }, flags: {} })).toThrow(/PROCTOR_WEBHOOK_ALLOW_PRIVATE \(old name of PROCTOR_OUTBOUND_ALLOW_PRIVATE\): .*"nope"/);
+  // Two different lists: which one the administrator meant is not for Proctor to guess.
+  expect(() => loadConfig({ env: { PROCTOR_WEBHOOK_ALLOW_PRIVATE: '10.1.0.0/16', PROCTOR_OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8' }, flags: {} })).toThrow(/PROCTOR_OUTBOUND_ALLOW_PRIVATE: PROCTOR_WEBHOOK_ALLOW_PRIVATE \(its old name\) is set too/);
 });

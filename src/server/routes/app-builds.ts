@@ -9,6 +9,7 @@ import { findProject, type Project } from '../../storage/projects.js';
 import { appBuildView, buildFileName, readUrlBody, storeUpload } from '../app-build-upload.js';
 import { blobStoreOf } from '../blob-store.js';
 import type { ServerDeps } from '../deps.js';
+import { addressPolicy } from '../outbound-url-check.js';
 import { assertProject, keyOf, projectScope } from '../principal.js';
 
 const NAME = '^(?!\\d+$)[A-Za-z0-9][A-Za-z0-9._-]{0,99}$';
@@ -38,8 +39,9 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404
 async function buildProject(deps: ServerDeps, key: ApiKey, name: string | undefined): Promise<Project> {
   const wanted = name ?? (key.projectIds?.length === 1 ? key.projectIds[0]! : 'default');
   const project = await findProject(deps.store.db, wanted);
-  if (!project) throw new AppError('NOT_FOUND', `project ${JSON.stringify(wanted)} does not exist`);
-  assertProject(key, project.id);
+  const missing = `project ${JSON.stringify(wanted)} does not exist`;
+  if (!project) throw new AppError('NOT_FOUND', missing);
+  assertProject(key, project.id, missing);
   return project;
 }
 
@@ -61,7 +63,7 @@ export async function appBuildRoutes(app: FastifyInstance, deps: ServerDeps): Pr
       const q = req.query;
       const project = await buildProject(deps, key, q.project);
       const raw = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === 'application/octet-stream';
-      const content = raw ? await storeUpload(req, blobStoreOf(deps.config), deps.config.appBuildLimit, q.sha256) : readUrlBody(req.body, q.sha256);
+      const content = raw ? await storeUpload(req, blobStoreOf(deps.config), deps.config.appBuildLimit, q.sha256) : readUrlBody(req.body, q.sha256, addressPolicy(deps.config));
       const build = await insertAppBuild(deps.store.db, {
         projectId: project.id,
         name: q.name,

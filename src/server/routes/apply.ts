@@ -4,6 +4,7 @@ import { ErrorResponse } from '../../protocol/api.js';
 import { AppError } from '../../protocol/errors.js';
 import { applyPlanFile } from '../apply-plan-file.js';
 import type { ServerDeps } from '../deps.js';
+import { addressPolicy } from '../outbound-url-check.js';
 import { keyOf } from '../principal.js';
 
 const Outcome = Type.Object({
@@ -28,6 +29,6 @@ export function applyRoutes(app: FastifyInstance, deps: ServerDeps): void {
     const body = req.body;
     const source = typeof body === 'string' ? { yaml: body } : { document: body };
     if (body === undefined || body === null || body === '') throw new AppError('VALIDATION_FAILED', 'the request body must be a proctor.yaml document');
-    return applyPlanFile(deps.store, keyOf(req.principal), source, { dryRun: req.query.dry_run === true, now: deps.queue.clock() });
+    return applyPlanFile(deps.store, keyOf(req.principal), source, { dryRun: req.query.dry_run === true, now: deps.queue.clock(), policy: addressPolicy(deps.config) });
   });
 }

@@ -16,7 +16,7 @@ import {
 import type { ServerDeps } from '../deps.js';
 import { assertProject, keyOf, projectScope } from '../principal.js';
 import { numericId, targetProject } from '../resolve.js';
-import { assertWebhookUrl } from '../webhook-url-check.js';
+import { assertOutboundUrl } from '../outbound-url-check.js';
 
 const Params = Type.Object({ webhook: Type.String({ description: 'Numeric webhook id.' }) });
 const ProjectQuery = Type.Object({ project: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false });
@@ -45,8 +45,9 @@ export function webhookRoutes(app: FastifyInstance, deps: ServerDeps): void {
   const load = async (principal: unknown, raw: string) => {
     const id = numericId(raw, 'webhook');
     const e = await getWebhookEndpoint(db, id);
-    if (!e) throw new AppError('NOT_FOUND', `webhook ${id} does not exist`);
-    assertProject(keyOf(principal as never), e.projectId);
+    const missing = `webhook ${id} does not exist`;
+    if (!e) throw new AppError('NOT_FOUND', missing);
+    assertProject(keyOf(principal as never), e.projectId, missing);
     return e;
   };
 
@@ -55,7 +56,7 @@ export function webhookRoutes(app: FastifyInstance, deps: ServerDeps): void {
     schema: { tags: ['webhooks'], summary: "Add a webhook endpoint to a project; the response is the only time its secret is shown", querystring: ProjectQuery, body: CreateWebhookBody, response: { 201: WithSecret, ...errors } },
   }, async (req, reply) => {
     const key = keyOf(req.principal);
-    assertWebhookUrl(deps.config, req.body.url, 'url');
+    assertOutboundUrl(deps.config, req.body.url, 'url');
     const project = await targetProject(db, key, req.query.project, deps.queue.clock());
     const format = req.body.format ?? 'standard';
     const events = req.body.events ?? (format === 'standard' ? WEBHOOK_EVENT_TYPES : CHAT_DEFAULT_EVENTS);
@@ -71,8 +72,9 @@ export function webhookRoutes(app: FastifyInstance, deps: ServerDeps): void {
     let scope = projectScope(key);
     if (req.query.project !== undefined) {
       const p = await findProject(db, req.query.project);
-      if (!p) throw new AppError('NOT_FOUND', `project "${req.query.project}" does not exist`);
-      assertProject(key, p.id);
+      const missing = `project "${req.query.project}" does not exist`;
+      if (!p) throw new AppError('NOT_FOUND', missing);
+      assertProject(key, p.id, missing);
       scope = [p.id];
     }
     return { items: (await listWebhookEndpoints(db, scope)).map(view) };

@@ -9,7 +9,7 @@ import { keyOf } from '../principal.js';
 import { resolvePlan } from '../resolve.js';
 import { prepareRun } from '../run-request.js';
 import { triggerLimits } from '../usage-limits.js';
-import { assertWebhookUrl } from '../webhook-url-check.js';
+import { assertOutboundUrl } from '../outbound-url-check.js';
 import type { VendorErrorShape } from './vendor-scope.js';
 import { vendorScope } from './vendor-scope.js';
 
@@ -49,7 +49,7 @@ export async function testiniumRestApiRoutes(app: FastifyInstance, deps: ServerD
       const key = keyOf(req.principal);
       const plan = await resolvePlan(deps.store.db, key, req.params.plan);
       const callbackUrl = req.query.callbackUrl;
-      if (callbackUrl !== undefined) assertWebhookUrl(deps.config, callbackUrl, 'callbackUrl');
+      if (callbackUrl !== undefined) assertOutboundUrl(deps.config, callbackUrl, 'callbackUrl');
       const prepared = await prepareRun(deps, { plan });
       try {
         const outcome = await triggerRun(deps.queue, {
