@@ -28,6 +28,7 @@ export interface TriggerInput {
   parameters?: Record<string, string>;
   callbackUrl?: string | null;
   priority?: number | null;
+  /** Scoped to `apiKeyId`, which it needs: another API key sending the same key gets a run of its own. */
   idempotencyKey?: string | null;
   /** Hash of the request body: a reused idempotency key with another body is refused. */
   requestHash?: string | null;
@@ -55,15 +56,18 @@ export interface TriggerOutcome {
 /**
  * Creates a run of a plan, applying the plan's concurrency policy and the idempotency key, and
  * queues the discovery of its scenarios. Safe to call concurrently with the same idempotency key:
- * exactly one run is created and every caller gets it.
+ * exactly one run is created and every caller with that API key gets it. The key is the API key's
+ * own (as Stripe scopes them): no other API key's run is ever returned, nor named in an error.
  */
 export async function triggerRun(ctx: QueueContext, input: TriggerInput): Promise<TriggerOutcome> {
+  if (input.idempotencyKey && input.apiKeyId == null) throw new Error('an idempotency key needs the API key that sent it (apiKeyId)');
   try {
     const outcome = await ctx.db.transaction().execute((trx) => createRun(trx, ctx, input));
     if (outcome.created) ctx.wakeup.wake();
     return outcome;
   } catch (e) {
-    // Two concurrent triggers with one key: the loser's insert hits the unique constraint.
+    // Two concurrent triggers with one key: the loser's insert hits the unique index
+    // (project_id, api_key_id, idempotency_key) of migration 0007.
     if (input.idempotencyKey && ctx.cap.isUniqueViolation(e)) {
       const existing = await findByIdempotencyKey(ctx.db, input);
       if (existing) return existing;
@@ -77,6 +81,7 @@ async function findByIdempotencyKey(db: Kysely<Database>, input: TriggerInput): 
     .selectFrom('runs')
     .select(['id', 'idempotency_hash'])
     .where('project_id', '=', input.plan.projectId)
+    .where('api_key_id', '=', input.apiKeyId!)
     .where('idempotency_key', '=', input.idempotencyKey!)
     .executeTakeFirst();
   if (!row) return undefined;

@@ -44,9 +44,11 @@ export function projectScope(key: ApiKey): number[] | null {
   return key.projectIds;
 }
 
-/** Throws FORBIDDEN unless the key may act in the project. */
-export function assertProject(key: ApiKey, projectId: number): void {
-  if (key.projectIds !== null && !key.projectIds.includes(projectId)) {
-    throw new AppError('FORBIDDEN', 'this key is not allowed in the project of that object');
-  }
+/**
+ * Throws NOT_FOUND with `notFound`, the caller's message for an object that does not exist, unless
+ * the key may act in the project: to a key limited to other projects their objects do not exist, so
+ * no id or name it tries tells whether another project uses it.
+ */
+export function assertProject(key: ApiKey, projectId: number, notFound: string): void {
+  if (key.projectIds !== null && !key.projectIds.includes(projectId)) throw new AppError('NOT_FOUND', notFound);
 }

@@ -12,29 +12,37 @@ import { assertProject, keyOf } from './principal.js';
  * several of them needs `project` to choose.
  */
 export async function resolvePlan(db: Kysely<Database>, key: ApiKey, ref: string, projectName?: string): Promise<PlanRecord> {
-  let scope = key.projectIds;
-  if (projectName !== undefined) {
-    const project = await findProject(db, projectName);
-    if (!project) throw new AppError('NOT_FOUND', `project "${projectName}" does not exist`);
-    assertProject(key, project.id);
-    scope = [project.id];
-  }
+  const scope = projectName !== undefined ? [(await visibleProject(db, key, projectName)).id] : key.projectIds;
   const isName = !/^\d+$/.test(ref) && !/^[0-9a-f-]{36}$/i.test(ref);
   const plans = await findPlans(db, isName ? scope : null, ref);
-  if (plans.length === 0) throw new AppError('NOT_FOUND', `plan "${ref}" does not exist${isName ? '; list plans with GET /api/v1/plans' : ''}`);
+  const missing = `plan "${ref}" does not exist${isName ? '; list plans with GET /api/v1/plans' : ''}`;
+  if (plans.length === 0) throw new AppError('NOT_FOUND', missing);
   if (plans.length > 1) {
     throw new AppError('AMBIGUOUS', `several projects have a plan named "${ref}": add ?project=<name> or use the plan's id`, {
       details: { plan_ids: plans.map((p) => p.id) },
     });
   }
   const plan = plans[0]!;
-  assertProject(key, plan.projectId);
+  assertProject(key, plan.projectId, missing);
   return plan;
 }
 
 /**
+ * The project of that name (or id) if the key may see it; else NOT_FOUND with the message of a
+ * project that does not exist, so a limited key cannot tell the two apart.
+ */
+export async function visibleProject(db: Kysely<Database>, key: ApiKey, ref: string | number): Promise<Project> {
+  const project = await findProject(db, ref);
+  const missing = `project ${JSON.stringify(String(ref))} does not exist`;
+  if (!project) throw new AppError('NOT_FOUND', missing);
+  assertProject(key, project.id, missing);
+  return project;
+}
+
+/**
  * The project a write goes to: the named one, else the key's only project, else `default`. A key
- * limited to some projects cannot create new ones.
+ * limited to some projects cannot create new ones. A project the key may not use is refused (403:
+ * the caller named it) with the answer a project that does not exist gets, so nothing is told.
  */
 export async function targetProject(db: Kysely<Database>, key: ApiKey, name: string | undefined, now: number): Promise<Project> {
   if (name === undefined && key.projectIds?.length === 1) {
@@ -43,12 +51,9 @@ export async function targetProject(db: Kysely<Database>, key: ApiKey, name: str
   }
   const wanted = name ?? 'default';
   const existing = await findProject(db, wanted);
-  if (existing) {
-    assertProject(key, existing.id);
-    return existing;
-  }
-  if (key.projectIds !== null) throw new AppError('FORBIDDEN', `this key may not create project "${wanted}"`);
-  return ensureProject(db, wanted, now);
+  if (key.projectIds === null) return existing ?? ensureProject(db, wanted, now);
+  if (existing && key.projectIds.includes(existing.id)) return existing;
+  throw new AppError('FORBIDDEN', `this key may not write to project "${wanted}": it is limited to other projects`);
 }
 
 /** Parses a numeric path id, refusing anything else with a 400 naming the parameter. */
@@ -57,12 +62,13 @@ export function numericId(value: string, what: string): number {
   return Number(value);
 }
 
-/** Loads a run the key may see, or throws 404/403. */
+/** Loads a run the key may see, or throws 404 (for a run of a project the key may not see too). */
 export async function loadRun(db: Kysely<Database>, principal: unknown, raw: string) {
   const key = keyOf(principal as never);
   const run = await getRunView(db, numericId(raw, 'run'));
-  if (!run) throw new AppError('NOT_FOUND', `run ${raw} does not exist`);
-  assertProject(key, run.projectId);
+  const missing = `run ${raw} does not exist`;
+  if (!run) throw new AppError('NOT_FOUND', missing);
+  assertProject(key, run.projectId, missing);
   return run;
 }
 

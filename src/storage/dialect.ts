@@ -21,6 +21,8 @@ export interface DialectCapabilities {
   rowLocks: boolean;
   /** Unique-violation error codes, to turn a lost insert race into "it exists already". */
   isUniqueViolation(e: unknown): boolean;
+  /** `ALTER TABLE … DROP CONSTRAINT`; SQLite has none: a table constraint goes with a rebuilt table. */
+  dropConstraint: boolean;
 }
 
 const sqlite: DialectCapabilities = {
@@ -31,6 +33,7 @@ const sqlite: DialectCapabilities = {
   skipLocked: false,
   rowLocks: false,
   isUniqueViolation: (e) => (e as { code?: string })?.code?.startsWith('SQLITE_CONSTRAINT') === true,
+  dropConstraint: false,
 };
 
 const postgres: DialectCapabilities = {
@@ -41,6 +44,7 @@ const postgres: DialectCapabilities = {
   skipLocked: true,
   rowLocks: true,
   isUniqueViolation: (e) => (e as { code?: string })?.code === '23505',
+  dropConstraint: true,
 };
 
 export const CAPABILITIES: Record<DialectName, DialectCapabilities> = { sqlite, postgres };

@@ -92,6 +92,7 @@ describeEachDialect('authorization matrix', (dialect) => {
       (await s.api('POST', '/api/v1/keys', { name, authorities, ...(projects ? { projects } : {}) })).body.token as string;
     for (const a of [...ALL, 'ADMIN']) tokens[`without ${a}`] = await mk(`without-${a}`, ALL.filter((x) => x !== a));
     tokens.other = await mk('beta-only', [...ALL], ['beta']);
+    tokens.otherAdmin = await mk('beta-admin', [...ALL, 'ADMIN'], ['beta']);
     tokens.revoked = await mk('revoked', [...ALL, 'ADMIN']);
     const keys = (await s.api('GET', '/api/v1/keys')).body.items;
     await s.api('DELETE', `/api/v1/keys/${keys.find((k: { name: string }) => k.name === 'revoked').id}`);
@@ -153,13 +154,50 @@ describeEachDialect('authorization matrix', (dialect) => {
     }
   });
 
-  it("refuses a key of another project on every route that reaches one project's object (403)", async () => {
+  it("answers a key of another project on every route that reaches one project's object as for an object that does not exist (404)", async () => {
+    // Ids no project has, for the same routes: the answer to another project's id must be this one.
+    const missing: Record<string, string> = { plan: '999999', run: '999998', job: '999997', environment: '999996', webhook: '999995', id: '999994', project: 'no-such-project', testId: '00000000-0000-4000-8000-000000000000' };
+    const userId = (await s.api('GET', '/api/v1/me', undefined, { token: tokens.other })).body.user.id;
+    const send = (method: string, url: string, body: unknown, token: string) =>
+      fetch(`${s.url}${url}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    // The ids a request named stand as <id> (the answer may repeat what the caller sent); vendor bodies carry a timestamp.
+    const normalised = (text: string, named: string[]) =>
+      named.reduce((t, id) => t.replaceAll(new RegExp(`(?<![\\w-])${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'g'), '<id>'), text).replace(/"timestamp":"[^"]*"/g, '"timestamp":"<time>"');
+    /** The other project's object and a missing one, through one route: the same status and the same answer. */
+    async function sameAsMissing(label: string, method: string, request: (v: Record<string, string>) => { url: string; body?: unknown }, named: string[], token: string, status: number) {
+      const real = request(ids);
+      const absent = request(missing);
+      const [a, b] = [await send(method, real.url, real.body, token), await send(method, absent.url, absent.body, token)];
+      const [textA, textB] = [await a.text(), await b.text()];
+      expect(a.status, `${label}: ${textA}`).toBe(status);
+      expect(b.status, `${label}: ${textB}`).toBe(status);
+      expect(normalised(textA, named.map((n) => ids[n]!)), label).toBe(normalised(textB, named.map((n) => missing[n]!)));
+      for (const secret of ['plan-alpha', ids.testId!, '"alpha"']) if (!named.some((n) => ids[n] === secret.replaceAll('"', ''))) expect(textA, label).not.toContain(secret);
+    }
+
     for (const [route, entry] of Object.entries(MATRIX)) {
       if (!entry.scoped) continue;
       const [method, url] = route.split(' ') as [string, string];
-      const res = await call(method, url.replace(':plan', ':plan').replace(':environment', ':environment'), entry.body, `Bearer ${tokens.other}`);
-      expect(res.status, route).toBe(403);
+      const named = [...url.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+      const token = entry.auth === 'ADMIN' ? tokens.otherAdmin! : tokens.other!;
+      await sameAsMissing(route, method, (v) => ({ url: url.replace(/:(\w+)/g, (_, n: string) => v[n] ?? 'x'), body: entry.body }), named, token, 404);
     }
+    // Vendor routes that name the plan in their body answer in their own shape, the same for both.
+    await sameAsMissing('POST /queue', 'POST', (v) => ({ url: '/queue', body: { planId: Number(v.plan), userId } }), ['plan'], tokens.other!, 400);
+    await sameAsMissing('POST /queue/rerun', 'POST', (v) => ({ url: '/queue/rerun', body: { planId: Number(v.plan), userId, frameworkType: 'APPIUM', scenarioEnvironmentPairs: [{ scenarioId: 1, environmentId: 1 }] } }), ['plan'], tokens.other!, 400);
+    await sameAsMissing('POST /api/v1/execution_results', 'POST', (v) => ({ url: '/api/v1/execution_results', body: { executionId: Number(v.plan) } }), ['plan'], tokens.other!, 404);
+    // A project named in the query of a read is as absent as one that does not exist.
+    for (const path of ['/api/v1/runs?project=:project', '/api/v1/webhooks?project=:project', '/api/v1/app-builds?project=:project', '/api/v1/plans/plan-alpha?project=:project', '/api/v1/environments/e?project=:project']) {
+      await sameAsMissing(`GET ${path}`, 'GET', (v) => ({ url: path.replace(':project', v.project!) }), ['project'], tokens.other!, 404);
+    }
+    await sameAsMissing('POST /api/v1/app-builds?project=', 'POST', (v) => ({ url: `/api/v1/app-builds?project=${v.project}&name=app&version=1`, body: { url: 'https://builds.example.com/app.apk' } }), ['project'], tokens.other!, 404);
+    // Creating in a project the key may not use stays 403, with the same answer whether it exists or not.
+    await sameAsMissing('POST /api/v1/apply', 'POST', (v) => ({ url: '/api/v1/apply', body: { project: v.project, environments: { e: {} } } }), ['project'], tokens.other!, 403);
+    // A plan naming an environment only that project has: its environments must not help validation
+    // (the file is validated first, so both answers are the same 400).
+    await sameAsMissing('POST /api/v1/apply (plan)', 'POST', (v) => ({ url: '/api/v1/apply', body: { project: v.project, plans: { x: { framework: 'command', environments: ['e'] } } } }), ['project'], tokens.other!, 400);
+    await sameAsMissing('PUT /api/v1/plans/new?project=', 'PUT', (v) => ({ url: `/api/v1/plans/new-plan?project=${v.project}`, body: { framework: 'command', environments: ['e'] } }), ['project'], tokens.other!, 403);
+    await sameAsMissing('POST /api/v1/webhooks?project=', 'POST', (v) => ({ url: `/api/v1/webhooks?project=${v.project}`, body: { url: 'https://hooks.example.com/in' } }), ['project'], tokens.other!, 403);
   });
 
   it("never lists another project's objects", async () => {

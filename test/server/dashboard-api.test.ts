@@ -87,7 +87,7 @@ describeEachDialect('dashboard API: live events, agents, plan history, runs filt
     for await (const e of events(res)) all.push(e.event);
     expect(all).toEqual(['snapshot', 'end']);
     const other = (await s.api('POST', '/api/v1/keys', { name: 'elsewhere', authorities: ['PLAN_READ'], projects: ['other'] })).body.token;
-    expect((await fetch(`${s.url}/api/v1/runs/${id}/events`, { headers: { authorization: `Bearer ${other}` } })).status).toBe(403);
+    expect((await fetch(`${s.url}/api/v1/runs/${id}/events`, { headers: { authorization: `Bearer ${other}` } })).status).toBe(404);
   });
 
   it('finds scenarios that flip without a code change or pass on retry, and the slowest', async () => {

@@ -211,7 +211,8 @@ describeEachDialect('vendor API contracts', (dialect) => {
       const path = `/Testinium.RestApi/api/plans/${plans.checkout!.id}/run`;
       expect(await get(path, null)).toMatchObject({ status: 401, body: { message: 'Unauthorized', detail: expect.any(String) } });
       expect(await get(path, tokens.reader)).toMatchObject({ status: 403, body: { message: 'Forbidden' } });
-      expect(await get(path, tokens.outsider)).toMatchObject({ status: 403, body: { message: 'Forbidden' } });
+      // Another project's plan does not exist for this key (issue 16: 404, not 403).
+      expect(await get(path, tokens.outsider)).toMatchObject({ status: 404, body: { message: 'Test Plan not found' } });
       expect(await get('/Testinium.RestApi/api/plans/987654/run')).toMatchObject({ status: 404, body: { message: 'Test Plan not found' } });
     });
   });
@@ -333,7 +334,7 @@ describeEachDialect('vendor API contracts', (dialect) => {
       const shape = (status: number, error: string, path: string) => ({ timestamp: expect.any(String), status, error, message: expect.any(String), path });
       expect(await get('/api/v1/execution_results/987654')).toMatchObject({ status: 404, body: shape(404, 'Not Found', '/api/v1/execution_results/987654') });
       expect((await get(`/api/v1/execution_results/${started.id}`, null)).body).toEqual(shape(401, 'Unauthorized', `/api/v1/execution_results/${started.id}`));
-      expect((await get(`/api/v1/execution_results/${started.id}`, tokens.outsider)).body).toEqual(shape(403, 'Forbidden', `/api/v1/execution_results/${started.id}`));
+      expect((await get(`/api/v1/execution_results/${started.id}`, tokens.outsider)).body).toEqual(shape(404, 'Not Found', `/api/v1/execution_results/${started.id}`));
       expect((await post('/api/v1/execution_results', { buildNo: 'x' })).body).toEqual(shape(400, 'Bad Request', '/api/v1/execution_results'));
       expect((await post('/api/v1/execution_results', { executionId: plans.checkout!.id }, tokens.reader)).body).toEqual(shape(403, 'Forbidden', '/api/v1/execution_results'));
       const badDevice = await post('/api/v1/execution_results', { executionId: plans.checkout!.id, uploadVersions: { '987654': 1 } });

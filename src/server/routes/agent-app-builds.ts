@@ -5,6 +5,7 @@ import { AppError } from '../../protocol/errors.js';
 import { agentHoldsAppBuild, findAppBuild } from '../../storage/app-builds.js';
 import { blobStoreOf } from '../blob-store.js';
 import type { ServerDeps } from '../deps.js';
+import { downloadHeaders } from '../download-headers.js';
 import { agentOf } from '../principal.js';
 import { numericId } from '../resolve.js';
 
@@ -27,8 +28,8 @@ export function agentAppBuildRoutes(app: FastifyInstance, deps: ServerDeps): voi
     const blobs = blobStoreOf(deps.config);
     if (build.url !== null || build.sha256 === null) throw new AppError('NOT_FOUND', `app build ${id} is a URL build: fetch ${build.url}`);
     if (!(await blobs.exists(build.sha256))) throw new AppError('NOT_FOUND', `the content of app build ${id} is missing from the blob store`);
-    return reply
-      .type('application/octet-stream')
+    // The file name is the uploader's text: it goes out encoded, never as it came.
+    return downloadHeaders(reply, { type: 'application/octet-stream', disposition: { kind: 'attachment', fileName: build.fileName } })
       .header('content-length', String(build.size))
       .header('x-checksum-sha256', build.sha256)
       .send(blobs.open(build.sha256));

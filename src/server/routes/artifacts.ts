@@ -2,11 +2,13 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { artifactName } from '../../domain/artifact-name.js';
+import { essence, mediaType, showsInline } from '../../domain/media-type.js';
 import { ErrorResponse } from '../../protocol/api.js';
 import { AppError } from '../../protocol/errors.js';
 import { storeArtifact } from '../../queue/store-artifact.js';
 import { blobStoreOf } from '../blob-store.js';
 import type { ServerDeps } from '../deps.js';
+import { downloadHeaders } from '../download-headers.js';
 import { agentOf } from '../principal.js';
 import { loadRun, numericId } from '../resolve.js';
 
@@ -43,23 +45,27 @@ export async function artifactRoutes(app: FastifyInstance, deps: ServerDeps): Pr
             name: Type.String({ minLength: 1, maxLength: 1000 }),
             sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
             scenario: Type.Optional(Type.String({ maxLength: 4000, description: 'Key of the scenario the file belongs to.' })),
-            content_type: Type.Optional(Type.String({ maxLength: 200 })),
+            content_type: Type.Optional(Type.String({ maxLength: 200, description: 'Media type (image/png, video/webm); anything that is not one is stored as application/octet-stream.' })),
           },
           { additionalProperties: false },
         ),
         response: { 201: Artifact, ...errors },
       },
     }, async (req, reply) => {
-      agentOf(req.principal);
+      const agent = agentOf(req.principal);
       if (!req.headers['content-type']?.startsWith('application/octet-stream')) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send the file as application/octet-stream');
       const name = artifactName(req.query.name);
       if (!name) throw new AppError('VALIDATION_FAILED', 'name: no usable file name left after removing path tricks');
       const jobId = numericId(req.params.job, 'job');
+      // Advisory: a framework's report names it (Playwright's attach() takes any text). One that is
+      // not a media type is kept as octet-stream rather than the file refused, and the answer says so.
+      const contentType = req.query.content_type === undefined ? 'application/octet-stream' : mediaType(req.query.content_type) ?? 'application/octet-stream';
       const row = await storeArtifact(
         deps.queue,
         blobStoreOf(deps.config),
+        agent.id,
         jobId,
-        { leaseToken: String(req.headers['x-lease-token']), name, contentType: req.query.content_type ?? 'application/octet-stream', sha256: req.query.sha256, scenarioKey: req.query.scenario ?? null },
+        { leaseToken: String(req.headers['x-lease-token']), name, contentType, sha256: req.query.sha256, scenarioKey: req.query.scenario ?? null },
         req.body,
         deps.config.artifactLimit,
       );
@@ -83,14 +89,16 @@ export async function artifactRoutes(app: FastifyInstance, deps: ServerDeps): Pr
     const run = await loadRun(db, req.principal, req.params.run);
     const row = await db.selectFrom('artifacts').selectAll().where('run_id', '=', run.id).where('id', '=', numericId(req.params.id, 'id')).executeTakeFirst();
     if (!row) throw new AppError('NOT_FOUND', `run ${run.id} has no artifact ${req.params.id}`);
-    const file = row.name.split('/').pop()!.replace(/"/g, '');
-    // Images and videos show inline; anything else downloads (an HTML artifact must not run as our page).
-    const inline = /^(image|video)\//.test(row.content_type);
-    return reply
-      .type(inline ? row.content_type : 'application/octet-stream')
+    // Pictures and videos of a fixed list show inline; anything else downloads as bytes, so an
+    // SVG, HTML or XML artifact never runs as a page of ours. Rows stored before types were checked
+    // are checked again here.
+    const type = mediaType(row.content_type);
+    const inline = type !== null && showsInline(type);
+    return downloadHeaders(reply, {
+      type: inline ? essence(type) : 'application/octet-stream',
+      disposition: { kind: inline ? 'inline' : 'attachment', fileName: row.name.split('/').pop()! },
+    })
       .header('content-length', String(row.size))
-      .header('content-disposition', `${inline ? 'inline' : 'attachment'}; filename="${file}"`)
-      .header('x-content-type-options', 'nosniff')
       .send(blobStoreOf(deps.config).open(row.sha256));
   });
 }

@@ -31,8 +31,9 @@ export function callbackSecretRoutes(app: FastifyInstance, deps: ServerDeps): vo
   const { db } = deps.store;
   const load = async (principal: unknown, ref: string) => {
     const p = await findProject(db, ref);
-    if (!p) throw new AppError('NOT_FOUND', `project "${ref}" does not exist`);
-    assertProject(keyOf(principal as never), p.id);
+    const missing = `project "${ref}" does not exist`;
+    if (!p) throw new AppError('NOT_FOUND', missing);
+    assertProject(keyOf(principal as never), p.id, missing);
     return p;
   };
 

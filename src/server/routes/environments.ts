@@ -7,10 +7,9 @@ import { ErrorResponse } from '../../protocol/api.js';
 import { AppError } from '../../protocol/errors.js';
 import { deleteEnvironment, listEnvironments, upsertEnvironment, type EnvironmentRecord } from '../../storage/environments.js';
 import { listPlans } from '../../storage/plans.js';
-import { findProject } from '../../storage/projects.js';
 import type { ServerDeps } from '../deps.js';
 import { assertProject, keyOf, projectScope } from '../principal.js';
-import { targetProject } from '../resolve.js';
+import { targetProject, visibleProject } from '../resolve.js';
 
 const EnvView = Type.Object({
   id: Type.Integer(),
@@ -42,15 +41,14 @@ export function environmentRoutes(app: FastifyInstance, deps: ServerDeps): void 
 
   async function resolve(req: { principal?: unknown; params: { environment: string }; query: { project?: string } }): Promise<EnvironmentRecord> {
     const key = keyOf(req.principal as never);
-    const projects = req.query.project !== undefined ? [await findProject(db, req.query.project)] : null;
-    if (projects && !projects[0]) throw new AppError('NOT_FOUND', `project "${req.query.project}" does not exist`);
-    const scope = projects ? [projects[0]!.id] : key.projectIds;
+    const scope = req.query.project !== undefined ? [(await visibleProject(db, key, req.query.project)).id] : key.projectIds;
     const ref = req.params.environment;
     const all = /^\d+$/.test(ref) ? await listEnvironments(db, null) : await listEnvironments(db, scope);
     const found = all.filter((e) => (/^\d+$/.test(ref) ? e.id === Number(ref) : e.definition.name === ref));
-    if (found.length === 0) throw new AppError('NOT_FOUND', `environment "${ref}" does not exist`);
+    const missing = `environment "${ref}" does not exist`;
+    if (found.length === 0) throw new AppError('NOT_FOUND', missing);
     if (found.length > 1) throw new AppError('AMBIGUOUS', `several projects have an environment named "${ref}": add ?project=<name>`);
-    assertProject(key, found[0]!.projectId);
+    assertProject(key, found[0]!.projectId, missing);
     return found[0]!;
   }
 

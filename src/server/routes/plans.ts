@@ -16,7 +16,7 @@ import { keyOf, projectScope } from '../principal.js';
 import { resolvePlan, targetProject } from '../resolve.js';
 import { prepareRun } from '../run-request.js';
 import { triggerLimits } from '../usage-limits.js';
-import { assertWebhookUrl } from '../webhook-url-check.js';
+import { addressPolicy, assertOutboundUrl } from '../outbound-url-check.js';
 
 const PlanParams = Type.Object({ plan: Type.String({ minLength: 1, maxLength: 200, description: 'Numeric id, UUID or name.' }) });
 const ProjectQuery = Type.Object({ project: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false });
@@ -76,7 +76,7 @@ export function planRoutes(app: FastifyInstance, deps: ServerDeps): void {
     const name = existing?.definition.name ?? req.params.plan;
     const envs = new Set((await listEnvironments(db, [project.id])).map((e) => e.definition.name));
     const problems = new Problems();
-    const def = checkName(problems, 'plan', name) ? readPlan(problems, `plans.${name}`, name, req.body, envs) : null;
+    const def = checkName(problems, 'plan', name) ? readPlan(problems, `plans.${name}`, name, req.body, envs, addressPolicy(deps.config)) : null;
     if (!def || !problems.empty) throw new AppError('VALIDATION_FAILED', problems.toString(), { details: problems.list });
     return planView((await upsertPlan(db, project.id, def, now)).record);
   });
@@ -96,7 +96,7 @@ export function planRoutes(app: FastifyInstance, deps: ServerDeps): void {
     schema: {
       tags: ['runs'],
       summary: 'Trigger a run of a plan',
-      description: 'Send an `Idempotency-Key` header to make a retried trigger return the same run.',
+      description: 'Send an `Idempotency-Key` header to make a retried trigger return the same run. The key belongs to the API key that sends it: another API key sending the same key gets a run of its own.',
       params: PlanParams,
       querystring: ProjectQuery,
       headers: Type.Object({
@@ -110,7 +110,7 @@ export function planRoutes(app: FastifyInstance, deps: ServerDeps): void {
     const key = keyOf(req.principal);
     const plan = await resolvePlan(db, key, req.params.plan, req.query.project);
     const body = req.body ?? {};
-    if (body.callback_url !== undefined) assertWebhookUrl(deps.config, body.callback_url, 'callback_url');
+    if (body.callback_url !== undefined) assertOutboundUrl(deps.config, body.callback_url, 'callback_url');
     const prepared = await prepareRun(deps, { plan, profile: body.profile, environments: body.environments, appBuilds: body.app_builds });
     const idempotencyKey = req.headers['idempotency-key'] as string | undefined;
     const outcome = await triggerRun(deps.queue, {

@@ -4,6 +4,7 @@ import { ErrorResponse, type ResultRow } from '../../protocol/api.js';
 import { formatCtrf, type CtrfResultInput } from '../../reports/ctrf-write.js';
 import { listResultViews } from '../../storage/run-views.js';
 import type { ServerDeps } from '../deps.js';
+import { downloadHeaders } from '../download-headers.js';
 import { loadRun } from '../resolve.js';
 
 function ctrfResult(r: ResultRow): CtrfResultInput {
@@ -56,6 +57,6 @@ export function runCtrfRoute(app: FastifyInstance, deps: ServerDeps): void {
       extra: { run: run.id, plan: run.plan.name, project: run.project.name, status: run.status, result: run.result },
       results,
     });
-    return reply.type('application/json; charset=utf-8').header('content-disposition', `inline; filename="proctor-run-${run.id}.ctrf.json"`).send(JSON.stringify(report));
+    return downloadHeaders(reply, { type: 'application/json; charset=utf-8', disposition: { kind: 'inline', fileName: `proctor-run-${run.id}.ctrf.json` } }).send(JSON.stringify(report));
   });
 }

@@ -4,6 +4,7 @@ import { ErrorResponse } from '../../protocol/api.js';
 import { AppError } from '../../protocol/errors.js';
 import { fromJson } from '../../storage/json.js';
 import type { ServerDeps } from '../deps.js';
+import { downloadHeaders } from '../download-headers.js';
 import { loadRun, numericId } from '../resolve.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -102,8 +103,8 @@ export function runJobsRoute(app: FastifyInstance, deps: ServerDeps): void {
     const streamed = Number(attempt.log_bytes) > 0;
     const text = streamed ? chunks.map((c) => (c.offset < from ? c.data.slice(from - c.offset) : c.data)).join('') : (attempt.output ?? '').slice(from);
     const next = streamed ? Math.max(from, Number(attempt.log_bytes)) : (attempt.output ?? '').length;
-    return reply
-      .type('text/plain; charset=utf-8')
+    // A test's output is anyone's text: opened in a browser it stays text (nosniff) and inert.
+    return downloadHeaders(reply, { type: 'text/plain; charset=utf-8' })
       .header('x-log-next-offset', String(next))
       .header('x-log-complete', String(attempt.status !== 'running'))
       .send(text);

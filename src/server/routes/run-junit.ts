@@ -6,6 +6,7 @@ import type { TestOutcome } from '../../protocol/statuses.js';
 import { formatJUnit, type JUnitWriteCase } from '../../reports/junit-write.js';
 import { listResultViews } from '../../storage/run-views.js';
 import type { ServerDeps } from '../deps.js';
+import { downloadHeaders } from '../download-headers.js';
 import { loadRun } from '../resolve.js';
 
 /**
@@ -63,6 +64,8 @@ export function runJUnitRoute(app: FastifyInstance, deps: ServerDeps): void {
       afterId = page.items[page.items.length - 1]!.id;
     }
     const xml = formatJUnit({ name: `${run.plan.name} run ${run.id}`, suites: [...byEnv].map(([name, cases]) => ({ name, cases })) });
-    return reply.type('application/xml; charset=utf-8').header('content-disposition', `inline; filename="proctor-run-${run.id}.xml"`).send(xml);
+    // Inline for readers that show it; the sandbox keeps an XML document (which a browser may run
+    // as XHTML) from acting as a page of ours.
+    return downloadHeaders(reply, { type: 'application/xml; charset=utf-8', disposition: { kind: 'inline', fileName: `proctor-run-${run.id}.xml` } }).send(xml);
   });
 }

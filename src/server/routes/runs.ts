@@ -10,6 +10,7 @@ import type { ServerDeps } from '../deps.js';
 import { assertProject, keyOf, projectScope } from '../principal.js';
 import { loadRun, resolvePlan } from '../resolve.js';
 import { findProject } from '../../storage/projects.js';
+import { storedPrefix } from '../../storage/stored-text.js';
 import { runEventsRoute } from './run-events.js';
 import { runJobsRoute } from './run-jobs.js';
 import { runCtrfRoute } from './run-ctrf.js';
@@ -48,8 +49,9 @@ function timeFilter(raw: string | undefined, name: string): number | undefined {
 async function listScope(db: ServerDeps['store']['db'], key: ReturnType<typeof keyOf>, project: string | undefined): Promise<number[] | null> {
   if (project === undefined) return projectScope(key);
   const found = await findProject(db, project);
-  if (!found) throw new AppError('NOT_FOUND', `project "${project}" does not exist`);
-  assertProject(key, found.id);
+  const missing = `project "${project}" does not exist`;
+  if (!found) throw new AppError('NOT_FOUND', missing);
+  assertProject(key, found.id, missing);
   return [found.id];
 }
 
@@ -156,7 +158,7 @@ export function runRoutes(app: FastifyInstance, deps: ServerDeps): void {
     const run = await loadRun(deps.store.db, req.principal, req.params.run);
     const key = keyOf(req.principal);
     const stopped = await db.transaction().execute((trx) =>
-      stopRun(trx, deps.queue, run.id, { status: 'cancelled', endedBy: 'user', reason: `cancelled by ${key.userName}` }),
+      stopRun(trx, deps.queue, run.id, { status: 'cancelled', endedBy: 'user', reason: storedPrefix(`cancelled by ${key.userName}`, 100) }),
     );
     if (!stopped) throw new AppError('CONFLICT', `run ${run.id} has already ended (${run.status}${run.result ? `, ${run.result}` : ''})`);
     deps.queue.wakeup.wake();

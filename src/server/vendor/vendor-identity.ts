@@ -7,14 +7,15 @@ import { hasAuthority } from '../principal.js';
 import { resolvePlan } from '../resolve.js';
 
 /**
- * The plan a vendor's id names, or undefined when it does not exist or the key may not see it: the
- * vendors' documents know only "not found", and a key must not learn what other projects hold.
+ * The plan a vendor's id names, or undefined when it does not exist or the key may not see it (both
+ * are NOT_FOUND from resolvePlan): the vendors' documents know only "not found", and a key must not
+ * learn what other projects hold.
  */
 export async function visiblePlan(deps: ServerDeps, key: ApiKey, ref: string): Promise<PlanRecord | undefined> {
   try {
     return await resolvePlan(deps.store.db, key, ref);
   } catch (e) {
-    if (isAppError(e) && (e.code === 'NOT_FOUND' || e.code === 'FORBIDDEN')) return undefined;
+    if (isAppError(e) && e.code === 'NOT_FOUND') return undefined;
     throw e;
   }
 }
