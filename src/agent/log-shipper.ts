@@ -1,3 +1,4 @@
+import { sliceWhole } from '../domain/text-cap.js';
 import { ServerError, type AgentClient } from './http-client.js';
 import { StreamMasker } from './stream-masker.js';
 
@@ -37,15 +38,19 @@ export class LogShipper {
   /** Ships everything, including what the masker held back; resolves when the server has it. */
   async end(): Promise<void> {
     this.buffer += this.masker.end();
-    this.flush();
+    this.flush(true);
     await this.inFlight;
   }
 
-  private flush(): void {
+  private flush(final = false): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     while (this.buffer.length > 0 && !this.stopped) {
-      const data = this.buffer.slice(0, CHUNK_CHARS);
+      // Chunks end between whole characters: the server stores each chunk on its own, and half of
+      // an emoji alone is a lone surrogate, stored as its escape. The other half comes next.
+      let data = sliceWhole(this.buffer, CHUNK_CHARS);
+      if (!final && data.length === this.buffer.length && isHighSurrogate(data.charCodeAt(data.length - 1))) data = data.slice(0, -1);
+      if (data.length === 0) break;
       this.buffer = this.buffer.slice(data.length);
       this.inFlight = this.inFlight.then(() => this.send(data));
     }
@@ -69,4 +74,8 @@ export class LogShipper {
       this.stopped = true;
     }
   }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }

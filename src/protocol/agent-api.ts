@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 
 /** Wire shapes of the agent protocol under `/api/agent/v1`, shared by the server and the agent. */
 
@@ -52,6 +52,8 @@ export type AppBuildRef = Static<typeof AppBuildRef>;
 export const ClaimedJob = Type.Object({
   job_id: Type.Integer(),
   run_id: Type.Integer(),
+  /** The run's project (missing from an older server). */
+  project_id: Type.Optional(Type.Integer()),
   kind: Type.Union([Type.Literal('discover'), Type.Literal('execute')]),
   attempt: Type.Integer(),
   lease_token: Type.String(),
@@ -69,6 +71,12 @@ export const ClaimedJob = Type.Object({
   parameters: Type.Record(Type.String(), Type.String()),
   scenarios: Type.Array(ScenarioRefSchema),
   app_build: Type.Optional(Type.Union([AppBuildRef, Type.Null()])),
+  /**
+   * CIDR ranges the server's administrator lets outbound calls reach although private
+   * (PROCTOR_OUTBOUND_ALLOW_PRIVATE); the agent applies them to app build downloads and git
+   * remotes. Missing (an older server): nothing private is allowed.
+   */
+  outbound_allow: Type.Optional(Type.Array(Type.String())),
 });
 export type ClaimedJob = Static<typeof ClaimedJob>;
 
@@ -77,7 +85,7 @@ export type ClaimResponse = Static<typeof ClaimResponse>;
 
 export const HeartbeatRequest = Type.Object(
   {
-    jobs: Type.Array(Type.Object({ job_id: Type.Integer(), lease_token: Type.String() }), { maxItems: 1024 }),
+    jobs: Type.Array(Type.Object({ job_id: Type.Integer(), lease_token: Type.String({ maxLength: 100 }) }), { maxItems: 1024 }),
   },
   { additionalProperties: false },
 );
@@ -92,37 +100,74 @@ export const HeartbeatResponse = Type.Object({
 });
 export type HeartbeatResponse = Static<typeof HeartbeatResponse>;
 
-const Capped = (max: number) => Type.Optional(Type.String({ maxLength: max }));
+/**
+ * How much of each text (characters) and list (items) an agent reports is kept. The agent cuts
+ * what it sends to these limits, and the server cuts a longer value from an older or foreign agent
+ * the same way instead of refusing the completion (`domain/cap-completion.ts`): text keeps its end
+ * behind a marker (`…[N characters truncated]…`), lists their first items. The schemas accept up
+ * to `AGENT_TEXT_CEILING`, bounded in turn by the completion's body limit (64 MiB).
+ */
+export const AGENT_REPORT_LIMITS = {
+  /** A job's error. */
+  error: 70_000,
+  /** A job's captured output, when it streamed no log. */
+  output: 2_100_000,
+  /** A test's message, stack, stdout, stderr. */
+  testText: 70_000,
+  key: 4000,
+  file: 2000,
+  /** Each part of a scenario's path (describe blocks, title). */
+  pathPart: 2000,
+  pathParts: 50,
+  tag: 200,
+  tags: 50,
+  artifacts: 100,
+  artifactPath: 4000,
+  artifactName: 500,
+  contentType: 200,
+} as const;
+
+/** Longest text, and list, a schema of an agent report accepts before the server cuts it. */
+export const AGENT_TEXT_CEILING = 64 * 1024 * 1024;
+const AGENT_LIST_CEILING = 100_000;
+
+/** A text the server keeps up to `cap` characters (see `AGENT_REPORT_LIMITS`). */
+const Capped = (cap: number) =>
+  Type.String({ maxLength: AGENT_TEXT_CEILING, description: `Kept up to ${cap} characters: a longer text keeps its end, behind a marker.` });
+const CappedList = <T extends TSchema>(items: T, cap: number) =>
+  Type.Array(items, { maxItems: AGENT_LIST_CEILING, description: `The first ${cap} are kept.` });
+
+const L = AGENT_REPORT_LIMITS;
 
 export const TestReportSchema = Type.Object({
-  key: Type.String({ maxLength: 4000 }),
-  file: Type.String({ maxLength: 2000 }),
-  path: Type.Array(Type.String({ maxLength: 2000 }), { maxItems: 50 }),
+  key: Capped(L.key),
+  file: Capped(L.file),
+  path: CappedList(Capped(L.pathPart), L.pathParts),
   outcome: Type.Union([Type.Literal('passed'), Type.Literal('failed'), Type.Literal('skipped'), Type.Literal('errored')]),
   durationMs: Type.Number({ minimum: 0 }),
   retries: Type.Optional(Type.Integer({ minimum: 0 })),
-  message: Capped(70_000),
-  stack: Capped(70_000),
-  stdout: Capped(70_000),
-  stderr: Capped(70_000),
+  message: Type.Optional(Capped(L.testText)),
+  stack: Type.Optional(Capped(L.testText)),
+  stdout: Type.Optional(Capped(L.testText)),
+  stderr: Type.Optional(Capped(L.testText)),
   // Listed by the adapters; the upload of the files themselves is the agent's business.
   artifacts: Type.Optional(
-    Type.Array(
+    CappedList(
       Type.Object({
-        path: Type.String({ maxLength: 4000 }),
-        name: Type.String({ maxLength: 500 }),
-        contentType: Type.Optional(Type.String({ maxLength: 200 })),
+        path: Capped(L.artifactPath),
+        name: Capped(L.artifactName),
+        contentType: Type.Optional(Capped(L.contentType)),
       }),
-      { maxItems: 100 },
+      L.artifacts,
     ),
   ),
 });
 
 export const DiscoveredScenarioSchema = Type.Object({
-  key: Type.String({ maxLength: 4000 }),
-  file: Type.String({ maxLength: 2000 }),
-  path: Type.Array(Type.String({ maxLength: 2000 }), { maxItems: 50 }),
-  tags: Type.Array(Type.String({ maxLength: 200 }), { maxItems: 50 }),
+  key: Capped(L.key),
+  file: Capped(L.file),
+  path: CappedList(Capped(L.pathPart), L.pathParts),
+  tags: CappedList(Capped(L.tag), L.tags),
 });
 
 export const ERROR_REASONS = [
@@ -140,14 +185,14 @@ export const ERROR_REASONS = [
 
 export const CompleteRequest = Type.Object(
   {
-    lease_token: Type.String(),
+    lease_token: Type.String({ maxLength: 100 }),
     outcome: Type.Union([Type.Literal('completed'), Type.Literal('errored'), Type.Literal('cancelled')]),
     reason: Type.Optional(Type.Enum([...ERROR_REASONS])),
     retryable: Type.Optional(Type.Boolean()),
-    error: Capped(70_000),
+    error: Type.Optional(Capped(L.error)),
     exit_code: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
     duration_ms: Type.Optional(Type.Number({ minimum: 0 })),
-    output: Capped(2_100_000),
+    output: Type.Optional(Capped(L.output)),
     results: Type.Optional(Type.Array(TestReportSchema, { maxItems: 100_000 })),
     scenarios: Type.Optional(Type.Array(DiscoveredScenarioSchema, { maxItems: 100_000 })),
     /**
@@ -194,7 +239,7 @@ export type CompleteResponse = Static<typeof CompleteResponse>;
 
 export const LogChunkRequest = Type.Object(
   {
-    lease_token: Type.String(),
+    lease_token: Type.String({ maxLength: 100 }),
     offset: Type.Integer({ minimum: 0, description: 'Characters of this attempt\'s log the server already has.' }),
     data: Type.String({ maxLength: 256 * 1024 }),
   },

@@ -1,3 +1,4 @@
+import { sliceWhole } from '../domain/text-cap.js';
 import { AppError } from '../protocol/errors.js';
 import type { QueueContext } from './context.js';
 
@@ -8,10 +9,11 @@ const MARKER = `\n…[log truncated: more than ${LOG_CAP_CHARS / 1024 / 1024} Mi
 /**
  * Appends one chunk of an attempt's log. Chunks must arrive in order: `offset` must equal what the
  * server has so far, so a resent chunk (offset behind) and a lost one (offset ahead) are refused
- * with the offset to continue from. Fenced by the lease token like every call of an attempt.
+ * with the offset to continue from. Fenced by the agent and lease token like every call of an attempt.
  */
 export async function appendLog(
   ctx: QueueContext,
+  agentId: number,
   jobId: number,
   req: { lease_token: string; offset: number; data: string },
 ): Promise<{ next_offset: number; truncated: boolean }> {
@@ -21,6 +23,8 @@ export async function appendLog(
       .select(['id', 'attempt', 'log_bytes', 'log_truncated', 'status'])
       .where('job_id', '=', jobId)
       .where('lease_token', '=', req.lease_token)
+      // The token alone is not enough: only the agent that holds the attempt writes its log.
+      .where('agent_id', '=', agentId)
       .executeTakeFirst();
     if (!attempt || attempt.status !== 'running') {
       throw new AppError('LEASE_LOST', `job ${jobId}: this attempt no longer holds the job's lease; stop it`);
@@ -33,7 +37,7 @@ export async function appendLog(
     }
     const room = LOG_CAP_CHARS - have;
     const truncated = attempt.log_truncated === 1 || req.data.length > room;
-    const kept = attempt.log_truncated === 1 ? '' : req.data.length > room ? req.data.slice(0, Math.max(0, room)) + MARKER : req.data;
+    const kept = attempt.log_truncated === 1 ? '' : req.data.length > room ? sliceWhole(req.data, room) + MARKER : req.data;
     const next = have + req.data.length;
     const moved = await trx
       .updateTable('attempts')

@@ -1,7 +1,9 @@
 import type { Kysely, Selectable } from 'kysely';
+import { capCompletion } from '../domain/cap-completion.js';
 import type { CompleteRequest } from '../protocol/agent-api.js';
 import { AppError } from '../protocol/errors.js';
 import { prepared } from '../storage/prepared.js';
+import { storedPrefix, storedText } from '../storage/stored-text.js';
 import type { RunSnapshot } from '../storage/run-data.js';
 import type { AttemptTable, Database, JobTable } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
@@ -47,7 +49,10 @@ export async function completeJob(ctx: QueueContext, jobId: number, agentId: num
  * `completeJob`'s work in the caller's transaction; the caller wakes the waiting claimers after it
  * commits (unless the outcome is a duplicate).
  */
-export async function completeJobIn(trx: Kysely<Database>, ctx: QueueContext, jobId: number, agentId: number, req: CompleteRequest): Promise<CompleteOutcome> {
+export async function completeJobIn(trx: Kysely<Database>, ctx: QueueContext, jobId: number, agentId: number, sent: CompleteRequest): Promise<CompleteOutcome> {
+  // An older or foreign agent's over-long text is cut the way Proctor's agent cuts it, not refused:
+  // a refused completion would cost the job its lease, three times over.
+  const req = withStoredKeys(capCompletion(sent));
   await lockRunOfJob(trx, ctx, jobId);
   const attempt = await attemptByToken.first(trx, ctx.cap, { jobId, token: req.lease_token });
   if (!attempt || attempt.agent_id !== agentId) throw leaseLost(jobId);
@@ -76,6 +81,17 @@ export async function lockRunOfJob(trx: Kysely<Database>, ctx: QueueContext, job
     .where('runs.id', '=', (eb) => eb.selectFrom('jobs').select('jobs.run_id').where('jobs.id', '=', jobId))
     .forUpdate()
     .execute();
+}
+
+/**
+ * The scenario keys of a completion as the database holds them (`storedText`), so that the keys
+ * compared here in memory (discovered against stored, reported against running) are the stored
+ * ones on both sides, also for a key holding NUL.
+ */
+function withStoredKeys(req: CompleteRequest): CompleteRequest {
+  const scenarios = req.scenarios?.map((s) => ({ ...s, key: storedText(s.key), file: storedText(s.file), path: s.path.map(storedText), tags: s.tags.map(storedText) }));
+  const results = req.results?.map((r) => (storedText(r.key) === r.key ? r : { ...r, key: storedText(r.key) }));
+  return { ...req, ...(scenarios ? { scenarios } : {}), ...(results ? { results } : {}) };
 }
 
 function leaseLost(jobId: number): AppError {
@@ -137,7 +153,7 @@ async function completeDiscovery(trx: Kysely<Database>, ctx: QueueContext, job: 
   if (req.outcome !== 'completed' || !active) {
     await endJob(trx, ctx, job, req.outcome === 'completed' ? 'cancelled' : req.outcome, req);
     const reason = req.outcome === 'cancelled' ? 'cancelled' : `discovery failed: ${req.error ?? req.reason ?? 'unknown error'}`;
-    await stopRun(trx, ctx, job.run_id, { status: 'completed', endedBy: req.reason === 'timeout' ? 'timeout' : 'system', reason: reason.slice(0, 100), result: 'aborted' });
+    await stopRun(trx, ctx, job.run_id, { status: 'completed', endedBy: req.reason === 'timeout' ? 'timeout' : 'system', reason: storedPrefix(reason, 100), result: 'aborted' });
     return;
   }
   await endJob(trx, ctx, job, 'completed', req);

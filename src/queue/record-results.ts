@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Static } from 'typebox';
 import { scenarioResultOf } from '../domain/run-outcome.js';
+import { keepEnd } from '../domain/text-cap.js';
 import type { TestReportSchema } from '../protocol/agent-api.js';
 import type { ScenarioResult } from '../protocol/statuses.js';
 import { prepared } from '../storage/prepared.js';
@@ -124,5 +125,5 @@ export async function settleUnreported(
   const status: ScenarioResult = outcome === 'completed' ? 'not_executed' : outcome === 'errored' ? 'aborted' : 'stopped';
   const message =
     outcome === 'completed' ? 'the framework ran but did not report this scenario' : error ?? (outcome === 'cancelled' ? 'cancelled' : 'the job errored');
-  await settleRunning.affected(trx, ctx.cap, { jobId: job.id, status, message: message.slice(0, 65_536), now: ctx.clock() });
+  await settleRunning.affected(trx, ctx.cap, { jobId: job.id, status, message: keepEnd(message, 65_536), now: ctx.clock() });
 }

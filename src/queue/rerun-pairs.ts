@@ -4,6 +4,7 @@ import { AppError } from '../protocol/errors.js';
 import { ACTIVE_RUN_STATUSES, RERUN_FAILED_RESULTS } from '../protocol/statuses.js';
 import type { Database } from '../storage/schema.js';
 import type { RunPair, RunSnapshot } from '../storage/run-data.js';
+import { storedText } from '../storage/stored-text.js';
 
 /** A pair as callers name it: a scenario by id or key, an environment by id or name. */
 export interface PairRef {
@@ -44,7 +45,7 @@ export async function resolvePairs(
   refs.forEach((ref, i) => {
     const env = snapshot.environments.find((e) => (typeof ref.environment === 'number' ? e.id === ref.environment : e.name === ref.environment));
     if (!env) problems.add(`${path}[${i}].environment`, `${JSON.stringify(ref.environment)} is not an environment of the run (${snapshot.environments.map((e) => `${e.id} ${e.name}`).join(', ')})`);
-    const scenarioId = typeof ref.scenario === 'number' ? scenarios.byId.get(ref.scenario) : scenarios.byKey.get(ref.scenario) ?? scenarios.byId.get(Number(ref.scenario));
+    const scenarioId = typeof ref.scenario === 'number' ? scenarios.byId.get(ref.scenario) : scenarios.byKey.get(storedText(ref.scenario)) ?? scenarios.byId.get(Number(ref.scenario));
     if (scenarioId === undefined) problems.add(`${path}[${i}].scenario`, `${JSON.stringify(ref.scenario)} is not a known scenario of this plan (by id or key)`);
     if (env && scenarioId !== undefined) out.set(`${scenarioId}:${env.id}`, { scenarioId, environmentId: env.id });
   });

@@ -1,3 +1,5 @@
+import { sliceWhole } from '../domain/text-cap.js';
+
 /** How much of one test's message, stack or output a report reader keeps. */
 export const DEFAULT_TEXT_CAP = 64 * 1024;
 
@@ -8,7 +10,8 @@ export function truncationMarker(cap: number): string {
 
 /**
  * Accumulates text up to a cap and drops the rest, so one chatty test cannot grow a reader's
- * memory without bound.
+ * memory without bound. It keeps the start (a report is read as a stream); what an agent sends
+ * is capped again to the protocol's limits keeping the end (`domain/cap-completion.ts`).
  */
 export class CappedText {
   readonly #parts: string[] = [];
@@ -43,10 +46,4 @@ export class CappedText {
 /** Caps a single string the way CappedText would. */
 export function capText(text: string, cap: number = DEFAULT_TEXT_CAP): string {
   return text.length <= cap ? text : sliceWhole(text, cap) + truncationMarker(cap);
-}
-
-/** Slices to at most `end` UTF-16 units without splitting a surrogate pair. */
-function sliceWhole(text: string, end: number): string {
-  const code = text.charCodeAt(end - 1);
-  return code >= 0xd800 && code <= 0xdbff ? text.slice(0, end - 1) : text.slice(0, end);
 }

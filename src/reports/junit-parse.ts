@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { SaxesParser } from 'saxes';
 import { JUnitFormatError, type JUnitCase } from './junit-case.js';
 import { JUnitCollector } from './junit-collector.js';
+import { hideControls, revealControls } from './xml-controls.js';
 import { XmlGuard } from './xml-guard.js';
 
 export { JUnitFormatError, type JUnitCase } from './junit-case.js';
@@ -10,6 +11,9 @@ export { JUnitFormatError, type JUnitCase } from './junit-case.js';
  * Reads a JUnit XML report as a stream of test cases, one chunk at a time: memory stays flat
  * however large the report is. Understands the dialects of Surefire, pytest, Jest, Vitest,
  * Mocha, Playwright, node:test, Gauge and TestNG.
+ *
+ * C0 control characters written raw (a test printed NUL into its message) are read as they are,
+ * although XML has no place for them.
  *
  * Rejects with JUnitFormatError when the XML is malformed (the message names line and column),
  * carries a DOCTYPE, nests deeper than 64 elements, or is not a JUnit report.
@@ -42,15 +46,23 @@ export async function* streamJUnit(
       throw asFormatError(error, name, parser);
     }
   };
+  // Controls a test printed into the report (NUL…) are not XML: hidden from the parser, put back in the cases.
+  let hidden = false;
+  const write = (text: string): void => {
+    const safe = hideControls(text);
+    hidden ||= safe !== text;
+    parser.write(safe);
+  };
+  const drain = (): JUnitCase[] => (hidden ? collector.drain().map(revealControls) : collector.drain());
   for await (const chunk of chunks) {
-    feed(() => parser.write(guard.filter(typeof chunk === 'string' ? chunk : chunk.toString('utf8'))));
-    yield* collector.drain();
+    feed(() => write(guard.filter(typeof chunk === 'string' ? chunk : chunk.toString('utf8'))));
+    yield* drain();
   }
   feed(() => {
     parser.close();
     collector.end();
   });
-  yield* collector.drain();
+  yield* drain();
 }
 
 /** Streams the test cases of the JUnit XML file at `path`. */

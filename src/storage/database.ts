@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
+import { AppError } from '../protocol/errors.js';
 import { CAPABILITIES, type DialectCapabilities } from './dialect.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
+import { storedParams } from './stored-text.js';
 
 // int8 (bigint ids, epoch-ms times, count(*)) as JS numbers: all our values are far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -61,19 +63,67 @@ function openSqlite(dataDir: string): Store {
  * connection and never leaves an iterator open between queries.
  */
 function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
-  const cache = new Map<string, BetterSqlite3.Statement>();
+  const cache = new Map<string, SqliteStatement>();
   return {
     close: () => sqlite.close(),
     prepare(sql: string) {
       let stmt = cache.get(sql);
       if (!stmt) {
         if (cache.size >= 2000) cache.clear();
-        stmt = sqlite.prepare(sql);
+        stmt = withStoredText(sqlite.prepare(sql));
         cache.set(sql, stmt);
       }
       return stmt;
     },
   };
+}
+
+type SqliteStatement = ReturnType<SqliteDatabase['prepare']>;
+
+/**
+ * Every value a statement runs with passes `storedParams` here, below Kysely: statements of
+ * `prepared()` are compiled once and run with new values, which no Kysely plugin sees.
+ */
+function withStoredText(stmt: BetterSqlite3.Statement): SqliteStatement {
+  return {
+    reader: stmt.reader,
+    all: (params) => stmt.all(storedParams(params)),
+    run: (params) => {
+      const { changes, lastInsertRowid } = stmt.run(storedParams(params));
+      return { changes, lastInsertRowid };
+    },
+    iterate: (params) => stmt.iterate(storedParams(params)),
+  };
+}
+
+/**
+ * The same rule as `withStoredText` for PostgreSQL: on each client of the pool, every query's
+ * values pass `storedParams`.
+ */
+function storeTextOn(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
+    if (Array.isArray(values)) return tooLongAsValidation(query(config, storedParams(values), callback));
+    // A query object (a cursor, `{ text, values }`) carries its values itself; it is made per query.
+    if (config !== null && typeof config === 'object' && Array.isArray((config as { values?: unknown }).values)) {
+      const c = config as { values: unknown[] };
+      c.values = storedParams(c.values) as unknown[];
+    }
+    return tooLongAsValidation(query(config, values, callback));
+  };
+}
+
+/**
+ * A value longer than its `varchar(n)` column is the caller's to shorten, not a server fault. The
+ * API's limits match the columns, so this happens when escapes (NUL, lone surrogates: six
+ * characters each) made a text at its limit longer. SQLite does not enforce widths and stores it.
+ */
+function tooLongAsValidation(result: unknown): unknown {
+  if (!(result instanceof Promise)) return result;
+  return result.catch((e: unknown) => {
+    if ((e as { code?: unknown }).code !== '22001') throw e;
+    throw new AppError('VALIDATION_FAILED', `a text is longer than its column allows (NUL and lone surrogates count six characters each: they are stored as escapes like \\u0000): ${(e as Error).message}`, { cause: e });
+  });
 }
 
 async function openPostgres(url: string, opts: OpenStoreOptions): Promise<Store> {
@@ -91,6 +141,8 @@ async function openPostgres(url: string, opts: OpenStoreOptions): Promise<Store>
     max: opts.poolSize ?? 10,
     ...(opts.schema ? { options: `-c search_path="${opts.schema.replace(/"/g, '')}"` } : {}),
   });
+  // Emitted for each new client before the pool hands it out.
+  pool.on('connect', storeTextOn);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
   return { db, cap: CAPABILITIES.postgres, location, close: () => db.destroy() };

@@ -1,0 +1,36 @@
+/**
+ * Cutting text to a length, shared by whoever caps text: the agent before it reports, the server
+ * when it records, the report readers while they read. Lengths are UTF-16 units (`.length`), and
+ * a cut never separates the two halves of a surrogate pair.
+ */
+
+/** The marker that opens text whose start was dropped. */
+export function droppedStartMarker(dropped: number): string {
+  return `…[${dropped} characters truncated]…\n`;
+}
+
+/**
+ * At most `cap` characters of `text`, keeping its end: a test's failure, a crash's cause, the
+ * last lines of output are at the end. Text that was cut starts with a marker saying how much was
+ * dropped, and the marker counts within `cap` (a cap too small for the marker keeps the end unmarked).
+ *
+ * @example keepEnd('x'.repeat(100) + 'boom', 40) === '…[93 characters truncated]…\n' + 'xxxxxxxboom'
+ */
+export function keepEnd(text: string, cap: number): string {
+  if (text.length <= cap) return text;
+  // The number of characters dropped is at most text.length, so its marker is no longer than this one.
+  const longest = droppedStartMarker(text.length).length;
+  const marked = cap > longest;
+  let start = text.length - (marked ? cap - longest : Math.max(0, cap));
+  const first = text.charCodeAt(start);
+  if (first >= 0xdc00 && first <= 0xdfff) start += 1;
+  return (marked ? droppedStartMarker(start) : '') + text.slice(start);
+}
+
+/** The first `end` UTF-16 units of `text` at most, without ending on the first half of a surrogate pair. */
+export function sliceWhole(text: string, end: number): string {
+  if (text.length <= end) return text;
+  if (end <= 0) return '';
+  const last = text.charCodeAt(end - 1);
+  return last >= 0xd800 && last <= 0xdbff ? text.slice(0, end - 1) : text.slice(0, end);
+}
