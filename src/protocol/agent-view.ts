@@ -19,6 +19,7 @@ export const AgentView = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   labels: Type.Array(Type.String()),
+  project_ids: Nullable(Type.Array(Type.Integer(), { description: "The projects whose jobs it claims, among those the key may see; null: every project." })),
   status: Type.String({ description: 'online, lost' }),
   live: Type.Boolean({ description: 'Online and seen within the liveness window: it can take jobs now.' }),
   slots: Type.Integer(),

@@ -6,15 +6,29 @@ import type { DialectCapabilities } from '../storage/dialect.js';
 import { prepared } from '../storage/prepared.js';
 import type { Database } from '../storage/schema.js';
 
-/** An agent can serve an environment when it carries every label the environment asks for. */
-export function servesEnvironment(agentLabels: readonly string[], env: Pick<EnvironmentDefinition, 'labels'>): boolean {
-  return env.labels.every((l) => agentLabels.includes(l));
+/** What decides which environments an agent serves: its labels and the projects it may claim from (null: every project). */
+export interface AgentReach {
+  labels: readonly string[];
+  projectIds: readonly number[] | null;
 }
 
-/** The labels and slots of every online agent seen since `since`. */
-export const liveAgents = prepared((db, v: { since: number }) =>
-  db.selectFrom('agents').select(['labels', 'slots']).where('status', '=', 'online').where('last_seen_at', '>=', v.since),
+/**
+ * An agent can serve an environment when it may claim the jobs of the environment's project and
+ * carries every label the environment asks for.
+ */
+export function servesEnvironment(agent: AgentReach, projectId: number, env: Pick<EnvironmentDefinition, 'labels'>): boolean {
+  return (agent.projectIds === null || agent.projectIds.includes(projectId)) && env.labels.every((l) => agent.labels.includes(l));
+}
+
+const liveAgentRows = prepared((db, v: { since: number }) =>
+  db.selectFrom('agents').select(['labels', 'project_ids', 'slots']).where('status', '=', 'online').where('last_seen_at', '>=', v.since),
 );
+
+/** The reach and slots of every online agent seen since `since`. */
+export async function liveAgents(db: Kysely<Database>, cap: DialectCapabilities, since: number): Promise<(AgentReach & { slots: number })[]> {
+  const rows = await liveAgentRows.all(db, cap, { since });
+  return rows.map((a) => ({ labels: fromJson<string[]>(a.labels, []), projectIds: fromJson<number[] | null>(a.project_ids, null), slots: a.slots }));
+}
 
 /** Ids of those environments that at least one agent seen since `since` can serve. */
 export async function liveEnvironmentIds(
@@ -23,7 +37,6 @@ export async function liveEnvironmentIds(
   environments: readonly EnvironmentRecord[],
   since: number,
 ): Promise<Set<number>> {
-  const agents = await liveAgents.all(db, cap, { since });
-  const labelSets = agents.map((a) => fromJson<string[]>(a.labels, []));
-  return new Set(environments.filter((e) => labelSets.some((l) => servesEnvironment(l, e.definition))).map((e) => e.id));
+  const agents = await liveAgents(db, cap, since);
+  return new Set(environments.filter((e) => agents.some((a) => servesEnvironment(a, e.projectId, e.definition))).map((e) => e.id));
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { batchScenarios } from '../domain/batching.js';
 import { usesWorker, type PlanDefinition } from '../domain/plan-definition.js';
-import { fromJson, toJson } from '../storage/json.js';
+import { toJson } from '../storage/json.js';
 import type { Database } from '../storage/schema.js';
 import { liveAgents, servesEnvironment } from './availability.js';
 import type { QueueContext } from './context.js';
@@ -16,7 +16,7 @@ const CHUNK = 500;
 export async function queueEnvironmentWork(
   trx: Kysely<Database>,
   ctx: QueueContext,
-  run: { id: number; priority: number; created_at: number },
+  run: { id: number; project_id: number; priority: number; created_at: number },
   plan: PlanDefinition,
   env: { id: number; name: string; labels: string[] },
   scenarioIds: number[],
@@ -39,7 +39,7 @@ export async function queueEnvironmentWork(
       )
       .execute();
   }
-  const slots = Math.min(plan.maxParallel, await liveSlots(trx, ctx, env, now - ctx.settings.agentLivenessMs));
+  const slots = Math.min(plan.maxParallel, await liveSlots(trx, ctx, run.project_id, env, now - ctx.settings.agentLivenessMs));
   // Pack the opening jobs only when the durations are measured: packing on guesses strands work.
   const measured = scenarioIds.filter((sid) => estimate.known(sid, env.id)).length >= 0.9 * scenarioIds.length;
   const worker = usesWorker(plan);
@@ -73,8 +73,8 @@ export async function queueEnvironmentWork(
     .execute();
 }
 
-async function liveSlots(trx: Kysely<Database>, ctx: QueueContext, env: { labels: string[] }, since: number): Promise<number> {
-  const agents = await liveAgents.all(trx, ctx.cap, { since });
-  const slots = agents.filter((a) => servesEnvironment(fromJson<string[]>(a.labels, []), env)).reduce((n, a) => n + a.slots, 0);
+async function liveSlots(trx: Kysely<Database>, ctx: QueueContext, projectId: number, env: { labels: string[] }, since: number): Promise<number> {
+  const agents = await liveAgents(trx, ctx.cap, since);
+  const slots = agents.filter((a) => servesEnvironment(a, projectId, env)).reduce((n, a) => n + a.slots, 0);
   return Math.max(1, slots);
 }

@@ -9,7 +9,7 @@ import { estimateWork } from './work-estimate.js';
 import type { RunPair, RunSnapshot, RunTrigger } from '../storage/run-data.js';
 
 const runToStart = prepared((db, v: { runId: number }) =>
-  db.selectFrom('runs').select(['id', 'plan_id', 'priority', 'created_at', 'plan_snapshot', 'trigger']).where('id', '=', v.runId),
+  db.selectFrom('runs').select(['id', 'project_id', 'plan_id', 'priority', 'created_at', 'plan_snapshot', 'trigger']).where('id', '=', v.runId),
 );
 
 /**
@@ -35,7 +35,7 @@ export async function startRunWork(trx: Kysely<Database>, ctx: QueueContext, run
 async function queuePairs(
   trx: Kysely<Database>,
   ctx: QueueContext,
-  run: { id: number; plan_id: number; priority: number; created_at: number },
+  run: { id: number; project_id: number; plan_id: number; priority: number; created_at: number },
   snapshot: RunSnapshot,
   pairs: readonly RunPair[],
 ): Promise<void> {

@@ -13,18 +13,29 @@ export interface AgentRecord {
   status: string;
   createdAt: number;
   lastSeenAt: number | null;
+  /** The projects whose jobs it may claim; null: every project. */
+  projectIds: number[] | null;
 }
 
-type AgentRow = { id: number; name: string; labels: string; slots: number; status: string; created_at: number; last_seen_at: number | null };
+type AgentRow = { id: number; name: string; labels: string; slots: number; status: string; created_at: number; last_seen_at: number | null; project_ids: string | null };
 
 function toRecord(r: AgentRow): AgentRecord {
-  return { id: r.id, name: r.name, labels: fromJson(r.labels, []), slots: r.slots, status: r.status, createdAt: r.created_at, lastSeenAt: r.last_seen_at };
+  return {
+    id: r.id,
+    name: r.name,
+    labels: fromJson(r.labels, []),
+    slots: r.slots,
+    status: r.status,
+    createdAt: r.created_at,
+    lastSeenAt: r.last_seen_at,
+    projectIds: fromJson(r.project_ids, null),
+  };
 }
 
 /** Registers an agent and returns its credential (shown once). */
 export async function registerAgent(
   db: Kysely<Database>,
-  input: { name: string; labels: string[]; slots: number; registrationTokenId?: number | null },
+  input: { name: string; labels: string[]; slots: number; registrationTokenId?: number | null; projectIds: number[] | null },
   now: number,
 ): Promise<{ agent: AgentRecord; token: string }> {
   const cred = newCredential('ag');
@@ -40,6 +51,7 @@ export async function registerAgent(
       created_at: now,
       last_seen_at: now,
       registration_token_id: input.registrationTokenId ?? null,
+      project_ids: input.projectIds === null ? null : toJson(input.projectIds),
     })
     .returningAll()
     .executeTakeFirstOrThrow();

@@ -5,6 +5,8 @@ import * as m0002 from './migrations/0002-agents-logs-artifacts.js';
 import * as m0003 from './migrations/0003-vendor-and-reruns.js';
 import * as m0004 from './migrations/0004-webhooks-and-limits.js';
 import * as m0005 from './migrations/0005-lookahead.js';
+import * as m0006 from './migrations/0006-credential-scopes.js';
+import * as m0007 from './migrations/0007-idempotency-per-key.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, cap: DialectCapabilities): Promise<void> };
 
@@ -15,6 +17,8 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0003-vendor-and-reruns': m0003,
   '0004-webhooks-and-limits': m0004,
   '0005-lookahead': m0005,
+  '0006-credential-scopes': m0006,
+  '0007-idempotency-per-key': m0007,
 };
 
 /** Applies every migration not yet applied, in order. Throws with the failing migration's name. */

@@ -208,6 +208,8 @@ export interface AgentTable {
   created_at: number;
   last_seen_at: number | null;
   registration_token_id: number | null;
+  /** JSON array of the project ids whose jobs the agent may claim, or null for every project. */
+  project_ids: string | null;
 }
 
 export interface RegistrationTokenTable {
@@ -219,6 +221,8 @@ export interface RegistrationTokenTable {
   created_at: number;
   expires_at: number | null;
   revoked_at: number | null;
+  /** JSON array of project ids the agents it registers are limited to, or null for every project. */
+  project_ids: string | null;
 }
 
 export interface LogChunkTable {

@@ -42,7 +42,7 @@ describeEachDialect('claim race', (dialect) => {
     await Promise.all(
       claimed.map(async (mine, agentId) => {
         for (;;) {
-          const jobs = await claimJobs(ctx, { agentId: agentId + 1, labels: [] }, 4);
+          const jobs = await claimJobs(ctx, { agentId: agentId + 1, labels: [], projectIds: null }, 4);
           if (jobs.length === 0) return;
           mine.push(...jobs.map((j) => j.job_id));
         }

@@ -8,8 +8,9 @@ export class ProtocolAgent {
     readonly token: string,
   ) {}
 
-  static async register(s: TestServer, labels: string[] = [], slots = 4): Promise<ProtocolAgent> {
-    const r = await s.api('POST', '/api/agent/v1/register', { name: 'protocol-agent', labels, slots });
+  /** Registers with the admin key, or with `token` (a registration token or another ADMIN key). */
+  static async register(s: TestServer, labels: string[] = [], slots = 4, token?: string): Promise<ProtocolAgent> {
+    const r = await s.api('POST', '/api/agent/v1/register', { name: 'protocol-agent', labels, slots }, token === undefined ? {} : { token });
     if (r.status !== 201) throw new Error(`register failed: ${JSON.stringify(r.body)}`);
     return new ProtocolAgent(s, r.body.token);
   }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { AUTHORITIES } from '../../protocol/statuses.js';
 import { ApiClient, connectionFrom } from '../api-client.js';
 import { CliError } from '../cli-error.js';
-import { connectionOptions, table, type Output } from '../output.js';
+import { collect, connectionOptions, table, type Output } from '../output.js';
 
 interface KeyView {
   id: number;
@@ -14,7 +14,6 @@ interface KeyView {
   revoked_at: string | null;
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
 export function keysCommand(program: Command, out: Output): void {
   const keys = program.command('keys').description('Create, list and revoke API keys (needs an ADMIN key)');

@@ -8,24 +8,27 @@ import { keyOf, projectScope } from '../principal.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-function agentView(a: AgentRecord, jobs: AgentJobRow[], visible: (j: AgentJobRow) => boolean, liveSince: number): AgentView {
+function agentView(a: AgentRecord, jobs: AgentJobRow[], scope: number[] | null, liveSince: number): AgentView {
   const mine = jobs.filter((j) => j.agentId === a.id);
+  const visible = (projectId: number) => scope === null || scope.includes(projectId);
   return {
     id: a.id,
     name: a.name,
     labels: a.labels,
+    project_ids: a.projectIds === null ? null : a.projectIds.filter(visible),
     status: a.status,
     live: a.status === 'online' && a.lastSeenAt !== null && a.lastSeenAt >= liveSince,
     slots: a.slots,
     busy_slots: mine.filter((j) => !j.lookahead).length,
     last_seen_at: iso(a.lastSeenAt),
-    jobs: mine.filter(visible).map((j) => ({ job_id: j.jobId, run_id: j.runId, plan: j.plan, kind: j.kind, environment: j.environment, started_at: iso(j.startedAt), lookahead: j.lookahead })),
+    jobs: mine.filter((j) => visible(j.projectId)).map((j) => ({ job_id: j.jobId, run_id: j.runId, plan: j.plan, kind: j.kind, environment: j.environment, started_at: iso(j.startedAt), lookahead: j.lookahead })),
   };
 }
 
 /**
- * `GET /api/v1/agents`: registered agents with labels, slots in use and current jobs. Agents serve
- * every project; a key limited to some projects sees only their jobs (but every slot counted).
+ * `GET /api/v1/agents`: registered agents with labels, slots in use and current jobs. A key limited
+ * to some projects sees the agents that serve one of them (every project, or one of its own), and
+ * only its projects' jobs (but every slot counted).
  */
 export function agentsRoutes(app: FastifyInstance, deps: ServerDeps): void {
   app.get('/api/v1/agents', {
@@ -34,8 +37,8 @@ export function agentsRoutes(app: FastifyInstance, deps: ServerDeps): void {
   }, async (req) => {
     const scope = projectScope(keyOf(req.principal));
     const [agents, jobs] = await Promise.all([listAgents(deps.store.db), runningJobs(deps.store.db)]);
-    const visible = (j: AgentJobRow) => scope === null || scope.includes(j.projectId);
     const liveSince = deps.queue.clock() - deps.queue.settings.agentLivenessMs;
-    return { items: agents.map((a) => agentView(a, jobs, visible, liveSince)) };
+    const serves = (a: AgentRecord) => scope === null || a.projectIds === null || a.projectIds.some((id) => scope.includes(id));
+    return { items: agents.filter(serves).map((a) => agentView(a, jobs, scope, liveSince)) };
   });
 }

@@ -40,10 +40,10 @@ function AgentCard({ a, now }: { a: AgentView; now: number }) {
   );
 }
 
-/** An environment is available when a live agent carries every label it asks for. */
+/** An environment is available when a live agent of its project carries every label it asks for. */
 function servedBy(env: EnvironmentView, agents: AgentView[]): AgentView[] {
   const labels = env.definition.labels ?? [];
-  return agents.filter((a) => a.live && labels.every((l) => a.labels.includes(l)));
+  return agents.filter((a) => a.live && (a.project_ids === null || a.project_ids.includes(env.project_id)) && labels.every((l) => a.labels.includes(l)));
 }
 
 function Environments({ envs, agents, projectOf }: { envs: EnvironmentView[]; agents: AgentView[]; projectOf(id: number): string }) {
