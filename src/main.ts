@@ -14,7 +14,9 @@ import { EXIT_CODES_HELP } from './cli/commands/run-follow.js';
 import { runCommands } from './cli/commands/runs.js';
 import { CliError, EXIT } from './cli/cli-error.js';
 import { stdio } from './cli/output.js';
-import { banner, loadConfig, makeLogger, serve } from './serve.js';
+import { embeddedJobVariableNames } from './agent/job-environment.js';
+import { banner, loadConfig, makeLogger, serve, SetupError } from './serve.js';
+import { hideEnvironValues } from './server/environ-hide.js';
 
 /**
  * The `proctor` binary: the one place that wires components together and touches `process`.
@@ -47,6 +49,8 @@ program
   .option('--local-labels <list>', 'labels of the embedded agent (default: local,<platform>)')
   .option('--no-local-agent', 'run no embedded agent; jobs wait for remote agents')
   .option('--workdir <dir>', 'directory plan workdirs are resolved against (default: current directory)')
+  .option('--local-agent-user <user>', "run the embedded agent's jobs as this OS user, who cannot read the server's data (the server must run as root)")
+  .option('--local-agent-env <names>', "variables of the server's environment its embedded agent's jobs also get, comma-separated")
   .option('--demo', 'apply the demo project from examples/demo')
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
   .addHelpText('after', '\nExample:\n  proctor serve --port 4400 --local-slots 4\n  PROCTOR_DATABASE_URL=postgres://127.0.0.1/proctor proctor serve --no-local-agent')
@@ -60,8 +64,13 @@ program
     const logger = makeLogger(config.logLevel);
     const proctor = await serve(config, logger).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE') throw new CliError(`port ${config.port} is in use: pass --port or stop the other server`, EXIT.USAGE);
+      if (e instanceof SetupError) throw new CliError(e.message, EXIT.USAGE);
       throw e;
     });
+    // The embedded agent's jobs run beside this process: what they may not get, they may not read here either.
+    if (proctor.agent && hideEnvironValues(process.env, embeddedJobVariableNames(process.env, config.localAgentEnv)) === null) {
+      logger.debug('this system does not let the server blank its environment in /proc/self/environ');
+    }
     process.stdout.write(banner(proctor, config));
     const shutdown = async (signal: string) => {
       logger.info({ signal }, 'shutting down');

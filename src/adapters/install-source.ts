@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -36,14 +36,20 @@ export function installSource(prefix: string, fileName: string, source: string):
  */
 function ownDirectory(dir: string): string {
   try {
-    mkdirSync(dir, { mode: 0o700 });
+    // Readable by all: jobs the agent runs as another user (--local-agent-user) load these files.
+    mkdirSync(dir, { mode: 0o755 });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   const stat = lstatSync(dir);
   const uid = process.getuid?.();
-  if (stat.isDirectory() && (uid === undefined || stat.uid === uid) && (stat.mode & 0o022) === 0) return dir;
-  return mkdtempSync(`${dir}-`);
+  if (stat.isDirectory() && (uid === undefined || stat.uid === uid) && (stat.mode & 0o022) === 0) {
+    if ((stat.mode & 0o055) !== 0o055) chmodSync(dir, 0o755); // made by an agent of before
+    return dir;
+  }
+  const fresh = mkdtempSync(`${dir}-`);
+  chmodSync(fresh, 0o755);
+  return fresh;
 }
 
 function readOrUndefined(path: string): string | undefined {

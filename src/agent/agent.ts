@@ -3,6 +3,7 @@ import type { ClaimedJob, CompleteRequest } from '../protocol/agent-api.js';
 import { executeJob } from './execute-job.js';
 import { ServerError, type AgentClient } from './http-client.js';
 import { contentTypeOf } from '../domain/artifact-name.js';
+import type { JobSandbox } from './job-sandbox.js';
 import { LogShipper } from './log-shipper.js';
 import { sha256File } from './sha256-file.js';
 import { WorkerSlot, workerKey } from './worker-slot.js';
@@ -17,6 +18,8 @@ export interface AgentOptions {
   claimWaitMs?: number;
   /** SIGTERM → SIGKILL grace for framework processes. */
   graceMs?: number;
+  /** Where, as whom and with what environment jobs run; default: inside `workRoot`, as this process's user, with its environment. */
+  sandbox?: JobSandbox;
 }
 
 interface Running {
@@ -146,6 +149,7 @@ export class Agent {
       const shipper = new LogShipper(this.opts.client, job.job_id, job.lease_token, secrets);
       let done = await executeJob(job, {
         workRoot: this.opts.workRoot,
+        ...(this.opts.sandbox ? { sandbox: this.opts.sandbox } : {}),
         signal: entry.abort.signal,
         graceMs: this.opts.graceMs ?? 1000,
         onOutput: (_stream, chunk) => shipper.write(chunk),
@@ -219,12 +223,15 @@ export class Agent {
   private async beat(): Promise<void> {
     if (this.running.size === 0) return;
     const jobs = [...this.running.values()].map((r) => ({ job_id: r.job.job_id, lease_token: r.job.lease_token }));
+    const sent = new Map(jobs.map((j) => [j.job_id, j.lease_token]));
     try {
       const res = await this.opts.client.heartbeat({ jobs });
       for (const id of res.cancel) this.running.get(id)?.abort.abort();
       for (const id of res.lost) {
         const r = this.running.get(id);
-        if (!r) continue;
+        // The answer is about the attempt this heartbeat named. A retry of the same job claimed
+        // while it was under way has a lease of its own, which this answer says nothing about.
+        if (!r || r.job.lease_token !== sent.get(id)) continue;
         r.lost = true;
         r.abort.abort();
       }

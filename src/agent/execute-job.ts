@@ -6,9 +6,14 @@ import { getAdapter } from '../adapters/registry.js';
 import { markRunStart } from '../adapters/artifacts.js';
 import { scenarioFiles } from '../adapters/scenario-files.js';
 import { AdapterError, type Adapter, type AdapterContext, type CommandSpec, type ProcessOutput, type ScenarioRef, type TestArtifact } from '../adapters/types.js';
+import { capCompletion } from '../domain/cap-completion.js';
+import { OutboundRefusedError } from '../domain/outbound-target.js';
 import type { ClaimedJob, CompleteRequest } from '../protocol/agent-api.js';
 import { appBuildEnv, type AppBuildSource } from './app-build.js';
 import { checkoutRepo } from './checkout.js';
+import { jobPolicy } from './job-policy.js';
+import { agentJobEnvironment } from './job-environment.js';
+import { artifactProblem, giveToJobUser, workdirProblem, type JobSandbox } from './job-sandbox.js';
 import { makeMasker } from './mask.js';
 import { FrameworkWorker } from './framework-worker.js';
 import { runProcess, type RunProcessResult } from './process-runner.js';
@@ -17,6 +22,8 @@ import { workerKey, type WorkerSlot } from './worker-slot.js';
 export interface ExecuteOptions {
   /** Directory plan workdirs are resolved against; checkouts are made below it. */
   workRoot: string;
+  /** Where and as whom the job may run, and the environment it starts from; default: {@link defaultSandbox}. */
+  sandbox?: JobSandbox;
   /** Aborted when the job is cancelled or its lease is lost. */
   signal: AbortSignal;
   /** SIGTERM → SIGKILL grace for the framework process. */
@@ -39,14 +46,12 @@ export interface ExecuteOptions {
 
 const OUTPUT_CAP = 1024 * 1024;
 
-/** Inherited variables that belong to Proctor or to a parent test runner, never to the tests. */
-function inheritedEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !k.startsWith('PROCTOR_') && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS') env[k] = v;
-  }
-  return env;
+/** A remote agent's: its own environment (Proctor's variables left out), jobs inside its work directory, as its own user. */
+export function defaultSandbox(workRoot: string): JobSandbox {
+  return { env: agentJobEnvironment(process.env), roots: [workRoot], forbidden: [] };
 }
+
+const sandboxOf = (opts: ExecuteOptions): JobSandbox => opts.sandbox ?? defaultSandbox(opts.workRoot);
 
 /**
  * Runs one claimed job to its end and says how it ended, as the completion the server expects.
@@ -61,6 +66,7 @@ export async function executeJob(job: ClaimedJob, opts: ExecuteOptions): Promise
   try {
     const cwd = await workingDirectory(job, opts);
     reportDir = await mkdtemp(join(tmpdir(), `proctor-job-${job.job_id}-`));
+    await giveToJobUser(reportDir, sandboxOf(opts));
     const adapter = getAdapter(job.framework);
     const ctx: AdapterContext = {
       cwd,
@@ -82,27 +88,38 @@ export async function executeJob(job: ClaimedJob, opts: ExecuteOptions): Promise
     const done = job.kind === 'discover' ? await discover(adapter, ctx, job, opts) : await execute(adapter, ctx, job, opts);
     return maskCompletion({ ...base, ...done, duration_ms: Date.now() - started }, mask);
   } catch (e) {
-    const reason = e instanceof AdapterError ? e.reason : e instanceof WorkdirError ? 'bad_options' : e instanceof CheckoutError ? 'checkout_failed' : 'crashed';
-    return maskCompletion({ ...base, outcome: 'errored', reason, retryable: reason === 'crashed' || reason === 'checkout_failed', error: (e as Error).message, duration_ms: Date.now() - started }, mask);
+    const reason = e instanceof AdapterError ? e.reason : e instanceof WorkdirError ? 'bad_options' : e instanceof CheckoutError ? 'checkout_failed' : e instanceof OutboundRefusedError ? 'bad_options' : 'crashed';
+    // The outbound policy refuses the same URL again on another attempt.
+    const retryable = (reason === 'crashed' || reason === 'checkout_failed') && !(e instanceof CheckoutError && e.refused);
+    return maskCompletion({ ...base, outcome: 'errored', reason, retryable, error: (e as Error).message, duration_ms: Date.now() - started }, mask);
   } finally {
     if (reportDir) await rm(reportDir, { recursive: true, force: true });
   }
 }
 
 class WorkdirError extends Error {}
-class CheckoutError extends Error {}
+class CheckoutError extends Error {
+  constructor(message: string, readonly refused: boolean) {
+    super(message);
+  }
+}
 
 async function workingDirectory(job: ClaimedJob, opts: ExecuteOptions): Promise<string> {
   let root = opts.workRoot;
   if (job.repo) {
     try {
-      root = await checkoutRepo(opts.workRoot, job.repo, opts.signal);
+      const sandbox = sandboxOf(opts);
+      root = await checkoutRepo(opts.workRoot, job.repo, opts.signal, jobPolicy(job), { env: sandbox.env, user: sandbox.user, project: job.project_id });
     } catch (e) {
-      throw new CheckoutError(`checkout of ${job.repo.url}@${job.repo.ref} failed: ${(e as Error).message}`);
+      throw new CheckoutError(`checkout of ${job.repo.url}@${job.repo.ref} failed: ${(e as Error).message}`, e instanceof OutboundRefusedError);
     }
   }
   const cwd = isAbsolute(job.workdir) ? job.workdir : resolve(root, job.workdir);
   if (!existsSync(cwd)) throw new WorkdirError(`workdir "${job.workdir}" does not exist on this agent (looked in ${cwd}); fix the plan's workdir or start the agent with --workdir`);
+  // A checkout's workdir stays in the checkout; any other in the agent's work directory.
+  const sandbox = sandboxOf(opts);
+  const problem = await workdirProblem(cwd, job.repo ? { ...sandbox, roots: [root] } : sandbox);
+  if (problem) throw new WorkdirError(`workdir "${job.workdir}" may not be used on this agent: ${problem}; give the plan a workdir inside it`);
   return cwd;
 }
 
@@ -113,7 +130,8 @@ async function run(spec: CommandSpec, job: ClaimedJob, opts: ExecuteOptions): Pr
     command: spec.command,
     args: spec.args,
     cwd: spec.cwd,
-    env: { ...inheritedEnv(), ...spec.env },
+    env: { ...sandboxOf(opts).env, ...spec.env },
+    user: sandboxOf(opts).user,
     ...(spec.shell ? { shell: true } : {}),
     timeoutMs: job.timeout_ms,
     signal: opts.signal,
@@ -132,7 +150,8 @@ async function runBatch(slot: WorkerSlot, adapter: Adapter, spec: CommandSpec, c
     command: spec.command,
     args: spec.args,
     cwd: spec.cwd,
-    env: { ...inheritedEnv(), ...env, PROCTOR_WORKER: '1' },
+    env: { ...sandboxOf(opts).env, ...env, PROCTOR_WORKER: '1' },
+    user: sandboxOf(opts).user,
     ...(spec.shell ? { shell: true } : {}),
     graceMs: opts.graceMs ?? 1000,
   });
@@ -188,7 +207,7 @@ async function execute(adapter: Adapter, ctx: AdapterContext, job: ClaimedJob, o
     return abnormal;
   }
   const results = await adapter.parseRun(ctx, refs, r);
-  await uploadArtifacts(results, opts);
+  await uploadArtifacts(results, [ctx.cwd, ctx.reportDir], opts);
   return { outcome: 'completed', exit_code: r.exitCode, results: results.map(({ artifacts: _files, ...rest }) => rest), output: combined(r) };
 }
 
@@ -198,21 +217,27 @@ function combined(r: RunProcessResult): string {
 
 function maskCompletion(c: CompleteRequest, mask: (s: string) => string): CompleteRequest {
   const m = (s: string | undefined) => (s === undefined ? undefined : mask(s));
-  return {
+  // Cut to the protocol's limits after masking (a secret cut in half would no longer be found).
+  return capCompletion({
     ...c,
     ...(c.error !== undefined ? { error: m(c.error) } : {}),
     ...(c.output !== undefined ? { output: m(c.output) } : {}),
     ...(c.results
       ? { results: c.results.map((t) => ({ ...t, ...(t.message !== undefined ? { message: m(t.message) } : {}), ...(t.stack !== undefined ? { stack: m(t.stack) } : {}), ...(t.stdout !== undefined ? { stdout: m(t.stdout) } : {}), ...(t.stderr !== undefined ? { stderr: m(t.stderr) } : {}) })) }
       : {}),
-  };
+  });
 }
 
 /** Uploads every file the results list; one that fails to upload is noted, not fatal to the job. */
-async function uploadArtifacts(results: { key: string; artifacts?: TestArtifact[] }[], opts: ExecuteOptions): Promise<void> {
+async function uploadArtifacts(results: { key: string; artifacts?: TestArtifact[] }[], dirs: string[], opts: ExecuteOptions): Promise<void> {
   if (!opts.uploadArtifact) return;
   for (const r of results) {
     for (const a of r.artifacts ?? []) {
+      const problem = await artifactProblem(a.path, dirs, sandboxOf(opts)).catch((e: unknown) => (e as Error).message);
+      if (problem) {
+        opts.onOutput?.('stderr', `\n[proctor] artifact ${a.name} was not uploaded: ${problem}\n`);
+        continue;
+      }
       await opts.uploadArtifact(r.key, a).catch((e: unknown) => opts.onOutput?.('stderr', `\n[proctor] artifact ${a.name} was not uploaded: ${(e as Error).message}\n`));
     }
   }

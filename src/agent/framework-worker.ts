@@ -31,8 +31,10 @@ import {
   groupHasLiveMembers,
   spawnGroupLeader,
   terminateGroup,
+  type ProcessUser,
   type RunProcessResult,
 } from './process-runner.js';
+import { releaseGroup } from './process-keeper.js';
 
 export interface WorkerSpec {
   command: string;
@@ -44,6 +46,8 @@ export interface WorkerSpec {
   shell?: boolean;
   /** SIGTERM → SIGKILL grace when the worker is stopped (default 1000). */
   graceMs?: number;
+  /** Run as this user; unset: as the agent's own. */
+  user?: ProcessUser | undefined;
 }
 
 export interface BatchOptions {
@@ -249,6 +253,7 @@ export class FrameworkWorker {
       this.child.stdout?.destroy();
       this.child.stderr?.destroy();
       (this.child.stdio[3] as Readable | null)?.destroy();
+      releaseGroup(this.pgid);
     })();
     return this.stopping;
   }

@@ -12,13 +12,14 @@
  * not done yet. Such an escapee may also hold stdout/stderr open, so after the group is gone the
  * streams are only drained for `STREAM_DRAIN_MS` and then closed.
  *
- * Because the child is detached, it also survives a hard crash of the agent itself; the lease
- * reaper re-queues the job, but the stray process is not killed by anyone.
+ * Because the child is detached, it would also survive a hard crash of the agent itself: every
+ * group is listed with the agent's keeper (`process-keeper.ts`), which ends it when the agent dies.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
+import { keepGroup, releaseGroup } from './process-keeper.js';
 
 /** Options for {@link runProcess}. */
 export interface RunProcessOptions {
@@ -27,6 +28,8 @@ export interface RunProcessOptions {
   cwd: string;
   /** Full environment for the child; the caller merges `process.env` if it wants it. */
   env: Record<string, string>;
+  /** Run as this user (the agent must be root); unset: as the agent's own user. */
+  user?: ProcessUser;
   /** Run `command` through `/bin/sh -c`; `args` are ignored. */
   shell?: boolean;
   /** Kill the whole process tree after this long. Unset or non-positive: no timeout. */
@@ -44,6 +47,12 @@ export interface RunProcessOptions {
    * sink cannot abort the test run.
    */
   onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void;
+}
+
+/** The user a process runs as: numeric ids, and the supplementary groups are dropped. */
+export interface ProcessUser {
+  uid: number;
+  gid: number;
 }
 
 /** What happened to a process started by {@link runProcess}. */
@@ -153,10 +162,19 @@ async function spawnAndSupervise(
  * own, so that the whole tree can be signalled at once.
  */
 export function spawnGroupLeader(
-  spec: { command: string; args: string[]; cwd: string; env: Record<string, string>; shell?: boolean },
+  spec: { command: string; args: string[]; cwd: string; env: Record<string, string>; shell?: boolean; user?: ProcessUser | undefined },
   stdio: ('ignore' | 'pipe')[],
 ): ChildProcess {
-  return spawn(spec.shell ? '/bin/sh' : spec.command, spec.shell ? ['-c', spec.command] : spec.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio });
+  const child = spawn(spec.shell ? '/bin/sh' : spec.command, spec.shell ? ['-c', spec.command] : spec.args, {
+    cwd: spec.cwd,
+    env: spec.env,
+    detached: true,
+    stdio,
+    ...(spec.user ? { uid: spec.user.uid, gid: spec.user.gid } : {}),
+  });
+  // The group dies with the agent; whoever spawned it calls releaseGroup once it is gone.
+  if (child.pid !== undefined) keepGroup(child.pid);
+  return child;
 }
 
 type ChildExit = { code: number | null; signal: string | null } | { error: Error };
@@ -191,6 +209,7 @@ async function supervise(child: ChildProcess, opts: RunProcessOptions): Promise<
     termination = terminateGroup(pgid, graceMs);
   }
   await termination;
+  releaseGroup(pgid);
   return {
     exitCode: 'code' in exit ? exit.code : null,
     signal: 'signal' in exit ? exit.signal : null,

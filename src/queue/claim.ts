@@ -6,24 +6,23 @@ import type { DialectCapabilities } from '../storage/dialect.js';
 import { fromJson } from '../storage/json.js';
 import { prepared } from '../storage/prepared.js';
 import type { Database, JobTable } from '../storage/schema.js';
-import { servesEnvironment } from './availability.js';
+import { servesEnvironment, type AgentReach } from './availability.js';
 import type { QueueContext } from './context.js';
 import { appBuildOf } from './app-build-ref.js';
 import { releaseClaim } from './release-claim.js';
 import { recordEvent } from './record-event.js';
 import { wakeGroup } from './wakeup.js';
 
-export interface Claimer {
+export interface Claimer extends AgentReach {
   agentId: number;
-  labels: readonly string[];
 }
 
-const allEnvironments = prepared((db) => db.selectFrom('environments').select(['id', 'definition']));
+const allEnvironments = prepared((db) => db.selectFrom('environments').select(['id', 'project_id', 'definition']));
 
-/** Ids of every environment whose labels the agent carries. */
-export async function servableEnvironmentIds(db: Kysely<Database>, cap: DialectCapabilities, labels: readonly string[]): Promise<number[]> {
+/** Ids of every environment whose labels the agent carries, in the projects it may claim from. */
+export async function servableEnvironmentIds(db: Kysely<Database>, cap: DialectCapabilities, claimer: Claimer): Promise<number[]> {
   const envs = await allEnvironments.all(db, cap, {});
-  return envs.filter((e) => servesEnvironment(labels, fromJson<EnvironmentDefinition>(e.definition, { labels: [] } as never))).map((e) => e.id);
+  return envs.filter((e) => servesEnvironment(claimer, e.project_id, fromJson<EnvironmentDefinition>(e.definition, { labels: [] } as never))).map((e) => e.id);
 }
 
 /**
@@ -34,7 +33,7 @@ export async function servableEnvironmentIds(db: Kysely<Database>, cap: DialectC
  * SQLite has one writer, so the statement is atomic by itself.
  */
 export async function claimJobs(ctx: QueueContext, claimer: Claimer, max: number): Promise<ClaimedJob[]> {
-  const envIds = await servableEnvironmentIds(ctx.db, ctx.cap, claimer.labels);
+  const envIds = await servableEnvironmentIds(ctx.db, ctx.cap, claimer);
   if (envIds.length === 0) return [];
   const claimed: ClaimedJob[] = [];
   try {
@@ -57,7 +56,7 @@ export async function claimJobs(ctx: QueueContext, claimer: Claimer, max: number
  * roll back with the caller's work). Call `claimedFor` once it committed.
  */
 export async function claimJobsIn(trx: Kysely<Database>, ctx: QueueContext, claimer: Claimer, max: number): Promise<ClaimedJob[]> {
-  const envIds = await servableEnvironmentIds(trx, ctx.cap, claimer.labels);
+  const envIds = await servableEnvironmentIds(trx, ctx.cap, claimer);
   const claimed: ClaimedJob[] = [];
   while (envIds.length > 0 && claimed.length < max) {
     const job = await claimNext(trx, ctx, claimer, envIds);
@@ -179,12 +178,13 @@ async function buildPayload(
   row: Selectable<JobTable>,
   scenarioIds: number[],
 ): Promise<ClaimedJob> {
-  const { snapshot, trigger } = await ctx.runFacts.get(trx, ctx.cap, row.run_id, row.run_created_at);
+  const { projectId, snapshot, trigger } = await ctx.runFacts.get(trx, ctx.cap, row.run_id, row.run_created_at);
   const env = snapshot.environments.find((e) => e.id === row.environment_id) ?? snapshot.environments[0]!;
   const scenarios = scenarioIds.length === 0 ? [] : await scenariosById.all(trx, ctx.cap, { ids: scenarioIds });
   return {
     job_id: row.id,
     run_id: row.run_id,
+    project_id: projectId,
     kind: row.kind as ClaimedJob['kind'],
     attempt: row.attempt,
     lease_token: row.lease_token!,
@@ -199,5 +199,7 @@ async function buildPayload(
     scenarios: scenarios.map((s) => ({ id: s.id, key: s.key, file: s.file, path: fromJson<string[]>(s.path, []) })),
     // Discovery lists tests and needs no app; only the jobs that run them download it.
     app_build: row.kind === 'execute' ? await appBuildOf(trx, trigger.appBuilds, env.name) : null,
+    // Configuration, not data: the agent needs the administrator's allow list for its own downloads.
+    outbound_allow: ctx.settings.outboundAllow as string[],
   };
 }

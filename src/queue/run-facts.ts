@@ -7,11 +7,12 @@ import type { Database } from '../storage/schema.js';
 
 /** What never changes of a run once it was created: its plan snapshot and how it was triggered. Read-only. */
 export interface RunFacts {
+  projectId: number;
   snapshot: RunSnapshot;
   trigger: RunTrigger;
 }
 
-const factsOfRun = prepared((db, v: { runId: number }) => db.selectFrom('runs').select(['plan_snapshot', 'trigger', 'created_at']).where('id', '=', v.runId));
+const factsOfRun = prepared((db, v: { runId: number }) => db.selectFrom('runs').select(['project_id', 'plan_snapshot', 'trigger', 'created_at']).where('id', '=', v.runId));
 
 /**
  * The parsed plan snapshot and trigger of recent runs, so a claim or a completion does not read and
@@ -30,7 +31,7 @@ export class RunFactsCache {
     if (hit) return hit;
     const row = await factsOfRun.first(db, cap, { runId });
     if (!row) throw new Error(`run ${runId} not found`);
-    const facts: RunFacts = { snapshot: fromJson<RunSnapshot>(row.plan_snapshot, null as never), trigger: fromJson<RunTrigger>(row.trigger, null as never) };
+    const facts: RunFacts = { projectId: row.project_id, snapshot: fromJson<RunSnapshot>(row.plan_snapshot, null as never), trigger: fromJson<RunTrigger>(row.trigger, null as never) };
     if (row.created_at !== createdAt) return facts;
     // Map order is insertion order: dropping the first key evicts the oldest run.
     if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value as string);

@@ -13,11 +13,11 @@ export interface ArtifactUpload {
 }
 
 /**
- * Stores a file an attempt produced. Fenced by the lease token (checked before and after the
+ * Stores a file an attempt produced. Fenced by the agent and lease token (checked before and after the
  * upload streams in); the SHA-256 the agent announced must match what arrived; a re-upload of the
  * same name and content is acknowledged, a different content under the same name refused.
  */
-export async function storeArtifact(ctx: QueueContext, blobs: BlobStore, jobId: number, up: ArtifactUpload, body: Readable, maxBytes: number) {
+export async function storeArtifact(ctx: QueueContext, blobs: BlobStore, agentId: number, jobId: number, up: ArtifactUpload, body: Readable, maxBytes: number) {
   const attemptOf = () =>
     ctx.db
       .selectFrom('attempts')
@@ -25,6 +25,7 @@ export async function storeArtifact(ctx: QueueContext, blobs: BlobStore, jobId: 
       .select(['attempts.attempt', 'attempts.status', 'jobs.run_id', 'jobs.scenario_ids'])
       .where('attempts.job_id', '=', jobId)
       .where('attempts.lease_token', '=', up.leaseToken)
+      .where('attempts.agent_id', '=', agentId)
       .executeTakeFirst();
   const before = await attemptOf();
   if (!before || before.status !== 'running') throw new AppError('LEASE_LOST', `job ${jobId}: this attempt no longer holds the job's lease`);

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { proctorCli } from '../support/processes.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/server.js';
 
@@ -15,18 +15,7 @@ describe('proctor CLI', () => {
   });
   afterAll(() => s?.close());
 
-  // Asynchronous on purpose: the server runs in this process and must keep answering.
-  function proctor(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number | null; out: string; err: string }> {
-    const child = spawn(process.execPath, [resolve('dist/main.js'), ...args], {
-      env: { ...process.env, PROCTOR_URL: s.url, PROCTOR_TOKEN: ADMIN_TOKEN, XDG_CONFIG_HOME: join(dir, 'no-profile'), VITEST: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined, ...env } as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    return new Promise((done) => child.on('close', (code) => done({ code, out, err })));
-  }
+  const proctor = (args: string[], env: Record<string, string | undefined> = {}) => proctorCli(args, { server: s.url, token: ADMIN_TOKEN, home: join(dir, 'no-profile') }, env);
 
   it('applies a plan file, idempotently, and names every problem of an invalid one (exit 2)', async () => {
     const file = join(dir, 'proctor.yaml');

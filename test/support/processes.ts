@@ -48,14 +48,15 @@ export interface SpawnedServer {
   stop(): Promise<void>;
 }
 
-/** A real `proctor serve` process without an embedded agent. */
-export async function spawnServer(opts: { dataDir: string; databaseUrl?: string; env?: Record<string, string> }): Promise<SpawnedServer> {
+/** A real `proctor serve` process; without an embedded agent unless `args` say otherwise (they replace `--no-local-agent`). */
+export async function spawnServer(opts: { dataDir: string; databaseUrl?: string; env?: Record<string, string>; args?: string[] }): Promise<SpawnedServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let out = '';
   let child: ChildProcess;
   const start = async () => {
-    child = spawn(process.execPath, [MAIN, 'serve', '--no-local-agent', '--port', String(port), '--data-dir', opts.dataDir, '--log-level', 'warn', ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : [])], {
+    const args = opts.args ?? ['--no-local-agent'];
+    child = spawn(process.execPath, [MAIN, 'serve', ...args, '--port', String(port), '--data-dir', opts.dataDir, '--log-level', 'warn', ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : [])], {
       env: { ...CLEAN_ENV, PROCTOR_ADMIN_TOKEN: ADMIN_TOKEN, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -102,4 +103,25 @@ export function spawnAgent(opts: { server: string; token: string; labels?: strin
 /** Calls the API of a spawned server as the admin. */
 export function adminApi<T = any>(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   return requestJson<T>(url, method, path, body, ADMIN_TOKEN);
+}
+
+/**
+ * Runs the real `proctor` binary against `server` with `token` and no saved profile (`home` is an
+ * empty config directory), resolving with its exit code and output. Asynchronous on purpose: a
+ * server started in the test's own process must keep answering.
+ */
+export function proctorCli(
+  args: string[],
+  conn: { server: string; token: string; home: string },
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    env: { ...process.env, PROCTOR_URL: conn.server, PROCTOR_TOKEN: conn.token, XDG_CONFIG_HOME: conn.home, VITEST: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined, ...env } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  return new Promise((done) => child.on('close', (code) => done({ code, out, err })));
 }

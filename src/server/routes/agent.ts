@@ -16,12 +16,12 @@ import {
 import { ErrorResponse } from '../../protocol/api.js';
 import { appendLog } from '../../queue/append-log.js';
 import { claimLookahead } from '../../queue/claim-lookahead.js';
-import { claimJobs } from '../../queue/claim.js';
+import { claimJobs, type Claimer } from '../../queue/claim.js';
 import { completeAndClaim } from '../../queue/complete-and-claim.js';
 import { heartbeat } from '../../queue/heartbeat.js';
 import { releaseClaim } from '../../queue/release-claim.js';
 import { wakeGroup } from '../../queue/wakeup.js';
-import { registerAgent, touchAgent } from '../../storage/agents.js';
+import { registerAgent, touchAgent, type AgentRecord } from '../../storage/agents.js';
 import type { ServerDeps } from '../deps.js';
 import { agentOf } from '../principal.js';
 import { numericId } from '../resolve.js';
@@ -31,6 +31,8 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404
 export const HEARTBEAT_MS = 500;
 
 const HUNG_UP = new Error('the agent closed the connection');
+
+const claimerOf = (agent: AgentRecord): Claimer => ({ agentId: agent.id, labels: agent.labels, projectIds: agent.projectIds });
 
 export function agentRoutes(app: FastifyInstance, deps: ServerDeps): void {
   const q = deps.queue;
@@ -44,8 +46,11 @@ export function agentRoutes(app: FastifyInstance, deps: ServerDeps): void {
       response: { 201: RegisterResponse, ...errors },
     },
   }, async (req, reply) => {
-    const reg = req.principal?.kind === 'registration' ? req.principal.token : null;
-    const { agent, token } = await registerAgent(deps.store.db, { ...req.body, registrationTokenId: reg?.id ?? null }, q.clock());
+    const principal = req.principal?.kind === 'registration' ? req.principal : null;
+    const reg = principal?.token ?? null;
+    // An agent reaches the projects of what registered it: a token's, or an ADMIN key's.
+    const projectIds = reg ? reg.projectIds : (principal?.key?.projectIds ?? null);
+    const { agent, token } = await registerAgent(deps.store.db, { ...req.body, registrationTokenId: reg?.id ?? null, projectIds }, q.clock());
     return reply.status(201).send({ agent_id: agent.id, token, heartbeat_ms: HEARTBEAT_MS, lease_ms: q.settings.leaseMs });
   });
 
@@ -70,7 +75,7 @@ export function agentRoutes(app: FastifyInstance, deps: ServerDeps): void {
         await touchAgent(deps.store.db, agent.id, touched);
       }
       const mark = q.wakeup.mark;
-      const jobs = await claimJobs(q, { agentId: agent.id, labels: agent.labels }, req.body.free_slots);
+      const jobs = await claimJobs(q, claimerOf(agent), req.body.free_slots);
       const left = deadline - Date.now();
       if (jobs.length > 0 || left <= 0 || delivery.gone.aborted) return { jobs: await delivery.handOver(jobs) };
       await q.wakeup.wait(group, Math.min(left, 5_000), mark, delivery.gone);
@@ -91,7 +96,7 @@ export function agentRoutes(app: FastifyInstance, deps: ServerDeps): void {
       body: LogChunkRequest,
       response: { 200: LogChunkResponse, ...errors },
     },
-  }, async (req) => appendLog(q, numericId(req.params.job, 'job'), req.body));
+  }, async (req) => appendLog(q, agentOf(req.principal).id, numericId(req.params.job, 'job'), req.body));
 
   app.post<{ Params: { job: string }; Body: CompleteRequest }>('/api/agent/v1/jobs/:job/complete', {
     config: { auth: 'agent' },
@@ -107,7 +112,7 @@ export function agentRoutes(app: FastifyInstance, deps: ServerDeps): void {
     const agent = agentOf(req.principal);
     const delivery = trackDelivery(req, reply);
     const { claim, ...completion } = req.body;
-    const claimer = { agentId: agent.id, labels: agent.labels };
+    const claimer = claimerOf(agent);
     const { jobs, ...out } = await completeAndClaim(q, numericId(req.params.job, 'job'), claimer, completion, claim?.free_slots ?? 0);
     const after = claim?.lookahead ? (claim.lookahead.after_job ?? jobs[0]?.job_id) : undefined;
     // A lookahead only saves time: failing it must not lose the jobs already claimed.
