@@ -28,8 +28,16 @@ export async function migrateToLatest(db: Kysely<unknown>, cap: DialectCapabilit
   // Kysely looks for its bookkeeping tables in every schema; naming ours keeps several Proctor
   // databases in one PostgreSQL (one schema each) from seeing each other's.
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations }, ...(schema ? { migrationTableSchema: schema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return;
+    // Before it migrates, Kysely lists the tables of every schema it may use; a schema that another
+    // database in the same PostgreSQL drops meanwhile fails that listing (3F000). Nothing of ours
+    // ran yet (no results): list again.
+    if (attempt < 5 && (error as { code?: unknown }).code === '3F000' && !results?.length) {
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+      continue;
+    }
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? error}`, { cause: error });
   }
