@@ -70,6 +70,7 @@ export const ResultRow = Type.Object({
   id: Type.Integer(),
   scenario: Type.Object({ id: Type.Integer(), key: Type.String(), file: Type.String(), path: Type.Array(Type.String()) }),
   environment: Type.String(),
+  environment_id: Type.Integer({ description: 'The id of the environment (what the Testinium gateway\'s reruns name).' }),
   status: Enum(SCENARIO_RESULTS),
   attempts: Type.Integer(),
   duration_ms: Nullable(Type.Integer()),

@@ -6,7 +6,7 @@ import { findPlan } from '../storage/plans.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
 import { failedPairs, resolvePairs, type PairRef } from './rerun-pairs.js';
-import type { RunSnapshot, RunTrigger } from '../storage/run-data.js';
+import type { RunPair, RunSnapshot, RunTrigger } from '../storage/run-data.js';
 import { triggerRun, type TriggerInput, type TriggerOutcome } from './trigger.js';
 
 /** Which pairs of the parent run to run again. */
@@ -58,6 +58,52 @@ export async function rerunRun(ctx: QueueContext, parentId: number, choice: Reru
 export async function lastRunOfPlan(db: Kysely<Database>, planId: number): Promise<number | undefined> {
   const row = await db.selectFrom('runs').select('id').where('plan_id', '=', planId).orderBy('id', 'desc').limit(1).executeTakeFirst();
   return row?.id;
+}
+
+/**
+ * The newest run of a plan whose results hold every one of these pairs, or undefined. A rerun of
+ * chosen pairs starts from the last run that ran them: the plan's newest run may be a rerun of
+ * other pairs, and the pairs of the original run are still to be had from that one.
+ */
+export async function lastRunHolding(db: Kysely<Database>, planId: number, pairs: readonly RunPair[]): Promise<number | undefined> {
+  if (pairs.length === 0) return undefined;
+  const wanted = new Set(pairs.map((p) => `${p.scenarioId}:${p.environmentId}`));
+  const held = await heldPairs(db, planId, pairs.map((p) => p.scenarioId), pairs.map((p) => p.environmentId));
+  for (const [runId, keys] of held) if ([...wanted].every((k) => keys.has(k))) return runId;
+  return undefined;
+}
+
+/**
+ * The newest run of a plan that ran every one of these scenarios (in any environment), with the
+ * pairs it ran them in: Testinium's rerun of scenarios "from the last executed results".
+ */
+export async function lastRunOfScenarios(db: Kysely<Database>, planId: number, scenarioIds: readonly number[]): Promise<{ runId: number; pairs: RunPair[] } | undefined> {
+  const wanted = [...new Set(scenarioIds)];
+  if (wanted.length === 0) return undefined;
+  for (const [runId, keys] of await heldPairs(db, planId, wanted, null)) {
+    const pairs = [...keys].map((k) => k.split(':').map(Number) as [number, number]).map(([scenarioId, environmentId]) => ({ scenarioId, environmentId }));
+    if (wanted.every((id) => pairs.some((p) => p.scenarioId === id))) return { runId, pairs };
+  }
+  return undefined;
+}
+
+/** `scenario:environment` keys of the plan's results among these ids, per run, newest run first. */
+async function heldPairs(db: Kysely<Database>, planId: number, scenarioIds: readonly number[], environmentIds: readonly number[] | null): Promise<Map<number, Set<string>>> {
+  let q = db
+    .selectFrom('results')
+    .innerJoin('runs', 'runs.id', 'results.run_id')
+    .select(['results.run_id', 'results.scenario_id', 'results.environment_id'])
+    .where('runs.plan_id', '=', planId)
+    .where('results.scenario_id', 'in', [...new Set(scenarioIds)])
+    .orderBy('results.run_id', 'desc');
+  if (environmentIds) q = q.where('results.environment_id', 'in', [...new Set(environmentIds)]);
+  const out = new Map<number, Set<string>>();
+  for (const r of await q.execute()) {
+    const keys = out.get(r.run_id) ?? new Set<string>();
+    keys.add(`${r.scenario_id}:${r.environment_id}`);
+    out.set(r.run_id, keys);
+  }
+  return out;
 }
 
 async function scenarioKeys(db: Kysely<Database>, ids: number[]): Promise<string[]> {

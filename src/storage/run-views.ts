@@ -80,6 +80,11 @@ export async function getRunView(db: Kysely<Database>, runId: number): Promise<(
   return { ...toRun(r, counts), projectId: r.project_id };
 }
 
+/** The id of the run with this UUID, or undefined. */
+export async function runIdByUuid(db: Kysely<Database>, uuid: string): Promise<number | undefined> {
+  return (await db.selectFrom('runs').select('id').where('uuid', '=', uuid.toLowerCase()).executeTakeFirst())?.id;
+}
+
 export interface RunFilter {
   projectIds: number[] | null;
   planId?: number;
@@ -159,6 +164,7 @@ export async function listResultViews(db: Kysely<Database>, runId: number, f: Re
       id: r.id,
       scenario: { id: r.scenario_id, key: r.key, file: r.file, path: fromJson<string[]>(r.path, []) },
       environment: r.environment_name,
+      environment_id: r.environment_id,
       status: r.status as ScenarioResult,
       attempts: r.attempts,
       duration_ms: r.duration_ms,

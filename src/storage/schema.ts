@@ -24,6 +24,7 @@ export interface Database {
   webhook_endpoints: WebhookEndpointTable;
   webhook_deliveries: WebhookDeliveryTable;
   app_builds: AppBuildTable;
+  plan_mobile_apps: PlanMobileAppTable;
 }
 
 export interface ProjectTable {
@@ -314,4 +315,13 @@ export interface AppBuildTable {
   url: string | null;
   created_by: number;
   created_at: number;
+}
+
+/** The app build a plan runs with per mobile OS when Testinium's API triggers it. */
+export interface PlanMobileAppTable {
+  plan_id: number;
+  /** `android` or `ios`. */
+  os: string;
+  app_build_id: number;
+  updated_at: number;
 }

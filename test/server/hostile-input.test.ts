@@ -23,6 +23,10 @@ const BODY_ROUTES: { method: string; url: string; agent?: boolean; limit?: numbe
   { method: 'POST', url: '/queue/rerun', vendor: true },
   { method: 'POST', url: '/v1/tests/00000000-0000-4000-8000-000000000000/runs', vendor: true },
   { method: 'POST', url: '/api/v1/execution_results', vendor: true },
+  { method: 'POST', url: '/api/v1/tests/00000000-0000-4000-8000-000000000000/runs', vendor: true },
+  { method: 'POST', url: '/Testinium.RestApi/oauth/token', vendor: true },
+  { method: 'POST', url: '/Testinium.RestApi/api/plans/999999/run', vendor: true },
+  { method: 'POST', url: '/Testinium.RestApi/api/plans/999999/rerun', vendor: true },
 ];
 
 const TABLES = ['projects', 'users', 'api_keys', 'environments', 'plans', 'scenarios', 'runs', 'jobs', 'attempts', 'results', 'agents', 'webhook_endpoints', 'webhook_events', 'app_builds'] as const;

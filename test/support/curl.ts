@@ -1,6 +1,6 @@
 /**
  * Runs a curl command line as a vendor document prints it (continuation backslashes, single or
- * double quotes, -X, -H/--header, -d/--data/--data-raw, --location).
+ * double quotes, -X/--request, -H/--header, -d/--data/--data-raw/--data-urlencode, --location).
  * Contract tests send the documents' own examples this way instead of retyping them.
  */
 export interface CurlRequest {
@@ -48,6 +48,14 @@ export function parseCurl(line: string): CurlRequest {
       const colon = h.indexOf(':');
       req.headers[h.slice(0, colon).trim().toLowerCase()] = h.slice(colon + 1).trim();
     } else if (a === '-d' || a === '--data' || a === '--data-raw') req.body = w[++i]!;
+    else if (a === '--data-urlencode') {
+      // curl's `name=value` form: the value percent-encoded, the fields joined with `&`, a form's type.
+      const field = w[++i]!;
+      const eq = field.indexOf('=');
+      const part = eq < 0 ? encodeURIComponent(field) : `${field.slice(0, eq)}=${encodeURIComponent(field.slice(eq + 1))}`;
+      req.body = req.body === undefined ? part : `${req.body}&${part}`;
+      req.headers['content-type'] ??= 'application/x-www-form-urlencoded';
+    }
     else if (a === '--location' || a === '-L' || a === '-s') continue;
     else if (a.startsWith('-')) throw new Error(`curl option ${a} is not supported here`);
     else req.url = a;

@@ -47,8 +47,58 @@ export const CURL = {
   -H 'Authorization: Bearer <api_token>'`,
 };
 
+/**
+ * The example requests of testinium-enterprise-1.16.7/, copied as printed (the test result's
+ * misses the `<` of its base URL, as printed too).
+ */
+export const TESTINIUM_ENTERPRISE = {
+  login: `curl --location '<custom-env-url>/Testinium.RestApi/oauth/token' \\
+--header 'Authorization: Basic <Base64(client_id:client_secret)>' \\
+--header 'Accept: application/json' \\
+--header 'Content-Type: application/x-www-form-urlencoded' \\
+--data-urlencode 'grant_type=password' \\
+--data-urlencode 'password= customer-password' \\
+--data-urlencode 'username= customer-username' \\
+--data-urlencode 'scope=api'`,
+  checkIsRunning: `curl --location --request GET '<custom-env-url>/Testinium.RestApi/api/plans/{id}/checkIsRunning' \\
+--header 'Authorization: Bearer <your_access_token>'`,
+  forceRun: `curl -X GET "<custom-env-url>/Testinium.RestApi/api/plans/{id}/run/{forceRun}" \\
+--header 'Authorization: Bearer <your_access_token>' \\
+-H "Accept: application/json"`,
+  getAllPlans: `curl --location '<custom-env-url>/Testinium.RestApi/api/plans' \\
+--header 'Authorization: Bearer <your_access_token>' `,
+  getPlan: `curl --location '<custom-env-url>/Testinium.RestApi/api/plans/{planNameOrId}' \\
+--header 'Authorization: Bearer <your_access_token>'`,
+  rerun: `curl --location --request POST "<custom-env-url>/Testinium.RestApi/api/plans/{planId}/rerun" \\
+--header 'Content-Type: application/json' \\
+--header 'Authorization: Bearer <your_access_token>' \\
+--data '[16]'`,
+  runWithCompany: `curl --location '<custom-env-url>/Testinium.RestApi/api/plans/{id}/run/company/{companyId}' \\
+--header 'Authorization: Bearer <your_access_token>'`,
+  stop: `curl -X GET '<custom-env-url>/Testinium.RestApi/api/plans/{id}/stop' \\
+--header 'Authorization: Bearer <your_access_token>' \\
+--header 'Content-Type: application/json'`,
+  setAndroidApp: `curl --location --request PUT '<custom-env-url>/Testinium.RestApi/api/plans/{id}/setAndroidMobileApp/{mobileAppId}' \\
+--header 'Accept: application/json' \\
+--header 'Authorization: Bearer <token>'`,
+  setIosApp: `curl --location --request PUT '<custom-env-url>/Testinium.RestApi/api/plans/{id}/setIosMobileApp/{mobileAppId}' \\
+--header 'Accept: application/json' \\
+--header 'Authorization: Bearer <token>'`,
+  executionsOfPlan: `curl --location '<custom-env-url>/Testinium.RestApi/api/plans/{id}/testExecutions' \\
+--header 'Authorization: Bearer <your_access_token>'`,
+  execution: `curl --location '<custom-env-url>/Testinium.RestApi/api/testExecutions/{execId}' \\
+--header 'Authorization: Bearer <your_access_token>'`,
+  resultsOfExecution: `curl --location '<custom-env-url>/Testinium.RestApi/api/testResults/executionId/{execId}/pages/{page}' \\
+--header 'Authorization: Bearer <your_access_token>'`,
+  result: `curl --location 'custom-env-url>/Testinium.RestApi/api/testResults/{resultId}' \\
+--header 'Authorization: Bearer <your_access_token>'`,
+};
+
+/** testsigma-more/rerun-test-cases-in-test-run.md: its rerun request body, as printed. */
+export const TESTSIGMA_RERUN_EXAMPLE = { executionId: 336, executionResultId: 467, isReRun: true, reRunType: 'USER_PICKED', testCaseResultRequests: [{ id: 2880 }, { id: 2874 }] };
+
 /** The base URLs and token placeholders the documents use. */
-const BASES = ['https://gateway.testinium.io', '<your-gateway-url>', '<custom-env-url>', 'https://tester.army', 'https://app.testsigma.com'];
+const BASES = ['https://gateway.testinium.io', '<your-gateway-url>', '<custom-env-url>', 'custom-env-url>', 'https://tester.army', 'https://app.testsigma.com'];
 const TOKENS = ['<your_access_token>', '<token>', '<api_token>'];
 
 /** A document's curl line with our base URL, our token, and the given placeholders filled in. */

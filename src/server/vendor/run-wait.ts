@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { TERMINAL_RUN_STATUSES } from '../../protocol/statuses.js';
 import type { Database } from '../../storage/schema.js';
+import { runEndState } from '../../storage/vendor-runs.js';
 
 /** How a run a caller waited for ended, or null when the wait ran out (or the caller hung up) first. */
 export interface WaitedRun {
@@ -18,8 +19,8 @@ const POLL_MS = 250;
 export async function waitForRun(db: Kysely<Database>, runId: number, timeoutMs: number, signal: AbortSignal): Promise<WaitedRun | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const run = await db.selectFrom('runs').select(['status', 'result', 'ended_by']).where('id', '=', runId).executeTakeFirstOrThrow();
-    if ((TERMINAL_RUN_STATUSES as readonly string[]).includes(run.status)) return { status: run.status, result: run.result, endedBy: run.ended_by };
+    const run = await runEndState(db, runId);
+    if ((TERMINAL_RUN_STATUSES as readonly string[]).includes(run.status)) return run;
     const left = deadline - Date.now();
     if (left <= 0 || signal.aborted) return null;
     await new Promise<void>((resolve) => {

@@ -1,18 +1,19 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { AppError } from '../../protocol/errors.js';
-import { lastRunOfPlan, rerunRun } from '../../queue/rerun.js';
+import { lastRunHolding, lastRunOfPlan, rerunRun } from '../../queue/rerun.js';
 import { triggerRun } from '../../queue/trigger.js';
 import type { ServerDeps } from '../deps.js';
 import { keyOf } from '../principal.js';
 import { prepareRun } from '../run-request.js';
 import { triggerLimits } from '../usage-limits.js';
 import { RERUN_CODES, RUN_PLAN_CODES, SUCCESS, sendApplicationError, testiniumGatewayError } from './testinium-envelope.js';
+import { selectedAppBuilds } from './testinium-read.js';
 import { actingUser, visiblePlan } from './vendor-identity.js';
 import { vendorScope } from './vendor-scope.js';
 
-// `Long` in the documents: a JSON number, or digits in a string as Jackson also reads them.
-const Long = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[0-9]{1,15}$' })]);
+// `Long` in the documents: a JSON number, or digits in a string (the vendor scope coerces them).
+const Long = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 const Pair = Type.Object({ scenarioId: Long, environmentId: Long });
 // Unknown fields are ignored, as the gateway's own JSON reader does; a wrong type is a 400.
 const QueueBody = Type.Object({
@@ -57,7 +58,9 @@ async function runPlan(deps: ServerDeps, body: QueueBody, reply: FastifyReply, k
   const userId = await actingUser(deps, key, Number(body.userId));
   if (userId === null) return sendApplicationError(reply, RUN_PLAN_CODES.userNotFound);
   const prepared = await prepareRun(deps, { plan });
-  const outcome = await triggerRun(deps.queue, { ...prepared, scenarios: [], source: 'testinium', userId, ...triggerLimits(deps.config, key) });
+  // The plan's selected mobile apps (PUT …/setAndroidMobileApp/{id}) go with every Testinium trigger.
+  const appBuilds = { ...(await selectedAppBuilds(deps.store.db, plan, prepared.environments)), ...prepared.appBuilds };
+  const outcome = await triggerRun(deps.queue, { ...prepared, appBuilds, scenarios: [], source: 'testinium', userId, ...triggerLimits(deps.config, key) });
   // The document returns no data; the run is still findable, and Location says where.
   return reply.header('location', `/api/v1/runs/${outcome.runId}`).send(SUCCESS);
 }
@@ -71,9 +74,12 @@ async function rerun(deps: ServerDeps, body: QueueBody, reply: FastifyReply, key
   if (typeof body.frameworkType !== 'string' || body.frameworkType.trim() === '') return sendApplicationError(reply, RERUN_CODES.frameworkTypeMandatory);
   const pairs = body.scenarioEnvironmentPairs?.length ? body.scenarioEnvironmentPairs : body.scenarioId !== undefined ? [topLevelPair(body)] : [];
   if (pairs.length === 0) return sendApplicationError(reply, RERUN_CODES.pairRequired);
-  const parentId = await lastRunOfPlan(deps.store.db, plan.id);
-  if (parentId === undefined) throw new AppError('VALIDATION_FAILED', `planId: plan ${plan.id} has never run; there are no results to rerun`);
   const refs = pairs.map((p) => ({ scenario: Number(p.scenarioId), environment: Number(p.environmentId) }));
+  // "The last executed results" that hold these pairs: the plan's newest run may be a rerun of
+  // other pairs. When no run holds them all, the newest run names what is wrong with them.
+  const holding = await lastRunHolding(deps.store.db, plan.id, refs.map((r) => ({ scenarioId: r.scenario, environmentId: r.environment })));
+  const parentId = holding ?? (await lastRunOfPlan(deps.store.db, plan.id));
+  if (parentId === undefined) throw new AppError('VALIDATION_FAILED', `planId: plan ${plan.id} has never run; there are no results to rerun`);
   const path = body.scenarioEnvironmentPairs?.length ? 'scenarioEnvironmentPairs' : '(body)';
   const outcome = await rerunRun(deps.queue, parentId, { pairs: refs, path }, { source: 'testinium', userId, ...triggerLimits(deps.config, key) });
   return reply.header('location', `/api/v1/runs/${outcome.runId}`).send(SUCCESS);
@@ -83,7 +89,7 @@ async function rerun(deps: ServerDeps, body: QueueBody, reply: FastifyReply, key
  * The document also lists `scenarioId` and `environmentId` at the top level ("required when
  * scenarioEnvironmentPairs is not used"): one pair. Without an environment it names no pair at all.
  */
-function topLevelPair(body: QueueBody): { scenarioId: number | string; environmentId: number | string } {
+function topLevelPair(body: QueueBody): { scenarioId: number; environmentId: number } {
   if (body.environmentId === undefined) throw new AppError('VALIDATION_FAILED', 'environmentId: required with a top-level scenarioId (or send scenarioEnvironmentPairs)');
   return { scenarioId: body.scenarioId!, environmentId: body.environmentId };
 }

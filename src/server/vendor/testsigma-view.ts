@@ -1,4 +1,5 @@
 import type { Run } from '../../protocol/api.js';
+import type { RerunType, RunResult } from '../../protocol/statuses.js';
 import type { PlanRecord } from '../../storage/plans.js';
 
 /** What the Testsigma view needs besides the run itself. */
@@ -8,25 +9,48 @@ export interface TestsigmaContext {
   environmentId: number | null;
   /** The newest run of the plan (`execution.lastRunId`). */
   lastRunId: number | null;
+  /** The run waits behind an active run of its plan (concurrency `queue`). */
+  waiting: boolean;
+  /** A rerun of every pair of its parent (Testsigma's ALL_TESTS) rather than of chosen ones. */
+  rerunOfAll: boolean;
 }
 
 /**
- * Testsigma's result names. testsigma-execution-results.md lists "QUEUED, PASSED, FAILED, ABORTED,
- * or STOPPED" but its example answers "FAILURE"; the example is what clients parse, so the family
- * is Testsigma's own (SUCCESS, FAILURE, ABORTED, STOPPED, QUEUED), of which FAILURE is one.
+ * Testsigma's result names (its ResultConstant: SUCCESS, FAILURE, ABORTED, NOT_EXECUTED, QUEUED,
+ * STOPPED). testsigma-execution-results.md lists "QUEUED, PASSED, FAILED, ABORTED, or STOPPED" but
+ * its example answers "FAILURE", and Testsigma's CI script exits 0 only on "SUCCESS": the family
+ * is Testsigma's own. A run that has not ended is QUEUED, as Testsigma's runs are.
  */
-const RESULT: Record<string, string> = { passed: 'SUCCESS', failed: 'FAILURE', aborted: 'ABORTED', stopped: 'STOPPED' };
-const STATUS: Record<string, string> = { queued: 'STATUS_CREATED', running: 'STATUS_IN_PROGRESS', completed: 'STATUS_COMPLETED', cancelled: 'STATUS_COMPLETED' };
-const MESSAGE: Record<string, string> = {
-  QUEUED: 'Test Plan execution is initiated and waiting to be queued',
-  IN_PROGRESS: 'Test plan execution is in progress',
-  SUCCESS: 'Test plan execution completed successfully',
-  FAILURE: 'Test plan execution failed',
-  ABORTED: 'Test plan execution aborted',
-  STOPPED: 'Test plan execution stopped',
-};
-/** Testsigma has no "chosen pairs" rerun; ALL_TESTS reads as "every test of this (narrowed) rerun". */
-const RERUN_TYPE: Record<string, string> = { failed: 'ONLY_FAILED_TESTS', pairs: 'ALL_TESTS' };
+const RESULT = { passed: 'SUCCESS', failed: 'FAILURE', aborted: 'ABORTED', stopped: 'STOPPED' } as const satisfies Record<RunResult, string>;
+const ENDED_MESSAGE = {
+  passed: 'Test plan execution completed successfully',
+  failed: 'Test plan execution failed',
+  aborted: 'Test plan execution aborted',
+  stopped: 'User stopped the Test Plan',
+} as const satisfies Record<RunResult, string>;
+const CREATED = { status: 'STATUS_CREATED', message: 'Test Plan execution is initiated and waiting to be queued' } as const;
+/** Testsigma has no "chosen pairs" rerun of its own but USER_PICKED; a rerun of every pair is ALL_TESTS. */
+const RERUN_TYPE = { failed: 'ONLY_FAILED_TESTS', pairs: 'USER_PICKED' } as const satisfies Record<RerunType, string>;
+
+/**
+ * `status` and `message` of a run. The answer to a trigger is the document's STATUS_CREATED. Every
+ * later answer of a run that has not ended is STATUS_IN_PROGRESS, whatever it waits for: the
+ * clients Testsigma publishes (its CI shell script, its PowerShell script, its Jenkins plugin) poll
+ * again only on STATUS_IN_PROGRESS (and the shell script on STATUS_CREATED), and take anything
+ * else (STATUS_QUEUED, STATUS_PRE_FLIGHT) as the end. The message says what it waits for.
+ */
+function statusOf(run: Run, ctx: TestsigmaContext, answeringTrigger: boolean): { status: string; message: string } {
+  if (run.result !== null) return { status: 'STATUS_COMPLETED', message: ENDED_MESSAGE[run.result] };
+  if (answeringTrigger) return CREATED;
+  const message = ctx.waiting
+    ? 'Test plan execution is queued behind an execution of this test plan that is still running'
+    : run.unavailable_environments.length > 0 && run.counts.running === 0
+      ? `Test plan execution is waiting for an agent for: ${run.unavailable_environments.join(', ')}`
+      : run.started_at === null
+        ? 'Test plan execution is queued'
+        : 'Test plan execution is in progress';
+  return { status: 'STATUS_IN_PROGRESS', message };
+}
 
 const ms = (iso: string | null) => (iso === null ? null : Date.parse(iso));
 
@@ -46,12 +70,14 @@ const EXECUTION_DETAILS = {
 /**
  * A run as Testsigma's execution result ("Test Plan Run"): the body of both endpoints of
  * testsigma-execution-results.md. `execution` (the plan's details) is null in the answer to a
- * trigger, as in the document's example, and filled in the status answer.
+ * trigger, as in the document's example, and filled in the status answer. The answer is compact
+ * JSON with one `"id"` key outside `execution` (the CI script reads the run id with awk).
  */
 export function executionResult(run: Run, ctx: TestsigmaContext, withExecution: boolean): Record<string, unknown> {
   const c = run.counts;
-  const result = run.result === null ? 'QUEUED' : RESULT[run.result] ?? 'ABORTED';
-  const message = run.status === 'running' ? MESSAGE.IN_PROGRESS : MESSAGE[result];
+  const result = run.result === null ? 'QUEUED' : RESULT[run.result];
+  const { status, message } = statusOf(run, ctx, !withExecution);
+  const rerunType = run.rerun_type === null ? null : run.rerun_type === 'pairs' && ctx.rerunOfAll ? 'ALL_TESTS' : RERUN_TYPE[run.rerun_type];
   return {
     id: run.id,
     execution: withExecution ? execution(run, ctx) : null,
@@ -60,7 +86,7 @@ export function executionResult(run: Run, ctx: TestsigmaContext, withExecution: 
     endTime: ms(run.finished_at),
     duration: run.duration_ms,
     result,
-    status: STATUS[run.status] ?? 'STATUS_CREATED',
+    status,
     message,
     executedBy: run.trigger.user_id,
     buildNo: run.trigger.build,
@@ -78,7 +104,7 @@ export function executionResult(run: Run, ctx: TestsigmaContext, withExecution: 
     environment: null,
     childResult: null,
     reRunParentId: run.rerun_parent_id,
-    reRunType: run.rerun_type === null ? null : RERUN_TYPE[run.rerun_type] ?? null,
+    reRunType: rerunType,
     triggeredType: run.trigger.source === 'dashboard' ? 'MANUAL' : 'API',
     totalRunningCount: c.running,
     executionDetails: EXECUTION_DETAILS,

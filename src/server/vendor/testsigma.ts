@@ -1,28 +1,22 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
+import { AppError } from '../../protocol/errors.js';
 import { lastRunOfPlan } from '../../queue/rerun.js';
 import { triggerRun } from '../../queue/trigger.js';
-import { fromJson } from '../../storage/json.js';
 import { findPlan } from '../../storage/plans.js';
 import { getRunView } from '../../storage/run-views.js';
+import { resultCountOf, runIsWaiting, vendorEnvironmentIdOf } from '../../storage/vendor-runs.js';
 import type { ServerDeps } from '../deps.js';
 import { keyOf } from '../principal.js';
 import { loadRun, resolvePlan } from '../resolve.js';
 import { prepareRun } from '../run-request.js';
 import { triggerLimits } from '../usage-limits.js';
+import { testsigmaReportRoutes } from './testsigma-reports.js';
+import { testsigmaRerun } from './testsigma-rerun.js';
+import { runtimeParameters, TestsigmaBody } from './testsigma-body.js';
 import { executionResult } from './testsigma-view.js';
 import { vendorScope, type VendorErrorShape } from './vendor-scope.js';
-
-const Id = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[0-9]{1,15}$' })]);
-// The document's request quotes the plan id ("<test_plan_id>") and its response gives numbers: both are read.
-const Body = Type.Object({
-  executionId: Id,
-  uploadVersions: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Id, { maxProperties: 100 })),
-  buildNo: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
-  environmentId: Type.Optional(Type.Union([Id, Type.Null()])),
-});
-type Body = Static<typeof Body>;
 
 /** Errors as Testsigma's (Spring Boot) server writes them: timestamp, status, error, message, path. */
 const testsigmaError: VendorErrorShape = (e, req) => ({
@@ -31,25 +25,31 @@ const testsigmaError: VendorErrorShape = (e, req) => ({
 });
 
 /**
- * Testsigma: `POST /api/v1/execution_results` runs the plan whose id is `executionId`;
+ * Testsigma: `POST /api/v1/execution_results` runs the plan whose id is `executionId` (several
+ * runs of one plan run side by side unless its concurrency policy says otherwise);
  * `uploadVersions` maps an environment (Testsigma's "device", by id or name) to an app build id,
- * `environmentId` limits the run to one environment, `buildNo` is the build. `GET
- * /api/v1/execution_results/{runId}` answers the run as Testsigma's execution result.
+ * `environmentId` limits the run to one environment, `buildNo` is the build, `runtimeData` the
+ * run's parameters. With `isReRun` (or `executionResultId`) it reruns a run's test cases
+ * instead (testsigma-rerun.ts). `GET /api/v1/execution_results/{runId}` answers the run.
  */
 export async function testsigmaRoutes(app: FastifyInstance, deps: ServerDeps): Promise<void> {
   await vendorScope(app, testsigmaError, (scope) => {
-    scope.post<{ Body: Body }>('/api/v1/execution_results', {
+    scope.post<{ Body: TestsigmaBody }>('/api/v1/execution_results', {
       config: { auth: 'PLAN_RUN' },
-      schema: { tags: ['compat: Testsigma'], summary: 'Testsigma: start a test plan execution', body: Body },
+      schema: { tags: ['compat: Testsigma'], summary: 'Testsigma: start a test plan execution, or rerun test cases of a run', body: TestsigmaBody },
     }, async (req) => {
       const key = keyOf(req.principal);
+      if (!req.body) throw new AppError('VALIDATION_FAILED', 'executionId is required: the id of the test plan to run');
       const plan = await resolvePlan(deps.store.db, key, String(req.body.executionId));
-      const environmentId = req.body.environmentId == null ? null : Number(req.body.environmentId);
-      const uploads = Object.fromEntries(Object.entries(req.body.uploadVersions ?? {}).map(([env, build]) => [env, Number(build)]));
+      const parameters = runtimeParameters(req.body.runtimeData);
+      if (req.body.isReRun === true || req.body.executionResultId !== undefined) {
+        return testsigmaView(deps, (await testsigmaRerun(deps, req.principal, plan, req.body, parameters)).runId, false);
+      }
+      const environmentId = req.body.environmentId ?? null;
       const prepared = await prepareRun(deps, {
         plan,
         environments: environmentId === null ? undefined : [environmentId],
-        appBuilds: uploads,
+        appBuilds: req.body.uploadVersions ?? {},
         names: { environments: 'environmentId', appBuilds: 'uploadVersions' },
       });
       const outcome = await triggerRun(deps.queue, {
@@ -58,25 +58,33 @@ export async function testsigmaRoutes(app: FastifyInstance, deps: ServerDeps): P
         source: 'testsigma',
         userId: key.userId,
         build: req.body.buildNo ?? null,
+        ...(parameters ? { parameters } : {}),
         vendorEnvironmentId: environmentId,
         ...triggerLimits(deps.config, key),
       });
-      return view(deps, outcome.runId, false);
+      return testsigmaView(deps, outcome.runId, false);
     });
 
     scope.get<{ Params: { run: string } }>('/api/v1/execution_results/:run', {
       config: { auth: 'PLAN_READ' },
-      schema: { tags: ['compat: Testsigma'], summary: 'Testsigma: status of a test plan run', params: Type.Object({ run: Type.String() }) },
-    }, async (req) => view(deps, (await loadRun(deps.store.db, req.principal, req.params.run)).id, true));
+      schema: { tags: ['compat: Testsigma'], summary: 'Testsigma: status of a test plan run (STATUS_IN_PROGRESS until STATUS_COMPLETED)', params: Type.Object({ run: Type.String({ maxLength: 40, description: 'Run id (or UUID).' }) }) },
+    }, async (req) => testsigmaView(deps, (await loadRun(deps.store.db, req.principal, req.params.run)).id, true));
+
+    testsigmaReportRoutes(scope, deps);
   });
 }
 
-async function view(deps: ServerDeps, runId: number, withExecution: boolean): Promise<Record<string, unknown>> {
+/** A run as Testsigma's execution result; `withExecution` for the status answer. */
+export async function testsigmaView(deps: ServerDeps, runId: number, withExecution: boolean): Promise<Record<string, unknown>> {
   const db = deps.store.db;
-  const run = (await getRunView(db, runId))!;
+  const { projectId: _omit, ...run } = (await getRunView(db, runId))!;
   const plan = (await findPlan(db, null, run.plan.id))!;
-  const row = await db.selectFrom('runs').select('trigger').where('id', '=', runId).executeTakeFirstOrThrow();
-  const environmentId = fromJson<{ vendorEnvironmentId?: number | null }>(row.trigger, {}).vendorEnvironmentId ?? null;
-  const { projectId: _omit, ...publicRun } = run;
-  return executionResult(publicRun, { plan, environmentId, lastRunId: (await lastRunOfPlan(db, plan.id)) ?? null }, withExecution);
+  const rerunOfAll = run.rerun_parent_id !== null && (await resultCountOf(db, run.rerun_parent_id)) === run.counts.total;
+  return executionResult(run, {
+    plan,
+    environmentId: await vendorEnvironmentIdOf(db, runId),
+    lastRunId: (await lastRunOfPlan(db, plan.id)) ?? null,
+    waiting: await runIsWaiting(db, runId),
+    rerunOfAll,
+  }, withExecution);
 }
