@@ -24,6 +24,8 @@ import { hideEnvironValues } from './server/environ-hide.js';
 const program = new Command('proctor')
   .description('Proctor: self-hosted test plan execution. Plans as code, remote triggers, agents, per-scenario results.')
   .version('0.1.0')
+  // Before the commands are added: they inherit it, so a usage mistake anywhere is ours to report (exit 2).
+  .exitOverride()
   .showHelpAfterError()
   .addHelpText(
     'after',
@@ -63,7 +65,7 @@ program
     }
     const logger = makeLogger(config.logLevel);
     const proctor = await serve(config, logger).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE') throw new CliError(`port ${config.port} is in use: pass --port or stop the other server`, EXIT.USAGE);
+      if (e.code === 'EADDRINUSE') throw new CliError(`port ${config.port} is in use: stop the other server, or choose another port with --port N (under npm start: npm start -- --port N) or PROCTOR_PORT=N`, EXIT.USAGE);
       if (e instanceof SetupError) throw new CliError(e.message, EXIT.USAGE);
       throw e;
     });
@@ -99,22 +101,25 @@ program
     if (!Number.isFinite(drainS) || drainS < 0) throw new CliError(`--drain "${o.drain}": expected seconds ≥ 0`);
     const labels = o.labels.split(',').map((s) => s.trim()).filter(Boolean);
     const logger = makeLogger(process.env.PROCTOR_LOG_LEVEL ?? 'info');
-    const reg = await new AgentClient({ server: o.server, token: o.token, onRetry: (n, e) => logger.warn({ attempt: n, err: String(e) }, 'server unreachable; retrying') })
-      .register({ name: o.name, labels, slots })
-      .catch((e: unknown) => {
-        if (e instanceof ServerError) throw new CliError(`the server refused to register this agent (${e.status}): ${e.message}`, EXIT.USAGE);
-        throw new CliError(`cannot reach ${o.server}: ${(e as Error).message}`, EXIT.INFRASTRUCTURE);
-      });
-    const agent = new Agent({ client: new AgentClient({ server: o.server, token: reg.token }), slots, workRoot: resolve(o.workdir), logger, heartbeatMs: reg.heartbeat_ms });
-    agent.start();
-    logger.info({ agent: reg.agent_id, labels, slots }, 'agent started');
+    // Listening before registering: a stop while it registers (or waits for the server) ends at once.
+    let agent: Agent | null = null;
     const stop = async () => {
+      if (!agent) process.exit(0);
       logger.info({ drain_s: drainS }, 'stopping: no more claims; running jobs may finish, then the rest is handed back');
       await agent.stop(drainS * 1000);
       process.exit(0);
     };
     process.once('SIGTERM', () => void stop());
     process.once('SIGINT', () => void stop());
+    const reg = await new AgentClient({ server: o.server, token: o.token, onRetry: (n, e) => logger.warn({ attempt: n, err: String(e) }, 'server unreachable; retrying') })
+      .register({ name: o.name, labels, slots })
+      .catch((e: unknown) => {
+        if (e instanceof ServerError) throw new CliError(`the server refused to register this agent (${e.status}): ${e.message}`, EXIT.USAGE);
+        throw new CliError(`cannot reach ${o.server}: ${(e as Error).message}`, EXIT.INFRASTRUCTURE);
+      });
+    agent = new Agent({ client: new AgentClient({ server: o.server, token: reg.token }), slots, workRoot: resolve(o.workdir), logger, heartbeatMs: reg.heartbeat_ms });
+    agent.start();
+    logger.info({ agent: reg.agent_id, labels, slots }, 'agent started');
   });
 
 agentsCommand(program, stdio);
@@ -125,7 +130,14 @@ rerunCommand(program, stdio);
 logsCommand(program, stdio);
 loginCommand(program, stdio);
 
-program.exitOverride();
+// Output piped into a reader that stopped early (`proctor logs 42 | head`): nothing more to say.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {

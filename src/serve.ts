@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { Agent } from './agent/agent.js';
 import { AgentClient } from './agent/http-client.js';
 import { embeddedJobEnvironment } from './agent/job-environment.js';
+import { plural } from './domain/plural.js';
 import { lookUpUser, type JobSandbox } from './agent/job-sandbox.js';
 import { applyPlanFile } from './server/apply-plan-file.js';
 import { loadConfig, type ServerConfig } from './server/config.js';
@@ -110,7 +111,7 @@ export function banner(p: Proctor, config: ServerConfig): string {
     `Proctor is running at ${url}`,
     `  API docs     ${url}/api/docs`,
     `  Database     ${store.location} (${store.cap.name === 'sqlite' ? 'SQLite' : 'PostgreSQL'})`,
-    `  Local agent  ${p.agent ? `${config.localSlots} slot(s), labels ${config.localLabels.join(',')}, workdir ${config.workdir}` : 'disabled'}`,
+    `  Local agent  ${p.agent ? `${plural(config.localSlots, 'slot')}, labels ${config.localLabels.join(',')}, workdir ${config.workdir}` : 'disabled'}`,
   ];
   if (p.agent) {
     lines.push(

@@ -93,6 +93,8 @@ export class Agent {
     while (this.running.size > 0) await new Promise((r) => setTimeout(r, 20));
     await Promise.all(this.closing);
     clearInterval(this.heartbeatTimer);
+    // Shown as offline rather than, 30 s later, lost. An agent that cannot say so is lost in time.
+    await this.opts.client.offline().catch(() => undefined);
   }
 
   get busySlots(): number {

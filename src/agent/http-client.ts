@@ -56,6 +56,11 @@ export class AgentClient {
     return this.call('POST', '/api/agent/v1/claim', { free_slots: freeSlots, wait_ms: waitMs }, signal);
   }
 
+  /** Tells the server this agent stopped cleanly; one try, since the agent is on its way out. */
+  async offline(): Promise<void> {
+    await fetch(new URL('/api/agent/v1/offline', this.opts.server), { method: 'POST', headers: { authorization: `Bearer ${this.opts.token}` }, signal: AbortSignal.timeout(5000) });
+  }
+
   heartbeat(body: HeartbeatRequest): Promise<HeartbeatResponse> {
     return this.call('POST', '/api/agent/v1/heartbeat', body);
   }

@@ -32,6 +32,11 @@ export function connectionFrom(flags: { server?: string; token?: string }, env: 
 export class ApiClient {
   constructor(private readonly conn: Connection) {}
 
+  /** A page of the server's dashboard, `/runs/42` → `http://127.0.0.1:4400/runs/42`. */
+  pageUrl(path: string): string {
+    return new URL(path, this.conn.url).href;
+  }
+
   async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
     const { text, headers: h } = await this.raw(method, path, body, headers);
     return (h.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T;
@@ -45,6 +50,8 @@ export class ApiClient {
         method,
         headers: {
           authorization: `Bearer ${this.conn.token}`,
+          // Runs the CLI triggers are recorded with the source `cli`.
+          'x-proctor-client': 'cli',
           ...(body !== undefined ? { 'content-type': typeof body === 'string' ? 'application/yaml' : 'application/json' } : {}),
           ...headers,
         },
@@ -83,5 +90,5 @@ function apiError(status: number, text: string): CliError {
   if (status === 401) return new CliError(`the server refused the token: ${message}`, EXIT.USAGE);
   if (status === 403) return new CliError(`not allowed: ${message}`, EXIT.USAGE);
   if (status >= 500) return new CliError(`the server failed (${status}): ${message}`, EXIT.INFRASTRUCTURE);
-  return new CliError(message, EXIT.USAGE);
+  return new CliError(message, EXIT.USAGE, body?.error?.details);
 }

@@ -13,6 +13,8 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: number = EXIT.USAGE,
+    /** The server's `error.details`, when the error is its answer. */
+    readonly details?: unknown,
   ) {
     super(message);
     this.name = 'CliError';

@@ -4,6 +4,14 @@ import type { ResultRow, Run } from '../protocol/api.js';
 // reach a CI log or break the terminal view.
 const CONTROL = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f]/g;
 
+// Only the escapes (color, cursor): a log's newlines and tabs stay.
+const ESCAPES = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]/g;
+
+/** Text without ANSI escape sequences (colors, cursor moves, terminal titles). */
+export function stripAnsi(text: string): string {
+  return text.replace(ESCAPES, '');
+}
+
 /** The first non-empty line of a message, without control characters. */
 export function firstLine(text: string | null): string {
   const line = (text ?? '').replace(CONTROL, '').split('\n').find((l) => l.trim() !== '') ?? '';

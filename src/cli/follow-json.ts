@@ -12,7 +12,9 @@ export function jsonReporter(out: Output): (e: FollowEvent) => void {
   return (e) => {
     switch (e.type) {
       case 'triggered':
+        return write({ event: e.type, run: e.run, url: e.url });
       case 'started':
+      case 'planned':
         return write({ event: e.type, run: e.run });
       case 'failed':
         return write({ event: 'failed', run_id: e.run.id, result: e.result });

@@ -1,5 +1,6 @@
 import type { FollowEvent } from './run-watch.js';
 import { clock, failureLine, progressText, seconds } from './follow-format.js';
+import { plural } from '../domain/plural.js';
 import { exitReason, runSummary } from './run-verdict.js';
 import type { Output } from './output.js';
 
@@ -18,12 +19,14 @@ export function plainReporter(out: Output, now: () => number = Date.now): (e: Fo
     switch (e.type) {
       case 'triggered': {
         const missing = e.run.unavailable_environments;
-        say(`run ${e.run.id} of plan ${e.run.plan.name} triggered (${e.run.status})${missing.length ? `; no agent yet for: ${missing.join(', ')}` : ''}`);
+        say(`run ${e.run.id} of plan ${e.run.plan.name} triggered (${e.run.status})${missing.length ? `; no agent yet for: ${missing.join(', ')}` : ''}: ${e.url}`);
         lastProgress = progressText(e.run);
         return;
       }
       case 'started':
-        return say(`run ${e.run.id} started: ${e.run.counts.total} scenario runs`);
+        return say(`run ${e.run.id} started${e.run.counts.total === 0 ? ': discovering its scenarios' : ''}`);
+      case 'planned':
+        return say(`run ${e.run.id}: ${plural(e.run.counts.total, 'scenario run')} to do`);
       case 'failed':
         return say(failureLine(e.result));
       case 'progress': {

@@ -74,11 +74,15 @@ export function ttyReporter(write: (text: string) => void, columns: () => number
     switch (e.type) {
       case 'triggered':
         last = { run: e.run, rows: null };
-        return draw([`Triggered run ${e.run.id} of plan ${e.run.plan.name}${e.run.unavailable_environments.length ? ` (no agent yet for: ${e.run.unavailable_environments.join(', ')})` : ''}`]);
+        return draw([`Triggered run ${e.run.id} of plan ${e.run.plan.name}${e.run.unavailable_environments.length ? ` (no agent yet for: ${e.run.unavailable_environments.join(', ')})` : ''}`, e.url]);
       case 'started':
         startedAt = now();
         return;
+      case 'planned':
+        return;
       case 'failed':
+        // The header counts what the failure's own poll saw, not the poll before.
+        last = { run: e.run, rows: last?.rows ?? null };
         return draw([failureLine(e.result)]);
       case 'progress':
         last = { run: e.run, rows: e.rows ?? last?.rows ?? null };

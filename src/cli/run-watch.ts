@@ -5,8 +5,11 @@ import { isRunOver } from './run-verdict.js';
 
 /** What following a run reports, in order; every view (plain, JSON, terminal) renders these. */
 export type FollowEvent =
-  | { type: 'triggered'; run: Run }
+  /** `url`: the run's page on the dashboard. */
+  | { type: 'triggered'; run: Run; url: string }
   | { type: 'started'; run: Run }
+  /** The run's scenarios are known (discovery found them, or a rerun named them): `counts.total` says how many. */
+  | { type: 'planned'; run: Run }
   | { type: 'failed'; run: Run; result: ResultRow }
   | { type: 'progress'; run: Run; rows: ResultRow[] | null }
   | { type: 'unreachable'; message: string; attempt: number; retryInMs: number }
@@ -58,6 +61,7 @@ export async function watchRun(api: ApiClient, run: Run, opts: WatchOptions, emi
   const deadline = opts.timeoutMs === null ? Infinity : Date.now() + opts.timeoutMs;
   const seen = new Map<number, ResultRow>();
   let started = false;
+  let planned = false;
   let fetchedFailures = -1;
   let lastCountsKey = '';
   let allRows: ResultRow[] = [];
@@ -73,6 +77,10 @@ export async function watchRun(api: ApiClient, run: Run, opts: WatchOptions, emi
     if (!started && run.status !== 'queued') {
       started = true;
       emit({ type: 'started', run });
+    }
+    if (!planned && run.counts.total > 0) {
+      planned = true;
+      emit({ type: 'planned', run });
     }
     const failing = run.counts.failed + run.counts.aborted;
     let rows: ResultRow[] | null = null;

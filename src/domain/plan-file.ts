@@ -1,4 +1,4 @@
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { CONCURRENCY_POLICIES, FRAMEWORKS, PLATFORMS, WORKER_FRAMEWORKS, isOneOf } from '../protocol/statuses.js';
 import { AddressPolicy } from './address-policy.js';
 import { parseDuration } from './duration.js';
@@ -7,9 +7,12 @@ import { FREE_FORM_LIMITS, checkFreeForm } from './free-form.js';
 import type { EnvironmentDefinition, PlanDefinition, PlanFile, PlanProfile } from './plan-definition.js';
 import { PLAN_DEFAULTS, usesWorker } from './plan-definition.js';
 import { PROFILE_KEYS } from './plan-profile.js';
+import { closest } from './closest-name.js';
+import { withLines } from './yaml-lines.js';
 import { tooDeepInYaml } from './yaml-nesting.js';
 import {
   Problems,
+  type Problem,
   checkKeys,
   checkName,
   describeType,
@@ -43,7 +46,8 @@ const PLAN_KEYS = [
 const SELECTION_KEYS = ['include', 'exclude', 'tags', 'names'] as const;
 const STRICT = new AddressPolicy();
 
-export type PlanFileResult = { ok: true; file: PlanFile } | { ok: false; problems: Problems };
+/** A valid file (with what it may not mean: `warnings`), or every problem it has. */
+export type PlanFileResult = { ok: true; file: PlanFile; warnings: Problem[] } | { ok: false; problems: Problems };
 
 /**
  * Parses and validates the text of a `proctor.yaml`. Every problem is reported with its path; a file
@@ -56,8 +60,10 @@ export type PlanFileResult = { ok: true; file: PlanFile } | { ok: false; problem
 export function parsePlanFile(text: string, knownEnvironments: readonly string[] = [], policy: AddressPolicy = STRICT): PlanFileResult {
   const problems = new Problems();
   let raw: unknown;
+  const lines = new LineCounter();
+  let doc;
   try {
-    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+    doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, lineCounter: lines });
     if (doc.errors.some((e) => e.code === 'RESOURCE_EXHAUSTION')) {
       // The library ran out of stack composing a collection: name the field that nests too deeply,
       // as validation does for a JSON document (the fields of free-form values are 3 levels down).
@@ -65,7 +71,7 @@ export function parsePlanFile(text: string, knownEnvironments: readonly string[]
       for (const field of fields) problems.add(field, `nested deeper than ${FREE_FORM_LIMITS.depth} levels`);
       if (!problems.empty) return { ok: false, problems };
     }
-    for (const e of doc.errors) problems.add(`line ${e.linePos?.[0]?.line ?? '?'}`, e.message.split('\n')[0] ?? e.message);
+    for (const e of doc.errors) problems.add(yamlErrorAt(e.linePos?.[0]), yamlErrorMessage(e.message, text, e.linePos?.[0]?.line));
     if (!problems.empty) return { ok: false, problems };
     // Alias bombs and absurd nesting end here as a problem of the file, not of the server.
     raw = doc.toJS({ maxAliasCount: 100 });
@@ -73,7 +79,26 @@ export function parsePlanFile(text: string, knownEnvironments: readonly string[]
     problems.add('(file)', e instanceof RangeError ? 'nested too deeply' : (e as Error).message.split('\n')[0] ?? 'unreadable YAML');
     return { ok: false, problems };
   }
-  return validatePlanFile(raw, knownEnvironments, policy);
+  const result = validatePlanFile(raw, knownEnvironments, policy);
+  if (result.ok) return { ...result, warnings: withLines(result.warnings, doc, lines) };
+  const located = new Problems();
+  located.list.push(...withLines(result.problems.list, doc, lines));
+  return { ok: false, problems: located };
+}
+
+/** Where a YAML syntax error is: `line 4, column 1`. */
+function yamlErrorAt(pos: { line: number; col: number } | undefined): string {
+  return pos ? `line ${pos.line}, column ${pos.col}` : '(file)';
+}
+
+/**
+ * The library's pretty message ends `at line 4, column 1:` and the source around it: the sentence
+ * alone, then the line it points at, quoted.
+ */
+function yamlErrorMessage(message: string, text: string, line: number | undefined): string {
+  const sentence = (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+  const source = line === undefined ? undefined : text.split('\n')[line - 1];
+  return source === undefined ? sentence : `${sentence} (line ${line} reads ${JSON.stringify(source.length > 120 ? `${source.slice(0, 119)}…` : source)})`;
 }
 
 /** `['plans', 'p', '[0]']` as `plans.p[0]`. */
@@ -98,7 +123,7 @@ export function validatePlanFile(raw: unknown, knownEnvironments: readonly strin
     problems.add('(file)', 'declares no environments and no plans');
   }
   if (!problems.empty) return { ok: false, problems };
-  return { ok: true, file: { project: project as string, environments, plans } };
+  return { ok: true, file: { project: project as string, environments, plans }, warnings: problems.warnings };
 }
 
 function readMapping<T>(
@@ -189,9 +214,12 @@ export function readPlan(
   }
   checkKeys(problems, path, v, PLAN_KEYS);
   plan.description = readString(problems, `${path}.description`, v.description, '');
-  if (typeof v.framework === 'string' && v.framework.length > 0) plan.framework = v.framework;
-  else problems.add(`${path}.framework`, `expected the name of a test framework adapter (${FRAMEWORKS.join(', ')}), got ${describeType(v.framework)}`);
+  if (isOneOf(FRAMEWORKS, v.framework)) plan.framework = v.framework;
+  else problems.add(`${path}.framework`, frameworkProblem(v.framework));
   plan.workdir = readString(problems, `${path}.workdir`, v.workdir, '.');
+  if (v.workdir === undefined && v.repo === undefined) {
+    problems.warn(`${path}.workdir`, "not set: the plan runs in the agent's work directory itself (--workdir); write workdir: . to mean that, or the folder of the tests");
+  }
   plan.repo = readRepo(problems, `${path}.repo`, v.repo, policy);
   plan.scenarios = readSelection(problems, `${path}.scenarios`, v.scenarios);
   readPlanEnvironments(problems, `${path}.environments`, v.environments, environments, plan);
@@ -279,14 +307,12 @@ function readPlanEnvironments(
 
 function readPlanSettings(problems: Problems, path: string, v: Record<string, unknown>, plan: PlanDefinition): void {
   if (v.timeout !== undefined) {
-    const ms = parseDuration(v.timeout);
-    if (ms === null) problems.add(`${path}.timeout`, 'expected a duration like "10m"');
-    else plan.jobTimeoutMs = ms;
+    const ms = readDuration(problems, `${path}.timeout`, v.timeout, '10m');
+    if (ms !== null) plan.jobTimeoutMs = ms;
   }
   if (v.run_timeout !== undefined && v.run_timeout !== null) {
-    const ms = parseDuration(v.run_timeout);
-    if (ms === null) problems.add(`${path}.run_timeout`, 'expected a duration like "1h"');
-    else plan.runTimeoutMs = ms;
+    const ms = readDuration(problems, `${path}.run_timeout`, v.run_timeout, '1h');
+    if (ms !== null) plan.runTimeoutMs = ms;
   }
   plan.retries = readInteger(problems, `${path}.retries`, v.retries, { min: 0, max: 10, fallback: plan.retries });
   plan.maxParallel = readInteger(problems, `${path}.max_parallel`, v.max_parallel, { min: 1, max: 1000, fallback: plan.maxParallel });
@@ -306,6 +332,23 @@ function readPlanSettings(problems: Problems, path: string, v: Record<string, un
     if (v.on_unavailable === 'wait' || v.on_unavailable === 'fail') plan.onUnavailable = v.on_unavailable;
     else problems.add(`${path}.on_unavailable`, `expected wait or fail, got ${describeType(v.on_unavailable)}`);
   }
+}
+
+/** A duration with its unit (`90s`, `10m`, `1h`); a bare number is refused, since nothing says whether it meant seconds or minutes. */
+function readDuration(problems: Problems, path: string, v: unknown, example: string): number | null {
+  const ms = typeof v === 'string' ? parseDuration(v) : null;
+  if (ms !== null) return ms;
+  const hint = typeof v === 'number' ? ` (a number has no unit: write "${v}s" or "${v}m")` : '';
+  problems.add(path, `expected a duration like "${example}", got ${describeType(v)}${hint}`);
+  return null;
+}
+
+/** `unknown framework "vitset" (did you mean vitest?); expected one of vitest, node-test, …`. */
+function frameworkProblem(v: unknown): string {
+  const list = FRAMEWORKS.join(', ');
+  if (typeof v !== 'string' || v === '') return `expected the name of a test framework adapter (${list}), got ${describeType(v)}`;
+  const near = closest(v, FRAMEWORKS);
+  return `unknown framework "${v}"${near ? ` (did you mean ${near}?)` : ''}; expected one of ${list}`;
 }
 
 function readRepo(problems: Problems, path: string, v: unknown, policy: AddressPolicy): PlanDefinition['repo'] {

@@ -34,3 +34,11 @@ export function sliceWhole(text: string, end: number): string {
   const last = text.charCodeAt(end - 1);
   return last >= 0xd800 && last <= 0xdbff ? text.slice(0, end - 1) : text.slice(0, end);
 }
+
+/**
+ * At most `cap` characters of `text`, keeping its start and ending in `…` when cut: for a sentence
+ * that says why something ended, whose start is the gist.
+ */
+export function keepStart(text: string, cap: number): string {
+  return text.length <= cap ? text : `${sliceWhole(text, Math.max(0, cap - 1))}…`;
+}

@@ -1,28 +1,42 @@
-/** A problem found in user input, named by its dotted path. */
+import { closest } from './closest-name.js';
+
+/** A problem found in user input, named by its dotted path (and, in a YAML file, its line). */
 export interface Problem {
   path: string;
   message: string;
+  line?: number;
 }
 
 /**
  * Collects every problem of a document instead of stopping at the first, so a user fixes a file
- * in one round. Readers return a usable fallback value after recording a problem.
+ * in one round. Readers return a usable fallback value after recording a problem. Warnings are
+ * what is valid but probably not meant (a plan without a workdir); they never reject a document.
  */
 export class Problems {
   readonly list: Problem[] = [];
+  readonly warnings: Problem[] = [];
 
   add(path: string, message: string): void {
     this.list.push({ path, message });
+  }
+
+  warn(path: string, message: string): void {
+    this.warnings.push({ path, message });
   }
 
   get empty(): boolean {
     return this.list.length === 0;
   }
 
-  /** A readable summary: one `path: message` line per problem. */
+  /** A readable summary: one `path: message` line per problem, `line N, path: message` where the line is known. */
   toString(): string {
-    return this.list.map((p) => `${p.path}: ${p.message}`).join('\n');
+    return this.list.map(problemLine).join('\n');
   }
+}
+
+/** `line 4, plans.unit.timeout: expected a duration like "10m"`. */
+export function problemLine(p: Problem): string {
+  return `${p.line !== undefined && !p.path.startsWith('line ') ? `line ${p.line}, ` : ''}${p.path}: ${p.message}`;
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -78,6 +92,8 @@ export function readInteger(
 /** Records every key of `obj` that is not in `known` (a typo would otherwise be silently ignored). */
 export function checkKeys(problems: Problems, path: string, obj: Record<string, unknown>, known: readonly string[]): void {
   for (const key of Object.keys(obj)) {
-    if (!known.includes(key)) problems.add(`${path}.${key}`, `unknown key; expected one of ${known.join(', ')}`);
+    if (known.includes(key)) continue;
+    const near = closest(key, known);
+    problems.add(`${path}.${key}`, `unknown key${near ? ` (did you mean ${near}?)` : ''}; expected one of ${known.join(', ')}`);
   }
 }

@@ -183,6 +183,12 @@ export const ERROR_REASONS = [
   'crashed',
 ] as const;
 
+/**
+ * Reasons that say the plan or the agent's setup is wrong, not the tests or the system: a run
+ * aborted for one of them is a configuration mistake to fix (`proctor run --wait` exits 2).
+ */
+export const CONFIGURATION_REASONS = ['bad_options', 'no_tests', 'framework_missing', 'spawn_failed'] as const satisfies readonly (typeof ERROR_REASONS)[number][];
+
 export const CompleteRequest = Type.Object(
   {
     lease_token: Type.String({ maxLength: 100 }),

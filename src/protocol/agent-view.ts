@@ -20,7 +20,7 @@ export const AgentView = Type.Object({
   name: Type.String(),
   labels: Type.Array(Type.String()),
   project_ids: Nullable(Type.Array(Type.Integer(), { description: "The projects whose jobs it claims, among those the key may see; null: every project." })),
-  status: Type.String({ description: 'online, lost' }),
+  status: Type.String({ description: 'online; offline (stopped cleanly); lost (stopped being seen)' }),
   live: Type.Boolean({ description: 'Online and seen within the liveness window: it can take jobs now.' }),
   slots: Type.Integer(),
   busy_slots: Type.Integer({ description: 'Running jobs leased to this agent, lookaheads not counted (they wait behind a slot\'s current job).' }),

@@ -68,6 +68,10 @@ export type Framework = (typeof FRAMEWORKS)[number];
 /** Frameworks whose process can stay up and take batch after batch (`options.worker`, queue mode). */
 export const WORKER_FRAMEWORKS = ['command', 'jest', 'junit5', 'pytest', 'vitest'] as const satisfies readonly Framework[];
 
+/** `offline`: stopped cleanly (it said so); `lost`: stopped being seen; `retired`: its credential no longer works. */
+export const AGENT_STATUSES = ['online', 'offline', 'lost', 'retired'] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+
 export const AUTHORITIES = ['PLAN_READ', 'PLAN_RUN', 'PLAN_WRITE', 'ADMIN'] as const;
 export type Authority = (typeof AUTHORITIES)[number];
 

@@ -3,7 +3,7 @@ import { capCompletion } from '../domain/cap-completion.js';
 import type { CompleteRequest } from '../protocol/agent-api.js';
 import { AppError } from '../protocol/errors.js';
 import { prepared } from '../storage/prepared.js';
-import { storedPrefix, storedText } from '../storage/stored-text.js';
+import { storedText } from '../storage/stored-text.js';
 import type { RunSnapshot } from '../storage/run-data.js';
 import type { AttemptTable, Database, JobTable } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
@@ -153,7 +153,7 @@ async function completeDiscovery(trx: Kysely<Database>, ctx: QueueContext, job: 
   if (req.outcome !== 'completed' || !active) {
     await endJob(trx, ctx, job, req.outcome === 'completed' ? 'cancelled' : req.outcome, req);
     const reason = req.outcome === 'cancelled' ? 'cancelled' : `discovery failed: ${req.error ?? req.reason ?? 'unknown error'}`;
-    await stopRun(trx, ctx, job.run_id, { status: 'completed', endedBy: req.reason === 'timeout' ? 'timeout' : 'system', reason: storedPrefix(reason, 100), result: 'aborted' });
+    await stopRun(trx, ctx, job.run_id, { status: 'completed', endedBy: req.reason === 'timeout' ? 'timeout' : 'system', reason, result: 'aborted' });
     return;
   }
   await endJob(trx, ctx, job, 'completed', req);

@@ -10,6 +10,7 @@ import {
 import type { DialectCapabilities } from '../storage/dialect.js';
 import { prepared } from '../storage/prepared.js';
 import type { Database } from '../storage/schema.js';
+import { keepStart } from '../domain/text-cap.js';
 import type { QueueContext } from './context.js';
 import { recordEvent } from './record-event.js';
 import { startRunWork } from './start-run.js';
@@ -42,6 +43,9 @@ export async function runCounts(db: Kysely<Database>, cap: DialectCapabilities, 
   return countsFrom(rows.map((r) => ({ status: r.status as ScenarioResult, n: Number(r.n) })));
 }
 
+/** Longest reason kept: a sentence and the error it quotes, not a log (the job keeps the whole error). */
+export const END_REASON_MAX = 2000;
+
 export interface StopOptions {
   /** `cancelled` for a user's cancel; `completed` for fail-fast and run timeouts. */
   status: 'cancelled' | 'completed';
@@ -58,16 +62,17 @@ export interface StopOptions {
  */
 export async function stopRun(trx: Kysely<Database>, ctx: QueueContext, runId: number, opts: StopOptions): Promise<boolean> {
   const now = ctx.clock();
+  const reason = keepStart(opts.reason, END_REASON_MAX);
   const claimed = await trx
     .updateTable('runs')
-    .set({ status: opts.status, finished_at: now, ended_by: opts.endedBy, end_reason: opts.reason, waiting: 0 })
+    .set({ status: opts.status, finished_at: now, ended_by: opts.endedBy, end_reason: reason, waiting: 0 })
     .where('id', '=', runId)
     .where('status', 'in', ACTIVE_RUN_STATUSES)
     .executeTakeFirst();
   if (Number(claimed.numUpdatedRows) === 0) return false;
   await trx
     .updateTable('jobs')
-    .set({ status: 'cancelled', finished_at: now, ended_by: opts.endedBy, end_reason: opts.reason })
+    .set({ status: 'cancelled', finished_at: now, ended_by: opts.endedBy, end_reason: reason })
     .where('run_id', '=', runId)
     .where('status', '=', 'queued')
     .execute();

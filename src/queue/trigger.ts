@@ -146,7 +146,7 @@ async function createRun(trx: Kysely<Database>, ctx: QueueContext, input: Trigge
   await recordEvent(trx, ctx, 'run.queued', run.id);
   if (plan.onUnavailable === 'fail' && trigger.unavailableEnvironments.length > 0) {
     // The plan asked not to wait for agents: the run ends at once, saying which environments lack one.
-    const reason = `no live agent can serve ${trigger.unavailableEnvironments.join(', ')}`.slice(0, 100);
+    const reason = `no live agent can serve ${trigger.unavailableEnvironments.join(', ')}`;
     await stopRun(trx, ctx, run.id, { status: 'completed', endedBy: 'system', reason, result: 'aborted' });
   } else if (!waiting) await startRunWork(trx, ctx, run.id);
   return { runId: run.id, created: true };

@@ -4,7 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { registerAuth } from './auth.js';
 import type { ServerDeps } from './deps.js';
 import { registerErrorHandler } from './error-handler.js';
-import { validatorCompiler } from './validation.js';
+import { strictQueries, validatorCompiler } from './validation.js';
 import { agentRoutes } from './routes/agent.js';
 import { agentTokenRoutes } from './routes/agent-tokens.js';
 import { artifactRoutes } from './routes/artifacts.js';
@@ -48,6 +48,7 @@ export async function buildApp(deps: ServerDeps, opts: BuildAppOptions = {}): Pr
   app.addHook('onRoute', (r) => {
     // The docs plugin's own routes are public like the document they render.
     if (r.url.startsWith('/api/docs')) r.config = { ...(r.config ?? {}), auth: 'public' };
+    strictQueries(r as Parameters<typeof strictQueries>[0]);
   });
   if (opts.onRoute) {
     const hook = opts.onRoute;

@@ -1,5 +1,6 @@
 import type { AddressPolicy } from '../domain/address-policy.js';
 import { parsePlanFile, validatePlanFile } from '../domain/plan-file.js';
+import type { Problem } from '../domain/validation.js';
 import { AppError } from '../protocol/errors.js';
 import type { ApiKey } from '../storage/api-keys.js';
 import { listEnvironments, upsertEnvironment } from '../storage/environments.js';
@@ -19,6 +20,7 @@ export interface ApplyOutcome {
   project: string;
   dry_run: boolean;
   changes: ApplyChange[];
+  warnings: Problem[];
 }
 
 /**
@@ -41,9 +43,10 @@ export async function applyPlanFile(
   const known = usable ? (await listEnvironments(store.db, [existing.id])).map((e) => e.definition.name) : [];
   const parsed = 'yaml' in source ? parsePlanFile(source.yaml, known, opts.policy) : validatePlanFile(source.document, known, opts.policy);
   if (!parsed.ok) {
-    throw new AppError('VALIDATION_FAILED', `proctor.yaml is invalid:\n${parsed.problems.toString()}`, { details: parsed.problems.list });
+    const n = parsed.problems.list.length;
+    throw new AppError('VALIDATION_FAILED', `the plan file has ${n === 1 ? 'a problem' : `${n} problems`}; nothing was applied:\n${parsed.problems.toString()}`, { details: parsed.problems.list });
   }
-  const file = parsed.file;
+  const { file, warnings } = parsed;
   return store.db.transaction().execute(async (trx) => {
     const project = await targetProject(trx, key, file.project, opts.now);
     const changes: ApplyChange[] = [];
@@ -58,8 +61,8 @@ export async function applyPlanFile(
       changes.push({ kind: 'plan', name: plan.name, id: record.id, action: !plansBefore.has(plan.name) ? 'created' : changed ? 'updated' : 'unchanged' });
     }
     // A dry run does all the work, then rolls it back: what it reports is exactly what apply would do.
-    if (opts.dryRun) throw new DryRun({ project: project.name, dry_run: true, changes });
-    return { project: project.name, dry_run: false, changes };
+    if (opts.dryRun) throw new DryRun({ project: project.name, dry_run: true, changes, warnings });
+    return { project: project.name, dry_run: false, changes, warnings };
   }).catch((e: unknown) => {
     if (e instanceof DryRun) return e.outcome;
     throw e;

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { closest } from '../domain/closest-name.js';
 import { AppError, ERROR_STATUS, type ErrorBody, type ErrorCode } from '../protocol/errors.js';
 
 /** Fastify's own error codes for client mistakes, mapped onto ours. */
@@ -17,12 +18,9 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
   if (err instanceof AppError) {
     return { status: err.httpStatus, body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } }, internal: false };
   }
-  const fe = err as FastifyError & { validation?: { instancePath?: string; message?: string; params?: unknown }[]; validationContext?: string };
+  const fe = err as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
   if (fe.validation) {
-    const details = fe.validation.map((v) => ({
-      path: `${fe.validationContext ?? 'body'}${(v.instancePath ?? '').replace(/\//g, '.')}`,
-      message: v.message ?? 'is invalid',
-    }));
+    const details = fe.validation.map((v) => issueDetail(fe.validationContext ?? 'body', v));
     const message = details.map((d) => `${d.path}: ${d.message}`).join('; ');
     return { status: 400, body: { error: { code: 'VALIDATION_FAILED', message, details } }, internal: false };
   }
@@ -33,6 +31,20 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
     return { status, body: { error: { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'MALFORMED_REQUEST', message: fe.message } }, internal: false };
   }
   return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error; the server log has the details' } }, internal: true };
+}
+
+type ValidationIssue = { keyword?: string; instancePath?: string; message?: string; params?: { additionalProperty?: string }; parentSchema?: { properties?: Record<string, unknown> } };
+
+/** `querystring.projct: unknown parameter (did you mean project?); expected one of project`, or the validator's own words. */
+function issueDetail(context: string, v: ValidationIssue): { path: string; message: string } {
+  const at = `${context}${(v.instancePath ?? '').replace(/\//g, '.')}`;
+  const extra = v.keyword === 'additionalProperties' ? v.params?.additionalProperty : undefined;
+  if (extra === undefined) return { path: at, message: v.message ?? 'is invalid' };
+  const known = Object.keys(v.parentSchema?.properties ?? {});
+  const near = closest(extra, known);
+  const what = context === 'querystring' ? 'parameter' : 'field';
+  const expected = known.length ? `expected one of ${known.join(', ')}` : `this route takes no ${what}s`;
+  return { path: `${at}.${extra}`, message: `unknown ${what}${near ? ` (did you mean ${near}?)` : ''}; ${expected}` };
 }
 
 export function registerErrorHandler(app: FastifyInstance): void {

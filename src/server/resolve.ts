@@ -3,7 +3,7 @@ import { AppError } from '../protocol/errors.js';
 import type { ApiKey } from '../storage/api-keys.js';
 import { findPlans, type PlanRecord } from '../storage/plans.js';
 import { ensureProject, findProject, type Project } from '../storage/projects.js';
-import { getRunView } from '../storage/run-views.js';
+import { getRunView, runIdByUuid } from '../storage/run-views.js';
 import type { Database } from '../storage/schema.js';
 import { assertProject, keyOf } from './principal.js';
 
@@ -15,7 +15,7 @@ export async function resolvePlan(db: Kysely<Database>, key: ApiKey, ref: string
   const scope = projectName !== undefined ? [(await visibleProject(db, key, projectName)).id] : key.projectIds;
   const isName = !/^\d+$/.test(ref) && !/^[0-9a-f-]{36}$/i.test(ref);
   const plans = await findPlans(db, isName ? scope : null, ref);
-  const missing = `plan "${ref}" does not exist${isName ? '; list plans with GET /api/v1/plans' : ''}`;
+  const missing = `plan "${ref}" does not exist${isName ? '; list the plans with proctor plans list (GET /api/v1/plans)' : ''}`;
   if (plans.length === 0) throw new AppError('NOT_FOUND', missing);
   if (plans.length > 1) {
     throw new AppError('AMBIGUOUS', `several projects have a plan named "${ref}": add ?project=<name> or use the plan's id`, {
@@ -25,6 +25,14 @@ export async function resolvePlan(db: Kysely<Database>, key: ApiKey, ref: string
   const plan = plans[0]!;
   assertProject(key, plan.projectId, missing);
   return plan;
+}
+
+/**
+ * The projects a listing covers: the one `?project=` names (404 if the key may not see it, as if it
+ * did not exist), else every project the key may see (null: all).
+ */
+export async function listScope(db: Kysely<Database>, key: ApiKey, project: string | undefined): Promise<number[] | null> {
+  return project !== undefined ? [(await visibleProject(db, key, project)).id] : key.projectIds;
 }
 
 /**
@@ -62,10 +70,16 @@ export function numericId(value: string, what: string): number {
   return Number(value);
 }
 
-/** Loads a run the key may see, or throws 404 (for a run of a project the key may not see too). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Loads a run, by id or UUID, that the key may see, or throws 404 (for a run of a project the key
+ * may not see too).
+ */
 export async function loadRun(db: Kysely<Database>, principal: unknown, raw: string) {
   const key = keyOf(principal as never);
-  const run = await getRunView(db, numericId(raw, 'run'));
+  const id = UUID.test(raw) ? await runIdByUuid(db, raw) : numericId(raw, 'run');
+  const run = id === undefined ? undefined : await getRunView(db, id);
   const missing = `run ${raw} does not exist`;
   if (!run) throw new AppError('NOT_FOUND', missing);
   assertProject(key, run.projectId, missing);

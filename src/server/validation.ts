@@ -8,10 +8,24 @@ import type { FastifySchemaCompiler } from 'fastify';
  * value to convert.
  */
 function makeAjv(coerce: boolean): Ajv {
-  const opts: Options = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false, coerceTypes: coerce ? 'array' : false };
+  // verbose: an error carries its schema, so an unknown parameter can be answered with the known ones.
+  const opts: Options = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false, verbose: true, coerceTypes: coerce ? 'array' : false };
   const ajv = new Ajv(opts);
   (addFormats as unknown as (a: Ajv) => void)(ajv);
   return ajv;
+}
+
+const NO_PARAMETERS = { type: 'object', properties: {}, additionalProperties: false } as const;
+
+/**
+ * A native route that names no query parameters takes none: `?limit=5` on a route without paging
+ * is a 400 saying so, not silently ignored. Compatibility routes (tagged `compat: …`) take what the
+ * vendors' clients send, and the dashboard's files whatever a browser adds.
+ */
+export function strictQueries(route: { schema?: { querystring?: unknown; tags?: readonly string[] }; config?: { auth?: string } }): void {
+  if (route.config?.auth === 'public') return;
+  if (route.schema?.tags?.some((t) => t.startsWith('compat:'))) return;
+  if (route.schema && route.schema.querystring === undefined) route.schema.querystring = NO_PARAMETERS;
 }
 
 export function validatorCompiler(): FastifySchemaCompiler<unknown> {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { AgentStatus } from '../protocol/statuses.js';
 import { newCredential, parseToken, sameHash, hashSecret } from './credential.js';
 import type { DialectCapabilities } from './dialect.js';
 import { fromJson, toJson } from './json.js';
@@ -74,7 +75,7 @@ export async function touchAgent(db: Kysely<Database>, id: number, now: number):
   await db.updateTable('agents').set({ last_seen_at: now, status: 'online' }).where('id', '=', id).where('status', '!=', 'retired').execute();
 }
 
-export async function setAgentStatus(db: Kysely<Database>, id: number, status: 'online' | 'lost' | 'retired'): Promise<void> {
+export async function setAgentStatus(db: Kysely<Database>, id: number, status: AgentStatus): Promise<void> {
   await db.updateTable('agents').set({ status }).where('id', '=', id).execute();
 }
 

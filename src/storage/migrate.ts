@@ -7,6 +7,8 @@ import * as m0004 from './migrations/0004-webhooks-and-limits.js';
 import * as m0005 from './migrations/0005-lookahead.js';
 import * as m0006 from './migrations/0006-credential-scopes.js';
 import * as m0007 from './migrations/0007-idempotency-per-key.js';
+import * as m0008 from './migrations/0008-plan-mobile-apps.js';
+import * as m0009 from './migrations/0009-reasons-as-text.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, cap: DialectCapabilities): Promise<void> };
 
@@ -19,6 +21,8 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0005-lookahead': m0005,
   '0006-credential-scopes': m0006,
   '0007-idempotency-per-key': m0007,
+  '0008-plan-mobile-apps': m0008,
+  '0009-reasons-as-text': m0009,
 };
 
 /** Applies every migration not yet applied, in order. Throws with the failing migration's name. */

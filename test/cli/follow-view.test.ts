@@ -3,7 +3,7 @@ import type { ResultRow, Run } from '../../src/protocol/api.js';
 import { parsePair } from '../../src/cli/commands/rerun.js';
 import { failureLine, firstLine } from '../../src/cli/follow-format.js';
 import { plainReporter } from '../../src/cli/follow-plain.js';
-import { liveBlock } from '../../src/cli/follow-tty.js';
+import { liveBlock, ttyReporter } from '../../src/cli/follow-tty.js';
 import { annotations, stepSummary } from '../../src/cli/github-actions.js';
 import { exitCodeOf } from '../../src/cli/run-verdict.js';
 
@@ -39,7 +39,7 @@ describe('following a run', () => {
     const lines: string[] = [];
     let now = 0;
     const emit = plainReporter({ line: (t) => lines.push(t), error: () => {} }, () => now);
-    emit({ type: 'triggered', run: run() });
+    emit({ type: 'triggered', run: run(), url: 'http://127.0.0.1:4400/runs/42' });
     emit({ type: 'progress', run: run({ counts: { ...counts, passed: 6, queued: 1 } }), rows: null });
     now = 10_000;
     emit({ type: 'progress', run: run({ counts: { ...counts, passed: 6, queued: 1 } }), rows: null });
@@ -47,6 +47,35 @@ describe('following a run', () => {
     emit({ type: 'progress', run: run({ counts: { ...counts, passed: 7, queued: 0 } }), rows: null });
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatch(/^\[\d\d:\d\d:\d\d\] run 42: 8\/10 done: 6 passed, 1 failed, 1 flaky, 0 skipped, 1 running, 1 queued \(10s\)$/);
+  });
+
+  it('says what it knows: discovery before a count, the count when known, plurals right, the dashboard page', () => {
+    const lines: string[] = [];
+    const emit = plainReporter({ line: (t) => lines.push(t), error: () => {} });
+    const none = { ...counts, total: 0, passed: 0, failed: 0, flaky: 0, queued: 0, running: 0 };
+    emit({ type: 'triggered', run: run({ status: 'queued', counts: none }), url: 'http://127.0.0.1:4400/runs/42' });
+    emit({ type: 'started', run: run({ counts: none }) });
+    emit({ type: 'planned', run: run({ counts: { ...none, total: 1, queued: 1 } }) });
+    emit({ type: 'planned', run: run({ counts: { ...none, total: 3, queued: 3 } }) });
+    expect(lines.map((l) => l.replace(/^\[[\d:]+\] /, ''))).toEqual([
+      'run 42 of plan unit triggered (queued): http://127.0.0.1:4400/runs/42',
+      'run 42 started: discovering its scenarios',
+      'run 42: 1 scenario run to do',
+      'run 42: 3 scenario runs to do',
+    ]);
+  });
+
+  it("draws a failure under the header of the poll that saw it, not the poll before", () => {
+    let text = '';
+    const emit = ttyReporter((t) => (text += t), () => 80);
+    const none = { ...counts, total: 0, passed: 0, failed: 0, flaky: 0, queued: 0, running: 0 };
+    emit({ type: 'triggered', run: run({ status: 'queued', counts: none }), url: 'http://127.0.0.1:4400/runs/42' });
+    emit({ type: 'progress', run: run({ status: 'queued', counts: none }), rows: null });
+    text = '';
+    emit({ type: 'failed', run: run({ counts: { ...none, total: 3, failed: 1, queued: 2 } }), result: row() });
+    expect(text).toContain('FAILED cart.test.ts > cart > totals');
+    expect(text).toContain(' 1/3 ');
+    expect(text).not.toContain('0/0');
   });
 
   it('keeps the live block within the width, however many and long the environments', () => {

@@ -64,7 +64,7 @@ plans:
     expect(r.ok).toBe(false);
     if (r.ok) return;
     const lines = r.problems.list.map((p) => `${p.path}: ${p.message}`);
-    expect(lines).toContain('plans.unit.timeout: expected a duration like "10m"');
+    expect(lines).toContain('plans.unit.timeout: expected a duration like "10m", got string "soon"');
     expect(lines.some((l) => l.startsWith('environments.chrome.platform: expected one of web, ios'))).toBe(true);
     expect(lines.some((l) => l.startsWith('environments.chrome.labels: expected a list of strings'))).toBe(true);
     expect(lines.some((l) => l.includes('environment "safari" is not declared'))).toBe(true);

@@ -91,6 +91,17 @@ describe('an agent that dies', () => {
     await killAndCheck('shot', 'one-shot', 'shot-pids', 2);
   });
 
+  it('shows an agent that stopped cleanly as offline, not online and then lost', async () => {
+    const agent = spawnAgent({ server: server.url, token, labels: ['idle'], slots: 1, workdir: work, name: 'tidy' });
+    agents.push(agent);
+    const status = async () => ((await adminApi(server.url, 'GET', '/api/v1/agents')).body.items as { name: string; status: string; live: boolean }[]).find((a) => a.name === 'tidy');
+    expect(await eventually(async () => ((await status())?.live ? true : undefined), 30_000, 50)).toBe(true);
+    agent.kill('SIGTERM');
+    const [code, signal] = await new Promise<[number | null, string | null]>((r) => agent.once('exit', (c, s) => r([c, s])));
+    expect({ code, signal }, agent.output()).toEqual({ code: 0, signal: null });
+    expect(await status()).toMatchObject({ status: 'offline', live: false });
+  });
+
   it('ends a queue-mode worker that outlives its stdin, and the child it forked', async () => {
     // The worker writes its pid at start; a `fork` file makes it start a `sleep` that ignores SIGTERM.
     await killAndCheck('queue', 'queued', 'queue-pids', 2);

@@ -45,6 +45,7 @@ const MATRIX: Record<string, Entry> = {
   'DELETE /api/v1/agents/tokens/:id': { auth: 'ADMIN' },
   'POST /api/agent/v1/claim': { auth: 'agent', body: { free_slots: 1 } },
   'POST /api/agent/v1/heartbeat': { auth: 'agent', body: { jobs: [] } },
+  'POST /api/agent/v1/offline': { auth: 'agent' },
   'POST /api/agent/v1/jobs/:job/complete': { auth: 'agent', body: { lease_token: 'x', outcome: 'completed' } },
   'POST /api/agent/v1/jobs/:job/log': { auth: 'agent', body: { lease_token: 'x', offset: 0, data: 'x' } },
   'PUT /api/agent/v1/jobs/:job/artifacts': { auth: 'agent' },
@@ -67,6 +68,39 @@ const MATRIX: Record<string, Entry> = {
   'POST /v1/tests/:testId/runs': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: {} },
   'POST /api/v1/execution_results': { auth: 'PLAN_RUN', vendor: true, body: { executionId: 1 } },
   'GET /api/v1/execution_results/:run': { auth: 'PLAN_READ', scoped: true, vendor: true },
+  'GET /api/v1/execution_results/:run/test_case_results': { auth: 'PLAN_READ', scoped: true, vendor: true },
+  'GET /api/v1/reports/junit/:run': { auth: 'PLAN_READ', scoped: true, vendor: true },
+  'POST /api/v1/tests/:testId/runs': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: {} },
+  'GET /v1/tests/:testId/runs/:runId': { auth: 'PLAN_READ', scoped: true, vendor: true },
+  'GET /api/v1/tests/:testId/runs/:runId': { auth: 'PLAN_READ', scoped: true, vendor: true },
+  'GET /v1/runs/:runId': { auth: 'PLAN_READ', scoped: true, vendor: true },
+  // The API key comes as the password grant's password, and is checked by the route.
+  'POST /Testinium.RestApi/oauth/token': { auth: 'public', vendor: true },
+  'POST /Testinium.RestApi/api/plans/:plan/run': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: {} },
+  'GET /Testinium.RestApi/api/plans/:plan/run/:forceRun': { auth: 'PLAN_RUN', scoped: true, vendor: true },
+  'POST /Testinium.RestApi/api/plans/:plan/run/:forceRun': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: {} },
+  'GET /Testinium.RestApi/api/plans/:plan/run/company/:companyId': { auth: 'PLAN_RUN', scoped: true, vendor: true },
+  'POST /Testinium.RestApi/api/plans/:plan/run/company/:companyId': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: {} },
+  'GET /Testinium.RestApi/api/plans/:plan/checkIsRunning': { auth: 'PLAN_READ', scoped: true, vendor: true },
+  'GET /Testinium.RestApi/api/plans/:plan/stop': { auth: 'PLAN_RUN', scoped: true, vendor: true },
+  'POST /Testinium.RestApi/api/plans/:plan/rerun': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: [1] },
+  'GET /Testinium.RestApi/api/plans': { auth: 'PLAN_READ', vendor: true },
+  'GET /Testinium.RestApi/api/plans/:plan': { auth: 'PLAN_READ', scoped: true, vendor: true },
+  'GET /Testinium.RestApi/api/plans/:plan/active': { auth: 'PLAN_READ', scoped: true, vendor: true },
+  'PUT /Testinium.RestApi/api/plans/:plan/setAndroidMobileApp/:mobileAppId': { auth: 'PLAN_WRITE', scoped: true, vendor: true },
+  'PUT /Testinium.RestApi/api/plans/:plan/setIosMobileApp/:mobileAppId': { auth: 'PLAN_WRITE', scoped: true, vendor: true },
+  'GET /Testinium.RestApi/api/users/companies': { auth: 'key', vendor: true },
+  'GET /Testinium.RestApi/api/users/companies/': { auth: 'key', vendor: true },
+  'GET /Testinium.RestApi/api/companies/:companyId': { auth: 'key', vendor: true },
+  'GET /Testinium.RestApi/api/projects/company/:companyId': { auth: 'PLAN_READ', vendor: true },
+  'GET /Testinium.RestApi/api/projects/:project/active': { auth: 'PLAN_READ', scoped: true, vendor: true },
+  'GET /Testinium.RestApi/api/projects/:project/plans/active': { auth: 'PLAN_READ', scoped: true, vendor: true },
+  'GET /Testinium.RestApi/api/plans/:plan/testExecutions': { auth: 'PLAN_READ', scoped: true, vendor: true },
+  'GET /Testinium.RestApi/api/testExecutions/:execId': { auth: 'PLAN_READ', scoped: true, vendor: true },
+  'GET /Testinium.RestApi/api/testExecutions/:execId/company/:companyId': { auth: 'PLAN_READ', scoped: true, vendor: true },
+  'GET /Testinium.RestApi/api/testResults/executionId/:execId/pages/:page': { auth: 'PLAN_READ', scoped: true, vendor: true },
+  // Result ids of another project: test/server/vendor-testinium-rest.test.ts (this setup stores no results).
+  'GET /Testinium.RestApi/api/testResults/:resultId': { auth: 'PLAN_READ', vendor: true },
 };
 
 const ALL = ['PLAN_READ', 'PLAN_RUN', 'PLAN_WRITE'] as const;
@@ -105,7 +139,7 @@ describeEachDialect('authorization matrix', (dialect) => {
     Object.assign(ids, { plan: String(plan.id), run: String(run.id), job: String(job.id), environment: String(env.id), id: String(keys[0].id) });
     const hook = (await s.api('POST', '/api/v1/webhooks?project=alpha', { url: 'https://hooks.example.com/in' })).body.webhook;
     Object.assign(ids, { webhook: String(hook.id), project: 'alpha' });
-    Object.assign(ids, { testId: plan.uuid });
+    Object.assign(ids, { testId: plan.uuid, runId: run.uuid, execId: String(run.id), companyId: '1', forceRun: 'true', page: '1', mobileAppId: '1' });
   });
   afterAll(() => s?.close());
 
@@ -156,7 +190,10 @@ describeEachDialect('authorization matrix', (dialect) => {
 
   it("answers a key of another project on every route that reaches one project's object as for an object that does not exist (404)", async () => {
     // Ids no project has, for the same routes: the answer to another project's id must be this one.
-    const missing: Record<string, string> = { plan: '999999', run: '999998', job: '999997', environment: '999996', webhook: '999995', id: '999994', project: 'no-such-project', testId: '00000000-0000-4000-8000-000000000000' };
+    const missing: Record<string, string> = {
+      plan: '999999', run: '999998', job: '999997', environment: '999996', webhook: '999995', id: '999994', project: 'no-such-project', testId: '00000000-0000-4000-8000-000000000000',
+      runId: '00000000-0000-4000-8000-000000000001', execId: '999998', companyId: '1', forceRun: 'true', page: '1', mobileAppId: '1',
+    };
     const userId = (await s.api('GET', '/api/v1/me', undefined, { token: tokens.other })).body.user.id;
     const send = (method: string, url: string, body: unknown, token: string) =>
       fetch(`${s.url}${url}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import type { Run } from '../../protocol/api.js';
 import { ApiClient, connectionFrom } from '../api-client.js';
 import { CliError } from '../cli-error.js';
+import { plural } from '../../domain/plural.js';
+import { stripAnsi } from '../follow-format.js';
 import { connectionOptions, type Output } from '../output.js';
 import { sleep, withRetry } from '../retry.js';
 
@@ -11,6 +13,15 @@ interface JobView {
   environment: string;
   status: string;
   scenario_count: number;
+  attempts: { attempt: number; status: string; end_reason: string | null }[];
+}
+
+/** `==> job 7 (execute, node, 3 scenarios, completed; attempt 2, a retry: attempt 1 lost) <==`. */
+function header(job: JobView): string {
+  const last = job.attempts.at(-1);
+  const earlier = job.attempts.slice(0, -1).map((a) => `attempt ${a.attempt} ${a.status}${a.end_reason ? ` (${a.end_reason})` : ''}`);
+  const attempt = last && last.attempt > 1 ? `; attempt ${last.attempt}, a retry: ${earlier.join(', ')}` : '';
+  return `==> job ${job.id} (${job.kind}, ${job.environment}, ${plural(job.scenario_count, 'scenario')}, ${job.status}${attempt}) <==`;
 }
 
 /**
@@ -50,7 +61,8 @@ export function logsCommand(program: Command, out: Output): void {
     if (!/^\d+$/.test(runId)) throw new CliError(`run "${runId}": expected a numeric run id`);
     if (o.job !== undefined && !/^\d+$/.test(o.job)) throw new CliError(`--job "${o.job}": expected a numeric job id`);
     const api = new ApiClient(connectionFrom(o, process.env));
-    const write = (t: string) => void process.stdout.write(t);
+    // Frameworks color their output: kept for a terminal, stripped for a file or a pipe.
+    const write = process.stdout.isTTY ? (t: string) => void process.stdout.write(t) : (t: string) => void process.stdout.write(stripAnsi(t));
     if (o.job !== undefined) {
       while (!(await printLog(api, runId, Number(o.job), o.follow === true, write))) {
         if (!o.follow) throw new CliError(`job ${o.job} of run ${runId} has not started yet; pass --follow to wait for it`);
@@ -58,7 +70,7 @@ export function logsCommand(program: Command, out: Output): void {
       }
       return;
     }
-    const headerOf = (job: JobView) => () => out.line(`==> job ${job.id} (${job.kind}, ${job.environment}, ${job.scenario_count} scenarios, ${job.status}) <==`);
+    const headerOf = (job: JobView) => () => out.line(header(job));
     const printed = new Set<number>();
     for (;;) {
       const { items } = await api.get<{ items: JobView[] }>(`/api/v1/runs/${runId}/jobs`);

@@ -35,7 +35,7 @@ Examples:
     ),
   ).action(async (id: string, o: { server?: string; token?: string; failed?: boolean; pair?: string[] } & FollowFlags) => {
     if (!/^\d+$/.test(id)) throw new CliError(`run "${id}": expected a numeric run id (proctor runs list shows them)`);
-    if (o.failed === (o.pair !== undefined)) throw new CliError('pass either --failed or one or more --pair SCENARIO@ENVIRONMENT');
+    if ((o.failed === true) === (o.pair !== undefined)) throw new CliError('pass either --failed or one or more --pair SCENARIO@ENVIRONMENT (proctor rerun --help)');
     const body: RerunBody = o.failed ? { failed: true } : { pairs: o.pair!.map(parsePair) };
     checkFollowFlags(o);
     const api = new ApiClient(connectionFrom(o, process.env));

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Run } from '../../protocol/api.js';
 import { parseDuration } from '../../domain/duration.js';
+import { CONFIGURATION_REASONS } from '../../protocol/agent-api.js';
 import type { ApiClient } from '../api-client.js';
 import { CliError, EXIT } from '../cli-error.js';
 import { jsonReporter } from '../follow-json.js';
@@ -30,7 +31,8 @@ export interface FollowFlags {
 export const EXIT_CODES_HELP = `Exit codes (with --wait):
   0    all passed (flaky counts as passed unless --fail-on-flaky)
   1    tests failed
-  2    usage or configuration error (bad flag, missing token, refused key)
+  2    usage or configuration error (bad flag, missing token, refused key, a plan whose workdir,
+       options or framework the agent cannot use)
   3    timed out (--timeout, or the run's own run_timeout)
   4    infrastructure error (server unreachable after --retry-for, run aborted by the system)
   130  interrupted (Ctrl-C)`;
@@ -62,6 +64,16 @@ export function checkFollowFlags(flags: FollowFlags): void {
   duration('--poll-interval', flags.pollInterval);
 }
 
+/**
+ * Whether a run the system aborted ended because of its configuration: one of its jobs errored for
+ * a reason that says the plan or the agent's setup is wrong (a workdir that does not exist, a
+ * missing framework), which retrying will not mend.
+ */
+async function configurationCause(api: ApiClient, runId: number): Promise<boolean> {
+  const { items } = await api.get<{ items: { status: string; end_reason: string | null }[] }>(`/api/v1/runs/${runId}/jobs`);
+  return items.some((j) => j.status === 'errored' && (CONFIGURATION_REASONS as readonly string[]).includes(j.end_reason ?? ''));
+}
+
 /** Whether stdout is a person's terminal: the live view; otherwise (a pipe, CI=true) plain lines. */
 export function interactive(env: NodeJS.ProcessEnv): boolean {
   return process.stdout.isTTY === true && !(env.CI && env.CI !== 'false');
@@ -79,8 +91,9 @@ function reporterFor(flags: FollowFlags, out: Output, env: NodeJS.ProcessEnv): (
  */
 export async function followRun(api: ApiClient, run: Run, flags: FollowFlags, out: Output, env: NodeJS.ProcessEnv): Promise<number> {
   const emit = reporterFor(flags, out, env);
+  const triggered = { type: 'triggered' as const, run, url: api.pageUrl(`/runs/${run.id}`) };
   if (!flags.wait && !flags.junit && !flags.ctrf) {
-    emit({ type: 'triggered', run });
+    emit(triggered);
     return EXIT.PASSED;
   }
   const retryForMs = duration('--retry-for', flags.retryFor) ?? 120_000;
@@ -88,7 +101,7 @@ export async function followRun(api: ApiClient, run: Run, flags: FollowFlags, ou
   const interrupt = interruptSignal();
   let end;
   try {
-    emit({ type: 'triggered', run });
+    emit(triggered);
     end = await watchRun(
       api,
       run,
@@ -113,7 +126,8 @@ export async function followRun(api: ApiClient, run: Run, flags: FollowFlags, ou
   const retry = <T>(fn: () => Promise<T>) => withRetry(fn, { giveUpAfterMs: retryForMs });
   const files: ReportFile[] = [...(flags.junit ? [{ format: 'junit' as const, path: flags.junit }] : []), ...(flags.ctrf ? [{ format: 'ctrf' as const, path: flags.ctrf }] : [])];
   for (const path of await writeReportFiles(api, run.id, files, retry)) out.error(`wrote ${path}`);
-  const exitCode = end.end === 'timed_out' ? EXIT.TIMED_OUT : exitCodeOf(end.run, flags.failOnFlaky);
+  let exitCode = end.end === 'timed_out' ? EXIT.TIMED_OUT : exitCodeOf(end.run, flags.failOnFlaky);
+  if (exitCode === EXIT.INFRASTRUCTURE && (await retry(() => configurationCause(api, run.id)))) exitCode = EXIT.USAGE;
   emit(end.end === 'timed_out' ? { type: 'timed_out', run: end.run, exitCode } : { type: 'finished', run: end.run, exitCode, failures: end.failures });
   if (inGitHubActions(env)) {
     // Workflow commands are read from stdout and stderr; with --json stdout holds only events.

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Run } from '../../protocol/api.js';
 import { formatDuration } from '../../domain/duration.js';
+import { plural } from '../../domain/plural.js';
 import { ApiClient, connectionFrom } from '../api-client.js';
 import { CliError } from '../cli-error.js';
 import { connectionOptions, table, type Output } from '../output.js';
@@ -68,6 +69,15 @@ Examples:
       const run = await new ApiClient(connectionFrom(o, process.env)).get<Run>(`/api/v1/runs/${encodeURIComponent(id)}`);
       out.line(o.json ? JSON.stringify(run) : summary(run));
       if (!o.json && run.duration_ms !== null) out.line(`took ${formatDuration(run.duration_ms)}${run.ended_by ? `, ended by ${run.ended_by}: ${run.end_reason}` : ''}`);
+    },
+  );
+
+  connectionOptions(program.command('cancel <run>').description('Cancel a queued or running run; its running jobs are stopped').addHelpText('after', '\nExample:\n  proctor cancel 42')).action(
+    async (id: string, o: Conn) => {
+      if (!/^\d+$/.test(id)) throw new CliError(`run "${id}": expected a numeric run id (proctor runs list shows them)`);
+      const api = new ApiClient(connectionFrom(o, process.env));
+      const run = await api.post<Run>(`/api/v1/runs/${id}/cancel`, {});
+      out.line(`Cancelled run ${run.id} of plan ${run.plan.name}${run.counts.running > 0 ? `; stopping ${plural(run.counts.running, 'running scenario')}` : ''}: ${api.pageUrl(`/runs/${run.id}`)}`);
     },
   );
 

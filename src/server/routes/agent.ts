@@ -21,7 +21,7 @@ import { completeAndClaim } from '../../queue/complete-and-claim.js';
 import { heartbeat } from '../../queue/heartbeat.js';
 import { releaseClaim } from '../../queue/release-claim.js';
 import { wakeGroup } from '../../queue/wakeup.js';
-import { registerAgent, touchAgent, type AgentRecord } from '../../storage/agents.js';
+import { registerAgent, setAgentStatus, touchAgent, type AgentRecord } from '../../storage/agents.js';
 import type { ServerDeps } from '../deps.js';
 import { agentOf } from '../principal.js';
 import { numericId } from '../resolve.js';
@@ -86,6 +86,14 @@ export function agentRoutes(app: FastifyInstance, deps: ServerDeps): void {
     config: { auth: 'agent' },
     schema: { tags: ['agent'], summary: 'Renew the leases of running jobs; returns jobs to cancel', body: HeartbeatRequest, response: { 200: HeartbeatResponse, ...errors } },
   }, async (req) => heartbeat(q, agentOf(req.principal).id, req.body));
+
+  app.post('/api/agent/v1/offline', {
+    config: { auth: 'agent' },
+    schema: { tags: ['agent'], summary: 'Say the agent stopped cleanly: it shows as offline, not lost (its next claim brings it back online)', response: { 204: Type.Null(), ...errors } },
+  }, async (req, reply) => {
+    await setAgentStatus(deps.store.db, agentOf(req.principal).id, 'offline');
+    return reply.status(204).send();
+  });
 
   app.post<{ Params: { job: string }; Body: LogChunkRequest }>('/api/agent/v1/jobs/:job/log', {
     config: { auth: 'agent' },

@@ -13,6 +13,9 @@ const Outcome = Type.Object({
   changes: Type.Array(
     Type.Object({ kind: Type.String(), name: Type.String(), id: Type.Union([Type.Integer(), Type.Null()]), action: Type.String() }),
   ),
+  warnings: Type.Array(Type.Object({ path: Type.String(), message: Type.String(), line: Type.Optional(Type.Integer()) }), {
+    description: 'What the file says that is valid but probably not meant (a plan without a workdir); applied all the same.',
+  }),
 });
 
 export function applyRoutes(app: FastifyInstance, deps: ServerDeps): void {

@@ -8,8 +8,8 @@ import { AppError } from '../../protocol/errors.js';
 import { deleteEnvironment, listEnvironments, upsertEnvironment, type EnvironmentRecord } from '../../storage/environments.js';
 import { listPlans } from '../../storage/plans.js';
 import type { ServerDeps } from '../deps.js';
-import { assertProject, keyOf, projectScope } from '../principal.js';
-import { targetProject, visibleProject } from '../resolve.js';
+import { assertProject, keyOf } from '../principal.js';
+import { listScope, targetProject, visibleProject } from '../resolve.js';
 
 const EnvView = Type.Object({
   id: Type.Integer(),
@@ -52,10 +52,10 @@ export function environmentRoutes(app: FastifyInstance, deps: ServerDeps): void 
     return found[0]!;
   }
 
-  app.get('/api/v1/environments', {
+  app.get<{ Querystring: { project?: string } }>('/api/v1/environments', {
     config: { auth: 'PLAN_READ' },
-    schema: { tags: ['environments'], summary: 'List environments', response: { 200: Type.Object({ items: Type.Array(EnvView) }), ...errors } },
-  }, async (req) => ({ items: (await listEnvironments(db, projectScope(keyOf(req.principal)))).map(envView) }));
+    schema: { tags: ['environments'], summary: 'List environments (of one project with ?project=)', querystring: ProjectQuery, response: { 200: Type.Object({ items: Type.Array(EnvView) }), ...errors } },
+  }, async (req) => ({ items: (await listEnvironments(db, await listScope(db, keyOf(req.principal), req.query.project))).map(envView) }));
 
   app.get<Req>('/api/v1/environments/:environment', {
     config: { auth: 'PLAN_READ' },

@@ -10,13 +10,12 @@ import type { ServerDeps } from '../deps.js';
 import { assertProject, keyOf, projectScope } from '../principal.js';
 import { loadRun, resolvePlan } from '../resolve.js';
 import { findProject } from '../../storage/projects.js';
-import { storedPrefix } from '../../storage/stored-text.js';
 import { runEventsRoute } from './run-events.js';
 import { runJobsRoute } from './run-jobs.js';
 import { runCtrfRoute } from './run-ctrf.js';
 import { runJUnitRoute } from './run-junit.js';
 
-const RunParams = Type.Object({ run: Type.String({ description: 'Numeric run id.' }) });
+const RunParams = Type.Object({ run: Type.String({ description: 'Run id or UUID.' }) });
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 const List = (values: readonly string[], what: string) =>
   Type.Optional(Type.String({ maxLength: 500, description: `Comma-separated ${what}: ${values.join(', ')}` }));
@@ -158,7 +157,7 @@ export function runRoutes(app: FastifyInstance, deps: ServerDeps): void {
     const run = await loadRun(deps.store.db, req.principal, req.params.run);
     const key = keyOf(req.principal);
     const stopped = await db.transaction().execute((trx) =>
-      stopRun(trx, deps.queue, run.id, { status: 'cancelled', endedBy: 'user', reason: storedPrefix(`cancelled by ${key.userName}`, 100) }),
+      stopRun(trx, deps.queue, run.id, { status: 'cancelled', endedBy: 'user', reason: `cancelled by ${key.userName}` }),
     );
     if (!stopped) throw new AppError('CONFLICT', `run ${run.id} has already ended (${run.status}${run.result ? `, ${run.result}` : ''})`);
     deps.queue.wakeup.wake();

@@ -1,0 +1,166 @@
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { proctorCli } from '../support/processes.js';
+import { ProtocolAgent } from '../support/protocol-agent.js';
+import { ADMIN_TOKEN, runEnded, startTestServer, type TestServer } from '../support/server.js';
+
+/**
+ * A newcomer's first hour with the real `proctor` binary: every mistake caught when it is made and
+ * named with the file, the line and what to write; no stack trace; words that say only what is known.
+ */
+describe("a newcomer's first hour with the CLI", () => {
+  let s: TestServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'proctor-first-hour-'));
+    // The tests a newcomer keeps next to their plan file: examples/demo/command, in a folder `app`.
+    mkdirSync(join(dir, 'project'));
+    cpSync(resolve('examples/demo/command'), join(dir, 'project', 'app'), { recursive: true });
+    s = await startTestServer('sqlite', { localAgent: true, slots: 2, workdir: dir });
+  });
+  afterAll(() => s?.close());
+
+  const proctor = (args: string[], env: Record<string, string | undefined> = {}) => proctorCli(args, { server: s.url, token: ADMIN_TOKEN, home: join(dir, 'no-profile') }, env);
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const plan = (body: string) => `environments:\n  node: {}\nplans:\n  broken:\n${body}`;
+
+  it('refuses a plan that cannot run, naming the file, the line and what to write instead', async () => {
+    const path = file('p-typo.yaml', plan('    framework: vitset\n    workdir: .\n    environments: [node]\n    timeout: 90\n    retires: 2\n'));
+    const r = await proctor(['apply', '-f', path]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${path} is invalid (3 problems); nothing was applied:`);
+    expect(r.err).toContain(`${path}:5: plans.broken.framework: unknown framework "vitset" (did you mean vitest?); expected one of`);
+    expect(r.err).toContain(`${path}:8: plans.broken.timeout: expected a duration like "10m", got number 90 (a number has no unit: write "90s" or "90m")`);
+    expect(r.err).toContain(`${path}:9: plans.broken.retires: unknown key (did you mean retries?)`);
+    expect(r.err).not.toContain('proctor.yaml');
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect((await s.api('GET', '/api/v1/plans/broken')).status).toBe(404);
+  });
+
+  it('reports a YAML syntax error whole: where, what, and the line it points at', async () => {
+    const path = file('p-syntax.yaml', 'plans:\n  broken: { framework: command\n  other: 1\n');
+    const r = await proctor(['apply', '-f', path]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/line 3, column \d+: .+ \(line 3 reads "  other: 1"\)/);
+    expect(r.err).not.toMatch(/column \d+:\s*$/m);
+  });
+
+  it('applies a plan without a workdir, and says what that means', async () => {
+    const r = await proctor(['apply', '-f', file('p-nowd.yaml', plan('    framework: command\n    environments: [node]\n    options: { command: "true" }\n'))]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/warning: .*p-nowd\.yaml:\d+: plans\.broken\.workdir: not set: the plan runs in the agent's work directory itself/);
+  });
+
+  it('resolves a relative workdir against the plan file, and the run passes', async () => {
+    const path = join(dir, 'project', 'p-rel.yaml');
+    writeFileSync(path, `environments:\n  node: {}\nplans:\n  rel:\n    framework: command\n    workdir: app\n    environments: [node]\n    options: { command: "node run-checks.mjs --report-dir {report_dir} {files}", discover: "checks/*.sh" }\n`);
+    const applied = await proctor(['apply', '-f', path]);
+    expect(applied.code, applied.err).toBe(0);
+    expect(applied.out).toContain(`plan rel: workdir app is ${join(dir, 'project', 'app')}`);
+    expect((await s.api('GET', '/api/v1/plans/rel')).body.definition.workdir).toBe(join(dir, 'project', 'app'));
+    const run = await proctor(['run', 'rel', '--wait']);
+    expect(run.out).not.toContain('infrastructure');
+    expect([0, 1], run.out + run.err).toContain(run.code);
+  });
+
+  it('exits 2, not 4, when a run is aborted by its own configuration', async () => {
+    await s.api('POST', '/api/v1/apply', plan('    framework: command\n    workdir: no-such-folder\n    environments: [node]\n    options: { command: "true", discover: "*.sh" }\n'));
+    const r = await proctor(['run', 'broken', '--wait']);
+    expect(r.code, r.out + r.err).toBe(2);
+    expect(r.out).toContain('exit 2: usage or configuration error');
+    expect(r.out).toContain('does not exist on this agent');
+  });
+
+  it('records CLI runs as such, names the dashboard page, counts in words that fit', async () => {
+    const r = await proctor(['run', 'rel', '--wait']);
+    const id = Number(/run (\d+) of plan rel triggered/.exec(r.out)![1]);
+    expect(r.out).toContain(`${s.url}/runs/${id}`);
+    expect(r.out).not.toMatch(/started: 0 scenario runs/);
+    expect(r.out).toMatch(/run \d+: \d+ scenario runs? to do/);
+    expect((await s.api('GET', `/api/v1/runs/${id}`)).body.trigger.source).toBe('cli');
+  });
+
+  it('cancels a run, and says so when it had already ended', async () => {
+    await s.api('POST', '/api/v1/apply', `environments:\n  slow-env: { labels: [nobody-has-this] }\nplans:\n  waits:\n    framework: command\n    workdir: .\n    environments: [slow-env]\n    options: { command: "true" }\n`);
+    const run = (await s.api('POST', '/api/v1/plans/waits/runs', {})).body;
+    const cancelled = await proctor(['cancel', String(run.id)]);
+    expect(cancelled.code, cancelled.err).toBe(0);
+    expect(cancelled.out).toContain(`Cancelled run ${run.id} of plan waits`);
+    expect((await runEnded(s, run.id)).status).toBe('cancelled');
+    const again = await proctor(['cancel', String(run.id)]);
+    expect(again.code).toBe(2);
+    expect(again.err).toContain('has already ended');
+  });
+
+  it('points at proctor plans list for a plan that does not exist', async () => {
+    const r = await proctor(['run', 'no-such-plan']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('proctor plans list');
+  });
+
+  it('ends every usage mistake with exit 2 and a sentence, never a stack trace', async () => {
+    const rerun = await proctor(['rerun', '1', '--wait']);
+    expect(rerun.code).toBe(2);
+    expect(rerun.err).toContain('pass either --failed or one or more --pair');
+    const noFile = await proctor(['apply']);
+    expect(noFile.code).toBe(2);
+    expect(noFile.err).toContain("required option '-f, --file <path>' not specified");
+    for (const r of [rerun, noFile]) expect(r.err).not.toMatch(/TypeError|\n\s+at /);
+  });
+
+  it('marks a retry in the logs, and strips colour codes when its output is not a terminal', async () => {
+    await s.api('POST', '/api/v1/apply', `environments:\n  manual: { labels: [by-hand] }\nplans:\n  colours:\n    framework: command\n    workdir: .\n    environments: [manual]\n    options: { command: "true" }\n`);
+    const run = (await s.api('POST', '/api/v1/plans/colours/runs', {})).body;
+    const agent = await ProtocolAgent.register(s, ['by-hand'], 1);
+    const [first] = await agent.claim(1);
+    await agent.complete(first!, { outcome: 'errored', reason: 'crashed', retryable: true, error: 'the machine went away' });
+    const [retry] = await agent.claim(1);
+    expect(retry!.attempt).toBe(2);
+    await s.api('POST', `/api/agent/v1/jobs/${retry!.job_id}/log`, { lease_token: retry!.lease_token, offset: 0, data: '\x1b[31mred\x1b[39m and \x1b[1mbold\x1b[22m\n' }, { token: agent.token });
+    await agent.discover(retry!, ['a.sh']);
+    const r = await proctor(['logs', String(run.id)]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/==> job \d+ \(discover, manual, 0 scenarios, completed; attempt 2, a retry: attempt 1 errored \(crashed\)\) <==/);
+    expect(r.out).toContain('red and bold');
+    expect(r.out).not.toContain('\x1b');
+  });
+
+  it('stops quietly when the reader of its output goes away (| head)', async () => {
+    for (const args of [['runs', 'list'], ['logs', '1'], ['plans', 'list']]) {
+      const child = spawn(process.execPath, [resolve('dist/main.js'), ...args], {
+        env: { ...process.env, PROCTOR_URL: s.url, PROCTOR_TOKEN: ADMIN_TOKEN, XDG_CONFIG_HOME: join(dir, 'no-profile'), VITEST: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      // The reader is gone before the command writes a byte: every write hits a closed pipe.
+      child.stdout.destroy();
+      let err = '';
+      child.stderr.on('data', (d) => (err += d));
+      const code = await new Promise<number | null>((done) => child.on('close', done));
+      expect(err, args.join(' ')).not.toMatch(/EPIPE|Unhandled|\n\s+at /);
+      expect(code, args.join(' ')).toBe(0);
+    }
+  });
+
+  it('says how to choose another port when its port is taken, under npm start too', async () => {
+    const busy = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => busy.once('listening', r));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const r = await proctor(['serve', '--port', String(port), '--data-dir', join(dir, 'busy-data'), '--no-local-agent', '--log-level', 'silent']);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`port ${port} is in use`);
+      expect(r.err).toContain('npm start -- --port N');
+      expect(r.err).not.toMatch(/\n\s+at /);
+    } finally {
+      busy.close();
+    }
+  });
+});
