@@ -13,6 +13,7 @@ import { rerunCommand } from './cli/commands/rerun.js';
 import { EXIT_CODES_HELP } from './cli/commands/run-follow.js';
 import { runCommands } from './cli/commands/runs.js';
 import { CliError, EXIT } from './cli/cli-error.js';
+import { AppError } from './protocol/errors.js';
 import { stdio } from './cli/output.js';
 import { embeddedJobVariableNames } from './agent/job-environment.js';
 import { banner, loadConfig, makeLogger, serve, SetupError } from './serve.js';
@@ -66,7 +67,12 @@ program
     const logger = makeLogger(config.logLevel);
     const proctor = await serve(config, logger).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE') throw new CliError(`port ${config.port} is in use: stop the other server, or choose another port with --port N (under npm start: npm start -- --port N) or PROCTOR_PORT=N`, EXIT.USAGE);
-      if (e instanceof SetupError) throw new CliError(e.message, EXIT.USAGE);
+      if (e instanceof SetupError || e instanceof AppError) throw new CliError(e.message, EXIT.USAGE);
+      // The database is not there (PostgreSQL down, a wrong host): what to check, not a stack.
+      const code = String(e.code ?? (e.cause as NodeJS.ErrnoException | undefined)?.code);
+      if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', '28P01', '28000', '3D000'].includes(code)) {
+        throw new CliError(`cannot open the database (${e.message}): check --database-url / PROCTOR_DATABASE_URL and that PostgreSQL is running`, EXIT.INFRASTRUCTURE);
+      }
       throw e;
     });
     // The embedded agent's jobs run beside this process: what they may not get, they may not read here either.

@@ -163,4 +163,18 @@ describe("a newcomer's first hour with the CLI", () => {
       busy.close();
     }
   });
+
+  it('reports a setting it cannot start with in one line that says what to do', async () => {
+    const badToken = await proctor(['serve', '--port', '0', '--data-dir', join(dir, 'bad-token'), '--no-local-agent'], { PROCTOR_ADMIN_TOKEN: 'not-a-key' });
+    expect(badToken.code).toBe(2);
+    expect(badToken.err).toMatch(/^proctor: PROCTOR_ADMIN_TOKEN must look like pk_/);
+    const noDatabase = await proctor(['serve', '--port', '0', '--database-url', 'postgres://nobody@127.0.0.1:1/none', '--no-local-agent']);
+    expect(noDatabase.code).toBe(4);
+    expect(noDatabase.err).toContain('cannot open the database');
+    expect(noDatabase.err).toContain('PROCTOR_DATABASE_URL');
+    for (const r of [badToken, noDatabase]) {
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).not.toMatch(/unexpected error|\n\s+at /);
+    }
+  });
 });
