@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { capCompletion } from '../domain/cap-completion.js';
+import { plural } from '../domain/plural.js';
 import type { CompleteRequest } from '../protocol/agent-api.js';
 import { AppError } from '../protocol/errors.js';
 import { prepared } from '../storage/prepared.js';
@@ -179,7 +180,7 @@ async function completeExecution(trx: Kysely<Database>, ctx: QueueContext, job: 
       .where('status', '=', 'failed')
       .executeTakeFirstOrThrow();
     if (Number(failed.n) >= failFast) {
-      await stopRun(trx, ctx, job.run_id, { status: 'completed', endedBy: 'fail_fast', reason: `${failed.n} failed scenario(s) reached fail_fast ${failFast}` });
+      await stopRun(trx, ctx, job.run_id, { status: 'completed', endedBy: 'fail_fast', reason: `${plural(Number(failed.n), 'failed scenario')} reached fail_fast ${failFast}` });
       return;
     }
   }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { WebhookEventType } from '../protocol/webhooks.js';
-import { fromJson } from '../storage/json.js';
+import { fromJson, toJson } from '../storage/json.js';
 import { prepared } from '../storage/prepared.js';
 import type { RunTrigger } from '../storage/run-data.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
+import { webhookPayload } from './webhook-payload.js';
 
 /** The run's trigger (its callback URL) and whether its project has an enabled endpoint. */
 const receiversOf = (lock: boolean) =>
@@ -29,7 +30,8 @@ const receiversLocked = receiversOf(true);
  * state change it reports was committed, and the webhook worker delivers it later. Call it right
  * after the guarded statement that made the change.
  *
- * Only events someone receives are written: the run has a callback URL, or its project an enabled
+ * The event carries its body, the run and job as they are in this transaction. Only events someone
+ * receives are written: the run has a callback URL, or its project an enabled
  * webhook endpoint. An endpoint created later receives the events from then on. A busy queue
  * without receivers writes nothing here.
  *
@@ -43,5 +45,9 @@ export async function recordEvent(trx: Kysely<Database>, ctx: QueueContext, type
   const run = await (ctx.cap.rowLocks ? receiversLocked : receivers).first(trx, ctx.cap, { runId });
   if (!run) return;
   if (!run.has_endpoint && !fromJson<Partial<RunTrigger>>(run.trigger, {}).callbackUrl) return;
-  await trx.insertInto('webhook_events').values({ uuid: randomUUID(), run_id: runId, job_id: jobId, type, created_at: ctx.clock() }).execute();
+  const at = ctx.clock();
+  // The body is the state this change leaves, read in its own transaction: delivered later, it
+  // still says what happened then (a late `run.queued` never says `completed`).
+  const body = toJson(await webhookPayload(trx, { type, runId, jobId, at }));
+  await trx.insertInto('webhook_events').values({ uuid: randomUUID(), run_id: runId, job_id: jobId, type, created_at: at, body }).execute();
 }

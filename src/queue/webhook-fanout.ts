@@ -2,10 +2,10 @@ import type { Kysely, Selectable } from 'kysely';
 import { formatPayload } from '../domain/chat-formats.js';
 import type { WebhookEventType, WebhookFormat, WebhookPayload } from '../protocol/webhooks.js';
 import { fromJson, toJson } from '../storage/json.js';
-import { getRunView } from '../storage/run-views.js';
 import type { Database, WebhookEventTable } from '../storage/schema.js';
 import { listWebhookEndpoints } from '../storage/webhook-endpoints.js';
 import type { QueueContext } from './context.js';
+import { webhookPayload } from './webhook-payload.js';
 
 interface Target {
   target: string;
@@ -32,7 +32,7 @@ async function fanOutOne(trx: Kysely<Database>, ctx: QueueContext, eventId: numb
   const run = await trx.selectFrom('runs').select(['project_id', 'trigger']).where('id', '=', event.run_id).executeTakeFirstOrThrow();
   const targets = await targetsOf(trx, event.type as WebhookEventType, run.project_id, fromJson<{ callbackUrl?: string | null }>(run.trigger, {}).callbackUrl);
   if (targets.length === 0) return true;
-  const payload = await buildPayload(trx, event);
+  const payload = await payloadOf(trx, event);
   const now = ctx.clock();
   await trx
     .insertInto('webhook_deliveries')
@@ -63,26 +63,8 @@ async function targetsOf(trx: Kysely<Database>, type: WebhookEventType, projectI
   return out;
 }
 
-/** The standard body: the event type, when it happened, the run as the API shows it, and the job. */
-async function buildPayload(trx: Kysely<Database>, event: Selectable<WebhookEventTable>): Promise<WebhookPayload> {
-  const { projectId: _omit, ...run } = (await getRunView(trx, event.run_id))!;
-  const payload: WebhookPayload = { type: event.type as WebhookEventType, timestamp: new Date(event.created_at).toISOString(), data: { run } };
-  if (event.job_id !== null) {
-    const job = await trx.selectFrom('jobs').selectAll().where('id', '=', event.job_id).executeTakeFirst();
-    if (job) {
-      payload.data.job = {
-        id: job.id,
-        kind: job.kind,
-        environment: job.environment_name,
-        status: job.status,
-        attempt: job.attempt,
-        started_at: job.started_at === null ? null : new Date(job.started_at).toISOString(),
-        finished_at: job.finished_at === null ? null : new Date(job.finished_at).toISOString(),
-        ended_by: job.ended_by,
-        end_reason: job.end_reason,
-        error: job.error,
-      };
-    }
-  }
-  return payload;
+/** The body written with the event; an event from before migration 0010 has none and gets today's state. */
+async function payloadOf(trx: Kysely<Database>, event: Selectable<WebhookEventTable>): Promise<WebhookPayload> {
+  if (event.body !== null) return fromJson<WebhookPayload>(event.body, null as never);
+  return webhookPayload(trx, { type: event.type as WebhookEventType, runId: event.run_id, jobId: event.job_id, at: event.created_at });
 }

@@ -9,6 +9,7 @@ import * as m0006 from './migrations/0006-credential-scopes.js';
 import * as m0007 from './migrations/0007-idempotency-per-key.js';
 import * as m0008 from './migrations/0008-plan-mobile-apps.js';
 import * as m0009 from './migrations/0009-reasons-as-text.js';
+import * as m0010 from './migrations/0010-webhook-event-body.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, cap: DialectCapabilities): Promise<void> };
 
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0007-idempotency-per-key': m0007,
   '0008-plan-mobile-apps': m0008,
   '0009-reasons-as-text': m0009,
+  '0010-webhook-event-body': m0010,
 };
 
 /** Applies every migration not yet applied, in order. Throws with the failing migration's name. */

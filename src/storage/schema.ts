@@ -257,6 +257,8 @@ export interface WebhookEventTable {
   job_id: number | null;
   type: string;
   created_at: number;
+  /** JSON of the standard WebhookPayload as it was when the event happened; null for events from before migration 0010. */
+  body: string | null;
   /** Set once the event's deliveries exist. */
   fanned_out: Generated<number>;
 }
