@@ -34,14 +34,20 @@ export const SlowScenario = Type.Object({
 });
 export type SlowScenario = Static<typeof SlowScenario>;
 
-export const FLAKY_REASONS = ['passed_on_retry', 'changed_without_code_change'] as const;
+/**
+ * `changed_without_code_change`: it changed between two runs that name the same git ref (or, without
+ * refs, the same build). `changed_code_unknown`: it changed between two runs that carry no ref or build
+ * to compare, so whether the code changed is not known.
+ */
+export const FLAKY_REASONS = ['passed_on_retry', 'changed_without_code_change', 'changed_code_unknown'] as const;
 export type FlakyReason = (typeof FLAKY_REASONS)[number];
 
 export const FlakyScenario = Type.Object({
   scenario: ScenarioRef,
   environment: Type.String(),
   reasons: Type.Array(Enum(FLAKY_REASONS)),
-  flips: Type.Integer({ description: 'Changes between passed and failed from one run to the next with the same code (same git ref, or none known).' }),
+  flips: Type.Integer({ description: 'Changes between passed and failed from one run to the next, not across a known code change: the same code, or no ref or build to compare.' }),
+  flips_same_code: Type.Integer({ description: 'Of `flips`, those between runs that name the same git ref (or, without refs, the same build): known to be without a code change.' }),
   retried_passes: Type.Integer({ description: 'Runs where it passed only on a retry.' }),
   strip: Type.Array(StripCell, { description: 'Its results in the window, oldest first.' }),
 });
@@ -49,8 +55,22 @@ export type FlakyScenario = Static<typeof FlakyScenario>;
 
 export const PlanHistory = Type.Object({
   plan: Type.Object({ id: Type.Integer(), name: Type.String() }),
-  runs: Type.Array(HistoryRun, { description: 'The last runs, oldest first.' }),
+  runs: Type.Array(HistoryRun, {
+    description: "The plan's last runs that are not reruns, oldest first: what pass rate and duration count. A rerun runs a chosen subset again and would skew both.",
+  }),
+  reruns: Type.Integer({ description: 'Reruns made in the same window: left out of `runs`, but their results count for the slowest and flaky scenarios.' }),
   slowest: Type.Array(SlowScenario),
   flaky: Type.Array(FlakyScenario),
 });
 export type PlanHistory = Static<typeof PlanHistory>;
+
+/** A plan's latest run (of any kind), as the plans list shows it: `GET /api/v1/plans` items' `last_run`. */
+export const PlanLastRun = Type.Object({
+  id: Type.Integer(),
+  status: Enum(RUN_STATUSES),
+  result: Type.Union([Enum(RUN_RESULTS), Type.Null()]),
+  created_at: Type.String({ format: 'date-time' }),
+  finished_at: Nullable(Type.String({ format: 'date-time' })),
+  rerun_parent_id: Nullable(Type.Integer({ description: 'Set when the last run is a rerun of that run.' })),
+});
+export type PlanLastRun = Static<typeof PlanLastRun>;

@@ -16,26 +16,53 @@ export interface HistoryOptions {
   top: number;
 }
 
+/** What tells two runs' code apart: the git ref under test, else the build number. */
+type CodeMark = Pick<Run['trigger'], 'ref' | 'build'>;
+
+/** Runs read per page while looking for the window's runs; reruns make the window longer than `runs`. */
+const PAGE = 100;
+
 /**
- * A plan's recent history: its last runs (oldest first) with pass rate and duration, the slowest
- * scenarios and the flaky ones of that window. A scenario is flaky when it passed only on a retry,
- * or when its result changed between passed and failed from one run to the next while the code
- * stayed the same (same git ref, or no ref known on either run).
+ * A plan's recent history: its last runs that are not reruns (oldest first) with pass rate and
+ * duration, and the slowest and the flaky scenarios of those runs and the reruns made meanwhile. A
+ * rerun runs a chosen subset again (often only the failures), so counting it would skew the pass rate
+ * and the durations. A scenario is flaky when it passed only on a retry, or when its result changed
+ * between passed and failed from one run to the next without a known code change.
  *
  * @example const h = await planHistory(db, { id: 3, name: 'unit' }, { runs: 30, top: 10 });
  */
 export async function planHistory(db: Kysely<Database>, plan: { id: number; name: string }, opts: HistoryOptions): Promise<PlanHistory> {
-  const page = await listRunViews(db, { projectIds: null, planId: plan.id, limit: opts.runs });
-  const runs = page.items.reverse();
-  if (runs.length === 0) return { plan, runs: [], slowest: [], flaky: [] };
-  const runIds = runs.map((r) => r.id);
-  const refs = new Map(runs.map((r) => [r.id, r.trigger.ref]));
+  const { counted, reruns } = await historyWindow(db, plan.id, opts.runs);
+  if (counted.length === 0) return { plan, runs: [], reruns: 0, slowest: [], flaky: [] };
+  const all = [...counted, ...reruns];
+  const runIds = all.map((r) => r.id);
+  const marks = new Map(all.map((r) => [r.id, { ref: r.trigger.ref, build: r.trigger.build }]));
   return {
     plan,
-    runs: runs.map(historyRun),
+    runs: counted.reverse().map(historyRun),
+    reruns: reruns.length,
     slowest: await slowestScenarios(db, runIds, opts.top),
-    flaky: await flakyScenarios(db, runIds, refs, opts.top),
+    flaky: await flakyScenarios(db, runIds, marks, opts.top),
   };
+}
+
+/**
+ * The plan's last `count` runs that are not reruns, and the reruns created since the oldest of them,
+ * both newest first. Ids grow with creation, so reading newest first by id pages through time.
+ */
+async function historyWindow(db: Kysely<Database>, planId: number, count: number): Promise<{ counted: Run[]; reruns: Run[] }> {
+  const counted: Run[] = [];
+  const reruns: Run[] = [];
+  let beforeId: number | undefined;
+  for (;;) {
+    const page = await listRunViews(db, { projectIds: null, planId, limit: PAGE, beforeId });
+    for (const r of page.items) {
+      if (counted.length === count) return { counted, reruns };
+      (r.rerun_parent_id === null ? counted : reruns).push(r);
+    }
+    if (counted.length === count || page.next_cursor === null || page.items.length === 0) return { counted, reruns };
+    beforeId = page.items.at(-1)!.id;
+  }
 }
 
 function historyRun(r: Run): HistoryRun {
@@ -90,9 +117,9 @@ function countWhere(eb: ExpressionBuilder<Database, 'results'>, statuses: Scenar
 
 /**
  * Candidates are found in SQL (a retried pass, or both a pass and a failure in the window); whether a
- * change happened without a code change needs the run order and refs, so it is decided here.
+ * change happened without a code change needs the run order, refs and builds, so it is decided here.
  */
-async function flakyScenarios(db: Kysely<Database>, runIds: number[], refs: Map<number, string | null>, top: number): Promise<FlakyScenario[]> {
+async function flakyScenarios(db: Kysely<Database>, runIds: number[], marks: Map<number, CodeMark>, top: number): Promise<FlakyScenario[]> {
   const candidates = await db
     .selectFrom('results')
     .innerJoin('scenarios', 'scenarios.id', 'results.scenario_id')
@@ -113,7 +140,7 @@ async function flakyScenarios(db: Kysely<Database>, runIds: number[], refs: Map<
   const out: FlakyScenario[] = [];
   for (const c of candidates) {
     const strip = strips.get(stripKey(c.scenario_id, c.environment_name)) ?? [];
-    const verdict = judgeStrip(strip, refs);
+    const verdict = judgeStrip(strip, marks);
     if (verdict.reasons.length > 0) out.push({ scenario: { id: c.scenario_id, key: c.key }, environment: c.environment_name, ...verdict, strip });
   }
   return out.sort((a, b) => b.flips + b.retried_passes - (a.flips + a.retried_passes)).slice(0, top);
@@ -139,18 +166,39 @@ async function statusStrips(db: Kysely<Database>, runIds: number[], scenarioIds:
   return strips;
 }
 
-/** Counts retried passes and pass/fail changes between consecutive runs on the same code. */
-export function judgeStrip(strip: StripCell[], refs: Map<number, string | null>): { reasons: FlakyReason[]; flips: number; retried_passes: number } {
+/**
+ * Whether two runs tested the same code: compared by git ref when both name one, else by build
+ * number when both carry one; `unknown` when they carry nothing to compare.
+ */
+export function codeBetween(a: CodeMark | undefined, b: CodeMark | undefined): 'same' | 'changed' | 'unknown' {
+  if (a?.ref && b?.ref) return a.ref === b.ref ? 'same' : 'changed';
+  if (a?.build && b?.build) return a.build === b.build ? 'same' : 'changed';
+  return 'unknown';
+}
+
+/**
+ * Counts retried passes and pass/fail changes between consecutive runs that are not across a known
+ * code change; `flips_same_code` are those known to be on the same code.
+ */
+export function judgeStrip(
+  strip: StripCell[],
+  marks: Map<number, CodeMark>,
+): { reasons: FlakyReason[]; flips: number; flips_same_code: number; retried_passes: number } {
   const retried = strip.filter((c) => c.status === 'flaky').length;
   const decided = strip.filter((c) => PASSING.includes(c.status) || FAILING.includes(c.status));
   let flips = 0;
+  let same = 0;
   for (let i = 1; i < decided.length; i++) {
     const [a, b] = [decided[i - 1]!, decided[i]!];
-    const changed = PASSING.includes(a.status) !== PASSING.includes(b.status);
-    if (changed && (refs.get(a.run_id) ?? null) === (refs.get(b.run_id) ?? null)) flips++;
+    if (PASSING.includes(a.status) === PASSING.includes(b.status)) continue;
+    const code = codeBetween(marks.get(a.run_id), marks.get(b.run_id));
+    if (code === 'changed') continue;
+    flips++;
+    if (code === 'same') same++;
   }
   const reasons: FlakyReason[] = [];
   if (retried > 0) reasons.push('passed_on_retry');
-  if (flips > 0) reasons.push('changed_without_code_change');
-  return { reasons, flips, retried_passes: retried };
+  if (same > 0) reasons.push('changed_without_code_change');
+  if (flips > same) reasons.push('changed_code_unknown');
+  return { reasons, flips, flips_same_code: same, retried_passes: retried };
 }

@@ -81,3 +81,32 @@ export async function deletePlan(db: Kysely<Database>, planId: number): Promise<
     await trx.deleteFrom('plans').where('id', '=', planId).execute();
   });
 }
+
+export interface PlanLastRunRecord {
+  id: number;
+  planId: number;
+  status: string;
+  result: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+  rerunParentId: number | null;
+}
+
+/**
+ * The latest run of each of these plans, in one query for all of them (the plans list shows each
+ * plan's last result). Run ids grow with creation, so a plan's latest run is its highest id.
+ */
+export async function lastRunsOfPlans(db: Kysely<Database>, planIds: readonly number[]): Promise<Map<number, PlanLastRunRecord>> {
+  if (planIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('runs')
+    .select(['id', 'plan_id', 'status', 'result', 'created_at', 'finished_at', 'rerun_parent_id'])
+    .where('id', 'in', db.selectFrom('runs as latest').select((eb) => eb.fn.max('latest.id').as('id')).where('latest.plan_id', 'in', [...planIds]).groupBy('latest.plan_id'))
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      r.plan_id,
+      { id: r.id, planId: r.plan_id, status: r.status, result: r.result, createdAt: Number(r.created_at), finishedAt: r.finished_at === null ? null : Number(r.finished_at), rerunParentId: r.rerun_parent_id },
+    ]),
+  );
+}

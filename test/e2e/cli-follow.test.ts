@@ -22,7 +22,7 @@ describe('proctor run --wait, rerun and logs in CI', () => {
     s = await startTestServer('sqlite', { localAgent: true, slots: 2 });
     dir = mkdtempSync(join(tmpdir(), 'proctor-follow-'));
     const empty = mkdtempSync(join(tmpdir(), 'proctor-empty-'));
-    const yaml = `environments:\n  node: {}\n  nowhere: { labels: [no-agent-has-this] }\nplans:\n  demo:\n    framework: vitest\n    workdir: ${resolve('examples/demo/vitest')}\n    environments: [node]\n  empty:\n    framework: vitest\n    workdir: ${empty}\n    environments: [node]\n  stuck:\n    framework: vitest\n    workdir: ${empty}\n    environments: [nowhere]\n`;
+    const yaml = `environments:\n  node: {}\n  nowhere: { labels: [no-agent-has-this] }\nplans:\n  demo:\n    framework: vitest\n    workdir: ${resolve('examples/demo/vitest')}\n    environments: [node]\n  empty:\n    framework: vitest\n    workdir: ${empty}\n    environments: [node]\n  stuck:\n    framework: vitest\n    workdir: ${empty}\n    environments: [nowhere]\n  unserved:\n    framework: vitest\n    workdir: ${empty}\n    environments: [nowhere]\n    on_unavailable: fail\n`;
     const applied = await s.api('POST', '/api/v1/apply', yaml);
     expect(applied.status, JSON.stringify(applied.body)).toBe(200);
   });
@@ -82,13 +82,18 @@ describe('proctor run --wait, rerun and logs in CI', () => {
     expect(failures.map((e) => e.result.status)).toEqual(['failed', 'failed']);
   });
 
-  it('exits 3 when --timeout passes first, 4 when the system aborts the run, 2 on a bad flag before triggering', async () => {
+  it('exits 3 when --timeout passes first, 4 when the system aborts the run, 2 when its plan does and on a bad flag before triggering', async () => {
     const timedOut = await proctor(['run', 'demo', '--wait', '--timeout', '1s']);
     expect(timedOut.code, timedOut.err + timedOut.out).toBe(3);
     expect(timedOut.out).toContain('did not finish within --timeout');
-    const aborted = await proctor(['run', 'empty', '--wait']);
+    // No agent can serve the plan's environment: nothing the plan can change.
+    const aborted = await proctor(['run', 'unserved', '--wait']);
     expect(aborted.code, aborted.err + aborted.out).toBe(4);
-    expect(aborted.out).toMatch(/run \d+ empty: aborted/);
+    expect(aborted.out).toMatch(/run \d+ unserved: aborted/);
+    // A workdir the agent cannot use: the plan's mistake, to fix there.
+    const misconfigured = await proctor(['run', 'empty', '--wait']);
+    expect(misconfigured.code, misconfigured.err + misconfigured.out).toBe(2);
+    expect(misconfigured.out).toMatch(/run \d+ empty: aborted/);
     const before = await lastRunId();
     const bad = await proctor(['run', 'demo', '--wait', '--timeout', 'soon']);
     expect(bad.code).toBe(2);
@@ -127,7 +132,7 @@ describe('proctor run --wait, rerun and logs in CI', () => {
     const logs = await proctor(['logs', String(parent)]);
     expect(logs.code, logs.err).toBe(0);
     expect(logs.out).toMatch(/==> job \d+ \(discover, node/);
-    expect(logs.out).toMatch(/==> job \d+ \(execute, node, \d+ scenarios, completed\) <==/);
+    expect(logs.out).toMatch(/==> job \d+ \(execute, node, \d+ scenarios?, completed\) <==/);
     const job = Number(/==> job (\d+) \(execute/.exec(logs.out)![1]);
     const one = await proctor(['logs', String(parent), '--job', String(job), '--follow']);
     expect(one.code, one.err).toBe(0);
@@ -139,7 +144,7 @@ describe('proctor run --wait, rerun and logs in CI', () => {
     const followed = await proctor(['logs', String(live), '--follow']);
     expect(followed.code, followed.err).toBe(0);
     expect(followed.out).toMatch(/==> job \d+ \(discover, node/);
-    expect(followed.out).toMatch(/==> job \d+ \(execute, node, \d+ scenarios, (running|completed)\) <==/);
+    expect(followed.out).toMatch(/==> job \d+ \(execute, node, \d+ scenarios?, (running|completed)\) <==/);
     expect(followed.out).toContain('Test Files');
     expect((await s.api('GET', `/api/v1/runs/${live}`)).body.status).toBe('completed');
   });

@@ -122,10 +122,10 @@ describe('plans from a git repository', () => {
     for (const [url, says] of cases) {
       const r = await s.api('POST', '/api/v1/apply', `environments:\n  e: {}\nplans:\n  bad: { framework: command, repo: { url: ${JSON.stringify(url)}, ref: main }, environments: [e] }\n`);
       expect(r.status, url).toBe(400);
-      expect(r.body.error.details, url).toEqual([{ path: 'plans.bad.repo.url', message: expect.stringMatching(says) }]);
+      expect(r.body.error.details, url).toEqual([{ path: 'plans.bad.repo.url', message: expect.stringMatching(says), line: expect.any(Number) }]);
     }
     const ref = await s.api('POST', '/api/v1/apply', `environments:\n  e: {}\nplans:\n  bad: { framework: command, repo: { url: "${repo.url('/repo.git')}", ref: "--output=/tmp/x" }, environments: [e] }\n`);
-    expect(ref.body.error.details).toEqual([{ path: 'plans.bad.repo.ref', message: 'must not start with "-" (git would read it as an option)' }]);
+    expect(ref.body.error.details).toEqual([{ path: 'plans.bad.repo.ref', message: 'must not start with "-" (git would read it as an option)', line: expect.any(Number) }]);
     // The plans API validates the same way.
     const put = await s.api('PUT', '/api/v1/plans/bad', { framework: 'command', repo: { url: `file://${repo.source}` }, environments: ['e'] });
     expect([put.status, put.body.error?.details?.[0]?.path]).toEqual([400, 'plans.bad.repo.url']);

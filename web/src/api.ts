@@ -1,11 +1,11 @@
 import type { AgentList } from '../../src/protocol/agent-view.js';
 import type { Static } from 'typebox';
 import type { Me as MeSchema, RerunBody, ResultRow, Run, TriggerRunBody } from '../../src/protocol/api.js';
-import type { PlanHistory } from '../../src/protocol/plan-history.js';
+import type { PlanHistory, PlanLastRun } from '../../src/protocol/plan-history.js';
 
 /** Typed client of Proctor's public API; every call sends the key in the Authorization header. */
 
-export type { AgentList, PlanHistory, RerunBody, ResultRow, Run, TriggerRunBody };
+export type { AgentList, PlanHistory, PlanLastRun, RerunBody, ResultRow, Run, TriggerRunBody };
 export type Me = Static<typeof MeSchema>;
 export type { AgentView } from '../../src/protocol/agent-view.js';
 export type { FlakyScenario, HistoryRun, SlowScenario } from '../../src/protocol/plan-history.js';
@@ -25,9 +25,14 @@ export interface PlanView {
   uuid: string;
   project_id: number;
   name: string;
-  definition: Record<string, unknown> & { environments?: string[]; framework?: string };
+  definition: Record<string, unknown> & { environments?: string[]; framework?: string; description?: string };
   created_at: string;
   updated_at: string;
+}
+
+/** A plan as `GET /api/v1/plans` lists it: with its latest run. */
+export interface PlanListItem extends PlanView {
+  last_run: PlanLastRun | null;
 }
 
 export interface EnvironmentView {
@@ -111,7 +116,7 @@ export function createApi(token: string) {
     cancel: (id: number) => json<RunView>('POST', `/api/v1/runs/${id}/cancel`),
     rerun: (id: number, body: RerunBody) => json<RunView>('POST', `/api/v1/runs/${id}/rerun`, body, { 'x-proctor-client': 'dashboard' }),
     trigger: (plan: number, body: TriggerRunBody) => json<RunView>('POST', `/api/v1/plans/${plan}/runs`, body, { 'x-proctor-client': 'dashboard' }),
-    plans: () => json<{ items: PlanView[] }>('GET', '/api/v1/plans'),
+    plans: () => json<{ items: PlanListItem[] }>('GET', '/api/v1/plans'),
     plan: (id: string) => json<PlanView>('GET', `/api/v1/plans/${enc(id)}`),
     history: (id: string, runs = 30) => json<PlanHistory>('GET', `/api/v1/plans/${enc(id)}/history${query({ runs })}`),
     environments: () => json<{ items: EnvironmentView[] }>('GET', '/api/v1/environments'),

@@ -29,3 +29,28 @@ export function elapsed(from: string | null, to: string | null, now: number): nu
   if (!from) return null;
   return (to ? Date.parse(to) : now) - Date.parse(from);
 }
+
+/** `1 run`, `2 runs`: a count with its noun, singular or plural (`plural` when it is not noun + s). */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}
+
+/** A duration short enough for a matrix cell: `850 ms`, `4.2 s`, `42 s`, `3m07s`, `1h05m`. */
+export function shortDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 10) return `${s.toFixed(1)} s`;
+  if (s < 60) return `${Math.round(s)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** How long ago a time was, in words: `just now`, `5 min ago`, `3 h ago`, `2 days ago`. */
+export function ago(iso: string, now: number): string {
+  const s = Math.max(0, (now - Date.parse(iso)) / 1000);
+  if (s < 45) return 'just now';
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
+  return `${count(Math.round(s / 86_400), 'day')} ago`;
+}

@@ -9,11 +9,13 @@ import { AppError } from '../../protocol/errors.js';
 import type { TriggerSource } from '../../protocol/statuses.js';
 import { triggerRun } from '../../queue/trigger.js';
 import { listEnvironments } from '../../storage/environments.js';
-import { deletePlan, listPlans, planHasRuns, upsertPlan, type PlanRecord } from '../../storage/plans.js';
+import { PlanLastRun } from '../../protocol/plan-history.js';
+import type { RunResult, RunStatus } from '../../protocol/statuses.js';
+import { deletePlan, lastRunsOfPlans, listPlans, planHasRuns, upsertPlan, type PlanLastRunRecord, type PlanRecord } from '../../storage/plans.js';
 import { getRunView } from '../../storage/run-views.js';
 import type { ServerDeps } from '../deps.js';
-import { keyOf, projectScope } from '../principal.js';
-import { resolvePlan, targetProject } from '../resolve.js';
+import { keyOf } from '../principal.js';
+import { listScope, resolvePlan, targetProject } from '../resolve.js';
 import { prepareRun } from '../run-request.js';
 import { triggerLimits } from '../usage-limits.js';
 import { addressPolicy, assertOutboundUrl } from '../outbound-url-check.js';
@@ -29,6 +31,8 @@ const PlanView = Type.Object({
   created_at: Type.String(),
   updated_at: Type.String(),
 });
+// The list adds each plan's latest run (one query for all plans), so a plans page shows its last result.
+const PlanListItem = Type.Object({ ...PlanView.properties, last_run: Type.Union([PlanLastRun, Type.Null()], { description: 'The latest run of the plan (reruns included); null before its first run.' }) });
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 
 export function planView(p: PlanRecord) {
@@ -43,13 +47,23 @@ export function planView(p: PlanRecord) {
   };
 }
 
+function lastRunView(r: PlanLastRunRecord | undefined): PlanLastRun | null {
+  if (!r) return null;
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return { id: r.id, status: r.status as RunStatus, result: r.result as RunResult | null, created_at: iso(r.createdAt)!, finished_at: iso(r.finishedAt), rerun_parent_id: r.rerunParentId };
+}
+
 export function planRoutes(app: FastifyInstance, deps: ServerDeps): void {
   const { db } = deps.store;
 
-  app.get('/api/v1/plans', {
+  app.get<{ Querystring: { project?: string } }>('/api/v1/plans', {
     config: { auth: 'PLAN_READ' },
-    schema: { tags: ['plans'], summary: 'List plans', querystring: ProjectQuery, response: { 200: Type.Object({ items: Type.Array(PlanView) }), ...errors } },
-  }, async (req) => ({ items: (await listPlans(db, projectScope(keyOf(req.principal)))).map(planView) }));
+    schema: { tags: ['plans'], summary: 'List plans (of one project with ?project=)', querystring: ProjectQuery, response: { 200: Type.Object({ items: Type.Array(PlanListItem) }), ...errors } },
+  }, async (req) => {
+    const plans = await listPlans(db, await listScope(db, keyOf(req.principal), req.query.project));
+    const last = await lastRunsOfPlans(db, plans.map((p) => p.id));
+    return { items: plans.map((p) => ({ ...planView(p), last_run: lastRunView(last.get(p.id)) })) };
+  });
 
   app.get<{ Params: { plan: string }; Querystring: { project?: string } }>('/api/v1/plans/:plan', {
     config: { auth: 'PLAN_READ' },

@@ -1,31 +1,50 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
+import { lastChars, parseAnsi, type AnsiRun } from '../ansi.js';
 import { useSession } from '../session.js';
 import { usePolling } from '../use-polling.js';
 
 /** Most of a log shown at once; the rest is a download away. */
 const SHOWN_CHARS = 200_000;
-// Colour and cursor escapes that terminals understand and a <pre> would show as noise.
-const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
+
+/** Styled runs of text: each a span with fixed class names and colours built from numbers. */
+function Runs({ runs }: { runs: AnsiRun[] }) {
+  return (
+    <>
+      {runs.map((r, i) =>
+        r.classes || r.color || r.background ? (
+          <span key={i} className={r.classes || undefined} style={r.color || r.background ? { color: r.color, backgroundColor: r.background } : undefined}>
+            {r.text}
+          </span>
+        ) : (
+          r.text
+        ),
+      )}
+    </>
+  );
+}
 
 /**
  * A job's output, re-read every 1.5 s while the job runs (the agent streams it to the server), and
- * kept scrolled to the end unless the reader scrolled up.
+ * kept scrolled to the end unless the reader scrolled up. Frameworks' colours (ANSI SGR sequences)
+ * show as colours; other terminal sequences are dropped. The stored log is left as it was written.
  */
 export function JobLog({ runId, jobId, live }: { runId: number; jobId: number; live: boolean }) {
   const { api } = useSession();
   const log = usePolling(() => api.jobLog(runId, jobId), [api, runId, jobId], live ? 1500 : 0);
   const ref = useRef<HTMLPreElement>(null);
-  const text = (log.data ?? '').replace(ANSI, '');
+  const runs = useMemo(() => parseAnsi(log.data ?? ''), [log.data]);
+  const length = runs.reduce((n, r) => n + r.text.length, 0);
   useEffect(() => {
     const el = ref.current;
     if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 40) el.scrollTop = el.scrollHeight;
-  }, [text]);
+  }, [runs]);
   if (log.error && !log.data) return <p className="muted">No log: {log.error}</p>;
+  const empty = log.data === null ? 'Loading…' : live ? 'Waiting for output…' : '(no output)';
   return (
     <div className="log">
-      {text.length > SHOWN_CHARS && <p className="muted">Showing the last {SHOWN_CHARS.toLocaleString()} characters.</p>}
+      {length > SHOWN_CHARS && <p className="muted">Showing the last {SHOWN_CHARS.toLocaleString()} characters.</p>}
       <pre ref={ref} className="log-text" tabIndex={0} aria-label={`Log of job ${jobId}`}>
-        {log.data === null ? 'Loading…' : text.slice(-SHOWN_CHARS) || (live ? 'Waiting for output…' : '(no output)')}
+        {length > 0 ? <Runs runs={length > SHOWN_CHARS ? lastChars(runs, SHOWN_CHARS) : runs} /> : empty}
       </pre>
     </div>
   );

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { JobView } from '../api.js';
-import { duration, elapsed } from '../format.js';
+import { count, duration, elapsed } from '../format.js';
 import { JobLog } from './job-log.js';
 import { Badge } from './status.js';
 
@@ -8,11 +8,11 @@ function JobRow({ runId, job }: { runId: number; job: JobView }) {
   const [open, setOpen] = useState(false);
   const live = job.status === 'running';
   return (
-    <li className="job">
+    <li className="job" data-job={job.id}>
       <div className="job-line">
         <Badge status={job.status} />
         <span className="job-what">
-          {job.kind === 'discover' ? 'discovery' : `${job.scenario_count} scenario(s)`} on {job.environment}
+          {job.kind === 'discover' ? 'discovery' : count(job.scenario_count, 'scenario')} on {job.environment}
         </span>
         <span className="num">{duration(elapsed(job.started_at, job.finished_at, Date.now()))}</span>
         <button type="button" className="link-button" aria-expanded={open} onClick={() => setOpen(!open)}>

@@ -1,8 +1,11 @@
-import { memo, useDeferredValue, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useDeferredValue, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { ResultView } from '../api.js';
-import { duration } from '../format.js';
+import { shortDuration } from '../format.js';
+import { Breakable } from './breakable.js';
+import { MatrixTools } from './matrix-tools.js';
+import { ScrollArea } from './scroll-area.js';
 import { MARK_DATA, MARK_PAINTED, MARK_READY } from '../live-run.js';
-import { ALL_RESULTS, GLYPH, label } from './status.js';
+import { GLYPH, label } from './status.js';
 
 interface Row {
   key: string;
@@ -39,10 +42,14 @@ export interface MatrixProps {
   openId: number | null;
   picked: Set<number> | null;
   onCell(r: ResultView): void;
+  /** Shown instead of the matrix while it has no row: what Proctor knows about the run. */
+  empty: ReactNode;
+  /** Rows may still come (the run is active): the tools stay in place, so the first rows move nothing. */
+  waiting: boolean;
 }
 
 /** The scenario × environment matrix of a run. Cells have a fixed size: live updates change colours, not layout. */
-export function Matrix({ results, environments, snapshot, openId, picked, onCell }: MatrixProps) {
+export function Matrix({ results, environments, snapshot, openId, picked, onCell, empty, waiting }: MatrixProps) {
   const [text, setText] = useState('');
   const [status, setStatus] = useState('');
   const query = useDeferredValue(text.trim().toLowerCase());
@@ -51,45 +58,33 @@ export function Matrix({ results, environments, snapshot, openId, picked, onCell
   const ref = useReadyMark(snapshot);
   return (
     <section className="matrix-section" aria-label="Results matrix">
-      <div className="matrix-tools">
-        <label className="field grow">
-          <span>Find scenario</span>
-          <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="file, suite or title" />
-        </label>
-        <label className="field">
-          <span>Show</span>
-          <select value={status} onChange={(e) => setStatus(e.target.value)}>
-            <option value="">all results</option>
-            <option value="problems">failures and flaky</option>
-            {ALL_RESULTS.map((s) => (
-              <option key={s} value={s}>
-                {label(s)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <span className="matrix-count" aria-live="polite">
-          {shown.length} of {rows.length} scenarios
-        </span>
-      </div>
+      {(rows.length > 0 || waiting) && <MatrixTools text={text} setText={setText} status={status} setStatus={setStatus} shown={shown.length} total={rows.length} />}
       <div className="matrix-wrap" ref={ref}>
-        <table className="matrix">
-          <thead>
-            <tr>
-              <th scope="col">Scenario</th>
-              {environments.map((e) => (
-                <th key={e} scope="col" className="env">
-                  {e}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((r) => (
-              <MatrixRow key={r.key} row={r} openId={openIdIn(r, openId)} picked={pickedIn(r, picked)} onCell={onCell} />
-            ))}
-          </tbody>
-        </table>
+        {rows.length === 0 ? (
+          empty
+        ) : (
+          <ScrollArea label="Results matrix">
+            <table className="matrix">
+              <thead>
+                <tr>
+                  <th scope="col">Scenario</th>
+                  {environments.map((e) => (
+                    <th key={e} scope="col" className="env">
+                      <span className="env-name">
+                        <Breakable text={e} />
+                      </span>
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {shown.map((r) => (
+                  <MatrixRow key={r.key} row={r} openId={openIdIn(r, openId)} picked={pickedIn(r, picked)} onCell={onCell} />
+                ))}
+              </tbody>
+            </table>
+          </ScrollArea>
+        )}
       </div>
     </section>
   );
@@ -124,7 +119,11 @@ const MatrixRow = memo(function MatrixRow({ row, openId, picked, onCell }: RowPr
     <tr>
       <th scope="row" className="scenario" title={scenario.key}>
         <span className="scenario-title">{title}</span>
-        {scenario.path.length > 0 && <span className="scenario-file">{scenario.file}</span>}
+        {scenario.path.length > 0 && (
+          <span className="scenario-file">
+            <Breakable text={scenario.file} />
+          </span>
+        )}
       </th>
       {row.cells.map((c, i) => (
         <td key={i}>{c ? <Cell r={c} open={c.id === openId} picked={picked[i] === '1'} onCell={onCell} /> : <span className="cell cell-none">·</span>}</td>
@@ -147,7 +146,7 @@ function Cell({ r, open, picked, onCell }: { r: ResultView; open: boolean; picke
       <span className="glyph" aria-hidden="true">
         {GLYPH[r.status]}
       </span>
-      <span className="cell-dur">{r.duration_ms !== null ? duration(r.duration_ms) : ''}</span>
+      <span className="cell-dur">{r.duration_ms !== null ? shortDuration(r.duration_ms) : ''}</span>
     </button>
   );
 }

@@ -13,6 +13,8 @@ function rerunError(e: unknown): string {
 
 export interface RunActionsProps {
   run: RunView;
+  /** How many scenario × environment pairs the run has: nothing to pick when there are none. */
+  pairs: number;
   picked: Set<number> | null;
   pairsOf(ids: Set<number>): { scenario: number; environment: string }[];
   onPickMode(on: boolean): void;
@@ -55,7 +57,7 @@ function CancelControl({ run, busy, act, onRun, setNote }: { run: RunView; busy:
 }
 
 /** Cancel, rerun the failed pairs, or pick pairs in the matrix and rerun those. */
-export function RunActions({ run, picked, pairsOf, onPickMode, onRun }: RunActionsProps) {
+export function RunActions({ run, pairs, picked, pairsOf, onPickMode, onRun }: RunActionsProps) {
   const { api } = useSession();
   const [busy, setBusy] = useState(false);
   const [note, setNote] = useState('');
@@ -88,7 +90,7 @@ export function RunActions({ run, picked, pairsOf, onPickMode, onRun }: RunActio
             Rerun failed ({failures})
           </button>
         )}
-        {ended && picked === null && (
+        {ended && pairs > 0 && picked === null && (
           <button type="button" onClick={() => onPickMode(true)}>
             Select pairs to rerun
           </button>

@@ -70,7 +70,6 @@ export function RunSummary({ run }: { run: RunView }) {
         {params.length > 0 && <Fact name="Parameters">{params.map(([k, v]) => `${k}=${v}`).join(' ')}</Fact>}
         {t.scenarios.length > 0 && <Fact name="Scenarios">{t.scenarios.join(', ')}</Fact>}
         {run.unavailable_environments.length > 0 && <Fact name="No agent for">{run.unavailable_environments.join(', ')}</Fact>}
-        {run.end_reason && <Fact name="Ended">{`${run.ended_by ?? ''} ${run.end_reason}`.trim()}</Fact>}
         <Links run={run} />
       </dl>
     </section>

@@ -1,5 +1,7 @@
+import type { AgentStatus } from '../../../src/protocol/statuses.js';
 import type { AgentView, EnvironmentView } from '../api.js';
 import { ErrorNote, PageHead } from '../components/layout.js';
+import { ScrollArea } from '../components/scroll-area.js';
 import { dateTime, duration, elapsed } from '../format.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
@@ -16,12 +18,24 @@ function Slots({ a }: { a: AgentView }) {
   );
 }
 
+/**
+ * The badge of an agent: `online` while it can take jobs; `offline` once it said it stopped (a clean
+ * stop); `silent` while online but not seen lately, then `lost`; `retired` without a credential.
+ */
+function agentBadge(a: AgentView): { tone: AgentStatus; text: string } {
+  const status = a.status as AgentStatus;
+  if (a.live) return { tone: 'online', text: 'online' };
+  if (status === 'online') return { tone: 'lost', text: 'silent' };
+  return { tone: status, text: status };
+}
+
 function AgentCard({ a, now }: { a: AgentView; now: number }) {
+  const badge = agentBadge(a);
   return (
     <li className="card agent">
       <div className="agent-head">
         <h2>{a.name}</h2>
-        <span className={`badge s-${a.live ? 'online' : 'lost'}`}>{a.live ? 'online' : a.status === 'online' ? 'silent' : a.status}</span>
+        <span className={`badge s-${badge.tone}`} data-status={badge.tone}>{badge.text}</span>
       </div>
       <p className="labels">{a.labels.length ? a.labels.map((l) => <span key={l} className="label">{l}</span>) : <span className="muted">no labels</span>}</p>
       <Slots a={a} />
@@ -48,22 +62,27 @@ function servedBy(env: EnvironmentView, agents: AgentView[]): AgentView[] {
 
 function Environments({ envs, agents, projectOf }: { envs: EnvironmentView[]; agents: AgentView[]; projectOf(id: number): string }) {
   return (
-    <div className="table-wrap">
-      <table className="table">
+    <ScrollArea label="Environments">
+      <table className="table cards-narrow">
         <thead><tr><th scope="col">Environment</th><th scope="col">Project</th><th scope="col">Platform</th><th scope="col">Labels</th><th scope="col">Availability</th></tr></thead>
         <tbody>
           {envs.map((e) => {
             const by = servedBy(e, agents);
             return (
               <tr key={e.id}>
-                <td>{e.name}</td><td>{projectOf(e.project_id)}</td><td>{e.definition.platform ?? '—'}</td><td>{(e.definition.labels ?? []).join(', ') || '—'}</td>
-                <td><span className={`badge s-${by.length ? 'online' : 'lost'}`}>{by.length ? 'available' : 'no agent'}</span> <span className="muted">{by.map((a) => a.name).join(', ')}</span></td>
+                <td data-label="Environment">{e.name}</td>
+                <td data-label="Project">{projectOf(e.project_id)}</td>
+                <td data-label="Platform">{e.definition.platform ?? '—'}</td>
+                <td data-label="Labels">{(e.definition.labels ?? []).join(', ') || '—'}</td>
+                <td data-label="Availability">
+                  <span className={`badge s-${by.length ? 'online' : 'lost'}`}>{by.length ? 'available' : 'no agent'}</span> <span className="muted">{by.map((a) => a.name).join(', ')}</span>
+                </td>
               </tr>
             );
           })}
         </tbody>
       </table>
-    </div>
+    </ScrollArea>
   );
 }
 

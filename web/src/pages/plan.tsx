@@ -28,6 +28,7 @@ export function PlanPage({ id }: { id: string }) {
         <Link className="button" to={`/runs?plan=${p.id}`}>Runs</Link>
         <Link className="button" to={`/plans/${p.id}/history`}>History</Link>
       </PageHead>
+      {typeof p.definition.description === 'string' && p.definition.description && <p className="description">{p.definition.description}</p>}
       <div className="two-col">
         <section className="card" aria-labelledby="definition">
           <h2 id="definition">Definition</h2>

@@ -1,8 +1,10 @@
 import { useCallback, useMemo, useState } from 'react';
 import type { ResultView } from '../api.js';
+import { EndReason } from '../components/end-reason.js';
 import { Jobs } from '../components/jobs.js';
 import { ErrorNote, PageHead } from '../components/layout.js';
 import { Matrix } from '../components/matrix.js';
+import { MatrixEmpty } from '../components/matrix-empty.js';
 import { ResultPanel } from '../components/result-panel.js';
 import { isActive, RunActions } from '../components/run-actions.js';
 import { RunSummary } from '../components/run-summary.js';
@@ -68,10 +70,20 @@ export function RunPage({ id }: { id: number }) {
           {live.connected ? 'live' : active ? 'reconnecting' : 'ended'}
         </span>
       </PageHead>
-      <RunActions run={run} picked={picked} pairsOf={pairsOf} onPickMode={setPickMode} onRun={live.setRun} />
+      <RunActions run={run} pairs={results.size} picked={picked} pairsOf={pairsOf} onPickMode={setPickMode} onRun={live.setRun} />
+      <EndReason run={run} />
       <RunSummary run={run} />
       {jobs.data && <Jobs runId={run.id} jobs={jobs.data.items} />}
-      <Matrix results={results} environments={environments} snapshot={live.snapshot} openId={open?.id ?? null} picked={picked} onCell={onCell} />
+      <Matrix
+        results={results}
+        environments={environments}
+        snapshot={live.snapshot}
+        openId={open?.id ?? null}
+        picked={picked}
+        onCell={onCell}
+        empty={<MatrixEmpty run={run} jobs={jobs.data?.items ?? null} />}
+        waiting={active}
+      />
       {open && <ResultPanel runId={run.id} result={open} onClose={() => closePanel(open.id)} />}
     </div>
   );

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { RunQuery, RunView } from '../api.js';
 import { CountsBar } from '../components/counts.js';
+import { endedBy } from '../components/end-reason.js';
 import { ErrorNote, PageHead } from '../components/layout.js';
 import { RunFilters } from '../components/run-filters.js';
 import { RunBadge } from '../components/status.js';
@@ -33,11 +34,17 @@ function runQuery(q: URLSearchParams, project: string | undefined): RunQuery {
 }
 
 function RunRow({ run, now }: { run: RunView; now: number }) {
+  const reason = run.end_reason ? `${endedBy(run)}: ${run.end_reason}` : null;
   return (
     <li>
-      <Link className="run-row" to={`/runs/${run.id}`} aria-label={`Run ${run.id} of ${run.plan.name}: ${run.result ?? run.status}`}>
+      <Link
+        className="run-row"
+        to={`/runs/${run.id}`}
+        aria-label={`Run ${run.id} of ${run.plan.name}: ${run.result ?? run.status}`}
+        aria-describedby={reason ? `reason-${run.id}` : undefined}
+      >
         <span className="r-id">#{run.id}</span>
-        <span className="r-plan">{run.plan.name}</span>
+        <span className="r-plan" title={run.plan.name}>{run.plan.name}</span>
         <span className="r-state">
           <RunBadge run={run} />
         </span>
@@ -47,11 +54,13 @@ function RunRow({ run, now }: { run: RunView; now: number }) {
         <span className="r-num" title="failed / total">
           {run.counts.failed}/{run.counts.total}
         </span>
-        <span className="r-build" title="build">{run.trigger.build ?? '—'}</span>
-        <span className="r-branch" title="branch">{run.trigger.branch ?? '—'}</span>
+        <span className="r-build" title={run.trigger.build ? `build ${run.trigger.build}` : 'no build'}>{run.trigger.build ?? '—'}</span>
+        <span className="r-branch" title={run.trigger.branch ? `branch ${run.trigger.branch}` : 'no branch'}>{run.trigger.branch ?? '—'}</span>
         <span className="r-source">{run.trigger.source}</span>
         <span className="r-time" title={run.created_at}>{shortDate(run.created_at)}</span>
         <span className="r-dur">{duration(run.duration_ms ?? elapsed(run.started_at, run.finished_at, now))}</span>
+        {/* Two lines at most here (the whole reason is on hover and on the run's page). */}
+        {reason && <span className="r-reason" id={`reason-${run.id}`} title={reason}>{reason}</span>}
       </Link>
     </li>
   );
