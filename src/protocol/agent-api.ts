@@ -182,6 +182,7 @@ export const ERROR_REASONS = [
   'checkout_failed',
   'crashed',
 ] as const;
+export type ErrorReason = (typeof ERROR_REASONS)[number];
 
 /**
  * Reasons that say the plan or the agent's setup is wrong, not the tests or the system: a run

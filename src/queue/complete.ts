@@ -8,9 +8,9 @@ import { storedText } from '../storage/stored-text.js';
 import type { RunSnapshot } from '../storage/run-data.js';
 import type { AttemptTable, Database, JobTable } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
-import { recordEvent } from './record-event.js';
 import { expandRun } from './expand-run.js';
-import { recordResults, settleUnreported } from './record-results.js';
+import { endJob } from './end-job.js';
+import { recordResults } from './record-results.js';
 import { finishRunIfDone, stopRun } from './run-stop.js';
 
 const attemptByToken = prepared((db, v: { jobId: number; token: string }) =>
@@ -25,9 +25,6 @@ const finishAttemptRow = prepared(
       .set({ status: v.status, finished_at: v.now, exit_code: v.exitCode, error: v.error, end_reason: v.reason, ended_by: v.endedBy, output: v.output })
       .where('id', '=', v.id)
       .where('status', '=', 'running'),
-);
-const endJobRow = prepared((db, v: { id: number; status: string; now: number; endedBy: string | null; reason: string | null; error: string | null }) =>
-  db.updateTable('jobs').set({ status: v.status, finished_at: v.now, ended_by: v.endedBy, end_reason: v.reason, error: v.error }).where('id', '=', v.id),
 );
 
 export interface CompleteOutcome {
@@ -124,17 +121,6 @@ export async function requeueJob(trx: Kysely<Database>, job: Selectable<JobTable
   await trx.updateTable('results').set({ status: 'queued', job_id: null }).where('job_id', '=', job.id).where('status', '=', 'running').execute();
 }
 
-async function endJob(
-  trx: Kysely<Database>,
-  ctx: QueueContext,
-  job: Selectable<JobTable>,
-  status: 'completed' | 'errored' | 'cancelled',
-  req: Pick<CompleteRequest, 'reason' | 'error'>,
-): Promise<void> {
-  const endedBy = status === 'completed' ? null : req.reason === 'timeout' ? 'timeout' : status === 'cancelled' ? 'user' : 'system';
-  await endJobRow.affected(trx, ctx.cap, { id: job.id, status, now: ctx.clock(), endedBy, reason: status === 'completed' ? null : req.reason ?? null, error: req.error ?? null });
-  await recordEvent(trx, ctx, 'job.finished', job.run_id, job.id);
-}
 
 function shouldRetry(job: Selectable<JobTable>, req: CompleteRequest, runActive: boolean): boolean {
   return req.outcome === 'errored' && req.retryable === true && runActive && job.attempt < job.max_attempts && job.cancel_requested === 0;
@@ -152,12 +138,12 @@ async function completeDiscovery(trx: Kysely<Database>, ctx: QueueContext, job: 
   const { active } = await runOf(trx, ctx, job);
   if (shouldRetry(job, req, active)) return requeueJob(trx, job);
   if (req.outcome !== 'completed' || !active) {
-    await endJob(trx, ctx, job, req.outcome === 'completed' ? 'cancelled' : req.outcome, req);
+    await endJob(trx, ctx, job, { by: 'agent', outcome: req.outcome === 'completed' ? 'cancelled' : req.outcome, reason: req.reason, error: req.error });
     const reason = req.outcome === 'cancelled' ? 'cancelled' : `discovery failed: ${req.error ?? req.reason ?? 'unknown error'}`;
     await stopRun(trx, ctx, job.run_id, { status: 'completed', endedBy: req.reason === 'timeout' ? 'timeout' : 'system', reason, result: 'aborted' });
     return;
   }
-  await endJob(trx, ctx, job, 'completed', req);
+  await endJob(trx, ctx, job, { by: 'agent', outcome: 'completed', reason: req.reason, error: req.error });
   await expandRun(trx, ctx, job.run_id, req.scenarios ?? []);
 }
 
@@ -168,9 +154,7 @@ async function completeExecution(trx: Kysely<Database>, ctx: QueueContext, job: 
     await requeueJob(trx, job);
     return;
   }
-  const status = req.outcome;
-  await settleUnreported(trx, ctx, job, status, req.error ?? null);
-  await endJob(trx, ctx, job, status, req);
+  await endJob(trx, ctx, job, { by: 'agent', outcome: req.outcome, reason: req.reason, error: req.error });
   const failFast = plan.failFast;
   if (failFast > 0 && active) {
     const failed = await trx

@@ -2,12 +2,12 @@ import type { Kysely } from 'kysely';
 import type { Static } from 'typebox';
 import { selectScenarios } from '../domain/selection.js';
 import type { DiscoveredScenarioSchema } from '../protocol/agent-api.js';
-import { fromJson, toJson } from '../storage/json.js';
+import { toJson } from '../storage/json.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
 import { queueEnvironmentWork } from './environment-work.js';
 import { estimateWork } from './work-estimate.js';
-import type { RunSnapshot, RunTrigger } from '../storage/run-data.js';
+import { readRunDocuments } from '../storage/run-data.js';
 import { stopRun } from './run-stop.js';
 
 type Discovered = Static<typeof DiscoveredScenarioSchema>;
@@ -21,8 +21,7 @@ const CHUNK = 500;
 export async function expandRun(trx: Kysely<Database>, ctx: QueueContext, runId: number, discovered: Discovered[]): Promise<void> {
   const now = ctx.clock();
   const run = await trx.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
-  const snapshot = fromJson<RunSnapshot>(run.plan_snapshot, null as never);
-  const trigger = fromJson<RunTrigger>(run.trigger, null as never);
+  const { snapshot, trigger } = readRunDocuments(run);
   const selected = selectScenarios(dedupe(discovered), snapshot.plan.scenarios, trigger.scenarios);
   if (selected.length === 0) {
     const reason = discovered.length === 0 ? 'no tests found' : `none of ${discovered.length} discovered scenarios matched the selection`;

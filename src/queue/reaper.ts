@@ -3,8 +3,7 @@ import { ACTIVE_JOB_STATUSES, ACTIVE_RUN_STATUSES } from '../protocol/statuses.j
 import type { Database, JobTable } from '../storage/schema.js';
 import { lockRunOfJob, requeueJob } from './complete.js';
 import type { QueueContext } from './context.js';
-import { recordEvent } from './record-event.js';
-import { settleUnreported } from './record-results.js';
+import { endJob } from './end-job.js';
 import { finishRunIfDone, stopRun } from './run-stop.js';
 
 export interface ReapReport {
@@ -61,15 +60,7 @@ async function expireLease(trx: Kysely<Database>, ctx: QueueContext, job: Select
     await requeueJob(trx, job);
     return 'requeued';
   }
-  const error = `agent lost ${job.attempt} time(s); attempts exhausted`;
-  await settleUnreported(trx, ctx, job, runActive ? 'errored' : 'cancelled', error);
-  await trx
-    .updateTable('jobs')
-    .set({ status: runActive ? 'errored' : 'cancelled', finished_at: now, ended_by: 'agent_lost', end_reason: 'lease_expired', error })
-    .where('id', '=', job.id)
-    .where('status', '=', 'running')
-    .execute();
-  await recordEvent(trx, ctx, 'job.finished', job.run_id, job.id);
+  await endJob(trx, ctx, job, { by: 'lease', runActive, attempts: job.attempt });
   if (job.kind === 'discover' && runActive) {
     await stopRun(trx, ctx, job.run_id, { status: 'completed', endedBy: 'agent_lost', reason: 'discovery lost its agent', result: 'aborted' });
   } else await finishRunIfDone(trx, ctx, job.run_id);
@@ -97,14 +88,7 @@ async function reapJobTimeouts(ctx: QueueContext, now: number): Promise<number> 
         .where('status', '=', 'running')
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) === 0) return;
-      const error = `job exceeded its timeout of ${Math.round(job.timeout_ms / 1000)}s`;
-      await settleUnreported(trx, ctx, job, 'errored', error);
-      await trx
-        .updateTable('jobs')
-        .set({ status: 'errored', finished_at: now, ended_by: 'timeout', end_reason: 'job_timeout', error })
-        .where('id', '=', job.id)
-        .execute();
-      await recordEvent(trx, ctx, 'job.finished', job.run_id, job.id);
+      await endJob(trx, ctx, job, { by: 'timeout', timeoutMs: job.timeout_ms });
       await finishRunIfDone(trx, ctx, job.run_id);
     });
   }

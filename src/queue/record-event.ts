@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { WebhookEventType } from '../protocol/webhooks.js';
-import { fromJson, toJson } from '../storage/json.js';
+import { toJson } from '../storage/json.js';
 import { prepared } from '../storage/prepared.js';
-import type { RunTrigger } from '../storage/run-data.js';
+import { readRunTrigger } from '../storage/run-data.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
 import { webhookPayload } from './webhook-payload.js';
@@ -44,7 +44,7 @@ const receiversLocked = receiversOf(true);
 export async function recordEvent(trx: Kysely<Database>, ctx: QueueContext, type: WebhookEventType, runId: number, jobId: number | null = null): Promise<void> {
   const run = await (ctx.cap.rowLocks ? receiversLocked : receivers).first(trx, ctx.cap, { runId });
   if (!run) return;
-  if (!run.has_endpoint && !fromJson<Partial<RunTrigger>>(run.trigger, {}).callbackUrl) return;
+  if (!run.has_endpoint && !readRunTrigger(run.trigger).callbackUrl) return;
   const at = ctx.clock();
   // The body is the state this change leaves, read in its own transaction: delivered later, it
   // still says what happened then (a late `run.queued` never says `completed`).

@@ -1,12 +1,11 @@
 import type { Kysely } from 'kysely';
 import { AppError } from '../protocol/errors.js';
 import type { EnvironmentRecord } from '../storage/environments.js';
-import { fromJson } from '../storage/json.js';
 import { findPlan } from '../storage/plans.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
 import { failedPairs, resolvePairs, type PairRef } from './rerun-pairs.js';
-import type { RunPair, RunSnapshot, RunTrigger } from '../storage/run-data.js';
+import { readRunDocuments, type RunPair } from '../storage/run-data.js';
 import { triggerRun, type TriggerInput, type TriggerOutcome } from './trigger.js';
 
 /** Which pairs of the parent run to run again. */
@@ -30,8 +29,7 @@ export async function rerunRun(ctx: QueueContext, parentId: number, choice: Reru
   if (!parent) throw new AppError('NOT_FOUND', `run ${parentId} does not exist`);
   const plan = await findPlan(ctx.db, null, parent.plan_id);
   if (!plan) throw new AppError('NOT_FOUND', `the plan of run ${parentId} no longer exists`);
-  const snapshot = fromJson<RunSnapshot>(parent.plan_snapshot, null as never);
-  const trigger = fromJson<RunTrigger>(parent.trigger, null as never);
+  const { snapshot, trigger } = readRunDocuments(parent);
   const pairs = 'failed' in choice ? await failedPairs(ctx.db, parent) : await resolvePairs(ctx.db, parent.plan_id, snapshot, choice.pairs, choice.path);
   const envIds = new Set(pairs.map((p) => p.environmentId));
   const environments: EnvironmentRecord[] = snapshot.environments

@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DialectCapabilities } from '../storage/dialect.js';
-import { fromJson } from '../storage/json.js';
 import { prepared } from '../storage/prepared.js';
-import type { RunSnapshot, RunTrigger } from '../storage/run-data.js';
+import { readRunDocuments, type RunSnapshot, type RunTrigger } from '../storage/run-data.js';
 import type { Database } from '../storage/schema.js';
 
 /** What never changes of a run once it was created: its plan snapshot and how it was triggered. Read-only. */
@@ -31,7 +30,7 @@ export class RunFactsCache {
     if (hit) return hit;
     const row = await factsOfRun.first(db, cap, { runId });
     if (!row) throw new Error(`run ${runId} not found`);
-    const facts: RunFacts = { projectId: row.project_id, snapshot: fromJson<RunSnapshot>(row.plan_snapshot, null as never), trigger: fromJson<RunTrigger>(row.trigger, null as never) };
+    const facts: RunFacts = { projectId: row.project_id, ...readRunDocuments({ id: runId, ...row }) };
     if (row.created_at !== createdAt) return facts;
     // Map order is insertion order: dropping the first key evicts the oldest run.
     if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value as string);

@@ -1,12 +1,11 @@
 import type { Kysely } from 'kysely';
-import { fromJson } from '../storage/json.js';
 import { prepared } from '../storage/prepared.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
 import { queueDiscovery } from './discovery-job.js';
 import { queueEnvironmentWork } from './environment-work.js';
 import { estimateWork } from './work-estimate.js';
-import type { RunPair, RunSnapshot, RunTrigger } from '../storage/run-data.js';
+import { readRunDocuments, type RunPair, type RunSnapshot } from '../storage/run-data.js';
 
 const runToStart = prepared((db, v: { runId: number }) =>
   db.selectFrom('runs').select(['id', 'project_id', 'plan_id', 'priority', 'created_at', 'plan_snapshot', 'trigger']).where('id', '=', v.runId),
@@ -22,8 +21,8 @@ const runToStart = prepared((db, v: { runId: number }) =>
 export async function startRunWork(trx: Kysely<Database>, ctx: QueueContext, runId: number): Promise<void> {
   const run = await runToStart.first(trx, ctx.cap, { runId });
   if (!run) throw new Error(`run ${runId} vanished before its work was queued`);
-  const snapshot = fromJson<RunSnapshot>(run.plan_snapshot, null as never);
-  const pairs = fromJson<RunTrigger>(run.trigger, null as never).pairs ?? [];
+  const { snapshot, trigger } = readRunDocuments(run);
+  const pairs = trigger.pairs ?? [];
   if (pairs.length === 0) {
     await queueDiscovery(trx, ctx, run.id, snapshot, run.priority, run.created_at);
     return;

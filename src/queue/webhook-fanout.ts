@@ -4,6 +4,7 @@ import type { WebhookEventType, WebhookFormat, WebhookPayload } from '../protoco
 import { fromJson, toJson } from '../storage/json.js';
 import type { Database, WebhookEventTable } from '../storage/schema.js';
 import { listWebhookEndpoints } from '../storage/webhook-endpoints.js';
+import { readRunTrigger } from '../storage/run-data.js';
 import type { QueueContext } from './context.js';
 import { webhookPayload } from './webhook-payload.js';
 
@@ -30,7 +31,7 @@ async function fanOutOne(trx: Kysely<Database>, ctx: QueueContext, eventId: numb
   const event = await trx.updateTable('webhook_events').set({ fanned_out: 1 }).where('id', '=', eventId).where('fanned_out', '=', 0).returningAll().executeTakeFirst();
   if (!event) return false;
   const run = await trx.selectFrom('runs').select(['project_id', 'trigger']).where('id', '=', event.run_id).executeTakeFirstOrThrow();
-  const targets = await targetsOf(trx, event.type as WebhookEventType, run.project_id, fromJson<{ callbackUrl?: string | null }>(run.trigger, {}).callbackUrl);
+  const targets = await targetsOf(trx, event.type as WebhookEventType, run.project_id, readRunTrigger(run.trigger).callbackUrl);
   if (targets.length === 0) return true;
   const payload = await payloadOf(trx, event);
   const now = ctx.clock();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import { fromJson } from './json.js';
+import { readRunTrigger } from './run-data.js';
 import type { AppBuildTable, Database } from './schema.js';
 
 /** An app build as the rest of Proctor sees it. */
@@ -94,5 +94,5 @@ export async function agentHoldsAppBuild(db: Kysely<Database>, agentId: number, 
     .where('jobs.lease_owner', '=', agentId)
     .where('jobs.status', '=', 'running')
     .execute();
-  return rows.some((r) => Object.values(fromJson<{ appBuilds?: Record<string, number> }>(r.trigger, {}).appBuilds ?? {}).includes(buildId));
+  return rows.some((r) => Object.values(readRunTrigger(r.trigger).appBuilds ?? {}).includes(buildId));
 }

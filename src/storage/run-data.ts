@@ -1,4 +1,5 @@
 import type { EnvironmentDefinition, PlanDefinition } from '../domain/plan-definition.js';
+import { fromJson } from './json.js';
 
 /*
  * The JSON documents a run row keeps (`runs.plan_snapshot`, `runs.trigger`). Storage reads them for
@@ -37,4 +38,39 @@ export interface RunTrigger {
 export interface RunPair {
   scenarioId: number;
   environmentId: number;
+}
+
+/**
+ * How a run's trigger document reads when a field is missing: documents written by older versions
+ * lack the fields added since (pairs, app builds, profile), and a partial document never turns into
+ * `undefined` in the middle of a queue operation.
+ */
+const TRIGGER_DEFAULTS: RunTrigger = {
+  source: 'api',
+  userId: 0,
+  build: null,
+  ref: null,
+  branch: null,
+  parameters: {},
+  callbackUrl: null,
+  environments: [],
+  scenarios: [],
+  unavailableEnvironments: [],
+};
+
+/** The one decoder of `runs.trigger`. */
+export function readRunTrigger(text: string | null | undefined): RunTrigger {
+  return { ...TRIGGER_DEFAULTS, ...fromJson<Partial<RunTrigger>>(text, {}) };
+}
+
+/** The one decoder of `runs.plan_snapshot`; a run without one cannot be worked on, and says which. */
+export function readRunSnapshot(text: string | null | undefined, runId: number): RunSnapshot {
+  const snapshot = fromJson<RunSnapshot | null>(text, null);
+  if (!snapshot?.plan || !Array.isArray(snapshot.environments)) throw new Error(`run ${runId} has no readable plan snapshot`);
+  return snapshot;
+}
+
+/** Both documents of a run row. */
+export function readRunDocuments(row: { id: number; trigger: string | null; plan_snapshot: string | null }): { trigger: RunTrigger; snapshot: RunSnapshot } {
+  return { trigger: readRunTrigger(row.trigger), snapshot: readRunSnapshot(row.plan_snapshot, row.id) };
 }

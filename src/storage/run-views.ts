@@ -4,7 +4,7 @@ import type { RerunType, RunResult, RunStatus, ScenarioResult } from '../protoco
 import { countsFrom, type RunCounts } from '../domain/run-outcome.js';
 import { encodeCursor } from './cursor.js';
 import { fromJson } from './json.js';
-import type { RunTrigger } from './run-data.js';
+import { readRunTrigger } from './run-data.js';
 import type { Database, RunTable } from './schema.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -21,7 +21,7 @@ function runQuery(db: Kysely<Database>) {
 }
 
 function toRun(r: RunRow, counts: RunCounts): Run {
-  const t = fromJson<RunTrigger>(r.trigger, {} as RunTrigger);
+  const t = readRunTrigger(r.trigger);
   return {
     id: r.id,
     uuid: r.uuid,
@@ -54,6 +54,7 @@ function toRun(r: RunRow, counts: RunCounts): Run {
     end_reason: r.end_reason,
     rerun_parent_id: r.rerun_parent_id,
     rerun_type: r.rerun_type as RerunType | null,
+    keep: r.keep === 1,
   };
 }
 

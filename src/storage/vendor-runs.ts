@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import { ACTIVE_RUN_STATUSES } from '../protocol/statuses.js';
-import { fromJson } from './json.js';
-import type { RunPair, RunTrigger } from './run-data.js';
+import { readRunTrigger, type RunPair } from './run-data.js';
 import type { Database } from './schema.js';
 
 /*
@@ -17,7 +16,7 @@ export async function runUuidOf(db: Kysely<Database>, runId: number): Promise<st
 /** The environment id a vendor trigger named (Testsigma's `environmentId`), or null. */
 export async function vendorEnvironmentIdOf(db: Kysely<Database>, runId: number): Promise<number | null> {
   const row = await db.selectFrom('runs').select('trigger').where('id', '=', runId).executeTakeFirstOrThrow();
-  return fromJson<Pick<RunTrigger, 'vendorEnvironmentId'>>(row.trigger, {}).vendorEnvironmentId ?? null;
+  return readRunTrigger(row.trigger).vendorEnvironmentId ?? null;
 }
 
 /** Whether a run waits behind an active run of its plan (concurrency `queue`). */
