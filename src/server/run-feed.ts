@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ResultRow, Run } from '../protocol/api.js';
 import type { RunEventData, RunEventName } from '../protocol/run-events.js';
 import { TERMINAL_RUN_STATUSES } from '../protocol/statuses.js';
-import { getRunView, listResultViews, resultSignature, resultSignatures } from '../storage/run-views.js';
+import { getRunView, listResultViews, publicRun, resultSignature, resultSignatures } from '../storage/run-views.js';
 import type { Database } from '../storage/schema.js';
 
 export type SendEvent = <E extends RunEventName>(event: E, data: RunEventData[E]) => void;
@@ -22,11 +22,6 @@ export interface FeedOptions {
 }
 
 const isTerminal = (s: Run['status']) => (TERMINAL_RUN_STATUSES as readonly string[]).includes(s);
-
-function publicRun(run: Run & { projectId?: number }): Run {
-  const { projectId: _omit, ...rest } = run;
-  return rest;
-}
 
 async function allResults(db: Kysely<Database>, runId: number): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];

@@ -1,3 +1,4 @@
+import { isoTimeOrNull } from '../protocol/wire-time.js';
 import type { Kysely, Selectable } from 'kysely';
 import type { ResultRow, Run } from '../protocol/api.js';
 import type { RerunType, RunResult, RunStatus, ScenarioResult } from '../protocol/statuses.js';
@@ -7,7 +8,6 @@ import { fromJson } from './json.js';
 import { readRunTrigger } from './run-data.js';
 import type { Database, RunTable } from './schema.js';
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 type RunRow = Selectable<RunTable> & { plan_name: string; project_name: string };
 
@@ -46,9 +46,9 @@ function toRun(r: RunRow, counts: RunCounts): Run {
       profile: t.profile ?? null,
     },
     unavailable_environments: t.unavailableEnvironments ?? [],
-    created_at: iso(r.created_at)!,
-    started_at: iso(r.started_at),
-    finished_at: iso(r.finished_at),
+    created_at: isoTimeOrNull(r.created_at)!,
+    started_at: isoTimeOrNull(r.started_at),
+    finished_at: isoTimeOrNull(r.finished_at),
     duration_ms: r.started_at !== null && r.finished_at !== null ? r.finished_at - r.started_at : null,
     ended_by: r.ended_by,
     end_reason: r.end_reason,
@@ -174,8 +174,8 @@ export async function listResultViews(db: Kysely<Database>, runId: number, f: Re
       stdout: r.stdout,
       stderr: r.stderr,
       job_id: r.job_id,
-      started_at: iso(r.started_at),
-      finished_at: iso(r.finished_at),
+      started_at: isoTimeOrNull(r.started_at),
+      finished_at: isoTimeOrNull(r.finished_at),
       artifacts: artifacts.get(`${r.scenario_id}:${r.job_id}`) ?? [],
     })),
     next_cursor: rows.length > f.limit ? encodeCursor(page[page.length - 1]!.id) : null,
@@ -202,4 +202,13 @@ async function artifactsOf(db: Kysely<Database>, runId: number, rows: { scenario
     out.set(k, list);
   }
   return out;
+}
+
+/**
+ * A run view as the API shows it: without its project id, which is the server's to check (keys
+ * limited to projects), not part of the wire shape.
+ */
+export function publicRun<T extends { projectId: number }>(run: T): Omit<T, 'projectId'> {
+  const { projectId: _omit, ...rest } = run;
+  return rest;
 }

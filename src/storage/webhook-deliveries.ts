@@ -1,8 +1,8 @@
+import { isoTimeOrNull } from '../protocol/wire-time.js';
 import type { Kysely } from 'kysely';
 import type { DeliveryStatus, WebhookDelivery } from '../protocol/webhooks.js';
 import type { Database } from './schema.js';
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** The `webhook-id` of an event: the same on every attempt and for every receiver. */
 export function messageId(eventUuid: string): string {
@@ -26,11 +26,11 @@ export async function listEndpointDeliveries(db: Kysely<Database>, endpointId: n
     run_id: r.run_id,
     status: r.status as DeliveryStatus,
     attempts: r.attempts,
-    next_attempt_at: r.status === 'pending' ? iso(r.next_attempt_at) : null,
-    last_attempt_at: iso(r.last_attempt_at),
+    next_attempt_at: r.status === 'pending' ? isoTimeOrNull(r.next_attempt_at) : null,
+    last_attempt_at: isoTimeOrNull(r.last_attempt_at),
     response_status: r.response_status,
     last_error: r.last_error,
-    created_at: iso(r.created_at)!,
-    finished_at: iso(r.finished_at),
+    created_at: isoTimeOrNull(r.created_at)!,
+    finished_at: isoTimeOrNull(r.finished_at),
   }));
 }

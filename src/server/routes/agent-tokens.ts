@@ -1,3 +1,4 @@
+import { isoTimeOrNull } from '../../protocol/wire-time.js';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { mayManage } from '../../domain/credential-grant.js';
@@ -10,7 +11,6 @@ import type { ServerDeps } from '../deps.js';
 import { keyOf } from '../principal.js';
 import { numericId } from '../resolve.js';
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const TokenView = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
@@ -24,9 +24,9 @@ const view = (t: RegistrationToken) => ({
   id: t.id,
   name: t.name,
   prefix: t.prefix,
-  created_at: iso(t.createdAt)!,
-  expires_at: iso(t.expiresAt),
-  revoked_at: iso(t.revokedAt),
+  created_at: isoTimeOrNull(t.createdAt)!,
+  expires_at: isoTimeOrNull(t.expiresAt),
+  revoked_at: isoTimeOrNull(t.revokedAt),
   project_ids: t.projectIds,
 });
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };

@@ -1,3 +1,4 @@
+import { isoTimeOrNull } from '../../protocol/wire-time.js';
 import type { FastifyInstance } from 'fastify';
 import { AgentList, type AgentView } from '../../protocol/agent-view.js';
 import { ErrorResponse } from '../../protocol/api.js';
@@ -6,7 +7,6 @@ import { listAgents, type AgentRecord } from '../../storage/agents.js';
 import type { ServerDeps } from '../deps.js';
 import { keyOf, projectScope } from '../principal.js';
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 function agentView(a: AgentRecord, jobs: AgentJobRow[], scope: number[] | null, liveSince: number): AgentView {
   const mine = jobs.filter((j) => j.agentId === a.id);
@@ -20,8 +20,8 @@ function agentView(a: AgentRecord, jobs: AgentJobRow[], scope: number[] | null, 
     live: a.status === 'online' && a.lastSeenAt !== null && a.lastSeenAt >= liveSince,
     slots: a.slots,
     busy_slots: mine.filter((j) => !j.lookahead).length,
-    last_seen_at: iso(a.lastSeenAt),
-    jobs: mine.filter((j) => visible(j.projectId)).map((j) => ({ job_id: j.jobId, run_id: j.runId, plan: j.plan, kind: j.kind, environment: j.environment, started_at: iso(j.startedAt), lookahead: j.lookahead })),
+    last_seen_at: isoTimeOrNull(a.lastSeenAt),
+    jobs: mine.filter((j) => visible(j.projectId)).map((j) => ({ job_id: j.jobId, run_id: j.runId, plan: j.plan, kind: j.kind, environment: j.environment, started_at: isoTimeOrNull(j.startedAt), lookahead: j.lookahead })),
   };
 }
 

@@ -1,3 +1,4 @@
+import { isoTimeOrNull } from '../../protocol/wire-time.js';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ErrorResponse } from '../../protocol/api.js';
@@ -38,7 +39,6 @@ const CreateKeyBody = Type.Object(
 );
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 function keyView(k: ApiKey) {
   return {
     id: k.id,
@@ -47,9 +47,9 @@ function keyView(k: ApiKey) {
     user: { id: k.userId, name: k.userName },
     authorities: k.authorities,
     project_ids: k.projectIds,
-    created_at: iso(k.createdAt)!,
-    last_used_at: iso(k.lastUsedAt),
-    revoked_at: iso(k.revokedAt),
+    created_at: isoTimeOrNull(k.createdAt)!,
+    last_used_at: isoTimeOrNull(k.lastUsedAt),
+    revoked_at: isoTimeOrNull(k.revokedAt),
     rate_limit_per_minute: k.rateLimitPerMinute,
     max_active_runs: k.maxActiveRuns,
   };

@@ -1,3 +1,4 @@
+import { isoTimeOrNull } from '../../protocol/wire-time.js';
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
@@ -49,8 +50,7 @@ export function planView(p: PlanRecord) {
 
 function lastRunView(r: PlanLastRunRecord | undefined): PlanLastRun | null {
   if (!r) return null;
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  return { id: r.id, status: r.status as RunStatus, result: r.result as RunResult | null, created_at: iso(r.createdAt)!, finished_at: iso(r.finishedAt), rerun_parent_id: r.rerunParentId };
+  return { id: r.id, status: r.status as RunStatus, result: r.result as RunResult | null, created_at: isoTimeOrNull(r.createdAt)!, finished_at: isoTimeOrNull(r.finishedAt), rerun_parent_id: r.rerunParentId };
 }
 
 export function planRoutes(app: FastifyInstance, deps: ServerDeps): void {

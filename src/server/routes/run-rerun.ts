@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { ErrorResponse, RerunBody, Run } from '../../protocol/api.js';
 import { AppError } from '../../protocol/errors.js';
 import { rerunRun, type RerunChoice } from '../../queue/rerun.js';
-import { getRunView } from '../../storage/run-views.js';
+import { getRunView, publicRun } from '../../storage/run-views.js';
 import type { ServerDeps } from '../deps.js';
 import { keyOf } from '../principal.js';
 import { loadRun } from '../resolve.js';
@@ -38,7 +38,6 @@ export function runRerunRoute(app: FastifyInstance, deps: ServerDeps): void {
       userId: key.userId,
       ...triggerLimits(deps.config, key),
     });
-    const { projectId: _omit, ...run } = (await getRunView(deps.store.db, outcome.runId))!;
-    return reply.status(202).send(run);
+    return reply.status(202).send(publicRun((await getRunView(deps.store.db, outcome.runId))!));
   });
 }

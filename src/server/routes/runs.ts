@@ -5,7 +5,7 @@ import { AppError } from '../../protocol/errors.js';
 import { RUN_RESULTS, RUN_STATUSES, SCENARIO_RESULTS, TRIGGER_SOURCES } from '../../protocol/statuses.js';
 import { stopRun } from '../../queue/run-stop.js';
 import { decodeCursor } from '../../storage/cursor.js';
-import { getRunView, listResultViews, listRunViews } from '../../storage/run-views.js';
+import { getRunView, listResultViews, listRunViews, publicRun } from '../../storage/run-views.js';
 import type { ServerDeps } from '../deps.js';
 import { assertProject, keyOf, projectScope } from '../principal.js';
 import { loadRun, resolvePlan } from '../resolve.js';
@@ -52,11 +52,6 @@ async function listScope(db: ServerDeps['store']['db'], key: ReturnType<typeof k
   if (!found) throw new AppError('NOT_FOUND', missing);
   assertProject(key, found.id, missing);
   return [found.id];
-}
-
-function publicRun<T extends { projectId: number }>(run: T): Omit<T, 'projectId'> {
-  const { projectId: _omit, ...rest } = run;
-  return rest;
 }
 
 export function runRoutes(app: FastifyInstance, deps: ServerDeps): void {

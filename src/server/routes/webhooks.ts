@@ -1,3 +1,4 @@
+import { isoTimeOrNull } from '../../protocol/wire-time.js';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ErrorResponse } from '../../protocol/api.js';
@@ -22,7 +23,6 @@ const Params = Type.Object({ webhook: Type.String({ description: 'Numeric webhoo
 const ProjectQuery = Type.Object({ project: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false });
 const WithSecret = Type.Object({ webhook: WebhookEndpoint, secret: Type.String({ description: '`whsec_…`: shown here only.' }) });
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 function view(e: WebhookEndpointRecord): WebhookEndpoint {
   return {
@@ -32,10 +32,10 @@ function view(e: WebhookEndpointRecord): WebhookEndpoint {
     format: e.format,
     events: e.events,
     description: e.description,
-    previous_secret_expires_at: e.secrets.previous ? iso(e.secrets.previousExpiresAt) : null,
-    disabled_at: iso(e.disabledAt),
+    previous_secret_expires_at: e.secrets.previous ? isoTimeOrNull(e.secrets.previousExpiresAt) : null,
+    disabled_at: isoTimeOrNull(e.disabledAt),
     disabled_reason: e.disabledReason,
-    created_at: iso(e.createdAt)!,
+    created_at: isoTimeOrNull(e.createdAt)!,
   };
 }
 

@@ -6,6 +6,7 @@ import type { Run } from '../../protocol/api.js';
 import { triggerRun } from '../../queue/trigger.js';
 import { listEnvironments } from '../../storage/environments.js';
 import { findPlan } from '../../storage/plans.js';
+import { publicRun } from '../../storage/run-views.js';
 import { runUuidOf } from '../../storage/vendor-runs.js';
 import type { ServerDeps } from '../deps.js';
 import { keyOf } from '../principal.js';
@@ -97,7 +98,6 @@ export async function testerArmyRoutes(app: FastifyInstance, deps: ServerDeps): 
     const envs = (await listEnvironments(db, [run.projectId])).filter((e) => run.trigger.environments.includes(e.definition.name));
     const platforms = [...new Set(envs.map((e) => e.definition.platform))];
     const platform = platforms.length === 1 && ['web', 'ios', 'android'].includes(platforms[0]!) ? platforms[0]! : 'web';
-    const { projectId: _omit, ...publicRun } = run;
-    return testerArmyRun(publicRun, planUuid, platform);
+    return testerArmyRun(publicRun(run), planUuid, platform);
   }
 }

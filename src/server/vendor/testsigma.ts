@@ -5,7 +5,7 @@ import { AppError } from '../../protocol/errors.js';
 import { lastRunOfPlan } from '../../queue/rerun.js';
 import { triggerRun } from '../../queue/trigger.js';
 import { findPlan } from '../../storage/plans.js';
-import { getRunView } from '../../storage/run-views.js';
+import { getRunView, publicRun } from '../../storage/run-views.js';
 import { resultCountOf, runIsWaiting, vendorEnvironmentIdOf } from '../../storage/vendor-runs.js';
 import type { ServerDeps } from '../deps.js';
 import { keyOf } from '../principal.js';
@@ -77,7 +77,7 @@ export async function testsigmaRoutes(app: FastifyInstance, deps: ServerDeps): P
 /** A run as Testsigma's execution result; `withExecution` for the status answer. */
 export async function testsigmaView(deps: ServerDeps, runId: number, withExecution: boolean): Promise<Record<string, unknown>> {
   const db = deps.store.db;
-  const { projectId: _omit, ...run } = (await getRunView(db, runId))!;
+  const run = publicRun((await getRunView(db, runId))!);
   const plan = (await findPlan(db, null, run.plan.id))!;
   const rerunOfAll = run.rerun_parent_id !== null && (await resultCountOf(db, run.rerun_parent_id)) === run.counts.total;
   return executionResult(run, {
