@@ -1,4 +1,5 @@
 import type { Run } from '../protocol/api.js';
+import { TERMINAL_RUN_STATUSES } from '../protocol/statuses.js';
 import { EXIT } from './cli-error.js';
 
 /** One line with a run's verdict and counts: `run 7 demo: failed — 7 passed, 2 failed, …`. */
@@ -10,7 +11,7 @@ export function runSummary(r: Run): string {
 
 /** Whether the run has ended (completed or cancelled). */
 export function isRunOver(r: Run): boolean {
-  return r.status === 'completed' || r.status === 'cancelled';
+  return (TERMINAL_RUN_STATUSES as readonly string[]).includes(r.status);
 }
 
 /**

@@ -12,6 +12,7 @@ import { expandRun } from './expand-run.js';
 import { endJob } from './end-job.js';
 import { recordResults } from './record-results.js';
 import { finishRunIfDone, stopRun } from './run-stop.js';
+import { ACTIVE_RUN_STATUSES, type AttemptStatus, type EndedBy } from '../protocol/statuses.js';
 
 const attemptByToken = prepared((db, v: { jobId: number; token: string }) =>
   db.selectFrom('attempts').selectAll().where('job_id', '=', v.jobId).where('lease_token', '=', v.token),
@@ -19,7 +20,7 @@ const attemptByToken = prepared((db, v: { jobId: number; token: string }) =>
 const jobById = prepared((db, v: { jobId: number }) => db.selectFrom('jobs').selectAll().where('id', '=', v.jobId));
 const runStatus = prepared((db, v: { runId: number }) => db.selectFrom('runs').select('status').where('id', '=', v.runId));
 const finishAttemptRow = prepared(
-  (db, v: { id: number; status: string; now: number; exitCode: number | null; error: string | null; reason: string | null; endedBy: string | null; output: string | null }) =>
+  (db, v: { id: number; status: AttemptStatus; now: number; exitCode: number | null; error: string | null; reason: string | null; endedBy: EndedBy | null; output: string | null }) =>
     db
       .updateTable('attempts')
       .set({ status: v.status, finished_at: v.now, exit_code: v.exitCode, error: v.error, end_reason: v.reason, ended_by: v.endedBy, output: v.output })
@@ -131,7 +132,7 @@ async function runOf(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<J
   const run = await runStatus.first(trx, ctx.cap, { runId: job.run_id });
   if (!run) throw new AppError('NOT_FOUND', `run ${job.run_id} not found`);
   const { snapshot } = await ctx.runFacts.get(trx, ctx.cap, job.run_id, job.run_created_at);
-  return { active: run.status === 'queued' || run.status === 'running', plan: snapshot.plan };
+  return { active: (ACTIVE_RUN_STATUSES as readonly string[]).includes(run.status), plan: snapshot.plan };
 }
 
 async function completeDiscovery(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>, req: CompleteRequest) {

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ErrorReason } from '../protocol/agent-api.js';
-import type { EndedBy } from '../protocol/statuses.js';
+import type { EndedBy, JobStatus } from '../protocol/statuses.js';
 import { prepared } from '../storage/prepared.js';
 import type { Database, JobTable } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
@@ -35,7 +35,7 @@ export function jobEnd(e: JobEnding): { status: 'completed' | 'errored' | 'cance
   }
 }
 
-const endJobRow = prepared((db, v: { id: number; status: string; now: number; endedBy: string | null; reason: string | null; error: string | null }) =>
+const endJobRow = prepared((db, v: { id: number; status: JobStatus; now: number; endedBy: EndedBy | null; reason: string | null; error: string | null }) =>
   db.updateTable('jobs').set({ status: v.status, finished_at: v.now, ended_by: v.endedBy, end_reason: v.reason, error: v.error }).where('id', '=', v.id).where('status', '=', 'running'),
 );
 

@@ -23,7 +23,7 @@ const recordResult = prepared(
     db,
     v: {
       id: number;
-      status: string;
+      status: ScenarioResult;
       jobId: number | null;
       attempts: number;
       failures: number;
@@ -52,7 +52,7 @@ const recordResult = prepared(
       .where('id', '=', v.id)
       .where('status', '=', 'running'),
 );
-const settleRunning = prepared((db, v: { jobId: number; status: string; message: string; now: number }) =>
+const settleRunning = prepared((db, v: { jobId: number; status: ScenarioResult; message: string; now: number }) =>
   db.updateTable('results').set({ status: v.status, message: v.message, finished_at: v.now }).where('job_id', '=', v.jobId).where('status', '=', 'running'),
 );
 

@@ -4,6 +4,7 @@ import {
   ACTIVE_JOB_STATUSES,
   ACTIVE_RUN_STATUSES,
   type EndedBy,
+  type JobStatus,
   type RunResult,
   type ScenarioResult,
 } from '../protocol/statuses.js';
@@ -15,7 +16,7 @@ import type { QueueContext } from './context.js';
 import { recordEvent } from './record-event.js';
 import { startRunWork } from './start-run.js';
 
-const activeJobOfRun = prepared((db, v: { runId: number; statuses: string[] }) =>
+const activeJobOfRun = prepared((db, v: { runId: number; statuses: JobStatus[] }) =>
   db.selectFrom('jobs').select('id').where('run_id', '=', v.runId).where('status', 'in', v.statuses).limit(1),
 );
 
@@ -29,7 +30,7 @@ const settleUnfinishedResults = prepared((db, v: { runId: number }) =>
     .where('run_id', '=', v.runId)
     .where('status', 'in', ['queued', 'running']),
 );
-const completeRunRow = prepared((db, v: { runId: number; result: string; now: number }) =>
+const completeRunRow = prepared((db, v: { runId: number; result: RunResult; now: number }) =>
   db.updateTable('runs').set({ status: 'completed', result: v.result, finished_at: v.now }).where('id', '=', v.runId).where('status', 'in', ACTIVE_RUN_STATUSES),
 );
 const planOfRun = prepared((db, v: { runId: number }) => db.selectFrom('runs').select('plan_id').where('id', '=', v.runId));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { AppError } from '../protocol/errors.js';
-import { ACTIVE_RUN_STATUSES, type RerunType } from '../protocol/statuses.js';
+import { ACTIVE_RUN_STATUSES, type RerunType, type TriggerSource } from '../protocol/statuses.js';
 import type { EnvironmentRecord } from '../storage/environments.js';
 import { toJson } from '../storage/json.js';
 import type { PlanRecord } from '../storage/plans.js';
@@ -20,7 +20,7 @@ export interface TriggerInput {
   /** The environments to run on, already resolved and checked against the plan. */
   environments: EnvironmentRecord[];
   scenarios: string[];
-  source: string;
+  source: TriggerSource;
   userId: number;
   build?: string | null;
   ref?: string | null;
@@ -159,7 +159,7 @@ const insertRun = prepared(
       uuid: string;
       projectId: number;
       planId: number;
-      source: string;
+      source: TriggerSource;
       priority: number;
       trigger: string;
       build: string | null;
@@ -171,7 +171,7 @@ const insertRun = prepared(
       now: number;
       deadlineAt: number | null;
       rerunParentId: number | null;
-      rerunType: string | null;
+      rerunType: RerunType | null;
       apiKeyId: number | null;
     },
   ) =>

@@ -1,6 +1,7 @@
 import { GIVE_UP_AFTER_MS, retryDelayMs } from '../domain/webhook-retry.js';
 import type { QueueContext } from './context.js';
 import type { ClaimedDelivery } from './webhook-claim.js';
+import type { DeliveryStatus } from '../protocol/webhooks.js';
 
 /** What one attempt of a delivery came to. */
 export type SendResult =
@@ -19,7 +20,7 @@ export type SendResult =
  */
 export async function recordOutcome(ctx: QueueContext, d: ClaimedDelivery, r: SendResult): Promise<void> {
   const now = ctx.clock();
-  const settle = (set: { status: string; response_status?: number | null; last_error: string | null; next_attempt_at?: number; finished_at?: number | null }) =>
+  const settle = (set: { status: DeliveryStatus; response_status?: number | null; last_error: string | null; next_attempt_at?: number; finished_at?: number | null }) =>
     ctx.db.updateTable('webhook_deliveries').set({ ...set, lease_expires_at: null }).where('id', '=', d.id).where('status', '=', 'sending').execute();
   if (r.kind === 'delivered') {
     await settle({ status: 'delivered', response_status: r.status, last_error: null, finished_at: now });

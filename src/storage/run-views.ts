@@ -1,7 +1,7 @@
 import { isoTimeOrNull } from '../protocol/wire-time.js';
 import type { Kysely, Selectable } from 'kysely';
 import type { ResultRow, Run } from '../protocol/api.js';
-import type { RerunType, RunResult, RunStatus, ScenarioResult } from '../protocol/statuses.js';
+import type { RerunType, RunResult, RunStatus, ScenarioResult, TriggerSource } from '../protocol/statuses.js';
 import { countsFrom, type RunCounts } from '../domain/run-outcome.js';
 import { encodeCursor } from './cursor.js';
 import { fromJson } from './json.js';
@@ -89,12 +89,12 @@ export async function runIdByUuid(db: Kysely<Database>, uuid: string): Promise<n
 export interface RunFilter {
   projectIds: number[] | null;
   planId?: number;
-  status?: string[];
-  result?: string[];
+  status?: RunStatus[];
+  result?: RunResult[];
   branch?: string;
   build?: string;
   /** Trigger sources (`api`, `dashboard`, …). */
-  source?: string[];
+  source?: TriggerSource[];
   /** Created at or after / before these epoch milliseconds. */
   createdFrom?: number;
   createdBefore?: number;
@@ -125,7 +125,7 @@ export async function listRunViews(db: Kysely<Database>, f: RunFilter): Promise<
 }
 
 export interface ResultFilter {
-  status?: string[];
+  status?: ScenarioResult[];
   /** Only these result ids (live updates fetch the rows that changed). */
   ids?: number[];
   environment?: string;

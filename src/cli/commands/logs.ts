@@ -6,6 +6,7 @@ import { plural } from '../../domain/plural.js';
 import { stripAnsi } from '../follow-format.js';
 import { connectionOptions, type Output } from '../output.js';
 import { sleep, withRetry } from '../retry.js';
+import { isRunOver } from '../run-verdict.js';
 
 interface JobView {
   id: number;
@@ -85,7 +86,7 @@ export function logsCommand(program: Command, out: Output): void {
       if (!o.follow) return;
       // The run is over and every job it had is printed: done (jobs of an ended run do not change).
       const run = await api.get<Run>(`/api/v1/runs/${runId}`);
-      if (run.status === 'completed' || run.status === 'cancelled') {
+      if (isRunOver(run)) {
         // A last pass without following: the ended run's remaining jobs, skipping those that never ran.
         const again = await api.get<{ items: JobView[] }>(`/api/v1/runs/${runId}/jobs`);
         for (const job of again.items.filter((j) => !printed.has(j.id))) {

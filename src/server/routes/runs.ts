@@ -8,7 +8,7 @@ import { decodeCursor } from '../../storage/cursor.js';
 import { getRunView, listResultViews, listRunViews, publicRun } from '../../storage/run-views.js';
 import type { ServerDeps } from '../deps.js';
 import { assertProject, keyOf, projectScope } from '../principal.js';
-import { loadRun, resolvePlan } from '../resolve.js';
+import { listScope, loadRun, resolvePlan } from '../resolve.js';
 import { findProject } from '../../storage/projects.js';
 import { runEventsRoute } from './run-events.js';
 import { runJobsRoute } from './run-jobs.js';
@@ -21,12 +21,12 @@ const List = (values: readonly string[], what: string) =>
   Type.Optional(Type.String({ maxLength: 500, description: `Comma-separated ${what}: ${values.join(', ')}` }));
 
 /** Parses a comma-separated filter, refusing unknown values with the parameter's name. */
-function listFilter(raw: string | undefined, allowed: readonly string[], name: string): string[] | undefined {
+function listFilter<T extends string>(raw: string | undefined, allowed: readonly T[], name: string): T[] | undefined {
   if (raw === undefined || raw === '') return undefined;
   const values = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = values.filter((v) => !allowed.includes(v));
+  const bad = values.filter((v) => !(allowed as readonly string[]).includes(v));
   if (bad.length) throw new AppError('VALIDATION_FAILED', `${name}: unknown value(s) ${bad.join(', ')}; expected ${allowed.join(', ')}`);
-  return values;
+  return values as T[];
 }
 
 function cursorFilter(raw: string | undefined): number | undefined {
@@ -44,15 +44,6 @@ function timeFilter(raw: string | undefined, name: string): number | undefined {
   return ms;
 }
 
-/** The projects a listing covers: the named one (which the key must reach), else every one the key may see. */
-async function listScope(db: ServerDeps['store']['db'], key: ReturnType<typeof keyOf>, project: string | undefined): Promise<number[] | null> {
-  if (project === undefined) return projectScope(key);
-  const found = await findProject(db, project);
-  const missing = `project "${project}" does not exist`;
-  if (!found) throw new AppError('NOT_FOUND', missing);
-  assertProject(key, found.id, missing);
-  return [found.id];
-}
 
 export function runRoutes(app: FastifyInstance, deps: ServerDeps): void {
   const { db } = deps.store;
