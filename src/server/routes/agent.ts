@@ -16,12 +16,12 @@ import {
 import { ErrorResponse } from '../../protocol/api.js';
 import { appendLog } from '../../queue/append-log.js';
 import { claimLookahead } from '../../queue/claim-lookahead.js';
-import { claimJobs, type Claimer } from '../../queue/claim.js';
+import type { Claimer } from '../../queue/claim.js';
+import { claimWaiting } from '../../queue/claim-wait.js';
 import { completeAndClaim } from '../../queue/complete-and-claim.js';
 import { heartbeat } from '../../queue/heartbeat.js';
 import { releaseClaim } from '../../queue/release-claim.js';
-import { wakeGroup } from '../../queue/wakeup.js';
-import { registerAgent, setAgentStatus, touchAgent, type AgentRecord } from '../../storage/agents.js';
+import { registerAgent, setAgentStatus, type AgentRecord } from '../../storage/agents.js';
 import type { ServerDeps } from '../deps.js';
 import { agentOf } from '../principal.js';
 import { numericId } from '../resolve.js';
@@ -64,22 +64,9 @@ export function agentRoutes(app: FastifyInstance, deps: ServerDeps): void {
     },
   }, async (req, reply) => {
     const agent = agentOf(req.principal);
-    const deadline = Date.now() + (req.body.wait_ms ?? 0);
     const delivery = trackDelivery(req, reply);
-    const group = wakeGroup(agent.labels);
-    let touched = agent.lastSeenAt ?? 0;
-    for (;;) {
-      // Liveness is judged in tens of seconds: one write a second per agent is plenty.
-      if (q.clock() - touched >= 1000) {
-        touched = q.clock();
-        await touchAgent(deps.store.db, agent.id, touched);
-      }
-      const mark = q.wakeup.mark;
-      const jobs = await claimJobs(q, claimerOf(agent), req.body.free_slots);
-      const left = deadline - Date.now();
-      if (jobs.length > 0 || left <= 0 || delivery.gone.aborted) return { jobs: await delivery.handOver(jobs) };
-      await q.wakeup.wait(group, Math.min(left, 5_000), mark, delivery.gone);
-    }
+    const jobs = await claimWaiting(q, { ...claimerOf(agent), lastSeenAt: agent.lastSeenAt }, req.body.free_slots, req.body.wait_ms ?? 0, delivery.gone);
+    return { jobs: await delivery.handOver(jobs) };
   });
 
   app.post<{ Body: HeartbeatRequest }>('/api/agent/v1/heartbeat', {
