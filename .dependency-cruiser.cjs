@@ -1,5 +1,5 @@
 /**
- * The direction of imports (DESIGN.md). `npm test` runs this check; a violation fails CI.
+ * The direction of imports (ARCHITECTURE.md). `npm test` runs this check; a violation fails CI.
  *
  *   cli, agent ─ protocol;   agent ─ adapters ─ reports;   server ─ queue ─ storage ─ domain ─ protocol
  *
@@ -25,7 +25,6 @@ module.exports = {
     only('server', ['queue', 'storage', 'reports', 'domain', 'protocol']),
     only('agent', ['adapters', 'reports', 'protocol', 'domain']),
     only('cli', ['reports', 'protocol', 'domain']),
-    only('mcp', ['protocol', 'domain']),
     {
       name: 'no-circular',
       severity: 'error',

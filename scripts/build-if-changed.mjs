@@ -1,4 +1,4 @@
-// `npm start`'s build step: builds (tsc, then the dashboard with Vite) only when a source of the
+// `npm start`'s build step (scripts/start.mjs): builds (tsc, then the dashboard with Vite) only when a source of the
 // build changed since the last one, so a restart with nothing changed starts at once. What the
 // last build was made from is a fingerprint of every source file's path, size and modification
 // time, kept in dist/.build-fingerprint (`npm run build` writes it too: `--stamp`).
@@ -33,9 +33,9 @@ export function upToDate(root) {
   return built && readFileSync(stamp, 'utf8') === fingerprint(root);
 }
 
-/** Records that `root`'s build output is made from its sources as they are now. */
-export function stamp(root) {
-  writeFileSync(stampOf(root), fingerprint(root));
+/** Records that `root`'s build output is made from its sources as they were (`print`: now). */
+export function stamp(root, print = fingerprint(root)) {
+  writeFileSync(stampOf(root), print);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
@@ -47,6 +47,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     // The fingerprint of before the build: a file changed while it ran makes the next start build again.
     const before = fingerprint(root);
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
-    writeFileSync(stampOf(root), before);
+    stamp(root, before);
   }
 }

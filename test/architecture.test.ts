@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 const depcruise = resolve('node_modules/.bin/depcruise');
 
-describe('import directions (DESIGN.md)', () => {
+describe('import directions (ARCHITECTURE.md)', () => {
   it('hold in src/', () => {
     const r = spawnSync(depcruise, ['src', '--config', '.dependency-cruiser.cjs'], { encoding: 'utf8' });
     expect(r.status, r.stdout + r.stderr).toBe(0);

@@ -1,5 +1,5 @@
 /**
- * Terms of Proctor (the same table as DESIGN.md; keep them in step).
+ * Terms of Proctor (the same table as ARCHITECTURE.md; keep them in step).
  *
  * | term        | meaning |
  * | ----------- | ------- |

@@ -1,5 +1,5 @@
 import { AppError } from '../protocol/errors.js';
-import { createApiKey, countApiKeys } from '../storage/api-keys.js';
+import { createApiKey, countApiKeys, keyHashByPrefix } from '../storage/api-keys.js';
 import { credentialFromToken } from '../storage/credential.js';
 import type { Store } from '../storage/database.js';
 import { ensureUser } from '../storage/users.js';
@@ -15,9 +15,9 @@ export async function bootstrapAdmin(store: Store, adminToken: string | undefine
     if (!cred) {
       throw new AppError('VALIDATION_FAILED', 'PROCTOR_ADMIN_TOKEN must look like pk_<10 hex>_<at least 16 of A-Z a-z 0-9 _ ->; generate one with: node -e "console.log(\'pk_\'+require(\'crypto\').randomBytes(5).toString(\'hex\')+\'_\'+require(\'crypto\').randomBytes(24).toString(\'base64url\'))"');
     }
-    const existing = await store.db.selectFrom('api_keys').select(['id', 'secret_hash']).where('prefix', '=', cred.prefix).executeTakeFirst();
-    if (existing) {
-      if (existing.secret_hash !== cred.hash) throw new AppError('CONFLICT', 'PROCTOR_ADMIN_TOKEN shares its prefix with another key; choose another token');
+    const existing = await keyHashByPrefix(store.db, cred.prefix);
+    if (existing !== undefined) {
+      if (existing !== cred.hash) throw new AppError('CONFLICT', 'PROCTOR_ADMIN_TOKEN shares its prefix with another key; choose another token');
       return { token: adminToken, created: false };
     }
     const admin = await ensureUser(store.db, 'admin', now);

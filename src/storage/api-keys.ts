@@ -137,6 +137,11 @@ export async function revokeApiKey(db: Kysely<Database>, id: number, now: number
   return Number(res.numUpdatedRows) > 0;
 }
 
+/** The stored hash of the key with this prefix, to tell a chosen admin token from another key of the same prefix. */
+export async function keyHashByPrefix(db: Kysely<Database>, prefix: string): Promise<string | undefined> {
+  return (await db.selectFrom('api_keys').select('secret_hash').where('prefix', '=', prefix).executeTakeFirst())?.secret_hash;
+}
+
 export async function countApiKeys(db: Kysely<Database>): Promise<number> {
   const r = await db.selectFrom('api_keys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(r.n);
