@@ -4,8 +4,10 @@ import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { Agent } from './agent/agent.js';
 import { AgentClient, ServerError } from './agent/http-client.js';
+import { adminCommand } from './cli/commands/admin.js';
 import { agentsCommand } from './cli/commands/agents.js';
 import { applyCommand } from './cli/commands/apply.js';
+import { keepCommand } from './cli/commands/keep.js';
 import { keysCommand } from './cli/commands/keys.js';
 import { loginCommand } from './cli/commands/login.js';
 import { logsCommand } from './cli/commands/logs.js';
@@ -134,6 +136,8 @@ keysCommand(program, stdio);
 runCommands(program, stdio);
 rerunCommand(program, stdio);
 logsCommand(program, stdio);
+keepCommand(program, stdio);
+adminCommand(program, stdio);
 loginCommand(program, stdio);
 
 // Output piped into a reader that stopped early (`proctor logs 42 | head`): nothing more to say.

@@ -70,6 +70,18 @@ export class ApiClient {
     return { text, headers: res.headers };
   }
 
+  /** A download to stream (a backup): the response once its status is known to be a success. */
+  async download(path: string): Promise<Response> {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.conn.url), { headers: { authorization: `Bearer ${this.conn.token}`, 'x-proctor-client': 'cli' } });
+    } catch (e) {
+      throw new CliError(`cannot reach the Proctor server at ${this.conn.url} (${(e as Error).cause ?? (e as Error).message}); is it running? set PROCTOR_URL`, EXIT.INFRASTRUCTURE);
+    }
+    if (!res.ok) throw apiError(res.status, await res.text().catch(() => ''));
+    return res;
+  }
+
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
   }

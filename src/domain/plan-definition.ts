@@ -1,3 +1,4 @@
+import type { RetentionSettings } from './retention-policy.js';
 import type { ConcurrencyPolicy, Platform } from '../protocol/statuses.js';
 
 /** An environment as declared in `proctor.yaml` or through the API. */
@@ -86,4 +87,6 @@ export interface PlanFile {
   project: string;
   environments: EnvironmentDefinition[];
   plans: PlanDefinition[];
+  /** The project's retention policy, when the file has a `retention:` block. */
+  retention?: RetentionSettings;
 }

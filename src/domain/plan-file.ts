@@ -7,6 +7,7 @@ import { FREE_FORM_LIMITS, checkFreeForm } from './free-form.js';
 import type { EnvironmentDefinition, PlanDefinition, PlanFile, PlanProfile } from './plan-definition.js';
 import { PLAN_DEFAULTS, usesWorker } from './plan-definition.js';
 import { PROFILE_KEYS } from './plan-profile.js';
+import { readRetention } from './retention-policy.js';
 import { closest } from './closest-name.js';
 import { withLines } from './yaml-lines.js';
 import { tooDeepInYaml } from './yaml-nesting.js';
@@ -22,7 +23,7 @@ import {
   readStringList,
 } from './validation.js';
 
-const FILE_KEYS = ['project', 'environments', 'plans'] as const;
+const FILE_KEYS = ['project', 'environments', 'plans', 'retention'] as const;
 const ENV_KEYS = ['platform', 'labels', 'variables', 'secrets'] as const;
 const PLAN_KEYS = [
   'description',
@@ -119,11 +120,13 @@ export function validatePlanFile(raw: unknown, knownEnvironments: readonly strin
   const environments = readMapping(problems, 'environments', raw.environments, readEnvironment);
   const envNames = new Set([...knownEnvironments, ...environments.map((e) => e.name)]);
   const plans = readMapping(problems, 'plans', raw.plans, (p, path, name, v) => readPlan(p, path, name, v, envNames, policy));
-  if (environments.length === 0 && plans.length === 0 && problems.empty) {
+  // Absent, the project's policy stays as it is; present, it replaces it (`retention: {}`: the server defaults).
+  const retention = raw.retention === undefined ? undefined : readRetention(problems, 'retention', raw.retention);
+  if (environments.length === 0 && plans.length === 0 && retention === undefined && problems.empty) {
     problems.add('(file)', 'declares no environments and no plans');
   }
   if (!problems.empty) return { ok: false, problems };
-  return { ok: true, file: { project: project as string, environments, plans }, warnings: problems.warnings };
+  return { ok: true, file: { project: project as string, environments, plans, ...(retention ? { retention } : {}) }, warnings: problems.warnings };
 }
 
 function readMapping<T>(

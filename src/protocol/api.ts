@@ -63,6 +63,7 @@ export const Run = Type.Object({
   end_reason: Nullable(Type.String()),
   rerun_parent_id: Nullable(Type.Integer({ description: 'The run this one reruns.' })),
   rerun_type: Nullable(Enum(RERUN_TYPES)),
+  keep: Type.Boolean({ description: 'Kept: retention never deletes the run, its logs or its artifacts (PUT/DELETE /api/v1/runs/{run}/keep).' }),
 });
 export type Run = Static<typeof Run>;
 

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { AppError } from '../protocol/errors.js';
-import type { BlobStore } from '../storage/blobs.js';
+import type { RegisteredBlobs } from '../storage/registered-blobs.js';
 import { fromJson } from '../storage/json.js';
 import type { QueueContext } from './context.js';
 
@@ -17,7 +17,7 @@ export interface ArtifactUpload {
  * upload streams in); the SHA-256 the agent announced must match what arrived; a re-upload of the
  * same name and content is acknowledged, a different content under the same name refused.
  */
-export async function storeArtifact(ctx: QueueContext, blobs: BlobStore, agentId: number, jobId: number, up: ArtifactUpload, body: Readable, maxBytes: number) {
+export async function storeArtifact(ctx: QueueContext, blobs: Pick<RegisteredBlobs, 'put'>, agentId: number, jobId: number, up: ArtifactUpload, body: Readable, maxBytes: number) {
   const attemptOf = () =>
     ctx.db
       .selectFrom('attempts')

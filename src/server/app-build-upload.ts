@@ -6,7 +6,7 @@ import { isPlainObject } from '../domain/validation.js';
 import { AppError } from '../protocol/errors.js';
 import type { AppBuild } from '../protocol/api.js';
 import type { AppBuildRecord } from '../storage/app-builds.js';
-import type { BlobStore } from '../storage/blobs.js';
+import type { RegisteredBlobs } from '../storage/registered-blobs.js';
 
 const SHA256 = /^[0-9a-fA-F]{64}$/;
 
@@ -19,7 +19,7 @@ export type UploadedContent = { sha256: string | null; size: number | null; url:
  * through a PassThrough so a refused upload ends the store's pipeline without destroying the
  * socket: the client still reads the error.
  */
-export async function storeUpload(req: FastifyRequest, blobs: BlobStore, maxBytes: number, sha256: string | undefined): Promise<UploadedContent> {
+export async function storeUpload(req: FastifyRequest, blobs: Pick<RegisteredBlobs, 'put'>, maxBytes: number, sha256: string | undefined): Promise<UploadedContent> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   const source = new PassThrough();

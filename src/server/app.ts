@@ -24,6 +24,8 @@ import { agentAppBuildRoutes } from './routes/agent-app-builds.js';
 import { appBuildRoutes } from './routes/app-builds.js';
 import { runRerunRoute } from './routes/run-rerun.js';
 import { vendorRoutes } from './vendor/vendor-routes.js';
+import { adminRoutes } from './routes/admin.js';
+import { runKeepRoutes } from './routes/run-keep.js';
 
 export interface BuildAppOptions {
   /** Called for every route as it is added; the authorization matrix test collects them this way. */
@@ -82,6 +84,8 @@ export async function buildApp(deps: ServerDeps, opts: BuildAppOptions = {}): Pr
   agentsRoutes(app, deps);
   planHistoryRoute(app, deps);
   runRerunRoute(app, deps);
+  runKeepRoutes(app, deps);
+  adminRoutes(app, deps);
   await appBuildRoutes(app, deps);
   agentAppBuildRoutes(app, deps);
   await vendorRoutes(app, deps);

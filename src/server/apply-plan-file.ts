@@ -6,11 +6,12 @@ import type { ApiKey } from '../storage/api-keys.js';
 import { listEnvironments, upsertEnvironment } from '../storage/environments.js';
 import { listPlans, upsertPlan } from '../storage/plans.js';
 import { findProject } from '../storage/projects.js';
+import { setProjectRetention } from '../storage/project-retention.js';
 import type { Store } from '../storage/database.js';
 import { targetProject } from './resolve.js';
 
 export interface ApplyChange {
-  kind: 'environment' | 'plan';
+  kind: 'environment' | 'plan' | 'retention';
   name: string;
   id: number | null;
   action: 'created' | 'updated' | 'unchanged';
@@ -59,6 +60,10 @@ export async function applyPlanFile(
     for (const plan of file.plans) {
       const { record, changed } = await upsertPlan(trx, project.id, plan, opts.now);
       changes.push({ kind: 'plan', name: plan.name, id: record.id, action: !plansBefore.has(plan.name) ? 'created' : changed ? 'updated' : 'unchanged' });
+    }
+    if (file.retention !== undefined) {
+      const changed = await setProjectRetention(trx, project.id, file.retention);
+      changes.push({ kind: 'retention', name: project.name, id: null, action: changed ? 'updated' : 'unchanged' });
     }
     // A dry run does all the work, then rolls it back: what it reports is exactly what apply would do.
     if (opts.dryRun) throw new DryRun({ project: project.name, dry_run: true, changes, warnings });

@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseCidrs } from '../domain/address-policy.js';
+import { parseBlobUrl, type BlobLocation } from '../domain/blob-url.js';
+import type { RetentionPolicy } from '../domain/retention-policy.js';
 import { Problems } from '../domain/validation.js';
 
 /** Every setting of `proctor serve`, validated once at start-up and frozen. */
@@ -42,6 +44,20 @@ export interface ServerConfig {
   keyRateLimitPerMinute: number | null;
   /** Active runs of a key without its own limit; null: unlimited (PROCTOR_KEY_MAX_ACTIVE_RUNS). */
   keyMaxActiveRuns: number | null;
+  /** Where blobs (artifacts, app builds, ended logs) live (PROCTOR_BLOB_URL; unset: `<dataDir>/blobs`). */
+  blobs: BlobLocation;
+  /** The retention policy of projects whose `proctor.yaml` sets none (PROCTOR_RETENTION_*; unset: keep everything). */
+  retention: RetentionPolicy;
+  /** How many of a plan's newest finished runs keep their results whatever the policy: what duration history, estimates and flaky statistics read (PROCTOR_RETENTION_HISTORY_RUNS). */
+  retentionHistoryRuns: number;
+  /** How often a retention pass runs; 0: never by itself (PROCTOR_RETENTION_INTERVAL_MS). */
+  retentionIntervalMs: number;
+  /** Rows one retention statement deletes at most (PROCTOR_RETENTION_BATCH). */
+  retentionBatch: number;
+  /** Pause between two retention statements, so claims and completions go first (PROCTOR_RETENTION_PAUSE_MS). */
+  retentionPauseMs: number;
+  /** How long a blob just stored is never deleted, referenced or not: its row may be on its way (PROCTOR_BLOB_GRACE_MS). */
+  blobGraceMs: number;
 }
 
 export interface ConfigSources {
@@ -85,6 +101,15 @@ function outboundAllowSetting(problems: Problems, env: ConfigSources['env']): st
   return cidrSetting(problems, 'PROCTOR_WEBHOOK_ALLOW_PRIVATE (old name of PROCTOR_OUTBOUND_ALLOW_PRIVATE)', old);
 }
 
+function blobSetting(problems: Problems, raw: string | undefined): BlobLocation {
+  const parsed = parseBlobUrl(raw);
+  if (typeof parsed === 'string') {
+    problems.add('PROCTOR_BLOB_URL', parsed);
+    return { kind: 'local' };
+  }
+  return parsed;
+}
+
 /** Builds the configuration from flags and `PROCTOR_*` variables; throws listing every invalid setting. */
 export function loadConfig({ env, flags }: ConfigSources): Readonly<ServerConfig> {
   const p = new Problems();
@@ -118,6 +143,20 @@ export function loadConfig({ env, flags }: ConfigSources): Readonly<ServerConfig
     webhookRetentionDays: intSetting(p, 'PROCTOR_WEBHOOK_RETENTION_DAYS', env.PROCTOR_WEBHOOK_RETENTION_DAYS, 30, 0, 36_500),
     keyRateLimitPerMinute: intSetting(p, 'PROCTOR_KEY_RATE_LIMIT', env.PROCTOR_KEY_RATE_LIMIT, 0, 0, 1_000_000) || null,
     keyMaxActiveRuns: intSetting(p, 'PROCTOR_KEY_MAX_ACTIVE_RUNS', env.PROCTOR_KEY_MAX_ACTIVE_RUNS, 0, 0, 1_000_000) || null,
+    blobs: blobSetting(p, env.PROCTOR_BLOB_URL),
+    retention: {
+      runDays: intSetting(p, 'PROCTOR_RETENTION_RUN_DAYS', env.PROCTOR_RETENTION_RUN_DAYS, 0, 0, 36_500) || null,
+      runLast: intSetting(p, 'PROCTOR_RETENTION_RUN_LAST', env.PROCTOR_RETENTION_RUN_LAST, 0, 0, 1_000_000) || null,
+      logDays: intSetting(p, 'PROCTOR_RETENTION_LOG_DAYS', env.PROCTOR_RETENTION_LOG_DAYS, 0, 0, 36_500) || null,
+      artifactDays: intSetting(p, 'PROCTOR_RETENTION_ARTIFACT_DAYS', env.PROCTOR_RETENTION_ARTIFACT_DAYS, 0, 0, 36_500) || null,
+      appBuildLast: intSetting(p, 'PROCTOR_RETENTION_APP_BUILD_LAST', env.PROCTOR_RETENTION_APP_BUILD_LAST, 0, 0, 1_000_000) || null,
+    },
+    // Five is what the scheduler's duration estimate reads; thirty, the dashboard's history window.
+    retentionHistoryRuns: intSetting(p, 'PROCTOR_RETENTION_HISTORY_RUNS', env.PROCTOR_RETENTION_HISTORY_RUNS, 30, 5, 1_000),
+    retentionIntervalMs: intSetting(p, 'PROCTOR_RETENTION_INTERVAL_MS', env.PROCTOR_RETENTION_INTERVAL_MS, 10 * 60_000, 0, 7 * 86_400_000),
+    retentionBatch: intSetting(p, 'PROCTOR_RETENTION_BATCH', env.PROCTOR_RETENTION_BATCH, 500, 1, 100_000),
+    retentionPauseMs: intSetting(p, 'PROCTOR_RETENTION_PAUSE_MS', env.PROCTOR_RETENTION_PAUSE_MS, 5, 0, 60_000),
+    blobGraceMs: intSetting(p, 'PROCTOR_BLOB_GRACE_MS', env.PROCTOR_BLOB_GRACE_MS, 60 * 60_000, 0, 7 * 86_400_000),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(cfg.logLevel)) {
     p.add('--log-level / PROCTOR_LOG_LEVEL', 'expected one of fatal, error, warn, info, debug, trace, silent');

@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { QueueContext } from '../queue/context.js';
 import type { Store } from '../storage/database.js';
+import type { RegisteredBlobs } from '../storage/registered-blobs.js';
 import type { ServerConfig } from './config.js';
+import type { RetentionLoop } from './retention-loop.js';
 
 /** What routes and background loops are built from; passed explicitly, never imported. */
 export interface ServerDeps {
@@ -9,4 +11,8 @@ export interface ServerDeps {
   queue: QueueContext;
   config: ServerConfig;
   logger: Logger;
+  /** Artifacts, app builds and ended logs: the data directory or an S3 bucket, with its registry. */
+  blobs: RegisteredBlobs;
+  /** The retention pass and the move of ended logs to the blob store, in the background and on request. */
+  retention: RetentionLoop;
 }

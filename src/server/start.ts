@@ -11,12 +11,18 @@ import { bootstrapAdmin } from './bootstrap.js';
 import type { ServerConfig } from './config.js';
 import { startWebhookLoop, type WebhookLoopOptions } from './webhook-loop.js';
 import { addressPolicy } from './outbound-url-check.js';
+import { openBlobStore } from './blob-store.js';
+import { RetentionLoop, type RetentionLoopOptions } from './retention-loop.js';
+import { RegisteredBlobs } from '../storage/registered-blobs.js';
+import type { S3BlobStoreOptions } from '../storage/s3-blob-store.js';
 
 export interface RunningServer {
   url: string;
   app: FastifyInstance;
   store: Store;
   queue: QueueContext;
+  blobs: RegisteredBlobs;
+  retention: RetentionLoop;
   /** The admin token when this start created it (print it once) or took it from PROCTOR_ADMIN_TOKEN. */
   admin: { token: string; created: boolean } | null;
   close(): Promise<void>;
@@ -31,6 +37,10 @@ export interface StartOptions extends BuildAppOptions {
   schema?: string;
   /** Webhook delivery: how often a pass runs, and (tests) a stubbed DNS lookup or connecting function. */
   webhooks?: Omit<WebhookLoopOptions, 'policy'>;
+  /** Retention loop timing (tests). */
+  retention?: RetentionLoopOptions;
+  /** S3 part sizes and limits (tests, benchmarks). */
+  s3?: S3BlobStoreOptions;
 }
 
 /** Opens the database, applies migrations, builds the API and listens. */
@@ -44,7 +54,10 @@ export async function startServer(config: ServerConfig, logger: Logger, opts: St
     notifier = await createJobNotifier(config.databaseUrl, () => queue.wakeup.wakeLocal(), (e) => logger.warn({ err: e }, 'job notifications failed'));
     const n = notifier;
     queue.wakeup.publish = n ? () => n.publish() : null;
-    const app = await buildApp({ store, queue, config, logger }, opts);
+    const blobStore = openBlobStore(config, opts.s3);
+    const blobs = new RegisteredBlobs(blobStore, store.db, store.cap, clock, config.blobGraceMs);
+    const retention = new RetentionLoop(queue, blobs, logger, config, opts.retention);
+    const app = await buildApp({ store, queue, config, logger, blobs, retention }, opts);
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -52,18 +65,23 @@ export async function startServer(config: ServerConfig, logger: Logger, opts: St
     const reaper = startReaper(queue, logger, opts.reapEveryMs ?? 1000);
     const retentionMs = config.webhookRetentionDays > 0 ? config.webhookRetentionDays * 86_400_000 : null;
     const webhooks = startWebhookLoop(queue, logger, { retentionMs, ...opts.webhooks, policy: addressPolicy(config) });
+    retention.start();
     return {
       url: `http://${host}:${port}`,
       app,
       store,
       queue,
+      blobs,
+      retention,
       admin,
       async close() {
         reaper.stop();
+        await retention.stop();
         await webhooks.stop();
         queue.wakeup.wakeLocal();
         await app.close();
         await n?.close();
+        await blobStore.close();
         await store.close();
       },
     };

@@ -1,59 +1,95 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
-import { AppError } from '../protocol/errors.js';
+import { checkSha256, hashingMeter, type BlobStore, type StagedBlob, type StoredObject } from './blob-store.js';
 
 /**
- * Content-addressed files (artifacts, app builds) under `<dataDir>/blobs/ab/abcdef…`. A blob is
- * written to a temporary file while its SHA-256 is computed and moved into place only when complete
- * and, if the caller named one, when the checksum matches; a partial upload never becomes a blob.
+ * Content-addressed files under `<dataDir>/blobs/ab/abcdef…`. A blob is written to `tmp/` while its
+ * SHA-256 is computed and renamed into place only when complete and, if the caller named one, when
+ * the checksum matches; a partial upload never becomes a blob.
  */
-export class BlobStore {
+export class LocalBlobStore implements BlobStore {
+  readonly kind = 'local' as const;
   constructor(private readonly root: string) {}
 
-  pathOf(sha256: string): string {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new AppError('VALIDATION_FAILED', 'sha256: expected 64 lowercase hex digits');
-    return join(this.root, sha256.slice(0, 2), sha256);
+  get location(): string {
+    return this.root;
   }
 
-  /** Streams `source` into the store; refuses more than `maxBytes` (413) or a wrong `expectedSha256` (400). */
-  async put(source: Readable, opts: { maxBytes: number; expectedSha256?: string }): Promise<{ sha256: string; size: number }> {
+  pathOf(sha256: string): string {
+    return join(this.root, checkSha256(sha256).slice(0, 2), sha256);
+  }
+
+  async stage(source: Readable, opts: { maxBytes: number; expectedSha256?: string }): Promise<StagedBlob> {
     await mkdir(join(this.root, 'tmp'), { recursive: true });
     const tmp = join(this.root, 'tmp', randomBytes(8).toString('hex'));
-    const hash = createHash('sha256');
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        if (size > opts.maxBytes) return done(new AppError('PAYLOAD_TOO_LARGE', `the upload exceeds the limit of ${opts.maxBytes} bytes`));
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
+    const { meter, result } = hashingMeter(opts);
     try {
       await pipeline(source, meter, createWriteStream(tmp));
-      const sha256 = hash.digest('hex');
-      if (opts.expectedSha256 && opts.expectedSha256.toLowerCase() !== sha256) {
-        throw new AppError('VALIDATION_FAILED', `sha256 mismatch: the upload hashes to ${sha256}, not ${opts.expectedSha256}`);
-      }
+      const { sha256, size } = result();
       const final = this.pathOf(sha256);
-      await mkdir(join(this.root, sha256.slice(0, 2)), { recursive: true });
-      await rename(tmp, final);
-      return { sha256, size };
-    } finally {
+      return {
+        sha256,
+        size,
+        commit: async () => {
+          await mkdir(join(this.root, sha256.slice(0, 2)), { recursive: true });
+          // Renaming over an existing blob replaces it with the same bytes; the new time tells
+          // the orphan sweep that someone just wrote it.
+          await utimes(tmp, new Date(), new Date());
+          await rename(tmp, final);
+        },
+        discard: () => rm(tmp, { force: true }),
+      };
+    } catch (e) {
       await rm(tmp, { force: true });
+      throw e;
     }
   }
 
-  async exists(sha256: string): Promise<boolean> {
-    return stat(this.pathOf(sha256)).then(() => true, () => false);
+  async open(sha256: string, opts: { start?: number } = {}): Promise<Readable | null> {
+    const path = this.pathOf(sha256);
+    if (!(await this.stat(sha256))) return null;
+    return createReadStream(path, opts.start ? { start: opts.start } : {});
   }
 
-  open(sha256: string): Readable {
-    return createReadStream(this.pathOf(sha256));
+  async stat(sha256: string): Promise<{ size: number; modifiedAt: number } | null> {
+    return stat(this.pathOf(sha256)).then((s) => ({ size: s.size, modifiedAt: s.mtimeMs }), () => null);
   }
+
+  async delete(sha256: string): Promise<void> {
+    await rm(this.pathOf(sha256), { force: true });
+  }
+
+  async presignedUrl(): Promise<string | null> {
+    return null;
+  }
+
+  /** Keys are `ab/<sha256>` and `tmp/<name>`, listed in that order (directory names sort before `tmp`). */
+  async list(after: string | null, limit: number): Promise<{ items: StoredObject[]; next: string | null }> {
+    const dirs = (await readdir(this.root).catch(() => [] as string[])).filter((d) => /^[0-9a-f]{2}$|^tmp$/.test(d)).sort();
+    const items: StoredObject[] = [];
+    for (const dir of dirs) {
+      if (after !== null && `${dir}/\uffff` <= after) continue;
+      const names = (await readdir(join(this.root, dir)).catch(() => [] as string[])).sort();
+      for (const name of names) {
+        const key = `${dir}/${name}`;
+        if (after !== null && key <= after) continue;
+        const s = await stat(join(this.root, dir, name)).catch(() => null);
+        if (!s?.isFile()) continue;
+        items.push({ key, sha256: dir === 'tmp' ? null : /^[0-9a-f]{64}$/.test(name) ? name : null, size: s.size, modifiedAt: s.mtimeMs });
+        if (items.length === limit) return { items, next: key };
+      }
+    }
+    return { items, next: null };
+  }
+
+  async deleteLeftover(key: string): Promise<void> {
+    if (!/^(tmp\/[0-9a-f]+|[0-9a-f]{2}\/[^/]+)$/.test(key)) return;
+    await rm(join(this.root, key), { force: true });
+  }
+
+  async close(): Promise<void> {}
 }

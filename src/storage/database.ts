@@ -17,6 +17,11 @@ export interface Store {
   cap: DialectCapabilities;
   /** Where the data lives, for start-up messages (a file path or the URL without password). */
   location: string;
+  /**
+   * SQLite only: a consistent copy of the database in `file`, made while the server runs (SQLite's
+   * online backup API, a few pages at a time between other statements). Undefined on PostgreSQL.
+   */
+  backup?: (file: string) => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,7 +59,7 @@ function openSqlite(dataDir: string): Store {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, cap: CAPABILITIES.sqlite, location: file, close: () => db.destroy() };
+  return { db, cap: CAPABILITIES.sqlite, location: file, backup: (to) => sqlite.backup(to).then(() => undefined), close: () => db.destroy() };
 }
 
 /**

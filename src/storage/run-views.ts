@@ -54,6 +54,7 @@ function toRun(r: RunRow, counts: RunCounts): Run {
     end_reason: r.end_reason,
     rerun_parent_id: r.rerun_parent_id,
     rerun_type: r.rerun_type as RerunType | null,
+    keep: r.keep === 1,
   };
 }
 

@@ -1,7 +1,21 @@
 import type { Generated } from 'kysely';
+import type {
+  AgentStatus,
+  AttemptStatus,
+  EndedBy,
+  JobKind,
+  JobStatus,
+  RerunType,
+  RunResult,
+  RunStatus,
+  ScenarioResult,
+  TriggerSource,
+} from '../protocol/statuses.js';
+import type { DeliveryStatus, WebhookFormat } from '../protocol/webhooks.js';
 
 /**
- * Table types of Proctor's database. Times are milliseconds since the epoch (bigint on PostgreSQL,
+ * Table types of Proctor's database. Status and kind columns are typed by the lists of
+ * `protocol/statuses.ts`, so a query with a status that is not in its list does not compile. Times are milliseconds since the epoch (bigint on PostgreSQL,
  * integer on SQLite), booleans are 0/1, and structured values are JSON text, so one set of queries
  * serves both dialects.
  */
@@ -25,6 +39,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveryTable;
   app_builds: AppBuildTable;
   plan_mobile_apps: PlanMobileAppTable;
+  blobs: BlobTable;
 }
 
 export interface ProjectTable {
@@ -33,6 +48,8 @@ export interface ProjectTable {
   created_at: number;
   /** JSON of SigningSecrets for run callbacks; created at the first callback. */
   callback_secrets: string | null;
+  /** JSON of the project's RetentionPolicy from `proctor.yaml`; null: the server defaults. */
+  retention: string | null;
 }
 
 export interface UserTable {
@@ -99,8 +116,8 @@ export interface RunTable {
   uuid: string;
   project_id: number;
   plan_id: number;
-  status: string;
-  result: string | null;
+  status: RunStatus;
+  result: RunResult | null;
   priority: number;
   /** JSON of the trigger: who, how, build, ref, parameters, callback URL, requested environments and scenarios. */
   trigger: string;
@@ -111,30 +128,37 @@ export interface RunTable {
   idempotency_key: string | null;
   idempotency_hash: string | null;
   /** How the run was triggered (TRIGGER_SOURCES). */
-  source: Generated<string>;
+  source: Generated<TriggerSource>;
   /** Set while the run waits for an active run of its plan (concurrency policy `queue`). */
   waiting: Generated<number>;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
   deadline_at: number | null;
-  ended_by: string | null;
+  ended_by: EndedBy | null;
   end_reason: string | null;
   /** The API key that triggered the run, for its active-run limit. */
   api_key_id: number | null;
   /** The run this one reruns (a subset of its scenario × environment pairs). */
   rerun_parent_id: number | null;
   /** How the rerun chose its pairs: RERUN_TYPES. */
-  rerun_type: string | null;
+  rerun_type: RerunType | null;
+  /** 1: retention never deletes the run, its logs or its artifacts. */
+  keep: Generated<number>;
+  /** Set when retention began deleting the run; the next pass finishes what a crash interrupted. */
+  deleting_at: number | null;
+  /** When retention deleted the run's logs, and its artifacts. */
+  logs_deleted_at: number | null;
+  artifacts_deleted_at: number | null;
 }
 
 export interface JobTable {
   id: Generated<number>;
   run_id: number;
-  kind: string;
+  kind: JobKind;
   environment_id: number;
   environment_name: string;
-  status: string;
+  status: JobStatus;
   /** JSON array of scenario ids (empty for discovery). */
   scenario_ids: string;
   /** Copied from the run so the claim query orders without a join. */
@@ -153,7 +177,7 @@ export interface JobTable {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
-  ended_by: string | null;
+  ended_by: EndedBy | null;
   end_reason: string | null;
   error: string | null;
 }
@@ -164,18 +188,21 @@ export interface AttemptTable {
   attempt: number;
   agent_id: number;
   lease_token: string;
-  status: string;
+  status: AttemptStatus;
   started_at: number;
   finished_at: number | null;
   exit_code: number | null;
   error: string | null;
-  ended_by: string | null;
+  ended_by: EndedBy | null;
   end_reason: string | null;
   /** Captured output of the framework process, capped. */
   output: string | null;
   /** Bytes of log accepted through the streaming log endpoint. */
   log_bytes: Generated<number>;
   log_truncated: Generated<number>;
+  /** The ended attempt's log, moved from log_chunks to the blob store (UTF-8), and its size in bytes. */
+  log_sha256: string | null;
+  log_size: number | null;
 }
 
 export interface ResultTable {
@@ -185,7 +212,7 @@ export interface ResultTable {
   environment_id: number;
   environment_name: string;
   job_id: number | null;
-  status: string;
+  status: ScenarioResult;
   attempts: number;
   failures: number;
   duration_ms: number | null;
@@ -205,7 +232,7 @@ export interface AgentTable {
   slots: number;
   prefix: string;
   secret_hash: string;
-  status: string;
+  status: AgentStatus;
   created_at: number;
   last_seen_at: number | null;
   registration_token_id: number | null;
@@ -267,7 +294,7 @@ export interface WebhookEndpointTable {
   id: Generated<number>;
   project_id: number;
   url: string;
-  format: string;
+  format: WebhookFormat;
   /** JSON array of event types. */
   events: string;
   description: string | null;
@@ -287,9 +314,9 @@ export interface WebhookDeliveryTable {
   target: string;
   endpoint_id: number | null;
   url: string;
-  format: string;
+  format: WebhookFormat;
   body: string;
-  status: string;
+  status: DeliveryStatus;
   attempts: Generated<number>;
   next_attempt_at: number;
   first_attempt_at: number | null;
@@ -326,4 +353,13 @@ export interface PlanMobileAppTable {
   os: string;
   app_build_id: number;
   updated_at: number;
+}
+
+/** A stored blob; written before the blob becomes visible, deleted after it is gone. */
+export interface BlobTable {
+  sha256: string;
+  size: number;
+  created_at: number;
+  /** The last time this content was stored; recent blobs are not deleted, referenced or not. */
+  put_at: number;
 }

@@ -34,6 +34,11 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/v1/runs/:run/jobs': { auth: 'PLAN_READ', scoped: true },
   'GET /api/v1/runs/:run/jobs/:job/log': { auth: 'PLAN_READ', scoped: true },
   'POST /api/v1/runs/:run/cancel': { auth: 'PLAN_RUN', scoped: true },
+  'PUT /api/v1/runs/:run/keep': { auth: 'PLAN_RUN', scoped: true },
+  'DELETE /api/v1/runs/:run/keep': { auth: 'PLAN_RUN', scoped: true },
+  'GET /api/v1/admin/usage': { auth: 'ADMIN' },
+  'POST /api/v1/admin/retention': { auth: 'ADMIN' },
+  'GET /api/v1/admin/backup': { auth: 'ADMIN' },
   'GET /api/v1/runs/:run/events': { auth: 'PLAN_READ', scoped: true },
   'GET /api/v1/plans/:plan/history': { auth: 'PLAN_READ', scoped: true },
   'GET /api/v1/agents': { auth: 'PLAN_READ' },
@@ -227,6 +232,7 @@ describeEachDialect('authorization matrix', (dialect) => {
     for (const path of ['/api/v1/runs?project=:project', '/api/v1/webhooks?project=:project', '/api/v1/app-builds?project=:project', '/api/v1/plans/plan-alpha?project=:project', '/api/v1/environments/e?project=:project']) {
       await sameAsMissing(`GET ${path}`, 'GET', (v) => ({ url: path.replace(':project', v.project!) }), ['project'], tokens.other!, 404);
     }
+    await sameAsMissing('GET /api/v1/admin/usage?project=', 'GET', (v) => ({ url: `/api/v1/admin/usage?project=${v.project}` }), ['project'], tokens.otherAdmin!, 404);
     await sameAsMissing('POST /api/v1/app-builds?project=', 'POST', (v) => ({ url: `/api/v1/app-builds?project=${v.project}&name=app&version=1`, body: { url: 'https://builds.example.com/app.apk' } }), ['project'], tokens.other!, 404);
     // Creating in a project the key may not use stays 403, with the same answer whether it exists or not.
     await sameAsMissing('POST /api/v1/apply', 'POST', (v) => ({ url: '/api/v1/apply', body: { project: v.project, environments: { e: {} } } }), ['project'], tokens.other!, 403);
@@ -244,5 +250,12 @@ describeEachDialect('authorization matrix', (dialect) => {
     expect((await other('/api/v1/environments')).body.items.every((e: { project_id: number }) => e.project_id !== Number(ids.plan) || true)).toBe(true);
     expect((await other('/api/v1/projects')).body.items.map((p: { name: string }) => p.name)).toEqual(['beta']);
     expect((await other('/api/v1/plans/plan-alpha')).status).toBe(404);
+    // An ADMIN key of one project: usage of that project only, nothing of the whole store, no server-wide pass or backup.
+    const admin = (method: string, path: string) => s.api(method, path, undefined, { token: tokens.otherAdmin });
+    const usage = (await admin('GET', '/api/v1/admin/usage')).body;
+    expect([...new Set(usage.items.map((r: { project: { name: string } }) => r.project.name))]).toEqual(['beta']);
+    expect(usage.blobs).toBeNull();
+    expect((await admin('POST', '/api/v1/admin/retention')).status).toBe(403);
+    expect((await admin('GET', '/api/v1/admin/backup')).status).toBe(403);
   });
 });

@@ -3,9 +3,8 @@ import { Type } from 'typebox';
 import { ErrorResponse } from '../../protocol/api.js';
 import { AppError } from '../../protocol/errors.js';
 import { agentHoldsAppBuild, findAppBuild } from '../../storage/app-builds.js';
-import { blobStoreOf } from '../blob-store.js';
+import { sendBlob } from '../blob-download.js';
 import type { ServerDeps } from '../deps.js';
-import { downloadHeaders } from '../download-headers.js';
 import { agentOf } from '../principal.js';
 import { numericId } from '../resolve.js';
 
@@ -25,13 +24,16 @@ export function agentAppBuildRoutes(app: FastifyInstance, deps: ServerDeps): voi
     const build = await findAppBuild(deps.store.db, id);
     // Not "forbidden": a build outside the agent's work does not exist as far as it is concerned.
     if (!build || !(await agentHoldsAppBuild(deps.store.db, agent.id, id))) throw new AppError('NOT_FOUND', `app build ${id} is not used by any job this agent holds`);
-    const blobs = blobStoreOf(deps.config);
     if (build.url !== null || build.sha256 === null) throw new AppError('NOT_FOUND', `app build ${id} is a URL build: fetch ${build.url}`);
-    if (!(await blobs.exists(build.sha256))) throw new AppError('NOT_FOUND', `the content of app build ${id} is missing from the blob store`);
-    // The file name is the uploader's text: it goes out encoded, never as it came.
-    return downloadHeaders(reply, { type: 'application/octet-stream', disposition: { kind: 'attachment', fileName: build.fileName } })
-      .header('content-length', String(build.size))
-      .header('x-checksum-sha256', build.sha256)
-      .send(blobs.open(build.sha256));
+    // The file name is the uploader's text: it goes out encoded, never as it came. The agent checks
+    // the checksum it was given with the job, so a redirect to the bucket loses nothing.
+    return sendBlob(reply, deps.blobs, {
+      sha256: build.sha256,
+      size: build.size,
+      type: 'application/octet-stream',
+      disposition: { kind: 'attachment', fileName: build.fileName },
+      what: `app build ${id}`,
+      headers: { 'x-checksum-sha256': build.sha256 },
+    });
   });
 }

@@ -7,7 +7,6 @@ import { insertAppBuild, listAppBuilds } from '../../storage/app-builds.js';
 import { decodeCursor, encodeCursor } from '../../storage/cursor.js';
 import { findProject, type Project } from '../../storage/projects.js';
 import { appBuildView, buildFileName, readUrlBody, storeUpload } from '../app-build-upload.js';
-import { blobStoreOf } from '../blob-store.js';
 import type { ServerDeps } from '../deps.js';
 import { addressPolicy } from '../outbound-url-check.js';
 import { assertProject, keyOf, projectScope } from '../principal.js';
@@ -63,7 +62,7 @@ export async function appBuildRoutes(app: FastifyInstance, deps: ServerDeps): Pr
       const q = req.query;
       const project = await buildProject(deps, key, q.project);
       const raw = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === 'application/octet-stream';
-      const content = raw ? await storeUpload(req, blobStoreOf(deps.config), deps.config.appBuildLimit, q.sha256) : readUrlBody(req.body, q.sha256, addressPolicy(deps.config));
+      const content = raw ? await storeUpload(req, deps.blobs, deps.config.appBuildLimit, q.sha256) : readUrlBody(req.body, q.sha256, addressPolicy(deps.config));
       const build = await insertAppBuild(deps.store.db, {
         projectId: project.id,
         name: q.name,

@@ -6,9 +6,8 @@ import { essence, mediaType, showsInline } from '../../domain/media-type.js';
 import { ErrorResponse } from '../../protocol/api.js';
 import { AppError } from '../../protocol/errors.js';
 import { storeArtifact } from '../../queue/store-artifact.js';
-import { blobStoreOf } from '../blob-store.js';
+import { sendBlob } from '../blob-download.js';
 import type { ServerDeps } from '../deps.js';
-import { downloadHeaders } from '../download-headers.js';
 import { agentOf } from '../principal.js';
 import { loadRun, numericId } from '../resolve.js';
 
@@ -62,7 +61,7 @@ export async function artifactRoutes(app: FastifyInstance, deps: ServerDeps): Pr
       const contentType = req.query.content_type === undefined ? 'application/octet-stream' : mediaType(req.query.content_type) ?? 'application/octet-stream';
       const row = await storeArtifact(
         deps.queue,
-        blobStoreOf(deps.config),
+        deps.blobs,
         agent.id,
         jobId,
         { leaseToken: String(req.headers['x-lease-token']), name, contentType, sha256: req.query.sha256, scenarioKey: req.query.scenario ?? null },
@@ -94,11 +93,12 @@ export async function artifactRoutes(app: FastifyInstance, deps: ServerDeps): Pr
     // are checked again here.
     const type = mediaType(row.content_type);
     const inline = type !== null && showsInline(type);
-    return downloadHeaders(reply, {
+    return sendBlob(reply, deps.blobs, {
+      sha256: row.sha256,
+      size: Number(row.size),
       type: inline ? essence(type) : 'application/octet-stream',
       disposition: { kind: inline ? 'inline' : 'attachment', fileName: row.name.split('/').pop()! },
-    })
-      .header('content-length', String(row.size))
-      .send(blobStoreOf(deps.config).open(row.sha256));
+      what: `artifact ${row.id}`,
+    });
   });
 }

@@ -2,9 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ErrorResponse } from '../../protocol/api.js';
 import { AppError } from '../../protocol/errors.js';
+import { archivedLogOf } from '../../storage/ended-logs.js';
 import { fromJson } from '../../storage/json.js';
 import type { ServerDeps } from '../deps.js';
 import { downloadHeaders } from '../download-headers.js';
+import { logFromOffset } from '../log-from-offset.js';
 import { loadRun, numericId } from '../resolve.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -84,7 +86,7 @@ export function runJobsRoute(app: FastifyInstance, deps: ServerDeps): void {
     let q = db
       .selectFrom('attempts')
       .innerJoin('jobs', 'jobs.id', 'attempts.job_id')
-      .select(['attempts.output', 'attempts.attempt', 'attempts.status', 'attempts.log_bytes'])
+      .select(['attempts.id', 'attempts.output', 'attempts.attempt', 'attempts.status', 'attempts.log_bytes', 'attempts.log_sha256'])
       .where('jobs.run_id', '=', run.id)
       .where('jobs.id', '=', jobId);
     q = req.query.attempt !== undefined ? q.where('attempts.attempt', '=', req.query.attempt) : q.orderBy('attempts.attempt', 'desc');
@@ -101,12 +103,18 @@ export function runJobsRoute(app: FastifyInstance, deps: ServerDeps): void {
       .execute();
     // Streamed chunks are the log; an attempt that streamed nothing falls back to its captured output.
     const streamed = Number(attempt.log_bytes) > 0;
-    const text = streamed ? chunks.map((c) => (c.offset < from ? c.data.slice(from - c.offset) : c.data)).join('') : (attempt.output ?? '').slice(from);
     const next = streamed ? Math.max(from, Number(attempt.log_bytes)) : (attempt.output ?? '').length;
     // A test's output is anyone's text: opened in a browser it stays text (nosniff) and inert.
-    return downloadHeaders(reply, { type: 'text/plain; charset=utf-8' })
+    downloadHeaders(reply, { type: 'text/plain; charset=utf-8' })
       .header('x-log-next-offset', String(next))
-      .header('x-log-complete', String(attempt.status !== 'running'))
-      .send(text);
+      .header('x-log-complete', String(attempt.status !== 'running'));
+    // An ended log moves to the blob store; read after the chunks, so a move in between is seen.
+    const archived = !streamed ? null : (attempt.log_sha256 ?? (attempt.status !== 'running' ? await archivedLogOf(db, attempt.id) : null));
+    if (archived) {
+      const blob = await deps.blobs.open(archived);
+      if (!blob) throw new AppError('NOT_FOUND', `the log of job ${jobId} is missing from the blob store`);
+      return reply.send(logFromOffset(blob, from));
+    }
+    return reply.send(streamed ? chunks.map((c) => (c.offset < from ? c.data.slice(from - c.offset) : c.data)).join('') : (attempt.output ?? '').slice(from));
   });
 }
