@@ -10,7 +10,8 @@ import { findFiles } from './find-files.js';
 import { stringListOption, stringOption } from './options.js';
 import { describeExit, readJUnitReport } from './report-errors.js';
 import { scenarioFiles } from './scenario-files.js';
-import { AdapterError, scenarioKey, type Adapter, type AdapterContext, type DiscoveredScenario, type TestReport } from './types.js';
+import { AdapterError, scenarioKey, type Adapter, type AdapterContext, type DiscoveredScenario, type ProcessOutput, type TestReport } from './types.js';
+import { missingFile, nothingToRun, selectable, withUnselectable } from './unselectable.js';
 
 const DEFAULT_REPORT = '{report_dir}/*.xml';
 
@@ -55,7 +56,12 @@ export const commandAdapter: Adapter = {
 
   runCommand(ctx, scenarios) {
     markRunStart(ctx);
-    const files = scenarioFiles(scenarios);
+    // Files found by globs are files: one that is gone would fail the command for the whole batch.
+    // A list may name what the command understands otherwise, and is passed as it is.
+    const listed = typeof ctx.options['discover'] === 'object' && ctx.options['discover'] !== null && !Array.isArray(ctx.options['discover']);
+    const chosen = listed ? scenarios : selectable(ctx, scenarios, missingFile(ctx));
+    if (chosen.length === 0) return nothingToRun(ctx);
+    const files = scenarioFiles(chosen);
     const template = stringOption(ctx.options, 'command');
     if (template === undefined) throw new AdapterError('bad_options', 'options.command: required for the command adapter');
     const filter = `^(?:${files.map((f) => f.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})$`;
@@ -69,30 +75,33 @@ export const commandAdapter: Adapter = {
   },
 
   async parseRun(ctx, scenarios, output) {
-    const files = scenarioFiles(scenarios);
-    const reports = await reportFiles(ctx);
-    if (reports.length === 0) {
-      const patterns = stringListOption(ctx.options, 'report', [DEFAULT_REPORT]).join(', ');
-      throw new AdapterError('report_missing', `the command wrote no report matching ${patterns} (${describeExit(output)})`);
-    }
-    const matcher = new CaseFileMatcher(ctx.cwd, files);
-    const byFile = new Map<string, JUnitCase[]>();
-    for (const path of reports) {
-      for (const c of await readJUnitReport(path, 'the command', output)) {
-        const file = matcher.match(c);
-        if (file === undefined) continue;
-        const list = byFile.get(file);
-        if (list === undefined) byFile.set(file, [c]);
-        else list.push(c);
-      }
-    }
-    const results = files.flatMap((file): TestReport[] => {
-      const cases = byFile.get(file);
-      return cases === undefined ? [] : [fileReport(file, cases)];
-    });
-    return attachArtifacts(ctx, results);
+    return withUnselectable(ctx, scenarios, async (chosen) => attachArtifacts(ctx, await commandReports(ctx, scenarioFiles(chosen), output)));
   },
 };
+
+/** The reports of these files from the JUnit files the command wrote. */
+async function commandReports(ctx: AdapterContext, files: string[], output: ProcessOutput): Promise<TestReport[]> {
+  const reports = await reportFiles(ctx);
+  if (reports.length === 0) {
+    const patterns = stringListOption(ctx.options, 'report', [DEFAULT_REPORT]).join(', ');
+    throw new AdapterError('report_missing', `the command wrote no report matching ${patterns} (${describeExit(output)})`);
+  }
+  const matcher = new CaseFileMatcher(ctx.cwd, files);
+  const byFile = new Map<string, JUnitCase[]>();
+  for (const path of reports) {
+    for (const c of await readJUnitReport(path, 'the command', output)) {
+      const file = matcher.match(c);
+      if (file === undefined) continue;
+      const list = byFile.get(file);
+      if (list === undefined) byFile.set(file, [c]);
+      else list.push(c);
+    }
+  }
+  return files.flatMap((file): TestReport[] => {
+    const cases = byFile.get(file);
+    return cases === undefined ? [] : [fileReport(file, cases)];
+  });
+}
 
 async function discoverFiles(ctx: AdapterContext): Promise<string[]> {
   const discover = ctx.options['discover'];

@@ -16,10 +16,12 @@ const installed = new Map<string, string>();
  */
 export function installSource(prefix: string, fileName: string, source: string): string {
   const file = (dir: string): string => join(dir, fileName);
-  const key = `${prefix}/${fileName}`;
+  // Keyed by content too: one agent installs several contents under one name (a list of each
+  // suite's sources), and must never hand one suite another's.
+  const digest = createHash('sha256').update(source).digest('hex').slice(0, 16);
+  const key = `${prefix}/${fileName}/${digest}`;
   const known = installed.get(key);
   if (known !== undefined && existsSync(file(known))) return known;
-  const digest = createHash('sha256').update(source).digest('hex').slice(0, 16);
   const dir = ownDirectory(join(tmpdir(), `${prefix}-${digest}`));
   if (readOrUndefined(file(dir)) !== source) {
     const temp = `${file(dir)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;

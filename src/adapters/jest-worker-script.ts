@@ -8,32 +8,39 @@ import { AdapterError } from './types.js';
 export const JEST_REPORT = 'jest.json';
 
 /**
- * Proctor's queue mode for Jest (options.worker: true), run by the agent with the suite's own
- * Jest: `node worker.mjs <path of the jest package's main> <config or "">`, in the suite's
- * directory.
+ * Proctor's runner of Jest, for one-shot runs and queue mode (options.worker: true) alike, run by
+ * the agent with the suite's own Jest: `node worker.mjs <jest's main> <jest's bin> <config or "">
+ * [--batch <file>]`, in the suite's directory.
  *
- * Jest is loaded once; each batch (one JSON line on stdin) goes through Jest's own `runCLI` with
- * the arguments a one-shot run gets (`--ci --json --no-watchman --runTestsByPath`, the batch's
- * files, its `--testNamePattern`, `--outputFile=<report_dir>/jest.json`), then the worker prints a
- * closing line with its pid and writes one line on fd 3. Every batch reads the config and builds
- * its test contexts anew and runs each test file in a fresh module registry, as a one-shot run
- * does; what it saves is Node's and Jest's own start-up. Plain JavaScript: the suite's Node runs
- * it, from the temporary directory.
+ * A batch (`{"report_dir", "files", "test_name_pattern"}`) goes through Jest's own `runCLI` with
+ * the arguments of `jest --ci --json --no-watchman --runTestsByPath <files> --testNamePattern …
+ * --outputFile=<report_dir>/jest.json`, read from a file or a line rather than a command line,
+ * so neither a title nor the number of files meets a command line's limits. The tests see
+ * `process.argv` as a bare `jest` gives it: Jest runs a small suite in its own process, and a
+ * suite that parses process.argv (Commander's own does) would otherwise read Proctor's arguments.
+ *
+ * With `--batch <file>` it runs that one batch and exits as `jest` does (1 when a test failed).
+ * Without, it is the queue-mode worker: it reads batch after batch on stdin, prints a closing line
+ * with its pid after each and writes one line on fd 3. Every batch reads the config and builds its
+ * test contexts anew and runs each test file in a fresh module registry, as a one-shot run does;
+ * what it saves is Node's and Jest's own start-up. Plain JavaScript: the suite's Node runs it,
+ * from the temporary directory.
  */
-export const JEST_WORKER_SOURCE = String.raw`// Proctor's queue mode for Jest; see src/adapters/jest-worker-script.ts in Proctor.
-import { writeSync } from 'node:fs';
+export const JEST_WORKER_SOURCE = String.raw`// Proctor's runner of Jest; see src/adapters/jest-worker-script.ts in Proctor.
+import { readFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-const [main, config] = process.argv.slice(2);
+const [main, bin, config, mode, batchFile] = process.argv.slice(2);
+process.argv = [process.argv[0], bin];
 const { runCLI } = createRequire(import.meta.url)(main);
 if (typeof runCLI !== 'function') {
-  process.stderr.write('[proctor] this Jest (' + main + ') has no runCLI: queue mode needs Jest 27 or newer; upgrade Jest, or remove options.worker from the plan\n');
+  process.stderr.write('[proctor] this Jest (' + main + ') has no runCLI: Proctor needs Jest 27 or newer\n');
   process.exit(2);
 }
-for await (const line of createInterface({ input: process.stdin })) {
-  const batch = JSON.parse(line);
+
+async function run(batch) {
   const argv = {
     _: batch.files,
     $0: 'jest',
@@ -46,14 +53,27 @@ for await (const line of createInterface({ input: process.stdin })) {
     ...(config ? { config } : {}),
   };
   try {
-    await runCLI(argv, [process.cwd()]);
+    const { results } = await runCLI(argv, [process.cwd()]);
+    return results.success;
   } catch (error) {
     // What the jest command prints before it exits 1 (a config that does not load, say): the batch
     // has no report, and the job says so with this output.
     process.stderr.write('[proctor] jest failed: ' + (error?.stack ?? error) + '\n');
+    return false;
   }
-  process.stdout.write('[proctor] batch done in the Jest worker, pid ' + process.pid + '\n');
-  writeSync(3, '\n');
+}
+
+if (mode === '--batch') {
+  // As the jest command: the exit code says whether every test passed; open handles keep the process.
+  process.exitCode = (await run(JSON.parse(readFileSync(batchFile, 'utf8')))) ? 0 : 1;
+} else {
+  for await (const line of createInterface({ input: process.stdin })) {
+    const batch = JSON.parse(line);
+    // Nothing of the batch could be selected (its files are gone): no files would mean every file.
+    if (batch.files.length > 0) await run(batch);
+    process.stdout.write('[proctor] batch done in the Jest worker, pid ' + process.pid + '\n');
+    writeSync(3, '\n');
+  }
 }
 `;
 

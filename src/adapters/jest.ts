@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { attachArtifacts, markRunStart } from './artifacts.js';
 import { reportsOfScenarios, scenariosOfReport } from './json-report-scenarios.js';
@@ -6,21 +7,26 @@ import { installJestWorker, JEST_REPORT, jestMain } from './jest-worker-script.j
 import { locatePackageBin } from './package-binary.js';
 import { scenarioFiles } from './scenario-files.js';
 import { fullTitlePattern } from './title-pattern.js';
-import type { Adapter, AdapterContext, CommandSpec } from './types.js';
+import type { Adapter, AdapterContext, CommandSpec, ScenarioRef } from './types.js';
+import { missingFile, nothingToRun, selectable, withUnselectable } from './unselectable.js';
 import { readVitestReport } from './vitest-report.js';
 
 const DISCOVERY_REPORT = 'jest-discovery.json';
 const RUN_REPORT = JEST_REPORT;
 
 /**
- * Jest. Scenarios are single tests, keyed `file > describe… > title` (file relative to cwd); a
- * file that fails to load is a scenario of its own, keyed by the file alone.
+ * Jest. Scenarios are single tests, keyed `file > describe… > title` (file relative to cwd; a
+ * second test with the same title in a file, as `test.each` makes them, is `… > title #2`); a
+ * file that fails to load is a scenario of its own, keyed by the file alone. A scenario whose
+ * file is gone errors alone.
  *
  * Discovery runs Jest with a `--testNamePattern` no test matches and its `--json` report: every
  * test is collected (describe bodies run, test bodies and hooks do not) and listed as pending,
- * skipped and todo tests included. A run names its files exactly (`--runTestsByPath`) and its
- * tests by a pattern of their full titles; Jest matches that pattern ignoring case, so a test
- * differing only in case may run too, and is left out of the results.
+ * skipped and todo tests included. A run goes through Proctor's runner on Jest's `runCLI` (see
+ * jest-worker-script.ts), which names its files exactly (`runTestsByPath`) and its tests by a
+ * pattern of their full titles (see fullTitlePattern), from a file: the tests see the process
+ * arguments of a bare `jest`. Jest matches that pattern ignoring case, so a test differing only in
+ * case may run too, and is left out of the results.
  *
  * Outcomes: passed, failed, skipped (`skip`, `todo`); a test `jest.retryTimes` retried reports its
  * retries (`invocations` − 1), so a pass after a retry is flaky. Jest's JSON has no per-test
@@ -43,29 +49,26 @@ export const jestAdapter: Adapter = {
 
   runCommand(ctx, scenarios) {
     markRunStart(ctx);
-    const pattern = fullTitlePattern(scenarios);
-    return jestCommand(ctx, [
-      `--outputFile=${join(ctx.reportDir, RUN_REPORT)}`,
-      ...(pattern === undefined ? [] : [`--testNamePattern=${pattern}`]),
-      '--runTestsByPath',
-      '--',
-      ...scenarioFiles(scenarios),
-    ]);
+    const chosen = selectable(ctx, scenarios, missingFile(ctx));
+    if (chosen.length === 0) return nothingToRun(ctx);
+    // Proctor's runner: the batch in a file, not on a command line the tests could read.
+    const batch = join(ctx.reportDir, 'jest-batch.json');
+    writeFileSync(batch, JSON.stringify({ report_dir: ctx.reportDir, ...jestBatch(chosen) }));
+    return { ...jestRunner(ctx), args: [...jestRunner(ctx).args, '--batch', batch] };
   },
 
   workerCommand(ctx) {
-    if (!workerFlag(ctx.options, 'jest')) return null;
-    const config = stringOption(ctx.options, 'config');
-    return { command: process.execPath, args: [installJestWorker(), jestMain(ctx.cwd), config ?? ''], cwd: ctx.cwd, env: { ...ctx.env } };
+    return workerFlag(ctx.options, 'jest') ? jestRunner(ctx) : null;
   },
 
-  workerBatch(_ctx, scenarios) {
-    return { test_name_pattern: fullTitlePattern(scenarios) ?? null };
+  workerBatch(ctx, scenarios) {
+    const chosen = selectable(ctx, scenarios, missingFile(ctx));
+    return { scenarios: chosen, ...(chosen.length === 0 ? { files: [], test_name_pattern: null } : jestBatch(chosen)) };
   },
 
   async parseRun(ctx, scenarios, output) {
-    const files = await readVitestReport(join(ctx.reportDir, RUN_REPORT), ctx.cwd, output, 'jest');
-    return attachArtifacts(ctx, reportsOfScenarios(files, scenarios));
+    const reports = await withUnselectable(ctx, scenarios, async (chosen) => reportsOfScenarios(await readVitestReport(join(ctx.reportDir, RUN_REPORT), ctx.cwd, output, 'jest'), chosen));
+    return attachArtifacts(ctx, reports);
   },
 };
 
@@ -85,4 +88,15 @@ function jestCommand(ctx: AdapterContext, args: string[]): CommandSpec {
     cwd: ctx.cwd,
     env: { ...ctx.env },
   };
+}
+
+/** Proctor's runner of Jest (see jest-worker-script.ts): one batch with `--batch <file>`, else a queue-mode worker. */
+function jestRunner(ctx: AdapterContext): CommandSpec {
+  const config = stringOption(ctx.options, 'config') ?? '';
+  return { command: process.execPath, args: [installJestWorker(), jestMain(ctx.cwd), locatePackageBin(ctx.cwd, 'jest', 'jest'), config], cwd: ctx.cwd, env: { ...ctx.env } };
+}
+
+/** What a batch of these scenarios runs: their files, and a pattern of their full titles (none for a whole file). */
+function jestBatch(scenarios: readonly ScenarioRef[]): { files: string[]; test_name_pattern: string | null } {
+  return { files: scenarioFiles(scenarios), test_name_pattern: fullTitlePattern(scenarios, Infinity) ?? null };
 }

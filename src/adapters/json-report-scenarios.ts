@@ -1,22 +1,38 @@
+import { occurrenceKeys } from '../domain/scenario-key.js';
 import type { JUnitCase } from '../reports/junit-case.js';
 import { fileReport } from './file-report.js';
-import { AdapterError, scenarioKey, type DiscoveredScenario, type ScenarioRef, type TestReport } from './types.js';
+import { RequestedScenarios } from './requested-scenarios.js';
+import { AdapterError, type DiscoveredScenario, type ScenarioRef, type TestReport } from './types.js';
 import type { VitestFile } from './vitest-report.js';
+
+/** A test of a Jest-format report with its key: tests sharing a title in a file get their occurrence (`… #2`). */
+interface KeyedTest {
+  key: string;
+  path: string[];
+  test: JUnitCase;
+}
+
+/**
+ * The tests of one file's entry with their keys. Occurrences count within the entry: the same
+ * file run in two Vitest projects, or Jest projects, is two entries whose tests fold into the same
+ * scenarios (the worse outcome stands), as Playwright's projects do.
+ */
+function keyedTests(f: VitestFile): KeyedTest[] {
+  const paths = f.tests.map((t) => [...t.suites, t.name]);
+  const keys = occurrenceKeys(paths.map((path) => ({ file: f.file, path })));
+  return f.tests.map((test, i) => ({ key: keys[i] ?? '', path: paths[i] ?? [], test }));
+}
 
 /**
  * The scenarios of a Jest-format JSON report (Vitest's and Jest's): one per test, keyed
- * `file > describe… > title`, and one per file that failed to load, keyed by the file alone.
- * Throws AdapterError('no_tests') when there are none.
+ * `file > describe… > title` (`… #2` for a second test with the same title), and one per file
+ * that failed to load, keyed by the file alone. Throws AdapterError('no_tests') when there are none.
  */
 export function scenariosOfReport(files: readonly VitestFile[], tool: string, cwd: string): DiscoveredScenario[] {
   const scenarios = new Map<string, DiscoveredScenario>();
-  for (const { file, tests, error } of files) {
-    if (tests.length === 0 && error !== undefined) scenarios.set(file, { key: file, file, path: [], tags: [] });
-    for (const t of tests) {
-      const path = [...t.suites, t.name];
-      const key = scenarioKey(file, path);
-      if (!scenarios.has(key)) scenarios.set(key, { key, file, path, tags: [] });
-    }
+  for (const f of files) {
+    if (f.tests.length === 0 && f.error !== undefined) scenarios.set(f.file, { key: f.file, file: f.file, path: [], tags: [] });
+    for (const { key, path } of keyedTests(f)) if (!scenarios.has(key)) scenarios.set(key, { key, file: f.file, path, tags: [] });
   }
   if (scenarios.size === 0) throw new AdapterError('no_tests', `${tool} found no tests in ${cwd}`);
   return [...scenarios.values()];
@@ -24,31 +40,37 @@ export function scenariosOfReport(files: readonly VitestFile[], tool: string, cw
 
 /**
  * The reports of the requested scenarios from a Jest-format JSON report. Tests the report has but
- * nobody asked for (a case-insensitive name filter, a pattern left out for length) are dropped;
- * requested tests it lacks get no report.
+ * nobody asked for (a case-insensitive name filter, a pattern left out for length, a whole file
+ * run) are dropped; requested tests it lacks get no report.
  */
 export function reportsOfScenarios(files: readonly VitestFile[], scenarios: readonly ScenarioRef[]): TestReport[] {
-  const byFile = new Map(files.map((f) => [f.file, f]));
-  const byKey = new Map<string, JUnitCase[]>();
-  for (const t of files.flatMap((f) => f.tests)) {
-    const key = scenarioKey(t.file ?? t.classname, [...t.suites, t.name]);
-    const same = byKey.get(key);
-    if (same === undefined) byKey.set(key, [t]);
-    else same.push(t);
+  const requested = new RequestedScenarios(scenarios);
+  const byFile = new Map<string, VitestFile[]>();
+  const found = new Map<string, { key: string; path: string[]; tests: JUnitCase[] }>();
+  for (const f of files) {
+    byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
+    for (const { key, path, test } of keyedTests(f)) {
+      const s = requested.find(key);
+      if (s === undefined) continue;
+      const same = found.get(s.key);
+      if (same === undefined) found.set(s.key, { key, path, tests: [test] });
+      else same.tests.push(test);
+    }
   }
   return scenarios.flatMap((s) => {
-    const file = byFile.get(s.file);
-    if (file === undefined) return [];
-    const report = scenarioReport(s, s.path.length === 0 ? file.tests : (byKey.get(s.key) ?? []), file);
-    return report === undefined ? [] : [report];
+    const entries = byFile.get(s.file);
+    if (entries === undefined) return [];
+    if (s.path.length === 0) {
+      const tests = entries.flatMap((e) => e.tests);
+      const error = entries.find((e) => e.error !== undefined)?.error;
+      if (tests.length > 0) return [{ ...fileReport(s.file, tests), key: s.key, path: s.path }];
+      return error === undefined ? [] : [brokenFileReport(s, error)];
+    }
+    const own = found.get(s.key);
+    if (own !== undefined) return [{ ...fileReport(s.file, own.tests), key: own.key, path: own.path }];
+    const error = entries.find((e) => e.error !== undefined)?.error;
+    return error === undefined ? [] : [brokenFileReport(s, error)];
   });
-}
-
-/** The report of one requested scenario from its tests, or undefined when the run did not reach it. */
-function scenarioReport(scenario: ScenarioRef, tests: JUnitCase[], file: VitestFile): TestReport | undefined {
-  if (tests.length === 0) return file.error === undefined ? undefined : brokenFileReport(scenario, file.error);
-  // A whole file, or two tests with one name (one key): the worse outcome stands for all.
-  return { ...fileReport(file.file, tests), key: scenario.key, path: scenario.path };
 }
 
 function brokenFileReport(scenario: ScenarioRef, error: string): TestReport {

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { shellQuote } from './command-template.js';
+import { compiledClasses } from './junit5-class-cache.js';
 import { stringListOption } from './options.js';
 import { AdapterError, type AdapterContext } from './types.js';
 
@@ -62,16 +62,16 @@ export function javacArgumentFile(sources: readonly string[]): string {
 
 /**
  * Prepares a job's compilation (see {@link javaInputs} for the options): the sources are compiled
- * into the report directory, whose `javac-sources.txt` this writes.
+ * once per content into a build the agent's jobs share (see compiledClasses), with the
+ * `javac-sources.txt` this writes into the report directory.
  */
 export function javaSetup(ctx: AdapterContext): JavaSetup {
   const { launcher, extra, sources } = javaInputs(ctx);
   const scanRoots = extra.filter((p) => isDirectory(p));
   if (sources.length === 0) return { launcher, classPath: extra, scanRoots, compile: null };
-  const classes = join(ctx.reportDir, 'classes');
   const argFile = join(ctx.reportDir, 'javac-sources.txt');
   writeFileSync(argFile, javacArgumentFile(sources));
-  const compile = ['javac', '-encoding', 'UTF-8', '-d', classes, '-cp', [launcher, ...extra].join(':'), `@${argFile}`].map(shellQuote).join(' ');
+  const { classes, compile } = compiledClasses(launcher, extra, sources, argFile);
   return { launcher, classPath: [classes, ...extra], scanRoots: [classes, ...scanRoots], compile };
 }
 

@@ -44,9 +44,26 @@ export function legacyPath(classname: string, name: string): { file: string; pat
   return { file, path: [...nested, name.replace(/(?:\[\d+\])+$/, '')] };
 }
 
-/** A method signature with simple type names: `greet(java.lang.String[])` → `greet(String[])`. */
+/**
+ * A method signature with simple type names, as the legacy report writes it: `greet(java.lang.String[])`
+ * and `greet([Ljava.lang.String;)` → `greet(String[])`, `sum([I)` → `sum(int[])`.
+ */
 export function simpleSignature(method: string): string {
-  return method.replace(/[\w$.]+/g, (type) => type.slice(type.lastIndexOf('.') + 1).replace(/^.*\$/, ''));
+  const open = method.indexOf('(');
+  if (open === -1 || !method.endsWith(')')) return method;
+  const params = method.slice(open + 1, -1).split(',').map((p) => p.trim()).filter((p) => p !== '');
+  return `${method.slice(0, open)}(${params.map(simpleType).join(', ')})`;
+}
+
+const PRIMITIVES: Record<string, string> = { Z: 'boolean', B: 'byte', C: 'char', S: 'short', I: 'int', J: 'long', F: 'float', D: 'double' };
+
+/** `java.lang.String` → `String`, `[[I` → `int[][]`, `[Lcom.x.Outer$Inner;` → `Inner[]`. */
+function simpleType(type: string): string {
+  const dims = /^\[+/.exec(type)?.[0].length ?? 0;
+  let base = type.slice(dims);
+  if (dims > 0) base = base.startsWith('L') && base.endsWith(';') ? base.slice(1, -1) : (PRIMITIVES[base] ?? base);
+  const simple = base.replace(/[\w$.]+/g, (name) => name.slice(name.lastIndexOf('.') + 1).replace(/^.*\$/, ''));
+  return simple + '[]'.repeat(dims);
 }
 
 function segments(uniqueId: string): { type: string; value: string }[] {
@@ -54,5 +71,20 @@ function segments(uniqueId: string): { type: string; value: string }[] {
   return uniqueId
     .slice(1, -1)
     .split(']/[')
-    .map((s) => ({ type: s.slice(0, s.indexOf(':')), value: s.slice(s.indexOf(':') + 1) }));
+    .map((s) => ({ type: s.slice(0, s.indexOf(':')), value: decodeSegment(s.slice(s.indexOf(':') + 1)) }));
+}
+
+/**
+ * A segment's value as JUnit means it: a unique id writes the characters it uses itself (`[`,
+ * `]`, `/`, `:`, `%`…) URL-encoded, so a method taking an array is `[method:sum(%5BI)]`, which
+ * `--select-method` knows as `sum([I)`.
+ */
+function decodeSegment(value: string): string {
+  return value.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
 }

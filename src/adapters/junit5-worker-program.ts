@@ -4,18 +4,26 @@ import { installSource } from './install-source.js';
 import { javaInputs, javacArgumentFile } from './junit5-setup.js';
 import type { AdapterContext, CommandSpec } from './types.js';
 
+/** The file, in a batch's report directory, listing the selectors JUnit could not resolve: `selector<TAB>why` a line. */
+export const JUNIT5_UNRESOLVED = 'junit5-unresolved.txt';
+
 /**
- * Proctor's queue mode for JUnit 5 (options.worker: true), run with Java's single-file source
- * launcher and the console launcher's jar on the class path, like the discovery program.
+ * Proctor's JUnit 5 runner, for one-shot runs (`--batch <file>`) and queue mode (options.worker:
+ * true) alike: compiled once per agent against the console launcher's jar (see
+ * {@link junit5RunnerSetup}) and run with it on the class path.
  *
- * One JUnit Platform launcher serves every batch. A batch's line names its `report_dir` and its
- * `selectors` (`method:com.x.CalcTest#adds(int, int)` or `class:com.x.CalcTest`, what the one-shot
- * run passes as `--select-method` and `--select-class`); the worker runs them with the tests'
- * stdout and stderr captured, writes the legacy XML reports into `<report_dir>/junit5-reports` as
- * the console launcher's `--reports-dir` does, prints the batch's failures and counts and a
- * closing line with its pid, and says the batch is done with a line on a FIFO that the worker's
- * shell copies to fd 3 (Java cannot open a socket by path). Test classes are loaded once: their
- * static state lives on between batches, as module state does in the other workers.
+ * A batch names its `report_dir` and its `selectors` (`method:com.x.CalcTest#adds(int, int)` or
+ * `class:com.x.CalcTest`); the runner runs them with the tests' stdout and stderr captured, writes
+ * the legacy XML reports into `<report_dir>/junit5-reports` as the console launcher's
+ * `--reports-dir` does, and prints the batch's failures and counts and a closing line with its pid.
+ * A selector the engines cannot resolve (a method or class that is gone) fails the whole discovery
+ * in JUnit, as it does the console launcher's run: the runner then finds which, writes them with
+ * JUnit's reason to `<report_dir>/junit5-unresolved.txt`, and runs the rest.
+ *
+ * One-shot, it exits 0 when every test passed, else 1. As a worker it reads batch after batch, one
+ * JSON line each, and says a batch is done with a line on a FIFO that the worker's shell copies to
+ * fd 3 (Java cannot open a socket by path). Test classes are loaded once then: their static state
+ * lives on between batches, as module state does in the other workers.
  */
 export const JUNIT5_WORKER_SOURCE = String.raw`import java.io.*;
 import java.nio.charset.StandardCharsets;
@@ -25,16 +33,21 @@ import org.junit.platform.engine.DiscoverySelector;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
 import org.junit.platform.launcher.Launcher;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.TestPlan;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 import org.junit.platform.reporting.legacy.xml.LegacyXmlReportGeneratingListener;
 
-/** Proctor's queue mode for JUnit 5; see src/adapters/junit5-worker-program.ts in Proctor. */
+/** Proctor's JUnit 5 runner; see src/adapters/junit5-worker-program.ts in Proctor. */
 public class ProctorJUnitWorker {
   public static void main(String[] args) throws IOException {
     Launcher launcher = LauncherFactory.create();
+    if (args.length == 2 && args[0].equals("--batch")) {
+      String line = new String(Files.readAllBytes(Paths.get(args[1])), StandardCharsets.UTF_8);
+      System.exit(runBatch(launcher, (Map<?, ?>) new Json(line).value()) ? 0 : 1);
+    }
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     // The agent's fd 3 is a socket, which Java cannot open by path: a FIFO the shell copies to it.
     try (OutputStream done = new FileOutputStream(args[0])) {
@@ -47,26 +60,41 @@ public class ProctorJUnitWorker {
     }
   }
 
-  private static void runBatch(Launcher launcher, Map<?, ?> batch) {
-    List<DiscoverySelector> selectors = new ArrayList<>();
+  /** Runs one batch; true when every test it ran passed. */
+  private static boolean runBatch(Launcher launcher, Map<?, ?> batch) {
+    Map<String, DiscoverySelector> selectors = new LinkedHashMap<>();
     for (Object s : (List<?>) batch.get("selectors")) {
       String selector = (String) s;
-      if (selector.startsWith("method:")) selectors.add(DiscoverySelectors.selectMethod(selector.substring(7)));
-      else selectors.add(DiscoverySelectors.selectClass(selector.substring(6)));
+      selectors.put(selector, selector.startsWith("method:") ? DiscoverySelectors.selectMethod(selector.substring(7)) : DiscoverySelectors.selectClass(selector.substring(6)));
     }
-    LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-        .selectors(selectors)
-        .configurationParameter("junit.platform.output.capture.stdout", "true")
-        .configurationParameter("junit.platform.output.capture.stderr", "true")
-        .build();
-    Path reports = Paths.get((String) batch.get("report_dir"), "junit5-reports");
-    SummaryGeneratingListener summary = new SummaryGeneratingListener();
+    Path reportDir = Paths.get((String) batch.get("report_dir"));
     PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+    List<String> unresolved = new ArrayList<>();
+    TestPlan plan = discover(launcher, new ArrayList<>(selectors.values()), null);
+    if (plan == null && !selectors.isEmpty()) {
+      // One selector JUnit cannot resolve fails the whole discovery: find which, run the others.
+      List<DiscoverySelector> good = new ArrayList<>();
+      for (Map.Entry<String, DiscoverySelector> e : selectors.entrySet()) {
+        String[] why = new String[1];
+        if (discover(launcher, List.of(e.getValue()), why) != null) good.add(e.getValue());
+        else unresolved.add(e.getKey() + "\t" + why[0].replaceAll("\\s+", " "));
+      }
+      plan = good.isEmpty() ? null : discover(launcher, good, null);
+    }
     try {
-      launcher.execute(request, new LegacyXmlReportGeneratingListener(reports, out), summary);
-    } catch (RuntimeException e) {
-      // A selector naming a class or method that is gone, say: the batch has no report, the job says why.
+      Files.createDirectories(reportDir);
+      Files.write(reportDir.resolve("${JUNIT5_UNRESOLVED}"), unresolved, StandardCharsets.UTF_8);
+    } catch (IOException e) {
       e.printStackTrace();
+    }
+    for (String u : unresolved) out.println("[proctor] JUnit cannot select " + u.replace("\t", ": "));
+    SummaryGeneratingListener summary = new SummaryGeneratingListener();
+    if (plan != null) {
+      try {
+        launcher.execute(plan, new LegacyXmlReportGeneratingListener(reportDir.resolve("junit5-reports"), out), summary);
+      } catch (RuntimeException e) {
+        e.printStackTrace();
+      }
     }
     TestExecutionSummary s = summary.getSummary();
     if (s == null) out.println("no tests ran");
@@ -76,6 +104,30 @@ public class ProctorJUnitWorker {
     }
     out.println("[proctor] batch done in the JUnit worker, pid " + ProcessHandle.current().pid());
     out.flush();
+    return s != null && s.getTotalFailureCount() == 0;
+  }
+
+  /** The test plan of these selectors, or null when JUnit cannot resolve them (why[0] says why) or they hold no test. */
+  private static TestPlan discover(Launcher launcher, List<DiscoverySelector> selectors, String[] why) {
+    LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
+        .selectors(selectors)
+        .configurationParameter("junit.platform.output.capture.stdout", "true")
+        .configurationParameter("junit.platform.output.capture.stderr", "true")
+        .build();
+    try {
+      TestPlan plan = launcher.discover(request);
+      if (plan.containsTests()) return plan;
+      if (why != null) why[0] = "it selects no test";
+    } catch (RuntimeException e) {
+      // JUnit's own reason ("Could not find method …") sits under its wrappers, above a ClassNotFoundException.
+      Throwable reason = e;
+      for (Throwable c = e; c != null; c = c.getCause()) {
+        if (c.getClass().getSimpleName().equals("PreconditionViolationException")) reason = c;
+        else if (reason == e && c.getCause() == null) reason = c;
+      }
+      if (why != null) why[0] = String.valueOf(reason.getMessage());
+    }
+    return null;
   }
 
   /** Just enough JSON for the agent's batch lines: objects, arrays, strings, numbers, literals. */
@@ -155,28 +207,53 @@ public class ProctorJUnitWorker {
 }
 `;
 
+/** Where the compiled runner is, and the shell command that compiles it unless it is there. */
+export interface JUnit5Runner {
+  /** The class directory to put on the class path. */
+  classes: string;
+  /** Idempotent and safe to run by several agents at once: compiles into a temporary directory and renames it. */
+  compile: string;
+}
+
+/**
+ * The runner, compiled once per content and launcher into `<tmpdir>/proctor-junit5-runner-*\/classes`
+ * (Java's source launcher would compile it again for every job: 1.9 s here, against 0.2 s to start
+ * the compiled one).
+ */
+export function junit5RunnerSetup(launcher: string): JUnit5Runner {
+  const dir = installSource('proctor-junit5-runner', 'ProctorJUnitWorker.java', `${JUNIT5_WORKER_SOURCE}// compiled against ${launcher}\n`);
+  const q = shellQuote;
+  const classes = join(dir, 'classes');
+  const compile = [
+    `{ [ -f ${q(join(classes, 'ProctorJUnitWorker.class'))} ] || { t=$(mktemp -d ${q(`${classes}.XXXXXX`)}) &&`,
+    `javac -encoding UTF-8 -d "$t" -cp ${q(launcher)} ${q(join(dir, 'ProctorJUnitWorker.java'))} &&`,
+    `{ [ -d ${q(classes)} ] && rm -rf "$t" || mv "$t" ${q(classes)}; }; }; }`,
+  ].join(' ');
+  return { classes, compile };
+}
+
 /**
  * The worker's command: compile the sources once into a build directory of the worker's own, made
  * by its shell (the first job's report directory does not outlive that job) and removed when the
- * worker ends, then run the program with the launcher's jar and the classes on the class path.
+ * worker ends, then run the runner with the launcher's jar and the classes on the class path.
  * Building the command writes only content-addressed files: the agent asks for it with every job.
  */
 export function junit5WorkerCommand(ctx: AdapterContext): CommandSpec {
   const { launcher, extra, sources } = javaInputs(ctx);
-  const program = join(installSource('proctor-junit5-worker', 'ProctorJUnitWorker.java', JUNIT5_WORKER_SOURCE), 'ProctorJUnitWorker.java');
+  const runner = junit5RunnerSetup(launcher);
   const q = shellQuote;
   const compile =
     sources.length === 0
       ? null
       : `javac -encoding UTF-8 -d "$d/classes" -cp ${q([launcher, ...extra].join(':'))} @${q(join(installSource('proctor-junit5-sources', 'javac-sources.txt', javacArgumentFile(sources)), 'javac-sources.txt'))}`;
-  const classPath = [q(launcher), ...(compile === null ? [] : ['"$d/classes"']), ...extra.map(q)].join(':');
+  const classPath = [q(launcher), q(runner.classes), ...(compile === null ? [] : ['"$d/classes"']), ...extra.map(q)].join(':');
   return {
     command: [
       `d=$(mktemp -d "\${TMPDIR:-/tmp}/proctor-junit5-worker-XXXXXX") || exit 1`,
       // No exec: the shell stays to remove the build directory, on a normal end and on SIGTERM alike.
       `trap 'rm -rf "$d"' EXIT; trap 'exit 143' TERM; trap 'exit 130' INT`,
       // Java cannot open the agent's fd 3 (a socket) by path: it writes its replies to a FIFO, which cat copies to fd 3.
-      [compile, `mkfifo "$d/done"`, `{ cat "$d/done" >&3 & java -cp ${classPath} ${q(program)} "$d/done"; }`].filter((c) => c !== null).join(' && '),
+      [runner.compile, compile, `mkfifo "$d/done"`, `{ cat "$d/done" >&3 & java -cp ${classPath} ProctorJUnitWorker "$d/done"; }`].filter((c) => c !== null).join(' && '),
     ].join('\n'),
     args: [],
     cwd: ctx.cwd,

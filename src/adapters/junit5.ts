@@ -1,15 +1,16 @@
 import { writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { attachArtifacts, markRunStart } from './artifacts.js';
 import { shellQuote } from './command-template.js';
 import { discoveredUniqueIds, writeDiscoveryProgram } from './junit5-discovery.js';
 import { junit5Reports, readLegacyReports } from './junit5-results.js';
 import { javaSetup } from './junit5-setup.js';
-import { junit5WorkerCommand } from './junit5-worker-program.js';
+import { JUNIT5_UNRESOLVED, junit5RunnerSetup, junit5WorkerCommand } from './junit5-worker-program.js';
 import { workerFlag } from './options.js';
 import { scenarioOfUniqueId, selectorOf } from './junit5-unique-id.js';
 import { describeExit } from './report-errors.js';
-import { AdapterError, type Adapter, type DiscoveredScenario, type ProcessOutput } from './types.js';
+import { AdapterError, type Adapter, type DiscoveredScenario, type ProcessOutput, type ScenarioRef, type TestReport } from './types.js';
 
 const REPORTS = 'junit5-reports';
 
@@ -23,8 +24,11 @@ const REPORTS = 'junit5-reports';
  * Every job compiles `sources` into the report directory first (a self-contained suite needs no
  * build tool); prebuilt classes can be given with `classpath` instead (see javaSetup for the
  * options `launcher`, `sources`, `classpath`). Discovery runs a small Launcher API program with
- * Java's source launcher; a run selects methods (`--select-method`) through an argument file and
- * reads the legacy XML reports, with the tests' captured stdout and stderr.
+ * Java's source launcher. A run goes through Proctor's runner on JUnit's Launcher API (see
+ * junit5-worker-program.ts), which selects the methods from a file and writes the console
+ * launcher's legacy XML reports, with the tests' captured stdout and stderr; a method or class
+ * JUnit cannot find errors that scenario alone. Display names are not part of a key: two methods
+ * with one `@DisplayName` are two scenarios, as are two overloads.
  *
  * Outcomes: passed, failed (an assertion), errored (any other exception), skipped (disabled or
  * aborted by an assumption). `worker: true`: queue mode (see junit5-worker-program.ts).
@@ -55,21 +59,13 @@ export const junit5Adapter: Adapter = {
     markRunStart(ctx);
     if (scenarios.length === 0) throw new AdapterError('no_tests', 'no scenarios were given to run');
     const setup = javaSetup(ctx);
-    const argFile = join(ctx.reportDir, 'junit5-args.txt');
-    const args = [
-      '--disable-banner',
-      '--disable-ansi-colors',
-      '--details=tree',
-      `--class-path=${setup.classPath.join(':')}`,
-      `--reports-dir=${join(ctx.reportDir, REPORTS)}`,
-      '--config=junit.platform.output.capture.stdout=true',
-      '--config=junit.platform.output.capture.stderr=true',
-      ...[...new Set(scenarios.map(selectorOf))],
-    ];
-    // The console launcher reads options from an argument file (picocli): no argv length limit.
-    writeFileSync(argFile, args.map((a) => `"${a.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join('\n'));
-    const run = ['java', '-jar', setup.launcher, `@${argFile}`].map(shellQuote).join(' ');
-    return { command: [setup.compile, `exec ${run}`].filter((c) => c !== null).join(' && '), args: [], cwd: ctx.cwd, env: { ...ctx.env }, shell: true };
+    const runner = junit5RunnerSetup(setup.launcher);
+    // Proctor's runner, not the console launcher: a method or class that is gone fails the
+    // launcher's whole run, the runner only that scenario (see junit5-worker-program.ts).
+    const batch = join(ctx.reportDir, 'junit5-batch.json');
+    writeFileSync(batch, JSON.stringify({ report_dir: ctx.reportDir, selectors: selectorsOf(scenarios) }));
+    const run = ['java', '-cp', [setup.launcher, runner.classes, ...setup.classPath].join(':'), 'ProctorJUnitWorker', '--batch', batch].map(shellQuote).join(' ');
+    return { command: [setup.compile, runner.compile, `exec ${run}`].filter((c) => c !== null).join(' && '), args: [], cwd: ctx.cwd, env: { ...ctx.env }, shell: true };
   },
 
   workerCommand(ctx) {
@@ -77,16 +73,34 @@ export const junit5Adapter: Adapter = {
   },
 
   workerBatch(_ctx, scenarios) {
-    // `--select-method=X` becomes `method:X`, `--select-class=X` becomes `class:X`.
-    return { selectors: [...new Set(scenarios.map(selectorOf))].map((s) => s.replace(/^--select-(method|class)=/, '$1:')) };
+    return { selectors: selectorsOf(scenarios) };
   },
 
   async parseRun(ctx, scenarios, output) {
     explainFailure(output);
+    const unresolved = await readUnresolved(ctx.reportDir);
+    const refused = scenarios.filter((s) => unresolved.has(runnerSelector(s)));
+    const errored = refused.map((s): TestReport => ({ key: s.key, file: s.file, path: s.path, outcome: 'errored', durationMs: 0, message: `not run: JUnit cannot select it: ${unresolved.get(runnerSelector(s))}` }));
+    if (refused.length === scenarios.length) return errored;
     const cases = await readLegacyReports(join(ctx.reportDir, REPORTS), output);
-    return attachArtifacts(ctx, junit5Reports(scenarios, cases));
+    return attachArtifacts(ctx, [...junit5Reports(scenarios.filter((s) => !refused.includes(s)), cases), ...errored]);
   },
 };
+
+/** The runner's selector of a scenario: `method:com.x.CalcTest#adds(int, int)` or `class:com.x.CalcTest`. */
+function runnerSelector(scenario: ScenarioRef): string {
+  return selectorOf(scenario).replace(/^--select-(method|class)=/, '$1:');
+}
+
+function selectorsOf(scenarios: readonly ScenarioRef[]): string[] {
+  return [...new Set(scenarios.map(runnerSelector))];
+}
+
+/** The selectors the runner could not resolve, with JUnit's reason (see JUNIT5_UNRESOLVED). */
+async function readUnresolved(reportDir: string): Promise<Map<string, string>> {
+  const text = await readFile(join(reportDir, JUNIT5_UNRESOLVED), 'utf8').catch(() => '');
+  return new Map(text.split('\n').filter((l) => l.includes('\t')).map((l) => [l.slice(0, l.indexOf('\t')), l.slice(l.indexOf('\t') + 1)]));
+}
 
 /** The JDK missing, or the sources not compiling: AdapterError before any report is looked for. */
 function explainFailure(output: ProcessOutput): void {

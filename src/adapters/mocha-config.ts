@@ -3,14 +3,22 @@ import { join } from 'node:path';
 
 const CONFIG_FILE = 'proctor.mocharc.cjs';
 
+/** What a run selects: its files, and the tests of them whose full title matches `grep`. */
+export interface MochaSelection {
+  spec: string[];
+  /** A regular expression's source; undefined runs the whole files (under the suite's own grep, if any). */
+  grep: string | undefined;
+}
+
 /**
- * Writes a Mocha config for a run of chosen files and returns its path, for `--config` (with
- * `--no-package`). Mocha adds a config file's `spec` to the files named on the command line, so a
- * run of one file would run the whole suite; this config is the suite's own (`userConfig`, else
- * the `.mocharc.*` Mocha would find, over the `mocha` key of the nearest package.json) without
- * `spec`. It loads them with Mocha's own config loader, from the Mocha installation that runs.
+ * Writes a Mocha config for a run of chosen tests and returns its path, for `--config` (with
+ * `--no-package`). It is the suite's own config (`userConfig`, else the `.mocharc.*` Mocha would
+ * find, over the `mocha` key of the nearest package.json) with the run's `spec` and `grep` in
+ * place of the suite's: Mocha adds a config's `spec` to the files named on the command line, and
+ * in a file neither a title nor the number of files meets a command line's limits. It loads them
+ * with Mocha's own config loader, from the Mocha installation that runs.
  */
-export function writeMochaRunConfig(reportDir: string, mochaDir: string, cwd: string, userConfig: string | undefined): string {
+export function writeMochaRunConfig(reportDir: string, mochaDir: string, cwd: string, userConfig: string | undefined, selection: MochaSelection): string {
   const path = join(reportDir, CONFIG_FILE);
   const source = `'use strict';
 const fs = require('node:fs');
@@ -29,8 +37,15 @@ for (let dir = cwd; ; dir = path.dirname(dir)) {
   if (path.dirname(dir) === dir) break;
 }
 const config = { ...pkg, ...(file ? loadConfig(file) : {}) };
-delete config.spec;
 delete config._;
+config.spec = ${JSON.stringify(selection.spec)};
+const grep = ${JSON.stringify(selection.grep ?? null)};
+if (grep !== null) {
+  // Mocha refuses grep with fgrep, and invert would run every test but the chosen ones.
+  delete config.fgrep;
+  delete config.invert;
+  config.grep = grep;
+}
 module.exports = config;
 `;
   writeFileSync(path, source);

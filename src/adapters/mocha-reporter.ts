@@ -12,6 +12,12 @@ export interface MochaRecord {
   file: string;
   durationMs: number;
   retries: number;
+  /**
+   * The same for every record of one test of a run: Mocha reports a test that passed and then
+   * called `done` again, or threw late, a second time. Missing in parallel mode, whose runnables
+   * are copies made per event.
+   */
+  test?: number;
   message?: string;
   stack?: string;
 }
@@ -46,8 +52,14 @@ export function proctorMochaReporter(runner: { on(event: string, listener: (r: M
   // Mocha builds its reporter after loading the files: an empty file means "loaded, no tests".
   fs.writeFileSync(out, '');
   const marks: Record<string, string> = { pass: 'ok     ', fail: 'FAILED ', pending: 'skipped' };
+  const ids = new WeakMap<object, number>();
+  let tests = 0;
   const write = (event: 'pass' | 'fail' | 'pending', runnable: MochaRunnable, error?: unknown): void => {
     const record = mochaRecord(event, runnable, error);
+    if (record.type === 'test') {
+      if (!ids.has(runnable)) ids.set(runnable, ++tests);
+      record.test = ids.get(runnable);
+    }
     fs.appendFileSync(out, `${JSON.stringify(record)}\n`);
     const title = [...record.titlePath, ...(record.type === 'hook' ? [record.title] : [])].join(' > ');
     process.stdout.write(`${marks[event]} ${title}${record.message ? `: ${record.message.split('\n')[0]}` : ''}\n`);

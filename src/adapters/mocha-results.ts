@@ -7,7 +7,9 @@ import { fileReport } from './file-report.js';
 import { relativeFile } from './find-files.js';
 import type { MochaRecord } from './mocha-reporter.js';
 import { requireReport } from './report-errors.js';
-import { AdapterError, scenarioKey, type ProcessOutput, type ScenarioRef, type TestReport } from './types.js';
+import { occurrenceKeys, samePathPart } from '../domain/scenario-key.js';
+import { RequestedScenarios } from './requested-scenarios.js';
+import { AdapterError, type ProcessOutput, type ScenarioRef, type TestReport } from './types.js';
 
 const OUTCOMES: Record<MochaRecord['event'], TestOutcome> = { pass: 'passed', fail: 'failed', pending: 'skipped' };
 
@@ -42,17 +44,19 @@ export async function readMochaRecords(path: string, output: ProcessOutput | nul
  * is errored with the hook's message: Mocha skips such tests without a word.
  */
 export function mochaReports(cwd: string, scenarios: readonly ScenarioRef[], records: readonly MochaRecord[]): TestReport[] {
-  const byKey = new Map<string, JUnitCase[]>();
+  const requested = new RequestedScenarios(scenarios);
+  const found = new Map<string, { key: string; path: string[]; cases: JUnitCase[] }>();
   const hooks = records.filter((r) => r.type === 'hook' && r.event === 'fail');
-  for (const r of records) {
-    if (r.type !== 'test') continue;
-    const file = relativeFile(cwd, r.file);
-    const key = scenarioKey(file, r.titlePath);
-    byKey.set(key, [...(byKey.get(key) ?? []), mochaCase(file, r)]);
+  for (const { key, file, record } of keyedTestRecords(cwd, records)) {
+    const s = requested.find(key);
+    if (s === undefined) continue;
+    const same = found.get(s.key);
+    if (same === undefined) found.set(s.key, { key, path: record.titlePath, cases: [mochaCase(file, record)] });
+    else same.cases.push(mochaCase(file, record));
   }
   return scenarios.flatMap((s): TestReport[] => {
-    const cases = byKey.get(s.key);
-    if (cases !== undefined) return [{ ...fileReport(s.file, cases), key: s.key, path: s.path }];
+    const own = found.get(s.key);
+    if (own !== undefined) return [{ ...fileReport(s.file, own.cases), key: own.key, path: own.path }];
     const hook = hooks.find((h) => covers(h, cwd, s));
     if (hook === undefined) return [];
     const message = `${hook.title} failed: ${firstLine(hook.message)}`;
@@ -60,10 +64,35 @@ export function mochaReports(cwd: string, scenarios: readonly ScenarioRef[], rec
   });
 }
 
+/**
+ * The test records with their files (relative to cwd) and keys, in the order Mocha reported them:
+ * a test sharing its file and title path with an earlier one gets its occurrence (`… #2`); a
+ * test's later records (a failure after its pass) come last, under its key.
+ */
+export function keyedTestRecords(cwd: string, records: readonly MochaRecord[]): { key: string; file: string; record: MochaRecord }[] {
+  const tests: { file: string; path: string[]; record: MochaRecord }[] = [];
+  const keyOfTest = new Map<number, number>();
+  const again: { index: number; record: MochaRecord }[] = [];
+  for (const record of records) {
+    if (record.type !== 'test') continue;
+    // A second record of the same test (a late failure) is that test, not a test sharing its title.
+    const first = record.test === undefined ? undefined : keyOfTest.get(record.test);
+    if (first !== undefined) {
+      again.push({ index: first, record });
+      continue;
+    }
+    if (record.test !== undefined) keyOfTest.set(record.test, tests.length);
+    tests.push({ file: relativeFile(cwd, record.file), path: record.titlePath, record });
+  }
+  const keys = occurrenceKeys(tests);
+  const keyed = tests.map((t, i) => ({ key: keys[i] ?? '', file: t.file, record: t.record }));
+  return [...keyed, ...again.map(({ index, record }) => ({ ...keyed[index]!, record }))];
+}
+
 function covers(hook: MochaRecord, cwd: string, s: ScenarioRef): boolean {
   if (hook.titlePath.length === 0) return true;
   if (relativeFile(cwd, hook.file) !== s.file || hook.titlePath.length >= s.path.length) return false;
-  return hook.titlePath.every((title, i) => s.path[i] === title);
+  return hook.titlePath.every((title, i) => samePathPart(s.path[i] ?? '', title));
 }
 
 function mochaCase(file: string, r: MochaRecord): JUnitCase {

@@ -1,23 +1,23 @@
 import { join } from 'node:path';
 import { attachArtifacts, markRunStart } from './artifacts.js';
-import { relativeFile } from './find-files.js';
 import { writeMochaRunConfig } from './mocha-config.js';
 import { MOCHA_RESULTS_FILE, writeMochaReporter } from './mocha-reporter.js';
-import { mochaReports, readMochaRecords } from './mocha-results.js';
+import { keyedTestRecords, mochaReports, readMochaRecords } from './mocha-results.js';
 import { stringOption } from './options.js';
 import { locatePackageBin, locatePackageDir } from './package-binary.js';
 import { scenarioFiles } from './scenario-files.js';
 import { fullTitlePattern } from './title-pattern.js';
-import { AdapterError, scenarioKey, type Adapter, type AdapterContext, type CommandSpec, type DiscoveredScenario } from './types.js';
+import { AdapterError, type Adapter, type AdapterContext, type CommandSpec, type DiscoveredScenario } from './types.js';
+import { missingFile, nothingToRun, selectable, withUnselectable } from './unselectable.js';
 
 /**
  * Mocha. Scenarios are single tests, keyed `file > describe… > title` (file relative to cwd).
  *
  * Discovery is Mocha's `--dry-run` (files load, describe bodies run, no test or hook does) under
  * Proctor's reporter, which records each test's title path and file (Mocha's JSON reporter joins
- * titles with spaces, which cannot be split back). A run names its files and greps the exact full
- * titles; its config is the suite's own minus `spec` (see writeMochaRunConfig), so only the named
- * files load. A file that fails to load stops Mocha before any test: that is report_missing, with
+ * titles with spaces, which cannot be split back); tests sharing a title get their occurrence
+ * (`… #2`). A run's files and a grep of the tests' full titles go in a config of its own, the
+ * suite's with them in place of its `spec` (see writeMochaRunConfig), so only the named files load. A file that fails to load stops Mocha before any test: that is report_missing, with
  * Mocha's stderr.
  *
  * Outcomes: passed, failed, skipped (pending); `this.retries()` retries count as retries. Tests a
@@ -36,11 +36,8 @@ export const mochaAdapter: Adapter = {
   async parseDiscovery(ctx, output) {
     const records = await readMochaRecords(join(ctx.reportDir, MOCHA_RESULTS_FILE), output);
     const scenarios = new Map<string, DiscoveredScenario>();
-    for (const r of records) {
-      if (r.type !== 'test') continue;
-      const file = relativeFile(ctx.cwd, r.file);
-      const key = scenarioKey(file, r.titlePath);
-      if (!scenarios.has(key)) scenarios.set(key, { key, file, path: r.titlePath, tags: [] });
+    for (const { key, file, record } of keyedTestRecords(ctx.cwd, records)) {
+      if (!scenarios.has(key)) scenarios.set(key, { key, file, path: record.titlePath, tags: [] });
     }
     if (scenarios.size === 0) throw new AdapterError('no_tests', `mocha found no tests in ${ctx.cwd} (${records.length} records)`);
     return [...scenarios.values()];
@@ -48,17 +45,19 @@ export const mochaAdapter: Adapter = {
 
   runCommand(ctx, scenarios) {
     markRunStart(ctx);
-    const files = scenarioFiles(scenarios);
+    const chosen = selectable(ctx, scenarios, missingFile(ctx));
+    if (chosen.length === 0) return nothingToRun(ctx);
     const mochaDir = locatePackageDir(ctx.cwd, 'mocha');
     if (mochaDir === undefined) throw missing(ctx);
-    const config = writeMochaRunConfig(ctx.reportDir, mochaDir, ctx.cwd, stringOption(ctx.options, 'config'));
-    const pattern = fullTitlePattern(scenarios);
-    return mochaCommand(ctx, ['--config', config, '--no-package', ...(pattern === undefined ? [] : ['--grep', pattern]), '--', ...files]);
+    // The selection goes in the config file, so no title and no number of files meets a command line.
+    const selection = { spec: scenarioFiles(chosen), grep: fullTitlePattern(chosen, Infinity) };
+    const config = writeMochaRunConfig(ctx.reportDir, mochaDir, ctx.cwd, stringOption(ctx.options, 'config'), selection);
+    return mochaCommand(ctx, ['--config', config, '--no-package']);
   },
 
   async parseRun(ctx, scenarios, output) {
-    const records = await readMochaRecords(join(ctx.reportDir, MOCHA_RESULTS_FILE), output);
-    return attachArtifacts(ctx, mochaReports(ctx.cwd, scenarios, records));
+    const reports = await withUnselectable(ctx, scenarios, async (chosen) => mochaReports(ctx.cwd, chosen, await readMochaRecords(join(ctx.reportDir, MOCHA_RESULTS_FILE), output)));
+    return attachArtifacts(ctx, reports);
   },
 };
 

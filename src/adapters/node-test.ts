@@ -8,6 +8,7 @@ import { stringListOption } from './options.js';
 import { readJUnitReport } from './report-errors.js';
 import { fileArgument, scenarioFiles } from './scenario-files.js';
 import { AdapterError, scenarioKey, type Adapter, type AdapterContext, type TestReport } from './types.js';
+import { missingFile, nothingToRun, selectable, withUnselectable } from './unselectable.js';
 
 const DEFAULT_INCLUDE = ['**/*.test.{js,mjs,cjs}', '**/test/**/*.{js,mjs}'];
 const REPORT_FILE = 'node-test.xml';
@@ -43,7 +44,10 @@ export const nodeTestAdapter: Adapter = {
 
   runCommand(ctx, scenarios) {
     markRunStart(ctx);
-    const files = scenarioFiles(scenarios);
+    // node --test refuses the whole run over one file that is not there.
+    const chosen = selectable(ctx, scenarios, missingFile(ctx));
+    if (chosen.length === 0) return nothingToRun(ctx);
+    const files = scenarioFiles(chosen);
     return {
       command: process.execPath,
       args: [
@@ -61,9 +65,10 @@ export const nodeTestAdapter: Adapter = {
   },
 
   async parseRun(ctx, scenarios, output) {
-    const files = scenarioFiles(scenarios);
-    const cases = await readJUnitReport(join(ctx.reportDir, REPORT_FILE), 'node --test', output);
-    return attachArtifacts(ctx, reportsByFile(ctx, files, cases));
+    const reports = await withUnselectable(ctx, scenarios, async (chosen) =>
+      reportsByFile(ctx, scenarioFiles(chosen), await readJUnitReport(join(ctx.reportDir, REPORT_FILE), 'node --test', output)),
+    );
+    return attachArtifacts(ctx, reports);
   },
 };
 

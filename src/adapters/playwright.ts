@@ -6,8 +6,10 @@ import { stringListOption, stringOption } from './options.js';
 import { locatePackageBin } from './package-binary.js';
 import { playwrightFilters } from './playwright-filter.js';
 import { readPlaywrightReport, type PlaywrightError, type PlaywrightTest } from './playwright-report.js';
+import { RequestedScenarios } from './requested-scenarios.js';
 import { scenarioFiles } from './scenario-files.js';
 import { AdapterError, scenarioKey, type Adapter, type AdapterContext, type CommandSpec, type DiscoveredScenario, type ScenarioRef, type TestReport } from './types.js';
+import { missingFile, nothingToRun, selectable, withUnselectable } from './unselectable.js';
 
 const DISCOVERY_REPORT = 'playwright-discovery.json';
 const RUN_REPORT = 'playwright.json';
@@ -18,8 +20,9 @@ export const BROWSER_VARIABLE = 'PROCTOR_BROWSER';
  * Playwright Test. Scenarios are single tests, keyed `file > describe… > title` with the file
  * relative to cwd; the project is not part of the key. An environment picks its project with
  * the variable PROCTOR_BROWSER (`chromium`, or a comma-separated list), else the plan's option
- * `project` applies, else every project runs. A test run in several projects folds into one
- * result: the worse outcome stands.
+ * `project` applies, else every project runs. A test run in several projects (or repeated,
+ * `repeatEach`) folds into one result: the worse outcome stands. Playwright itself refuses a
+ * suite in which two tests share a title, so equal keys are always one test.
  *
  * Discovery is `playwright test --list` with the JSON reporter. A file that fails to load makes
  * Playwright list nothing at all: that is AdapterError('no_tests') naming the file and the error
@@ -59,14 +62,19 @@ export const playwrightAdapter: Adapter = {
 
   runCommand(ctx, scenarios) {
     markRunStart(ctx);
-    const { grep, files } = playwrightFilters(scenarioFiles(scenarios), scenarios);
+    const chosen = selectable(ctx, scenarios, missingFile(ctx));
+    if (chosen.length === 0) return nothingToRun(ctx);
+    const { grep, files } = playwrightFilters(scenarioFiles(chosen), chosen);
     const args = ['--reporter=list,json', `--output=${join(ctx.reportDir, 'test-results')}`, ...(grep === undefined ? [] : [`--grep=${grep}`])];
     return playwrightCommand(ctx, [...args, '--', ...files], join(ctx.reportDir, RUN_REPORT));
   },
 
   async parseRun(ctx, scenarios, output) {
-    const { tests, errors } = await readPlaywrightReport(join(ctx.reportDir, RUN_REPORT), ctx.cwd, output);
-    return attachArtifacts(ctx, playwrightReports(scenarios, tests, errors));
+    const reports = await withUnselectable(ctx, scenarios, async (chosen) => {
+      const { tests, errors } = await readPlaywrightReport(join(ctx.reportDir, RUN_REPORT), ctx.cwd, output);
+      return playwrightReports(chosen, tests, errors);
+    });
+    return attachArtifacts(ctx, reports);
   },
 };
 
@@ -94,10 +102,11 @@ export function projectsOf(ctx: AdapterContext): string[] {
 }
 
 function playwrightReports(scenarios: readonly ScenarioRef[], tests: PlaywrightTest[], errors: PlaywrightError[]): TestReport[] {
+  const requested = new RequestedScenarios(scenarios);
   const byKey = new Map<string, PlaywrightTest[]>();
   for (const t of tests) {
-    const key = scenarioKey(t.file, t.path);
-    byKey.set(key, [...(byKey.get(key) ?? []), t]);
+    const s = requested.find(scenarioKey(t.file, t.path));
+    if (s !== undefined) byKey.set(s.key, [...(byKey.get(s.key) ?? []), t]);
   }
   return scenarios.flatMap((s): TestReport[] => {
     const found = s.path.length === 0 ? tests.filter((t) => t.file === s.file) : (byKey.get(s.key) ?? []);
@@ -120,7 +129,9 @@ function foldedReport(s: ScenarioRef, found: PlaywrightTest[]): TestReport {
     if (t.retries > 0) c.retries = t.retries;
     return c;
   });
-  const report: TestReport = { ...fileReport(s.file, cases), key: s.key, path: s.path };
+  // The key as Playwright names the test (the job may name it as the server stores it).
+  const own = found[0] !== undefined && s.path.length > 0 ? { key: scenarioKey(found[0].file, found[0].path), path: found[0].path } : { key: s.key, path: s.path };
+  const report: TestReport = { ...fileReport(s.file, cases), ...own };
   const artifacts = found.flatMap((t) => t.artifacts);
   if (artifacts.length > 0) report.artifacts = artifacts;
   return report;

@@ -1,3 +1,4 @@
+import { isExactPath } from '../domain/scenario-key.js';
 import type { JUnitCase } from '../reports/junit-case.js';
 import { scenarioKey, type DiscoveredScenario, type ScenarioRef } from './types.js';
 
@@ -20,6 +21,21 @@ export function scenarioOfNodeId(nodeId: string): DiscoveredScenario {
 /** The node id that selects a scenario: `file::Class::test`, or the file for a file-level one. */
 export function nodeIdOf(scenario: ScenarioRef): string {
   return [scenario.file, ...scenario.path].join('::');
+}
+
+/**
+ * What a run selects for these scenarios: the node id of each whose path is exactly pytest's
+ * (see isExactPath), and the whole file of the others (a file-level scenario, an id the server
+ * cut or escaped), whose results are filtered after.
+ */
+export function selectionOf(scenarios: readonly ScenarioRef[]): { node_ids: string[]; files: string[] } {
+  const nodeIds = new Set<string>();
+  const files = new Set<string>();
+  for (const s of scenarios) {
+    if (s.path.length > 0 && isExactPath(s.path)) nodeIds.add(nodeIdOf(s));
+    else files.add(s.file);
+  }
+  return { node_ids: [...nodeIds], files: [...files] };
 }
 
 /**
@@ -51,4 +67,17 @@ export function parseCollection(stdout: string): { nodeIds: string[]; brokenFile
     else if (/^[^\s=_!].*::/.test(line)) nodeIds.push(line.trim());
   }
   return { nodeIds, brokenFiles: [...new Set(brokenFiles)] };
+}
+
+/**
+ * Text as pytest writes it into its JUnit report (`bin_xml_escape`): characters it holds unfit for
+ * XML are written `#x07`, `#x1F389`. Its pattern, `[^\u0009\u000a\u000d\u0020-\u007e\u0080-\ud7ff
+ * \ue000-\ufffd\u10000-\u10ffff]`, reads `\u10000` as U+1000 and "0", so DEL stays and everything
+ * past U+FFFF (emoji) is escaped: a test's name and file in the report are this of its node id's.
+ */
+export function pytestXmlText(text: string): string {
+  return text.replace(/[\ud800-\udbff][\udc00-\udfff]|[^\t\n\r\u0020-\ud7ff\ue000-\ufffd]/g, (c) => {
+    const code = c.codePointAt(0) ?? 0;
+    return `#x${code.toString(16).toUpperCase().padStart(code <= 0xff ? 2 : 4, '0')}`;
+  });
 }

@@ -7,7 +7,8 @@ export const PYTEST_WORKER_PLUGIN_MODULE = 'proctor_pytest_worker';
  * The pytest plugin behind queue mode (options.worker: true), as Python source: tsc copies no .py
  * files to dist, so it lives here and {@link installPytestWorkerPlugin} writes it out.
  *
- * Per batch it selects the collected items the batch's node ids name (collection happened once,
+ * Per batch it selects the collected items the batch's `node_ids` name (test ids, or files whose
+ * every item runs; an older agent's batch has only `scenarios`) (collection happened once,
  * at start), replays the collection errors those node ids meet, runs the items through pytest's
  * own runtest protocol (the last with nextitem None, so every fixture is torn down between
  * batches), writes `<report_dir>/pytest.xml` with pytest's own JUnit writer set up as the one-shot
@@ -80,7 +81,8 @@ def _serve(session, state, line):
     try:
         batch = json.loads(line)
         report_dir, scenarios = batch["report_dir"], batch["scenarios"]
-        node_ids = ["::".join([s["file"], *s["path"]]) for s in scenarios]
+        # The agent names the node ids (or whole files) to run; an older one only the scenarios.
+        node_ids = batch.get("node_ids") or ["::".join([s["file"], *s["path"]]) for s in scenarios]
     except (ValueError, KeyError, TypeError) as error:
         sys.stderr.write("proctor_pytest_worker: malformed batch (%s): %r\n" % (error, line[:200]))
     else:
@@ -118,10 +120,13 @@ def _select(collected, node_ids):
     tests; a function: its parametrizations), and meets the problems of its own collectors and
     of those above it (a file that failed to import stands for every test asked of it).
     """
-    position = {item.nodeid: i for i, item in enumerate(collected)}
+    # Items of a plugin's own collector may share a node id: a node id names all of them.
+    positions = {}
+    for i, item in enumerate(collected):
+        positions.setdefault(item.nodeid, []).append(i)
     chosen, problems = set(), []
     for node_id in dict.fromkeys(node_ids):
-        found = [position[node_id]] if node_id in position else [i for i, item in enumerate(collected) if _under(item.nodeid, node_id)]
+        found = positions[node_id] if node_id in positions else [i for i, item in enumerate(collected) if _under(item.nodeid, node_id)]
         met = [r for r in _COLLECT_PROBLEMS if r.nodeid and (_under(node_id, r.nodeid) or _under(r.nodeid, node_id))]
         if not found and not met:
             sys.stderr.write("ERROR: not found: %s (not collected by this worker, or deselected)\n" % node_id)

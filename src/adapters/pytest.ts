@@ -1,18 +1,19 @@
 import { delimiter, join } from 'node:path';
+import { occurrenceKeys, storedKey } from '../domain/scenario-key.js';
 import { capText } from '../reports/capped-text.js';
 import type { JUnitCase } from '../reports/junit-case.js';
 import { attachArtifacts, markRunStart } from './artifacts.js';
 import { fileReport } from './file-report.js';
 import { stringOption, workerFlag } from './options.js';
-import { keyOfCase, nodeIdOf, parseCollection, scenarioOfNodeId } from './pytest-node-id.js';
+import { keyOfCase, parseCollection, pytestXmlText, scenarioOfNodeId, selectionOf } from './pytest-node-id.js';
+import { installPytestSelectPlugin, PYTEST_SELECT_PLUGIN_MODULE, writePytestSelection } from './pytest-select-plugin.js';
 import { installPytestWorkerPlugin, PYTEST_WORKER_PLUGIN_MODULE } from './pytest-worker-plugin.js';
 import { describeExit, readJUnitReport } from './report-errors.js';
-import { fileArgument } from './scenario-files.js';
-import { AdapterError, type Adapter, type AdapterContext, type CommandSpec, type DiscoveredScenario, type ProcessOutput, type TestReport } from './types.js';
+import { fileArguments, scenarioFiles } from './scenario-files.js';
+import { AdapterError, type Adapter, type AdapterContext, type CommandSpec, type DiscoveredScenario, type ProcessOutput, type ScenarioRef, type TestReport } from './types.js';
+import { missingFile, nothingToRun, selectable, withUnselectable } from './unselectable.js';
 
 const REPORT_FILE = 'pytest.xml';
-// One argv may not exceed about 2 MiB on Linux; past this, run whole files and filter after.
-const MAX_ARGS_LENGTH = 1_000_000;
 // pytest's headers in captured output (`---- Captured Out ----`): the text under them is what counts.
 const CAPTURE_HEADER = /^-+ Captured (?:Log|Out|Err) -+$/gm;
 
@@ -23,7 +24,9 @@ const CAPTURE_HEADER = /^-+ Captured (?:Log|Out|Err) -+$/gm;
  * from it (the directory of pytest.ini, pyproject.toml or setup.cfg). A file that fails to
  * collect is a scenario of its own, keyed by the file.
  *
- * Discovery is `--collect-only -q`; a run passes the node ids and writes JUnit XML
+ * Discovery is `--collect-only -q`; items sharing a node id (a plugin's own collector can make
+ * them) get their occurrence (`… #2`). A run passes the files and selects the node ids with
+ * Proctor's plugin (pytest-select-plugin.ts), whatever they hold, and writes JUnit XML
  * (`junit_family=xunit1`, which names each test's file, and captured output per test). The cache
  * plugin is off, so runs leave no `.pytest_cache` in the suite.
  *
@@ -51,9 +54,12 @@ export const pytestAdapter: Adapter = {
     const { nodeIds, brokenFiles } = parseCollection(output.stdout);
     const scenarios = new Map<string, DiscoveredScenario>();
     for (const file of brokenFiles) scenarios.set(file, { key: file, file, path: [], tags: [] });
-    for (const id of nodeIds) {
-      const s = scenarioOfNodeId(id);
-      if (!scenarios.has(s.key)) scenarios.set(s.key, s);
+    const collected = nodeIds.map(scenarioOfNodeId);
+    // Items of a plugin's own collector may share a node id: each is a scenario of its own.
+    const keys = occurrenceKeys(collected);
+    for (const [i, s] of collected.entries()) {
+      const key = keys[i] ?? s.key;
+      if (!scenarios.has(key)) scenarios.set(key, { ...s, key });
     }
     if (scenarios.size === 0) throw new AdapterError('no_tests', `pytest collected no tests in ${ctx.cwd} (${describeExit(output)})`);
     return [...scenarios.values()];
@@ -63,49 +69,103 @@ export const pytestAdapter: Adapter = {
     if (!workerFlag(ctx.options, 'pytest')) return null;
     // Quiet, and no percentages: they would count the whole suite the worker collected, not the batch.
     const spec = pytestCommand(ctx, ['-p', PYTEST_WORKER_PLUGIN_MODULE, '--continue-on-collection-errors', '-q', '-o', 'console_output_style=classic']);
-    // The spec's PYTHONPATH overrides the agent's: keep the one a one-shot run would have seen.
-    const inherited = ctx.env['PYTHONPATH'] ?? process.env['PYTHONPATH'];
-    spec.env['PYTHONPATH'] = [installPytestWorkerPlugin(), ...(inherited ? [inherited] : [])].join(delimiter);
+    spec.env['PYTHONPATH'] = withPythonPath(ctx, installPytestWorkerPlugin());
     return spec;
   },
 
   runCommand(ctx, scenarios) {
     markRunStart(ctx);
-    if (scenarios.length === 0) throw new AdapterError('no_tests', 'no scenarios were given to run');
-    let targets = [...new Set(scenarios.map(nodeIdOf))];
-    if (targets.join(' ').length > MAX_ARGS_LENGTH) targets = [...new Set(scenarios.map((s) => s.file))];
-    return pytestCommand(ctx, [
+    const chosen = selectable(ctx, scenarios, missingFile(ctx));
+    if (chosen.length === 0) return nothingToRun(ctx);
+    // The files to collect; too many for a command line, and pytest collects what its config says.
+    const files = fileArguments(scenarioFiles(chosen)) ?? [];
+    const spec = pytestCommand(ctx, [
+      '-p', PYTEST_SELECT_PLUGIN_MODULE,
+      `--proctor-select=${writePytestSelection(ctx.reportDir, selectionOf(chosen))}`,
       '--continue-on-collection-errors',
       '-o', 'junit_family=xunit1',
       '-o', 'junit_logging=out-err',
       `--junitxml=${join(ctx.reportDir, REPORT_FILE)}`,
-      ...targets.map(fileArgument),
+      ...files,
     ]);
+    spec.env['PYTHONPATH'] = withPythonPath(ctx, installPytestSelectPlugin());
+    return spec;
+  },
+
+  workerBatch(ctx, scenarios) {
+    // The worker selects from what it collected by node ids and files, as the one-shot plugin does.
+    const chosen = selectable(ctx, scenarios, missingFile(ctx));
+    const { node_ids, files } = selectionOf(chosen);
+    return { scenarios: chosen, files: chosen.length === 0 ? [] : scenarioFiles(chosen), node_ids: [...node_ids, ...files] };
   },
 
   async parseRun(ctx, scenarios, output) {
     explainExit(output, ctx);
-    const cases = await readJUnitReport(join(ctx.reportDir, REPORT_FILE), 'pytest', output);
-    const byKey = new Map<string, JUnitCase[]>();
-    for (const c of cases) {
-      const id = keyOfCase(c);
-      if (id === undefined) continue;
-      for (const field of ['stdout', 'stderr'] as const) {
-        const text = c[field]?.replace(CAPTURE_HEADER, '').trim();
-        if (text) c[field] = capText(text);
-        else delete c[field];
-      }
-      // A file that failed to collect stands for every test of it that was asked for.
-      const keys = id.path.length === 0 ? scenarios.filter((s) => s.file === id.file).map((s) => s.key) : [id.key];
-      for (const key of keys) byKey.set(key, [...(byKey.get(key) ?? []), c]);
-    }
-    const reports = scenarios.flatMap((s): TestReport[] => {
-      const found = s.path.length === 0 ? cases.filter((c) => keyOfCase(c)?.file === s.file) : byKey.get(s.key);
-      return found === undefined || found.length === 0 ? [] : [{ ...fileReport(s.file, found), key: s.key, path: s.path }];
-    });
+    const reports = await withUnselectable(ctx, scenarios, async (chosen) => pytestReports(chosen, await readJUnitReport(join(ctx.reportDir, REPORT_FILE), 'pytest', output)));
     return attachArtifacts(ctx, reports);
   },
 };
+
+/** The reports of the chosen scenarios from pytest's test cases; items sharing a node id get their occurrence. */
+function pytestReports(scenarios: readonly ScenarioRef[], cases: readonly JUnitCase[]): TestReport[] {
+  const requested = new PytestScenarios(scenarios);
+  const keyed = cases.flatMap((c) => {
+    const id = keyOfCase(c);
+    return id === undefined ? [] : [{ id, c }];
+  });
+  const keys = occurrenceKeys(keyed.map(({ id }) => id));
+  const found = new Map<string, { key: string; path: string[]; cases: JUnitCase[] }>();
+  const add = (s: ScenarioRef, key: string, path: string[], c: JUnitCase): void => {
+    const same = found.get(s.key);
+    if (same === undefined) found.set(s.key, { key, path, cases: [c] });
+    else same.cases.push(c);
+  };
+  for (const [i, { id, c }] of keyed.entries()) {
+    for (const field of ['stdout', 'stderr'] as const) {
+      const text = c[field]?.replace(CAPTURE_HEADER, '').trim();
+      if (text) c[field] = capText(text);
+      else delete c[field];
+    }
+    if (id.path.length === 0) {
+      // A file that failed to collect stands for every test of it that was asked for.
+      for (const s of scenarios) if (pytestXmlText(s.file) === id.file) add(s, s.key, s.path, c);
+      continue;
+    }
+    // The report writes some characters of a name otherwise (see pytestXmlText): the job's key stands.
+    const s = requested.find(keys[i] ?? id.key);
+    if (s !== undefined) add(s, s.key, s.path, c);
+  }
+  return scenarios.flatMap((s): TestReport[] => {
+    if (s.path.length === 0) {
+      const all = keyed.filter(({ id }) => id.file === pytestXmlText(s.file)).map(({ c }) => c);
+      return all.length === 0 ? [] : [{ ...fileReport(s.file, all), key: s.key, path: s.path }];
+    }
+    const own = found.get(s.key);
+    return own === undefined ? [] : [{ ...fileReport(s.file, own.cases), key: own.key, path: own.path }];
+  });
+}
+
+/**
+ * The requested scenarios, found by a key as pytest's JUnit report writes it (see pytestXmlText):
+ * the key a job names, as discovered or as the server stores it (cut, when it is long).
+ */
+class PytestScenarios {
+  readonly #byXmlKey = new Map<string, ScenarioRef>();
+
+  constructor(scenarios: readonly ScenarioRef[]) {
+    for (const s of scenarios) if (!this.#byXmlKey.has(pytestXmlText(s.key))) this.#byXmlKey.set(pytestXmlText(s.key), s);
+  }
+
+  find(xmlKey: string): ScenarioRef | undefined {
+    return this.#byXmlKey.get(xmlKey) ?? this.#byXmlKey.get(storedKey(xmlKey));
+  }
+}
+
+/** PYTHONPATH with `dir` first, then the one the run would have had (the spec's env overrides the agent's). */
+function withPythonPath(ctx: AdapterContext, dir: string): string {
+  const inherited = ctx.env['PYTHONPATH'] ?? process.env['PYTHONPATH'];
+  return [dir, ...(inherited ? [inherited] : [])].join(delimiter);
+}
 
 function pytestCommand(ctx: AdapterContext, args: string[]): CommandSpec {
   const python = stringOption(ctx.options, 'python') ?? 'python3';

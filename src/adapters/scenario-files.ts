@@ -10,3 +10,15 @@ export function scenarioFiles(scenarios: readonly ScenarioRef[]): string[] {
 export function fileArgument(file: string): string {
   return file.startsWith('-') ? `./${file}` : file;
 }
+
+// Linux allows 2 MiB of arguments and environment, macOS 1 MiB, Windows 32,767 characters of command line.
+const FILE_ARGUMENTS_BUDGET = process.platform === 'win32' ? 16_000 : 200_000;
+
+/**
+ * The files as command-line arguments (see {@link fileArgument}), or undefined when so many would
+ * not fit a command line: the caller then runs without naming files and keeps the chosen results.
+ */
+export function fileArguments(files: readonly string[]): string[] | undefined {
+  const args = files.map(fileArgument);
+  return args.reduce((n, a) => n + a.length + 1, 0) > FILE_ARGUMENTS_BUDGET ? undefined : args;
+}

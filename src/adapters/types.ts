@@ -118,7 +118,5 @@ export class AdapterError extends Error {
   }
 }
 
-/** Builds the stable key of a scenario. */
-export function scenarioKey(file: string, path: readonly string[]): string {
-  return [file, ...path].join(' > ');
-}
+/** Builds the stable key of a scenario (the rule, with tests that share a title, is in domain/scenario-key.ts). */
+export { scenarioKey } from '../domain/scenario-key.js';

@@ -45,6 +45,11 @@ if (typeof vitest.runTestSpecifications !== 'function' || typeof vitest.setGloba
 await vitest.init();
 for await (const line of createInterface({ input: process.stdin })) {
   const batch = JSON.parse(line);
+  // Nothing of the batch could be selected (its files are gone): no filter would mean every file.
+  if (batch.filters.length === 0) {
+    writeSync(3, '\n');
+    continue;
+  }
   const outputFile = typeof vitest.config.outputFile === 'object' ? vitest.config.outputFile : {};
   vitest.config.outputFile = { ...outputFile, json: join(batch.report_dir, '${VITEST_REPORT}') };
   if (batch.test_name_pattern) vitest.setGlobalTestNamePattern(batch.test_name_pattern);

@@ -5,16 +5,20 @@ import { stringOption, workerFlag } from './options.js';
 import { locateVitest } from './vitest-binary.js';
 import { readVitestReport } from './vitest-report.js';
 import { installVitestWorker, VITEST_REPORT, vitestNodeEntry } from './vitest-worker-script.js';
-import { fileArgument, scenarioFiles } from './scenario-files.js';
+import { fileArgument, fileArguments, scenarioFiles } from './scenario-files.js';
 import { fullTitlePattern } from './title-pattern.js';
 import type { Adapter, AdapterContext, CommandSpec, ScenarioRef } from './types.js';
+import { missingFile, nothingToRun, selectable, withUnselectable } from './unselectable.js';
 
 const DISCOVERY_REPORT = 'vitest-discovery.json';
 const RUN_REPORT = VITEST_REPORT;
 
 /**
- * Vitest. Scenarios are single tests, keyed `file > describe… > title`; a file that fails to load
- * is a scenario of its own, keyed by the file alone.
+ * Vitest. Scenarios are single tests, keyed `file > describe… > title` (a second test with the
+ * same title in a file is `… > title #2`); a file that fails to load is a scenario of its own,
+ * keyed by the file alone. A run names its files and a plain-ASCII pattern of the tests' full
+ * titles (see fullTitlePattern), whatever they hold; a pattern too long for a command line is left
+ * out and the report filtered. A scenario whose file is gone errors alone.
  *
  * Discovery runs the suite with a test-name pattern no test matches, writing the JSON report:
  * every test is collected (describe bodies run, test bodies do not) and reported as skipped with
@@ -39,15 +43,17 @@ export const vitestAdapter: Adapter = {
 
   runCommand(ctx, scenarios) {
     markRunStart(ctx);
-    const files = scenarioFiles(scenarios);
-    const pattern = namePattern(scenarios);
+    const chosen = selectable(ctx, scenarios, missingFile(ctx));
+    if (chosen.length === 0) return nothingToRun(ctx);
+    const pattern = namePattern(chosen);
     return vitestCommand(ctx, [
       '--reporter=default',
       '--reporter=json',
       `--outputFile.json=${join(ctx.reportDir, RUN_REPORT)}`,
       ...(pattern === undefined ? [] : [`--testNamePattern=${pattern}`]),
-      // Vitest reads positional arguments as path filters (substrings of a test file's path).
-      ...files.map(fileArgument),
+      // Vitest reads positional arguments as path filters (substrings of a test file's path); too
+      // many to fit a command line, and it runs every file (the report is filtered).
+      ...(fileArguments(scenarioFiles(chosen)) ?? []),
     ]);
   },
 
@@ -57,13 +63,16 @@ export const vitestAdapter: Adapter = {
     return { command: process.execPath, args: [installVitestWorker(), vitestNodeEntry(ctx.cwd), config ?? ''], cwd: ctx.cwd, env: { ...ctx.env } };
   },
 
-  workerBatch(_ctx, scenarios) {
-    return { test_name_pattern: namePattern(scenarios) ?? null, filters: scenarioFiles(scenarios).map(fileArgument) };
+  workerBatch(ctx, scenarios) {
+    // The batch's line has no length limit: the pattern is only ever left out for a whole file.
+    const chosen = selectable(ctx, scenarios, missingFile(ctx));
+    const files = chosen.length === 0 ? [] : scenarioFiles(chosen);
+    return { scenarios: chosen, files, test_name_pattern: fullTitlePattern(chosen, Infinity) ?? null, filters: files.map(fileArgument) };
   },
 
   async parseRun(ctx, scenarios, output) {
-    const files = await readVitestReport(join(ctx.reportDir, RUN_REPORT), ctx.cwd, output);
-    return attachArtifacts(ctx, reportsOfScenarios(files, scenarios));
+    const reports = await withUnselectable(ctx, scenarios, async (chosen) => reportsOfScenarios(await readVitestReport(join(ctx.reportDir, RUN_REPORT), ctx.cwd, output), chosen));
+    return attachArtifacts(ctx, reports);
   },
 };
 
@@ -80,6 +89,7 @@ function vitestCommand(ctx: AdapterContext, args: string[]): CommandSpec {
 /**
  * The `--testNamePattern` that selects exactly these tests. Vitest matches the pattern against a
  * test's full name: its describe titles and its own title joined by single spaces, without the
- * file. Undefined (no filter) when a whole file is wanted or the pattern would be too long.
+ * file. Undefined (no filter) when a whole file is wanted or the pattern would be too long for a
+ * command line (see fullTitlePattern).
  */
-export const namePattern: (scenarios: readonly ScenarioRef[]) => string | undefined = fullTitlePattern;
+export const namePattern = (scenarios: readonly ScenarioRef[]): string | undefined => fullTitlePattern(scenarios);

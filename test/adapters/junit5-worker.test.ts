@@ -54,14 +54,16 @@ describe('junit5 queue mode on examples/junit5 (JDK and JUnit from Debian)', () 
     expect(buildDirs(tmp)).toEqual([]);
   });
 
-  it('a class that is gone: that batch has no report and says why, and the worker goes on', async () => {
+  it('a class that is gone: its scenario errors saying why, and the worker goes on', async () => {
     const base = await adapterContext(suite, { worker: true }, GREETING);
     const worker = startWorker(junit5Adapter, base);
     const gone = [{ key: 'com.example.GoneTest > x()', file: 'com.example.GoneTest', path: ['x()'] }];
     const { ctx, result } = await runWorkerBatch(worker, junit5Adapter, base, gone);
     expect(result.exitCode).toBeNull();
     expect(result.stdout + result.stderr).toContain('com.example.GoneTest');
-    expect(await rejection(junit5Adapter.parseRun(ctx, gone, result))).toBeInstanceOf(AdapterError);
+    expect(await junit5Adapter.parseRun(ctx, gone, result)).toEqual([
+      { ...gone[0], outcome: 'errored', durationMs: 0, message: 'not run: JUnit cannot select it: Could not load class with name: com.example.GoneTest' },
+    ]);
     const greeting = scenarios.filter((s) => s.file === 'com.example.GreetingTest');
     const next = await runWorkerBatch(worker, junit5Adapter, base, greeting);
     expect(resultsByKey(await junit5Adapter.parseRun(next.ctx, greeting, next.result))).toEqual({ 'com.example.GreetingTest > usesTheEnvironment()': 'passed' });

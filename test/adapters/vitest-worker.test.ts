@@ -64,13 +64,15 @@ describe('vitest queue mode on examples/demo/vitest', () => {
     expect(Object.values(resultsByKey(await vitestAdapter.parseRun(ctx, cart, result))).sort()).toEqual(['failed', 'passed', 'passed', 'passed', 'passed']);
   });
 
-  it('a batch naming a file that is gone reports nothing for it, and the worker goes on', async () => {
+  it('a batch naming a file that is gone errors it, saying why, and the worker goes on', async () => {
     const base = await adapterContext(suite, { worker: true });
     const worker = startWorker(vitestAdapter, base);
     const gone = [{ key: 'gone.test.ts > x', file: 'gone.test.ts', path: ['x'], tags: [] }];
     const { ctx, result } = await runWorkerBatch(worker, vitestAdapter, base, gone);
     expect(result.exitCode).toBeNull();
-    expect(await vitestAdapter.parseRun(ctx, gone, result)).toEqual([]);
+    expect(await vitestAdapter.parseRun(ctx, gone, result)).toEqual([
+      { key: 'gone.test.ts > x', file: 'gone.test.ts', path: ['x'], outcome: 'errored', durationMs: 0, message: `not run: gone.test.ts is not in ${suite} on this agent (renamed or deleted since discovery?)` },
+    ]);
     const checkout = scenarios.filter((s) => s.file === 'checkout.test.ts');
     const next = await runWorkerBatch(worker, vitestAdapter, base, checkout);
     expect(Object.values(resultsByKey(await vitestAdapter.parseRun(next.ctx, checkout, next.result)))).toEqual(['passed', 'passed']);

@@ -1,4 +1,8 @@
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storedKey } from '../../src/domain/scenario-key.js';
+import { describeEachDialect } from '../support/dialects.js';
+import { ODD_SUITES } from '../support/odd-titles.js';
 import { ctrfErrors } from '../support/ctrf-schema.js';
 import { EXAMPLES, jestDirect, junit5ComparisonKey, junit5Direct, mochaComparisonKey, mochaDirect, playwrightDirect, pytestDirect, type Direct } from '../support/direct-runs.js';
 import { runEnded, startTestServer, type TestServer } from '../support/server.js';
@@ -22,12 +26,14 @@ const EXAMPLE_SUITES: Example[] = [
   { plan: 'ex-jest-queue', direct: jestDirect, comparisonKey: same, ranOne: (log) => /Tests:\s+1 failed, (?:\d+ skipped, )?\d+ total/.test(log) && !/\d+ passed/.test(log) && /^\[proctor\] batch done in the Jest worker, pid \d+$/m.test(log) },
   { plan: 'ex-mocha', direct: mochaDirect, comparisonKey: mochaComparisonKey, ranOne: (log) => (log.match(/^(?:ok |FAILED |skipped )/gm) ?? []).length === 1 },
   { plan: 'ex-playwright', direct: () => playwrightDirect('chromium'), comparisonKey: same, ranOne: (log) => log.includes('Running 1 test using 1 worker') },
-  { plan: 'ex-pytest', direct: pytestDirect, comparisonKey: same, ranOne: (log) => log.includes('collected 1 item') },
+  // The file is collected whole and what was not chosen deselected (Proctor's selection plugin).
+  { plan: 'ex-pytest', direct: pytestDirect, comparisonKey: same, ranOne: (log) => /collected \d+ items \/ \d+ deselected \/ 1 selected/.test(log) },
   // Queue mode: a worker per slot collects the suite once; each batch closes with its own summary.
   { plan: 'ex-pytest-queue', direct: pytestDirect, comparisonKey: same, ranOne: (log) => /^1 (?:failed|error) in .* \(proctor worker, pid \d+\)$/m.test(log) },
   // Queue mode: one Vitest per slot; each batch prints the default reporter's summary of that batch.
   { plan: 'ex-vitest-queue', direct: vitestDirect, comparisonKey: same, ranOne: (log) => /Tests\s+1 failed(?: \| \d+ skipped)? \(\d+\)/.test(plain(log)) && !/\d+ passed/.test(plain(log)) && /^\[proctor\] batch done in the Vitest worker, pid \d+$/m.test(log) },
-  { plan: 'ex-junit5', direct: junit5Direct, comparisonKey: junit5ComparisonKey, ranOne: (log) => /\[\s+1 tests found\s+\]/.test(log) },
+  // Proctor's runner on JUnit's Launcher API, one-shot: its summary line.
+  { plan: 'ex-junit5', direct: junit5Direct, comparisonKey: junit5ComparisonKey, ranOne: (log) => /^1 tests: 0 succeeded, 1 failed/m.test(log) },
   { plan: 'ex-junit5-queue', direct: junit5Direct, comparisonKey: junit5ComparisonKey, ranOne: (log) => /^1 tests: 0 succeeded, 1 failed/m.test(log) && /^\[proctor\] batch done in the JUnit worker, pid \d+$/m.test(log) },
 ];
 
@@ -90,5 +96,54 @@ describe('every example suite through a real server and its embedded agent [sqli
       expect(log.status).toBe(200);
       expect(example.ranOne(String(log.body)), String(log.body).slice(-3000)).toBe(true);
     }, 300_000);
+  }
+});
+
+// Issue 14: every adapter's odd-title suite (test/fixtures/odd-titles) through a real server and
+// its embedded agent, on both dialects: what the server stores (keys cut, NUL escaped) is what
+// the next job is named by, so each result must reach its own scenario, twins included.
+const ODD_PLANS = ODD_SUITES.flatMap((suite) => [
+  { plan: `odd-${suite.dir}`, suite, worker: false },
+  ...(suite.worker ? [{ plan: `odd-${suite.dir}-queue`, suite, worker: true }] : []),
+]);
+
+const ODD_PLAN_FILE = `
+environments:
+  local: { platform: api }
+plans:
+${ODD_PLANS.map(({ plan, suite, worker }) => `  ${plan}: ${JSON.stringify({ framework: suite.framework, workdir: suite.dir, environments: ['local'], timeout: '5m', options: { ...suite.options, ...(worker ? { worker: true } : {}) } })}`).join('\n')}
+`;
+
+describeEachDialect('every adapter on titles a command line cannot carry, through a real server', (dialect) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer(dialect, { localAgent: true, slots: 2, workdir: resolve('test/fixtures/odd-titles') });
+    const applied = await s.api('POST', '/api/v1/apply', ODD_PLAN_FILE);
+    expect(applied.status, JSON.stringify(applied.body)).toBe(200);
+  });
+  afterAll(() => s?.close());
+
+  async function runToEnd(plan: string, body: Record<string, unknown> = {}) {
+    const started = await s.api('POST', `/api/v1/plans/${plan}/runs`, body);
+    expect([201, 202], JSON.stringify(started.body)).toContain(started.status);
+    const run = await runEnded(s, started.body.id, 240_000, 250);
+    const rows = (await s.api('GET', `/api/v1/runs/${run.id}/results?limit=1000`)).body.items as (Row & { scenario: { id: number } })[];
+    const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as { status: string; error: string | null }[];
+    expect(jobs.filter((j) => j.status !== 'completed'), JSON.stringify(jobs).slice(0, 3000)).toEqual([]);
+    return { run, rows };
+  }
+
+  for (const { plan, suite } of ODD_PLANS) {
+    it(`${plan}: records the framework's verdict for every test, then reruns the odd ones alone under the same scenarios`, async () => {
+      const { rows } = await runToEnd(plan);
+      const expected = Object.fromEntries(Object.entries(suite.expected).map(([k, v]) => [storedKey(k), v]));
+      expect(Object.fromEntries(rows.map((r) => [r.scenario.key, r.status]))).toEqual(expected);
+
+      const chosen = new Set(Object.keys(suite.expected).filter((k) => suite.alone.some((part) => k.includes(part))).map(storedKey));
+      const odd = rows.filter((r) => chosen.has(r.scenario.key));
+      expect(odd.length).toBeGreaterThanOrEqual(suite.alone.length);
+      const again = await runToEnd(plan, { scenarios: odd.map((r) => r.scenario.key) });
+      expect(again.rows.map((r) => [r.scenario.id, r.scenario.key, r.status]).sort()).toEqual(odd.map((r) => [r.scenario.id, r.scenario.key, r.status]).sort());
+    }, 600_000);
   }
 });

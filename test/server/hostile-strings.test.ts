@@ -100,6 +100,11 @@ const NO_FREE_TEXT = new Set([
   'GET /api/v1/tests/:testId/runs/:runId',
   // Artifact names and their headers are the business of the artifact routes' own tests.
   'PUT /api/agent/v1/jobs/:job/artifacts',
+  // A run id; no body, no query.
+  'PUT /api/v1/runs/:run/keep',
+  'DELETE /api/v1/runs/:run/keep',
+  'POST /api/v1/admin/retention',
+  'GET /api/v1/admin/backup',
 ]);
 
 describeEachDialect('hostile strings', (dialect) => {
@@ -433,6 +438,15 @@ describeEachDialect('hostile strings', (dialect) => {
     expect(cancelled.body.end_reason).toBe(`cancelled by ${'l'.repeat(200)}`);
     // A name with NUL: the 400 of PostgreSQL's varchar(200) once escaped, or stored by SQLite; never a 5xx.
     await call('POST /api/v1/keys', '/api/v1/keys', { name: 'nul-user', user: name, authorities: ['PLAN_READ'] });
+    noServerErrors();
+  });
+
+  it('answers usage for a project named by every hostile string with a 404, never a 5xx', async () => {
+    for (const [label, v] of CORPUS) {
+      const r = await call('GET /api/v1/admin/usage', `/api/v1/admin/usage?project=${percent(v).text}`);
+      expect([400, 404], `${label}: ${JSON.stringify(r.body).slice(0, 200)}`).toContain(r.status);
+    }
+    expect((await call('GET /api/v1/admin/usage', '/api/v1/admin/usage')).status).toBe(200);
     noServerErrors();
   });
 
