@@ -131,6 +131,17 @@ plans:
     await photograph(page, 'rerun');
   }, 90_000);
 
+  it('keeps a run from retention and lets it go again', async () => {
+    await page.goto(`${s.url}/runs/${runs.first}`);
+    await page.getByRole('button', { name: 'Keep run' }).click();
+    await page.getByText('Kept: retention will not delete this run, its logs or its artifacts.').waitFor();
+    expect((await s.api('GET', `/api/v1/runs/${runs.first}`)).body.keep).toBe(true);
+    await page.getByRole('button', { name: 'Stop keeping', pressed: true }).click();
+    await page.getByText("No longer kept: the project's retention policy applies to this run.").waitFor();
+    expect((await s.api('GET', `/api/v1/runs/${runs.first}`)).body.keep).toBe(false);
+    await page.getByRole('button', { name: 'Keep run', pressed: false }).waitFor();
+  }, 60_000);
+
   it('cancels a long run from its page and shows it stop live', async () => {
     await page.goto(`${s.url}/plans/${await planId('hang')}`);
     await page.getByRole('button', { name: 'Trigger run' }).click();

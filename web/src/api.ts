@@ -114,6 +114,8 @@ export function createApi(token: string) {
     jobs: (id: number) => json<{ items: JobView[] }>('GET', `/api/v1/runs/${id}/jobs`),
     jobLog: async (run: number, job: number) => (await send('GET', `/api/v1/runs/${run}/jobs/${job}/log`)).text(),
     cancel: (id: number) => json<RunView>('POST', `/api/v1/runs/${id}/cancel`),
+    /** Keeps a run from retention (`on`), or lets its project's policy apply again. */
+    keep: (id: number, on: boolean) => json<RunView>(on ? 'PUT' : 'DELETE', `/api/v1/runs/${id}/keep`),
     rerun: (id: number, body: RerunBody) => json<RunView>('POST', `/api/v1/runs/${id}/rerun`, body, { 'x-proctor-client': 'dashboard' }),
     trigger: (plan: number, body: TriggerRunBody) => json<RunView>('POST', `/api/v1/plans/${plan}/runs`, body, { 'x-proctor-client': 'dashboard' }),
     plans: () => json<{ items: PlanListItem[] }>('GET', '/api/v1/plans'),

@@ -56,7 +56,26 @@ function CancelControl({ run, busy, act, onRun, setNote }: { run: RunView; busy:
   );
 }
 
-/** Cancel, rerun the failed pairs, or pick pairs in the matrix and rerun those. */
+/** "Keep run" / "Stop keeping": a kept run, its logs and its artifacts outlive the project's retention policy. */
+function KeepControl({ run, busy, act, onRun, setNote }: { run: RunView; busy: boolean; act: Act; onRun(run: RunView): void; setNote(n: string): void }) {
+  const { api } = useSession();
+  const toggle = () => act(async () => {
+    try {
+      const next = await api.keep(run.id, !run.keep);
+      onRun(next);
+      setNote(next.keep ? 'Kept: retention will not delete this run, its logs or its artifacts.' : "No longer kept: the project's retention policy applies to this run.");
+    } catch (e) {
+      setNote(`Keep refused: ${(e as Error).message}`);
+    }
+  });
+  return (
+    <button type="button" disabled={busy} aria-pressed={run.keep} onClick={toggle} title="Retention never deletes a kept run">
+      {run.keep ? 'Stop keeping' : 'Keep run'}
+    </button>
+  );
+}
+
+/** Cancel, keep, rerun the failed pairs, or pick pairs in the matrix and rerun those. */
 export function RunActions({ run, pairs, picked, pairsOf, onPickMode, onRun }: RunActionsProps) {
   const { api } = useSession();
   const [busy, setBusy] = useState(false);
@@ -85,6 +104,7 @@ export function RunActions({ run, pairs, picked, pairsOf, onPickMode, onRun }: R
     <div className="actions">
       <div className="action-buttons">
         <CancelControl run={run} busy={busy} act={act} onRun={onRun} setNote={setNote} />
+        <KeepControl run={run} busy={busy} act={act} onRun={onRun} setNote={setNote} />
         {ended && failures > 0 && (
           <button type="button" disabled={busy} onClick={() => rerun({ failed: true })}>
             Rerun failed ({failures})
