@@ -2,6 +2,7 @@ import type { AgentList } from '../../src/protocol/agent-view.js';
 import type { Static } from 'typebox';
 import type { Me as MeSchema, RerunBody, ResultRow, Run, TriggerRunBody } from '../../src/protocol/api.js';
 import type { PlanHistory, PlanLastRun } from '../../src/protocol/plan-history.js';
+import type { EnvironmentView as WireEnvironmentView, JobView, PlanListItem as WirePlanListItem, PlanView as WirePlanView } from '../../src/protocol/resource-views.js';
 
 /** Typed client of Proctor's public API; every call sends the key in the Authorization header. */
 
@@ -20,40 +21,18 @@ export type Artifact = ResultRow['artifacts'][number];
 export type ResultView = ResultRow;
 export type RunView = Run;
 
-export interface PlanView {
-  id: number;
-  uuid: string;
-  project_id: number;
-  name: string;
+/**
+ * Plans and environments as the API answers them (src/protocol/resource-views.ts); their
+ * `definition` is the free-form document `proctor.yaml` holds, of which the dashboard reads these fields.
+ */
+export type PlanView = Omit<WirePlanView, 'definition'> & {
   definition: Record<string, unknown> & { environments?: string[]; framework?: string; description?: string };
-  created_at: string;
-  updated_at: string;
-}
-
-/** A plan as `GET /api/v1/plans` lists it: with its latest run. */
-export interface PlanListItem extends PlanView {
-  last_run: PlanLastRun | null;
-}
-
-export interface EnvironmentView {
-  id: number;
-  project_id: number;
-  name: string;
+};
+export type PlanListItem = PlanView & Pick<WirePlanListItem, 'last_run'>;
+export type EnvironmentView = Omit<WireEnvironmentView, 'definition'> & {
   definition: { platform?: string; labels?: string[]; variables?: Record<string, string> };
-}
-
-export interface JobView {
-  id: number;
-  kind: string;
-  environment: string;
-  status: string;
-  scenario_count: number;
-  started_at: string | null;
-  finished_at: string | null;
-  ended_by: string | null;
-  end_reason: string | null;
-  error: string | null;
-}
+};
+export type { JobView };
 
 export interface RunQuery {
   project?: string;

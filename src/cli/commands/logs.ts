@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Run } from '../../protocol/api.js';
+import type { JobView } from '../../protocol/resource-views.js';
 import { ApiClient, connectionFrom } from '../api-client.js';
 import { CliError } from '../cli-error.js';
 import { plural } from '../../domain/plural.js';
@@ -7,15 +8,6 @@ import { stripAnsi } from '../follow-format.js';
 import { connectionOptions, type Output } from '../output.js';
 import { sleep, withRetry } from '../retry.js';
 import { isRunOver } from '../run-verdict.js';
-
-interface JobView {
-  id: number;
-  kind: string;
-  environment: string;
-  status: string;
-  scenario_count: number;
-  attempts: { attempt: number; status: string; end_reason: string | null }[];
-}
 
 /** `==> job 7 (execute, node, 3 scenarios, completed; attempt 2, a retry: attempt 1 lost) <==`. */
 function header(job: JobView): string {

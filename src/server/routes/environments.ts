@@ -4,6 +4,7 @@ import { environmentToDocument } from '../../domain/plan-document.js';
 import { readEnvironment } from '../../domain/plan-file.js';
 import { Problems, checkName } from '../../domain/validation.js';
 import { ErrorResponse } from '../../protocol/api.js';
+import { EnvironmentView } from '../../protocol/resource-views.js';
 import { AppError } from '../../protocol/errors.js';
 import { deleteEnvironment, listEnvironments, upsertEnvironment, type EnvironmentRecord } from '../../storage/environments.js';
 import { listPlans } from '../../storage/plans.js';
@@ -11,14 +12,6 @@ import type { ServerDeps } from '../deps.js';
 import { assertProject, keyOf } from '../principal.js';
 import { listScope, targetProject, visibleProject } from '../resolve.js';
 
-const EnvView = Type.Object({
-  id: Type.Integer(),
-  project_id: Type.Integer(),
-  name: Type.String(),
-  definition: Type.Record(Type.String(), Type.Unknown()),
-  created_at: Type.String(),
-  updated_at: Type.String(),
-});
 const Params = Type.Object({ environment: Type.String({ minLength: 1, maxLength: 200, description: 'Numeric id or name.' }) });
 const ProjectQuery = Type.Object({ project: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false });
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
@@ -54,12 +47,12 @@ export function environmentRoutes(app: FastifyInstance, deps: ServerDeps): void 
 
   app.get<{ Querystring: { project?: string } }>('/api/v1/environments', {
     config: { auth: 'PLAN_READ' },
-    schema: { tags: ['environments'], summary: 'List environments (of one project with ?project=)', querystring: ProjectQuery, response: { 200: Type.Object({ items: Type.Array(EnvView) }), ...errors } },
+    schema: { tags: ['environments'], summary: 'List environments (of one project with ?project=)', querystring: ProjectQuery, response: { 200: Type.Object({ items: Type.Array(EnvironmentView) }), ...errors } },
   }, async (req) => ({ items: (await listEnvironments(db, await listScope(db, keyOf(req.principal), req.query.project))).map(envView) }));
 
   app.get<Req>('/api/v1/environments/:environment', {
     config: { auth: 'PLAN_READ' },
-    schema: { tags: ['environments'], summary: 'Get an environment', params: Params, querystring: ProjectQuery, response: { 200: EnvView, ...errors } },
+    schema: { tags: ['environments'], summary: 'Get an environment', params: Params, querystring: ProjectQuery, response: { 200: EnvironmentView, ...errors } },
   }, async (req) => envView(await resolve(req)));
 
   app.put<Req & { Body: unknown }>('/api/v1/environments/:environment', {
@@ -70,7 +63,7 @@ export function environmentRoutes(app: FastifyInstance, deps: ServerDeps): void 
       params: Params,
       querystring: ProjectQuery,
       body: Type.Record(Type.String(), Type.Unknown()),
-      response: { 200: EnvView, ...errors },
+      response: { 200: EnvironmentView, ...errors },
     },
   }, async (req) => {
     const now = deps.queue.clock();

@@ -10,7 +10,8 @@ import { AppError } from '../../protocol/errors.js';
 import type { TriggerSource } from '../../protocol/statuses.js';
 import { triggerRun } from '../../queue/trigger.js';
 import { listEnvironments } from '../../storage/environments.js';
-import { PlanLastRun } from '../../protocol/plan-history.js';
+import type { PlanLastRun } from '../../protocol/plan-history.js';
+import { PlanListItem, PlanView } from '../../protocol/resource-views.js';
 import type { RunResult, RunStatus } from '../../protocol/statuses.js';
 import { deletePlan, lastRunsOfPlans, listPlans, planHasRuns, upsertPlan, type PlanLastRunRecord, type PlanRecord } from '../../storage/plans.js';
 import { getRunView } from '../../storage/run-views.js';
@@ -23,17 +24,6 @@ import { addressPolicy, assertOutboundUrl } from '../outbound-url-check.js';
 
 const PlanParams = Type.Object({ plan: Type.String({ minLength: 1, maxLength: 200, description: 'Numeric id, UUID or name.' }) });
 const ProjectQuery = Type.Object({ project: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false });
-const PlanView = Type.Object({
-  id: Type.Integer(),
-  uuid: Type.String(),
-  project_id: Type.Integer(),
-  name: Type.String(),
-  definition: Type.Record(Type.String(), Type.Unknown()),
-  created_at: Type.String(),
-  updated_at: Type.String(),
-});
-// The list adds each plan's latest run (one query for all plans), so a plans page shows its last result.
-const PlanListItem = Type.Object({ ...PlanView.properties, last_run: Type.Union([PlanLastRun, Type.Null()], { description: 'The latest run of the plan (reruns included); null before its first run.' }) });
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 
 export function planView(p: PlanRecord) {

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ErrorResponse } from '../../protocol/api.js';
+import { JobView } from '../../protocol/resource-views.js';
+import { isoTimeOrNull } from '../../protocol/wire-time.js';
 import { AppError } from '../../protocol/errors.js';
 import { archivedLogOf } from '../../storage/ended-logs.js';
 import { fromJson } from '../../storage/json.js';
@@ -9,41 +11,13 @@ import { downloadHeaders } from '../download-headers.js';
 import { logFromOffset } from '../log-from-offset.js';
 import { loadRun, numericId } from '../resolve.js';
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
-
-const Attempt = Type.Object({
-  attempt: Type.Integer(),
-  agent_id: Type.Integer(),
-  status: Type.String(),
-  started_at: Type.String(),
-  finished_at: Nullable(Type.String()),
-  exit_code: Type.Union([Type.Integer(), Type.Null()]),
-  ended_by: Nullable(Type.String()),
-  end_reason: Nullable(Type.String()),
-  error: Nullable(Type.String()),
-});
-const Job = Type.Object({
-  id: Type.Integer(),
-  kind: Type.String(),
-  environment: Type.String(),
-  status: Type.String(),
-  scenario_count: Type.Integer(),
-  attempts: Type.Array(Attempt),
-  created_at: Type.String(),
-  started_at: Nullable(Type.String()),
-  finished_at: Nullable(Type.String()),
-  ended_by: Nullable(Type.String({ description: 'Who ended the job without its tests\' own verdict: user, fail_fast, timeout, agent_lost, system.' })),
-  end_reason: Nullable(Type.String()),
-  error: Nullable(Type.String()),
-});
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
 
 export function runJobsRoute(app: FastifyInstance, deps: ServerDeps): void {
   const { db } = deps.store;
   app.get<{ Params: { run: string } }>('/api/v1/runs/:run/jobs', {
     config: { auth: 'PLAN_READ' },
-    schema: { tags: ['runs'], summary: 'Jobs of a run with their attempts, and who ended them', params: Type.Object({ run: Type.String() }), response: { 200: Type.Object({ items: Type.Array(Job) }), ...errors } },
+    schema: { tags: ['runs'], summary: 'Jobs of a run with their attempts, and who ended them', params: Type.Object({ run: Type.String() }), response: { 200: Type.Object({ items: Type.Array(JobView) }), ...errors } },
   }, async (req) => {
     const run = await loadRun(deps.store.db, req.principal, req.params.run);
     const jobs = await db.selectFrom('jobs').selectAll().where('run_id', '=', run.id).orderBy('id').execute();
@@ -59,10 +33,10 @@ export function runJobsRoute(app: FastifyInstance, deps: ServerDeps): void {
         scenario_count: fromJson<number[]>(j.scenario_ids, []).length,
         attempts: attempts
           .filter((a) => a.job_id === j.id)
-          .map((a) => ({ attempt: a.attempt, agent_id: a.agent_id, status: a.status, started_at: iso(a.started_at)!, finished_at: iso(a.finished_at), exit_code: a.exit_code, ended_by: a.ended_by, end_reason: a.end_reason, error: a.error })),
-        created_at: iso(j.created_at)!,
-        started_at: iso(j.started_at),
-        finished_at: iso(j.finished_at),
+          .map((a) => ({ attempt: a.attempt, agent_id: a.agent_id, status: a.status, started_at: isoTimeOrNull(a.started_at)!, finished_at: isoTimeOrNull(a.finished_at), exit_code: a.exit_code, ended_by: a.ended_by, end_reason: a.end_reason, error: a.error })),
+        created_at: isoTimeOrNull(j.created_at)!,
+        started_at: isoTimeOrNull(j.started_at),
+        finished_at: isoTimeOrNull(j.finished_at),
         ended_by: j.ended_by,
         end_reason: j.end_reason,
         error: j.error,
