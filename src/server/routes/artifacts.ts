@@ -6,6 +6,7 @@ import { essence, mediaType, showsInline } from '../../domain/media-type.js';
 import { ErrorResponse } from '../../protocol/api.js';
 import { AppError } from '../../protocol/errors.js';
 import { storeArtifact } from '../../queue/store-artifact.js';
+import { runArtifact, runArtifacts } from '../../storage/run-artifacts.js';
 import { sendBlob } from '../blob-download.js';
 import type { ServerDeps } from '../deps.js';
 import { agentOf } from '../principal.js';
@@ -77,7 +78,7 @@ export async function artifactRoutes(app: FastifyInstance, deps: ServerDeps): Pr
     schema: { tags: ['runs'], summary: 'Files the jobs of a run produced', params: Type.Object({ run: Type.String() }), response: { 200: Type.Object({ items: Type.Array(Artifact) }), ...errors } },
   }, async (req) => {
     const run = await loadRun(db, req.principal, req.params.run);
-    const rows = await db.selectFrom('artifacts').selectAll().where('run_id', '=', run.id).orderBy('id').execute();
+    const rows = await runArtifacts(db, run.id);
     return { items: rows.map((r) => ({ ...r, url: artifactUrl(run.id, r.id) })) };
   });
 
@@ -86,7 +87,7 @@ export async function artifactRoutes(app: FastifyInstance, deps: ServerDeps): Pr
     schema: { tags: ['runs'], summary: 'Download one artifact', params: Type.Object({ run: Type.String(), id: Type.String() }), response: { ...errors } },
   }, async (req, reply) => {
     const run = await loadRun(db, req.principal, req.params.run);
-    const row = await db.selectFrom('artifacts').selectAll().where('run_id', '=', run.id).where('id', '=', numericId(req.params.id, 'id')).executeTakeFirst();
+    const row = await runArtifact(db, run.id, numericId(req.params.id, 'id'));
     if (!row) throw new AppError('NOT_FOUND', `run ${run.id} has no artifact ${req.params.id}`);
     // Pictures and videos of a fixed list show inline; anything else downloads as bytes, so an
     // SVG, HTML or XML artifact never runs as a page of ours. Rows stored before types were checked

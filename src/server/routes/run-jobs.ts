@@ -2,10 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ErrorResponse } from '../../protocol/api.js';
 import { JobView } from '../../protocol/resource-views.js';
-import { isoTimeOrNull } from '../../protocol/wire-time.js';
 import { AppError } from '../../protocol/errors.js';
 import { archivedLogOf } from '../../storage/ended-logs.js';
-import { fromJson } from '../../storage/json.js';
+import { attemptOfRunJob, logChunksFrom, runJobViews } from '../../storage/run-jobs.js';
 import type { ServerDeps } from '../deps.js';
 import { downloadHeaders } from '../download-headers.js';
 import { logFromOffset } from '../log-from-offset.js';
@@ -19,29 +18,8 @@ export function runJobsRoute(app: FastifyInstance, deps: ServerDeps): void {
     config: { auth: 'PLAN_READ' },
     schema: { tags: ['runs'], summary: 'Jobs of a run with their attempts, and who ended them', params: Type.Object({ run: Type.String() }), response: { 200: Type.Object({ items: Type.Array(JobView) }), ...errors } },
   }, async (req) => {
-    const run = await loadRun(deps.store.db, req.principal, req.params.run);
-    const jobs = await db.selectFrom('jobs').selectAll().where('run_id', '=', run.id).orderBy('id').execute();
-    const attempts = jobs.length
-      ? await db.selectFrom('attempts').select(['job_id', 'attempt', 'agent_id', 'status', 'started_at', 'finished_at', 'exit_code', 'ended_by', 'end_reason', 'error']).where('job_id', 'in', jobs.map((j) => j.id)).orderBy('attempt').execute()
-      : [];
-    return {
-      items: jobs.map((j) => ({
-        id: j.id,
-        kind: j.kind,
-        environment: j.environment_name,
-        status: j.status,
-        scenario_count: fromJson<number[]>(j.scenario_ids, []).length,
-        attempts: attempts
-          .filter((a) => a.job_id === j.id)
-          .map((a) => ({ attempt: a.attempt, agent_id: a.agent_id, status: a.status, started_at: isoTimeOrNull(a.started_at)!, finished_at: isoTimeOrNull(a.finished_at), exit_code: a.exit_code, ended_by: a.ended_by, end_reason: a.end_reason, error: a.error })),
-        created_at: isoTimeOrNull(j.created_at)!,
-        started_at: isoTimeOrNull(j.started_at),
-        finished_at: isoTimeOrNull(j.finished_at),
-        ended_by: j.ended_by,
-        end_reason: j.end_reason,
-        error: j.error,
-      })),
-    };
+    const run = await loadRun(db, req.principal, req.params.run);
+    return { items: await runJobViews(db, run.id) };
   });
 
   app.get<{ Params: { run: string; job: string }; Querystring: { attempt?: number; offset?: number } }>('/api/v1/runs/:run/jobs/:job/log', {
@@ -57,24 +35,10 @@ export function runJobsRoute(app: FastifyInstance, deps: ServerDeps): void {
   }, async (req, reply) => {
     const run = await loadRun(db, req.principal, req.params.run);
     const jobId = numericId(req.params.job, 'job');
-    let q = db
-      .selectFrom('attempts')
-      .innerJoin('jobs', 'jobs.id', 'attempts.job_id')
-      .select(['attempts.id', 'attempts.output', 'attempts.attempt', 'attempts.status', 'attempts.log_bytes', 'attempts.log_sha256'])
-      .where('jobs.run_id', '=', run.id)
-      .where('jobs.id', '=', jobId);
-    q = req.query.attempt !== undefined ? q.where('attempts.attempt', '=', req.query.attempt) : q.orderBy('attempts.attempt', 'desc');
-    const attempt = await q.limit(1).executeTakeFirst();
+    const attempt = await attemptOfRunJob(db, run.id, jobId, req.query.attempt);
     if (!attempt) throw new AppError('NOT_FOUND', `job ${jobId} of run ${run.id} has no such attempt`);
     const from = req.query.offset ?? 0;
-    const chunks = await db
-      .selectFrom('log_chunks')
-      .select(['offset', 'data'])
-      .where('job_id', '=', jobId)
-      .where('attempt', '=', attempt.attempt)
-      .where((eb) => eb(eb('offset', '+', eb.ref('length')), '>', from))
-      .orderBy('offset')
-      .execute();
+    const chunks = await logChunksFrom(db, jobId, attempt.attempt, from);
     // Streamed chunks are the log; an attempt that streamed nothing falls back to its captured output.
     const streamed = Number(attempt.log_bytes) > 0;
     const next = streamed ? Math.max(from, Number(attempt.log_bytes)) : (attempt.output ?? '').length;
