@@ -230,13 +230,11 @@ export function readPlan(
   readPlanSettings(problems, path, v, plan);
   if (v.options !== undefined) {
     if (!isPlainObject(v.options)) problems.add(`${path}.options`, `expected a mapping of adapter options, got ${describeType(v.options)}`);
-    else if (checkFreeForm(problems, `${path}.options`, v.options)) {
-      plan.options = v.options;
-      // Against an unknown framework every option would be unknown: its own problem says enough.
-      if (isOneOf(FRAMEWORKS, v.framework)) checkPlanOptions(problems, `${path}.options`, v.framework, v.options);
-    }
-  } else if (isOneOf(FRAMEWORKS, v.framework)) {
-    checkPlanOptions(problems, `${path}.options`, v.framework, {});
+    else if (checkFreeForm(problems, `${path}.options`, v.options)) plan.options = v.options;
+  }
+  // Options that were read (or left out) meet the adapter's; against an unknown framework every one would be unknown.
+  if ((v.options === undefined || plan.options === v.options) && isOneOf(FRAMEWORKS, v.framework)) {
+    checkPlanOptions(problems, `${path}.options`, v.framework, plan.options);
   }
   checkWorkerOption(problems, `${path}.options.worker`, plan);
   const profiles = readProfiles(problems, `${path}.profiles`, v.profiles, environments, plan);
