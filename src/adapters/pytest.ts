@@ -170,7 +170,7 @@ function withPythonPath(ctx: AdapterContext, dir: string): string {
 function pytestCommand(ctx: AdapterContext, args: string[]): CommandSpec {
   const python = stringOption(ctx.options, 'python') ?? 'python3';
   const extra = ctx.options['args'];
-  if (extra !== undefined && !(Array.isArray(extra) && extra.every((a) => typeof a === 'string'))) {
+  if (extra !== undefined && extra !== null && !(Array.isArray(extra) && extra.every((a) => typeof a === 'string'))) {
     throw new AdapterError('bad_options', 'options.args: expected a list of strings');
   }
   return {

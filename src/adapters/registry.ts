@@ -10,6 +10,7 @@ import { AdapterError, type Adapter } from './types.js';
 import { vitestAdapter } from './vitest.js';
 
 // Keyed by the protocol's framework list, so a framework added there without an adapter fails to compile.
+// The options each adapter reads are declared in domain/adapter-options.ts, where apply can check them.
 const ADAPTERS: Readonly<Record<Framework, Adapter>> = {
   vitest: vitestAdapter,
   'node-test': nodeTestAdapter,

@@ -6,6 +6,7 @@ import { gitRefProblem, gitRemoteProblem } from './git-remote.js';
 import { FREE_FORM_LIMITS, checkFreeForm } from './free-form.js';
 import type { EnvironmentDefinition, PlanDefinition, PlanFile, PlanProfile } from './plan-definition.js';
 import { PLAN_DEFAULTS, usesWorker } from './plan-definition.js';
+import { checkPlanOptions } from './plan-options.js';
 import { PROFILE_KEYS } from './plan-profile.js';
 import { readRetention } from './retention-policy.js';
 import { closest } from './closest-name.js';
@@ -230,6 +231,10 @@ export function readPlan(
   if (v.options !== undefined) {
     if (!isPlainObject(v.options)) problems.add(`${path}.options`, `expected a mapping of adapter options, got ${describeType(v.options)}`);
     else if (checkFreeForm(problems, `${path}.options`, v.options)) plan.options = v.options;
+  }
+  // Options that were read (or left out) meet the adapter's; against an unknown framework every one would be unknown.
+  if ((v.options === undefined || plan.options === v.options) && isOneOf(FRAMEWORKS, v.framework)) {
+    checkPlanOptions(problems, `${path}.options`, v.framework, plan.options);
   }
   checkWorkerOption(problems, `${path}.options.worker`, plan);
   const profiles = readProfiles(problems, `${path}.profiles`, v.profiles, environments, plan);

@@ -133,6 +133,77 @@ plans:
     expect(problems('vitest', '"npx vitest"')).toEqual(['plans.p.options.worker: expected true (vitest runs batches in one process), got string "npx vitest"']);
   });
 
+  it("checks options against the framework's adapter: unknown names with the closest, shapes with an example, each on its line", () => {
+    const r = parsePlanFile(`environments:
+  e: {}
+plans:
+  unit:
+    framework: vitest
+    environments: [e]
+    options:
+      confg: vitest.config.ts
+      artifacts: []
+  py:
+    framework: pytest
+    environments: [e]
+    options: { args: "-x -q", python: 3, artifacts_max_mb: 0, colour: blue }
+  junit:
+    framework: junit5
+    environments: [e]
+    options: { sources: [src/test/java, 7] }
+  checks:
+    framework: command
+    environments: [e]
+    options: { command: "sh {files}", discover: { lst: checks.txt } }
+`);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems.list.map((p) => `line ${p.line}, ${p.path}: ${p.message}`)).toEqual([
+      'line 8, plans.unit.options.confg: unknown option of vitest; did you mean config? (vitest takes config, worker, artifacts, artifacts_max_mb)',
+      'line 9, plans.unit.options.artifacts: expected a non-empty string or list of strings like ["shots/*.png"], got a list',
+      'line 13, plans.py.options.args: expected a list of strings like ["-x"], got string "-x -q"',
+      'line 13, plans.py.options.python: expected a non-empty string like "python3", got number 3',
+      'line 13, plans.py.options.artifacts_max_mb: expected a number above 0 like 50, got number 0',
+      'line 13, plans.py.options.colour: unknown option of pytest (pytest takes python, args, worker, artifacts, artifacts_max_mb)',
+      'line 17, plans.junit.options.sources: expected a non-empty string or list of strings like ["src/test/java"], got a list',
+      'line 21, plans.checks.options.discover: expected a glob like "checks/*.sh", a list of globs, or { list: "path/to/list.txt" }, got a mapping',
+    ]);
+  });
+
+  it('takes every option each adapter reads, in every shape it reads, and a key without a value as absent', () => {
+    const plans = [
+      'a: { framework: vitest, options: { config: v.ts, worker: true, artifacts: "shots/*.png", artifacts_max_mb: 0.5 } }',
+      'b: { framework: jest, options: { config: j.js, worker: false, artifacts: [a, b] } }',
+      'c: { framework: mocha, options: { config: .mocharc.yml } }',
+      'd: { framework: playwright, options: { config: p.ts, project: chromium } }',
+      'e: { framework: playwright, options: { project: [chromium, firefox], config: null } }',
+      'f: { framework: pytest, options: { python: python3.12, args: [], worker: true } }',
+      'g: { framework: pytest, options: { args: ["-x", "-q"] } }',
+      'h: { framework: junit5, options: { launcher: [a.jar, b.jar], sources: src, classpath: [lib/x.jar], worker: true } }',
+      'i: { framework: node-test, options: { include: "t/**/*.js", exclude: [t/fixtures/**] } }',
+      'j: { framework: command, options: { command: "sh {files}", discover: "checks/*.sh", report: [out/*.xml] } }',
+      'k: { framework: command, options: { discover: { list: list.txt }, worker: "node w.mjs" } }',
+    ];
+    const r = parsePlanFile(`environments:\n  e: {}\nplans:\n${plans.map((p) => `  ${p.replace('{ framework', '{ workdir: ., environments: [e], framework')}`).join('\n')}\n`);
+    expect(r.ok ? [] : r.problems.toString()).toEqual([]);
+    expect(r.ok && r.warnings).toEqual([]);
+  });
+
+  it('warns where a required option is left out, with what to write', () => {
+    const warnings = (options: string): string[] => {
+      const r = parsePlanFile(`environments:\n  e: {}\nplans:\n  p:\n    framework: command\n    workdir: .\n    environments: [e]\n${options}`);
+      expect(r.ok, r.ok ? '' : r.problems.toString()).toBe(true);
+      return r.ok ? r.warnings.map((w) => `line ${w.line}, ${w.path}: ${w.message}`) : [];
+    };
+    expect(warnings('')).toEqual([
+      'line 4, plans.p.options.command: not set, and the command adapter cannot run without it (the shell command that runs a batch: {files}, {filter} and {report_dir} are filled in): write command: "sh {files}"',
+      'line 4, plans.p.options.discover: not set, and the command adapter cannot run without it (globs of the scenario files, or { list: "path" }, a file naming one a line): write discover: "checks/*.sh"',
+    ]);
+    expect(warnings('    options: { command: "true", discover: null }\n')).toEqual([expect.stringMatching(/^line 8, plans\.p\.options\.discover: not set/)]);
+    // In queue mode the worker runs the batches: `command` is not used.
+    expect(warnings('    options: { worker: "node w.mjs", discover: "*.sh" }\n')).toEqual([]);
+  });
+
   it('refuses a secret that is not a variable and an empty file', () => {
     expect(parsePlanFile('environments:\n  e: { secrets: [NOPE] }\n').ok).toBe(false);
     expect(parsePlanFile('{}').ok).toBe(false);

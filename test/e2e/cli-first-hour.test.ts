@@ -45,6 +45,25 @@ describe("a newcomer's first hour with the CLI", () => {
     expect((await s.api('GET', '/api/v1/plans/broken')).status).toBe(404);
   });
 
+  it("refuses options the framework's adapter does not take, or in a shape it cannot read, naming what to write", async () => {
+    const path = file('p-options.yaml', plan('    framework: pytest\n    workdir: .\n    environments: [node]\n    options:\n      pythn: python3\n      args: "-x"\n'));
+    const r = await proctor(['apply', '-f', path]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${path} is invalid (2 problems); nothing was applied:`);
+    expect(r.err).toContain(`${path}:9: plans.broken.options.pythn: unknown option of pytest; did you mean python? (pytest takes python, args, worker, artifacts, artifacts_max_mb)`);
+    expect(r.err).toContain(`${path}:10: plans.broken.options.args: expected a list of strings like ["-x"], got string "-x"`);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect((await s.api('GET', '/api/v1/plans/broken')).status).toBe(404);
+  });
+
+  it('applies a command plan without the command it runs, and warns with what to write', async () => {
+    const path = file('p-nocmd.yaml', plan('    framework: command\n    workdir: .\n    environments: [node]\n    options: { discover: "checks/*.sh" }\n'));
+    const r = await proctor(['apply', '-f', path]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain(`warning: ${path}:8: plans.broken.options.command: not set, and the command adapter cannot run without it`);
+    expect(r.err).toContain('write command: "sh {files}"');
+  });
+
   it('reports a YAML syntax error whole: where, what, and the line it points at', async () => {
     const path = file('p-syntax.yaml', 'plans:\n  broken: { framework: command\n  other: 1\n');
     const r = await proctor(['apply', '-f', path]);

@@ -185,7 +185,7 @@ describeEachDialect('hostile strings', (dialect) => {
       framework: 'command',
       workdir: v,
       scenarios: { include: [v], exclude: [v], tags: [v], names: [v] },
-      options: { command: v, nested: { [v]: [v] } },
+      options: { command: v, discover: { list: v }, artifacts: [v] },
       environments: ['hostile-env'],
     });
     const envDef = (v: string) => ({ platform: 'web', labels: [v], variables: { TEXT: v, OTHER: 'secret-value' }, secrets: ['OTHER'] });
@@ -197,7 +197,7 @@ describeEachDialect('hostile strings', (dialect) => {
       expect(again.body.changes.map((c: { action: string }) => c.action), `${label}: applying the same file again changes nothing`).not.toContain('updated');
       const got = (await call('GET /api/v1/plans/:plan', `/api/v1/plans/hostile-${i}`)).body.definition;
       expect([got.description, got.workdir, got.scenarios.include[0], got.scenarios.exclude[0], got.scenarios.tags[0], got.scenarios.names[0], got.options.command], label).toEqual(Array(7).fill(want));
-      expect(got.options.nested, label).toEqual({ [want]: [want] });
+      expect([got.options.discover, got.options.artifacts], label).toEqual([{ list: want }, [want]]);
       const env = (await call('GET /api/v1/environments/:environment', '/api/v1/environments/hostile-env')).body.definition;
       expect([env.labels[0], env.variables.TEXT], label).toEqual([want, want]);
 
