@@ -1,4 +1,4 @@
-import type { Framework } from '../protocol/statuses.js';
+import { FRAMEWORKS, type Framework } from '../protocol/statuses.js';
 
 /**
  * The shapes an adapter option takes, as the adapters read them (adapters/options.ts):
@@ -76,3 +76,9 @@ export const ADAPTER_OPTIONS: Readonly<Record<Framework, readonly AdapterOption[
     ...ARTIFACT_OPTIONS,
   ],
 };
+
+/**
+ * Frameworks whose process can stay up and take batch after batch (queue mode): those whose adapter
+ * reads `options.worker`, which is to say those with a `workerCommand` (test/adapters/registry.test.ts).
+ */
+export const WORKER_FRAMEWORKS: readonly Framework[] = FRAMEWORKS.filter((f) => ADAPTER_OPTIONS[f].some((o) => o.name === 'worker')).sort();

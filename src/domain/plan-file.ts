@@ -1,5 +1,6 @@
 import { LineCounter, parseDocument } from 'yaml';
-import { CONCURRENCY_POLICIES, FRAMEWORKS, PLATFORMS, WORKER_FRAMEWORKS, isOneOf } from '../protocol/statuses.js';
+import { CONCURRENCY_POLICIES, FRAMEWORKS, PLATFORMS, isOneOf } from '../protocol/statuses.js';
+import { WORKER_FRAMEWORKS } from './adapter-options.js';
 import { AddressPolicy } from './address-policy.js';
 import { parseDuration } from './duration.js';
 import { gitRefProblem, gitRemoteProblem } from './git-remote.js';

@@ -65,8 +65,6 @@ export type Platform = (typeof PLATFORMS)[number];
 
 export const FRAMEWORKS = ['vitest', 'node-test', 'command', 'jest', 'mocha', 'playwright', 'pytest', 'junit5'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
-/** Frameworks whose process can stay up and take batch after batch (`options.worker`, queue mode). */
-export const WORKER_FRAMEWORKS = ['command', 'jest', 'junit5', 'pytest', 'vitest'] as const satisfies readonly Framework[];
 
 /** `offline`: stopped cleanly (it said so); `lost`: stopped being seen; `retired`: its credential no longer works. */
 export const AGENT_STATUSES = ['online', 'offline', 'lost', 'retired'] as const;
