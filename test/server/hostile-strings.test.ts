@@ -8,7 +8,9 @@ import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/server
 /**
  * Hostile strings through every text field of every route that stores or looks up text. Nothing is
  * a 5xx, and what was stored reads back as it was sent, except NUL and lone surrogates, which read
- * back as their six-character escapes (`\u0000`, `\ud800`), the same on both dialects.
+ * back as their six-character escapes (`\u0000`, `\ud800`), the same on both dialects. A 1 MiB
+ * text is a 4xx in a field with a limit, and kept whole (or, from an agent, capped keeping its end)
+ * in a field without one.
  */
 const C0 = Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)).join('') + '\x7f';
 const CORPUS: [string, string][] = [
