@@ -483,6 +483,16 @@ describeEachDialect('hostile strings', (dialect) => {
     // One character more is refused by the API's own limit, on both dialects.
     const over = await call('POST /api/v1/keys', '/api/v1/keys', { name: nul(201), authorities: ['PLAN_READ'] });
     expect(over.status).toBe(400);
+    // A project is made by the first write that names it: its name follows the rule of a plan file's `project`, on both dialects.
+    const projects: [route: string, path: string, body: unknown][] = [
+      ['PUT /api/v1/environments/:environment', `/api/v1/environments/at-limit-env?project=${'%00'.repeat(100)}`, {}],
+      ['PUT /api/v1/environments/:environment', `/api/v1/environments/at-limit-env?project=${percent('rtl\u202Etxt.exe').text}`, {}],
+      ['POST /api/v1/webhooks', `/api/v1/webhooks?project=${percent('ctl\x01').text}`, { url: 'https://hooks.example.com/in' }],
+    ];
+    const made = [];
+    for (const [route, path, body] of projects) made.push((await call(route, path, body)).status);
+    expect(made).toEqual([400, 400, 400]);
+    expect(((await call('GET /api/v1/projects', '/api/v1/projects')).body.items as { name: string }[]).map((p) => p.name)).toEqual(['default']);
     noServerErrors();
   });
 
