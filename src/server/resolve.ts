@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { checkName, Problems } from '../domain/validation.js';
 import { AppError } from '../protocol/errors.js';
 import type { ApiKey } from '../storage/api-keys.js';
 import { findPlans, type PlanRecord } from '../storage/plans.js';
@@ -59,7 +60,13 @@ export async function targetProject(db: Kysely<Database>, key: ApiKey, name: str
   }
   const wanted = name ?? 'default';
   const existing = await findProject(db, wanted);
-  if (key.projectIds === null) return existing ?? ensureProject(db, wanted, now);
+  if (key.projectIds === null) {
+    if (existing) return existing;
+    // A project made here follows the rule of a plan file's `project`, which apply checks.
+    const problems = new Problems();
+    if (!checkName(problems, 'project', wanted)) throw new AppError('VALIDATION_FAILED', problems.toString(), { details: problems.list });
+    return ensureProject(db, wanted, now);
+  }
   if (existing && key.projectIds.includes(existing.id)) return existing;
   throw new AppError('FORBIDDEN', `this key may not write to project "${wanted}": it is limited to other projects`);
 }

@@ -119,9 +119,10 @@ function storeTextOn(client: pg.PoolClient): void {
 }
 
 /**
- * A value longer than its `varchar(n)` column is the caller's to shorten, not a server fault. The
- * API's limits match the columns, so this happens when escapes (NUL, lone surrogates: six
- * characters each) made a text at its limit longer. SQLite does not enforce widths and stores it.
+ * A value longer than its `varchar(n)` column is the caller's to shorten, not a server fault. Text
+ * a caller names things with is in text columns (migration 0012), limited by the API alone the same
+ * on both dialects, escapes and all; the `varchar` columns left hold what the server chose or names
+ * of a fixed pattern. This stays as the backstop: SQLite does not enforce widths.
  */
 function tooLongAsValidation(result: unknown): unknown {
   if (!(result instanceof Promise)) return result;

@@ -11,6 +11,7 @@ import * as m0008 from './migrations/0008-plan-mobile-apps.js';
 import * as m0009 from './migrations/0009-reasons-as-text.js';
 import * as m0010 from './migrations/0010-webhook-event-body.js';
 import * as m0011 from './migrations/0011-retention-and-blobs.js';
+import * as m0012 from './migrations/0012-caller-text-as-text.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, cap: DialectCapabilities): Promise<void> };
 
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0009-reasons-as-text': m0009,
   '0010-webhook-event-body': m0010,
   '0011-retention-and-blobs': m0011,
+  '0012-caller-text-as-text': m0012,
 };
 
 /** Applies every migration not yet applied, in order. Throws with the failing migration's name. */

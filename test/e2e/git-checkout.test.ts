@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, createReadStream, existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, normalize, resolve } from 'node:path';
@@ -139,12 +139,13 @@ describe('plans from a git repository', () => {
   it('never runs an option smuggled into repo.url of a plan stored without validation', async () => {
     const marker = join(agentWork, 'upload-pack-ran');
     const url = `--upload-pack=touch ${marker};git-upload-pack`;
-    // Where the agent clones this URL: a bare repository there is what `git clone <option> <dir>` would read.
-    const dir = join(agentWork, 'checkouts', createHash('sha256').update(url).digest('hex').slice(0, 16));
-    mkdirSync(dir, { recursive: true });
-    execFileSync('git', ['init', '-q', '--bare', dir]);
     const db = s.proctor.server.store.db;
     const template = (await listPlans(db, null)).find((p) => p.definition.name === 'at-tag')!;
+    // Where the agent would clone this URL for this project: a bare repository there is what
+    // `git clone <option> <dir>` would read.
+    const dir = join(agentWork, 'checkouts', createHash('sha256').update(`${template.projectId}\n${url}`).digest('hex').slice(0, 16));
+    mkdirSync(dir, { recursive: true });
+    execFileSync('git', ['init', '-q', '--bare', dir]);
     for (const [name, repoUrl] of [['smuggled', url], ['local-file', `file://${repo.source}`]] as const) {
       await upsertPlan(db, template.projectId, { ...template.definition, name, repo: { url: repoUrl, ref: 'main' } }, Date.now());
       const run = (await s.api('POST', `/api/v1/plans/${name}/runs`, {})).body;
@@ -179,6 +180,24 @@ describe('checkoutRepo under the outbound policy', () => {
     repo.hits.length = 0;
     expect(await checkout(repo.url('/repo.git', 'repo.test'), allowLoopback, { 'repo.test': ['127.0.0.1'] }, workRoot)).toBe(dir);
     expect(repo.hits).toContain('/repo.git/info/refs');
+  });
+
+  it('hands git the remote after `--`, so a remote is never read as an option', async () => {
+    // A `git` ahead of the real one on git's PATH writes down each command line, then runs git.
+    const bin = mkdtempSync(join(tmpdir(), 'proctor-git-bin-'));
+    const calls = join(bin, 'calls');
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\nfor a in "$@"; do printf '%s\\037' "$a"; done >> '${calls}'\necho >> '${calls}'\nexec '${realGit}' "$@"\n`, { mode: 0o755 });
+    const url = repo.url('/repo.git');
+    const env = { ...(process.env as Record<string, string>), PATH: `${bin}:${process.env.PATH}` };
+    const workRoot = mkdtempSync(join(tmpdir(), 'proctor-co-'));
+    const dir = await checkoutRepo(workRoot, { url, ref: 'v1' }, AbortSignal.timeout(60_000), allowLoopback, { lookup: tableLookup({}), env });
+    expect(existsSync(join(dir, 'checks', 'arithmetic.sh'))).toBe(true);
+    const lines = readFileSync(calls, 'utf8').trim().split('\n').map((l) => l.split('\x1f').slice(0, -1));
+    const clone = lines.find((args) => args.includes('clone'));
+    expect(clone, JSON.stringify(lines)).toBeDefined();
+    // Everything after `--` is a repository and a directory: an option there would be the repository's name.
+    expect(clone!.slice(clone!.indexOf('--'))).toEqual(['--', url, dir]);
   });
 
   it('refuses a remote whose host is or resolves to a refused address, before git runs: 0 hits', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ClaimedJob } from '../../src/protocol/agent-api.js';
 import { describeEachDialect } from '../support/dialects.js';
@@ -7,7 +8,9 @@ import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/server
 /**
  * Hostile strings through every text field of every route that stores or looks up text. Nothing is
  * a 5xx, and what was stored reads back as it was sent, except NUL and lone surrogates, which read
- * back as their six-character escapes (`\u0000`, `\ud800`), the same on both dialects.
+ * back as their six-character escapes (`\u0000`, `\ud800`), the same on both dialects. A 1 MiB
+ * text is a 4xx in a field with a limit, and kept whole (or, from an agent, capped keeping its end)
+ * in a field without one.
  */
 const C0 = Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)).join('') + '\x7f';
 const CORPUS: [string, string][] = [
@@ -98,8 +101,6 @@ const NO_FREE_TEXT = new Set([
   'GET /v1/runs/:runId',
   'GET /v1/tests/:testId/runs/:runId',
   'GET /api/v1/tests/:testId/runs/:runId',
-  // Artifact names and their headers are the business of the artifact routes' own tests.
-  'PUT /api/agent/v1/jobs/:job/artifacts',
   // A run id; no body, no query.
   'PUT /api/v1/runs/:run/keep',
   'DELETE /api/v1/runs/:run/keep',
@@ -115,6 +116,8 @@ describeEachDialect('hostile strings', (dialect) => {
 
   beforeAll(async () => {
     s = await startTestServer(dialect, {
+      // Bodies up to 16 MiB, so a 1 MiB text is answered by its field's own limit, not the body's (1 MiB by default).
+      env: { PROCTOR_BODY_LIMIT: String(16 * MiB) },
       start: {
         onRoute: (r) => {
           for (const m of [r.method].flat()) if (m !== 'HEAD' && m !== 'OPTIONS' && !r.url.startsWith('/api/docs')) routes.push(`${m} ${r.url}`);
@@ -125,12 +128,12 @@ describeEachDialect('hostile strings', (dialect) => {
   afterAll(() => s?.close());
 
   /** One call; every answer is recorded and checked for 5xx at the end of each test. */
-  async function call(route: string, path: string, body?: unknown, opts: { token?: string; raw?: Buffer; type?: string } = {}) {
+  async function call(route: string, path: string, body?: unknown, opts: { token?: string; raw?: Buffer; type?: string; headers?: Record<string, string> } = {}) {
     hit.add(route);
     const method = route.split(' ')[0]!;
     let r: { status: number; body: any };
     if (opts.raw) {
-      const res = await fetch(`${s.url}${path}`, { method, headers: { authorization: `Bearer ${opts.token ?? ADMIN_TOKEN}`, 'content-type': opts.type ?? 'application/octet-stream' }, body: opts.raw });
+      const res = await fetch(`${s.url}${path}`, { method, headers: { authorization: `Bearer ${opts.token ?? ADMIN_TOKEN}`, 'content-type': opts.type ?? 'application/octet-stream', ...opts.headers }, body: opts.raw });
       const text = await res.text();
       r = { status: res.status, body: text.startsWith('{') ? JSON.parse(text) : text };
     } else {
@@ -436,8 +439,9 @@ describeEachDialect('hostile strings', (dialect) => {
     const cancelled = await call('POST /api/v1/runs/:run/cancel', `/api/v1/runs/${run.id}/cancel`, undefined, { token: key });
     expect(cancelled.status, JSON.stringify(cancelled.body).slice(0, 300)).toBe(200);
     expect(cancelled.body.end_reason).toBe(`cancelled by ${'l'.repeat(200)}`);
-    // A name with NUL: the 400 of PostgreSQL's varchar(200) once escaped, or stored by SQLite; never a 5xx.
-    await call('POST /api/v1/keys', '/api/v1/keys', { name: 'nul-user', user: name, authorities: ['PLAN_READ'] });
+    // A name with NUL is stored escaped, 250 characters, on both dialects.
+    const nulUser = await call('POST /api/v1/keys', '/api/v1/keys', { name: 'nul-user', user: name, authorities: ['PLAN_READ'] });
+    expect(nulUser.status).toBe(201);
     noServerErrors();
   });
 
@@ -450,11 +454,193 @@ describeEachDialect('hostile strings', (dialect) => {
     noServerErrors();
   });
 
-  it('answers a name at its limit made only of NUL with a 2xx or a 4xx, never a 5xx', async () => {
-    // Escaped, 200 NULs are 1,200 characters: PostgreSQL's varchar(200) refuses them (a 400), SQLite stores them.
-    const r = await call('POST /api/v1/keys', '/api/v1/keys', { name: '\0'.repeat(200), authorities: ['PLAN_READ'] });
-    if (dialect === 'postgres') expect(r.status).toBe(400);
-    else expect(r.status).toBe(201);
+  it('stores text at its limit made only of NUL or lone surrogates alike on both dialects, escaped (six times as long)', async () => {
+    await call('POST /api/v1/apply', '/api/v1/apply', { environments: { 'at-limit': { labels: ['at-limit'] } }, plans: { 'at-limit': { framework: 'command', environments: ['at-limit'] } } });
+    const nul = (n: number) => '\0'.repeat(n);
+    const lone = (n: number) => '\ud800'.repeat(n);
+    const key = await call('POST /api/v1/keys', '/api/v1/keys', { name: nul(200), user: lone(200), authorities: ['PLAN_READ'] });
+    const token = await call('POST /api/v1/agents/tokens', '/api/v1/agents/tokens', { name: lone(200) });
+    const hook = await call('POST /api/v1/webhooks', '/api/v1/webhooks?project=default', { url: 'https://hooks.example.com/in', description: nul(500) });
+    const agent = await call('POST /api/agent/v1/register', '/api/agent/v1/register', { name: nul(200), labels: ['at-limit'], slots: 1 });
+    const run = await call('POST /api/v1/plans/:plan/runs', '/api/v1/plans/at-limit/runs', { build: nul(200), branch: lone(300) });
+    // A lone surrogate cannot be sent in a URL: NUL fills the version.
+    const build = await call('POST /api/v1/app-builds', `/api/v1/app-builds?name=at-limit&version=${'%00'.repeat(100)}`, undefined, { raw: Buffer.from('app at its limit') });
+    // Every field answers, before any is read back: a field that differs by dialect shows with the others.
+    expect({ key: key.status, token: token.status, hook: hook.status, agent: agent.status, run: run.status, build: build.status }).toEqual({ key: 201, token: 201, hook: 201, agent: 201, run: 202, build: 201 });
+    const keys = (await call('GET /api/v1/keys', '/api/v1/keys')).body.items as { id: number; name: string; user: { name: string } }[];
+    const stored = keys.find((k) => k.id === key.body.key.id)!;
+    expect([stored.name, stored.user.name]).toEqual([expected(nul(200)), expected(lone(200))]);
+    const tokens = (await call('GET /api/v1/agents/tokens', '/api/v1/agents/tokens')).body.items as { id: number; name: string }[];
+    expect(tokens.find((t) => t.id === token.body.token.id)?.name).toBe(expected(lone(200)));
+    const hooks = (await call('GET /api/v1/webhooks', '/api/v1/webhooks')).body.items as { id: number; description: string }[];
+    expect(hooks.find((h) => h.id === hook.body.webhook.id)?.description).toBe(expected(nul(500)));
+    const agents = (await call('GET /api/v1/agents', '/api/v1/agents')).body.items as { id: number; name: string }[];
+    expect(agents.find((a) => a.id === agent.body.agent_id)?.name).toBe(expected(nul(200)));
+    expect([run.body.trigger.build, run.body.trigger.branch]).toEqual([expected(nul(200)), expected(lone(300))]);
+    const found = await call('GET /api/v1/runs', `/api/v1/runs?build=${'%00'.repeat(200)}`);
+    expect(found.body.items.map((r: { id: number }) => r.id)).toEqual([run.body.id]);
+    expect(build.body.version).toBe(expected(nul(100)));
+    // One character more is refused by the API's own limit, on both dialects.
+    const over = await call('POST /api/v1/keys', '/api/v1/keys', { name: nul(201), authorities: ['PLAN_READ'] });
+    expect(over.status).toBe(400);
+    // A project is made by the first write that names it: its name follows the rule of a plan file's `project`, on both dialects.
+    const projects: [route: string, path: string, body: unknown][] = [
+      ['PUT /api/v1/environments/:environment', `/api/v1/environments/at-limit-env?project=${'%00'.repeat(100)}`, {}],
+      ['PUT /api/v1/environments/:environment', `/api/v1/environments/at-limit-env?project=${percent('rtl\u202Etxt.exe').text}`, {}],
+      ['POST /api/v1/webhooks', `/api/v1/webhooks?project=${percent('ctl\x01').text}`, { url: 'https://hooks.example.com/in' }],
+    ];
+    const made = [];
+    for (const [route, path, body] of projects) made.push((await call(route, path, body)).status);
+    expect(made).toEqual([400, 400, 400]);
+    expect(((await call('GET /api/v1/projects', '/api/v1/projects')).body.items as { name: string }[]).map((p) => p.name)).toEqual(['default']);
+    noServerErrors();
+  });
+
+  it('answers 1 MiB in a field with a limit with a 4xx, and stores it whole in a field without one', async () => {
+    const all = CORPUS.map(([, v]) => v).join('|');
+    // The corpus at the end, where a cap that keeps the end keeps it.
+    const big = 'z'.repeat(MiB - all.length) + all;
+    expect(big.length).toBe(MiB);
+    await call('POST /api/v1/apply', '/api/v1/apply', { environments: { 'big-text': { labels: ['big-text'] } }, plans: { 'big-text': { framework: 'command', environments: ['big-text'] } } });
+    const planId = (await call('GET /api/v1/plans/:plan', '/api/v1/plans/big-text')).body.id as number;
+    const limited: [route: string, path: string, body: unknown][] = [
+      ['POST /api/v1/keys', '/api/v1/keys', { name: big, authorities: ['PLAN_READ'] }],
+      ['POST /api/v1/keys', '/api/v1/keys', { name: 'big-user', user: big, authorities: ['PLAN_READ'] }],
+      ['POST /api/v1/agents/tokens', '/api/v1/agents/tokens', { name: big }],
+      ['POST /api/v1/webhooks', '/api/v1/webhooks?project=default', { url: 'https://hooks.example.com/in', description: big }],
+      ['POST /api/v1/webhooks', '/api/v1/webhooks?project=default', { url: `https://hooks.example.com/${big}` }],
+      ['POST /api/agent/v1/register', '/api/agent/v1/register', { name: big, labels: ['big-text'], slots: 1 }],
+      ['POST /api/agent/v1/register', '/api/agent/v1/register', { name: 'big', labels: [big], slots: 1 }],
+      ['POST /api/v1/plans/:plan/runs', '/api/v1/plans/big-text/runs', { build: big }],
+      ['POST /api/v1/plans/:plan/runs', '/api/v1/plans/big-text/runs', { branch: big }],
+      ['POST /api/v1/plans/:plan/runs', '/api/v1/plans/big-text/runs', { ref: big }],
+      ['POST /api/v1/plans/:plan/runs', '/api/v1/plans/big-text/runs', { parameters: { P: big } }],
+      ['POST /api/v1/plans/:plan/runs', '/api/v1/plans/big-text/runs', { profile: big }],
+      ['POST /api/v1/plans/:plan/runs', '/api/v1/plans/big-text/runs', { environments: [big] }],
+      ['POST /api/v1/plans/:plan/runs', '/api/v1/plans/big-text/runs', { scenarios: [big] }],
+      ['POST /api/v1/plans/:plan/runs', '/api/v1/plans/big-text/runs', { callback_url: `https://ci.example.com/${big}` }],
+      ['POST /api/v1/execution_results', '/api/v1/execution_results', { executionId: planId, buildNo: big }],
+      ['POST /api/v1/execution_results', '/api/v1/execution_results', { executionId: planId, runtimeData: { P: big } }],
+      ['POST /Testinium.RestApi/oauth/token', '/Testinium.RestApi/oauth/token', { grant_type: 'password', username: big, password: big }],
+      ['POST /api/v1/apply', '/api/v1/apply', { environments: { 'big-text': { labels: ['big-text'] } }, plans: { [big]: { framework: 'command', environments: ['big-text'] } } }],
+      ['POST /api/v1/apply', '/api/v1/apply', { environments: { [big]: {} }, plans: {} }],
+    ];
+    const answers = [];
+    for (const [route, path, body] of limited) answers.push(`${route} ${JSON.stringify(body).slice(0, 60)} → ${(await call(route, path, body)).status}`);
+    expect(answers.filter((a) => !/→ 4\d\d$/.test(a)), 'fields with a limit that did not answer 4xx').toEqual([]);
+    // Query and path parameters: a 1 MiB URL is past Node's header limit (16 KiB), refused before any route.
+    const url = await fetch(`${s.url}/api/v1/runs?build=${'b'.repeat(MiB)}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(url.status).toBe(431);
+
+    // A plan's and an environment's text have no limit but the body's: stored whole, escapes and all.
+    const want = expected(big);
+    const plan = { description: big, framework: 'command', workdir: big, scenarios: { include: [big], tags: [big] }, options: { command: big }, environments: ['big-text'] };
+    const put = await call('PUT /api/v1/plans/:plan', '/api/v1/plans/big-plan', plan);
+    expect(put.status, JSON.stringify(put.body).slice(0, 300)).toBe(200);
+    const got = (await call('GET /api/v1/plans/:plan', '/api/v1/plans/big-plan')).body.definition;
+    expect([got.description, got.workdir, got.scenarios.include[0], got.scenarios.tags[0], got.options.command].map((t: string) => t === want)).toEqual([true, true, true, true, true]);
+    const env = await call('PUT /api/v1/environments/:environment', '/api/v1/environments/big-env', { labels: ['big-text'], variables: { TEXT: big } });
+    expect(env.status, JSON.stringify(env.body).slice(0, 300)).toBe(200);
+    expect((await call('GET /api/v1/environments/:environment', '/api/v1/environments/big-env')).body.definition.variables.TEXT === want).toBe(true);
+    noServerErrors();
+  });
+
+  it('takes 1 MiB in every text an agent reports: a log chunk over its limit is a 4xx, capped text keeps its end behind a marker, the output is kept whole', async () => {
+    const all = CORPUS.map(([, v]) => v).join('|');
+    const big = 'z'.repeat(MiB - all.length) + all;
+    await call('POST /api/v1/apply', '/api/v1/apply', { environments: { 'big-report': { labels: ['big-report'] } }, plans: { 'big-report': { framework: 'command', environments: ['big-report'], retries: 0 } } });
+    const agent = await ProtocolAgent.register(s, ['big-report'], 4);
+    const run = (await call('POST /api/v1/plans/:plan/runs', '/api/v1/plans/big-report/runs', {})).body;
+    const [discovery] = await agent.claim(1);
+    const found = await agent.complete(discovery!, { outcome: 'completed', scenarios: [{ key: big, file: 'big.test.ts', path: [big], tags: [big] }] });
+    expect(found.status, JSON.stringify(found.body).slice(0, 300)).toBe(200);
+    const [job] = await agent.claim(1);
+    const log = await call('POST /api/agent/v1/jobs/:job/log', `/api/agent/v1/jobs/${job!.job_id}/log`, { lease_token: job!.lease_token, offset: 0, data: big }, { token: agent.token });
+    expect(log.status).toBe(400);
+    const beat = await call('POST /api/agent/v1/heartbeat', '/api/agent/v1/heartbeat', { jobs: [{ job_id: job!.job_id, lease_token: big }] }, { token: agent.token });
+    expect(beat.status).toBe(400);
+    const key = job!.scenarios[0]!.key;
+    const report = { key: big, file: 'big.test.ts', path: [big], outcome: 'failed' as const, durationMs: 1, message: big, stack: big, stdout: big, stderr: big };
+    const done = await agent.complete(job!, { outcome: 'completed', exit_code: 1, results: [report], output: big });
+    expect(done.status, JSON.stringify(done.body).slice(0, 300)).toBe(200);
+    /** `text` cut to `cap` characters as sent, keeping its end behind a marker that says how many were dropped. */
+    const keptEnd = (stored: string, cap: number) => {
+      const dropped = Number(/^…\[(\d+) characters truncated\]…\n/.exec(stored)?.[1]);
+      expect(dropped, stored.slice(0, 80)).toBeGreaterThanOrEqual(MiB - cap);
+      expect(stored).toBe(`…[${dropped} characters truncated]…\n${expected(big.slice(dropped))}`);
+      return true;
+    };
+    // The scenario key was cut at discovery, and the result's key the same way: they name one scenario.
+    expect(keptEnd(key, 4000)).toBe(true);
+    const [row] = (await call('GET /api/v1/runs/:run/results', `/api/v1/runs/${run.id}/results`)).body.items as { status: string; scenario: { key: string; path: string[] }; message: string; stack: string; stdout: string; stderr: string }[];
+    expect(row!.status).toBe('failed');
+    expect(row!.scenario.key).toBe(key);
+    for (const text of [row!.message, row!.stack, row!.stdout, row!.stderr]) keptEnd(text, 70_000);
+    const attempt = await s.proctor.server.store.db.selectFrom('attempts').select('output').where('job_id', '=', job!.job_id).executeTakeFirstOrThrow();
+    expect(attempt.output === expected(big)).toBe(true);
+    // An error of 1 MiB (from an agent that does not cap it itself) ends the job, kept by its end.
+    const failing = (await call('POST /api/v1/plans/:plan/runs', '/api/v1/plans/big-report/runs', {})).body;
+    const [again] = await agent.claim(1);
+    const errored = await agent.complete(again!, { outcome: 'errored', reason: 'crashed', retryable: false, error: big });
+    expect(errored.status, JSON.stringify(errored.body).slice(0, 300)).toBe(200);
+    const [ended] = (await call('GET /api/v1/runs/:run/jobs', `/api/v1/runs/${failing.id}/jobs`)).body.items as { error: string }[];
+    keptEnd(ended!.error, 70_000);
+    noServerErrors();
+  });
+
+  it('stores artifact names with NUL, lone surrogates, text-reordering marks and control characters safely, and serves them under that name', async () => {
+    await call('POST /api/v1/apply', '/api/v1/apply', { environments: { 'art-env': { labels: ['hostile-art'] } }, plans: { art: { framework: 'command', environments: ['art-env'] } } });
+    const agent = await ProtocolAgent.register(s, ['hostile-art'], 1);
+    const run = (await call('POST /api/v1/plans/:plan/runs', '/api/v1/plans/art/runs', {})).body;
+    const [job] = await agent.claim(1);
+    const body = Buffer.from('artifact bytes');
+    const sha = createHash('sha256').update(body).digest('hex');
+    const upload = (name: string) => call('PUT /api/agent/v1/jobs/:job/artifacts', `/api/agent/v1/jobs/${job!.job_id}/artifacts?name=${percent(name).text}&sha256=${sha}`, undefined, {
+      token: agent.token,
+      raw: body,
+      headers: { 'x-lease-token': job!.lease_token },
+    });
+    // What the name becomes: control characters (C0, DEL, C1) and the marks that reorder text are `_`,
+    // a lone surrogate its escape; nothing else changes.
+    const named: [label: string, sent: string, stored: string][] = [
+      ['NUL', 'shot\0one.png', 'shot_one.png'],
+      ['RTL override', 'invoice\u202Egnp.exe', 'invoice_gnp.exe'],
+      ['bidi marks', 'a\u200E\u200F\u202A\u202B\u202C\u202D\u2066\u2067\u2068\u2069\u061Cb.txt', `a${'_'.repeat(11)}b.txt`],
+      ['every C0 control and DEL', `c${C0}.txt`, `c${'_'.repeat(33)}.txt`],
+      ['C1 controls', 'c\u0080\u009f.txt', 'c__.txt'],
+      // A lone surrogate has no UTF-8: its bytes sent as %XX do not decode, and the name is the text as sent.
+      ['lone surrogate', 'a\ud800b.png', '%61%ED%A0%80%62%2E%70%6E%67'],
+      ['emoji and astral', '😀 👩‍👩‍👧 𝕏.png', '😀 👩‍👩‍👧 𝕏.png'],
+      ['zero width and BOM', '\u200B\uFEFFz.txt', '\u200B\uFEFFz.txt'],
+      ['an escape written out', 'literal \\u0000.txt', 'literal/u0000.txt'],
+    ];
+    const answers = new Map<string, { status: number; body: any }>();
+    for (const [label, sent] of named) answers.set(label, await upload(sent));
+    expect([...answers].map(([label, r]) => `${label} → ${r.status}`)).toEqual(named.map(([label]) => `${label} → 201`));
+    const listed = (await call('GET /api/v1/runs/:run/artifacts', `/api/v1/runs/${run.id}/artifacts`)).body.items as { id: number; name: string; url: string }[];
+    for (const [label, , stored] of named) {
+      const up = answers.get(label)!.body as { id: number; name: string; url: string };
+      expect(up.name, label).toBe(stored);
+      expect(listed.find((a) => a.id === up.id)?.name, label).toBe(stored);
+      const res = await fetch(`${s.url}${up.url}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      statuses.push({ what: `download ${label}`, status: res.status, body: '' });
+      expect(res.status, label).toBe(200);
+      expect(await res.text(), label).toBe('artifact bytes');
+      const header = res.headers.get('content-disposition') ?? '';
+      const utf8 = /filename\*=UTF-8''([^;]*)/.exec(header)?.[1];
+      expect(utf8 === undefined ? /filename="([^"]*)"/.exec(header)?.[1] : decodeURIComponent(utf8), label).toBe(stored.split('/').pop());
+    }
+    // The whole corpus as names: each is stored as the server made it (or refused with a 4xx), read back the same, never a 5xx.
+    for (const [label, v] of CORPUS) {
+      const r = await upload(`${v}.bin`);
+      if (r.status !== 201) {
+        expect(r.status, label).toBeGreaterThanOrEqual(400);
+        continue;
+      }
+      const again = (await call('GET /api/v1/runs/:run/artifacts', `/api/v1/runs/${run.id}/artifacts`)).body.items as { id: number; name: string }[];
+      expect(again.find((a) => a.id === r.body.id)?.name, label).toBe(r.body.name);
+      expect(r.body.name, label).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+    }
     noServerErrors();
   });
 
