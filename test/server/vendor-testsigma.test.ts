@@ -153,8 +153,20 @@ describeEachDialect('Testsigma contracts', (dialect) => {
       expect(await status(failed.id)).toMatchObject({ reRunParentId: parent, reRunType: 'ONLY_FAILED_TESTS' });
       const all = (await trigger({ executionId: String(f.plans.rerunnable!.id), executionResultId: String(parent), isReRun: 'true', reRunType: 'ALL_TESTS' })).body;
       expect(await status(all.id)).toMatchObject({ reRunParentId: parent, reRunType: 'ALL_TESTS' });
+      expect((await f.s.api('GET', `/api/v1/runs/${all.id}`)).body.rerun_type).toBe('all');
       await f.drain();
       expect((await runEnded(f.s, all.id)).counts.total).toBe(6);
+    });
+
+    it('says the reRunType it was asked with: USER_PICKED for a pick of every test case, before and after it runs', async () => {
+      const body = { ...TESTSIGMA_RERUN_EXAMPLE, executionId: f.plans.rerunnable!.id, executionResultId: parent, testCaseResultRequests: cases.map((c) => ({ id: c.testCaseResultId })) };
+      const r = await trigger(body);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.reRunType).toBe('USER_PICKED');
+      expect((await f.s.api('GET', `/api/v1/runs/${r.body.id}`)).body.rerun_type).toBe('pairs');
+      await f.drain();
+      expect((await runEnded(f.s, r.body.id)).counts.total).toBe(6);
+      expect(await status(r.body.id)).toMatchObject({ reRunParentId: parent, reRunType: 'USER_PICKED', totalCount: 6 });
     });
 
     it('refuses picks that are not results of the run, and a run of another plan', async () => {

@@ -6,7 +6,7 @@ import { lastRunOfPlan } from '../../queue/rerun.js';
 import { triggerRun } from '../../queue/trigger.js';
 import { findPlan } from '../../storage/plans.js';
 import { getRunView, publicRun } from '../../storage/run-views.js';
-import { resultCountOf, runIsWaiting, vendorEnvironmentIdOf } from '../../storage/vendor-runs.js';
+import { runIsWaiting, vendorEnvironmentIdOf } from '../../storage/vendor-runs.js';
 import type { ServerDeps } from '../deps.js';
 import { keyOf } from '../principal.js';
 import { loadRun, resolvePlan } from '../resolve.js';
@@ -79,12 +79,10 @@ export async function testsigmaView(deps: ServerDeps, runId: number, withExecuti
   const db = deps.store.db;
   const run = publicRun((await getRunView(db, runId))!);
   const plan = (await findPlan(db, null, run.plan.id))!;
-  const rerunOfAll = run.rerun_parent_id !== null && (await resultCountOf(db, run.rerun_parent_id)) === run.counts.total;
   return executionResult(run, {
     plan,
     environmentId: await vendorEnvironmentIdOf(db, runId),
     lastRunId: (await lastRunOfPlan(db, plan.id)) ?? null,
     waiting: await runIsWaiting(db, runId),
-    rerunOfAll,
   }, withExecution);
 }
