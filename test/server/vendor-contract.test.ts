@@ -99,6 +99,7 @@ describeEachDialect('vendor API contracts', (dialect) => {
       'GET /Testinium.RestApi/api/testResults/{resultId}',
       'POST /v1/tests/{testId}/runs', 'POST /api/v1/tests/{testId}/runs', 'GET /v1/runs/{runId}', 'GET /v1/tests/{testId}/runs/{runId}', 'GET /api/v1/tests/{testId}/runs/{runId}',
       'POST /api/v1/execution_results', 'GET /api/v1/execution_results/{run}', 'GET /api/v1/execution_results/{run}/test_case_results', 'GET /api/v1/reports/junit/{run}',
+      'POST /api/v1/test_plan_results', 'GET /api/v1/test_plan_results/{run}',
     ]) expect(vendorOps, op).toContain(op);
     expect(doc.paths['/Testinium.RestApi/oauth/token'].post.security).toEqual([]);
   });

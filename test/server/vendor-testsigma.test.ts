@@ -51,6 +51,26 @@ describeEachDialect('Testsigma contracts', (dialect) => {
       expect(await junit.text()).toMatch(/^<\?xml[\s\S]*<testsuites[\s\S]*<testsuite name="chrome"[\s\S]*<testcase [\s\S]*<\/testsuites>/);
     });
 
+    it('serves its Jenkins plugin 1.8.1 as it calls: /test_plan_results with {"testPlanId": "<id>"}, polled until not STATUS_IN_PROGRESS, then the JUnit report', async () => {
+      // valventech/testsigma-plugin RestAPIUtil: Gson's addProperty quotes the id; `id` is read with toString(), so it must be a number.
+      const headers = { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json; UTF-8', Accept: 'application/json; UTF-8' };
+      const started = await fetch(`${f.s.url}/api/v1/test_plan_results`, { method: 'POST', headers, body: JSON.stringify({ testPlanId: String(f.plans.green!.id) }) });
+      expect(started.status).toBe(200);
+      const text = await started.text();
+      const id = JSON.parse(text).id;
+      expect(text).toMatch(new RegExp(`"id":${id}[,}]`));
+      expect((await f.s.api('GET', `/api/v1/runs/${id}`)).body).toMatchObject({ plan: { name: 'green' }, trigger: { source: 'testsigma' } });
+      const poll = async () => (await (await fetch(`${f.s.url}/api/v1/test_plan_results/${id}`, { headers })).json()) as { status: string; result: string };
+      expect((await poll()).status).toBe('STATUS_IN_PROGRESS');
+      await f.drain(['green']);
+      expect(await poll()).toMatchObject({ status: 'STATUS_COMPLETED', result: 'SUCCESS' });
+      const junit = await fetch(`${f.s.url}/api/v1/reports/junit/${id}`, { headers: { ...headers, Accept: 'application/xml; UTF-8' } });
+      expect(junit.status).toBe(200);
+      expect(await junit.text()).toContain('<testsuites');
+      const none = await fetch(`${f.s.url}/api/v1/test_plan_results`, { method: 'POST', headers, body: '{}' });
+      expect(await none.json()).toMatchObject({ status: 400, message: expect.stringContaining('testPlanId'), path: '/api/v1/test_plan_results' });
+    });
+
     it('reads JSON sent as a form (curl -d without a type), ignores unknown fields, and refuses what cannot be read with a sentence', async () => {
       const asForm = await trigger(`{"executionId": ${f.plans.green!.id}, "colour": "red", "environmentId": null, "buildNo": null}`, { 'content-type': 'application/x-www-form-urlencoded' });
       expect(asForm.status).toBe(200);
