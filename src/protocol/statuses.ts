@@ -77,7 +77,8 @@ export const TRIGGER_SOURCES = ['api', 'cli', 'dashboard', 'testinium', 'testera
 export type TriggerSource = (typeof TRIGGER_SOURCES)[number];
 
 /** How a rerun chose its scenario × environment pairs: the failed/aborted ones of its parent, or a list. */
-export const RERUN_TYPES = ['failed', 'pairs'] as const;
+/** How a rerun chose its pairs: the parent's failures, a pick of pairs, or every pair of the parent. */
+export const RERUN_TYPES = ['failed', 'pairs', 'all'] as const;
 export type RerunType = (typeof RERUN_TYPES)[number];
 /** The results a `failed` rerun runs again. */
 export const RERUN_FAILED_RESULTS = ['failed', 'aborted'] as const satisfies readonly ScenarioResult[];

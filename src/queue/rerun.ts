@@ -9,7 +9,15 @@ import { readRunDocuments, type RunPair } from '../storage/run-data.js';
 import { triggerRun, type TriggerInput, type TriggerOutcome } from './trigger.js';
 
 /** Which pairs of the parent run to run again. */
-export type RerunChoice = { failed: true } | { pairs: readonly PairRef[]; /** How the caller's API names the list, for messages. */ path?: string };
+export type RerunChoice =
+  | { failed: true }
+  | {
+      pairs: readonly PairRef[];
+      /** How the caller's API names the list, for messages. */
+      path?: string;
+      /** The caller asked for every pair of the parent (stored as `all`), not a pick that may happen to list them all. */
+      all?: boolean;
+    };
 
 /** Who reruns, and anything else the trigger should carry (the caller's key limits, …). */
 export type RerunCaller = Pick<TriggerInput, 'source' | 'userId'> & Partial<Omit<TriggerInput, 'plan' | 'environments' | 'pairs' | 'rerun'>>;
@@ -48,7 +56,7 @@ export async function rerunRun(ctx: QueueContext, parentId: number, choice: Reru
     environments,
     scenarios: await scenarioKeys(ctx.db, pairs.map((p) => p.scenarioId)),
     pairs,
-    rerun: { parentId, type: 'failed' in choice ? 'failed' : 'pairs' },
+    rerun: { parentId, type: 'failed' in choice ? 'failed' : choice.all ? 'all' : 'pairs' },
   });
 }
 

@@ -67,9 +67,3 @@ export async function pairsOfRun(db: Kysely<Database>, runId: number): Promise<R
   const rows = await db.selectFrom('results').select(['scenario_id', 'environment_id']).where('run_id', '=', runId).orderBy('id').execute();
   return rows.map((r) => ({ scenarioId: r.scenario_id, environmentId: r.environment_id }));
 }
-
-/** How many result rows a run has. */
-export async function resultCountOf(db: Kysely<Database>, runId: number): Promise<number> {
-  const r = await db.selectFrom('results').select((eb) => eb.fn.countAll<number>().as('n')).where('run_id', '=', runId).executeTakeFirstOrThrow();
-  return Number(r.n);
-}

@@ -73,6 +73,8 @@ const MATRIX: Record<string, Entry> = {
   'POST /v1/tests/:testId/runs': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: {} },
   'POST /api/v1/execution_results': { auth: 'PLAN_RUN', vendor: true, body: { executionId: 1 } },
   'GET /api/v1/execution_results/:run': { auth: 'PLAN_READ', scoped: true, vendor: true },
+  'POST /api/v1/test_plan_results': { auth: 'PLAN_RUN', vendor: true, body: { testPlanId: 1 } },
+  'GET /api/v1/test_plan_results/:run': { auth: 'PLAN_READ', scoped: true, vendor: true },
   'GET /api/v1/execution_results/:run/test_case_results': { auth: 'PLAN_READ', scoped: true, vendor: true },
   'GET /api/v1/reports/junit/:run': { auth: 'PLAN_READ', scoped: true, vendor: true },
   'POST /api/v1/tests/:testId/runs': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: {} },
@@ -228,6 +230,7 @@ describeEachDialect('authorization matrix', (dialect) => {
     await sameAsMissing('POST /queue', 'POST', (v) => ({ url: '/queue', body: { planId: Number(v.plan), userId } }), ['plan'], tokens.other!, 400);
     await sameAsMissing('POST /queue/rerun', 'POST', (v) => ({ url: '/queue/rerun', body: { planId: Number(v.plan), userId, frameworkType: 'APPIUM', scenarioEnvironmentPairs: [{ scenarioId: 1, environmentId: 1 }] } }), ['plan'], tokens.other!, 400);
     await sameAsMissing('POST /api/v1/execution_results', 'POST', (v) => ({ url: '/api/v1/execution_results', body: { executionId: Number(v.plan) } }), ['plan'], tokens.other!, 404);
+    await sameAsMissing('POST /api/v1/test_plan_results', 'POST', (v) => ({ url: '/api/v1/test_plan_results', body: { testPlanId: String(v.plan) } }), ['plan'], tokens.other!, 404);
     // A project named in the query of a read is as absent as one that does not exist.
     for (const path of ['/api/v1/runs?project=:project', '/api/v1/webhooks?project=:project', '/api/v1/app-builds?project=:project', '/api/v1/plans/plan-alpha?project=:project', '/api/v1/environments/e?project=:project']) {
       await sameAsMissing(`GET ${path}`, 'GET', (v) => ({ url: path.replace(':project', v.project!) }), ['project'], tokens.other!, 404);

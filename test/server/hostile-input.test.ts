@@ -23,6 +23,7 @@ const BODY_ROUTES: { method: string; url: string; agent?: boolean; limit?: numbe
   { method: 'POST', url: '/queue/rerun', vendor: true },
   { method: 'POST', url: '/v1/tests/00000000-0000-4000-8000-000000000000/runs', vendor: true },
   { method: 'POST', url: '/api/v1/execution_results', vendor: true },
+  { method: 'POST', url: '/api/v1/test_plan_results', vendor: true },
   { method: 'POST', url: '/api/v1/tests/00000000-0000-4000-8000-000000000000/runs', vendor: true },
   { method: 'POST', url: '/Testinium.RestApi/oauth/token', vendor: true },
   { method: 'POST', url: '/Testinium.RestApi/api/plans/999999/run', vendor: true },

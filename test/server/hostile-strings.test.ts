@@ -236,6 +236,10 @@ describeEachDialect('hostile strings', (dialect) => {
       expect((await call('GET /api/v1/runs/:run', `/api/v1/runs/${tsData.body.id}`)).body.trigger.parameters.P, label).toBe(want);
       const tsBadName = await call('POST /api/v1/execution_results', '/api/v1/execution_results', { executionId: run.body.plan.id, runtimeData: { [v]: v } });
       expect(tsBadName.status, label).toBe(400);
+      // The same under Testsigma's newer name (its Jenkins plugin).
+      const tpr = await call('POST /api/v1/test_plan_results', '/api/v1/test_plan_results', { testPlanId: String(run.body.plan.id), runtimeData: { P: v }, buildNo: `tpr ${v}` });
+      expect(tpr.status, `${label}: ${JSON.stringify(tpr.body).slice(0, 200)}`).toBe(200);
+      expect((await call('GET /api/v1/runs/:run', `/api/v1/runs/${tpr.body.id}`)).body.trigger, label).toMatchObject({ build: expected(`tpr ${v}`), parameters: { P: want } });
       // Testinium's token endpoint: a password that is no API key is a 401 whatever it holds.
       const token = await call('POST /Testinium.RestApi/oauth/token', '/Testinium.RestApi/oauth/token', { grant_type: 'password', username: v, password: v, scope: v });
       expect(token.status, label).toBe(401);
@@ -253,6 +257,7 @@ describeEachDialect('hostile strings', (dialect) => {
         ['GET /api/v1/runs/:run/jobs/:job/log', `/api/v1/runs/${run.body.id}/jobs/${p}/log`],
         ['POST /api/v1/runs/:run/rerun', `/api/v1/runs/${p}/rerun`],
         ['GET /api/v1/execution_results/:run', `/api/v1/execution_results/${p}`],
+        ['GET /api/v1/test_plan_results/:run', `/api/v1/test_plan_results/${p}`],
         ['POST /v1/tests/:testId/runs', `/v1/tests/${p}/runs`],
         ['POST /api/v1/tests/:testId/runs', `/api/v1/tests/${p}/runs`],
         ['GET /api/v1/reports/junit/:run', `/api/v1/reports/junit/${p}`],

@@ -3,7 +3,7 @@ import { parseCurl, sendCurl } from '../support/curl.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { ProtocolAgent } from '../support/protocol-agent.js';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/server.js';
-import { CURL, TESTSIGMA_STATUS_EXAMPLE, fill, shapeDifferences } from '../support/vendor-examples.js';
+import { CURL, TESTINIUM_RERUN_V2_BODY, TESTSIGMA_STATUS_EXAMPLE, fill, shapeDifferences } from '../support/vendor-examples.js';
 
 /**
  * The five vendor documents as contracts: every example request, sent as printed (base URL and
@@ -99,6 +99,7 @@ describeEachDialect('vendor API contracts', (dialect) => {
       'GET /Testinium.RestApi/api/testResults/{resultId}',
       'POST /v1/tests/{testId}/runs', 'POST /api/v1/tests/{testId}/runs', 'GET /v1/runs/{runId}', 'GET /v1/tests/{testId}/runs/{runId}', 'GET /api/v1/tests/{testId}/runs/{runId}',
       'POST /api/v1/execution_results', 'GET /api/v1/execution_results/{run}', 'GET /api/v1/execution_results/{run}/test_case_results', 'GET /api/v1/reports/junit/{run}',
+      'POST /api/v1/test_plan_results', 'GET /api/v1/test_plan_results/{run}',
     ]) expect(vendorOps, op).toContain(op);
     expect(doc.paths['/Testinium.RestApi/oauth/token'].post.security).toEqual([]);
   });
@@ -137,7 +138,10 @@ describeEachDialect('vendor API contracts', (dialect) => {
         expect(r.status, body).toBe(400);
         expect(r.body, body).toEqual(httpError(400, 'INVALID_REQUEST'));
       }
-      expect((await post('/queue', { planId: 1, userId: 1 }, null)).body).toEqual(httpError(401, 'UNAUTHORIZED'));
+      // The v2.0 pages' code for missing credentials (the run-plan page lists no 401).
+      const anonymous = await post('/queue', { planId: 1, userId: 1 }, null);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.body).toEqual({ data: null, result: { code: 1000, message: 'Full authentication is required to access this resource', detail: expect.any(String) } });
       expect((await post('/queue', { planId: 1, userId: 1 }, tokens.reader)).body).toEqual(httpError(403, 'FORBIDDEN'));
     });
   });
@@ -188,15 +192,63 @@ describeEachDialect('vendor API contracts', (dialect) => {
       expect(await pairsOf(run.id)).toEqual(['chrome: a/one.test > fails = failed']);
     });
 
-    it('answers the application codes 1000, 1002 and both 1006s', async () => {
+    it('answers the application codes 1000, 1002 and 1006 to a body with frameworkType, whatever its value', async () => {
       const base = { planId: plans.rerunnable!.id, userId: adminUser, frameworkType: 'APPIUM', scenarioEnvironmentPairs: [{ scenarioId: works, environmentId: envs.pixel! }] };
       expect((await post('/queue/rerun', { ...base, planId: 987654 })).body).toEqual(envelope(1000, 'Plan not found!'));
       expect((await post('/queue/rerun', { ...base, userId: 987654 })).body).toEqual(envelope(1002, 'User not found!'));
-      const noFramework = await post('/queue/rerun', { ...base, frameworkType: undefined });
-      expect(noFramework.status).toBe(400);
-      expect(noFramework.body).toEqual(envelope(1006, 'frameworkType is mandatory'));
-      expect((await post('/queue/rerun', { ...base, frameworkType: ' ' })).body).toEqual(envelope(1006, 'frameworkType is mandatory'));
       expect((await post('/queue/rerun', { ...base, scenarioEnvironmentPairs: [] })).body).toEqual(envelope(1006, 'At least one scenarioEnvironmentPair is required'));
+      // The framework is the plan's: a frameworkType Proctor cannot use is no reason to refuse.
+      const blank = await post('/queue/rerun', { ...base, frameworkType: ' ' });
+      expect(blank.body).toEqual(envelope(0, 'success'));
+      expect(await runOf(blank.headers.get('location'))).toMatchObject({ rerun_type: 'pairs', trigger: { environments: ['pixel'] } });
+      await drain();
+    });
+
+    describe('the same route as rerun-test-plan-v2.0.md describes it: no frameworkType, codes 10000 and 10002', () => {
+      it('reruns the pairs of the document\'s example request, sent as printed but for its one unclosed quote', async () => {
+        // As printed, the Authorization header's quote is never closed.
+        expect(() => parseCurl(CURL.testiniumRerunV2)).toThrow(/unterminated/);
+        const repaired = CURL.testiniumRerunV2.replace("<your_access_token>\\\n", "<your_access_token>' \\\n");
+        expect(repaired).not.toBe(CURL.testiniumRerunV2);
+        const r = await curl(repaired, { '{planId}': plans.rerunnable!.id, '{userId}': adminUser, '{scenarioId}': works, '{environmentId}': envs.pixel! });
+        expect(r.status).toBe(200);
+        expect(r.body).toEqual(envelope(0, 'success'));
+        const run = await runOf(r.headers.get('location'));
+        expect(run).toMatchObject({ plan: { name: 'rerunnable' }, rerun_type: 'pairs', trigger: { source: 'testinium', user_id: adminUser, environments: ['pixel'] } });
+        await drain();
+        expect(await pairsOf(run.id)).toEqual(['pixel: a/one.test > works = passed']);
+      });
+
+      it('reruns both pairs of the document\'s request body, as printed with our ids', async () => {
+        const rows = (await s.api('GET', `/api/v1/runs/${parent}/results`)).body.items as { scenario: { id: number; key: string } }[];
+        const fails = rows.find((x) => x.scenario.key === 'a/one.test > fails')!.scenario.id;
+        const body = fill(TESTINIUM_RERUN_V2_BODY, '', '', { '704': plans.rerunnable!.id, '"userId": 1,': `"userId": ${adminUser},`, '4267': works, '2001': envs.pixel!, '4312': fails, '2002': envs.chrome! });
+        expect(JSON.parse(body)).not.toHaveProperty('frameworkType');
+        const r = await post('/queue/rerun', body);
+        expect(r.body).toEqual(envelope(0, 'success'));
+        const run = await runOf(r.headers.get('location'));
+        expect(run).toMatchObject({ rerun_parent_id: parent, rerun_type: 'pairs', trigger: { environments: ['chrome', 'pixel'] } });
+        await drain();
+        expect(await pairsOf(run.id)).toEqual(['chrome: a/one.test > fails = failed', 'pixel: a/one.test > works = passed']);
+      });
+
+      it('answers its own application codes, naming the id, and 1000 without credentials', async () => {
+        const base = { planId: plans.rerunnable!.id, userId: adminUser, scenarioEnvironmentPairs: [{ scenarioId: works, environmentId: envs.pixel! }] };
+        const noPlan = await post('/queue/rerun', { ...base, planId: 987654 });
+        expect(noPlan.status).toBe(400);
+        expect(noPlan.body).toEqual(envelope(10000, 'Plan with id 987654 not found!'));
+        expect((await post('/queue/rerun', { ...base, planId: plans.rerunnable!.id }, tokens.outsider)).body).toEqual(envelope(10000, `Plan with id ${plans.rerunnable!.id} not found!`));
+        expect((await post('/queue/rerun', { ...base, userId: 987654 })).body).toEqual(envelope(10002, 'User with id 987654 not found!'));
+        // The same body sent to /queue (the other rerun page's URL) is answered the same way.
+        expect((await post('/queue', { ...base, userId: 987654 })).body).toEqual(envelope(10002, 'User with id 987654 not found!'));
+        // No pairs: the page has no code for it, so the documented 400 INVALID_REQUEST.
+        const noPairs = await post('/queue/rerun', { ...base, scenarioEnvironmentPairs: [] });
+        expect(noPairs.body).toEqual(httpError(400, 'INVALID_REQUEST'));
+        expect(noPairs.body.result.detail).toContain('scenarioEnvironmentPairs');
+        const anonymous = await post('/queue/rerun', base, null);
+        expect(anonymous.status).toBe(401);
+        expect(anonymous.body).toEqual({ data: null, result: { code: 1000, message: 'Full authentication is required to access this resource', detail: expect.any(String) } });
+      });
     });
 
     it('answers unknown pairs, a plan without runs and malformed bodies with 400 INVALID_REQUEST', async () => {

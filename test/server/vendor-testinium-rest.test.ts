@@ -109,7 +109,15 @@ describeEachDialect('Testinium REST API contracts', (dialect) => {
       const fails = rows.find((x) => x.scenario.key === 'a/one.test > fails')!.scenario.id;
       await f.curl(T.rerun, { '{planId}': id, '[16]': `["${fails}"]` });
       expect((await runs('rerunnable'))[0]).toMatchObject({ rerun_parent_id: parent });
-      expect(await f.curl(T.rerun, { '{planId}': id, '[16]': '[987654]' })).toMatchObject({ status: 404, body: error('Execution not found') });
+      // A scenario the plan does not have, unknown or another plan's, is rerun-test-plan.md's "Scenario not found".
+      expect(await f.curl(T.rerun, { '{planId}': id, '[16]': '[987654]' })).toMatchObject({ status: 404, body: error('Scenario not found') });
+      expect(await f.curl(T.rerun, { '{planId}': id, '[16]': `[${works}, 987654]` })).toMatchObject({ status: 404, body: error('Scenario not found') });
+      const green = (await f.send('GET', `/Testinium.RestApi/api/plans/${f.plans.green!.id}/run`)).body.execution_id;
+      await f.drain();
+      const greenScenario = ((await f.s.api('GET', `/api/v1/runs/${green}/results`)).body.items as { scenario: { id: number } }[])[0]!.scenario.id;
+      const foreign = await f.curl(T.rerun, { '{planId}': id, '[16]': `[${greenScenario}]` });
+      expect(foreign).toMatchObject({ status: 404, body: error('Scenario not found') });
+      expect(foreign.body.detail).toContain(`scenario ${greenScenario} is not a scenario of plan ${id}`);
       expect(await f.curl(T.rerun, { '{planId}': id, '[16]': '[]' })).toMatchObject({ status: 404, body: error('Scenario list not found') });
       expect((await f.curl(T.rerun, { '{planId}': id, '[16]': '["x"]' })).body).toEqual({ message: 'Bad Request', detail: '[0] must be a whole number' });
     });

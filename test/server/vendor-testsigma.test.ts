@@ -51,6 +51,26 @@ describeEachDialect('Testsigma contracts', (dialect) => {
       expect(await junit.text()).toMatch(/^<\?xml[\s\S]*<testsuites[\s\S]*<testsuite name="chrome"[\s\S]*<testcase [\s\S]*<\/testsuites>/);
     });
 
+    it('serves its Jenkins plugin 1.8.1 as it calls: /test_plan_results with {"testPlanId": "<id>"}, polled until not STATUS_IN_PROGRESS, then the JUnit report', async () => {
+      // valventech/testsigma-plugin RestAPIUtil: Gson's addProperty quotes the id; `id` is read with toString(), so it must be a number.
+      const headers = { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json; UTF-8', Accept: 'application/json; UTF-8' };
+      const started = await fetch(`${f.s.url}/api/v1/test_plan_results`, { method: 'POST', headers, body: JSON.stringify({ testPlanId: String(f.plans.green!.id) }) });
+      expect(started.status).toBe(200);
+      const text = await started.text();
+      const id = JSON.parse(text).id;
+      expect(text).toMatch(new RegExp(`"id":${id}[,}]`));
+      expect((await f.s.api('GET', `/api/v1/runs/${id}`)).body).toMatchObject({ plan: { name: 'green' }, trigger: { source: 'testsigma' } });
+      const poll = async () => (await (await fetch(`${f.s.url}/api/v1/test_plan_results/${id}`, { headers })).json()) as { status: string; result: string };
+      expect((await poll()).status).toBe('STATUS_IN_PROGRESS');
+      await f.drain(['green']);
+      expect(await poll()).toMatchObject({ status: 'STATUS_COMPLETED', result: 'SUCCESS' });
+      const junit = await fetch(`${f.s.url}/api/v1/reports/junit/${id}`, { headers: { ...headers, Accept: 'application/xml; UTF-8' } });
+      expect(junit.status).toBe(200);
+      expect(await junit.text()).toContain('<testsuites');
+      const none = await fetch(`${f.s.url}/api/v1/test_plan_results`, { method: 'POST', headers, body: '{}' });
+      expect(await none.json()).toMatchObject({ status: 400, message: expect.stringContaining('testPlanId'), path: '/api/v1/test_plan_results' });
+    });
+
     it('reads JSON sent as a form (curl -d without a type), ignores unknown fields, and refuses what cannot be read with a sentence', async () => {
       const asForm = await trigger(`{"executionId": ${f.plans.green!.id}, "colour": "red", "environmentId": null, "buildNo": null}`, { 'content-type': 'application/x-www-form-urlencoded' });
       expect(asForm.status).toBe(200);
@@ -153,8 +173,20 @@ describeEachDialect('Testsigma contracts', (dialect) => {
       expect(await status(failed.id)).toMatchObject({ reRunParentId: parent, reRunType: 'ONLY_FAILED_TESTS' });
       const all = (await trigger({ executionId: String(f.plans.rerunnable!.id), executionResultId: String(parent), isReRun: 'true', reRunType: 'ALL_TESTS' })).body;
       expect(await status(all.id)).toMatchObject({ reRunParentId: parent, reRunType: 'ALL_TESTS' });
+      expect((await f.s.api('GET', `/api/v1/runs/${all.id}`)).body.rerun_type).toBe('all');
       await f.drain();
       expect((await runEnded(f.s, all.id)).counts.total).toBe(6);
+    });
+
+    it('says the reRunType it was asked with: USER_PICKED for a pick of every test case, before and after it runs', async () => {
+      const body = { ...TESTSIGMA_RERUN_EXAMPLE, executionId: f.plans.rerunnable!.id, executionResultId: parent, testCaseResultRequests: cases.map((c) => ({ id: c.testCaseResultId })) };
+      const r = await trigger(body);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.reRunType).toBe('USER_PICKED');
+      expect((await f.s.api('GET', `/api/v1/runs/${r.body.id}`)).body.rerun_type).toBe('pairs');
+      await f.drain();
+      expect((await runEnded(f.s, r.body.id)).counts.total).toBe(6);
+      expect(await status(r.body.id)).toMatchObject({ reRunParentId: parent, reRunType: 'USER_PICKED', totalCount: 6 });
     });
 
     it('refuses picks that are not results of the run, and a run of another plan', async () => {

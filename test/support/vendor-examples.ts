@@ -29,6 +29,22 @@ export const CURL = {
   ]
 }'`,
 
+  // rerun-test-plan-v2.0.md, as printed: its Authorization quote is never closed (a shell would wait
+  // for more input), so the test closes that one quote and changes nothing else.
+  testiniumRerunV2: `curl --location '{gateway-url}/queue/rerun' \\
+--header 'Content-Type: application/json' \\
+--header 'Authorization: Bearer <your_access_token>\\
+--data '{
+  "planId": {planId},
+  "userId": {userId},
+  "scenarioEnvironmentPairs": [
+    {
+      "scenarioId": {scenarioId},
+      "environmentId": {environmentId}
+    }
+  ]
+}'`,
+
   testiniumRestApi: `curl -X GET "<custom-env-url>/Testinium.RestApi/api/plans/{id}/run" \\
 -H "Authorization: Bearer <your_access_token>" \\
 -H "Accept: application/json"`,
@@ -97,8 +113,24 @@ export const TESTINIUM_ENTERPRISE = {
 /** testsigma-more/rerun-test-cases-in-test-run.md: its rerun request body, as printed. */
 export const TESTSIGMA_RERUN_EXAMPLE = { executionId: 336, executionResultId: 467, isReRun: true, reRunType: 'USER_PICKED', testCaseResultRequests: [{ id: 2880 }, { id: 2874 }] };
 
+/** rerun-test-plan-v2.0.md: its "Request Body" example, as printed. */
+export const TESTINIUM_RERUN_V2_BODY = `{
+  "planId": 704,
+  "userId": 1,
+  "scenarioEnvironmentPairs": [
+    {
+      "scenarioId": 4267,
+      "environmentId": 2001
+    },
+    {
+      "scenarioId": 4312,
+      "environmentId": 2002
+    }
+  ]
+}`;
+
 /** The base URLs and token placeholders the documents use. */
-const BASES = ['https://gateway.testinium.io', '<your-gateway-url>', '<custom-env-url>', 'custom-env-url>', 'https://tester.army', 'https://app.testsigma.com'];
+const BASES = ['https://gateway.testinium.io', '{gateway-url}', '<your-gateway-url>', '<custom-env-url>', 'custom-env-url>', 'https://tester.army', 'https://app.testsigma.com'];
 const TOKENS = ['<your_access_token>', '<token>', '<api_token>'];
 
 /** A document's curl line with our base URL, our token, and the given placeholders filled in. */

@@ -8,10 +8,10 @@ export interface TestiniumResult {
 }
 
 /**
- * Application codes of the gateway, per document. The two documents number the same errors
- * differently (testinium-gateway-queue-run-plan.md: 10000/10002; testinium-gateway-queue-rerun.md:
- * 1000/1002/1006); each endpoint answers with its own document's numbers, since that is what its
- * clients were written against.
+ * Application codes of the gateway, per document. The documents number the same errors
+ * differently (testinium-gateway-queue-run-plan.md and the v2.0 pages: 10000/10002;
+ * testinium-gateway-queue-rerun.md: 1000/1002/1006); each request is answered with the numbers of
+ * the document its client was written against.
  */
 export const RUN_PLAN_CODES = {
   planNotFound: { code: 10000, message: 'Plan not found!' },
@@ -21,9 +21,20 @@ export const RUN_PLAN_CODES = {
 export const RERUN_CODES = {
   planNotFound: { code: 1000, message: 'Plan not found!' },
   userNotFound: { code: 1002, message: 'User not found!' },
-  frameworkTypeMandatory: { code: 1006, message: 'frameworkType is mandatory' },
   pairRequired: { code: 1006, message: 'At least one scenarioEnvironmentPair is required' },
 } as const satisfies Record<string, TestiniumResult>;
+
+/**
+ * testinium-enterprise-1.16.7/plan/rerun-test-plan-v2.0.md: the same route without
+ * `frameworkType`, its codes those of the run document and its messages naming the id.
+ */
+export const RERUN_V2_CODES = {
+  planNotFound: (planId: number): TestiniumResult => ({ code: 10000, message: `Plan with id ${planId} not found!` }),
+  userNotFound: (userId: number): TestiniumResult => ({ code: 10002, message: `User with id ${userId} not found!` }),
+};
+
+/** The v2.0 pages' code for a request without valid credentials (HTTP 401), Spring Security's words. */
+export const AUTHENTICATION_REQUIRED = { code: 1000, message: 'Full authentication is required to access this resource' } as const satisfies TestiniumResult;
 
 /** `{ data: null, result: { code: 0, message: "success" } }`, the documented success. */
 export const SUCCESS = { data: null, result: { code: 0, message: 'success' } } as const;
@@ -51,9 +62,10 @@ const NAMES: Record<number, string> = {
 
 /**
  * Every other error in the gateway's envelope: `result.code` is the HTTP status, `result.message`
- * the documented name (`INVALID_REQUEST`), and `result.detail` says what was wrong and where.
+ * the documented name (`INVALID_REQUEST`), and `result.detail` says what was wrong and where. A 401
+ * carries the v2.0 pages' application code 1000 (the other pages list no 401).
  */
 export const testiniumGatewayError: VendorErrorShape = (e: VendorError) => ({
   status: e.status,
-  body: { data: null, result: { code: e.status, message: NAMES[e.status] ?? e.code, detail: e.message } },
+  body: { data: null, result: { ...(e.status === 401 ? AUTHENTICATION_REQUIRED : { code: e.status, message: NAMES[e.status] ?? e.code }), detail: e.message } },
 });

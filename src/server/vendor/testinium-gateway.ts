@@ -7,7 +7,7 @@ import type { ServerDeps } from '../deps.js';
 import { keyOf } from '../principal.js';
 import { prepareRun } from '../run-request.js';
 import { triggerLimits } from '../usage-limits.js';
-import { RERUN_CODES, RUN_PLAN_CODES, SUCCESS, sendApplicationError, testiniumGatewayError } from './testinium-envelope.js';
+import { RERUN_CODES, RERUN_V2_CODES, RUN_PLAN_CODES, SUCCESS, sendApplicationError, testiniumGatewayError } from './testinium-envelope.js';
 import { selectedAppBuilds } from './testinium-read.js';
 import { actingUser, visiblePlan } from './vendor-identity.js';
 import { vendorScope } from './vendor-scope.js';
@@ -30,6 +30,12 @@ type QueueBody = Static<typeof QueueBody>;
  * Testinium's gateway: `POST /queue` runs a plan, `POST /queue/rerun` reruns chosen scenario ×
  * environment pairs of the plan's last run. Plan, scenario and environment ids are Proctor's ids;
  * `userId` is the Proctor user the run is triggered for (GET /api/v1/me shows a key's).
+ *
+ * Two documents describe the rerun: testinium-gateway-queue-rerun.md sends `frameworkType` and
+ * numbers its errors 1000/1002/1006; rerun-test-plan-v2.0.md sends none and numbers them
+ * 10000/10002. Whether the body has `frameworkType` says which document its client follows, and it
+ * is answered in that one's codes. The framework is always the plan's (a rerun repeats its
+ * parent's plan snapshot), so `frameworkType`, when sent, is read and not needed.
  */
 export async function testiniumGatewayRoutes(app: FastifyInstance, deps: ServerDeps): Promise<void> {
   await vendorScope(app, testiniumGatewayError, (scope) => {
@@ -66,14 +72,17 @@ async function runPlan(deps: ServerDeps, body: QueueBody, reply: FastifyReply, k
 }
 
 async function rerun(deps: ServerDeps, body: QueueBody, reply: FastifyReply, key: Key) {
+  const v1 = body.frameworkType !== undefined;
   const plan = await visiblePlan(deps, key, String(body.planId));
-  if (!plan) return sendApplicationError(reply, RERUN_CODES.planNotFound);
+  if (!plan) return sendApplicationError(reply, v1 ? RERUN_CODES.planNotFound : RERUN_V2_CODES.planNotFound(Number(body.planId)));
   const userId = await actingUser(deps, key, Number(body.userId));
-  if (userId === null) return sendApplicationError(reply, RERUN_CODES.userNotFound);
-  // Required by the document; its values (APPIUM, GAUGE, …) name Testinium's runners, not ours.
-  if (typeof body.frameworkType !== 'string' || body.frameworkType.trim() === '') return sendApplicationError(reply, RERUN_CODES.frameworkTypeMandatory);
+  if (userId === null) return sendApplicationError(reply, v1 ? RERUN_CODES.userNotFound : RERUN_V2_CODES.userNotFound(Number(body.userId)));
   const pairs = body.scenarioEnvironmentPairs?.length ? body.scenarioEnvironmentPairs : body.scenarioId !== undefined ? [topLevelPair(body)] : [];
-  if (pairs.length === 0) return sendApplicationError(reply, RERUN_CODES.pairRequired);
+  if (pairs.length === 0) {
+    // The v2.0 page has no code for this; its clients get the documented 400 INVALID_REQUEST.
+    if (v1) return sendApplicationError(reply, RERUN_CODES.pairRequired);
+    throw new AppError('VALIDATION_FAILED', 'scenarioEnvironmentPairs: list at least one { scenarioId, environmentId } pair to rerun');
+  }
   const refs = pairs.map((p) => ({ scenario: Number(p.scenarioId), environment: Number(p.environmentId) }));
   // "The last executed results" that hold these pairs: the plan's newest run may be a rerun of
   // other pairs. When no run holds them all, the newest run names what is wrong with them.

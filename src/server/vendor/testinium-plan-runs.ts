@@ -5,6 +5,7 @@ import { stopPlanRuns, unavailableEnvironments } from '../../queue/plan-readines
 import { lastRunOfScenarios, rerunRun } from '../../queue/rerun.js';
 import { triggerRun } from '../../queue/trigger.js';
 import type { ApiKey } from '../../storage/api-keys.js';
+import { scenarioIdsOfPlans } from '../../storage/plan-scenarios.js';
 import type { PlanRecord } from '../../storage/plans.js';
 import { getRunView } from '../../storage/run-views.js';
 import { storedPrefix } from '../../storage/stored-text.js';
@@ -154,7 +155,14 @@ export function testiniumPlanRunRoutes(scope: FastifyInstance, deps: ServerDeps)
     const ids = req.body ?? [];
     if (ids.length === 0) throw new AppError('NOT_FOUND', 'the body lists no scenario ids to rerun: send [1, 2, 3]', { details: { testinium_message: 'Scenario list not found' } });
     const last = await lastRunOfScenarios(deps.store.db, plan.id, ids);
-    if (!last) throw new AppError('NOT_FOUND', `no execution of plan ${plan.id} ran all of scenarios ${ids.join(', ')}`, { details: { testinium_message: 'Execution not found' } });
+    if (!last) {
+      // rerun-test-plan.md tells "one of the specified scenarios was not found" from "the last
+      // execution … was not found": a scenario the plan does not have is the first.
+      const known = new Set((await scenarioIdsOfPlans(deps.store.db, [plan.id])).get(plan.id) ?? []);
+      const unknown = ids.find((id) => !known.has(id));
+      if (unknown !== undefined) throw new AppError('NOT_FOUND', `scenario ${unknown} is not a scenario of plan ${plan.id}`, { details: { testinium_message: 'Scenario not found' } });
+      throw new AppError('NOT_FOUND', `no execution of plan ${plan.id} ran all of scenarios ${ids.join(', ')}`, { details: { testinium_message: 'Execution not found' } });
+    }
     const pairs = last.pairs.filter((p) => ids.includes(p.scenarioId)).map((p) => ({ scenario: p.scenarioId, environment: p.environmentId }));
     await rerunRun(deps.queue, last.runId, { pairs }, { source: 'testinium', userId: key.userId, ...triggerLimits(deps.config, key) });
     return { successful: true, succesful: true, message: 'Scenarios rerun successfully.' };

@@ -9,7 +9,9 @@ const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 // The document quotes the plan id ("<test_plan_id>"), its response and Testsigma's CI script give
 // numbers; the CI script sends buildNo as a bare number. The vendor scope coerces both ways.
 export const TestsigmaBody = Type.Object({
-  executionId: Id,
+  executionId: Type.Optional(Id),
+  // Testsigma's newer route (`/api/v1/test_plan_results`, its Jenkins plugin 1.8.1) names the plan `testPlanId`.
+  testPlanId: Type.Optional(Id),
   uploadVersions: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Id, { maxProperties: 100, description: 'Environment (id or name) → app build id.' })),
   buildNo: Type.Optional(OrNull(Type.String({ maxLength: 200 }))),
   environmentId: Type.Optional(OrNull(Id)),

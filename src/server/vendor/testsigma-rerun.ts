@@ -26,7 +26,7 @@ export async function testsigmaRerun(deps: ServerDeps, principal: unknown, plan:
   let choice: RerunChoice;
   if (type === 'ONLY_FAILED_TESTS' || type === 'ONLY_FAILED_ITERATIONS') choice = { failed: true };
   else if (type === 'USER_PICKED') choice = { pairs: await pickedPairs(deps, parent.id, body.testCaseResultRequests ?? []), path: 'testCaseResultRequests' };
-  else choice = { pairs: (await pairsOfRun(deps.store.db, parent.id)).map((p) => ({ scenario: p.scenarioId, environment: p.environmentId })), path: 'testCaseResultRequests' };
+  else choice = { pairs: (await pairsOfRun(deps.store.db, parent.id)).map((p) => ({ scenario: p.scenarioId, environment: p.environmentId })), path: 'testCaseResultRequests', all: true };
   if ('pairs' in choice && choice.pairs.length === 0) throw new AppError('VALIDATION_FAILED', `run ${parent.id} has no test case results to rerun`);
   return rerunRun(deps.queue, parent.id, choice, {
     source: 'testsigma',

@@ -11,8 +11,6 @@ export interface TestsigmaContext {
   lastRunId: number | null;
   /** The run waits behind an active run of its plan (concurrency `queue`). */
   waiting: boolean;
-  /** A rerun of every pair of its parent (Testsigma's ALL_TESTS) rather than of chosen ones. */
-  rerunOfAll: boolean;
 }
 
 /**
@@ -29,8 +27,8 @@ const ENDED_MESSAGE = {
   stopped: 'User stopped the Test Plan',
 } as const satisfies Record<RunResult, string>;
 const CREATED = { status: 'STATUS_CREATED', message: 'Test Plan execution is initiated and waiting to be queued' } as const;
-/** Testsigma has no "chosen pairs" rerun of its own but USER_PICKED; a rerun of every pair is ALL_TESTS. */
-const RERUN_TYPE = { failed: 'ONLY_FAILED_TESTS', pairs: 'USER_PICKED' } as const satisfies Record<RerunType, string>;
+/** The reRunType a rerun was asked with: Testsigma's names for Proctor's rerun types. */
+const RERUN_TYPE = { failed: 'ONLY_FAILED_TESTS', pairs: 'USER_PICKED', all: 'ALL_TESTS' } as const satisfies Record<RerunType, string>;
 
 /**
  * `status` and `message` of a run. The answer to a trigger is the document's STATUS_CREATED. Every
@@ -77,7 +75,7 @@ export function executionResult(run: Run, ctx: TestsigmaContext, withExecution: 
   const c = run.counts;
   const result = run.result === null ? 'QUEUED' : RESULT[run.result];
   const { status, message } = statusOf(run, ctx, !withExecution);
-  const rerunType = run.rerun_type === null ? null : run.rerun_type === 'pairs' && ctx.rerunOfAll ? 'ALL_TESTS' : RERUN_TYPE[run.rerun_type];
+  const rerunType = run.rerun_type === null ? null : RERUN_TYPE[run.rerun_type];
   return {
     id: run.id,
     execution: withExecution ? execution(run, ctx) : null,
