@@ -8,7 +8,6 @@ import type { ApiKey } from '../../storage/api-keys.js';
 import { scenarioIdsOfPlans } from '../../storage/plan-scenarios.js';
 import type { PlanRecord } from '../../storage/plans.js';
 import { getRunView } from '../../storage/run-views.js';
-import { storedPrefix } from '../../storage/stored-text.js';
 import { activeRunIdsOfPlan, runIsWaiting } from '../../storage/vendor-runs.js';
 import type { ServerDeps } from '../deps.js';
 import { assertOutboundUrl } from '../outbound-url-check.js';
@@ -136,7 +135,7 @@ export function testiniumPlanRunRoutes(scope: FastifyInstance, deps: ServerDeps)
   }, async (req) => {
     const key = keyOf(req.principal);
     const plan = await resolvePlan(deps.store.db, key, req.params.plan);
-    const stopped = await stopPlanRuns(deps.queue, plan.id, storedPrefix(`stopped by ${key.userName}`, 100));
+    const stopped = await stopPlanRuns(deps.queue, plan.id, `stopped by ${key.userName}`);
     if (stopped.length === 0) return { status: 'NOT_AVAILABLE', message: `Plan Id ${plan.id} is not running` };
     return { status: 'SUCCESS', message: `Plan Id ${plan.id} has been stopped` };
   });
