@@ -156,6 +156,8 @@ try {
     process.stderr.write(`proctor: ${e.message}\n`);
     process.exit(e.exitCode);
   }
-  process.stderr.write(`proctor: unexpected error: ${(e as Error).stack ?? e}\n`);
+  // One line, like every other error: a stack tells a user nothing they can act on.
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  process.stderr.write(`proctor: unexpected error: ${what.replace(/\s*\n\s*/g, ' ')}\n`);
   process.exit(EXIT.INFRASTRUCTURE);
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -176,5 +177,75 @@ describe("a newcomer's first hour with the CLI", () => {
       expect(r.err.trim().split('\n')).toHaveLength(1);
       expect(r.err).not.toMatch(/unexpected error|\n\s+at /);
     }
+  });
+});
+
+type Answer = { status?: number; type: string; body: string };
+const json = (body: unknown): Answer => ({ type: 'application/json; charset=utf-8', body: JSON.stringify(body) });
+const PAGE: Answer = { type: 'text/html; charset=utf-8', body: '<!doctype html>\n<html><head><title>Welcome to nginx!</title></head><body>It works</body></html>' };
+const counts = (over: Record<string, number> = {}) => ({ total: 0, queued: 0, running: 0, passed: 0, failed: 0, flaky: 0, skipped: 0, aborted: 0, stopped: 0, not_executed: 0, ...over });
+const endedRun = (over: Record<string, unknown> = {}) => ({ id: 7, plan: { id: 1, name: 'unit' }, status: 'completed', result: 'passed', counts: counts(), ended_by: null, end_reason: null, duration_ms: 1000, unavailable_environments: [], ...over });
+
+/**
+ * The CLI against a local HTTP server that is not Proctor (a web server, another API) or that
+ * answers exactly what a test needs: one sentence and exit 4, never a TypeError with a stack.
+ */
+describe('the CLI against a server that answers something else', () => {
+  let fake: Server;
+  let url: string;
+  let answer: (req: IncomingMessage) => Answer = () => PAGE;
+  beforeAll(async () => {
+    fake = createHttpServer((req, res) => {
+      const a = answer(req);
+      res.writeHead(a.status ?? 200, { 'content-type': a.type }).end(a.body);
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(fake.address() as { port: number }).port}`;
+  });
+  afterAll(() => fake?.close());
+
+  const proctor = (args: string[]) => proctorCli(args, { server: url, token: ADMIN_TOKEN, home: join(tmpdir(), 'proctor-no-profile') });
+  const oneLine = (r: { err: string }) => {
+    expect(r.err.trim().split('\n'), r.err).toHaveLength(1);
+    expect(r.err).not.toMatch(/TypeError|unexpected error|\n\s+at /);
+  };
+
+  it("refuses a web page where Proctor's JSON belongs, naming the URL, the status and what came", async () => {
+    answer = () => PAGE;
+    const expected: [string[], string][] = [
+      [['runs', 'list'], 'GET /api/v1/runs?limit=20'],
+      [['plans', 'list'], 'GET /api/v1/plans'],
+      [['run', 'unit', '--wait'], 'POST /api/v1/plans/unit/runs'],
+    ];
+    for (const [args, call] of expected) {
+      const r = await proctor(args);
+      expect(r.code, args.join(' ')).toBe(4);
+      expect(r.err).toBe(`proctor: the server at ${url} answered 200 to ${call} with text/html ("<!doctype html> <html><head><title>Welcome to nginx!</title>…"), not Proctor's JSON: is --server / PROCTOR_URL a Proctor server?\n`);
+      oneLine(r);
+    }
+    answer = () => ({ ...PAGE, status: 404 });
+    const notFound = await proctor(['runs', 'list']);
+    expect(notFound.code).toBe(4);
+    expect(notFound.err).toContain(`answered 404 to GET /api/v1/runs?limit=20 with text/html`);
+    oneLine(notFound);
+  });
+
+  it('refuses JSON of another shape, saying what it expected', async () => {
+    answer = () => json({ status: 'ok', items: 'none' });
+    for (const [args, what] of [[['runs', 'list'], 'a list of runs'], [['plans', 'list'], 'a list of plans'], [['run', 'unit', '--wait'], 'a run']] as const) {
+      const r = await proctor([...args]);
+      expect(r.code, args.join(' ')).toBe(4);
+      expect(r.err).toContain(`with JSON that is not ${what} ("{"status":"ok","items":"none"}"), not Proctor's JSON`);
+      oneLine(r);
+    }
+  });
+
+  it('ends on an error nobody foresaw with one line, no stack', async () => {
+    // A run that failed, and a result row without the scenario every view reads.
+    answer = (req) => (req.url!.startsWith('/api/v1/runs/7/results') ? json({ items: [{ id: 1, status: 'failed' }], next_cursor: null }) : json(endedRun({ result: 'failed', counts: counts({ total: 1, failed: 1 }) })));
+    const r = await proctor(['run', 'unit', '--wait']);
+    expect(r.code).toBe(4);
+    expect(r.err).toMatch(/^proctor: unexpected error: TypeError: [^\n]+\n$/);
+    expect(r.err).not.toMatch(/\n\s+at /);
   });
 });

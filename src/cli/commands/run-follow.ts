@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Run } from '../../protocol/api.js';
 import { parseDuration } from '../../domain/duration.js';
 import { CONFIGURATION_REASONS } from '../../protocol/agent-api.js';
+import { listOf } from '../answer-shape.js';
 import type { ApiClient } from '../api-client.js';
 import { CliError, EXIT } from '../cli-error.js';
 import { jsonReporter } from '../follow-json.js';
@@ -70,7 +71,7 @@ export function checkFollowFlags(flags: FollowFlags): void {
  * missing framework), which retrying will not mend.
  */
 async function configurationCause(api: ApiClient, runId: number): Promise<boolean> {
-  const { items } = await api.get<{ items: { status: string; end_reason: string | null }[] }>(`/api/v1/runs/${runId}/jobs`);
+  const { items } = await api.get(`/api/v1/runs/${runId}/jobs`, listOf<{ status: string; end_reason: string | null }>());
   return items.some((j) => j.status === 'errored' && (CONFIGURATION_REASONS as readonly string[]).includes(j.end_reason ?? ''));
 }
 
