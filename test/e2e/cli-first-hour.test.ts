@@ -89,6 +89,20 @@ describe("a newcomer's first hour with the CLI", () => {
     expect((await s.api('GET', `/api/v1/runs/${id}`)).body.trigger.source).toBe('cli');
   });
 
+  it('records a rerun the CLI asks for as cli, like its runs', async () => {
+    const parent = (await s.api('POST', '/api/v1/plans/rel/runs', {})).body;
+    await runEnded(s, parent.id);
+    const [row] = (await s.api('GET', `/api/v1/runs/${parent.id}/results`)).body.items;
+    const r = await proctor(['rerun', String(parent.id), '--pair', `${row.scenario.key}@${row.environment}`]);
+    expect(r.code, r.err).toBe(0);
+    const id = Number(/run (\d+) of plan rel triggered/.exec(r.out)![1]);
+    expect((await s.api('GET', `/api/v1/runs/${id}`)).body).toMatchObject({ rerun_parent_id: parent.id, trigger: { source: 'cli' } });
+    // The same rule as a trigger's: the dashboard names itself, any other caller is the API.
+    const pairs = [{ scenario: row.scenario.key, environment: row.environment }];
+    expect((await s.api('POST', `/api/v1/runs/${parent.id}/rerun`, { pairs }, { headers: { 'x-proctor-client': 'dashboard' } })).body.trigger.source).toBe('dashboard');
+    expect((await s.api('POST', `/api/v1/runs/${parent.id}/rerun`, { pairs })).body.trigger.source).toBe('api');
+  });
+
   it('cancels a run, and says so when it had already ended', async () => {
     await s.api('POST', '/api/v1/apply', `environments:\n  slow-env: { labels: [nobody-has-this] }\nplans:\n  waits:\n    framework: command\n    workdir: .\n    environments: [slow-env]\n    options: { command: "true" }\n`);
     const run = (await s.api('POST', '/api/v1/plans/waits/runs', {})).body;
