@@ -1,6 +1,6 @@
 import type { ResultRow, Run } from '../protocol/api.js';
 import type { FollowEvent } from './run-watch.js';
-import { doneCount, failureLine, fit, progressText, seconds } from './follow-format.js';
+import { doneCount, endedText, failureLine, fit, progressText, seconds, wrap } from './follow-format.js';
 import { exitReason, runSummary } from './run-verdict.js';
 
 const UP = (n: number) => (n > 0 ? `\x1b[${n}A` : '');
@@ -94,7 +94,9 @@ export function ttyReporter(write: (text: string) => void, columns: () => number
       case 'finished':
         last = { run: e.run, rows: last?.rows ?? null };
         draw([], true);
-        return write(`${runSummary(e.run).split(' — ').map((l) => fit(l, width())).join('\n')}\nexit ${e.exitCode}: ${exitReason(e.exitCode)}\n`);
+        // Why it ended early, in full: the one thing a person at the terminal must learn from a stopped run.
+        const why = endedText(e.run) ? wrap(endedText(e.run), width()) : [];
+        return write(`${[...runSummary(e.run).split(' — ').map((l) => fit(l, width())), ...why].join('\n')}\nexit ${e.exitCode}: ${exitReason(e.exitCode)}\n`);
       case 'timed_out':
         draw([], true);
         return write(`run ${e.run.id} did not finish within --timeout; it goes on on the server\nexit ${e.exitCode}: ${exitReason(e.exitCode)}\n`);

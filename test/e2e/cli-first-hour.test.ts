@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer } from 'node:net';
@@ -103,6 +103,15 @@ describe("a newcomer's first hour with the CLI", () => {
     expect((await s.api('POST', `/api/v1/runs/${parent.id}/rerun`, { pairs })).body.trigger.source).toBe('api');
   });
 
+  it.skipIf(!HAS_SCRIPT)('tells a person at a terminal why a run ended early', async () => {
+    const r = await inTerminal(['run', 'broken', '--wait'], { PROCTOR_URL: s.url, PROCTOR_TOKEN: ADMIN_TOKEN, XDG_CONFIG_HOME: join(dir, 'no-profile') });
+    expect(r.code, r.out).toBe(2);
+    // The reason in full, wrapped to the terminal's width.
+    const why = r.out.slice(r.out.indexOf('\nended by ')).replace(/\n/g, ' ');
+    expect(why).toMatch(/^ ended by system: discovery failed: workdir "no-such-folder" does not exist on this agent \(looked in .*\); fix the plan's workdir or start the agent with --workdir /);
+    expect(r.out).toContain('exit 2: usage or configuration error');
+  });
+
   it('cancels a run, and says so when it had already ended', async () => {
     await s.api('POST', '/api/v1/apply', `environments:\n  slow-env: { labels: [nobody-has-this] }\nplans:\n  waits:\n    framework: command\n    workdir: .\n    environments: [slow-env]\n    options: { command: "true" }\n`);
     const run = (await s.api('POST', '/api/v1/plans/waits/runs', {})).body;
@@ -193,6 +202,24 @@ describe("a newcomer's first hour with the CLI", () => {
     }
   });
 });
+
+/** Whether `script` (util-linux) is there to give the CLI a terminal of its own. */
+const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
+
+/** The `proctor` binary at a terminal (`script` allocates one): the live view, not plain lines. */
+function inTerminal(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; out: string }> {
+  const command = [process.execPath, resolve('dist/main.js'), ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['-qefc', command, '/dev/null'], {
+    env: { ...process.env, CI: undefined, GITHUB_ACTIONS: undefined, VITEST: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  // Colours and cursor moves out, line ends as a terminal writes them made plain.
+  const plain = () => out.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/\r/g, '');
+  return new Promise((done) => child.on('close', (code) => done({ code, out: plain() })));
+}
 
 type Answer = { status?: number; type: string; body: string };
 const json = (body: unknown): Answer => ({ type: 'application/json; charset=utf-8', body: JSON.stringify(body) });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatDuration } from '../../domain/duration.js';
 import { plural } from '../../domain/plural.js';
+import { endedText } from '../follow-format.js';
 import { listOf, PLAN, RUN } from '../answer-shape.js';
 import { ApiClient, connectionFrom } from '../api-client.js';
 import { CliError } from '../cli-error.js';
@@ -68,7 +69,7 @@ Examples:
     async (id: string, o: Conn & { json?: boolean }) => {
       const run = await new ApiClient(connectionFrom(o, process.env)).get(`/api/v1/runs/${encodeURIComponent(id)}`, RUN);
       out.line(o.json ? JSON.stringify(run) : summary(run));
-      if (!o.json && run.duration_ms !== null) out.line(`took ${formatDuration(run.duration_ms)}${run.ended_by ? `, ended by ${run.ended_by}: ${run.end_reason}` : ''}`);
+      if (!o.json && run.duration_ms !== null) out.line(`took ${formatDuration(run.duration_ms)}${run.ended_by ? `, ${endedText(run)}` : ''}`);
     },
   );
 
