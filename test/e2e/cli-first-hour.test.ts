@@ -289,4 +289,27 @@ describe('the CLI against a server that answers something else', () => {
     expect(r.err).toMatch(/^proctor: unexpected error: TypeError: [^\n]+\n$/);
     expect(r.err).not.toMatch(/\n\s+at /);
   });
+
+  it('counts in words that fit one: run, result, day, blob', async () => {
+    answer = (req) =>
+      req.url === '/api/v1/admin/retention'
+        ? json({ runs: 1, results: 1, logs: 1, artifacts: 1, app_builds: 1, blobs: 1, statements: 3, duration_ms: 5 })
+        : json({ items: [], policies: [{ project: { id: 1, name: 'web' }, policy: { run_days: 1, run_last: null, log_days: 2, artifact_days: 1, app_build_last: null } }], blobs: { rows: 1, bytes: 10, unreferenced: { rows: 0, bytes: 0 } } });
+    const retention = await proctor(['admin', 'retention']);
+    expect(retention.code, retention.err).toBe(0);
+    expect(retention.out).toBe('Deleted 1 run (1 result), 1 log, 1 artifact, 1 app build, 1 blob in 5 ms\n');
+    const usage = await proctor(['admin', 'usage']);
+    expect(usage.code, usage.err).toBe(0);
+    expect(usage.out).toContain('web: runs 1 day, last all per plan; logs 2 days; artifacts 1 day;');
+    expect(usage.out).toContain('blob store: 1 blob, 10 B;');
+  });
+
+  it.skipIf(!HAS_SCRIPT)('says "1 more environment" under the live matrix', async () => {
+    const envs = Array.from({ length: 9 }, (_, i) => `env-${i + 1}`);
+    const rows = envs.map((environment, i) => ({ id: i + 1, status: 'passed', environment, message: null, scenario: { id: 1, key: 'a.sh', file: 'a.sh', path: [] } }));
+    answer = (req) => (req.url!.startsWith('/api/v1/runs/7/results') ? json({ items: rows, next_cursor: null }) : json(endedRun({ counts: counts({ total: 9, passed: 9 }) })));
+    const r = await inTerminal(['run', 'unit', '--wait'], { PROCTOR_URL: url, PROCTOR_TOKEN: ADMIN_TOKEN, XDG_CONFIG_HOME: join(tmpdir(), 'proctor-no-profile') });
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/… 1 more environment\n/);
+  });
 });
