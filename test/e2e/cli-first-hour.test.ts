@@ -178,11 +178,15 @@ describe("a newcomer's first hour with the CLI", () => {
     await new Promise((r) => busy.once('listening', r));
     const port = (busy.address() as { port: number }).port;
     try {
-      const r = await proctor(['serve', '--port', String(port), '--data-dir', join(dir, 'busy-data'), '--no-local-agent', '--log-level', 'silent']);
-      expect(r.code).toBe(2);
-      expect(r.err).toContain(`port ${port} is in use`);
-      expect(r.err).toContain('npm start -- --port N');
-      expect(r.err).not.toMatch(/\n\s+at /);
+      const serve = ['serve', '--port', String(port), '--data-dir', join(dir, 'busy-data'), '--no-local-agent', '--log-level', 'silent'];
+      // npm start runs `node scripts/start.mjs` with npm_lifecycle_event=start, as npm does for every script.
+      const underNpm = await proctor(serve, { npm_lifecycle_event: 'start' });
+      expect(underNpm.code).toBe(2);
+      expect(underNpm.err).toContain(`port ${port} is in use: stop the other server, or choose another port with npm start -- --port N or PROCTOR_PORT=N npm start`);
+      const direct = await proctor(serve, { npm_lifecycle_event: undefined });
+      expect(direct.code).toBe(2);
+      expect(direct.err).toContain(`port ${port} is in use: stop the other server, or choose another port with --port N or PROCTOR_PORT=N\n`);
+      for (const r of [underNpm, direct]) expect(r.err).not.toMatch(/\n\s+at /);
     } finally {
       busy.close();
     }
