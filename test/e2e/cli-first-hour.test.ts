@@ -60,6 +60,14 @@ describe("a newcomer's first hour with the CLI", () => {
     expect(r.err).toMatch(/warning: .*p-nowd\.yaml:\d+: plans\.broken\.workdir: not set: the plan runs in the agent's work directory itself/);
   });
 
+  it('reads one string where a list belongs as a list of one, and says what to write', async () => {
+    const path = file('p-glob.yaml', `environments:\n  node: {}\nplans:\n  globbed:\n    framework: command\n    workdir: .\n    environments: [node]\n    options: { command: "true" }\n    scenarios: { include: "test/*.js" }\n`);
+    const r = await proctor(['apply', '-f', path]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain(`warning: ${path}:9: plans.globbed.scenarios.include: expected a list, got one string: read as a list of one; write include: ["test/*.js"]`);
+    expect((await s.api('GET', '/api/v1/plans/globbed')).body.definition.scenarios.include).toEqual(['test/*.js']);
+  });
+
   it('resolves a relative workdir against the plan file, and the run passes', async () => {
     const path = join(dir, 'project', 'p-rel.yaml');
     writeFileSync(path, `environments:\n  node: {}\nplans:\n  rel:\n    framework: command\n    workdir: app\n    environments: [node]\n    options: { command: "node run-checks.mjs --report-dir {report_dir} {files}", discover: "checks/*.sh" }\n`);
