@@ -35,7 +35,8 @@ export const EXIT_CODES_HELP = `Exit codes (with --wait):
   2    usage or configuration error (bad flag, missing token, refused key, a plan whose workdir,
        options or framework the agent cannot use)
   3    timed out (--timeout, or the run's own run_timeout)
-  4    infrastructure error (server unreachable after --retry-for, run aborted by the system)
+  4    infrastructure error (server unreachable after --retry-for, an answer that is not
+       Proctor's, run aborted by the system)
   130  interrupted (Ctrl-C)`;
 
 export function followOptions(cmd: Command): Command {
