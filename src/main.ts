@@ -68,7 +68,11 @@ program
     }
     const logger = makeLogger(config.logLevel);
     const proctor = await serve(config, logger).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE') throw new CliError(`port ${config.port} is in use: stop the other server, or choose another port with --port N (under npm start: npm start -- --port N) or PROCTOR_PORT=N`, EXIT.USAGE);
+      if (e.code === 'EADDRINUSE') {
+        // npm names the script it runs: under `npm start` a flag needs npm's `--` to reach us.
+        const how = process.env.npm_lifecycle_event === 'start' ? 'npm start -- --port N or PROCTOR_PORT=N npm start' : '--port N or PROCTOR_PORT=N';
+        throw new CliError(`port ${config.port} is in use: stop the other server, or choose another port with ${how}`, EXIT.USAGE);
+      }
       if (e instanceof SetupError || e instanceof AppError) throw new CliError(e.message, EXIT.USAGE);
       // The database is not there (PostgreSQL down, a wrong host): what to check, not a stack.
       const code = String(e.code ?? (e.cause as NodeJS.ErrnoException | undefined)?.code);
@@ -156,6 +160,8 @@ try {
     process.stderr.write(`proctor: ${e.message}\n`);
     process.exit(e.exitCode);
   }
-  process.stderr.write(`proctor: unexpected error: ${(e as Error).stack ?? e}\n`);
+  // One line, like every other error: a stack tells a user nothing they can act on.
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  process.stderr.write(`proctor: unexpected error: ${what.replace(/\s*\n\s*/g, ' ')}\n`);
   process.exit(EXIT.INFRASTRUCTURE);
 }

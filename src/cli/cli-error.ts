@@ -20,3 +20,14 @@ export class CliError extends Error {
     this.name = 'CliError';
   }
 }
+
+/**
+ * An answer that is not Proctor's (a web page, JSON of another shape): PROCTOR_URL names something
+ * else. Exit 4 like an unreachable server, but not retried: asking again gets the same answer.
+ */
+export class UnexpectedAnswer extends CliError {
+  constructor(message: string) {
+    super(message, EXIT.INFRASTRUCTURE);
+    this.name = 'UnexpectedAnswer';
+  }
+}

@@ -24,6 +24,13 @@ export function failureLine(r: ResultRow): string {
   return `${r.status.toUpperCase()} ${r.scenario.key} (${r.environment})${message ? `: ${message}` : ''}`;
 }
 
+/** Why a run ended early, `ended by system: workdir "app" does not exist …`; '' when it ran to its end. */
+export function endedText(r: Run): string {
+  if (!r.ended_by) return '';
+  const reason = (r.end_reason ?? '').replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
+  return `ended by ${r.ended_by}${reason ? `: ${reason}` : ''}`;
+}
+
 /** `12:01:02`, local time. */
 export function clock(at = new Date()): string {
   return at.toTimeString().slice(0, 8);
@@ -46,6 +53,24 @@ export function seconds(ms: number): string {
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** Breaks text into lines of at most `width` columns, between words where it can: a reason is read whole. */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = '';
+    }
+    line = line ? `${line} ${word}` : word;
+    while (line.length > width) {
+      lines.push(line.slice(0, width));
+      line = line.slice(width);
+    }
+  }
+  return line ? [...lines, line] : lines;
 }
 
 /** Fits a line into `width` columns, marking the cut. */

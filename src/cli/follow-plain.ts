@@ -1,5 +1,5 @@
 import type { FollowEvent } from './run-watch.js';
-import { clock, failureLine, progressText, seconds } from './follow-format.js';
+import { clock, endedText, failureLine, progressText, seconds } from './follow-format.js';
 import { plural } from '../domain/plural.js';
 import { exitReason, runSummary } from './run-verdict.js';
 import type { Output } from './output.js';
@@ -41,7 +41,7 @@ export function plainReporter(out: Output, now: () => number = Date.now): (e: Fo
       case 'reconnected':
         return out.error(`[${clock()}] server reachable again after ${seconds(e.downMs)}; resuming`);
       case 'finished':
-        say(`${runSummary(e.run)}${e.run.duration_ms !== null ? ` in ${seconds(e.run.duration_ms)}` : ''}${e.run.ended_by ? ` (ended by ${e.run.ended_by}: ${e.run.end_reason})` : ''}`);
+        say(`${runSummary(e.run)}${e.run.duration_ms !== null ? ` in ${seconds(e.run.duration_ms)}` : ''}${e.run.ended_by ? ` (${endedText(e.run)})` : ''}`);
         return say(`exit ${e.exitCode}: ${exitReason(e.exitCode)}`);
       case 'timed_out':
         say(`run ${e.run.id} did not finish within --timeout; it goes on on the server (${progressText(e.run)})`);

@@ -1,7 +1,8 @@
 import type { ResultRow, Run } from '../protocol/api.js';
 import type { FollowEvent } from './run-watch.js';
-import { doneCount, failureLine, fit, progressText, seconds } from './follow-format.js';
+import { doneCount, endedText, failureLine, fit, progressText, seconds, wrap } from './follow-format.js';
 import { exitReason, runSummary } from './run-verdict.js';
+import { plural } from '../domain/plural.js';
 
 const UP = (n: number) => (n > 0 ? `\x1b[${n}A` : '');
 const CLEAR_DOWN = '\r\x1b[J';
@@ -41,7 +42,7 @@ export function liveBlock(run: Run, rows: ResultRow[] | null, elapsedMs: number,
     const nameWidth = Math.min(20, Math.max(11, ...envs.map(([n]) => n.length)));
     lines.push(`${'environment'.padEnd(nameWidth)}${COLUMNS.map((c) => c.padStart(8)).join('')}`);
     for (const [name, m] of envs.slice(0, MAX_ENVIRONMENTS)) lines.push(`${fit(name, nameWidth).padEnd(nameWidth)}${COLUMNS.map((c) => String(m[c]).padStart(8)).join('')}`);
-    if (envs.length > MAX_ENVIRONMENTS) lines.push(`… ${envs.length - MAX_ENVIRONMENTS} more environments`);
+    if (envs.length > MAX_ENVIRONMENTS) lines.push(`… ${plural(envs.length - MAX_ENVIRONMENTS, 'more environment')}`);
   }
   return lines.map((l) => fit(l, width));
 }
@@ -94,7 +95,9 @@ export function ttyReporter(write: (text: string) => void, columns: () => number
       case 'finished':
         last = { run: e.run, rows: last?.rows ?? null };
         draw([], true);
-        return write(`${runSummary(e.run).split(' — ').map((l) => fit(l, width())).join('\n')}\nexit ${e.exitCode}: ${exitReason(e.exitCode)}\n`);
+        // Why it ended early, in full: the one thing a person at the terminal must learn from a stopped run.
+        const why = endedText(e.run) ? wrap(endedText(e.run), width()) : [];
+        return write(`${[...runSummary(e.run).split(' — ').map((l) => fit(l, width())), ...why].join('\n')}\nexit ${e.exitCode}: ${exitReason(e.exitCode)}\n`);
       case 'timed_out':
         draw([], true);
         return write(`run ${e.run.id} did not finish within --timeout; it goes on on the server\nexit ${e.exitCode}: ${exitReason(e.exitCode)}\n`);

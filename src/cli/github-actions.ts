@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import type { ResultRow, Run } from '../protocol/api.js';
-import { firstLine } from './follow-format.js';
+import { endedText, firstLine } from './follow-format.js';
 import { exitReason } from './run-verdict.js';
 
 // Workflow command escaping (actions/toolkit's command.ts): data escapes %, CR, LF; properties also : and ,.
@@ -28,7 +28,7 @@ export function stepSummary(run: Run, failures: ResultRow[], exitCode: number): 
   const lines = [
     `### Proctor run ${run.id} of ${cell(run.plan.name)}: ${run.result ?? run.status}`,
     '',
-    `Exit code ${exitCode} (${exitReason(exitCode)})${run.ended_by ? `; ended by ${run.ended_by}: ${cell(run.end_reason ?? '')}` : ''}`,
+    `Exit code ${exitCode} (${exitReason(exitCode)})${run.ended_by ? `; ${cell(endedText(run))}` : ''}`,
     '',
     '| total | passed | failed | flaky | skipped | not run | pending |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -1,4 +1,4 @@
-import { CliError, EXIT } from './cli-error.js';
+import { CliError, EXIT, UnexpectedAnswer } from './cli-error.js';
 
 export interface RetryOptions {
   /** Give up once the server has been unreachable this long (default 2 minutes). */
@@ -24,9 +24,9 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Whether an error means "the server could not answer" (down, dropped, 5xx) rather than "it said no". */
+/** Whether an error means "the server could not answer" (down, dropped, 5xx) rather than "it said no" or "it is not Proctor". */
 export function isUnreachable(e: unknown): e is CliError {
-  return e instanceof CliError && e.exitCode === EXIT.INFRASTRUCTURE;
+  return e instanceof CliError && e.exitCode === EXIT.INFRASTRUCTURE && !(e instanceof UnexpectedAnswer);
 }
 
 /**

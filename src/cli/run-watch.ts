@@ -1,4 +1,5 @@
 import type { ResultRow, Run } from '../protocol/api.js';
+import { listOf, RUN } from './answer-shape.js';
 import type { ApiClient } from './api-client.js';
 import { withRetry, sleep } from './retry.js';
 import { isRunOver } from './run-verdict.js';
@@ -45,9 +46,9 @@ export async function fetchRows(api: ApiClient, runId: number, statuses: readonl
   let cursor: string | null = null;
   do {
     const q = new URLSearchParams({ limit: '1000', ...(statuses ? { status: statuses.join(',') } : {}), ...(cursor ? { cursor } : {}) });
-    const page: { items: ResultRow[]; next_cursor: string | null } = await api.get(`/api/v1/runs/${runId}/results?${q}`);
+    const page: { items: ResultRow[]; next_cursor?: string | null } = await api.get(`/api/v1/runs/${runId}/results?${q}`, listOf<ResultRow>());
     rows.push(...page.items);
-    cursor = page.next_cursor;
+    cursor = page.next_cursor ?? null;
   } while (cursor);
   return rows;
 }
@@ -73,7 +74,7 @@ export async function watchRun(api: ApiClient, run: Run, opts: WatchOptions, emi
       onRecovered: (downMs) => emit({ type: 'reconnected', downMs }),
     });
   for (let first = true; ; first = false) {
-    if (!first) run = await retry(() => api.get<Run>(`/api/v1/runs/${run.id}`));
+    if (!first) run = await retry(() => api.get(`/api/v1/runs/${run.id}`, RUN));
     if (!started && run.status !== 'queued') {
       started = true;
       emit({ type: 'started', run });

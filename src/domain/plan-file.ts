@@ -384,7 +384,9 @@ function readRepo(problems: Problems, path: string, v: unknown, policy: AddressP
 function readSelection(problems: Problems, path: string, v: unknown): PlanDefinition['scenarios'] {
   const sel = { include: [] as string[], exclude: [] as string[], tags: [] as string[], names: [] as string[] };
   if (v === undefined || v === null) return sel;
-  if (typeof v === 'string' || Array.isArray(v)) {
+  // One glob or a list of globs: both are the include list (a string here is no list mistaken).
+  if (typeof v === 'string') return { ...sel, include: [v] };
+  if (Array.isArray(v)) {
     sel.include = readStringList(problems, path, v);
     return sel;
   }

@@ -69,9 +69,17 @@ export function readString(problems: Problems, path: string, v: unknown, fallbac
   return fallback;
 }
 
+/**
+ * A list of strings. One string alone is read as a list of one, with a warning that says so and
+ * what to write: `include: "test/*.js"` means `include: ["test/*.js"]`, but it reads like a
+ * setting that takes one value, and a second one added later (`"a.js, b.js"`) would be one glob.
+ */
 export function readStringList(problems: Problems, path: string, v: unknown): string[] {
   if (v === undefined || v === null) return [];
-  if (typeof v === 'string') return [v];
+  if (typeof v === 'string') {
+    problems.warn(path, `expected a list, got one string: read as a list of one; write ${path.split('.').at(-1)}: [${JSON.stringify(v)}]`);
+    return [v];
+  }
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
   problems.add(path, `expected a list of strings, got ${describeType(v)}`);
   return [];

@@ -74,6 +74,36 @@ plans:
     expect(lines.some((l) => l.startsWith('plans.123: expected a name'))).toBe(true);
   });
 
+  it('reads one string where a list belongs as a list of one, with a warning that says what to write', () => {
+    const r = parsePlanFile(`
+environments:
+  chrome: { labels: chromium }
+plans:
+  unit:
+    framework: vitest
+    workdir: .
+    environments: chrome
+    scenarios: { include: "test/*.js", tags: smoke }
+  whole:
+    framework: vitest
+    workdir: .
+    environments: [chrome]
+    scenarios: "test/*.js"
+`);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.warnings.map((w) => `${w.line}: ${w.path}: ${w.message}`)).toEqual([
+      '3: environments.chrome.labels: expected a list, got one string: read as a list of one; write labels: ["chromium"]',
+      '9: plans.unit.scenarios.include: expected a list, got one string: read as a list of one; write include: ["test/*.js"]',
+      '9: plans.unit.scenarios.tags: expected a list, got one string: read as a list of one; write tags: ["smoke"]',
+      '8: plans.unit.environments: expected a list, got one string: read as a list of one; write environments: ["chrome"]',
+    ]);
+    expect(r.file.environments[0]!.labels).toEqual(['chromium']);
+    expect(r.file.plans[0]).toMatchObject({ environments: ['chrome'], scenarios: { include: ['test/*.js'], tags: ['smoke'] } });
+    // A plan's scenarios may be one glob (a glob, a list of globs or a mapping): no warning.
+    expect(r.file.plans[1]!.scenarios.include).toEqual(['test/*.js']);
+  });
+
   it('reports YAML syntax errors with their line', () => {
     const r = parsePlanFile('plans:\n  unit: [unclosed\n');
     expect(r.ok).toBe(false);

@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -78,6 +79,14 @@ describe("a newcomer's first hour with the CLI", () => {
     expect(r.err).toMatch(/warning: .*p-nowd\.yaml:\d+: plans\.broken\.workdir: not set: the plan runs in the agent's work directory itself/);
   });
 
+  it('reads one string where a list belongs as a list of one, and says what to write', async () => {
+    const path = file('p-glob.yaml', `environments:\n  node: {}\nplans:\n  globbed:\n    framework: command\n    workdir: .\n    environments: [node]\n    options: { command: "true" }\n    scenarios: { include: "test/*.js" }\n`);
+    const r = await proctor(['apply', '-f', path]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain(`warning: ${path}:9: plans.globbed.scenarios.include: expected a list, got one string: read as a list of one; write include: ["test/*.js"]`);
+    expect((await s.api('GET', '/api/v1/plans/globbed')).body.definition.scenarios.include).toEqual(['test/*.js']);
+  });
+
   it('resolves a relative workdir against the plan file, and the run passes', async () => {
     const path = join(dir, 'project', 'p-rel.yaml');
     writeFileSync(path, `environments:\n  node: {}\nplans:\n  rel:\n    framework: command\n    workdir: app\n    environments: [node]\n    options: { command: "node run-checks.mjs --report-dir {report_dir} {files}", discover: "checks/*.sh" }\n`);
@@ -105,6 +114,29 @@ describe("a newcomer's first hour with the CLI", () => {
     expect(r.out).not.toMatch(/started: 0 scenario runs/);
     expect(r.out).toMatch(/run \d+: \d+ scenario runs? to do/);
     expect((await s.api('GET', `/api/v1/runs/${id}`)).body.trigger.source).toBe('cli');
+  });
+
+  it('records a rerun the CLI asks for as cli, like its runs', async () => {
+    const parent = (await s.api('POST', '/api/v1/plans/rel/runs', {})).body;
+    await runEnded(s, parent.id);
+    const [row] = (await s.api('GET', `/api/v1/runs/${parent.id}/results`)).body.items;
+    const r = await proctor(['rerun', String(parent.id), '--pair', `${row.scenario.key}@${row.environment}`]);
+    expect(r.code, r.err).toBe(0);
+    const id = Number(/run (\d+) of plan rel triggered/.exec(r.out)![1]);
+    expect((await s.api('GET', `/api/v1/runs/${id}`)).body).toMatchObject({ rerun_parent_id: parent.id, trigger: { source: 'cli' } });
+    // The same rule as a trigger's: the dashboard names itself, any other caller is the API.
+    const pairs = [{ scenario: row.scenario.key, environment: row.environment }];
+    expect((await s.api('POST', `/api/v1/runs/${parent.id}/rerun`, { pairs }, { headers: { 'x-proctor-client': 'dashboard' } })).body.trigger.source).toBe('dashboard');
+    expect((await s.api('POST', `/api/v1/runs/${parent.id}/rerun`, { pairs })).body.trigger.source).toBe('api');
+  });
+
+  it.skipIf(!HAS_SCRIPT)('tells a person at a terminal why a run ended early', async () => {
+    const r = await inTerminal(['run', 'broken', '--wait'], { PROCTOR_URL: s.url, PROCTOR_TOKEN: ADMIN_TOKEN, XDG_CONFIG_HOME: join(dir, 'no-profile') });
+    expect(r.code, r.out).toBe(2);
+    // The reason in full, wrapped to the terminal's width.
+    const why = r.out.slice(r.out.indexOf('\nended by ')).replace(/\n/g, ' ');
+    expect(why).toMatch(/^ ended by system: discovery failed: workdir "no-such-folder" does not exist on this agent \(looked in .*\); fix the plan's workdir or start the agent with --workdir /);
+    expect(r.out).toContain('exit 2: usage or configuration error');
   });
 
   it('cancels a run, and says so when it had already ended', async () => {
@@ -173,11 +205,15 @@ describe("a newcomer's first hour with the CLI", () => {
     await new Promise((r) => busy.once('listening', r));
     const port = (busy.address() as { port: number }).port;
     try {
-      const r = await proctor(['serve', '--port', String(port), '--data-dir', join(dir, 'busy-data'), '--no-local-agent', '--log-level', 'silent']);
-      expect(r.code).toBe(2);
-      expect(r.err).toContain(`port ${port} is in use`);
-      expect(r.err).toContain('npm start -- --port N');
-      expect(r.err).not.toMatch(/\n\s+at /);
+      const serve = ['serve', '--port', String(port), '--data-dir', join(dir, 'busy-data'), '--no-local-agent', '--log-level', 'silent'];
+      // npm start runs `node scripts/start.mjs` with npm_lifecycle_event=start, as npm does for every script.
+      const underNpm = await proctor(serve, { npm_lifecycle_event: 'start' });
+      expect(underNpm.code).toBe(2);
+      expect(underNpm.err).toContain(`port ${port} is in use: stop the other server, or choose another port with npm start -- --port N or PROCTOR_PORT=N npm start`);
+      const direct = await proctor(serve, { npm_lifecycle_event: undefined });
+      expect(direct.code).toBe(2);
+      expect(direct.err).toContain(`port ${port} is in use: stop the other server, or choose another port with --port N or PROCTOR_PORT=N\n`);
+      for (const r of [underNpm, direct]) expect(r.err).not.toMatch(/\n\s+at /);
     } finally {
       busy.close();
     }
@@ -195,5 +231,116 @@ describe("a newcomer's first hour with the CLI", () => {
       expect(r.err.trim().split('\n')).toHaveLength(1);
       expect(r.err).not.toMatch(/unexpected error|\n\s+at /);
     }
+  });
+});
+
+/** Whether `script` (util-linux) is there to give the CLI a terminal of its own. */
+const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0;
+
+/** The `proctor` binary at a terminal (`script` allocates one): the live view, not plain lines. */
+function inTerminal(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; out: string }> {
+  const command = [process.execPath, resolve('dist/main.js'), ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['-qefc', command, '/dev/null'], {
+    env: { ...process.env, CI: undefined, GITHUB_ACTIONS: undefined, VITEST: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  // Colours and cursor moves out, line ends as a terminal writes them made plain.
+  const plain = () => out.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/\r/g, '');
+  return new Promise((done) => child.on('close', (code) => done({ code, out: plain() })));
+}
+
+type Answer = { status?: number; type: string; body: string };
+const json = (body: unknown): Answer => ({ type: 'application/json; charset=utf-8', body: JSON.stringify(body) });
+const PAGE: Answer = { type: 'text/html; charset=utf-8', body: '<!doctype html>\n<html><head><title>Welcome to nginx!</title></head><body>It works</body></html>' };
+const counts = (over: Record<string, number> = {}) => ({ total: 0, queued: 0, running: 0, passed: 0, failed: 0, flaky: 0, skipped: 0, aborted: 0, stopped: 0, not_executed: 0, ...over });
+const endedRun = (over: Record<string, unknown> = {}) => ({ id: 7, plan: { id: 1, name: 'unit' }, status: 'completed', result: 'passed', counts: counts(), ended_by: null, end_reason: null, duration_ms: 1000, unavailable_environments: [], ...over });
+
+/**
+ * The CLI against a local HTTP server that is not Proctor (a web server, another API) or that
+ * answers exactly what a test needs: one sentence and exit 4, never a TypeError with a stack.
+ */
+describe('the CLI against a server that answers something else', () => {
+  let fake: Server;
+  let url: string;
+  let answer: (req: IncomingMessage) => Answer = () => PAGE;
+  beforeAll(async () => {
+    fake = createHttpServer((req, res) => {
+      const a = answer(req);
+      res.writeHead(a.status ?? 200, { 'content-type': a.type }).end(a.body);
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(fake.address() as { port: number }).port}`;
+  });
+  afterAll(() => fake?.close());
+
+  const proctor = (args: string[]) => proctorCli(args, { server: url, token: ADMIN_TOKEN, home: join(tmpdir(), 'proctor-no-profile') });
+  const oneLine = (r: { err: string }) => {
+    expect(r.err.trim().split('\n'), r.err).toHaveLength(1);
+    expect(r.err).not.toMatch(/TypeError|unexpected error|\n\s+at /);
+  };
+
+  it("refuses a web page where Proctor's JSON belongs, naming the URL, the status and what came", async () => {
+    answer = () => PAGE;
+    const expected: [string[], string][] = [
+      [['runs', 'list'], 'GET /api/v1/runs?limit=20'],
+      [['plans', 'list'], 'GET /api/v1/plans'],
+      [['run', 'unit', '--wait'], 'POST /api/v1/plans/unit/runs'],
+    ];
+    for (const [args, call] of expected) {
+      const r = await proctor(args);
+      expect(r.code, args.join(' ')).toBe(4);
+      expect(r.err).toBe(`proctor: the server at ${url} answered 200 to ${call} with text/html ("<!doctype html> <html><head><title>Welcome to nginx!</title>…"), not Proctor's JSON: is --server / PROCTOR_URL a Proctor server?\n`);
+      oneLine(r);
+    }
+    answer = () => ({ ...PAGE, status: 404 });
+    const notFound = await proctor(['runs', 'list']);
+    expect(notFound.code).toBe(4);
+    expect(notFound.err).toContain(`answered 404 to GET /api/v1/runs?limit=20 with text/html`);
+    oneLine(notFound);
+  });
+
+  it('refuses JSON of another shape, saying what it expected', async () => {
+    answer = () => json({ status: 'ok', items: 'none' });
+    for (const [args, what] of [[['runs', 'list'], 'a list of runs'], [['plans', 'list'], 'a list of plans'], [['run', 'unit', '--wait'], 'a run']] as const) {
+      const r = await proctor([...args]);
+      expect(r.code, args.join(' ')).toBe(4);
+      expect(r.err).toContain(`with JSON that is not ${what} ("{"status":"ok","items":"none"}"), not Proctor's JSON`);
+      oneLine(r);
+    }
+  });
+
+  it('ends on an error nobody foresaw with one line, no stack', async () => {
+    // A run that failed, and a result row without the scenario every view reads.
+    answer = (req) => (req.url!.startsWith('/api/v1/runs/7/results') ? json({ items: [{ id: 1, status: 'failed' }], next_cursor: null }) : json(endedRun({ result: 'failed', counts: counts({ total: 1, failed: 1 }) })));
+    const r = await proctor(['run', 'unit', '--wait']);
+    expect(r.code).toBe(4);
+    expect(r.err).toMatch(/^proctor: unexpected error: TypeError: [^\n]+\n$/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('counts in words that fit one: run, result, day, blob', async () => {
+    answer = (req) =>
+      req.url === '/api/v1/admin/retention'
+        ? json({ runs: 1, results: 1, logs: 1, artifacts: 1, app_builds: 1, blobs: 1, statements: 3, duration_ms: 5 })
+        : json({ items: [], policies: [{ project: { id: 1, name: 'web' }, policy: { run_days: 1, run_last: null, log_days: 2, artifact_days: 1, app_build_last: null } }], blobs: { rows: 1, bytes: 10, unreferenced: { rows: 0, bytes: 0 } } });
+    const retention = await proctor(['admin', 'retention']);
+    expect(retention.code, retention.err).toBe(0);
+    expect(retention.out).toBe('Deleted 1 run (1 result), 1 log, 1 artifact, 1 app build, 1 blob in 5 ms\n');
+    const usage = await proctor(['admin', 'usage']);
+    expect(usage.code, usage.err).toBe(0);
+    expect(usage.out).toContain('web: runs 1 day, last all per plan; logs 2 days; artifacts 1 day;');
+    expect(usage.out).toContain('blob store: 1 blob, 10 B;');
+  });
+
+  it.skipIf(!HAS_SCRIPT)('says "1 more environment" under the live matrix', async () => {
+    const envs = Array.from({ length: 9 }, (_, i) => `env-${i + 1}`);
+    const rows = envs.map((environment, i) => ({ id: i + 1, status: 'passed', environment, message: null, scenario: { id: 1, key: 'a.sh', file: 'a.sh', path: [] } }));
+    answer = (req) => (req.url!.startsWith('/api/v1/runs/7/results') ? json({ items: rows, next_cursor: null }) : json(endedRun({ counts: counts({ total: 9, passed: 9 }) })));
+    const r = await inTerminal(['run', 'unit', '--wait'], { PROCTOR_URL: url, PROCTOR_TOKEN: ADMIN_TOKEN, XDG_CONFIG_HOME: join(tmpdir(), 'proctor-no-profile') });
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/… 1 more environment\n/);
   });
 });

@@ -240,9 +240,12 @@ describe('dashboard in Chromium: a newcomer\'s first hour', () => {
     expect(reg.status).toBe(201);
     expect((await s.api('POST', '/api/agent/v1/offline', undefined, { token: reg.body.token })).status).toBe(204);
     await page.goto(`${s.url}/agents`);
-    const badge = page.locator('li.agent', { has: page.getByRole('heading', { name: 'stopped-cleanly' }) }).locator('.badge');
+    const agentItem = page.locator('li.agent', { has: page.getByRole('heading', { name: 'stopped-cleanly' }) });
+    const badge = agentItem.locator('.badge');
     await expect.poll(() => badge.textContent()).toBe('offline');
     expect(await badge.getAttribute('class')).toBe('badge s-offline');
+    // Its one slot, in words a screen reader says right.
+    expect(await agentItem.locator('.slots').getAttribute('aria-label')).toBe('0 of 1 slot in use');
     await photograph(page, 'agents-offline');
   });
 });

@@ -6,6 +6,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import type { RetentionPassView, UsageView } from '../../protocol/admin-api.js';
+import { plural } from '../../domain/plural.js';
 import { ApiClient, connectionFrom } from '../api-client.js';
 import { CliError, EXIT } from '../cli-error.js';
 import { connectionOptions, table, type Output } from '../output.js';
@@ -13,7 +14,7 @@ import { connectionOptions, table, type Output } from '../output.js';
 type Conn = { server?: string; token?: string };
 
 const bytes = (n: number | null) => (n === null ? '-' : n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(1)} MiB` : `${(n / 1024 ** 3).toFixed(2)} GiB`);
-const limit = (n: number | null, unit: string) => (n === null ? 'forever' : `${n} ${unit}`);
+const limit = (n: number | null, unit: string) => (n === null ? 'forever' : plural(n, unit));
 
 /** `proctor admin usage | retention | backup FILE | restore FILE`. */
 export function adminCommand(program: Command, out: Output): void {
@@ -34,15 +35,15 @@ export function adminCommand(program: Command, out: Output): void {
     for (const r of u.items) rows.push([r.project.name, r.plan?.name ?? '-', r.kind, String(r.rows), bytes(r.bytes), `${r.next_pass.rows}${r.next_pass.bytes ? ` (${bytes(r.next_pass.bytes)})` : ''}`]);
     for (const l of table(rows)) out.line(l);
     for (const { project, policy: p } of u.policies) {
-      out.line(`${project.name}: runs ${limit(p.run_days, 'days')}, last ${p.run_last ?? 'all'} per plan; logs ${limit(p.log_days, 'days')}; artifacts ${limit(p.artifact_days, 'days')}; app builds: last ${p.app_build_last ?? 'all'} per name`);
+      out.line(`${project.name}: runs ${limit(p.run_days, 'day')}, last ${p.run_last ?? 'all'} per plan; logs ${limit(p.log_days, 'day')}; artifacts ${limit(p.artifact_days, 'day')}; app builds: last ${p.app_build_last ?? 'all'} per name`);
     }
-    if (u.blobs) out.line(`blob store: ${u.blobs.rows} blobs, ${bytes(u.blobs.bytes)}; ${u.blobs.unreferenced.rows} unreferenced (${bytes(u.blobs.unreferenced.bytes)}), removed by the next pass`);
+    if (u.blobs) out.line(`blob store: ${plural(u.blobs.rows, 'blob')}, ${bytes(u.blobs.bytes)}; ${u.blobs.unreferenced.rows} unreferenced (${bytes(u.blobs.unreferenced.bytes)}), removed by the next pass`);
   });
 
   connectionOptions(admin.command('retention').description('Run a retention pass now and print what it deleted').option('--json', 'print the answer as JSON')).action(
     async (o: Conn & { json?: boolean }) => {
       const r = await new ApiClient(connectionFrom(o, process.env)).post<RetentionPassView>('/api/v1/admin/retention', {});
-      out.line(o.json ? JSON.stringify(r) : `Deleted ${r.runs} runs (${r.results} results), ${r.logs} logs, ${r.artifacts} artifacts, ${r.app_builds} app builds, ${r.blobs} blobs in ${r.duration_ms} ms`);
+      out.line(o.json ? JSON.stringify(r) : `Deleted ${plural(r.runs, 'run')} (${plural(r.results, 'result')}), ${plural(r.logs, 'log')}, ${plural(r.artifacts, 'artifact')}, ${plural(r.app_builds, 'app build')}, ${plural(r.blobs, 'blob')} in ${r.duration_ms} ms`);
     },
   );
 

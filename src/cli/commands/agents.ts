@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { AgentView } from '../../protocol/agent-view.js';
+import { listOf } from '../answer-shape.js';
 import { ApiClient, connectionFrom } from '../api-client.js';
 import { collect, connectionOptions, table, type Output } from '../output.js';
 
@@ -18,7 +19,7 @@ export function agentsCommand(program: Command, out: Output): void {
   const agents = program.command('agents').description('List agents and manage the tokens machines register with');
 
   connectionOptions(agents.command('list').description('Agents with their labels, slots in use and current jobs').addHelpText('after', '\nExample:\n  proctor agents list')).action(async (o: Conn) => {
-    const res = await new ApiClient(connectionFrom(o, process.env)).get<{ items: AgentView[] }>('/api/v1/agents');
+    const res = await new ApiClient(connectionFrom(o, process.env)).get('/api/v1/agents', listOf<AgentView>());
     const rows = [['ID', 'NAME', 'STATE', 'LABELS', 'PROJECTS', 'SLOTS', 'JOBS']];
     for (const a of res.items) {
       rows.push([String(a.id), a.name, a.live ? 'live' : a.status, a.labels.join(',') || '-', a.project_ids?.join(',') ?? 'all', `${a.busy_slots}/${a.slots}`, a.jobs.map((j) => `run ${j.run_id}/job ${j.job_id}${j.lookahead ? ' (next)' : ''}`).join(' ') || '-']);
@@ -45,7 +46,7 @@ export function agentsCommand(program: Command, out: Output): void {
   });
 
   connectionOptions(token.command('list').description('List registration tokens (never their secrets)').addHelpText('after', '\nExample:\n  proctor agents token list')).action(async (o: Conn) => {
-    const res = await new ApiClient(connectionFrom(o, process.env)).get<{ items: TokenView[] }>('/api/v1/agents/tokens');
+    const res = await new ApiClient(connectionFrom(o, process.env)).get('/api/v1/agents/tokens', listOf<TokenView>());
     const rows = [['ID', 'PREFIX', 'NAME', 'PROJECTS', 'EXPIRES', 'STATE']];
     for (const t of res.items) rows.push([String(t.id), t.prefix, t.name, t.project_ids?.join(',') ?? 'all', t.expires_at ?? 'never', t.revoked_at ? 'revoked' : 'live']);
     for (const l of table(rows)) out.line(l);

@@ -3,6 +3,7 @@ import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isMap, isScalar, parseDocument } from 'yaml';
 import type { Problem } from '../../domain/validation.js';
+import { isObject, type Shape } from '../answer-shape.js';
 import { ApiClient, connectionFrom } from '../api-client.js';
 import { CliError } from '../cli-error.js';
 import { connectionOptions, type Output } from '../output.js';
@@ -13,6 +14,11 @@ interface ApplyOutcome {
   changes: { kind: string; name: string; action: string }[];
   warnings?: Problem[];
 }
+
+const APPLIED: Shape<ApplyOutcome> = {
+  what: 'the outcome of an apply',
+  is: (v): v is ApplyOutcome => isObject(v) && typeof v.project === 'string' && Array.isArray(v.changes),
+};
 
 /** Whether the server runs on this machine, where the plan file's paths mean the same to its embedded agent. */
 function isLocal(serverUrl: string): boolean {
@@ -75,7 +81,7 @@ export function applyCommand(program: Command, out: Output): void {
     const sent = local ? resolveWorkdirs(text, opts.file) : { text, resolved: [] };
     let res: ApplyOutcome;
     try {
-      res = await new ApiClient(conn).post<ApplyOutcome>(`/api/v1/apply${opts.dryRun ? '?dry_run=true' : ''}`, sent.text);
+      res = await new ApiClient(conn).post(`/api/v1/apply${opts.dryRun ? '?dry_run=true' : ''}`, sent.text, {}, APPLIED);
     } catch (e) {
       if (e instanceof CliError && Array.isArray(e.details) && e.details.length > 0) {
         const problems = e.details as Problem[];

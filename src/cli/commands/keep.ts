@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Run } from '../../protocol/api.js';
+import { RUN } from '../answer-shape.js';
 import { ApiClient, connectionFrom } from '../api-client.js';
 import { CliError } from '../cli-error.js';
 import { connectionOptions, type Output } from '../output.js';
@@ -15,7 +15,7 @@ export function keepCommand(program: Command, out: Output): void {
   ).action(async (id: string, o: { unkeep?: boolean; server?: string; token?: string }) => {
     if (!/^\d+$/.test(id)) throw new CliError(`run "${id}": expected a numeric run id (proctor runs list shows them)`);
     const api = new ApiClient(connectionFrom(o, process.env));
-    const run = await api.request<Run>(o.unkeep ? 'DELETE' : 'PUT', `/api/v1/runs/${id}/keep`);
+    const run = await api.request(o.unkeep ? 'DELETE' : 'PUT', `/api/v1/runs/${id}/keep`, undefined, {}, RUN);
     out.line(run.keep ? `Run ${run.id} of plan ${run.plan.name} is kept: retention will not delete it` : `Run ${run.id} of plan ${run.plan.name} is no longer kept: its project's retention policy applies`);
   });
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { AUTHORITIES } from '../../protocol/statuses.js';
+import { listOf } from '../answer-shape.js';
 import { ApiClient, connectionFrom } from '../api-client.js';
 import { CliError } from '../cli-error.js';
 import { collect, connectionOptions, table, type Output } from '../output.js';
@@ -44,7 +45,7 @@ export function keysCommand(program: Command, out: Output): void {
 
   connectionOptions(keys.command('list').description('List API keys (never their secrets)').addHelpText('after', '\nExample:\n  proctor keys list')).action(async (o: { server?: string; token?: string }) => {
     const api = new ApiClient(connectionFrom(o, process.env));
-    const res = await api.get<{ items: KeyView[] }>('/api/v1/keys');
+    const res = await api.get('/api/v1/keys', listOf<KeyView>());
     const rows = [['ID', 'PREFIX', 'NAME', 'USER', 'AUTHORITIES', 'PROJECTS', 'STATE']];
     for (const k of res.items) {
       rows.push([String(k.id), k.prefix, k.name, k.user.name, k.authorities.join(','), k.project_ids?.join(',') ?? 'all', k.revoked_at ? 'revoked' : 'live']);

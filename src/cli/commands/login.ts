@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ME } from '../answer-shape.js';
 import { ApiClient } from '../api-client.js';
 import { CliError } from '../cli-error.js';
 import type { Output } from '../output.js';
@@ -20,7 +21,7 @@ export function loginCommand(program: Command, out: Output): void {
         throw new CliError(`--server "${o.server}": expected a URL like https://proctor.example.com`);
       }
       if (o.verify) {
-        const me = await new ApiClient({ url: o.server, token: o.token }).get<{ user: { name: string }; key: { name: string } }>('/api/v1/me');
+        const me = await new ApiClient({ url: o.server, token: o.token }).get('/api/v1/me', ME);
         out.line(`Signed in to ${o.server} as ${me.user.name} (key ${me.key.name})`);
       }
       const file = writeProfile(process.env, { server: o.server, token: o.token });

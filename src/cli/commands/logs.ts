@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { Run } from '../../protocol/api.js';
 import type { JobView } from '../../protocol/resource-views.js';
+import { listOf, RUN } from '../answer-shape.js';
 import { ApiClient, connectionFrom } from '../api-client.js';
 import { CliError } from '../cli-error.js';
 import { plural } from '../../domain/plural.js';
@@ -66,7 +66,7 @@ export function logsCommand(program: Command, out: Output): void {
     const headerOf = (job: JobView) => () => out.line(header(job));
     const printed = new Set<number>();
     for (;;) {
-      const { items } = await api.get<{ items: JobView[] }>(`/api/v1/runs/${runId}/jobs`);
+      const { items } = await api.get(`/api/v1/runs/${runId}/jobs`, listOf<JobView>());
       for (const job of items.filter((j) => !printed.has(j.id))) {
         const header = headerOf(job);
         if (job.status === 'queued' || !(await printLog(api, runId, job.id, o.follow === true, write, header))) {
@@ -77,10 +77,10 @@ export function logsCommand(program: Command, out: Output): void {
       }
       if (!o.follow) return;
       // The run is over and every job it had is printed: done (jobs of an ended run do not change).
-      const run = await api.get<Run>(`/api/v1/runs/${runId}`);
+      const run = await api.get(`/api/v1/runs/${runId}`, RUN);
       if (isRunOver(run)) {
         // A last pass without following: the ended run's remaining jobs, skipping those that never ran.
-        const again = await api.get<{ items: JobView[] }>(`/api/v1/runs/${runId}/jobs`);
+        const again = await api.get(`/api/v1/runs/${runId}/jobs`, listOf<JobView>());
         for (const job of again.items.filter((j) => !printed.has(j.id))) {
           await printLog(api, runId, job.id, false, write, headerOf(job));
         }

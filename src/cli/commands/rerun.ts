@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import type { RerunBody, Run } from '../../protocol/api.js';
+import type { RerunBody } from '../../protocol/api.js';
+import { RUN } from '../answer-shape.js';
 import { ApiClient, connectionFrom } from '../api-client.js';
 import { CliError } from '../cli-error.js';
 import { connectionOptions, type Output } from '../output.js';
@@ -39,7 +40,7 @@ Examples:
     const body: RerunBody = o.failed ? { failed: true } : { pairs: o.pair!.map(parsePair) };
     checkFollowFlags(o);
     const api = new ApiClient(connectionFrom(o, process.env));
-    const run = await api.post<Run>(`/api/v1/runs/${id}/rerun`, body);
+    const run = await api.post(`/api/v1/runs/${id}/rerun`, body, {}, RUN);
     process.exitCode = await followRun(api, run, o, out, process.env);
   });
 }

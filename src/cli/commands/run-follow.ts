@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Run } from '../../protocol/api.js';
 import { parseDuration } from '../../domain/duration.js';
 import { CONFIGURATION_REASONS } from '../../protocol/agent-api.js';
+import { listOf } from '../answer-shape.js';
 import type { ApiClient } from '../api-client.js';
 import { CliError, EXIT } from '../cli-error.js';
 import { jsonReporter } from '../follow-json.js';
@@ -34,7 +35,8 @@ export const EXIT_CODES_HELP = `Exit codes (with --wait):
   2    usage or configuration error (bad flag, missing token, refused key, a plan whose workdir,
        options or framework the agent cannot use)
   3    timed out (--timeout, or the run's own run_timeout)
-  4    infrastructure error (server unreachable after --retry-for, run aborted by the system)
+  4    infrastructure error (server unreachable after --retry-for, an answer that is not
+       Proctor's, run aborted by the system)
   130  interrupted (Ctrl-C)`;
 
 export function followOptions(cmd: Command): Command {
@@ -70,7 +72,7 @@ export function checkFollowFlags(flags: FollowFlags): void {
  * missing framework), which retrying will not mend.
  */
 async function configurationCause(api: ApiClient, runId: number): Promise<boolean> {
-  const { items } = await api.get<{ items: { status: string; end_reason: string | null }[] }>(`/api/v1/runs/${runId}/jobs`);
+  const { items } = await api.get(`/api/v1/runs/${runId}/jobs`, listOf<{ status: string; end_reason: string | null }>());
   return items.some((j) => j.status === 'errored' && (CONFIGURATION_REASONS as readonly string[]).includes(j.end_reason ?? ''));
 }
 

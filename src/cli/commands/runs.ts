@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import type { Run } from '../../protocol/api.js';
 import { formatDuration } from '../../domain/duration.js';
 import { plural } from '../../domain/plural.js';
+import { endedText } from '../follow-format.js';
+import { listOf, PLAN, RUN } from '../answer-shape.js';
 import { ApiClient, connectionFrom } from '../api-client.js';
 import { CliError } from '../cli-error.js';
 import { connectionOptions, table, type Output } from '../output.js';
@@ -60,15 +61,15 @@ Examples:
       ...(o.priority !== undefined ? { priority: Number(o.priority) } : {}),
       ...(o.profile ? { profile: o.profile } : {}),
     };
-    const run = await api.post<Run>(`/api/v1/plans/${encodeURIComponent(plan)}/runs`, body, o.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : {});
+    const run = await api.post(`/api/v1/plans/${encodeURIComponent(plan)}/runs`, body, o.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : {}, RUN);
     process.exitCode = await followRun(api, run, o, out, process.env);
   });
 
   connectionOptions(program.command('status <run>').description('Show the status, result and counts of a run').option('--json', 'print the run as JSON').addHelpText('after', '\nExamples:\n  proctor status 42\n  proctor status 42 --json | jq .counts')).action(
     async (id: string, o: Conn & { json?: boolean }) => {
-      const run = await new ApiClient(connectionFrom(o, process.env)).get<Run>(`/api/v1/runs/${encodeURIComponent(id)}`);
+      const run = await new ApiClient(connectionFrom(o, process.env)).get(`/api/v1/runs/${encodeURIComponent(id)}`, RUN);
       out.line(o.json ? JSON.stringify(run) : summary(run));
-      if (!o.json && run.duration_ms !== null) out.line(`took ${formatDuration(run.duration_ms)}${run.ended_by ? `, ended by ${run.ended_by}: ${run.end_reason}` : ''}`);
+      if (!o.json && run.duration_ms !== null) out.line(`took ${formatDuration(run.duration_ms)}${run.ended_by ? `, ${endedText(run)}` : ''}`);
     },
   );
 
@@ -76,7 +77,7 @@ Examples:
     async (id: string, o: Conn) => {
       if (!/^\d+$/.test(id)) throw new CliError(`run "${id}": expected a numeric run id (proctor runs list shows them)`);
       const api = new ApiClient(connectionFrom(o, process.env));
-      const run = await api.post<Run>(`/api/v1/runs/${id}/cancel`, {});
+      const run = await api.post(`/api/v1/runs/${id}/cancel`, {}, {}, RUN);
       out.line(`Cancelled run ${run.id} of plan ${run.plan.name}${run.counts.running > 0 ? `; stopping ${plural(run.counts.running, 'running scenario')}` : ''}: ${api.pageUrl(`/runs/${run.id}`)}`);
     },
   );
@@ -86,7 +87,7 @@ Examples:
     async (o: Conn & { plan?: string; limit: string }) => {
       const api = new ApiClient(connectionFrom(o, process.env));
       const q = new URLSearchParams({ limit: o.limit, ...(o.plan ? { plan: o.plan } : {}) });
-      const res = await api.get<{ items: Run[] }>(`/api/v1/runs?${q}`);
+      const res = await api.get(`/api/v1/runs?${q}`, listOf(RUN));
       const rows = [['ID', 'PLAN', 'STATUS', 'RESULT', 'PASSED', 'FAILED', 'TOTAL', 'CREATED']];
       for (const r of res.items) rows.push([String(r.id), r.plan.name, r.status, r.result ?? '-', String(r.counts.passed), String(r.counts.failed), String(r.counts.total), r.created_at]);
       for (const l of table(rows)) out.line(l);
@@ -95,7 +96,7 @@ Examples:
 
   const plans = program.command('plans').description('List plans');
   connectionOptions(plans.command('list').description('List plans').addHelpText('after', '\nExample:\n  proctor plans list')).action(async (o: Conn) => {
-    const res = await new ApiClient(connectionFrom(o, process.env)).get<{ items: { id: number; name: string; definition: { framework: string; environments: string[] } }[] }>('/api/v1/plans');
+    const res = await new ApiClient(connectionFrom(o, process.env)).get('/api/v1/plans', listOf(PLAN));
     const rows = [['ID', 'NAME', 'FRAMEWORK', 'ENVIRONMENTS']];
     for (const p of res.items) rows.push([String(p.id), p.name, p.definition.framework, p.definition.environments.join(',')]);
     for (const l of table(rows)) out.line(l);

@@ -7,7 +7,7 @@ import { readPlan } from '../../domain/plan-file.js';
 import { Problems, checkName } from '../../domain/validation.js';
 import { Run, TriggerRunBody, ErrorResponse } from '../../protocol/api.js';
 import { AppError } from '../../protocol/errors.js';
-import type { TriggerSource } from '../../protocol/statuses.js';
+import { ClientHeader, clientSource } from '../client-source.js';
 import { triggerRun } from '../../queue/trigger.js';
 import { listEnvironments } from '../../storage/environments.js';
 import type { PlanLastRun } from '../../protocol/plan-history.js';
@@ -105,7 +105,7 @@ export function planRoutes(app: FastifyInstance, deps: ServerDeps): void {
       querystring: ProjectQuery,
       headers: Type.Object({
         'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-        'x-proctor-client': Type.Optional(Type.String({ maxLength: 40, description: 'Which Proctor client triggers: `cli` or `dashboard` (recorded as the trigger source; default `api`).' })),
+        'x-proctor-client': Type.Optional(ClientHeader),
       }),
       body: TriggerRunBody,
       response: { 202: Run, 422: ErrorResponse, ...errors },
@@ -136,9 +136,4 @@ export function planRoutes(app: FastifyInstance, deps: ServerDeps): void {
     const run = await getRunView(db, outcome.runId);
     return reply.status(202).send(run);
   });
-}
-
-/** The trigger source a Proctor client names in `X-Proctor-Client`; any other caller is `api`. */
-function clientSource(header: string | string[] | undefined): TriggerSource {
-  return header === 'cli' || header === 'dashboard' ? header : 'api';
 }

@@ -4,6 +4,7 @@ import { ErrorResponse, RerunBody, Run } from '../../protocol/api.js';
 import { AppError } from '../../protocol/errors.js';
 import { rerunRun, type RerunChoice } from '../../queue/rerun.js';
 import { getRunView, publicRun } from '../../storage/run-views.js';
+import { ClientHeader, clientSource } from '../client-source.js';
 import type { ServerDeps } from '../deps.js';
 import { keyOf } from '../principal.js';
 import { loadRun } from '../resolve.js';
@@ -27,6 +28,7 @@ export function runRerunRoute(app: FastifyInstance, deps: ServerDeps): void {
       summary: 'Rerun the failed scenarios of a run, or chosen scenario × environment pairs',
       description: 'The new run executes only those pairs (no discovery), with the parent run\'s plan snapshot, build, parameters and app builds; it links back through `rerun_parent_id`.',
       params: Type.Object({ run: Type.String({ description: 'Numeric run id.' }) }),
+      headers: Type.Object({ 'x-proctor-client': Type.Optional(ClientHeader) }),
       body: RerunBody,
       response: { 202: Run, ...errors },
     },
@@ -34,7 +36,7 @@ export function runRerunRoute(app: FastifyInstance, deps: ServerDeps): void {
     const key = keyOf(req.principal);
     const parent = await loadRun(deps.store.db, req.principal, req.params.run);
     const outcome = await rerunRun(deps.queue, parent.id, rerunChoice(req.body), {
-      source: 'api',
+      source: clientSource(req.headers['x-proctor-client']),
       userId: key.userId,
       ...triggerLimits(deps.config, key),
     });

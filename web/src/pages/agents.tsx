@@ -2,14 +2,14 @@ import type { AgentStatus } from '../../../src/protocol/statuses.js';
 import type { AgentView, EnvironmentView } from '../api.js';
 import { ErrorNote, PageHead } from '../components/layout.js';
 import { ScrollArea } from '../components/scroll-area.js';
-import { dateTime, duration, elapsed } from '../format.js';
+import { count, dateTime, duration, elapsed } from '../format.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
 import { usePolling } from '../use-polling.js';
 
 function Slots({ a }: { a: AgentView }) {
   return (
-    <span className="slots" role="img" aria-label={`${a.busy_slots} of ${a.slots} slots in use`}>
+    <span className="slots" role="img" aria-label={`${a.busy_slots} of ${count(a.slots, 'slot')} in use`}>
       {Array.from({ length: Math.min(a.slots, 32) }, (_, i) => (
         <span key={i} className={i < a.busy_slots ? 'slot busy' : 'slot'} />
       ))}
