@@ -14,14 +14,14 @@
  * install and run it. Nothing of the suites' code is in this repository: they are checked out
  * into the scratch directory (--scratch, default /tmp/corpus), which caches them between runs.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import picomatch from 'picomatch';
-import { adminToken, childEnv, client, freePort, log, onCleanup, runBench, sleep, spawnChild, tempDir } from './harness.mjs';
+import { adminToken, childEnv, client, freePort, log, runBench, sleep, spawnChild, tempDir } from './harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const { values: flags } = parseArgs({

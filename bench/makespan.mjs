@@ -71,7 +71,7 @@ const { values: flags } = parseArgs({
   },
 });
 if (flags.help) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0] + '*/\n');
+  process.stdout.write(`${readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]}*/\n`);
   process.exit(0);
 }
 if (flags.framework !== 'command' && flags.framework !== 'node-test') throw new Error(`--framework "${flags.framework}": expected command or node-test`);

@@ -50,7 +50,7 @@ const { values: flags } = parseArgs({
   },
 });
 if (flags.help) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0] + '*/\n');
+  process.stdout.write(`${readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]}*/\n`);
   process.exit(0);
 }
 const opts = {
@@ -118,7 +118,7 @@ async function fill(exec, uuid, ids) {
   );
   const jobs = `select j.id from jobs j join runs r on r.id = j.run_id where r.plan_id = ${planId}`;
   await exec(`insert into attempts (job_id, attempt, agent_id, lease_token, status, started_at, finished_at, log_bytes) select j.id, 1, 1, 'x', 'completed', ${ended}, ${ended} + 1000, ${opts.chunks * 1024} from (${jobs}) j`);
-  const line = 'x'.repeat(1023) + '\n';
+  const line = `${'x'.repeat(1023)}\n`;
   if (opts.chunks > 0) {
     await exec(`insert into log_chunks (job_id, attempt, "offset", length, data, created_at) select j.id, 1, (x - 1) * 1024, 1024, '${line}', ${ended} from (${jobs}) j cross join bench_n where x <= ${opts.chunks}`);
   }
@@ -256,14 +256,14 @@ async function main() {
   const p99b = pct(before, 99);
   const p99d = pct(during, 99);
   process.stdout.write(
-    [
+    `${[
       '',
       `Proctor retention bench: ${databaseUrl ? 'PostgreSQL' : 'SQLite'}; ${opts.runs} runs × ${opts.perRun} results, ${opts.jobsPerRun} jobs × ${opts.chunks} log chunks of 1 KiB per run; ${opts.agents} fake agents, ${opts.inFlight} runs in flight; batch ${flags.batch ?? 'default (500)'}, pause ${flags['pause-ms'] ?? 'default (5)'} ms; node ${process.version}, ${availableParallelism()} CPUs, ${loadBefore} before, ${machineLoad()} after`,
       `pass: ${fx((passTo - passFrom) / 1000)} s; deleted ${pass.runs} runs, ${pass.results} results, ${pass.logs} log chunks, ${pass.statements} statements (${fx(pass.results / ((passTo - passFrom) / 1000), 0)} results/s); ${resultsLeft} results left`,
       `claim latency before: p50 ${fx(pct(before, 50))} ms, p99 ${fx(p99b)} ms (${before.length} jobs)`,
       `claim latency during: p50 ${fx(pct(during, 50))} ms, p99 ${fx(p99d)} ms (${during.length} jobs; ${fx(l.st.samples.filter(([at]) => at >= passFrom && at < passTo).length / ((passTo - passFrom) / 1000), 0)} jobs/s)`,
       `target p99 during ≤ 2 × before (${fx(2 * p99b)} ms): ${verdict(p99d <= 2 * p99b)}`,
-    ].join('\n') + '\n',
+    ].join('\n')}\n`,
   );
   await server.stop();
 }

@@ -157,12 +157,12 @@ async function main() {
   const painted = warm.map((x) => x.painted);
   const f = (/** @type {number} */ x) => `${Math.round(x)} ms`;
   process.stdout.write(
-    [
+    `${[
       `Run page of a ${run.total}-result run (${opts.scenarios} scenarios × ${opts.environments} environments), Chromium headless, 1280 px:`,
       `  first load:  data → matrix committed ${f(first.committed)}, → painted ${f(first.painted)}`,
       `  next ${warm.length} loads: data → matrix committed median ${f(median(committed))} (max ${f(Math.max(...committed))}), → painted median ${f(median(painted))} (max ${f(Math.max(...painted))})`,
       `  target < ${TARGET_MS} ms data → rendered: ${Math.max(first.painted, ...painted) < TARGET_MS ? 'PASS' : 'MISS'}`,
-    ].join('\n') + '\n',
+    ].join('\n')}\n`,
   );
 }
 

@@ -95,5 +95,7 @@ preferPythonWithPytest();
 linkFfmpeg();
 step(['build']);
 step(['typecheck']);
+// Biome: the linter and the formatter (`npm run format` applies both).
+step(['lint']);
 const vitest = spawnSync(join(root, 'node_modules', '.bin', 'vitest'), ['run', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env });
 process.exit(vitest.status ?? 1);

@@ -60,7 +60,7 @@ program
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
   .addHelpText('after', '\nExample:\n  proctor serve --port 4400 --local-slots 4\n  PROCTOR_DATABASE_URL=postgres://127.0.0.1/proctor proctor serve --no-local-agent')
   .action(async (flags: Record<string, unknown>) => {
-    let config;
+    let config: ReturnType<typeof loadConfig>;
     try {
       config = loadConfig({ env: process.env, flags });
     } catch (e) {

@@ -69,7 +69,7 @@ export function localAgentSandbox(config: ServerConfig, env: NodeJS.ProcessEnv):
   const roots = [config.workdir, join(PACKAGE_ROOT, 'examples')];
   const base = embeddedJobEnvironment(env, config.localAgentEnv);
   if (!config.localAgentUser) return { env: base, roots, forbidden: [config.dataDir] };
-  let user;
+  let user: ReturnType<typeof lookUpUser>;
   try {
     user = lookUpUser(config.localAgentUser);
   } catch (e) {

@@ -50,7 +50,7 @@ export async function attachArtifacts(ctx: AdapterContext, reports: TestReport[]
 }
 
 function maxArtifactBytes(options: Record<string, unknown>): number {
-  const value = options['artifacts_max_mb'] ?? DEFAULT_MAX_MB;
+  const value = options.artifacts_max_mb ?? DEFAULT_MAX_MB;
   if (typeof value !== 'number' || !(value > 0)) throw new AdapterError('bad_options', 'options.artifacts_max_mb: expected a positive number of megabytes');
   return value * 1024 * 1024;
 }

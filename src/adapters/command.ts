@@ -48,7 +48,7 @@ export const commandAdapter: Adapter = {
   },
 
   workerCommand(ctx) {
-    const worker = ctx.options['worker'];
+    const worker = ctx.options.worker;
     if (worker === undefined || worker === null || worker === false) return null;
     if (typeof worker !== 'string' || worker.trim() === '') throw new AdapterError('bad_options', 'options.worker: expected the shell command that starts the worker');
     return { command: worker, args: [], cwd: ctx.cwd, env: { ...ctx.env }, shell: true };
@@ -58,7 +58,7 @@ export const commandAdapter: Adapter = {
     markRunStart(ctx);
     // Files found by globs are files: one that is gone would fail the command for the whole batch.
     // A list may name what the command understands otherwise, and is passed as it is.
-    const listed = typeof ctx.options['discover'] === 'object' && ctx.options['discover'] !== null && !Array.isArray(ctx.options['discover']);
+    const listed = typeof ctx.options.discover === 'object' && ctx.options.discover !== null && !Array.isArray(ctx.options.discover);
     const chosen = listed ? scenarios : selectable(ctx, scenarios, missingFile(ctx));
     if (chosen.length === 0) return nothingToRun(ctx);
     const files = scenarioFiles(chosen);
@@ -104,7 +104,7 @@ async function commandReports(ctx: AdapterContext, files: string[], output: Proc
 }
 
 async function discoverFiles(ctx: AdapterContext): Promise<string[]> {
-  const discover = ctx.options['discover'];
+  const discover = ctx.options.discover;
   if (typeof discover === 'object' && discover !== null && !Array.isArray(discover)) {
     const list = stringOption(discover as Record<string, unknown>, 'list');
     if (list === undefined) throw new AdapterError('bad_options', 'options.discover: expected globs or { list: "path/to/list.txt" }');

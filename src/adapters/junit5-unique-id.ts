@@ -28,7 +28,7 @@ export function scenarioOfUniqueId(uniqueId: string): DiscoveredScenario | undef
 /** The console launcher's selector of a scenario: `--select-method` for a test, else its class. */
 export function selectorOf(scenario: ScenarioRef): string {
   const method = scenario.path.at(-1);
-  const isMethod = method !== undefined && method.includes('(');
+  const isMethod = method?.includes('(');
   const classes = isMethod ? scenario.path.slice(0, -1) : scenario.path;
   const className = [scenario.file, ...classes].join('$');
   return isMethod ? `--select-method=${className}#${method}` : `--select-class=${className}`;

@@ -31,7 +31,7 @@ export function stringOption(options: Record<string, unknown>, name: string): st
  * provides); throws AdapterError('bad_options') on another value.
  */
 export function workerFlag(options: Record<string, unknown>, framework: string): boolean {
-  const worker = options['worker'];
+  const worker = options.worker;
   if (worker === undefined || worker === null || worker === false) return false;
   if (worker !== true) throw new AdapterError('bad_options', `options.worker: expected true for ${framework}`);
   return true;

@@ -13,7 +13,7 @@ export const PYTEST_SELECT_PLUGIN_MODULE = 'proctor_pytest_select';
  * parser, which splits `test_x[a::b]` at its "::" and refuses the whole run over one id it
  * cannot find. Items sharing a node id are all kept.
  */
-export const PYTEST_SELECT_PLUGIN_SOURCE = String.raw`"""Proctor's selection of a one-shot pytest run; see src/adapters/pytest-select-plugin.ts in Proctor."""
+export const PYTEST_SELECT_PLUGIN_SOURCE = `"""Proctor's selection of a one-shot pytest run; see src/adapters/pytest-select-plugin.ts in Proctor."""
 import json
 
 

@@ -69,7 +69,7 @@ export const pytestAdapter: Adapter = {
     if (!workerFlag(ctx.options, 'pytest')) return null;
     // Quiet, and no percentages: they would count the whole suite the worker collected, not the batch.
     const spec = pytestCommand(ctx, ['-p', PYTEST_WORKER_PLUGIN_MODULE, '--continue-on-collection-errors', '-q', '-o', 'console_output_style=classic']);
-    spec.env['PYTHONPATH'] = withPythonPath(ctx, installPytestWorkerPlugin());
+    spec.env.PYTHONPATH = withPythonPath(ctx, installPytestWorkerPlugin());
     return spec;
   },
 
@@ -88,7 +88,7 @@ export const pytestAdapter: Adapter = {
       `--junitxml=${join(ctx.reportDir, REPORT_FILE)}`,
       ...files,
     ]);
-    spec.env['PYTHONPATH'] = withPythonPath(ctx, installPytestSelectPlugin());
+    spec.env.PYTHONPATH = withPythonPath(ctx, installPytestSelectPlugin());
     return spec;
   },
 
@@ -163,13 +163,13 @@ class PytestScenarios {
 
 /** PYTHONPATH with `dir` first, then the one the run would have had (the spec's env overrides the agent's). */
 function withPythonPath(ctx: AdapterContext, dir: string): string {
-  const inherited = ctx.env['PYTHONPATH'] ?? process.env['PYTHONPATH'];
+  const inherited = ctx.env.PYTHONPATH ?? process.env.PYTHONPATH;
   return [dir, ...(inherited ? [inherited] : [])].join(delimiter);
 }
 
 function pytestCommand(ctx: AdapterContext, args: string[]): CommandSpec {
   const python = stringOption(ctx.options, 'python') ?? 'python3';
-  const extra = ctx.options['args'];
+  const extra = ctx.options.args;
   if (extra !== undefined && extra !== null && !(Array.isArray(extra) && extra.every((a) => typeof a === 'string'))) {
     throw new AdapterError('bad_options', 'options.args: expected a list of strings');
   }

@@ -67,10 +67,10 @@ function unitRegexes(text: string): string[] {
   const units: string[] = [];
   for (let at = 0; at < text.length; ) {
     STORED_ESCAPE.lastIndex = at;
-    const escape = STORED_ESCAPE.exec(text)?.[0];
-    if (escape !== undefined) {
-      units.push(`(?:\\u${escape.slice(2)}|${asciiRegex(escape)})`);
-      at += escape.length;
+    const stored = STORED_ESCAPE.exec(text)?.[0];
+    if (stored !== undefined) {
+      units.push(`(?:\\u${stored.slice(2)}|${asciiRegex(stored)})`);
+      at += stored.length;
     } else {
       units.push(unitRegex(text.charCodeAt(at)));
       at += 1;

@@ -35,6 +35,6 @@ export const ME: Shape<{ user: { name: string }; key: { name: string } }> = {
 };
 
 /** `{ items: [...] }`, each item an object (or of `item`'s shape). */
-export function listOf<T = Record<string, unknown>>(item: Shape<T> | null = null, what = `a list of ${item ? item.what.replace(/^an? /, '') + 's' : 'items'}`): Shape<{ items: T[] }> {
+export function listOf<T = Record<string, unknown>>(item: Shape<T> | null = null, what = `a list of ${item ? `${item.what.replace(/^an? /, '')}s` : 'items'}`): Shape<{ items: T[] }> {
   return { what, is: (v): v is { items: T[] } => isObject(v) && Array.isArray(v.items) && v.items.every((i) => (item ?? OBJECT).is(i)) };
 }

@@ -37,7 +37,7 @@ export function liveBlock(run: Run, rows: ResultRow[] | null, elapsedMs: number,
     `${bar(done, total, Math.max(10, width - tail.length - 2))}${tail}`,
     progressText(run).replace(/^\S+ done: /, ''),
   ];
-  if (rows && rows.length) {
+  if (rows?.length) {
     const envs = [...matrix(rows)];
     const nameWidth = Math.min(20, Math.max(11, ...envs.map(([n]) => n.length)));
     lines.push(`${'environment'.padEnd(nameWidth)}${COLUMNS.map((c) => c.padStart(8)).join('')}`);
@@ -92,12 +92,13 @@ export function ttyReporter(write: (text: string) => void, columns: () => number
         return draw([`server unreachable (${e.message}); retrying in ${seconds(e.retryInMs)}`]);
       case 'reconnected':
         return draw([`server reachable again after ${seconds(e.downMs)}; resuming`]);
-      case 'finished':
+      case 'finished': {
         last = { run: e.run, rows: last?.rows ?? null };
         draw([], true);
         // Why it ended early, in full: the one thing a person at the terminal must learn from a stopped run.
         const why = endedText(e.run) ? wrap(endedText(e.run), width()) : [];
         return write(`${[...runSummary(e.run).split(' — ').map((l) => fit(l, width())), ...why].join('\n')}\nexit ${e.exitCode}: ${exitReason(e.exitCode)}\n`);
+      }
       case 'timed_out':
         draw([], true);
         return write(`run ${e.run.id} did not finish within --timeout; it goes on on the server\nexit ${e.exitCode}: ${exitReason(e.exitCode)}\n`);

@@ -52,5 +52,5 @@ export function mayGrantProject(caller: Holding, projectId: number): boolean {
 export function mayManage(caller: Holding, credential: { projectIds: readonly number[] | null }): boolean {
   if (caller.projectIds === null) return true;
   const own = caller.projectIds;
-  return credential.projectIds !== null && credential.projectIds.every((id) => own.includes(id));
+  return credential.projectIds?.every((id) => own.includes(id)) ?? false;
 }

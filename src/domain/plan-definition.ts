@@ -69,7 +69,7 @@ export interface PlanProfile {
  * (`options.worker`), so a batch costs a line on a pipe instead of a process start.
  */
 export function usesWorker(plan: Pick<PlanDefinition, 'options'>): boolean {
-  const worker = plan.options['worker'];
+  const worker = plan.options.worker;
   return worker !== undefined && worker !== null && worker !== false;
 }
 

@@ -64,7 +64,7 @@ export function parsePlanFile(text: string, knownEnvironments: readonly string[]
   const problems = new Problems();
   let raw: unknown;
   const lines = new LineCounter();
-  let doc;
+  let doc: ReturnType<typeof parseDocument>;
   try {
     doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, lineCounter: lines });
     if (doc.errors.some((e) => e.code === 'RESOURCE_EXHAUSTION')) {
@@ -246,7 +246,7 @@ export function readPlan(
 /** `options.worker` (queue mode): only where the framework can keep a process up, in the form it takes. */
 function checkWorkerOption(problems: Problems, path: string, plan: PlanDefinition): void {
   if (!usesWorker(plan)) return;
-  const worker = plan.options['worker'];
+  const worker = plan.options.worker;
   if (!isOneOf(WORKER_FRAMEWORKS, plan.framework)) {
     problems.add(path, `framework ${plan.framework} has no worker mode (frameworks with one: ${WORKER_FRAMEWORKS.join(', ')}); remove options.worker`);
   } else if (plan.framework === 'command' && (typeof worker !== 'string' || worker.trim() === '')) {

@@ -35,7 +35,7 @@ export function checkPlanOptions(problems: Problems, path: string, framework: Fr
 }
 
 function hasWorker(options: Record<string, unknown>): boolean {
-  const worker = options['worker'];
+  const worker = options.worker;
   return worker !== undefined && worker !== null && worker !== false;
 }
 
@@ -62,7 +62,7 @@ function fits(option: AdapterOption, v: unknown): boolean {
     case 'boolean':
       return typeof v === 'boolean';
     case 'globs-or-list-file':
-      if (isPlainObject(v)) return Object.keys(v).length === 1 && isText(v['list']);
+      if (isPlainObject(v)) return Object.keys(v).length === 1 && isText(v.list);
       return fits({ ...option, type: 'string-or-list' }, v);
   }
 }

@@ -1,4 +1,4 @@
-import { Problems, checkKeys, describeType, isPlainObject } from './validation.js';
+import { type Problems, checkKeys, describeType, isPlainObject } from './validation.js';
 
 /**
  * How long a project keeps what its runs leave behind. Each limit is a number, `null` for no limit

@@ -26,7 +26,7 @@ export async function appendLog(
       // The token alone is not enough: only the agent that holds the attempt writes its log.
       .where('agent_id', '=', agentId)
       .executeTakeFirst();
-    if (!attempt || attempt.status !== 'running') {
+    if (attempt?.status !== 'running') {
       throw new AppError('LEASE_LOST', `job ${jobId}: this attempt no longer holds the job's lease; stop it`);
     }
     const have = Number(attempt.log_bytes);

@@ -28,10 +28,10 @@ export async function storeArtifact(ctx: QueueContext, blobs: Pick<RegisteredBlo
       .where('attempts.agent_id', '=', agentId)
       .executeTakeFirst();
   const before = await attemptOf();
-  if (!before || before.status !== 'running') throw new AppError('LEASE_LOST', `job ${jobId}: this attempt no longer holds the job's lease`);
+  if (before?.status !== 'running') throw new AppError('LEASE_LOST', `job ${jobId}: this attempt no longer holds the job's lease`);
   const { sha256, size } = await blobs.put(body, { maxBytes, expectedSha256: up.sha256 });
   const after = await attemptOf();
-  if (!after || after.status !== 'running') throw new AppError('LEASE_LOST', `job ${jobId}: the lease was lost during the upload`);
+  if (after?.status !== 'running') throw new AppError('LEASE_LOST', `job ${jobId}: the lease was lost during the upload`);
   const scenarioId = up.scenarioKey === null ? null : await scenarioOf(ctx, fromJson<number[]>(after.scenario_ids, []), up.scenarioKey);
   const existing = await ctx.db.selectFrom('artifacts').selectAll().where('job_id', '=', jobId).where('attempt', '=', after.attempt).where('name', '=', up.name).executeTakeFirst();
   if (existing) {

@@ -53,7 +53,7 @@ export class JUnitCollector {
     if (this.#case !== null) {
       this.#openInCase(this.#case, name, attrs);
     } else if (name === 'testsuite') {
-      this.#suites.push({ name: attrs['name'] ?? '', file: attrs['file'] ?? attrs['filepath'] });
+      this.#suites.push({ name: attrs.name ?? '', file: attrs.file ?? attrs.filepath });
     } else if (name === 'testcase') {
       this.#case = this.#draft(attrs);
     }
@@ -90,10 +90,10 @@ export class JUnitCollector {
     const suiteFile = this.#suites.findLast((s) => s.file !== undefined)?.file;
     return {
       suites: this.#suites.map((s) => s.name),
-      classname: attrs['classname'] ?? attrs['class'] ?? '',
-      name: attrs['name'] ?? '',
-      file: attrs['file'] ?? attrs['filepath'] ?? suiteFile,
-      time: parseSeconds(attrs['time']),
+      classname: attrs.classname ?? attrs.class ?? '',
+      name: attrs.name ?? '',
+      file: attrs.file ?? attrs.filepath ?? suiteFile,
+      time: parseSeconds(attrs.time),
       outcome: 'passed',
       message: undefined,
       detail: null,
@@ -110,13 +110,13 @@ export class JUnitCollector {
       case 'error':
         if (draft.outcome === 'failed' || draft.outcome === 'errored') return;
         draft.outcome = name === 'failure' ? 'failed' : 'errored';
-        this.#detail(draft, attrs['message']);
+        this.#detail(draft, attrs.message);
         return;
       case 'skipped':
         if (draft.outcome !== 'passed') return;
         draft.outcome = 'skipped';
         // node:test writes message="true" on every skipped test; it says nothing.
-        this.#detail(draft, attrs['message'] === 'true' ? undefined : attrs['message']);
+        this.#detail(draft, attrs.message === 'true' ? undefined : attrs.message);
         return;
       case 'flakyFailure':
       case 'flakyError':

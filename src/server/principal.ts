@@ -26,12 +26,12 @@ declare module 'fastify' {
 }
 
 export function keyOf(p: Principal | undefined): ApiKey {
-  if (!p || p.kind !== 'key') throw new AppError('UNAUTHENTICATED', 'this endpoint needs an API key: send Authorization: Bearer <key>');
+  if (p?.kind !== 'key') throw new AppError('UNAUTHENTICATED', 'this endpoint needs an API key: send Authorization: Bearer <key>');
   return p.key;
 }
 
 export function agentOf(p: Principal | undefined): AgentRecord {
-  if (!p || p.kind !== 'agent') throw new AppError('UNAUTHENTICATED', 'this endpoint needs an agent credential');
+  if (p?.kind !== 'agent') throw new AppError('UNAUTHENTICATED', 'this endpoint needs an agent credential');
   return p.agent;
 }
 

@@ -27,7 +27,7 @@ export function registerUsageLimits(app: FastifyInstance, deps: ServerDeps): voi
   const limiter = new RateLimiter(deps.queue.clock);
   app.addHook('onRequest', async (req) => {
     const p = req.principal;
-    if (!p || p.kind !== 'key') return;
+    if (p?.kind !== 'key') return;
     const perMinute = effective(p.key.rateLimitPerMinute, deps.config.keyRateLimitPerMinute);
     if (perMinute === null) return;
     const wait = limiter.take(p.key.id, perMinute);

@@ -91,7 +91,7 @@ export class S3BlobStore implements BlobStore {
       throw e;
     }
     await uploaded;
-    let checked;
+    let checked: ReturnType<typeof result>;
     try {
       checked = result();
     } catch (e) {

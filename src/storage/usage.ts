@@ -26,6 +26,7 @@ export interface Usage {
   blobs: { rows: number; bytes: number; unreferenced: { rows: number; bytes: number } } | null;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the run ids come from queries over different aliases (runs, runs as r); only their `id` column is read
 type RunIds = SelectQueryBuilder<Database, any, { id: number }>;
 
 const num = (v: unknown) => Number(v ?? 0);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { junit5Adapter } from '../../src/adapters/junit5.js';
-import { AdapterError, type DiscoveredScenario } from '../../src/adapters/types.js';
+import type { AdapterError, DiscoveredScenario } from '../../src/adapters/types.js';
 import { adapterContext, discoverWith, rejection, resultsByKey } from '../support/adapter-harness.js';
 import { EXAMPLES, JUNIT5_EXPECTED } from '../support/direct-runs.js';
 import { survivors } from '../support/pids.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runProcess, type RunProcessOptions } from '../../src/agent/process-runner.js';
-import { isAlive, survivors } from '../support/pids.js';
+import { survivors } from '../support/pids.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/processes/', import.meta.url));
 const node = process.execPath;

@@ -36,7 +36,7 @@ describe('an agent that dies', () => {
       `  queued: { framework: command, workdir: ., environments: [queue], options: { command: "true", discover: "checks/fork-hang.sh", worker: "node '${WORKER}' ignore-eof" } }`,
     ];
     const envs = `environments:\n  shot: { labels: [shot], variables: { PIDS: ${join(work, 'shot-pids')} } }\n  queue: { labels: [queue], variables: { WORKER_PIDS: ${join(work, 'queue-pids')} } }\n`;
-    expect((await adminApi(server.url, 'POST', '/api/v1/apply', envs + plans.join('\n') + '\n')).status).toBe(200);
+    expect((await adminApi(server.url, 'POST', '/api/v1/apply', `${envs + plans.join('\n')}\n`)).status).toBe(200);
   });
   afterAll(async () => {
     for (const a of agents) a.kill('SIGKILL');

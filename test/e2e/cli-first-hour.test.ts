@@ -69,7 +69,7 @@ describe("a newcomer's first hour with the CLI", () => {
     const path = file('p-syntax.yaml', 'plans:\n  broken: { framework: command\n  other: 1\n');
     const r = await proctor(['apply', '-f', path]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/line 3, column \d+: .+ \(line 3 reads "  other: 1"\)/);
+    expect(r.err).toMatch(/line 3, column \d+: .+ \(line 3 reads " {2}other: 1"\)/);
     expect(r.err).not.toMatch(/column \d+:\s*$/m);
   });
 

@@ -35,7 +35,7 @@ async function serveRepository(): Promise<{ source: string; url: (path: string, 
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     hits.push(path);
     const file = normalize(join(root, path));
-    if (!file.startsWith(root + '/') || !existsSync(file) || !statSync(file).isFile()) return void res.writeHead(404).end();
+    if (!file.startsWith(`${root}/`) || !existsSync(file) || !statSync(file).isFile()) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
     createReadStream(file).pipe(res);
   });

@@ -36,7 +36,7 @@ for (const storeKind of ['local', 's3'] as const) {
     const t0 = now;
     const runs: MadeRun[] = [];
     const shared = randomBytes(3000);
-    let builds: { id: number; sha256: string }[] = [];
+    const builds: { id: number; sha256: string }[] = [];
 
     beforeAll(async () => {
       if (storeKind === 's3') s3 = await startTestS3();

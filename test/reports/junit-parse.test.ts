@@ -158,7 +158,7 @@ describe('readJUnitFile: hostile and broken input', () => {
 
 describe('readJUnitFile: size', () => {
   it('caps a huge system-out and a huge message, and keeps reading after them', async () => {
-    const out = 'x'.repeat(1023) + '\n';
+    const out = `${'x'.repeat(1023)}\n`;
     const huge = out.repeat(20 * 1024); // 20 MiB in one text node
     const xml =
       `<testsuites><testsuite name="s"><testcase name="loud"><system-out>${huge}</system-out></testcase>` +

@@ -50,7 +50,7 @@ describeEachDialect('native API', (dialect) => {
 
     it('rejects an invalid file whole, listing every problem by path', async () => {
       const before = (await s.api('GET', '/api/v1/plans')).body.items.length;
-      const bad = FILE.replace('timeout: 3m', 'timeout: soon').replace('[chrome, firefox]', '[chrome, safari]') + '  brandnew:\n    framework: command\n    environments: [chrome]\n';
+      const bad = `${FILE.replace('timeout: 3m', 'timeout: soon').replace('[chrome, firefox]', '[chrome, safari]')}  brandnew:\n    framework: command\n    environments: [chrome]\n`;
       const r = await s.api('POST', '/api/v1/apply', bad.replace('timeout: 2m', 'timeout: soon'));
       expect(r.status).toBe(400);
       expect(r.body.error.code).toBe('VALIDATION_FAILED');

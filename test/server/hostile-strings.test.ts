@@ -12,7 +12,7 @@ import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/server
  * text is a 4xx in a field with a limit, and kept whole (or, from an agent, capped keeping its end)
  * in a field without one.
  */
-const C0 = Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)).join('') + '\x7f';
+const C0 = `${Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)).join('')}\x7f`;
 const CORPUS: [string, string][] = [
   ['NUL alone', '\0'],
   ['NUL inside text', 'before\0after\0'],
@@ -183,7 +183,7 @@ describeEachDialect('hostile strings', (dialect) => {
   });
 
   it('stores plan and environment text through apply and PUT, and run trigger fields; query filters and path parameters find them', async () => {
-    const plan = (name: string, v: string) => ({
+    const plan = (_name: string, v: string) => ({
       description: v,
       framework: 'command',
       workdir: v,
@@ -400,7 +400,7 @@ describeEachDialect('hostile strings', (dialect) => {
     const [job] = await agent.claim(1);
     const all = CORPUS.map(([, v]) => v).join('|');
     // 1 MiB of log in four chunks (a chunk holds at most 256 KiB), with the corpus in each.
-    const chunk = (all + 'x'.repeat(MiB / 4)).slice(0, MiB / 4 - 1) + '\n';
+    const chunk = `${(all + 'x'.repeat(MiB / 4)).slice(0, MiB / 4 - 1)}\n`;
     let offset = 0;
     for (let n = 0; n < 4; n++) {
       const res = await s.api('POST', `/api/agent/v1/jobs/${job!.job_id}/log`, { lease_token: job!.lease_token, offset, data: chunk }, { token: agent.token });

@@ -31,7 +31,11 @@ describeEachDialect('a vendor-style CI shell client', (dialect) => {
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
     let done = false;
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => ((done = true), resolve(code))));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => {
+        done = true;
+        resolve(code);
+      }),
+    );
     while (!done) {
       await f.drain(['green']);
       await new Promise((r) => setTimeout(r, 50));

@@ -16,6 +16,7 @@ export function usePolling<T>(load: () => Promise<T>, deps: unknown[], everyMs =
   const [tick, setTick] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reloads when the caller's deps change; `load` is read through a ref
   useEffect(() => {
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;

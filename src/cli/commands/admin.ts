@@ -58,7 +58,11 @@ export function adminCommand(program: Command, out: Output): void {
     const target = resolve(file);
     const partial = join(dirname(target), `.${basename(target)}.partial`);
     const hash = createHash('sha256');
-    const meter = new Transform({ transform: (c: Buffer, _e, done) => (hash.update(c), done(null, c)) });
+    const meter = new Transform({ transform: (c: Buffer, _e, done) => {
+        hash.update(c);
+        done(null, c);
+      },
+    });
     try {
       await pipeline(Readable.fromWeb(res.body as never), meter, createWriteStream(partial, { mode: 0o600 }));
       const got = hash.digest('hex');

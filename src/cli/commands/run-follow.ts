@@ -101,7 +101,7 @@ export async function followRun(api: ApiClient, run: Run, flags: FollowFlags, ou
   const retryForMs = duration('--retry-for', flags.retryFor) ?? 120_000;
   // Listening before the first line appears: a Ctrl-C from then on is ours to handle.
   const interrupt = interruptSignal();
-  let end;
+  let end: Awaited<ReturnType<typeof watchRun>>;
   try {
     emit(triggered);
     end = await watchRun(

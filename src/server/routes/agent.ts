@@ -111,7 +111,10 @@ export function agentRoutes(app: FastifyInstance, deps: ServerDeps): void {
     const { jobs, ...out } = await completeAndClaim(q, numericId(req.params.job, 'job'), claimer, completion, claim?.free_slots ?? 0);
     const after = claim?.lookahead ? (claim.lookahead.after_job ?? jobs[0]?.job_id) : undefined;
     // A lookahead only saves time: failing it must not lose the jobs already claimed.
-    const next = after === undefined ? null : await claimLookahead(q, claimer, after).catch((e: unknown) => (req.log.warn({ err: e }, 'lookahead claim failed'), null));
+    const next = after === undefined ? null : await claimLookahead(q, claimer, after).catch((e: unknown) => {
+          req.log.warn({ err: e }, 'lookahead claim failed');
+          return null;
+        });
     const delivered = await delivery.handOver(next ? [...jobs, next] : jobs);
     return { ...out, jobs: delivered.slice(0, jobs.length), ...(claim?.lookahead ? { lookahead: delivered.slice(jobs.length) } : {}) };
   });

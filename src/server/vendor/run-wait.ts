@@ -25,7 +25,14 @@ export async function waitForRun(db: Kysely<Database>, runId: number, timeoutMs:
     if (left <= 0 || signal.aborted) return null;
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, Math.min(POLL_MS, left));
-      signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          resolve();
+        },
+        { once: true },
+      );
     });
   }
 }

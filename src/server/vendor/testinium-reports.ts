@@ -75,7 +75,7 @@ export function testiniumReportRoutes(scope: FastifyInstance, deps: ServerDeps):
     const missing = `test result ${req.params.resultId} does not exist`;
     const runId = await runOfResult(db, req.params.resultId);
     if (runId === undefined) throw new AppError('NOT_FOUND', missing);
-    let run;
+    let run: Awaited<ReturnType<typeof loadRun>>;
     try {
       run = await loadRun(db, req.principal, String(runId));
     } catch {

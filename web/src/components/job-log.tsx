@@ -34,6 +34,7 @@ export function JobLog({ runId, jobId, live }: { runId: number; jobId: number; l
   const ref = useRef<HTMLPreElement>(null);
   const runs = useMemo(() => parseAnsi(log.data ?? ''), [log.data]);
   const length = runs.reduce((n, r) => n + r.text.length, 0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: follows the end of the log each time new text arrives
   useEffect(() => {
     const el = ref.current;
     if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 40) el.scrollTop = el.scrollHeight;

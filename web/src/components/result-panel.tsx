@@ -18,6 +18,7 @@ function Block({ title, text, open = true }: { title: string; text: string | nul
 /** One result in full: its failure message and stack, output, job log and artifacts. */
 export function ResultPanel({ runId, result, onClose }: { runId: number; result: ResultView; onClose(): void }) {
   const heading = useRef<HTMLHeadingElement>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: focus moves to the heading each time another result opens
   useEffect(() => heading.current?.focus(), [result.id]);
   useEffect(() => {
     const esc = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
