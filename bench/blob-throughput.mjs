@@ -22,7 +22,23 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { adminToken, childEnv, client, freePort, fx, int, log, machineLoad, runBench, sleep, spawnChild, stopChild, tempDir, verdict, onCleanup } from './harness.mjs';
+import {
+  adminToken,
+  childEnv,
+  client,
+  freePort,
+  fx,
+  int,
+  log,
+  machineLoad,
+  runBench,
+  sleep,
+  spawnChild,
+  stopChild,
+  tempDir,
+  verdict,
+  onCleanup,
+} from './harness.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: flags } = parseArgs({
@@ -41,7 +57,13 @@ if (flags.help) {
   process.exit(0);
 }
 const MiB = 1024 * 1024;
-const opts = { artifacts: int(flags.artifacts, 'artifacts'), artifactMb: int(flags['artifact-mb'], 'artifact-mb'), buildMb: int(flags['build-mb'], 'build-mb'), bin: resolve(String(flags.bin)), timeLimitS: int(flags['time-limit'], 'time-limit') };
+const opts = {
+  artifacts: int(flags.artifacts, 'artifacts'),
+  artifactMb: int(flags['artifact-mb'], 'artifact-mb'),
+  buildMb: int(flags['build-mb'], 'build-mb'),
+  bin: resolve(String(flags.bin)),
+  timeLimitS: int(flags['time-limit'], 'time-limit'),
+};
 const TOKEN = adminToken();
 const PIECE = randomBytes(MiB);
 
@@ -60,7 +82,8 @@ function sha256Of(/** @type {number} */ mb) {
   for (let i = 0; i < mb; i++) h.update(PIECE);
   return h.digest('hex');
 }
-const rss = (/** @type {number} */ pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
+const rss = (/** @type {number} */ pid) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
 
 /** Samples the server's memory while `fn` runs; the peak. */
 async function peakDuring(/** @type {number} */ pid, /** @type {() => Promise<void>} */ fn) {
@@ -84,7 +107,14 @@ async function startS3() {
   const require = createRequire(import.meta.url);
   const S3rver = require('@20minutes/s3rver');
   const dir = tempDir('proctor-bench-s3-');
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, allowMismatchedSignatures: true, directory: dir, configureBuckets: [{ name: 'bench' }] });
+  const server = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    silent: true,
+    allowMismatchedSignatures: true,
+    directory: dir,
+    configureBuckets: [{ name: 'bench' }],
+  });
   const { port } = await server.run();
   onCleanup(() => server.close());
   return `s3://bench/blobs?endpoint=${encodeURIComponent(`http://127.0.0.1:${port}`)}&region=us-east-1`;
@@ -94,13 +124,45 @@ async function measure(/** @type {string} */ store) {
   const blobUrl = store === 's3' ? await startS3() : undefined;
   const port = await freePort();
   // The fake agent never heartbeats: a lease long enough for every upload on a slow store.
-  const env = childEnv({ PROCTOR_ADMIN_TOKEN: TOKEN, PROCTOR_LEASE_MS: '600000', ...(blobUrl ? { PROCTOR_BLOB_URL: blobUrl, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' } : {}) });
+  const env = childEnv({
+    PROCTOR_ADMIN_TOKEN: TOKEN,
+    PROCTOR_LEASE_MS: '600000',
+    ...(blobUrl ? { PROCTOR_BLOB_URL: blobUrl, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' } : {}),
+  });
   const dataDir = tempDir('proctor-bench-blobs-');
-  const s = spawnChild('the server', [opts.bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--no-local-agent', '--log-level', 'warn'], env);
+  const s = spawnChild(
+    'the server',
+    [
+      opts.bin,
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--data-dir',
+      dataDir,
+      '--no-local-agent',
+      '--log-level',
+      'warn',
+    ],
+    env,
+  );
   const base = `http://127.0.0.1:${port}`;
-  while (!(await fetch(`${base}/api/health`).then((r) => r.ok, () => false))) await sleep(100);
+  while (
+    !(await fetch(`${base}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  )
+    await sleep(100);
   const call = client(base, TOKEN);
-  await call('POST', '/api/v1/apply', 'environments:\n  e: {}\nplans:\n  p: { framework: command, environments: [e] }\n', 200, { yaml: true });
+  await call(
+    'POST',
+    '/api/v1/apply',
+    'environments:\n  e: {}\nplans:\n  p: { framework: command, environments: [e] }\n',
+    200,
+    { yaml: true },
+  );
   const agent = (await call('POST', '/api/agent/v1/register', { name: 'bench', labels: [], slots: 4 }, 201)).token;
   const auth = { authorization: `Bearer ${TOKEN}` };
 
@@ -110,7 +172,16 @@ async function measure(/** @type {string} */ store) {
   const sum = sha256Of(opts.artifactMb);
   let t0 = performance.now();
   for (let i = 0; i < opts.artifacts; i++) {
-    const res = await fetch(`${base}/api/agent/v1/jobs/${job.job_id}/artifacts?name=a${i}.bin&sha256=${sum}`, { method: 'PUT', headers: { authorization: `Bearer ${agent}`, 'x-lease-token': job.lease_token, 'content-type': 'application/octet-stream' }, body: body(opts.artifactMb), duplex: 'half' });
+    const res = await fetch(`${base}/api/agent/v1/jobs/${job.job_id}/artifacts?name=a${i}.bin&sha256=${sum}`, {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${agent}`,
+        'x-lease-token': job.lease_token,
+        'content-type': 'application/octet-stream',
+      },
+      body: body(opts.artifactMb),
+      duplex: 'half',
+    });
     if (res.status !== 201) throw new Error(`artifact upload: ${res.status} ${await res.text()}`);
   }
   const artUp = (opts.artifacts * opts.artifactMb) / ((performance.now() - t0) / 1000);
@@ -126,7 +197,12 @@ async function measure(/** @type {string} */ store) {
   let build;
   t0 = performance.now();
   const upPeak = await peakDuring(s.pid, async () => {
-    const res = await fetch(`${base}/api/v1/app-builds?name=big&version=1&file_name=big.apk`, { method: 'POST', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: body(opts.buildMb), duplex: 'half' });
+    const res = await fetch(`${base}/api/v1/app-builds?name=big&version=1&file_name=big.apk`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      body: body(opts.buildMb),
+      duplex: 'half',
+    });
     build = await res.json();
     if (res.status !== 201) throw new Error(`app build upload: ${res.status} ${JSON.stringify(build)}`);
   });
@@ -136,7 +212,11 @@ async function measure(/** @type {string} */ store) {
   let got = 0;
   t0 = performance.now();
   const downPeak = await peakDuring(s.pid, async () => {
-    got = await drain(await fetch(`${base}/api/agent/v1/app-builds/${build.id}/content`, { headers: { authorization: `Bearer ${agent}` } }));
+    got = await drain(
+      await fetch(`${base}/api/agent/v1/app-builds/${build.id}/content`, {
+        headers: { authorization: `Bearer ${agent}` },
+      }),
+    );
   });
   const buildDown = opts.buildMb / ((performance.now() - t0) / 1000);
   if (got !== opts.buildMb * MiB) throw new Error(`downloaded ${got} bytes of ${opts.buildMb * MiB}`);
@@ -151,7 +231,10 @@ async function main() {
     log(`measuring ${store}`);
     rows.push(await measure(store));
   }
-  const out = ['', `Proctor blob throughput: SQLite server; ${opts.artifacts} artifacts × ${opts.artifactMb} MiB, one ${opts.buildMb} MiB app build; node ${process.version}, ${loadBefore} before, ${machineLoad()} after`];
+  const out = [
+    '',
+    `Proctor blob throughput: SQLite server; ${opts.artifacts} artifacts × ${opts.artifactMb} MiB, one ${opts.buildMb} MiB app build; node ${process.version}, ${loadBefore} before, ${machineLoad()} after`,
+  ];
   for (const r of rows) {
     const above = Math.max(r.upPeak, r.downPeak) - r.idle;
     out.push(

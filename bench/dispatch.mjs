@@ -40,7 +40,19 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { adminToken, client, cpuMs, fx, int, log, machineLoad, pct, runBench, startServer, verdict } from './harness.mjs';
+import {
+  adminToken,
+  client,
+  cpuMs,
+  fx,
+  int,
+  log,
+  machineLoad,
+  pct,
+  runBench,
+  startServer,
+  verdict,
+} from './harness.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET_JOBS_PER_S = 1000;
@@ -70,7 +82,9 @@ const opts = {
   warmup: int(flags.warmup, 'warmup', 0),
   agents: int(flags.agents, 'agents'),
   scenarios: int(flags.scenarios, 'scenarios'),
-  inFlight: String(flags['in-flight']).split(',').map((s) => int(s, 'in-flight')),
+  inFlight: String(flags['in-flight'])
+    .split(',')
+    .map((s) => int(s, 'in-flight')),
   chain: !flags['poll-only'],
   databaseUrl: flags['database-url'],
   bin: resolve(String(flags.bin)),
@@ -79,7 +93,12 @@ const opts = {
 };
 const TOKEN = adminToken();
 const JOBS_PER_RUN = opts.scenarios + 1;
-const SCENARIOS = Array.from({ length: opts.scenarios }, (_, i) => ({ key: `noop-${i + 1}.sh`, file: `noop-${i + 1}.sh`, path: [], tags: [] }));
+const SCENARIOS = Array.from({ length: opts.scenarios }, (_, i) => ({
+  key: `noop-${i + 1}.sh`,
+  file: `noop-${i + 1}.sh`,
+  path: [],
+  tags: [],
+}));
 const PLAN_FILE = `
 project: bench
 environments:
@@ -111,7 +130,12 @@ function track(id) {
   return t;
 }
 
-const agentState = { stop: false, error: /** @type {Error | null} */ (null), completed: 0, abort: new AbortController() };
+const agentState = {
+  stop: false,
+  error: /** @type {Error | null} */ (null),
+  completed: 0,
+  abort: new AbortController(),
+};
 
 /**
  * One fake agent of one slot: long-polls a claim, completes what it got at once, again.
@@ -123,7 +147,11 @@ async function agentLoop(call, token) {
     let jobs = [];
     while (!agentState.stop) {
       // Like `proctor agent`: long-poll only when the last completion brought no next job.
-      if (jobs.length === 0) ({ jobs } = await call('POST', '/api/agent/v1/claim', { free_slots: 1, wait_ms: 5000 }, 200, { token, signal: agentState.abort.signal }));
+      if (jobs.length === 0)
+        ({ jobs } = await call('POST', '/api/agent/v1/claim', { free_slots: 1, wait_ms: 5000 }, 200, {
+          token,
+          signal: agentState.abort.signal,
+        }));
       const claimedAt = performance.now();
       const claim = opts.chain ? { claim: { free_slots: 1 } } : {};
       const next = [];
@@ -131,13 +159,31 @@ async function agentLoop(call, token) {
         const t = track(job.run_id);
         if (job.kind === 'discover') {
           t.discoverClaims.push(claimedAt);
-          const res = await call('POST', `/api/agent/v1/jobs/${job.job_id}/complete`, { lease_token: job.lease_token, outcome: 'completed', scenarios: SCENARIOS, ...claim }, 200, { token });
+          const res = await call(
+            'POST',
+            `/api/agent/v1/jobs/${job.job_id}/complete`,
+            { lease_token: job.lease_token, outcome: 'completed', scenarios: SCENARIOS, ...claim },
+            200,
+            { token },
+          );
           t.discoveredAt = performance.now();
           next.push(...(res.jobs ?? []));
         } else {
           t.executeClaims.push(claimedAt);
-          const results = job.scenarios.map((/** @type {any} */ s) => ({ key: s.key, file: s.file, path: s.path, outcome: 'passed', durationMs: 1000 }));
-          const res = await call('POST', `/api/agent/v1/jobs/${job.job_id}/complete`, { lease_token: job.lease_token, outcome: 'completed', exit_code: 0, duration_ms: 1, results, ...claim }, 200, { token });
+          const results = job.scenarios.map((/** @type {any} */ s) => ({
+            key: s.key,
+            file: s.file,
+            path: s.path,
+            outcome: 'passed',
+            durationMs: 1000,
+          }));
+          const res = await call(
+            'POST',
+            `/api/agent/v1/jobs/${job.job_id}/complete`,
+            { lease_token: job.lease_token, outcome: 'completed', exit_code: 0, duration_ms: 1, results, ...claim },
+            200,
+            { token },
+          );
           t.left -= job.scenarios.length;
           if (t.left <= 0) t.resolve();
           next.push(...(res.jobs ?? []));
@@ -180,7 +226,8 @@ async function phase(call, inFlight, jobs) {
     }
   };
   await Promise.all(Array.from({ length: inFlight }, driver));
-  if (agentState.error) throw new Error(`a fake agent failed: ${agentState.error.message}`, { cause: agentState.error });
+  if (agentState.error)
+    throw new Error(`a fake agent failed: ${agentState.error.message}`, { cause: agentState.error });
   return { ids, seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -202,12 +249,21 @@ function latencies(ids) {
 
 async function main() {
   const loadBefore = machineLoad();
-  const server = await startServer({ bin: opts.bin, token: TOKEN, ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}), nodeArgs: opts.serverNodeArgs });
+  const server = await startServer({
+    bin: opts.bin,
+    token: TOKEN,
+    ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+    nodeArgs: opts.serverNodeArgs,
+  });
   const call = client(server.base, TOKEN);
   log(`server pid ${server.pid} at ${server.base} (${server.where})`);
   await call('POST', '/api/v1/apply', PLAN_FILE, 200, { yaml: true });
   const tokens = await Promise.all(
-    Array.from({ length: opts.agents }, async (_, i) => (await call('POST', '/api/agent/v1/register', { name: `fake-${i + 1}`, labels: [], slots: 1 }, 201)).token),
+    Array.from(
+      { length: opts.agents },
+      async (_, i) =>
+        (await call('POST', '/api/agent/v1/register', { name: `fake-${i + 1}`, labels: [], slots: 1 }, 201)).token,
+    ),
   );
   const loops = tokens.map((token) => agentLoop(call, token));
   if (opts.warmup > 0) {
@@ -224,7 +280,14 @@ async function main() {
     const cpu1 = cpuMs(server.pid);
     const jobs = agentState.completed - done0;
     const lat = latencies(p.ids);
-    rows.push({ inFlight, jobs, seconds: p.seconds, lat, serverCpuMs: cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / jobs : NaN, clientCpuMs: (own.user + own.system) / 1000 / jobs });
+    rows.push({
+      inFlight,
+      jobs,
+      seconds: p.seconds,
+      lat,
+      serverCpuMs: cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / jobs : NaN,
+      clientCpuMs: (own.user + own.system) / 1000 / jobs,
+    });
     log(`${inFlight} runs in flight: ${jobs} jobs in ${fx(p.seconds, 2)} s`);
   }
   agentState.stop = true;

@@ -22,7 +22,13 @@ import { parseArgs } from 'node:util';
 import { fx, int, log, machineLoad, runBench } from './harness.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values: flags } = parseArgs({ options: { runs: { type: 'string', default: '10' }, frameworks: { type: 'string', default: 'vitest,jest,pytest,junit5' }, memory: { type: 'string', default: '0' } } });
+const { values: flags } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '10' },
+    frameworks: { type: 'string', default: 'vitest,jest,pytest,junit5' },
+    memory: { type: 'string', default: '0' },
+  },
+});
 const RUNS = int(flags.runs, 'runs');
 const MEMORY_BATCHES = int(flags.memory, 'memory', 0);
 const { getAdapter } = await import(join(REPO, 'dist/adapters/registry.js'));
@@ -37,7 +43,11 @@ const SUITES = {
   junit5: { dir: 'examples/junit5', test: 'com.example.CalculatorTest > addsTwoNumbers()', env: {} },
 };
 // The agent's environment: nothing of a Vitest this script might run under.
-const agentEnv = /** @type {Record<string, string>} */ (Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && !k.startsWith('VITEST') && k !== 'NODE_ENV')));
+const agentEnv = /** @type {Record<string, string>} */ (
+  Object.fromEntries(
+    Object.entries(process.env).filter(([k, v]) => v !== undefined && !k.startsWith('VITEST') && k !== 'NODE_ENV'),
+  )
+);
 /** @param {number[]} xs */
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
@@ -47,13 +57,21 @@ async function measure(framework) {
   if (!suite) throw new Error(`--frameworks: no example suite for "${framework}" (${Object.keys(SUITES).join(', ')})`);
   const adapter = getAdapter(framework);
   const cwd = join(REPO, suite.dir);
-  const context = () => ({ cwd, reportDir: mkdtempSync(join(tmpdir(), `proctor-bench-${framework}-`)), env: suite.env, options: { worker: true } });
+  const context = () => ({
+    cwd,
+    reportDir: mkdtempSync(join(tmpdir(), `proctor-bench-${framework}-`)),
+    env: suite.env,
+    options: { worker: true },
+  });
   const [file, ...path] = suite.test.split(' > ');
   const scenarios = [{ key: suite.test, file, path }];
   /** @param {any} ctx @param {any} output */
   const check = async (ctx, output, what) => {
     const outcome = (await adapter.parseRun(ctx, scenarios, output))[0]?.outcome;
-    if (outcome !== 'passed') throw new Error(`${framework}: ${suite.test} did not pass ${what} (${outcome ?? 'not reported'}): ${output.stdout}${output.stderr}`);
+    if (outcome !== 'passed')
+      throw new Error(
+        `${framework}: ${suite.test} did not pass ${what} (${outcome ?? 'not reported'}): ${output.stdout}${output.stderr}`,
+      );
   };
   const oneShot = [];
   for (let i = 0; i < RUNS; i++) {
@@ -72,7 +90,10 @@ async function measure(framework) {
     for (let i = 0; i <= RUNS; i++) {
       const ctx = context();
       const t0 = performance.now();
-      const output = await worker.run({ job: i + 1, report_dir: ctx.reportDir, files: [file], scenarios, ...adapter.workerBatch?.(ctx, scenarios) }, { timeoutMs: 60_000 });
+      const output = await worker.run(
+        { job: i + 1, report_dir: ctx.reportDir, files: [file], scenarios, ...adapter.workerBatch?.(ctx, scenarios) },
+        { timeoutMs: 60_000 },
+      );
       batches.push(performance.now() - t0);
       await check(ctx, output, 'in the worker');
     }
@@ -96,7 +117,10 @@ async function memory(spec, context, file, scenarios, adapter) {
   try {
     for (let i = 1; i <= MEMORY_BATCHES; i++) {
       const ctx = context();
-      const output = await worker.run({ job: i, report_dir: ctx.reportDir, files: [file], scenarios, ...adapter.workerBatch?.(ctx, scenarios) }, { timeoutMs: 60_000 });
+      const output = await worker.run(
+        { job: i, report_dir: ctx.reportDir, files: [file], scenarios, ...adapter.workerBatch?.(ctx, scenarios) },
+        { timeoutMs: 60_000 },
+      );
       rmSync(ctx.reportDir, { recursive: true, force: true });
       // The worker's closing line names its pid; its process group is the worker's own.
       group ||= processGroupOf(Number(/pid (\d+)/.exec(output.stdout)?.[1] ?? NaN));
@@ -120,7 +144,8 @@ function groupRssMb(group) {
   for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === group) pages += Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === group)
+        pages += Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
     } catch {
       // gone meanwhile
     }

@@ -40,7 +40,10 @@ export function onCleanup(fn) {
 export function cleanup() {
   state.cleanedUp = true;
   cleaning ??= (async () => {
-    for (const fn of cleanups.reverse()) await Promise.resolve().then(fn).catch((e) => log(`cleanup: ${e.message}`));
+    for (const fn of cleanups.reverse())
+      await Promise.resolve()
+        .then(fn)
+        .catch((e) => log(`cleanup: ${e.message}`));
   })();
   return cleaning;
 }
@@ -100,7 +103,8 @@ export function client(base, defaultToken) {
       ...(o.signal ? { signal: o.signal } : {}),
     });
     const text = await res.text();
-    if (res.status !== want) throw new Error(`${method} ${path}: HTTP ${res.status} (expected ${want}): ${text.slice(0, 400)}`);
+    if (res.status !== want)
+      throw new Error(`${method} ${path}: HTTP ${res.status} (expected ${want}): ${text.slice(0, 400)}`);
     return text ? JSON.parse(text) : undefined;
   };
 }
@@ -188,16 +192,33 @@ export async function startServer(o) {
   const dataDir = tempDir('proctor-bench-');
   const databaseUrl = o.databaseUrl ? await freshPostgresDatabase(o.databaseUrl) : undefined;
   const port = await freePort();
-  const args = [...(o.nodeArgs ?? []), o.bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--no-local-agent', '--log-level', 'warn'];
+  const args = [
+    ...(o.nodeArgs ?? []),
+    o.bin,
+    'serve',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--data-dir',
+    dataDir,
+    '--no-local-agent',
+    '--log-level',
+    'warn',
+  ];
   if (databaseUrl) args.push('--database-url', databaseUrl);
   const server = spawnChild('the server', args, childEnv({ PROCTOR_ADMIN_TOKEN: o.token }));
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (server.status.exited) throw new Error(`the server exited during start-up:\n${server.output.join('\n')}`);
-    const ok = await fetch(`${base}/api/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${base}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
-    if (Date.now() > deadline) throw new Error(`the server did not answer /api/health within 60 s:\n${server.output.join('\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(`the server did not answer /api/health within 60 s:\n${server.output.join('\n')}`);
     await sleep(100);
   }
   return { base, pid: server.pid, where: databaseUrl ? 'PostgreSQL' : 'SQLite', dataDir };

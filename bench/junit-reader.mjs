@@ -49,7 +49,9 @@ async function main() {
       const t = Date.now();
       const cases = await generate(file, mb * 1024 * 1024);
       const bytes = statSync(file).size;
-      console.log(`generated ${file}: ${(bytes / 2 ** 20).toFixed(0)} MB, ${cases} test cases (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+      console.log(
+        `generated ${file}: ${(bytes / 2 ** 20).toFixed(0)} MB, ${cases} test cases (${((Date.now() - t) / 1000).toFixed(1)} s)`,
+      );
       for (const parser of ['proctor', 'test-results-parser']) {
         const r = await measure(parser, file, timeoutMs);
         rows.push({ mb, bytes, parser, ...r });
@@ -74,7 +76,9 @@ async function generate(file, target) {
   let cases = 0;
   out.write('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="bench">\n');
   for (let s = 0; written < target; s++) {
-    const parts = [`  <testsuite name="com.example.module${s}.CheckoutTest" tests="1000" failures="100" skipped="50" time="12.5">\n`];
+    const parts = [
+      `  <testsuite name="com.example.module${s}.CheckoutTest" tests="1000" failures="100" skipped="50" time="12.5">\n`,
+    ];
     for (let i = 0; i < 1000; i++, cases++) parts.push(testcase(s, i));
     parts.push('  </testsuite>\n');
     const chunk = parts.join('');
@@ -89,18 +93,24 @@ async function generate(file, target) {
 function testcase(s, i) {
   const open = `    <testcase classname="com.example.module${s}.CheckoutTest" name="places order ${i} with a &quot;gift&quot; card &amp; coupon" file="src/test/java/com/example/module${s}/CheckoutTest.java" time="0.${(i % 997).toString().padStart(3, '0')}"`;
   if (i % 10 === 3) {
-    const stack = Array.from({ length: 12 }, (_, k) => `\tat com.example.module${s}.Checkout.step${k}(Checkout.java:${100 + k})`).join('\n');
+    const stack = Array.from(
+      { length: 12 },
+      (_, k) => `\tat com.example.module${s}.Checkout.step${k}(Checkout.java:${100 + k})`,
+    ).join('\n');
     return `${open}>\n      <failure message="expected: &lt;${i}&gt; but was: &lt;${i + 1}&gt;" type="org.opentest4j.AssertionFailedError"><![CDATA[org.opentest4j.AssertionFailedError: expected: <${i}> but was: <${i + 1}>\n${stack}]]></failure>\n      <system-out>order ${i}: total 12.50 EUR, payment declined, retrying</system-out>\n    </testcase>\n`;
   }
   if (i % 20 === 7) return `${open}>\n      <skipped message="needs the payment sandbox"/>\n    </testcase>\n`;
-  if (i % 5 === 1) return `${open}>\n      <system-out>order ${i}: total 12.50 EUR, paid with card ending 4242, receipt sent to buyer${i}@example.com</system-out>\n    </testcase>\n`;
+  if (i % 5 === 1)
+    return `${open}>\n      <system-out>order ${i}: total 12.50 EUR, paid with card ending 4242, receipt sent to buyer${i}@example.com</system-out>\n    </testcase>\n`;
   return `${open}/>\n`;
 }
 
 /** Runs one parser on `file` in a child process; its figures, or why it has none. */
 async function measure(parser, file, timeoutMs) {
   const heap = parser === 'proctor' ? [] : ['--max-old-space-size=12288'];
-  const proc = spawn(process.execPath, [...heap, fileURLToPath(import.meta.url), '--child', parser, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...heap, fileURLToPath(import.meta.url), '--child', parser, file], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   proc.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
@@ -114,7 +124,9 @@ async function measure(parser, file, timeoutMs) {
   clearTimeout(timer);
   if (timedOut) return { error: `killed after the ${timeoutMs / 1000} s limit` };
   if (code !== 0) {
-    const why = /heap out of memory|Invalid string length|Cannot create a string longer/i.exec(stderr)?.[0] ?? (signal ? `signal ${signal}` : `exit code ${code}`);
+    const why =
+      /heap out of memory|Invalid string length|Cannot create a string longer/i.exec(stderr)?.[0] ??
+      (signal ? `signal ${signal}` : `exit code ${code}`);
     return { error: `failed: ${why}` };
   }
   return JSON.parse(stdout.trim().split('\n').pop() ?? '{}');
@@ -137,8 +149,12 @@ function verdict(rows) {
   const speed = (r) => r.bytes / (r.ms / 1000);
   const memoryOk = ours.maxRssKb / 1024 < 100;
   const ratio = theirs && !theirs.error ? speed(ours) / speed(theirs) : Infinity;
-  const against = theirs?.error ? `test-results-parser ${theirs.error}` : `${ratio.toFixed(1)}× test-results-parser's MB/s`;
-  console.log(`RESULT on ${big} MB: ${against} (target ≥ 2×), peak ${(ours.maxRssKb / 1024).toFixed(0)} MB (target < 100 MB): ${ratio >= 2 && memoryOk ? 'PASS' : 'MISS'}`);
+  const against = theirs?.error
+    ? `test-results-parser ${theirs.error}`
+    : `${ratio.toFixed(1)}× test-results-parser's MB/s`;
+  console.log(
+    `RESULT on ${big} MB: ${against} (target ≥ 2×), peak ${(ours.maxRssKb / 1024).toFixed(0)} MB (target < 100 MB): ${ratio >= 2 && memoryOk ? 'PASS' : 'MISS'}`,
+  );
 }
 
 /** In the child: parse `file` with `parser`, print one JSON line of figures. */

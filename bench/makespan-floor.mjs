@@ -25,7 +25,9 @@ import { batchScenarios } from '../dist/domain/batching.js';
 import { drawDurations } from './durations.mjs';
 import { fx, int } from './harness.mjs';
 
-const { values: flags } = parseArgs({ options: { seeds: { type: 'string', default: '200' }, 'job-overhead-ms': { type: 'string', default: '90' } } });
+const { values: flags } = parseArgs({
+  options: { seeds: { type: 'string', default: '200' }, 'job-overhead-ms': { type: 'string', default: '90' } },
+});
 const SEEDS = int(flags.seeds, 'seeds');
 const OVERHEAD = int(flags['job-overhead-ms'], 'job-overhead-ms', 0);
 const SLOTS = 8;
@@ -72,14 +74,43 @@ function queueMode(ms, ids, roundTripMs) {
 
 /** @type {Record<string, (ms: number[], ids: number[]) => number>} */
 const policies = {
-  [`Proctor batches, no history, ${OVERHEAD} ms/job`]: (ms, ids) => listSchedule(batchScenarios(ids, () => 1000, { slots: SLOTS, overheadMs: 500 }), ms, OVERHEAD),
-  'one scenario per dispatch, 0 ms each (the floor)': (ms, ids) => listSchedule(ids.map((i) => [i]), ms, 0),
-  'one scenario per dispatch, 20 ms each': (ms, ids) => listSchedule(ids.map((i) => [i]), ms, 20),
-  [`one scenario per dispatch, ${OVERHEAD} ms each`]: (ms, ids) => listSchedule(ids.map((i) => [i]), ms, OVERHEAD),
+  [`Proctor batches, no history, ${OVERHEAD} ms/job`]: (ms, ids) =>
+    listSchedule(
+      batchScenarios(ids, () => 1000, { slots: SLOTS, overheadMs: 500 }),
+      ms,
+      OVERHEAD,
+    ),
+  'one scenario per dispatch, 0 ms each (the floor)': (ms, ids) =>
+    listSchedule(
+      ids.map((i) => [i]),
+      ms,
+      0,
+    ),
+  'one scenario per dispatch, 20 ms each': (ms, ids) =>
+    listSchedule(
+      ids.map((i) => [i]),
+      ms,
+      20,
+    ),
+  [`one scenario per dispatch, ${OVERHEAD} ms each`]: (ms, ids) =>
+    listSchedule(
+      ids.map((i) => [i]),
+      ms,
+      OVERHEAD,
+    ),
   'queue mode: one scenario per batch, 8 ms round trip, lookahead': (ms, ids) => queueMode(ms, ids, 8),
-  'queue mode without lookahead, 8 ms round trip': (ms, ids) => listSchedule(ids.map((i) => [i]), ms, 8),
+  'queue mode without lookahead, 8 ms round trip': (ms, ids) =>
+    listSchedule(
+      ids.map((i) => [i]),
+      ms,
+      8,
+    ),
   [`Proctor batches, exact history, ${OVERHEAD} ms/job`]: (ms, ids) =>
-    listSchedule(batchScenarios(ids, (i) => ms[i] ?? 0, { slots: SLOTS, overheadMs: 500, packFirst: true }), ms, OVERHEAD),
+    listSchedule(
+      batchScenarios(ids, (i) => ms[i] ?? 0, { slots: SLOTS, overheadMs: 500, packFirst: true }),
+      ms,
+      OVERHEAD,
+    ),
 };
 
 /** @param {number} seed */
@@ -92,9 +123,13 @@ function ratios(seed) {
 
 const at42 = ratios(42);
 const spread = Array.from({ length: SEEDS }, (_, i) => ratios(i + 1));
-process.stdout.write(`\nmakespan / bound on ${SLOTS} slots, bench/makespan.mjs's suite (simulated): seed 42, and mean / p90 over seeds 1–${SEEDS}\n`);
+process.stdout.write(
+  `\nmakespan / bound on ${SLOTS} slots, bench/makespan.mjs's suite (simulated): seed 42, and mean / p90 over seeds 1–${SEEDS}\n`,
+);
 for (const name of Object.keys(policies)) {
   const xs = spread.map((r) => r[name] ?? NaN).sort((a, b) => a - b);
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  process.stdout.write(`  ${name.padEnd(64)} ${fx(at42[name] ?? NaN, 3)}   mean ${fx(mean, 3)}   p90 ${fx(xs[Math.ceil(0.9 * xs.length) - 1] ?? NaN, 3)}\n`);
+  process.stdout.write(
+    `  ${name.padEnd(64)} ${fx(at42[name] ?? NaN, 3)}   mean ${fx(mean, 3)}   p90 ${fx(xs[Math.ceil(0.9 * xs.length) - 1] ?? NaN, 3)}\n`,
+  );
 }

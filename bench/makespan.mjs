@@ -45,7 +45,22 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { drawDurations } from './durations.mjs';
-import { adminToken, childEnv, client, fx, int, log, machineLoad, onCleanup, runBench, sleep, spawnChild, startServer, tempDir, verdict } from './harness.mjs';
+import {
+  adminToken,
+  childEnv,
+  client,
+  fx,
+  int,
+  log,
+  machineLoad,
+  onCleanup,
+  runBench,
+  sleep,
+  spawnChild,
+  startServer,
+  tempDir,
+  verdict,
+} from './harness.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET_NO_HISTORY = 1.1;
@@ -74,7 +89,8 @@ if (flags.help) {
   process.stdout.write(`${readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]}*/\n`);
   process.exit(0);
 }
-if (flags.framework !== 'command' && flags.framework !== 'node-test') throw new Error(`--framework "${flags.framework}": expected command or node-test`);
+if (flags.framework !== 'command' && flags.framework !== 'node-test')
+  throw new Error(`--framework "${flags.framework}": expected command or node-test`);
 const opts = {
   scenarios: int(flags.scenarios, 'scenarios'),
   agents: int(flags.agents, 'agents'),
@@ -84,7 +100,8 @@ const opts = {
   sigma: Number(flags.sigma),
   framework: /** @type {'command' | 'node-test'} */ (flags.framework),
   // Queue mode (a worker per slot) needs a runner that reads batches: the command framework's has one.
-  modes: flags.framework === 'command' ? String(flags.modes).split(',').map(parseMode) : /** @type {Mode[]} */ (['process']),
+  modes:
+    flags.framework === 'command' ? String(flags.modes).split(',').map(parseMode) : /** @type {Mode[]} */ (['process']),
   databaseUrl: flags['database-url'],
   bin: resolve(String(flags.bin)),
   serverNodeArgs: /** @type {string[]} */ (flags['server-node-arg']),
@@ -138,7 +155,8 @@ if (process.argv[2] === '--worker') {
 `;
 
 /** @param {string} name @param {number} ms */
-const nodeTestFile = (name, ms) => `import { test } from 'node:test';\ntest('${name}', async () => { await new Promise((r) => setTimeout(r, ${ms})); });\n`;
+const nodeTestFile = (name, ms) =>
+  `import { test } from 'node:test';\ntest('${name}', async () => { await new Promise((r) => setTimeout(r, ${ms})); });\n`;
 
 /**
  * Writes the suite; returns its directory, the sorted scenario files with their durations, and
@@ -167,7 +185,9 @@ function writeSuite(durations) {
   files.sort((a, b) => a.file.localeCompare(b.file));
   /** @param {string[]} list @param {string} reportDir */
   const command = (list, reportDir) =>
-    opts.framework === 'command' ? `'${process.execPath}' run-sleeps.mjs ${reportDir} ${list.join(' ')}` : `'${process.execPath}' --test ${list.join(' ')}`;
+    opts.framework === 'command'
+      ? `'${process.execPath}' run-sleeps.mjs ${reportDir} ${list.join(' ')}`
+      : `'${process.execPath}' --test ${list.join(' ')}`;
   return { dir, files, command };
 }
 
@@ -231,7 +251,8 @@ function calibrate(dir) {
     }).sort((a, b) => a - b);
     return runs[2] ?? NaN;
   };
-  if (opts.framework === 'command') return { jobMs: time(`'${process.execPath}' run-sleeps.mjs - calibrate/z0.sleep`), fileMs: 0 };
+  if (opts.framework === 'command')
+    return { jobMs: time(`'${process.execPath}' run-sleeps.mjs - calibrate/z0.sleep`), fileMs: 0 };
   const one = time(`'${process.execPath}' --test calibrate/z0.test.mjs`);
   const ten = time(`'${process.execPath}' --test calibrate/z*.test.mjs`);
   return { jobMs: one, fileMs: (ten - one) / 9 };
@@ -246,7 +267,21 @@ function calibrate(dir) {
 async function startAgents(base, call, workdir) {
   const { secret } = await call('POST', '/api/v1/agents/tokens', { name: 'makespan-bench' }, 201);
   for (let i = 1; i <= opts.agents; i++) {
-    const args = [...opts.agentNodeArgs, opts.bin, 'agent', '--server', base, '--token', secret, '--slots', String(opts.slots), '--workdir', workdir, '--name', `bench-agent-${i}`];
+    const args = [
+      ...opts.agentNodeArgs,
+      opts.bin,
+      'agent',
+      '--server',
+      base,
+      '--token',
+      secret,
+      '--slots',
+      String(opts.slots),
+      '--workdir',
+      workdir,
+      '--name',
+      `bench-agent-${i}`,
+    ];
     spawnChild(`agent ${i}`, args, childEnv({ PROCTOR_LOG_LEVEL: 'warn' }));
   }
   // Runs before the agents are stopped: a run still going is cancelled, so that the agents stop
@@ -282,24 +317,40 @@ async function runOnce(call, /** @type {string} */ suiteDir, /** @type {string} 
   for (;;) {
     run = await call('GET', `/api/v1/runs/${triggered.id}`);
     if (run.status === 'completed' || run.status === 'cancelled') break;
-    if (Date.now() - t0 > 120_000) throw new Error(`run ${run.id} did not end within 120 s: ${run.status} ${JSON.stringify(run.counts)}`);
+    if (Date.now() - t0 > 120_000)
+      throw new Error(`run ${run.id} did not end within 120 s: ${run.status} ${JSON.stringify(run.counts)}`);
     await sleep(50);
   }
   active.runId = 0;
   const { items: jobs } = await call('GET', `/api/v1/runs/${run.id}/jobs`);
   const results = [];
   for (let cursor = ''; ; ) {
-    const page = await call('GET', `/api/v1/runs/${run.id}/results?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page = await call(
+      'GET',
+      `/api/v1/runs/${run.id}/results?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     results.push(...page.items);
     if (!page.next_cursor) break;
     cursor = page.next_cursor;
   }
-  if (run.result !== 'passed' || results.length !== expected || results.some((/** @type {any} */ r) => r.status !== 'passed')) {
-    const bad = results.filter((/** @type {any} */ r) => r.status !== 'passed').slice(0, 3).map((/** @type {any} */ r) => `${r.scenario.key}: ${r.status} ${r.message ?? ''}`);
-    throw new Error(`run ${run.id} ended ${run.status}/${run.result} with ${results.length} results; e.g. ${bad.join('; ')} (${run.end_reason ?? ''})`);
+  if (
+    run.result !== 'passed' ||
+    results.length !== expected ||
+    results.some((/** @type {any} */ r) => r.status !== 'passed')
+  ) {
+    const bad = results
+      .filter((/** @type {any} */ r) => r.status !== 'passed')
+      .slice(0, 3)
+      .map((/** @type {any} */ r) => `${r.scenario.key}: ${r.status} ${r.message ?? ''}`);
+    throw new Error(
+      `run ${run.id} ended ${run.status}/${run.result} with ${results.length} results; e.g. ${bad.join('; ')} (${run.end_reason ?? ''})`,
+    );
   }
   const timings = existsSync(timingsFile)
-    ? readFileSync(timingsFile, 'utf8').split('\n').filter(Boolean).map((/** @type {string} */ l) => JSON.parse(l))
+    ? readFileSync(timingsFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((/** @type {string} */ l) => JSON.parse(l))
     : [];
   return { run, jobs, results, timings };
 }
@@ -325,7 +376,11 @@ function jobPhases(r) {
   for (const x of r.results) scenarioMsByJob.set(x.job_id, (scenarioMsByJob.get(x.job_id) ?? 0) + (x.duration_ms ?? 0));
   const byJob = new Map(r.jobs.map((j) => [j.id, j]));
   const sums = { toSpawn: 0, boot: 0, inRunner: 0, after: 0 };
-  const lists = { toSpawn: /** @type {number[]} */ ([]), boot: /** @type {number[]} */ ([]), after: /** @type {number[]} */ ([]) };
+  const lists = {
+    toSpawn: /** @type {number[]} */ ([]),
+    boot: /** @type {number[]} */ ([]),
+    after: /** @type {number[]} */ ([]),
+  };
   for (const t of r.timings) {
     const job = byJob.get(jobOfFile.get(t.first));
     const attempt = job?.attempts[job.attempts.length - 1];
@@ -369,7 +424,8 @@ function workerPhases(r) {
     const first = /** @type {{ origin: number, start: number, end: number }} */ (batches[0]);
     sums.toWorker += first.origin - started;
     sums.boot += first.start - first.origin;
-    for (let i = 1; i < batches.length; i++) gaps.push(/** @type {any} */ (batches[i]).start - /** @type {any} */ (batches[i - 1]).end);
+    for (let i = 1; i < batches.length; i++)
+      gaps.push(/** @type {any} */ (batches[i]).start - /** @type {any} */ (batches[i - 1]).end);
     sums.tail += finished - /** @type {any} */ (batches[batches.length - 1]).end;
   }
   sums.between = gaps.reduce((a, b) => a + b, 0);
@@ -395,12 +451,20 @@ function analyse(r, drawn, /** @type {Mode} */ mode) {
   for (const x of r.results) scenarioMsByJob.set(x.job_id, (scenarioMsByJob.get(x.job_id) ?? 0) + (x.duration_ms ?? 0));
   const execute = r.jobs.filter((j) => j.kind === 'execute');
   /** @type {Array<[number, number]>} */
-  const intervals = execute.flatMap((j) => j.attempts.map((/** @type {any} */ a) => /** @type {[number, number]} */ ([ms(a.started_at), ms(a.finished_at)])));
+  const intervals = execute.flatMap((j) =>
+    j.attempts.map((/** @type {any} */ a) => /** @type {[number, number]} */ ([ms(a.started_at), ms(a.finished_at)])),
+  );
   const busy = intervals.reduce((s, [a, b]) => s + (b - a), 0);
   const scenarioMs = measured.reduce((a, b) => a + b, 0);
   const firstStart = Math.min(...intervals.map((i) => i[0]));
   const lastStart = Math.max(...intervals.map((i) => i[0]));
-  const perJob = execute.map((j) => j.attempts.reduce((/** @type {number} */ s, /** @type {any} */ a) => s + ms(a.finished_at) - ms(a.started_at), 0) - (scenarioMsByJob.get(j.id) ?? 0));
+  const perJob = execute.map(
+    (j) =>
+      j.attempts.reduce(
+        (/** @type {number} */ s, /** @type {any} */ a) => s + ms(a.finished_at) - ms(a.started_at),
+        0,
+      ) - (scenarioMsByJob.get(j.id) ?? 0),
+  );
   const discovery = r.jobs.find((j) => j.kind === 'discover');
   return {
     wallS: (finished - started) / 1000,
@@ -412,7 +476,9 @@ function analyse(r, drawn, /** @type {Mode} */ mode) {
     sizes: execute.map((j) => j.scenario_count),
     overheadS: (busy - scenarioMs) / 1000 / SLOTS,
     overheadPerJobMs: perJob.sort((a, b) => a - b)[Math.floor(perJob.length / 2)] ?? NaN,
-    discoveryMs: discovery?.attempts[0] ? ms(discovery.attempts[0].finished_at) - ms(discovery.attempts[0].started_at) : NaN,
+    discoveryMs: discovery?.attempts[0]
+      ? ms(discovery.attempts[0].finished_at) - ms(discovery.attempts[0].started_at)
+      : NaN,
     preludeS: (firstStart - started) / 1000,
     gapsS: ((lastStart - firstStart) * SLOTS - busyWithin(intervals, firstStart, lastStart)) / 1000 / SLOTS,
     tailS: ((finished - lastStart) * SLOTS - busyWithin(intervals, lastStart, finished)) / 1000 / SLOTS,
@@ -438,9 +504,21 @@ async function staticSplit(suite) {
       (shard, i) =>
         new Promise((ok, fail) => {
           mkdirSync(join(reports, String(i)));
-          const child = spawn('/bin/sh', ['-c', suite.command(shard.map((f) => f.file), join(reports, String(i)))], { cwd: suite.dir, stdio: 'ignore' });
+          const child = spawn(
+            '/bin/sh',
+            [
+              '-c',
+              suite.command(
+                shard.map((f) => f.file),
+                join(reports, String(i)),
+              ),
+            ],
+            { cwd: suite.dir, stdio: 'ignore' },
+          );
           child.once('error', fail);
-          child.once('exit', (code) => (code === 0 ? ok(undefined) : fail(new Error(`static shard ${i + 1} exited with ${code}`))));
+          child.once('exit', (code) =>
+            code === 0 ? ok(undefined) : fail(new Error(`static shard ${i + 1} exited with ${code}`)),
+          );
         }),
     ),
   );
@@ -453,12 +531,25 @@ async function staticSplit(suite) {
 
 async function main() {
   const loadBefore = machineLoad();
-  const drawn = drawDurations({ seed: opts.seed, scenarios: opts.scenarios, medianMs: opts.medianMs, sigma: opts.sigma, maxMs: MAX_MS });
+  const drawn = drawDurations({
+    seed: opts.seed,
+    scenarios: opts.scenarios,
+    medianMs: opts.medianMs,
+    sigma: opts.sigma,
+    maxMs: MAX_MS,
+  });
   const suite = writeSuite(drawn);
   const total = drawn.reduce((a, b) => a + b, 0);
-  log(`${opts.scenarios} scenarios: ${fx(total / 1000)} s of work, mean ${Math.round(total / opts.scenarios)} ms, longest ${Math.max(...drawn)} ms; bound on ${SLOTS} slots ${fx(Math.max(Math.max(...drawn), total / SLOTS) / 1000, 2)} s`);
+  log(
+    `${opts.scenarios} scenarios: ${fx(total / 1000)} s of work, mean ${Math.round(total / opts.scenarios)} ms, longest ${Math.max(...drawn)} ms; bound on ${SLOTS} slots ${fx(Math.max(Math.max(...drawn), total / SLOTS) / 1000, 2)} s`,
+  );
   const cal = calibrate(suite.dir);
-  const server = await startServer({ bin: opts.bin, token: TOKEN, ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}), nodeArgs: opts.serverNodeArgs });
+  const server = await startServer({
+    bin: opts.bin,
+    token: TOKEN,
+    ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+    nodeArgs: opts.serverNodeArgs,
+  });
   const call = client(server.base, TOKEN);
   log(`server pid ${server.pid} at ${server.base} (${server.where})`);
   await call('POST', '/api/v1/apply', planFile(), 200, { yaml: true });

@@ -29,7 +29,24 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { adminToken, childEnv, client, freePort, freshPostgresDatabase, fx, int, log, machineLoad, pct, runBench, sleep, spawnChild, stopChild, tempDir, verdict } from './harness.mjs';
+import {
+  adminToken,
+  childEnv,
+  client,
+  freePort,
+  freshPostgresDatabase,
+  fx,
+  int,
+  log,
+  machineLoad,
+  pct,
+  runBench,
+  sleep,
+  spawnChild,
+  stopChild,
+  tempDir,
+  verdict,
+} from './harness.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: flags } = parseArgs({
@@ -77,7 +94,12 @@ retention:
   runs: { days: 30 }
   logs: { days: 7 }
 `;
-const SCENARIOS = Array.from({ length: 4 }, (_, i) => ({ key: `noop-${i + 1}.sh`, file: `noop-${i + 1}.sh`, path: [], tags: [] }));
+const SCENARIOS = Array.from({ length: 4 }, (_, i) => ({
+  key: `noop-${i + 1}.sh`,
+  file: `noop-${i + 1}.sh`,
+  path: [],
+  tags: [],
+}));
 
 /** A `proctor serve` on a data dir / database kept across restarts. */
 async function serverOn(/** @type {string} */ dataDir, /** @type {string | undefined} */ databaseUrl) {
@@ -88,10 +110,30 @@ async function serverOn(/** @type {string} */ dataDir, /** @type {string | undef
     ...(flags.batch ? { PROCTOR_RETENTION_BATCH: String(flags.batch) } : {}),
     ...(flags['pause-ms'] ? { PROCTOR_RETENTION_PAUSE_MS: String(flags['pause-ms']) } : {}),
   });
-  const args = [opts.bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--no-local-agent', '--log-level', 'warn', ...(databaseUrl ? ['--database-url', databaseUrl] : [])];
+  const args = [
+    opts.bin,
+    'serve',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--data-dir',
+    dataDir,
+    '--no-local-agent',
+    '--log-level',
+    'warn',
+    ...(databaseUrl ? ['--database-url', databaseUrl] : []),
+  ];
   const s = spawnChild('the server', args, env);
   const base = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 60_000; !(await fetch(`${base}/api/health`).then((r) => r.ok, () => false)); await sleep(100)) {
+  for (
+    const deadline = Date.now() + 60_000;
+    !(await fetch(`${base}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    ));
+    await sleep(100)
+  ) {
     if (s.status.exited || Date.now() > deadline) throw new Error(`the server did not start:\n${s.output.join('\n')}`);
   }
   return { base, pid: s.pid, stop: () => stopChild(s.child, () => s.status.exited) };
@@ -107,8 +149,13 @@ async function fill(exec, uuid, ids) {
   const ended = Date.now() - 60 * 86_400_000;
   const n = Math.max(opts.runs, opts.perRun, opts.jobsPerRun, opts.chunks, 1);
   await exec('create table bench_n (x integer primary key)');
-  for (let i = 1; i <= n; i += 1000) await exec(`insert into bench_n (x) values ${Array.from({ length: Math.min(1000, n - i + 1) }, (_, k) => `(${i + k})`).join(',')}`);
-  await exec(`insert into scenarios (plan_id, key, file, path, tags, created_at) select ${planId}, 'old-' || x || '.test > case', 'old-' || x || '.test', '[]', '[]', ${ended} from bench_n where x <= ${opts.perRun}`);
+  for (let i = 1; i <= n; i += 1000)
+    await exec(
+      `insert into bench_n (x) values ${Array.from({ length: Math.min(1000, n - i + 1) }, (_, k) => `(${i + k})`).join(',')}`,
+    );
+  await exec(
+    `insert into scenarios (plan_id, key, file, path, tags, created_at) select ${planId}, 'old-' || x || '.test > case', 'old-' || x || '.test', '[]', '[]', ${ended} from bench_n where x <= ${opts.perRun}`,
+  );
   await exec(
     `insert into runs (uuid, project_id, plan_id, status, result, priority, trigger, plan_snapshot, created_at, started_at, finished_at) select ${uuid}, ${projectId}, ${planId}, 'completed', 'passed', 0, '{}', '{}', ${ended} + x, ${ended} + x, ${ended} + x + 1000 from bench_n where x <= ${opts.runs}`,
   );
@@ -117,10 +164,14 @@ async function fill(exec, uuid, ids) {
     `insert into jobs (run_id, kind, environment_id, environment_name, status, scenario_ids, priority, run_created_at, max_parallel, timeout_ms, attempt, max_attempts, created_at, started_at, finished_at) select r.id, 'execute', ${envId}, 'noop', 'completed', '[]', 0, ${ended}, 8, 600000, 1, 3, ${ended}, ${ended}, ${ended} + 1000 from (${runs}) r cross join bench_n where x <= ${opts.jobsPerRun}`,
   );
   const jobs = `select j.id from jobs j join runs r on r.id = j.run_id where r.plan_id = ${planId}`;
-  await exec(`insert into attempts (job_id, attempt, agent_id, lease_token, status, started_at, finished_at, log_bytes) select j.id, 1, 1, 'x', 'completed', ${ended}, ${ended} + 1000, ${opts.chunks * 1024} from (${jobs}) j`);
+  await exec(
+    `insert into attempts (job_id, attempt, agent_id, lease_token, status, started_at, finished_at, log_bytes) select j.id, 1, 1, 'x', 'completed', ${ended}, ${ended} + 1000, ${opts.chunks * 1024} from (${jobs}) j`,
+  );
   const line = `${'x'.repeat(1023)}\n`;
   if (opts.chunks > 0) {
-    await exec(`insert into log_chunks (job_id, attempt, "offset", length, data, created_at) select j.id, 1, (x - 1) * 1024, 1024, '${line}', ${ended} from (${jobs}) j cross join bench_n where x <= ${opts.chunks}`);
+    await exec(
+      `insert into log_chunks (job_id, attempt, "offset", length, data, created_at) select j.id, 1, (x - 1) * 1024, 1024, '${line}', ${ended} from (${jobs}) j cross join bench_n where x <= ${opts.chunks}`,
+    );
   }
   // The results, a run at a time in slices of 100 runs: one statement of a million rows is what the pass must never be.
   for (let from = 0; from < opts.runs; from += 100) {
@@ -133,7 +184,11 @@ async function fill(exec, uuid, ids) {
 }
 
 /** Fills a stopped SQLite server's database, or a PostgreSQL one. */
-async function fillDatabase(/** @type {string} */ dataDir, /** @type {string | undefined} */ databaseUrl, /** @type {any} */ ids) {
+async function fillDatabase(
+  /** @type {string} */ dataDir,
+  /** @type {string | undefined} */ databaseUrl,
+  /** @type {any} */ ids,
+) {
   const t0 = performance.now();
   if (databaseUrl) {
     const { default: pg } = await import('pg');
@@ -146,7 +201,7 @@ async function fillDatabase(/** @type {string} */ dataDir, /** @type {string | u
     const { default: Database } = await import('better-sqlite3');
     const db = new Database(join(dataDir, 'proctor.db'));
     db.pragma('journal_mode = WAL');
-    await fill(async (sql) => void db.exec(sql), "lower(hex(randomblob(16)))", ids);
+    await fill(async (sql) => void db.exec(sql), 'lower(hex(randomblob(16)))', ids);
     db.exec('analyze');
     db.close();
   }
@@ -156,13 +211,20 @@ async function fillDatabase(/** @type {string} */ dataDir, /** @type {string | u
 async function idsOf(/** @type {(...a: any[]) => Promise<any>} */ call) {
   const plans = (await call('GET', '/api/v1/plans?project=bench')).items;
   const old = plans.find((/** @type {any} */ p) => p.name === 'old');
-  const env = (await call('GET', '/api/v1/environments?project=bench')).items.find((/** @type {any} */ e) => e.name === 'noop');
+  const env = (await call('GET', '/api/v1/environments?project=bench')).items.find(
+    (/** @type {any} */ e) => e.name === 'noop',
+  );
   return { planId: old.id, projectId: old.project_id ?? old.project?.id, envId: env.id };
 }
 
 /** Fake agents and drivers as in dispatch.mjs; `samples` gets [claimedAt, latency ms]. */
 function load(/** @type {(...a: any[]) => Promise<any>} */ call, /** @type {string[]} */ tokens) {
-  const st = { stop: false, error: /** @type {any} */ (null), samples: /** @type {[number, number][]} */ ([]), jobs: 0 };
+  const st = {
+    stop: false,
+    error: /** @type {any} */ (null),
+    samples: /** @type {[number, number][]} */ ([]),
+    jobs: 0,
+  };
   /** @type {Map<number, { claimableAt: number, left: number, done: () => void, wait: Promise<void> }>} */
   const runs = new Map();
   const track = (/** @type {number} */ id) => {
@@ -180,15 +242,33 @@ function load(/** @type {(...a: any[]) => Promise<any>} */ call, /** @type {stri
     /** @type {any[]} */
     let jobs = [];
     while (!st.stop) {
-      if (jobs.length === 0) ({ jobs } = await call('POST', '/api/agent/v1/claim', { free_slots: 1, wait_ms: 5000 }, 200, { token, signal: abort.signal }));
+      if (jobs.length === 0)
+        ({ jobs } = await call('POST', '/api/agent/v1/claim', { free_slots: 1, wait_ms: 5000 }, 200, {
+          token,
+          signal: abort.signal,
+        }));
       const at = performance.now();
       const next = [];
       for (const job of jobs) {
         const t = track(job.run_id);
         st.samples.push([at, Math.max(0, at - t.claimableAt)]);
-        const body = job.kind === 'discover'
-          ? { lease_token: job.lease_token, outcome: 'completed', scenarios: SCENARIOS, claim: { free_slots: 1 } }
-          : { lease_token: job.lease_token, outcome: 'completed', exit_code: 0, duration_ms: 1, results: job.scenarios.map((/** @type {any} */ s) => ({ key: s.key, file: s.file, path: s.path, outcome: 'passed', durationMs: 1000 })), claim: { free_slots: 1 } };
+        const body =
+          job.kind === 'discover'
+            ? { lease_token: job.lease_token, outcome: 'completed', scenarios: SCENARIOS, claim: { free_slots: 1 } }
+            : {
+                lease_token: job.lease_token,
+                outcome: 'completed',
+                exit_code: 0,
+                duration_ms: 1,
+                results: job.scenarios.map((/** @type {any} */ s) => ({
+                  key: s.key,
+                  file: s.file,
+                  path: s.path,
+                  outcome: 'passed',
+                  durationMs: 1000,
+                })),
+                claim: { free_slots: 1 },
+              };
         const res = await call('POST', `/api/agent/v1/jobs/${job.job_id}/complete`, body, 200, { token });
         if (job.kind === 'discover') t.claimableAt = performance.now();
         else if ((t.left -= job.scenarios.length) <= 0) t.done();
@@ -206,8 +286,19 @@ function load(/** @type {(...a: any[]) => Promise<any>} */ call, /** @type {stri
       await Promise.race([t.wait, sleep(30_000)]);
     }
   };
-  const all = [...tokens.map((t) => agent(t)), ...Array.from({ length: opts.inFlight }, driver)].map((p) => p.catch((e) => { if (!st.stop) st.error ??= e; }));
-  return { st, async stop() { st.stop = true; abort.abort(); await Promise.all(all); } };
+  const all = [...tokens.map((t) => agent(t)), ...Array.from({ length: opts.inFlight }, driver)].map((p) =>
+    p.catch((e) => {
+      if (!st.stop) st.error ??= e;
+    }),
+  );
+  return {
+    st,
+    async stop() {
+      st.stop = true;
+      abort.abort();
+      await Promise.all(all);
+    },
+  };
 }
 
 /**
@@ -218,7 +309,14 @@ function longPost(/** @type {string} */ url) {
   return new Promise((done, fail) => {
     const req = request(url, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
       let text = '';
-      res.setEncoding('utf8').on('data', (c) => (text += c)).on('end', () => (res.statusCode === 200 ? done(JSON.parse(text)) : fail(new Error(`retention pass: HTTP ${res.statusCode}: ${text.slice(0, 400)}`))));
+      res
+        .setEncoding('utf8')
+        .on('data', (c) => (text += c))
+        .on('end', () =>
+          res.statusCode === 200
+            ? done(JSON.parse(text))
+            : fail(new Error(`retention pass: HTTP ${res.statusCode}: ${text.slice(0, 400)}`)),
+        );
     });
     req.on('error', fail).end();
   });
@@ -237,9 +335,18 @@ async function main() {
   server = await serverOn(dataDir, databaseUrl);
   call = client(server.base, TOKEN);
   const usage = await call('GET', '/api/v1/admin/usage?project=bench');
-  const of = (/** @type {string} */ kind) => usage.items.find((/** @type {any} */ r) => r.kind === kind && r.plan?.name === 'old');
-  log(`stored: ${of('results').rows} results, ${of('logs').rows} log chunks; the next pass deletes ${of('runs').next_pass.rows} runs, ${of('results').next_pass.rows} results, ${of('logs').next_pass.rows} logs`);
-  const tokens = await Promise.all(Array.from({ length: opts.agents }, async (_, i) => (await call('POST', '/api/agent/v1/register', { name: `fake-${i + 1}`, labels: [], slots: 1 }, 201)).token));
+  const of = (/** @type {string} */ kind) =>
+    usage.items.find((/** @type {any} */ r) => r.kind === kind && r.plan?.name === 'old');
+  log(
+    `stored: ${of('results').rows} results, ${of('logs').rows} log chunks; the next pass deletes ${of('runs').next_pass.rows} runs, ${of('results').next_pass.rows} results, ${of('logs').next_pass.rows} logs`,
+  );
+  const tokens = await Promise.all(
+    Array.from(
+      { length: opts.agents },
+      async (_, i) =>
+        (await call('POST', '/api/agent/v1/register', { name: `fake-${i + 1}`, labels: [], slots: 1 }, 201)).token,
+    ),
+  );
   const l = load(call, tokens);
   await sleep(3_000); // warm-up, not counted
   const beforeFrom = performance.now();
@@ -249,8 +356,14 @@ async function main() {
   const passTo = performance.now();
   await l.stop();
   if (l.st.error) throw l.st.error;
-  const before = l.st.samples.filter(([at]) => at >= beforeFrom && at < passFrom).map(([, ms]) => ms).sort((a, b) => a - b);
-  const during = l.st.samples.filter(([at]) => at >= passFrom && at < passTo).map(([, ms]) => ms).sort((a, b) => a - b);
+  const before = l.st.samples
+    .filter(([at]) => at >= beforeFrom && at < passFrom)
+    .map(([, ms]) => ms)
+    .sort((a, b) => a - b);
+  const during = l.st.samples
+    .filter(([at]) => at >= passFrom && at < passTo)
+    .map(([, ms]) => ms)
+    .sort((a, b) => a - b);
   const after = await call('GET', '/api/v1/admin/usage?project=bench');
   const resultsLeft = after.items.find((/** @type {any} */ r) => r.kind === 'results' && r.plan?.name === 'old').rows;
   const p99b = pct(before, 99);

@@ -49,7 +49,10 @@ const opts = {
 };
 const TOKEN = `pk_${randomBytes(5).toString('hex')}_${randomBytes(24).toString('base64url')}`;
 const ENVS = Array.from({ length: opts.environments }, (_, i) => `env-${i + 1}`);
-const KEYS = Array.from({ length: opts.scenarios }, (_, i) => `suite-${String(i % 40).padStart(2, '0')}.test.ts > group ${Math.floor(i / 40)} > scenario ${i}`);
+const KEYS = Array.from(
+  { length: opts.scenarios },
+  (_, i) => `suite-${String(i % 40).padStart(2, '0')}.test.ts > group ${Math.floor(i / 40)} > scenario ${i}`,
+);
 const cleanups = /** @type {Array<() => unknown>} */ ([]);
 let base = '';
 
@@ -61,7 +64,10 @@ async function call(method, path, body, token = TOKEN) {
   const yaml = typeof body === 'string';
   const res = await fetch(base + path, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': yaml ? 'application/yaml' : 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined ? { 'content-type': yaml ? 'application/yaml' : 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: yaml ? body : JSON.stringify(body) } : {}),
   });
   const text = await res.text();
@@ -81,17 +87,36 @@ function freePort() {
 }
 
 async function startServer() {
-  if (!existsSync(opts.bin) || !existsSync(join(REPO, 'dist', 'web', 'index.html'))) throw new Error('dist/ or dist/web/ is missing: run `npm run build` first');
+  if (!existsSync(opts.bin) || !existsSync(join(REPO, 'dist', 'web', 'index.html')))
+    throw new Error('dist/ or dist/web/ is missing: run `npm run build` first');
   const dataDir = mkdtempSync(join(tmpdir(), 'proctor-bench-web-'));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const port = await freePort();
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PROCTOR_')));
-  const args = [opts.bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--no-local-agent', '--log-level', 'warn'];
+  const args = [
+    opts.bin,
+    'serve',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--data-dir',
+    dataDir,
+    '--no-local-agent',
+    '--log-level',
+    'warn',
+  ];
   const child = spawn(process.execPath, args, { env: { ...env, PROCTOR_ADMIN_TOKEN: TOKEN }, stdio: 'ignore' });
   cleanups.push(() => child.kill('SIGTERM'));
   base = `http://127.0.0.1:${port}`;
   for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(100)) {
-    if (await fetch(`${base}/api/health`).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(`${base}/api/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
   }
   throw new Error('the server did not answer /api/health within 60 s');
 }
@@ -99,12 +124,20 @@ async function startServer() {
 /** Creates the run and plays the agent until it has completed; returns the run id. */
 async function seedRun() {
   const envs = ENVS.map((e) => `  ${e}: {}`).join('\n');
-  await call('POST', '/api/v1/apply', `project: bench\nenvironments:\n${envs}\nplans:\n  big:\n    framework: command\n    environments: [${ENVS.join(', ')}]\n`);
+  await call(
+    'POST',
+    '/api/v1/apply',
+    `project: bench\nenvironments:\n${envs}\nplans:\n  big:\n    framework: command\n    environments: [${ENVS.join(', ')}]\n`,
+  );
   const { token } = await call('POST', '/api/agent/v1/register', { name: 'bench-agent', labels: [], slots: 8 });
   const run = await call('POST', '/api/v1/plans/big/runs', {});
   for (;;) {
     const { jobs } = await call('POST', '/api/agent/v1/claim', { free_slots: 8, wait_ms: 200 }, token);
-    await Promise.all(jobs.map((/** @type {any} */ job) => call('POST', `/api/agent/v1/jobs/${job.job_id}/complete`, completion(job), token)));
+    await Promise.all(
+      jobs.map((/** @type {any} */ job) =>
+        call('POST', `/api/agent/v1/jobs/${job.job_id}/complete`, completion(job), token),
+      ),
+    );
     const now = await call('GET', `/api/v1/runs/${run.id}`);
     if (now.status === 'completed') return { id: run.id, total: now.counts.total };
   }
@@ -113,11 +146,18 @@ async function seedRun() {
 /** @param {any} job */
 function completion(job) {
   if (job.kind === 'discover') {
-    return { lease_token: job.lease_token, outcome: 'completed', scenarios: KEYS.map((key) => ({ key, file: key.split(' > ')[0], path: key.split(' > ').slice(1), tags: [] })) };
+    return {
+      lease_token: job.lease_token,
+      outcome: 'completed',
+      scenarios: KEYS.map((key) => ({ key, file: key.split(' > ')[0], path: key.split(' > ').slice(1), tags: [] })),
+    };
   }
   const results = job.scenarios.map((/** @type {any} */ s, /** @type {number} */ i) => {
     const outcome = s.id % 17 === 0 ? 'failed' : s.id % 23 === 0 ? 'skipped' : 'passed';
-    const failure = outcome === 'failed' ? { message: `expected ${i} to be ${i + 1}`, stack: `AssertionError: expected ${i}\n    at ${s.file}:12:7` } : {};
+    const failure =
+      outcome === 'failed'
+        ? { message: `expected ${i} to be ${i + 1}`, stack: `AssertionError: expected ${i}\n    at ${s.file}:12:7` }
+        : {};
     return { key: s.key, file: s.file, path: s.path, outcome, durationMs: 5 + ((s.id * 37) % 900), ...failure };
   });
   return { lease_token: job.lease_token, outcome: 'completed', exit_code: 1, results };
@@ -132,7 +172,12 @@ async function measure(/** @type {import('playwright-core').Browser} */ browser,
   await page.waitForFunction(() => performance.getEntriesByName('proctor:matrix-painted').length > 0);
   const t = await page.evaluate(() => {
     const at = (/** @type {string} */ n) => performance.getEntriesByName(n).at(-1)?.startTime ?? NaN;
-    return { data: at('proctor:run-data'), ready: at('proctor:matrix-ready'), painted: at('proctor:matrix-painted'), cells: document.querySelectorAll('button.cell').length };
+    return {
+      data: at('proctor:run-data'),
+      ready: at('proctor:matrix-ready'),
+      painted: at('proctor:matrix-painted'),
+      cells: document.querySelectorAll('button.cell').length,
+    };
   });
   await page.close();
   return { committed: t.ready - t.data, painted: t.painted - t.data, cells: t.cells };
@@ -146,13 +191,23 @@ async function main() {
   log(`run ${run.id} has ${run.total} results; opening its page ${opts.loads} times in ${opts.chromium}`);
   const browser = await chromium.launch({
     executablePath: opts.chromium,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   cleanups.push(() => browser.close());
   const all = [];
   for (let i = 0; i < opts.loads; i++) all.push(await measure(browser, run.id));
   const [first, ...warm] = all;
-  if (!first || first.cells !== run.total) throw new Error(`the matrix showed ${first?.cells} cells, expected ${run.total}`);
+  if (!first || first.cells !== run.total)
+    throw new Error(`the matrix showed ${first?.cells} cells, expected ${run.total}`);
   const committed = warm.map((x) => x.committed);
   const painted = warm.map((x) => x.painted);
   const f = (/** @type {number} */ x) => `${Math.round(x)} ms`;
@@ -172,5 +227,8 @@ try {
   log(`failed: ${/** @type {Error} */ (e).stack ?? e}`);
   process.exitCode = 1;
 } finally {
-  for (const fn of cleanups.reverse()) await Promise.resolve().then(fn).catch(() => undefined);
+  for (const fn of cleanups.reverse())
+    await Promise.resolve()
+      .then(fn)
+      .catch(() => undefined);
 }

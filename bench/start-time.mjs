@@ -20,7 +20,12 @@ const port = await new Promise((done) => {
 
 async function once() {
   const began = performance.now();
-  const child = spawn('npm', ['start', '--silent'], { cwd: root, env: { ...process.env, PROCTOR_DATA_DIR: dataDir, PROCTOR_PORT: String(port), PROCTOR_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: root,
+    env: { ...process.env, PROCTOR_DATA_DIR: dataDir, PROCTOR_PORT: String(port), PROCTOR_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
+  });
   let out = '';
   const ms = await new Promise((done, fail) => {
     child.stdout.on('data', (d) => {
@@ -39,9 +44,12 @@ const times = [];
 for (let i = 0; i < runs + 1; i++) {
   const { ms, built } = await once();
   // The first start creates the database and may build: the figure is for restarts.
-  if (i === 0) process.stdout.write(`first start (creates the database${built ? ', builds' : ''}): ${Math.round(ms)} ms\n`);
+  if (i === 0)
+    process.stdout.write(`first start (creates the database${built ? ', builds' : ''}): ${Math.round(ms)} ms\n`);
   else times.push(ms);
 }
 times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)];
-process.stdout.write(`restart with nothing changed, ${runs} runs: median ${Math.round(median)} ms, max ${Math.round(times.at(-1))} ms (target < 2000 ms)\n`);
+process.stdout.write(
+  `restart with nothing changed, ${runs} runs: median ${Math.round(median)} ms, max ${Math.round(times.at(-1))} ms (target < 2000 ms)\n`,
+);

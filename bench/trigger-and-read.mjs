@@ -28,7 +28,20 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { adminToken, client, cpuMs, fx, int, log, onCleanup, pct, runBench, sleep, startServer, verdict } from './harness.mjs';
+import {
+  adminToken,
+  client,
+  cpuMs,
+  fx,
+  int,
+  log,
+  onCleanup,
+  pct,
+  runBench,
+  sleep,
+  startServer,
+  verdict,
+} from './harness.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET_TRIGGERS_PER_S = 500;
@@ -64,7 +77,9 @@ const opts = {
   agents: int(flags.agents, 'agents'),
   slots: int(flags.slots, 'slots'),
   reads: int(flags.reads, 'reads'),
-  readConcurrency: String(flags['read-concurrency']).split(',').map((s) => int(s, 'read-concurrency')),
+  readConcurrency: String(flags['read-concurrency'])
+    .split(',')
+    .map((s) => int(s, 'read-concurrency')),
   databaseUrl: flags['database-url'],
   bin: resolve(String(flags.bin)),
   serverNodeArgs: /** @type {string[]} */ (flags['server-node-arg']),
@@ -110,11 +125,18 @@ const agentState = { stop: false, error: /** @type {Error | null} */ (null), job
 
 /** Registers one fake agent and loops claim → complete until told to stop. @param {number} n */
 async function fakeAgent(n) {
-  const { token } = await call('POST', '/api/agent/v1/register', { name: `bench-${n}`, labels: [], slots: opts.slots }, 201);
+  const { token } = await call(
+    'POST',
+    '/api/agent/v1/register',
+    { name: `bench-${n}`, labels: [], slots: opts.slots },
+    201,
+  );
   return async () => {
     try {
       while (!agentState.stop) {
-        const { jobs } = await call('POST', '/api/agent/v1/claim', { free_slots: opts.slots, wait_ms: 500 }, 200, { token });
+        const { jobs } = await call('POST', '/api/agent/v1/claim', { free_slots: opts.slots, wait_ms: 500 }, 200, {
+          token,
+        });
         await Promise.all(jobs.map((/** @type {any} */ job) => completeJob(token, job)));
       }
     } catch (e) {
@@ -134,7 +156,13 @@ async function completeJob(token, job) {
           outcome: 'completed',
           exit_code: 0,
           duration_ms: 1,
-          results: job.scenarios.map((/** @type {any} */ s) => ({ key: s.key, file: s.file, path: s.path, outcome: 'passed', durationMs: 1 })),
+          results: job.scenarios.map((/** @type {any} */ s) => ({
+            key: s.key,
+            file: s.file,
+            path: s.path,
+            outcome: 'passed',
+            durationMs: 1,
+          })),
         };
   await call('POST', `/api/agent/v1/jobs/${job.job_id}/complete`, body, 200, { token });
   agentState.jobs++;
@@ -152,13 +180,16 @@ async function drained() {
   let lastJobs = -1;
   let lastProgress = Date.now();
   for (;;) {
-    if (agentState.error) throw new Error(`a fake agent failed: ${agentState.error.message}`, { cause: agentState.error });
+    if (agentState.error)
+      throw new Error(`a fake agent failed: ${agentState.error.message}`, { cause: agentState.error });
     const page = await call('GET', '/api/v1/runs?plan=noop20&status=queued,running&limit=5');
     if (page.items.length === 0) return;
     if (agentState.jobs !== lastJobs) [lastJobs, lastProgress] = [agentState.jobs, Date.now()];
     if (Date.now() - lastProgress > STALL_MS) {
       const stuck = page.items.map((/** @type {any} */ r) => `run ${r.id} ${r.status} ${JSON.stringify(r.counts)}`);
-      throw new Error(`stalled: runs are still active but no job was handed out for ${STALL_MS / 1000} s, e.g.\n  ${stuck.join('\n  ')}`);
+      throw new Error(
+        `stalled: runs are still active but no job was handed out for ${STALL_MS / 1000} s, e.g.\n  ${stuck.join('\n  ')}`,
+      );
     }
     if (Date.now() - lastLog > 5_000) {
       log(`… ${agentState.jobs} jobs completed, ${agentState.results} scenario results reported`);
@@ -187,16 +218,23 @@ async function storedResults() {
   let results = 0;
   const bad = /** @type {string[]} */ ([]);
   for (let cursor = ''; ; ) {
-    const page = await call('GET', `/api/v1/runs?plan=noop20&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page = await call(
+      'GET',
+      `/api/v1/runs?plan=noop20&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     for (const r of page.items) {
       runs++;
       results += r.counts.total;
-      if (r.status !== 'completed' || r.result !== 'passed' || r.counts.passed !== opts.scenarios) bad.push(`${r.id}: ${r.status}/${r.result}`);
+      if (r.status !== 'completed' || r.result !== 'passed' || r.counts.passed !== opts.scenarios)
+        bad.push(`${r.id}: ${r.status}/${r.result}`);
     }
     if (!page.next_cursor) break;
     cursor = page.next_cursor;
   }
-  if (bad.length) throw new Error(`${bad.length} run(s) did not pass all ${opts.scenarios} scenarios, e.g. ${bad.slice(0, 5).join(', ')}`);
+  if (bad.length)
+    throw new Error(
+      `${bad.length} run(s) did not pass all ${opts.scenarios} scenarios, e.g. ${bad.slice(0, 5).join(', ')}`,
+    );
   return { runs, results };
 }
 
@@ -218,8 +256,16 @@ async function readLatencies(ids, n, concurrency) {
 }
 
 async function main() {
-  const started = await startServer({ bin: opts.bin, token: ADMIN_TOKEN, ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}), nodeArgs: opts.serverNodeArgs });
-  const server = { pid: started.pid, where: opts.databaseUrl ? started.where : `${started.where} in ${started.dataDir}` };
+  const started = await startServer({
+    bin: opts.bin,
+    token: ADMIN_TOKEN,
+    ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+    nodeArgs: opts.serverNodeArgs,
+  });
+  const server = {
+    pid: started.pid,
+    where: opts.databaseUrl ? started.where : `${started.where} in ${started.dataDir}`,
+  };
   base = started.base;
   call = client(base, ADMIN_TOKEN);
   // On an error the fake agents stop before the server does (cleanups run last registered first).
@@ -240,7 +286,9 @@ async function main() {
   const clientMs = (own.user + own.system) / 1000 / opts.measure;
   const serverMs = cpu0 !== null && cpu1 !== null ? `server ${((cpu1 - cpu0) / opts.measure).toFixed(2)}, ` : '';
   const cpuPerTrigger = `; CPU ms/trigger: ${serverMs}client ${clientMs.toFixed(2)}`;
-  log(`${opts.measure} triggers in ${measured.seconds.toFixed(2)} s; ${opts.agents} fake agents × ${opts.slots} slots now execute them`);
+  log(
+    `${opts.measure} triggers in ${measured.seconds.toFixed(2)} s; ${opts.agents} fake agents × ${opts.slots} slots now execute them`,
+  );
 
   const running = loops.map((loop) => loop());
   let t0 = performance.now();

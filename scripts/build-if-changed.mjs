@@ -22,14 +22,19 @@ function* files(path) {
 /** The fingerprint of what a build of `root` is made from. */
 export function fingerprint(root) {
   const hash = createHash('sha256');
-  for (const source of SOURCES) for (const [path, info] of files(join(root, source))) hash.update(`${path.slice(root.length)}\0${info.size}\0${info.mtimeMs}\n`);
+  for (const source of SOURCES)
+    for (const [path, info] of files(join(root, source)))
+      hash.update(`${path.slice(root.length)}\0${info.size}\0${info.mtimeMs}\n`);
   return hash.digest('hex');
 }
 
 /** Whether `root`'s build output was made from its sources as they are now. */
 export function upToDate(root) {
   const stamp = stampOf(root);
-  const built = existsSync(join(root, 'dist', 'main.js')) && existsSync(join(root, 'dist', 'web', 'index.html')) && existsSync(stamp);
+  const built =
+    existsSync(join(root, 'dist', 'main.js')) &&
+    existsSync(join(root, 'dist', 'web', 'index.html')) &&
+    existsSync(stamp);
   return built && readFileSync(stamp, 'utf8') === fingerprint(root);
 }
 

@@ -22,9 +22,18 @@ const NEEDS = [
   { what: 'psql and pg_isready', present: () => has('pg_isready'), pkg: 'postgresql-client' },
   { what: 'Chromium (the dashboard and Playwright tests)', present: () => has('chromium'), pkg: 'chromium' },
   { what: "ffmpeg (Playwright's videos)", present: () => has('ffmpeg'), pkg: 'ffmpeg' },
-  { what: 'pytest', present: () => ok('python3', ['-m', 'pytest', '--version']) || ok('/usr/bin/python3', ['-m', 'pytest', '--version']), pkg: 'python3-pytest' },
+  {
+    what: 'pytest',
+    present: () =>
+      ok('python3', ['-m', 'pytest', '--version']) || ok('/usr/bin/python3', ['-m', 'pytest', '--version']),
+    pkg: 'python3-pytest',
+  },
   { what: 'a JDK (javac)', present: () => has('javac'), pkg: 'default-jdk-headless' },
-  { what: "JUnit 5's console launcher", present: () => existsSync('/usr/share/java/junit-platform-console-standalone.jar') || debianPackage('junit5'), pkg: 'junit5' },
+  {
+    what: "JUnit 5's console launcher",
+    present: () => existsSync('/usr/share/java/junit-platform-console-standalone.jar') || debianPackage('junit5'),
+    pkg: 'junit5',
+  },
   { what: 'tmux (the CLI live view is tested in a real terminal)', present: () => has('tmux'), pkg: 'tmux' },
 ];
 
@@ -42,7 +51,11 @@ function installMissing() {
     process.exit(2);
   }
   say(`installing ${pkgs.join(' ')} from Debian's packages…`);
-  const run = (args) => execFileSync(root_ ? args[0] : 'sudo', root_ ? args.slice(1) : args, { stdio: 'inherit', env: { ...env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const run = (args) =>
+    execFileSync(root_ ? args[0] : 'sudo', root_ ? args.slice(1) : args, {
+      stdio: 'inherit',
+      env: { ...env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   run(['apt-get', 'update', '-qq']);
   run(['apt-get', 'install', '-y', '-qq', ...pkgs]);
 }
@@ -54,10 +67,13 @@ function ensurePostgres() {
   if (versions.length > 0 && process.getuid?.() === 0) {
     say('starting PostgreSQL…');
     spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', versions[0], 'main', 'start'], { stdio: 'inherit' });
-    for (let i = 0; i < 30 && !ok('pg_isready', ['-h', '127.0.0.1', '-p', '5432', '-q']); i++) spawnSync('sleep', ['1']);
+    for (let i = 0; i < 30 && !ok('pg_isready', ['-h', '127.0.0.1', '-p', '5432', '-q']); i++)
+      spawnSync('sleep', ['1']);
   }
   if (!ok('pg_isready', ['-h', '127.0.0.1', '-p', '5432', '-q'])) {
-    say('PostgreSQL is not reachable at 127.0.0.1:5432: its tests will be reported as skipped (set PROCTOR_TEST_DATABASE_URL to use another)');
+    say(
+      'PostgreSQL is not reachable at 127.0.0.1:5432: its tests will be reported as skipped (set PROCTOR_TEST_DATABASE_URL to use another)',
+    );
   }
 }
 
@@ -77,7 +93,8 @@ function linkFfmpeg() {
   const browsers = join(root, 'node_modules', 'playwright-core', 'browsers.json');
   if (!existsSync(browsers) || !has('ffmpeg')) return;
   const revision = JSON.parse(readFileSync(browsers, 'utf8')).browsers.find((b) => b.name === 'ffmpeg')?.revision;
-  const registry = env.PLAYWRIGHT_BROWSERS_PATH ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'ms-playwright');
+  const registry =
+    env.PLAYWRIGHT_BROWSERS_PATH ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'ms-playwright');
   const dir = join(registry, `ffmpeg-${revision}`);
   if (existsSync(join(dir, 'ffmpeg-linux'))) return;
   mkdirSync(dir, { recursive: true });
@@ -97,5 +114,9 @@ step(['build']);
 step(['typecheck']);
 // Biome: the linter and the formatter (`npm run format` applies both).
 step(['lint']);
-const vitest = spawnSync(join(root, 'node_modules', '.bin', 'vitest'), ['run', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env });
+const vitest = spawnSync(join(root, 'node_modules', '.bin', 'vitest'), ['run', ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+  env,
+});
 process.exit(vitest.status ?? 1);

@@ -25,7 +25,9 @@ import { hideEnvironValues } from './server/environ-hide.js';
  * The `proctor` binary: the one place that wires components together and touches `process`.
  */
 const program = new Command('proctor')
-  .description('Proctor: self-hosted test plan execution. Plans as code, remote triggers, agents, per-scenario results.')
+  .description(
+    'Proctor: self-hosted test plan execution. Plans as code, remote triggers, agents, per-scenario results.',
+  )
   .version('0.1.0')
   // Before the commands are added: they inherit it, so a usage mistake anywhere is ours to report (exit 2).
   .exitOverride()
@@ -54,11 +56,20 @@ program
   .option('--local-labels <list>', 'labels of the embedded agent (default: local,<platform>)')
   .option('--no-local-agent', 'run no embedded agent; jobs wait for remote agents')
   .option('--workdir <dir>', 'directory plan workdirs are resolved against (default: current directory)')
-  .option('--local-agent-user <user>', "run the embedded agent's jobs as this OS user, who cannot read the server's data (the server must run as root)")
-  .option('--local-agent-env <names>', "variables of the server's environment its embedded agent's jobs also get, comma-separated")
+  .option(
+    '--local-agent-user <user>',
+    "run the embedded agent's jobs as this OS user, who cannot read the server's data (the server must run as root)",
+  )
+  .option(
+    '--local-agent-env <names>',
+    "variables of the server's environment its embedded agent's jobs also get, comma-separated",
+  )
   .option('--demo', 'apply the demo project from examples/demo')
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
-  .addHelpText('after', '\nExample:\n  proctor serve --port 4400 --local-slots 4\n  PROCTOR_DATABASE_URL=postgres://127.0.0.1/proctor proctor serve --no-local-agent')
+  .addHelpText(
+    'after',
+    '\nExample:\n  proctor serve --port 4400 --local-slots 4\n  PROCTOR_DATABASE_URL=postgres://127.0.0.1/proctor proctor serve --no-local-agent',
+  )
   .action(async (flags: Record<string, unknown>) => {
     let config: ReturnType<typeof loadConfig>;
     try {
@@ -70,19 +81,31 @@ program
     const proctor = await serve(config, logger).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE') {
         // npm names the script it runs: under `npm start` a flag needs npm's `--` to reach us.
-        const how = process.env.npm_lifecycle_event === 'start' ? 'npm start -- --port N or PROCTOR_PORT=N npm start' : '--port N or PROCTOR_PORT=N';
-        throw new CliError(`port ${config.port} is in use: stop the other server, or choose another port with ${how}`, EXIT.USAGE);
+        const how =
+          process.env.npm_lifecycle_event === 'start'
+            ? 'npm start -- --port N or PROCTOR_PORT=N npm start'
+            : '--port N or PROCTOR_PORT=N';
+        throw new CliError(
+          `port ${config.port} is in use: stop the other server, or choose another port with ${how}`,
+          EXIT.USAGE,
+        );
       }
       if (e instanceof SetupError || e instanceof AppError) throw new CliError(e.message, EXIT.USAGE);
       // The database is not there (PostgreSQL down, a wrong host): what to check, not a stack.
       const code = String(e.code ?? (e.cause as NodeJS.ErrnoException | undefined)?.code);
       if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', '28P01', '28000', '3D000'].includes(code)) {
-        throw new CliError(`cannot open the database (${e.message}): check --database-url / PROCTOR_DATABASE_URL and that PostgreSQL is running`, EXIT.INFRASTRUCTURE);
+        throw new CliError(
+          `cannot open the database (${e.message}): check --database-url / PROCTOR_DATABASE_URL and that PostgreSQL is running`,
+          EXIT.INFRASTRUCTURE,
+        );
       }
       throw e;
     });
     // The embedded agent's jobs run beside this process: what they may not get, they may not read here either.
-    if (proctor.agent && hideEnvironValues(process.env, embeddedJobVariableNames(process.env, config.localAgentEnv)) === null) {
+    if (
+      proctor.agent &&
+      hideEnvironValues(process.env, embeddedJobVariableNames(process.env, config.localAgentEnv)) === null
+    ) {
       logger.debug('this system does not let the server blank its environment in /proc/self/environ');
     }
     process.stdout.write(banner(proctor, config));
@@ -105,34 +128,65 @@ program
   .option('--workdir <dir>', 'directory plan workdirs are resolved against', '.')
   .option('--name <name>', 'agent name', hostname())
   .option('--drain <seconds>', 'on SIGTERM, how long running jobs may finish before they are handed back', '30')
-  .addHelpText('after', '\nExample:\n  proctor agent --server https://proctor.example.com --token "$PROCTOR_TOKEN" --labels chromium,linux --slots 4')
-  .action(async (o: { server: string; token: string; labels: string; slots?: string; workdir: string; name: string; drain: string }) => {
-    const slots = o.slots === undefined ? availableParallelism() : Number(o.slots);
-    if (!Number.isInteger(slots) || slots < 1) throw new CliError(`--slots "${o.slots}": expected a whole number ≥ 1`);
-    const drainS = Number(o.drain);
-    if (!Number.isFinite(drainS) || drainS < 0) throw new CliError(`--drain "${o.drain}": expected seconds ≥ 0`);
-    const labels = o.labels.split(',').map((s) => s.trim()).filter(Boolean);
-    const logger = makeLogger(process.env.PROCTOR_LOG_LEVEL ?? 'info');
-    // Listening before registering: a stop while it registers (or waits for the server) ends at once.
-    let agent: Agent | null = null;
-    const stop = async () => {
-      if (!agent) process.exit(0);
-      logger.info({ drain_s: drainS }, 'stopping: no more claims; running jobs may finish, then the rest is handed back');
-      await agent.stop(drainS * 1000);
-      process.exit(0);
-    };
-    process.once('SIGTERM', () => void stop());
-    process.once('SIGINT', () => void stop());
-    const reg = await new AgentClient({ server: o.server, token: o.token, onRetry: (n, e) => logger.warn({ attempt: n, err: String(e) }, 'server unreachable; retrying') })
-      .register({ name: o.name, labels, slots })
-      .catch((e: unknown) => {
-        if (e instanceof ServerError) throw new CliError(`the server refused to register this agent (${e.status}): ${e.message}`, EXIT.USAGE);
-        throw new CliError(`cannot reach ${o.server}: ${(e as Error).message}`, EXIT.INFRASTRUCTURE);
+  .addHelpText(
+    'after',
+    '\nExample:\n  proctor agent --server https://proctor.example.com --token "$PROCTOR_TOKEN" --labels chromium,linux --slots 4',
+  )
+  .action(
+    async (o: {
+      server: string;
+      token: string;
+      labels: string;
+      slots?: string;
+      workdir: string;
+      name: string;
+      drain: string;
+    }) => {
+      const slots = o.slots === undefined ? availableParallelism() : Number(o.slots);
+      if (!Number.isInteger(slots) || slots < 1)
+        throw new CliError(`--slots "${o.slots}": expected a whole number ≥ 1`);
+      const drainS = Number(o.drain);
+      if (!Number.isFinite(drainS) || drainS < 0) throw new CliError(`--drain "${o.drain}": expected seconds ≥ 0`);
+      const labels = o.labels
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const logger = makeLogger(process.env.PROCTOR_LOG_LEVEL ?? 'info');
+      // Listening before registering: a stop while it registers (or waits for the server) ends at once.
+      let agent: Agent | null = null;
+      const stop = async () => {
+        if (!agent) process.exit(0);
+        logger.info(
+          { drain_s: drainS },
+          'stopping: no more claims; running jobs may finish, then the rest is handed back',
+        );
+        await agent.stop(drainS * 1000);
+        process.exit(0);
+      };
+      process.once('SIGTERM', () => void stop());
+      process.once('SIGINT', () => void stop());
+      const reg = await new AgentClient({
+        server: o.server,
+        token: o.token,
+        onRetry: (n, e) => logger.warn({ attempt: n, err: String(e) }, 'server unreachable; retrying'),
+      })
+        .register({ name: o.name, labels, slots })
+        .catch((e: unknown) => {
+          if (e instanceof ServerError)
+            throw new CliError(`the server refused to register this agent (${e.status}): ${e.message}`, EXIT.USAGE);
+          throw new CliError(`cannot reach ${o.server}: ${(e as Error).message}`, EXIT.INFRASTRUCTURE);
+        });
+      agent = new Agent({
+        client: new AgentClient({ server: o.server, token: reg.token }),
+        slots,
+        workRoot: resolve(o.workdir),
+        logger,
+        heartbeatMs: reg.heartbeat_ms,
       });
-    agent = new Agent({ client: new AgentClient({ server: o.server, token: reg.token }), slots, workRoot: resolve(o.workdir), logger, heartbeatMs: reg.heartbeat_ms });
-    agent.start();
-    logger.info({ agent: reg.agent_id, labels, slots }, 'agent started');
-  });
+      agent.start();
+      logger.info({ agent: reg.agent_id, labels, slots }, 'agent started');
+    },
+  );
 
 agentsCommand(program, stdio);
 applyCommand(program, stdio);

@@ -37,9 +37,20 @@ export async function serve(config: ServerConfig, logger: Logger, opts: StartOpt
   try {
     if (config.demo) await applyDemo(server, logger);
     if (sandbox) {
-      const { token } = await registerAgent(server.store.db, { name: `local@${hostname()}`, labels: config.localLabels, slots: config.localSlots, projectIds: null }, server.queue.clock());
+      const { token } = await registerAgent(
+        server.store.db,
+        { name: `local@${hostname()}`, labels: config.localLabels, slots: config.localSlots, projectIds: null },
+        server.queue.clock(),
+      );
       const client = new AgentClient({ server: server.url, token, retryForMs: 30_000 });
-      agent = new Agent({ client, slots: config.localSlots, workRoot: config.workdir, sandbox, logger: logger.child({ component: 'local-agent' }), heartbeatMs: HEARTBEAT_MS });
+      agent = new Agent({
+        client,
+        slots: config.localSlots,
+        workRoot: config.workdir,
+        sandbox,
+        logger: logger.child({ component: 'local-agent' }),
+        heartbeatMs: HEARTBEAT_MS,
+      });
       agent.start();
     }
   } catch (e) {
@@ -76,9 +87,16 @@ export function localAgentSandbox(config: ServerConfig, env: NodeJS.ProcessEnv):
     throw new SetupError(`--local-agent-user: ${(e as Error).message}`);
   }
   if (process.getuid?.() !== 0 && process.getuid?.() !== user.uid) {
-    throw new SetupError(`--local-agent-user ${user.name}: the server must run as root to start jobs as another user; run it as root, or run \`proctor agent\` as ${user.name} instead`);
+    throw new SetupError(
+      `--local-agent-user ${user.name}: the server must run as root to start jobs as another user; run it as root, or run \`proctor agent\` as ${user.name} instead`,
+    );
   }
-  return { env: { ...base, HOME: user.home, USER: user.name, LOGNAME: user.name }, roots, forbidden: [config.dataDir], user };
+  return {
+    env: { ...base, HOME: user.home, USER: user.name, LOGNAME: user.name },
+    roots,
+    forbidden: [config.dataDir],
+    user,
+  };
 }
 
 /** The data directory holds the database, keys' hashes and blobs: only the server's user may enter it. */
@@ -95,10 +113,20 @@ async function applyDemo(server: RunningServer, logger: Logger): Promise<void> {
     if (plan.workdir && !isAbsolute(plan.workdir)) plan.workdir = join(PACKAGE_ROOT, 'examples', 'demo', plan.workdir);
   }
   // The demo is applied as the first live admin key, the identity every fresh install has.
-  const adminKey = (await listApiKeys(server.store.db)).find((k) => k.revokedAt === null && k.authorities.includes('ADMIN'));
+  const adminKey = (await listApiKeys(server.store.db)).find(
+    (k) => k.revokedAt === null && k.authorities.includes('ADMIN'),
+  );
   if (!adminKey) return;
-  const outcome = await applyPlanFile(server.store, adminKey, { document: doc }, { dryRun: false, now: server.queue.clock() });
-  logger.info({ project: outcome.project, changes: outcome.changes.filter((c) => c.action !== 'unchanged').length }, 'demo project applied');
+  const outcome = await applyPlanFile(
+    server.store,
+    adminKey,
+    { document: doc },
+    { dryRun: false, now: server.queue.clock() },
+  );
+  logger.info(
+    { project: outcome.project, changes: outcome.changes.filter((c) => c.action !== 'unchanged').length },
+    'demo project applied',
+  );
 }
 
 /** What `proctor serve` prints once it is up: where it is, how to get in, how to try it. */

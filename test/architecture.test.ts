@@ -11,7 +11,10 @@ describe('import directions (ARCHITECTURE.md)', () => {
   });
 
   it('are enforced: a fixture where domain imports storage and agent imports server fails the check', () => {
-    const r = spawnSync(depcruise, ['src', '--config', resolve('.dependency-cruiser.cjs')], { cwd: resolve('test/fixtures/architecture'), encoding: 'utf8' });
+    const r = spawnSync(depcruise, ['src', '--config', resolve('.dependency-cruiser.cjs')], {
+      cwd: resolve('test/fixtures/architecture'),
+      encoding: 'utf8',
+    });
     expect(r.status).not.toBe(0);
     expect(r.stdout).toContain('domain-imports: src/domain/leak.js → src/storage/store.js');
     expect(r.stdout).toContain('agent-imports: src/agent/leak.js → src/server/app.js');

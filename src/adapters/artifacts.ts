@@ -33,8 +33,9 @@ export async function attachArtifacts(ctx: AdapterContext, reports: TestReport[]
   const maxBytes = maxArtifactBytes(ctx.options);
   for (const report of reports) {
     if (report.artifacts === undefined) continue;
-    report.artifacts = (await Promise.all(report.artifacts.map(async (a) => ((await sizeOf(a.path)) <= maxBytes ? a : undefined))))
-      .filter((a): a is TestArtifact => a !== undefined);
+    report.artifacts = (
+      await Promise.all(report.artifacts.map(async (a) => ((await sizeOf(a.path)) <= maxBytes ? a : undefined)))
+    ).filter((a): a is TestArtifact => a !== undefined);
   }
   const globs = stringListOption(ctx.options, 'artifacts', []);
   if (globs.length === 0 || reports.length === 0) return capped(reports);
@@ -51,7 +52,8 @@ export async function attachArtifacts(ctx: AdapterContext, reports: TestReport[]
 
 function maxArtifactBytes(options: Record<string, unknown>): number {
   const value = options.artifacts_max_mb ?? DEFAULT_MAX_MB;
-  if (typeof value !== 'number' || !(value > 0)) throw new AdapterError('bad_options', 'options.artifacts_max_mb: expected a positive number of megabytes');
+  if (typeof value !== 'number' || !(value > 0))
+    throw new AdapterError('bad_options', 'options.artifacts_max_mb: expected a positive number of megabytes');
   return value * 1024 * 1024;
 }
 
@@ -86,14 +88,19 @@ function ownerOf(file: string, reports: TestReport[]): TestReport {
 }
 
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 // Within the agent protocol's limits (TestReportSchema): a longer path cannot be named at all.
 function capped(reports: TestReport[]): TestReport[] {
   for (const r of reports) {
     if (r.artifacts === undefined) continue;
-    r.artifacts = r.artifacts.filter((a) => a.path.length <= 4000).map((a) => (a.name.length > 500 ? { ...a, name: a.name.slice(-500) } : a));
+    r.artifacts = r.artifacts
+      .filter((a) => a.path.length <= 4000)
+      .map((a) => (a.name.length > 500 ? { ...a, name: a.name.slice(-500) } : a));
     if (r.artifacts.length === 0) delete r.artifacts;
     else if (r.artifacts.length > MAX_ARTIFACTS_PER_TEST) r.artifacts = r.artifacts.slice(0, MAX_ARTIFACTS_PER_TEST);
   }

@@ -24,7 +24,8 @@ export class CaseFileMatcher {
     for (const file of files) {
       const stem = withoutExtension(file);
       const base = posix.basename(file);
-      for (const alias of [file, stem, stem.replaceAll('/', '.'), base, withoutExtension(base)]) this.#alias(alias, file);
+      for (const alias of [file, stem, stem.replaceAll('/', '.'), base, withoutExtension(base)])
+        this.#alias(alias, file);
     }
   }
 
@@ -44,7 +45,8 @@ export class CaseFileMatcher {
   #byName(name: string): string | undefined {
     const exact = this.#aliases.get(name);
     if (exact !== undefined) return exact ?? undefined;
-    if (name.includes('/')) return this.#unique((f) => f.endsWith(`/${name}`) || withoutExtension(f).endsWith(`/${name}`));
+    if (name.includes('/'))
+      return this.#unique((f) => f.endsWith(`/${name}`) || withoutExtension(f).endsWith(`/${name}`));
     if (!name.includes('.')) return undefined;
     // A dotted name may carry a class or nested class after the module (`tests.test_math.TestAdd`,
     // `com.acme.Outer$Inner`): drop trailing segments until a file's dotted path ends with it.

@@ -10,7 +10,15 @@ import { findFiles } from './find-files.js';
 import { stringListOption, stringOption } from './options.js';
 import { describeExit, readJUnitReport } from './report-errors.js';
 import { scenarioFiles } from './scenario-files.js';
-import { AdapterError, scenarioKey, type Adapter, type AdapterContext, type DiscoveredScenario, type ProcessOutput, type TestReport } from './types.js';
+import {
+  AdapterError,
+  scenarioKey,
+  type Adapter,
+  type AdapterContext,
+  type DiscoveredScenario,
+  type ProcessOutput,
+  type TestReport,
+} from './types.js';
 import { missingFile, nothingToRun, selectable, withUnselectable } from './unselectable.js';
 
 const DEFAULT_REPORT = '{report_dir}/*.xml';
@@ -50,7 +58,8 @@ export const commandAdapter: Adapter = {
   workerCommand(ctx) {
     const worker = ctx.options.worker;
     if (worker === undefined || worker === null || worker === false) return null;
-    if (typeof worker !== 'string' || worker.trim() === '') throw new AdapterError('bad_options', 'options.worker: expected the shell command that starts the worker');
+    if (typeof worker !== 'string' || worker.trim() === '')
+      throw new AdapterError('bad_options', 'options.worker: expected the shell command that starts the worker');
     return { command: worker, args: [], cwd: ctx.cwd, env: { ...ctx.env }, shell: true };
   },
 
@@ -58,12 +67,14 @@ export const commandAdapter: Adapter = {
     markRunStart(ctx);
     // Files found by globs are files: one that is gone would fail the command for the whole batch.
     // A list may name what the command understands otherwise, and is passed as it is.
-    const listed = typeof ctx.options.discover === 'object' && ctx.options.discover !== null && !Array.isArray(ctx.options.discover);
+    const listed =
+      typeof ctx.options.discover === 'object' && ctx.options.discover !== null && !Array.isArray(ctx.options.discover);
     const chosen = listed ? scenarios : selectable(ctx, scenarios, missingFile(ctx));
     if (chosen.length === 0) return nothingToRun(ctx);
     const files = scenarioFiles(chosen);
     const template = stringOption(ctx.options, 'command');
-    if (template === undefined) throw new AdapterError('bad_options', 'options.command: required for the command adapter');
+    if (template === undefined)
+      throw new AdapterError('bad_options', 'options.command: required for the command adapter');
     const filter = `^(?:${files.map((f) => f.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})$`;
     return {
       command: fillTemplate(template, { files, filter, reportDir: ctx.reportDir }),
@@ -75,7 +86,9 @@ export const commandAdapter: Adapter = {
   },
 
   async parseRun(ctx, scenarios, output) {
-    return withUnselectable(ctx, scenarios, async (chosen) => attachArtifacts(ctx, await commandReports(ctx, scenarioFiles(chosen), output)));
+    return withUnselectable(ctx, scenarios, async (chosen) =>
+      attachArtifacts(ctx, await commandReports(ctx, scenarioFiles(chosen), output)),
+    );
   },
 };
 
@@ -84,7 +97,10 @@ async function commandReports(ctx: AdapterContext, files: string[], output: Proc
   const reports = await reportFiles(ctx);
   if (reports.length === 0) {
     const patterns = stringListOption(ctx.options, 'report', [DEFAULT_REPORT]).join(', ');
-    throw new AdapterError('report_missing', `the command wrote no report matching ${patterns} (${describeExit(output)})`);
+    throw new AdapterError(
+      'report_missing',
+      `the command wrote no report matching ${patterns} (${describeExit(output)})`,
+    );
   }
   const matcher = new CaseFileMatcher(ctx.cwd, files);
   const byFile = new Map<string, JUnitCase[]>();
@@ -107,14 +123,16 @@ async function discoverFiles(ctx: AdapterContext): Promise<string[]> {
   const discover = ctx.options.discover;
   if (typeof discover === 'object' && discover !== null && !Array.isArray(discover)) {
     const list = stringOption(discover as Record<string, unknown>, 'list');
-    if (list === undefined) throw new AdapterError('bad_options', 'options.discover: expected globs or { list: "path/to/list.txt" }');
+    if (list === undefined)
+      throw new AdapterError('bad_options', 'options.discover: expected globs or { list: "path/to/list.txt" }');
     const text = await readFile(join(ctx.cwd, list), 'utf8').catch((error: unknown) => {
       throw new AdapterError('bad_options', `options.discover.list: cannot read ${list}`, { cause: error });
     });
     const lines = text.split(/\r?\n/).map((l) => l.replace(/#.*$/, '').trim());
     return [...new Set(lines.filter((l) => l !== '').map((l) => l.replace(/^\.\//, '')))];
   }
-  if (discover === undefined) throw new AdapterError('bad_options', 'options.discover: required for the command adapter');
+  if (discover === undefined)
+    throw new AdapterError('bad_options', 'options.discover: required for the command adapter');
   return findFiles(ctx.cwd, stringListOption(ctx.options, 'discover', []));
 }
 

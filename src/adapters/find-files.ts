@@ -12,7 +12,11 @@ const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git']);
  *
  * @example await findFiles(cwd, ['**\/*.test.mjs']) // ['lib/a.test.mjs', 'test/b.test.mjs']
  */
-export async function findFiles(root: string, include: readonly string[], exclude: readonly string[] = []): Promise<string[]> {
+export async function findFiles(
+  root: string,
+  include: readonly string[],
+  exclude: readonly string[] = [],
+): Promise<string[]> {
   const included = picomatch([...include], { dot: false });
   const excluded = exclude.length > 0 ? picomatch([...exclude]) : () => false;
   const found: string[] = [];

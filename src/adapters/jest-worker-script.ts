@@ -85,6 +85,7 @@ export function installJestWorker(): string {
 /** The path of the `jest` package's main module in the installation that serves `cwd`. */
 export function jestMain(cwd: string): string {
   const dir = locatePackageDir(cwd, 'jest');
-  if (dir === undefined) throw new AdapterError('framework_missing', `jest is not installed in ${cwd}: run npm install -D jest there`);
+  if (dir === undefined)
+    throw new AdapterError('framework_missing', `jest is not installed in ${cwd}: run npm install -D jest there`);
   return createRequire(join(dir, 'package.json')).resolve('jest');
 }

@@ -39,7 +39,11 @@ export const jestAdapter: Adapter = {
   framework: 'jest',
 
   discoverCommand(ctx) {
-    return jestCommand(ctx, [`--outputFile=${join(ctx.reportDir, DISCOVERY_REPORT)}`, '--testNamePattern=(?!)', '--passWithNoTests']);
+    return jestCommand(ctx, [
+      `--outputFile=${join(ctx.reportDir, DISCOVERY_REPORT)}`,
+      '--testNamePattern=(?!)',
+      '--passWithNoTests',
+    ]);
   },
 
   async parseDiscovery(ctx, output) {
@@ -67,7 +71,9 @@ export const jestAdapter: Adapter = {
   },
 
   async parseRun(ctx, scenarios, output) {
-    const reports = await withUnselectable(ctx, scenarios, async (chosen) => reportsOfScenarios(await readVitestReport(join(ctx.reportDir, RUN_REPORT), ctx.cwd, output, 'jest'), chosen));
+    const reports = await withUnselectable(ctx, scenarios, async (chosen) =>
+      reportsOfScenarios(await readVitestReport(join(ctx.reportDir, RUN_REPORT), ctx.cwd, output, 'jest'), chosen),
+    );
     return attachArtifacts(ctx, reports);
   },
 };
@@ -93,7 +99,12 @@ function jestCommand(ctx: AdapterContext, args: string[]): CommandSpec {
 /** Proctor's runner of Jest (see jest-worker-script.ts): one batch with `--batch <file>`, else a queue-mode worker. */
 function jestRunner(ctx: AdapterContext): CommandSpec {
   const config = stringOption(ctx.options, 'config') ?? '';
-  return { command: process.execPath, args: [installJestWorker(), jestMain(ctx.cwd), locatePackageBin(ctx.cwd, 'jest', 'jest'), config], cwd: ctx.cwd, env: { ...ctx.env } };
+  return {
+    command: process.execPath,
+    args: [installJestWorker(), jestMain(ctx.cwd), locatePackageBin(ctx.cwd, 'jest', 'jest'), config],
+    cwd: ctx.cwd,
+    env: { ...ctx.env },
+  };
 }
 
 /** What a batch of these scenarios runs: their files, and a pattern of their full titles (none for a whole file). */

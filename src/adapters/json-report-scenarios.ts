@@ -31,8 +31,10 @@ function keyedTests(f: VitestFile): KeyedTest[] {
 export function scenariosOfReport(files: readonly VitestFile[], tool: string, cwd: string): DiscoveredScenario[] {
   const scenarios = new Map<string, DiscoveredScenario>();
   for (const f of files) {
-    if (f.tests.length === 0 && f.error !== undefined) scenarios.set(f.file, { key: f.file, file: f.file, path: [], tags: [] });
-    for (const { key, path } of keyedTests(f)) if (!scenarios.has(key)) scenarios.set(key, { key, file: f.file, path, tags: [] });
+    if (f.tests.length === 0 && f.error !== undefined)
+      scenarios.set(f.file, { key: f.file, file: f.file, path: [], tags: [] });
+    for (const { key, path } of keyedTests(f))
+      if (!scenarios.has(key)) scenarios.set(key, { key, file: f.file, path, tags: [] });
   }
   if (scenarios.size === 0) throw new AdapterError('no_tests', `${tool} found no tests in ${cwd}`);
   return [...scenarios.values()];
@@ -81,7 +83,11 @@ function brokenFileReport(scenario: ScenarioRef, error: string): TestReport {
     outcome: 'errored',
     durationMs: 0,
     // Jest opens with a heading ("● Test suite failed to run"); the reason is the first line after it.
-    message: error.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('●')) ?? error,
+    message:
+      error
+        .split('\n')
+        .map((l) => l.trim())
+        .find((l) => l !== '' && !l.startsWith('●')) ?? error,
     stack: error,
   };
 }

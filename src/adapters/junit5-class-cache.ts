@@ -21,7 +21,12 @@ const UNUSED_MS = 7 * 24 * 3600_000;
  * @example compiledClasses('/usr/share/java/junit-platform-console-standalone.jar', [], ['/s/CalcTest.java'], '/r/javac-sources.txt')
  * // { classes: '/tmp/proctor-junit5-classes-3f…', compile: "{ [ -f … ] || { t=$(mktemp -d …) && …; }; }" }
  */
-export function compiledClasses(launcher: string, extra: readonly string[], sources: readonly string[], argFile: string): { classes: string; compile: string } {
+export function compiledClasses(
+  launcher: string,
+  extra: readonly string[],
+  sources: readonly string[],
+  argFile: string,
+): { classes: string; compile: string } {
   const hash = createHash('sha256').update(`${launcher}\n`);
   for (const entry of extra) {
     const s = statOf(entry);
@@ -31,7 +36,16 @@ export function compiledClasses(launcher: string, extra: readonly string[], sour
   const classes = join(tmpdir(), `${PREFIX}${hash.digest('hex').slice(0, 24)}`);
   forgetUnused(classes);
   const q = shellQuote;
-  const javac = ['javac', '-encoding', 'UTF-8', '-d', '"$t"', '-cp', q([launcher, ...extra].join(':')), q(`@${argFile}`)].join(' ');
+  const javac = [
+    'javac',
+    '-encoding',
+    'UTF-8',
+    '-d',
+    '"$t"',
+    '-cp',
+    q([launcher, ...extra].join(':')),
+    q(`@${argFile}`),
+  ].join(' ');
   const compile = [
     `{ [ -f ${q(join(classes, COMPLETE))} ] || { t=$(mktemp -d ${q(`${classes}.XXXXXX`)}) &&`,
     `{ ${javac} && touch "$t/${COMPLETE}" && { [ -d ${q(classes)} ] && rm -rf "$t" || mv "$t" ${q(classes)}; } || { rm -rf "$t"; false; }; }; }; }`,

@@ -45,7 +45,9 @@ export function junit5Reports(scenarios: readonly ScenarioRef[], cases: readonly
     const found =
       s.path.length === 0 || !s.path.at(-1)?.includes('(')
         ? cases.filter((c) => legacyPath(c.classname, c.name).file === s.file)
-        : (byKey.get(s.key) ?? byLegacy.get(scenarioKey(s.file, [...s.path.slice(0, -1), simpleSignature(s.path.at(-1) ?? '')])) ?? []);
+        : (byKey.get(s.key) ??
+          byLegacy.get(scenarioKey(s.file, [...s.path.slice(0, -1), simpleSignature(s.path.at(-1) ?? '')])) ??
+          []);
     return found.length === 0 ? [] : [{ ...fileReport(s.file, found), key: s.key, path: s.path }];
   });
 }

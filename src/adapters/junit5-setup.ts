@@ -44,13 +44,21 @@ export function javaInputs(ctx: AdapterContext): JavaInputs {
   const launchers = stringListOption(ctx.options, 'launcher', DEFAULT_LAUNCHERS).map((p) => resolve(ctx.cwd, p));
   const launcher = launchers.find((p) => existsSync(p));
   if (launcher === undefined) {
-    throw new AdapterError('framework_missing', `JUnit's console launcher is not at ${launchers.join(' or ')}: apt-get install junit5, or set options.launcher to junit-platform-console-standalone.jar`);
+    throw new AdapterError(
+      'framework_missing',
+      `JUnit's console launcher is not at ${launchers.join(' or ')}: apt-get install junit5, or set options.launcher to junit-platform-console-standalone.jar`,
+    );
   }
   const extra = stringListOption(ctx.options, 'classpath', []).map((p) => resolve(ctx.cwd, p));
-  const sourceDirs = stringListOption(ctx.options, 'sources', ctx.options.classpath === undefined ? ['src'] : []).map((p) => resolve(ctx.cwd, p));
+  const sourceDirs = stringListOption(ctx.options, 'sources', ctx.options.classpath === undefined ? ['src'] : []).map(
+    (p) => resolve(ctx.cwd, p),
+  );
   const sources = sourceDirs.flatMap(javaFiles);
   if (sources.length === 0 && extra.length === 0) {
-    throw new AdapterError('no_tests', `no .java files under ${sourceDirs.join(', ') || ctx.cwd} and no options.classpath`);
+    throw new AdapterError(
+      'no_tests',
+      `no .java files under ${sourceDirs.join(', ') || ctx.cwd} and no options.classpath`,
+    );
   }
   return { launcher, extra, sources };
 }

@@ -51,11 +51,24 @@ export function legacyPath(classname: string, name: string): { file: string; pat
 export function simpleSignature(method: string): string {
   const open = method.indexOf('(');
   if (open === -1 || !method.endsWith(')')) return method;
-  const params = method.slice(open + 1, -1).split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const params = method
+    .slice(open + 1, -1)
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   return `${method.slice(0, open)}(${params.map(simpleType).join(', ')})`;
 }
 
-const PRIMITIVES: Record<string, string> = { Z: 'boolean', B: 'byte', C: 'char', S: 'short', I: 'int', J: 'long', F: 'float', D: 'double' };
+const PRIMITIVES: Record<string, string> = {
+  Z: 'boolean',
+  B: 'byte',
+  C: 'char',
+  S: 'short',
+  I: 'int',
+  J: 'long',
+  F: 'float',
+  D: 'double',
+};
 
 /** `java.lang.String` → `String`, `[[I` → `int[][]`, `[Lcom.x.Outer$Inner;` → `Inner[]`. */
 function simpleType(type: string): string {

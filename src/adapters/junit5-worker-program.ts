@@ -221,7 +221,11 @@ export interface JUnit5Runner {
  * the compiled one).
  */
 export function junit5RunnerSetup(launcher: string): JUnit5Runner {
-  const dir = installSource('proctor-junit5-runner', 'ProctorJUnitWorker.java', `${JUNIT5_WORKER_SOURCE}// compiled against ${launcher}\n`);
+  const dir = installSource(
+    'proctor-junit5-runner',
+    'ProctorJUnitWorker.java',
+    `${JUNIT5_WORKER_SOURCE}// compiled against ${launcher}\n`,
+  );
   const q = shellQuote;
   const classes = join(dir, 'classes');
   const compile = [
@@ -246,14 +250,26 @@ export function junit5WorkerCommand(ctx: AdapterContext): CommandSpec {
     sources.length === 0
       ? null
       : `javac -encoding UTF-8 -d "$d/classes" -cp ${q([launcher, ...extra].join(':'))} @${q(join(installSource('proctor-junit5-sources', 'javac-sources.txt', javacArgumentFile(sources)), 'javac-sources.txt'))}`;
-  const classPath = [q(launcher), q(runner.classes), ...(compile === null ? [] : ['"$d/classes"']), ...extra.map(q)].join(':');
+  const classPath = [
+    q(launcher),
+    q(runner.classes),
+    ...(compile === null ? [] : ['"$d/classes"']),
+    ...extra.map(q),
+  ].join(':');
   return {
     command: [
       `d=$(mktemp -d "\${TMPDIR:-/tmp}/proctor-junit5-worker-XXXXXX") || exit 1`,
       // No exec: the shell stays to remove the build directory, on a normal end and on SIGTERM alike.
       `trap 'rm -rf "$d"' EXIT; trap 'exit 143' TERM; trap 'exit 130' INT`,
       // Java cannot open the agent's fd 3 (a socket) by path: it writes its replies to a FIFO, which cat copies to fd 3.
-      [runner.compile, compile, `mkfifo "$d/done"`, `{ cat "$d/done" >&3 & java -cp ${classPath} ProctorJUnitWorker "$d/done"; }`].filter((c) => c !== null).join(' && '),
+      [
+        runner.compile,
+        compile,
+        `mkfifo "$d/done"`,
+        `{ cat "$d/done" >&3 & java -cp ${classPath} ProctorJUnitWorker "$d/done"; }`,
+      ]
+        .filter((c) => c !== null)
+        .join(' && '),
     ].join('\n'),
     args: [],
     cwd: ctx.cwd,

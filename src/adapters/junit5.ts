@@ -10,7 +10,14 @@ import { JUNIT5_UNRESOLVED, junit5RunnerSetup, junit5WorkerCommand } from './jun
 import { workerFlag } from './options.js';
 import { scenarioOfUniqueId, selectorOf } from './junit5-unique-id.js';
 import { describeExit } from './report-errors.js';
-import { AdapterError, type Adapter, type DiscoveredScenario, type ProcessOutput, type ScenarioRef, type TestReport } from './types.js';
+import {
+  AdapterError,
+  type Adapter,
+  type DiscoveredScenario,
+  type ProcessOutput,
+  type ScenarioRef,
+  type TestReport,
+} from './types.js';
 
 const REPORTS = 'junit5-reports';
 
@@ -39,19 +46,29 @@ export const junit5Adapter: Adapter = {
   discoverCommand(ctx) {
     const setup = javaSetup(ctx);
     const program = writeDiscoveryProgram(ctx.reportDir);
-    const discover = ['java', '-cp', [setup.launcher, ...setup.classPath].join(':'), program, ...setup.scanRoots].map(shellQuote).join(' ');
-    return { command: [setup.compile, `exec ${discover}`].filter((c) => c !== null).join(' && '), args: [], cwd: ctx.cwd, env: { ...ctx.env }, shell: true };
+    const discover = ['java', '-cp', [setup.launcher, ...setup.classPath].join(':'), program, ...setup.scanRoots]
+      .map(shellQuote)
+      .join(' ');
+    return {
+      command: [setup.compile, `exec ${discover}`].filter((c) => c !== null).join(' && '),
+      args: [],
+      cwd: ctx.cwd,
+      env: { ...ctx.env },
+      shell: true,
+    };
   },
 
   async parseDiscovery(ctx, output) {
-    if (output === null) throw new AdapterError('report_missing', 'JUnit discovery needs the output of its discovery program');
+    if (output === null)
+      throw new AdapterError('report_missing', 'JUnit discovery needs the output of its discovery program');
     explainFailure(output);
     const scenarios = new Map<string, DiscoveredScenario>();
     for (const id of discoveredUniqueIds(output.stdout)) {
       const s = scenarioOfUniqueId(id);
       if (s !== undefined && !scenarios.has(s.key)) scenarios.set(s.key, s);
     }
-    if (scenarios.size === 0) throw new AdapterError('no_tests', `JUnit found no Jupiter tests in ${ctx.cwd} (${describeExit(output)})`);
+    if (scenarios.size === 0)
+      throw new AdapterError('no_tests', `JUnit found no Jupiter tests in ${ctx.cwd} (${describeExit(output)})`);
     return [...scenarios.values()];
   },
 
@@ -64,8 +81,23 @@ export const junit5Adapter: Adapter = {
     // launcher's whole run, the runner only that scenario (see junit5-worker-program.ts).
     const batch = join(ctx.reportDir, 'junit5-batch.json');
     writeFileSync(batch, JSON.stringify({ report_dir: ctx.reportDir, selectors: selectorsOf(scenarios) }));
-    const run = ['java', '-cp', [setup.launcher, runner.classes, ...setup.classPath].join(':'), 'ProctorJUnitWorker', '--batch', batch].map(shellQuote).join(' ');
-    return { command: [setup.compile, runner.compile, `exec ${run}`].filter((c) => c !== null).join(' && '), args: [], cwd: ctx.cwd, env: { ...ctx.env }, shell: true };
+    const run = [
+      'java',
+      '-cp',
+      [setup.launcher, runner.classes, ...setup.classPath].join(':'),
+      'ProctorJUnitWorker',
+      '--batch',
+      batch,
+    ]
+      .map(shellQuote)
+      .join(' ');
+    return {
+      command: [setup.compile, runner.compile, `exec ${run}`].filter((c) => c !== null).join(' && '),
+      args: [],
+      cwd: ctx.cwd,
+      env: { ...ctx.env },
+      shell: true,
+    };
   },
 
   workerCommand(ctx) {
@@ -80,10 +112,25 @@ export const junit5Adapter: Adapter = {
     explainFailure(output);
     const unresolved = await readUnresolved(ctx.reportDir);
     const refused = scenarios.filter((s) => unresolved.has(runnerSelector(s)));
-    const errored = refused.map((s): TestReport => ({ key: s.key, file: s.file, path: s.path, outcome: 'errored', durationMs: 0, message: `not run: JUnit cannot select it: ${unresolved.get(runnerSelector(s))}` }));
+    const errored = refused.map(
+      (s): TestReport => ({
+        key: s.key,
+        file: s.file,
+        path: s.path,
+        outcome: 'errored',
+        durationMs: 0,
+        message: `not run: JUnit cannot select it: ${unresolved.get(runnerSelector(s))}`,
+      }),
+    );
     if (refused.length === scenarios.length) return errored;
     const cases = await readLegacyReports(join(ctx.reportDir, REPORTS), output);
-    return attachArtifacts(ctx, [...junit5Reports(scenarios.filter((s) => !refused.includes(s)), cases), ...errored]);
+    return attachArtifacts(ctx, [
+      ...junit5Reports(
+        scenarios.filter((s) => !refused.includes(s)),
+        cases,
+      ),
+      ...errored,
+    ]);
   },
 };
 
@@ -99,13 +146,22 @@ function selectorsOf(scenarios: readonly ScenarioRef[]): string[] {
 /** The selectors the runner could not resolve, with JUnit's reason (see JUNIT5_UNRESOLVED). */
 async function readUnresolved(reportDir: string): Promise<Map<string, string>> {
   const text = await readFile(join(reportDir, JUNIT5_UNRESOLVED), 'utf8').catch(() => '');
-  return new Map(text.split('\n').filter((l) => l.includes('\t')).map((l) => [l.slice(0, l.indexOf('\t')), l.slice(l.indexOf('\t') + 1)]));
+  return new Map(
+    text
+      .split('\n')
+      .filter((l) => l.includes('\t'))
+      .map((l) => [l.slice(0, l.indexOf('\t')), l.slice(l.indexOf('\t') + 1)]),
+  );
 }
 
 /** The JDK missing, or the sources not compiling: AdapterError before any report is looked for. */
 function explainFailure(output: ProcessOutput): void {
   const tail = output.stderr.trim().slice(-1500);
-  if (output.exitCode === 127) throw new AdapterError('framework_missing', `java or javac is not installed (apt-get install default-jdk-headless): ${tail}`);
-  if (/^\S+\.java:\d+: error: /m.test(output.stderr)) throw new AdapterError('bad_options', `javac could not compile the sources: ${tail}`);
+  if (output.exitCode === 127)
+    throw new AdapterError(
+      'framework_missing',
+      `java or javac is not installed (apt-get install default-jdk-headless): ${tail}`,
+    );
+  if (/^\S+\.java:\d+: error: /m.test(output.stderr))
+    throw new AdapterError('bad_options', `javac could not compile the sources: ${tail}`);
 }
-

@@ -18,7 +18,13 @@ export interface MochaSelection {
  * in a file neither a title nor the number of files meets a command line's limits. It loads them
  * with Mocha's own config loader, from the Mocha installation that runs.
  */
-export function writeMochaRunConfig(reportDir: string, mochaDir: string, cwd: string, userConfig: string | undefined, selection: MochaSelection): string {
+export function writeMochaRunConfig(
+  reportDir: string,
+  mochaDir: string,
+  cwd: string,
+  userConfig: string | undefined,
+  selection: MochaSelection,
+): string {
   const path = join(reportDir, CONFIG_FILE);
   const source = `'use strict';
 const fs = require('node:fs');

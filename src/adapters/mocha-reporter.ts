@@ -46,7 +46,9 @@ const REPORTER_FILE = 'proctor-mocha-reporter.cjs';
  * It runs inside Mocha from a generated CommonJS file (see `writeMochaReporter`) made of the source
  * text of this function and `mochaRecord`: they must stay self-contained, never importing.
  */
-export function proctorMochaReporter(runner: { on(event: string, listener: (r: MochaRunnable, e?: unknown) => void): void }): void {
+export function proctorMochaReporter(runner: {
+  on(event: string, listener: (r: MochaRunnable, e?: unknown) => void): void;
+}): void {
   const fs = require('node:fs') as typeof import('node:fs');
   const out = require('node:path').join(__dirname, 'mocha-results.jsonl') as string;
   // Mocha builds its reporter after loading the files: an empty file means "loaded, no tests".

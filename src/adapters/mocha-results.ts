@@ -18,7 +18,13 @@ export async function readMochaRecords(path: string, output: ProcessOutput | nul
   // A file that does not load stops Mocha before its reporter exists; its stderr names the cause
   // first and then a long stack, which the tail requireReport quotes would cut off.
   const stopped = /Exception during run: (.*)/.exec(output?.stderr ?? '')?.[1];
-  if (stopped !== undefined && !(await stat(path).then(() => true, () => false))) {
+  if (
+    stopped !== undefined &&
+    !(await stat(path).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     throw new AdapterError('report_missing', `mocha stopped before running any test: ${stripAnsi(stopped)}`);
   }
   await requireReport(path, 'mocha', output);
@@ -43,7 +49,11 @@ export async function readMochaRecords(path: string, output: ProcessOutput | nul
  * record of its own but under a suite whose hook failed (in its file, or a root hook of any file)
  * is errored with the hook's message: Mocha skips such tests without a word.
  */
-export function mochaReports(cwd: string, scenarios: readonly ScenarioRef[], records: readonly MochaRecord[]): TestReport[] {
+export function mochaReports(
+  cwd: string,
+  scenarios: readonly ScenarioRef[],
+  records: readonly MochaRecord[],
+): TestReport[] {
   const requested = new RequestedScenarios(scenarios);
   const found = new Map<string, { key: string; path: string[]; cases: JUnitCase[] }>();
   const hooks = records.filter((r) => r.type === 'hook' && r.event === 'fail');
@@ -60,7 +70,17 @@ export function mochaReports(cwd: string, scenarios: readonly ScenarioRef[], rec
     const hook = hooks.find((h) => covers(h, cwd, s));
     if (hook === undefined) return [];
     const message = `${hook.title} failed: ${firstLine(hook.message)}`;
-    return [{ key: s.key, file: s.file, path: s.path, outcome: 'errored', durationMs: 0, message, ...(hook.stack ? { stack: capText(stripAnsi(hook.stack)) } : {}) }];
+    return [
+      {
+        key: s.key,
+        file: s.file,
+        path: s.path,
+        outcome: 'errored',
+        durationMs: 0,
+        message,
+        ...(hook.stack ? { stack: capText(stripAnsi(hook.stack)) } : {}),
+      },
+    ];
   });
 }
 
@@ -69,7 +89,10 @@ export function mochaReports(cwd: string, scenarios: readonly ScenarioRef[], rec
  * a test sharing its file and title path with an earlier one gets its occurrence (`… #2`); a
  * test's later records (a failure after its pass) come last, under its key.
  */
-export function keyedTestRecords(cwd: string, records: readonly MochaRecord[]): { key: string; file: string; record: MochaRecord }[] {
+export function keyedTestRecords(
+  cwd: string,
+  records: readonly MochaRecord[],
+): { key: string; file: string; record: MochaRecord }[] {
   const tests: { file: string; path: string[]; record: MochaRecord }[] = [];
   const keyOfTest = new Map<number, number>();
   const again: { index: number; record: MochaRecord }[] = [];

@@ -39,7 +39,8 @@ export const mochaAdapter: Adapter = {
     for (const { key, file, record } of keyedTestRecords(ctx.cwd, records)) {
       if (!scenarios.has(key)) scenarios.set(key, { key, file, path: record.titlePath, tags: [] });
     }
-    if (scenarios.size === 0) throw new AdapterError('no_tests', `mocha found no tests in ${ctx.cwd} (${records.length} records)`);
+    if (scenarios.size === 0)
+      throw new AdapterError('no_tests', `mocha found no tests in ${ctx.cwd} (${records.length} records)`);
     return [...scenarios.values()];
   },
 
@@ -51,12 +52,20 @@ export const mochaAdapter: Adapter = {
     if (mochaDir === undefined) throw missing(ctx);
     // The selection goes in the config file, so no title and no number of files meets a command line.
     const selection = { spec: scenarioFiles(chosen), grep: fullTitlePattern(chosen, Infinity) };
-    const config = writeMochaRunConfig(ctx.reportDir, mochaDir, ctx.cwd, stringOption(ctx.options, 'config'), selection);
+    const config = writeMochaRunConfig(
+      ctx.reportDir,
+      mochaDir,
+      ctx.cwd,
+      stringOption(ctx.options, 'config'),
+      selection,
+    );
     return mochaCommand(ctx, ['--config', config, '--no-package']);
   },
 
   async parseRun(ctx, scenarios, output) {
-    const reports = await withUnselectable(ctx, scenarios, async (chosen) => mochaReports(ctx.cwd, chosen, await readMochaRecords(join(ctx.reportDir, MOCHA_RESULTS_FILE), output)));
+    const reports = await withUnselectable(ctx, scenarios, async (chosen) =>
+      mochaReports(ctx.cwd, chosen, await readMochaRecords(join(ctx.reportDir, MOCHA_RESULTS_FILE), output)),
+    );
     return attachArtifacts(ctx, reports);
   },
 };

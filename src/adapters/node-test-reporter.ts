@@ -74,7 +74,8 @@ function reporterTestcase(failed: boolean, data: EventData, stack: OpenTest[], s
   const ownFailure = error !== undefined && error.failureType !== 'subtestsFailed';
   const hasChildren = node !== undefined && node.name === name && node.children;
   if ((hasChildren || data.details?.type === 'suite') && !ownFailure) return '';
-  const isFile = nesting === 0 && file !== '' && (name === file || file.endsWith(`/${name}`) || file.endsWith(`\\${name}`));
+  const isFile =
+    nesting === 0 && file !== '' && (name === file || file.endsWith(`/${name}`) || file.endsWith(`\\${name}`));
   let body = '';
   if (error !== undefined) {
     body = reporterFailure(error, isFile ? stderrOf() : undefined);
@@ -93,7 +94,10 @@ function reporterTestcase(failed: boolean, data: EventData, stack: OpenTest[], s
 }
 
 /** `<failure>` for a failing test, `<error>` when something around it broke (a hook, the file itself). */
-function reporterFailure(error: NonNullable<NonNullable<EventData['details']>['error']>, fileStderr: string | undefined): string {
+function reporterFailure(
+  error: NonNullable<NonNullable<EventData['details']>['error']>,
+  fileStderr: string | undefined,
+): string {
   // node wraps what the test threw in an ERR_TEST_FAILURE whose cause is the real error.
   const cause = error.cause as { message?: unknown; stack?: unknown } | null | undefined;
   const causeIsError = typeof cause === 'object' && cause !== null && typeof cause.message === 'string';
@@ -108,7 +112,10 @@ function reporterFailure(error: NonNullable<NonNullable<EventData['details']>['e
 /** XML 1.0 escaping; characters XML cannot carry are written as `#x1B`. */
 function reporterEscape(value: unknown, attribute: boolean): string {
   const text = String(value ?? '')
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, (c) => `#x${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(
+      /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g,
+      (c) => `#x${c.charCodeAt(0).toString(16).toUpperCase()}`,
+    )
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

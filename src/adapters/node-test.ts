@@ -66,7 +66,11 @@ export const nodeTestAdapter: Adapter = {
 
   async parseRun(ctx, scenarios, output) {
     const reports = await withUnselectable(ctx, scenarios, async (chosen) =>
-      reportsByFile(ctx, scenarioFiles(chosen), await readJUnitReport(join(ctx.reportDir, REPORT_FILE), 'node --test', output)),
+      reportsByFile(
+        ctx,
+        scenarioFiles(chosen),
+        await readJUnitReport(join(ctx.reportDir, REPORT_FILE), 'node --test', output),
+      ),
     );
     return attachArtifacts(ctx, reports);
   },

@@ -22,7 +22,10 @@ const FILES_BUDGET = process.platform === 'win32' ? 16_000 : 200_000;
  * @example playwrightFilters(['a.spec.ts'], [{ key: 'a.spec.ts > x', file: 'a.spec.ts', path: ['x'] }])
  * // { files: ['/(?:^|\\/)a\\x2espec\\x2ets$/'], grep: '/(?:^| )(?:x)(?: @\\S+)*$/' }
  */
-export function playwrightFilters(files: readonly string[], scenarios: readonly ScenarioRef[]): { files: string[]; grep: string | undefined } {
+export function playwrightFilters(
+  files: readonly string[],
+  scenarios: readonly ScenarioRef[],
+): { files: string[]; grep: string | undefined } {
   const fileArgs = files.map((f) => `/(?:^|\\/)${asciiRegex(f.replace(/^\.\//, ''))}$/`);
   const fitting = fileArgs.reduce((n, a) => n + a.length + 1, 0) > FILES_BUDGET ? [] : fileArgs;
   if (scenarios.some((s) => s.path.length === 0)) return { files: fitting, grep: undefined };

@@ -62,22 +62,34 @@ export interface PlaywrightError {
 }
 
 /** Reads a Playwright JSON report; AdapterError('report_missing' | 'report_malformed') when it cannot. */
-export async function readPlaywrightReport(path: string, cwd: string, output: ProcessOutput | null): Promise<{ tests: PlaywrightTest[]; errors: PlaywrightError[] }> {
+export async function readPlaywrightReport(
+  path: string,
+  cwd: string,
+  output: ProcessOutput | null,
+): Promise<{ tests: PlaywrightTest[]; errors: PlaywrightError[] }> {
   await requireReport(path, 'playwright', output);
   let report: JsonReport;
   try {
     report = JSON.parse(await readFile(path, 'utf8')) as JsonReport;
   } catch (error) {
-    throw new AdapterError('report_malformed', `playwright wrote a report that is not JSON at ${path}`, { cause: error });
+    throw new AdapterError('report_malformed', `playwright wrote a report that is not JSON at ${path}`, {
+      cause: error,
+    });
   }
   if (typeof report?.config?.rootDir !== 'string' || !Array.isArray(report.suites)) {
-    throw new AdapterError('report_malformed', `${path} is not a Playwright JSON report (no config.rootDir and suites)`);
+    throw new AdapterError(
+      'report_malformed',
+      `${path} is not a Playwright JSON report (no config.rootDir and suites)`,
+    );
   }
   const tests: PlaywrightTest[] = [];
   for (const fileSuite of report.suites) collect(fileSuite, [], cwd, report.config.rootDir, tests);
   const errors = (report.errors ?? []).map((e): PlaywrightError => {
     const message = stripAnsi(e.message ?? 'error');
-    const error: PlaywrightError = { message: message.split('\n', 1)[0] ?? message, stack: capText(stripAnsi(e.stack ?? message)) };
+    const error: PlaywrightError = {
+      message: message.split('\n', 1)[0] ?? message,
+      stack: capText(stripAnsi(e.stack ?? message)),
+    };
     if (e.location?.file) error.file = relativeFile(cwd, e.location.file);
     return error;
   });
@@ -103,7 +115,9 @@ function playwrightTest(file: string, path: string[], test: JsonTest): Playwrigh
     outcome: outcomeOf(test, last),
     durationMs: test.results.reduce((sum, r) => sum + (r.duration ?? 0), 0),
     retries: Math.max(0, test.results.length - 1),
-    artifacts: test.results.flatMap((r) => (r.attachments ?? []).flatMap((a) => (a.path ? [artifact(a.name, a.path, a.contentType)] : []))),
+    artifacts: test.results.flatMap((r) =>
+      (r.attachments ?? []).flatMap((a) => (a.path ? [artifact(a.name, a.path, a.contentType)] : [])),
+    ),
   };
   if (failed?.error !== undefined && result.outcome !== 'passed' && result.outcome !== 'skipped') {
     const message = stripAnsi(failed.error.message ?? 'failed');

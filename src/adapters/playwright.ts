@@ -8,7 +8,16 @@ import { playwrightFilters } from './playwright-filter.js';
 import { readPlaywrightReport, type PlaywrightError, type PlaywrightTest } from './playwright-report.js';
 import { RequestedScenarios } from './requested-scenarios.js';
 import { scenarioFiles } from './scenario-files.js';
-import { AdapterError, scenarioKey, type Adapter, type AdapterContext, type CommandSpec, type DiscoveredScenario, type ScenarioRef, type TestReport } from './types.js';
+import {
+  AdapterError,
+  scenarioKey,
+  type Adapter,
+  type AdapterContext,
+  type CommandSpec,
+  type DiscoveredScenario,
+  type ScenarioRef,
+  type TestReport,
+} from './types.js';
 import { missingFile, nothingToRun, selectable, withUnselectable } from './unselectable.js';
 
 const DISCOVERY_REPORT = 'playwright-discovery.json';
@@ -47,11 +56,15 @@ export const playwrightAdapter: Adapter = {
     const { tests, errors } = await readPlaywrightReport(join(ctx.reportDir, DISCOVERY_REPORT), ctx.cwd, output);
     if (tests.length === 0) {
       // Playwright lists nothing at all when one file fails to load: say which and why.
-      const why = errors[0] === undefined ? '' : `: ${errors[0].message}${errors[0].file === undefined ? '' : ` (${errors[0].file})`}`;
+      const why =
+        errors[0] === undefined
+          ? ''
+          : `: ${errors[0].message}${errors[0].file === undefined ? '' : ` (${errors[0].file})`}`;
       throw new AdapterError('no_tests', `playwright found no tests in ${ctx.cwd}${why}`);
     }
     const scenarios = new Map<string, DiscoveredScenario>();
-    for (const e of errors) if (e.file !== undefined) scenarios.set(e.file, { key: e.file, file: e.file, path: [], tags: [] });
+    for (const e of errors)
+      if (e.file !== undefined) scenarios.set(e.file, { key: e.file, file: e.file, path: [], tags: [] });
     for (const t of tests) {
       const key = scenarioKey(t.file, t.path);
       scenarios.delete(t.file);
@@ -65,7 +78,11 @@ export const playwrightAdapter: Adapter = {
     const chosen = selectable(ctx, scenarios, missingFile(ctx));
     if (chosen.length === 0) return nothingToRun(ctx);
     const { grep, files } = playwrightFilters(scenarioFiles(chosen), chosen);
-    const args = ['--reporter=list,json', `--output=${join(ctx.reportDir, 'test-results')}`, ...(grep === undefined ? [] : [`--grep=${grep}`])];
+    const args = [
+      '--reporter=list,json',
+      `--output=${join(ctx.reportDir, 'test-results')}`,
+      ...(grep === undefined ? [] : [`--grep=${grep}`]),
+    ];
     return playwrightCommand(ctx, [...args, '--', ...files], join(ctx.reportDir, RUN_REPORT));
   },
 
@@ -96,12 +113,19 @@ function playwrightCommand(ctx: AdapterContext, args: string[], reportPath: stri
 
 /** The projects to run: the environment's PROCTOR_BROWSER, else the plan's `project`, else all. */
 export function projectsOf(ctx: AdapterContext): string[] {
-  const fromEnv = ctx.env[BROWSER_VARIABLE]?.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const fromEnv = ctx.env[BROWSER_VARIABLE]
+    ?.split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   if (fromEnv !== undefined && fromEnv.length > 0) return fromEnv;
   return stringListOption(ctx.options, 'project', []);
 }
 
-function playwrightReports(scenarios: readonly ScenarioRef[], tests: PlaywrightTest[], errors: PlaywrightError[]): TestReport[] {
+function playwrightReports(
+  scenarios: readonly ScenarioRef[],
+  tests: PlaywrightTest[],
+  errors: PlaywrightError[],
+): TestReport[] {
   const requested = new RequestedScenarios(scenarios);
   const byKey = new Map<string, PlaywrightTest[]>();
   for (const t of tests) {
@@ -115,7 +139,10 @@ function playwrightReports(scenarios: readonly ScenarioRef[], tests: PlaywrightT
     const own = errors.find((e) => e.file === s.file);
     const error = own ?? (tests.length === 0 ? errors[0] : undefined);
     if (error === undefined) return [];
-    const message = own === undefined ? `not run: ${error.message}${error.file === undefined ? '' : ` (${error.file})`}` : error.message;
+    const message =
+      own === undefined
+        ? `not run: ${error.message}${error.file === undefined ? '' : ` (${error.file})`}`
+        : error.message;
     return [{ key: s.key, file: s.file, path: s.path, outcome: 'errored', durationMs: 0, message, stack: error.stack }];
   });
 }
@@ -123,14 +150,24 @@ function playwrightReports(scenarios: readonly ScenarioRef[], tests: PlaywrightT
 /** One report for the runs of a test in several projects (or a file's tests): the worse outcome stands. */
 function foldedReport(s: ScenarioRef, found: PlaywrightTest[]): TestReport {
   const cases = found.map((t): JUnitCase => {
-    const c: JUnitCase = { suites: t.path.slice(0, -1), classname: t.project, name: t.path.at(-1) ?? '', time: t.durationMs / 1000, outcome: t.outcome };
+    const c: JUnitCase = {
+      suites: t.path.slice(0, -1),
+      classname: t.project,
+      name: t.path.at(-1) ?? '',
+      time: t.durationMs / 1000,
+      outcome: t.outcome,
+    };
     if (found.length > 1 && t.project !== '') c.name = `${c.name} [${t.project}]`;
-    for (const field of ['message', 'stack', 'stdout', 'stderr'] as const) if (t[field] !== undefined) c[field] = t[field];
+    for (const field of ['message', 'stack', 'stdout', 'stderr'] as const)
+      if (t[field] !== undefined) c[field] = t[field];
     if (t.retries > 0) c.retries = t.retries;
     return c;
   });
   // The key as Playwright names the test (the job may name it as the server stores it).
-  const own = found[0] !== undefined && s.path.length > 0 ? { key: scenarioKey(found[0].file, found[0].path), path: found[0].path } : { key: s.key, path: s.path };
+  const own =
+    found[0] !== undefined && s.path.length > 0
+      ? { key: scenarioKey(found[0].file, found[0].path), path: found[0].path }
+      : { key: s.key, path: s.path };
   const report: TestReport = { ...fileReport(s.file, cases), ...own };
   const artifacts = found.flatMap((t) => t.artifacts);
   if (artifacts.length > 0) report.artifacts = artifacts;

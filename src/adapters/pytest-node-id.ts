@@ -78,6 +78,9 @@ export function parseCollection(stdout: string): { nodeIds: string[]; brokenFile
 export function pytestXmlText(text: string): string {
   return text.replace(/[\ud800-\udbff][\udc00-\udfff]|[^\t\n\r\u0020-\ud7ff\ue000-\ufffd]/g, (c) => {
     const code = c.codePointAt(0) ?? 0;
-    return `#x${code.toString(16).toUpperCase().padStart(code <= 0xff ? 2 : 4, '0')}`;
+    return `#x${code
+      .toString(16)
+      .toUpperCase()
+      .padStart(code <= 0xff ? 2 : 4, '0')}`;
   });
 }

@@ -6,11 +6,24 @@ import { attachArtifacts, markRunStart } from './artifacts.js';
 import { fileReport } from './file-report.js';
 import { stringOption, workerFlag } from './options.js';
 import { keyOfCase, parseCollection, pytestXmlText, scenarioOfNodeId, selectionOf } from './pytest-node-id.js';
-import { installPytestSelectPlugin, PYTEST_SELECT_PLUGIN_MODULE, writePytestSelection } from './pytest-select-plugin.js';
+import {
+  installPytestSelectPlugin,
+  PYTEST_SELECT_PLUGIN_MODULE,
+  writePytestSelection,
+} from './pytest-select-plugin.js';
 import { installPytestWorkerPlugin, PYTEST_WORKER_PLUGIN_MODULE } from './pytest-worker-plugin.js';
 import { describeExit, readJUnitReport } from './report-errors.js';
 import { fileArguments, scenarioFiles } from './scenario-files.js';
-import { AdapterError, type Adapter, type AdapterContext, type CommandSpec, type DiscoveredScenario, type ProcessOutput, type ScenarioRef, type TestReport } from './types.js';
+import {
+  AdapterError,
+  type Adapter,
+  type AdapterContext,
+  type CommandSpec,
+  type DiscoveredScenario,
+  type ProcessOutput,
+  type ScenarioRef,
+  type TestReport,
+} from './types.js';
 import { missingFile, nothingToRun, selectable, withUnselectable } from './unselectable.js';
 
 const REPORT_FILE = 'pytest.xml';
@@ -49,7 +62,8 @@ export const pytestAdapter: Adapter = {
   },
 
   async parseDiscovery(ctx, output) {
-    if (output === null) throw new AdapterError('report_missing', 'pytest discovery needs the output of pytest --collect-only');
+    if (output === null)
+      throw new AdapterError('report_missing', 'pytest discovery needs the output of pytest --collect-only');
     explainExit(output, ctx);
     const { nodeIds, brokenFiles } = parseCollection(output.stdout);
     const scenarios = new Map<string, DiscoveredScenario>();
@@ -61,14 +75,22 @@ export const pytestAdapter: Adapter = {
       const key = keys[i] ?? s.key;
       if (!scenarios.has(key)) scenarios.set(key, { ...s, key });
     }
-    if (scenarios.size === 0) throw new AdapterError('no_tests', `pytest collected no tests in ${ctx.cwd} (${describeExit(output)})`);
+    if (scenarios.size === 0)
+      throw new AdapterError('no_tests', `pytest collected no tests in ${ctx.cwd} (${describeExit(output)})`);
     return [...scenarios.values()];
   },
 
   workerCommand(ctx) {
     if (!workerFlag(ctx.options, 'pytest')) return null;
     // Quiet, and no percentages: they would count the whole suite the worker collected, not the batch.
-    const spec = pytestCommand(ctx, ['-p', PYTEST_WORKER_PLUGIN_MODULE, '--continue-on-collection-errors', '-q', '-o', 'console_output_style=classic']);
+    const spec = pytestCommand(ctx, [
+      '-p',
+      PYTEST_WORKER_PLUGIN_MODULE,
+      '--continue-on-collection-errors',
+      '-q',
+      '-o',
+      'console_output_style=classic',
+    ]);
     spec.env.PYTHONPATH = withPythonPath(ctx, installPytestWorkerPlugin());
     return spec;
   },
@@ -80,11 +102,14 @@ export const pytestAdapter: Adapter = {
     // The files to collect; too many for a command line, and pytest collects what its config says.
     const files = fileArguments(scenarioFiles(chosen)) ?? [];
     const spec = pytestCommand(ctx, [
-      '-p', PYTEST_SELECT_PLUGIN_MODULE,
+      '-p',
+      PYTEST_SELECT_PLUGIN_MODULE,
       `--proctor-select=${writePytestSelection(ctx.reportDir, selectionOf(chosen))}`,
       '--continue-on-collection-errors',
-      '-o', 'junit_family=xunit1',
-      '-o', 'junit_logging=out-err',
+      '-o',
+      'junit_family=xunit1',
+      '-o',
+      'junit_logging=out-err',
       `--junitxml=${join(ctx.reportDir, REPORT_FILE)}`,
       ...files,
     ]);
@@ -96,12 +121,18 @@ export const pytestAdapter: Adapter = {
     // The worker selects from what it collected by node ids and files, as the one-shot plugin does.
     const chosen = selectable(ctx, scenarios, missingFile(ctx));
     const { node_ids, files } = selectionOf(chosen);
-    return { scenarios: chosen, files: chosen.length === 0 ? [] : scenarioFiles(chosen), node_ids: [...node_ids, ...files] };
+    return {
+      scenarios: chosen,
+      files: chosen.length === 0 ? [] : scenarioFiles(chosen),
+      node_ids: [...node_ids, ...files],
+    };
   },
 
   async parseRun(ctx, scenarios, output) {
     explainExit(output, ctx);
-    const reports = await withUnselectable(ctx, scenarios, async (chosen) => pytestReports(chosen, await readJUnitReport(join(ctx.reportDir, REPORT_FILE), 'pytest', output)));
+    const reports = await withUnselectable(ctx, scenarios, async (chosen) =>
+      pytestReports(chosen, await readJUnitReport(join(ctx.reportDir, REPORT_FILE), 'pytest', output)),
+    );
     return attachArtifacts(ctx, reports);
   },
 };
@@ -153,7 +184,8 @@ class PytestScenarios {
   readonly #byXmlKey = new Map<string, ScenarioRef>();
 
   constructor(scenarios: readonly ScenarioRef[]) {
-    for (const s of scenarios) if (!this.#byXmlKey.has(pytestXmlText(s.key))) this.#byXmlKey.set(pytestXmlText(s.key), s);
+    for (const s of scenarios)
+      if (!this.#byXmlKey.has(pytestXmlText(s.key))) this.#byXmlKey.set(pytestXmlText(s.key), s);
   }
 
   find(xmlKey: string): ScenarioRef | undefined {
@@ -185,8 +217,13 @@ function pytestCommand(ctx: AdapterContext, args: string[]): CommandSpec {
 function explainExit(output: ProcessOutput, ctx: AdapterContext): void {
   const said = `${output.stderr}\n${output.stdout}`;
   if (/No module named pytest/.test(said)) {
-    throw new AdapterError('framework_missing', `pytest is not installed for ${stringOption(ctx.options, 'python') ?? 'python3'} (apt-get install python3-pytest, or pip install pytest)`);
+    throw new AdapterError(
+      'framework_missing',
+      `pytest is not installed for ${stringOption(ctx.options, 'python') ?? 'python3'} (apt-get install python3-pytest, or pip install pytest)`,
+    );
   }
-  if (output.exitCode === 4) throw new AdapterError('bad_options', `pytest refused its arguments: ${said.trim().slice(-500)}`);
-  if (output.exitCode === 3) throw new AdapterError('report_missing', `pytest failed internally: ${said.trim().slice(-500)}`);
+  if (output.exitCode === 4)
+    throw new AdapterError('bad_options', `pytest refused its arguments: ${said.trim().slice(-500)}`);
+  if (output.exitCode === 3)
+    throw new AdapterError('report_missing', `pytest failed internally: ${said.trim().slice(-500)}`);
 }

@@ -6,7 +6,12 @@ import { AdapterError, type ProcessOutput } from './types.js';
 export function describeExit(output: ProcessOutput | null): string {
   if (output === null) return 'no process ran';
   // Neither an exit code nor a signal: a queue-mode worker that said the batch was done, still running.
-  const how = output.signal !== null ? `killed by ${output.signal}` : output.exitCode !== null ? `exit code ${output.exitCode}` : 'the worker reported the batch done';
+  const how =
+    output.signal !== null
+      ? `killed by ${output.signal}`
+      : output.exitCode !== null
+        ? `exit code ${output.exitCode}`
+        : 'the worker reported the batch done';
   const tail = output.stderr.trim().slice(-500);
   return tail === '' ? how : `${how}; stderr ends with: ${tail}`;
 }
@@ -30,7 +35,9 @@ export async function readJUnitReport(path: string, tool: string, output: Proces
     return await readJUnitFile(path);
   } catch (error) {
     if (error instanceof JUnitFormatError) {
-      throw new AdapterError('report_malformed', `${tool} wrote a report Proctor cannot read: ${error.message}`, { cause: error });
+      throw new AdapterError('report_malformed', `${tool} wrote a report Proctor cannot read: ${error.message}`, {
+        cause: error,
+      });
     }
     throw error;
   }

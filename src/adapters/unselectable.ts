@@ -14,7 +14,11 @@ export type SelectionProblem = (scenario: ScenarioRef) => string | undefined;
  * instead of letting one of them break the framework's command for the whole batch (pytest, for
  * one, refuses a whole run over one path that is not there).
  */
-export function selectable(ctx: AdapterContext, scenarios: readonly ScenarioRef[], ...problems: SelectionProblem[]): ScenarioRef[] {
+export function selectable(
+  ctx: AdapterContext,
+  scenarios: readonly ScenarioRef[],
+  ...problems: SelectionProblem[]
+): ScenarioRef[] {
   // An empty batch is a caller's mistake, not "run everything".
   scenarioFiles(scenarios);
   const chosen: ScenarioRef[] = [];
@@ -33,7 +37,9 @@ export function missingFile(ctx: AdapterContext): SelectionProblem {
   const present = new Map<string, boolean>();
   return (s) => {
     if (!present.has(s.file)) present.set(s.file, existsSync(join(ctx.cwd, s.file)));
-    return present.get(s.file) ? undefined : `not run: ${s.file} is not in ${ctx.cwd} on this agent (renamed or deleted since discovery?)`;
+    return present.get(s.file)
+      ? undefined
+      : `not run: ${s.file} is not in ${ctx.cwd} on this agent (renamed or deleted since discovery?)`;
   };
 }
 
@@ -42,12 +48,18 @@ export function missingFile(ctx: AdapterContext): SelectionProblem {
  * selected, and every scenario `selectable` refused is errored with its reason. When none was
  * selected, no framework ran and `parse` is not called.
  */
-export async function withUnselectable(ctx: AdapterContext, scenarios: readonly ScenarioRef[], parse: (chosen: ScenarioRef[]) => Promise<TestReport[]>): Promise<TestReport[]> {
+export async function withUnselectable(
+  ctx: AdapterContext,
+  scenarios: readonly ScenarioRef[],
+  parse: (chosen: ScenarioRef[]) => Promise<TestReport[]>,
+): Promise<TestReport[]> {
   const refused = readRefused(ctx);
   const chosen = scenarios.filter((s) => !refused.has(s.key));
   const errored = scenarios.flatMap((s): TestReport[] => {
     const why = refused.get(s.key);
-    return why === undefined ? [] : [{ key: s.key, file: s.file, path: s.path, outcome: 'errored', durationMs: 0, message: why }];
+    return why === undefined
+      ? []
+      : [{ key: s.key, file: s.file, path: s.path, outcome: 'errored', durationMs: 0, message: why }];
   });
   return chosen.length === 0 ? errored : [...(await parse(chosen)), ...errored];
 }

@@ -49,7 +49,12 @@ const OUTCOMES: Record<string, TestOutcome> = {
  * Reads a Vitest (or Jest: `tool` = 'jest') JSON report; AdapterError('report_missing' |
  * 'report_malformed') when it cannot.
  */
-export async function readVitestReport(path: string, cwd: string, output: ProcessOutput | null, tool = 'vitest'): Promise<VitestFile[]> {
+export async function readVitestReport(
+  path: string,
+  cwd: string,
+  output: ProcessOutput | null,
+  tool = 'vitest',
+): Promise<VitestFile[]> {
   await requireReport(path, tool, output);
   let report: unknown;
   try {
@@ -58,7 +63,10 @@ export async function readVitestReport(path: string, cwd: string, output: Proces
     throw new AdapterError('report_malformed', `${tool} wrote a report that is not JSON at ${path}`, { cause: error });
   }
   if (!isVitestReport(report)) {
-    throw new AdapterError('report_malformed', `${path} is not a ${tool === 'jest' ? 'Jest' : 'Vitest'} JSON report (no testResults[].assertionResults)`);
+    throw new AdapterError(
+      'report_malformed',
+      `${path} is not a ${tool === 'jest' ? 'Jest' : 'Vitest'} JSON report (no testResults[].assertionResults)`,
+    );
   }
   return report.testResults.map((result) => vitestFile(result, cwd));
 }
@@ -75,7 +83,9 @@ function vitestFile(result: FileResult, cwd: string): VitestFile {
   // The file failed but none of its tests did: it did not load, or a beforeAll/afterAll threw.
   // Vitest then reports the tests that never ran as "skipped" and, for a hook, gives no message;
   // calling them skipped would hide a broken suite.
-  const error = capText(stripAnsi(result.message ?? '').trim()) || 'the file failed outside its tests (a hook or an unhandled error): see the job log';
+  const error =
+    capText(stripAnsi(result.message ?? '').trim()) ||
+    'the file failed outside its tests (a hook or an unhandled error): see the job log';
   for (const t of tests) {
     if (t.outcome !== 'skipped') continue;
     t.outcome = 'errored';

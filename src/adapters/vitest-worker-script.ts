@@ -71,10 +71,14 @@ export function installVitestWorker(): string {
 /** The file URL of `vitest/node` in the Vitest installation that serves `cwd`. */
 export function vitestNodeEntry(cwd: string): string {
   const dir = locatePackageDir(cwd, 'vitest');
-  if (dir === undefined) throw new AdapterError('framework_missing', `vitest is not installed in ${cwd}: run npm install -D vitest there`);
+  if (dir === undefined)
+    throw new AdapterError('framework_missing', `vitest is not installed in ${cwd}: run npm install -D vitest there`);
   try {
     return pathToFileURL(createRequire(join(dir, 'package.json')).resolve('vitest/node')).href;
   } catch (e) {
-    throw new AdapterError('framework_missing', `the Vitest in ${dir} has no Node API (vitest/node): ${(e as Error).message}; queue mode needs Vitest 3 or newer`);
+    throw new AdapterError(
+      'framework_missing',
+      `the Vitest in ${dir} has no Node API (vitest/node): ${(e as Error).message}; queue mode needs Vitest 3 or newer`,
+    );
   }
 }

@@ -33,7 +33,12 @@ export const vitestAdapter: Adapter = {
 
   discoverCommand(ctx) {
     const reportPath = join(ctx.reportDir, DISCOVERY_REPORT);
-    return vitestCommand(ctx, ['--reporter=json', `--outputFile.json=${reportPath}`, '--testNamePattern=(?!)', '--passWithNoTests']);
+    return vitestCommand(ctx, [
+      '--reporter=json',
+      `--outputFile.json=${reportPath}`,
+      '--testNamePattern=(?!)',
+      '--passWithNoTests',
+    ]);
   },
 
   async parseDiscovery(ctx, output) {
@@ -60,18 +65,30 @@ export const vitestAdapter: Adapter = {
   workerCommand(ctx) {
     if (!workerFlag(ctx.options, 'vitest')) return null;
     const config = stringOption(ctx.options, 'config');
-    return { command: process.execPath, args: [installVitestWorker(), vitestNodeEntry(ctx.cwd), config ?? ''], cwd: ctx.cwd, env: { ...ctx.env } };
+    return {
+      command: process.execPath,
+      args: [installVitestWorker(), vitestNodeEntry(ctx.cwd), config ?? ''],
+      cwd: ctx.cwd,
+      env: { ...ctx.env },
+    };
   },
 
   workerBatch(ctx, scenarios) {
     // The batch's line has no length limit: the pattern is only ever left out for a whole file.
     const chosen = selectable(ctx, scenarios, missingFile(ctx));
     const files = chosen.length === 0 ? [] : scenarioFiles(chosen);
-    return { scenarios: chosen, files, test_name_pattern: fullTitlePattern(chosen, Infinity) ?? null, filters: files.map(fileArgument) };
+    return {
+      scenarios: chosen,
+      files,
+      test_name_pattern: fullTitlePattern(chosen, Infinity) ?? null,
+      filters: files.map(fileArgument),
+    };
   },
 
   async parseRun(ctx, scenarios, output) {
-    const reports = await withUnselectable(ctx, scenarios, async (chosen) => reportsOfScenarios(await readVitestReport(join(ctx.reportDir, RUN_REPORT), ctx.cwd, output), chosen));
+    const reports = await withUnselectable(ctx, scenarios, async (chosen) =>
+      reportsOfScenarios(await readVitestReport(join(ctx.reportDir, RUN_REPORT), ctx.cwd, output), chosen),
+    );
     return attachArtifacts(ctx, reports);
   },
 };

@@ -140,7 +140,12 @@ export class Agent {
   }
 
   /** Executes the job when its turn comes, reports it in the slot's order, and carries on with what the report claimed. */
-  private async runAndReport(entry: Running, slot: Slot, ahead: { free: Promise<void>; reported: Promise<void> }, workerFree: () => void): Promise<void> {
+  private async runAndReport(
+    entry: Running,
+    slot: Slot,
+    ahead: { free: Promise<void>; reported: Promise<void> },
+    workerFree: () => void,
+  ): Promise<void> {
     const { job } = entry;
     const log = this.opts.logger.child({ job: job.job_id, run: job.run_id, kind: job.kind, attempt: job.attempt });
     let next: ClaimedJob[] = [];
@@ -160,7 +165,12 @@ export class Agent {
         turn: ahead.free,
         onWorkerFree: workerFree,
         uploadArtifact: async (scenario, a) => {
-          const meta = { name: a.name, sha256: await sha256File(a.path), scenario, contentType: a.contentType ?? contentTypeOf(a.name) };
+          const meta = {
+            name: a.name,
+            sha256: await sha256File(a.path),
+            scenario,
+            contentType: a.contentType ?? contentTypeOf(a.name),
+          };
           await this.opts.client.uploadArtifact(job.job_id, job.lease_token, meta, a.path);
         },
       });
@@ -169,8 +179,18 @@ export class Agent {
       // Completions go in order (each names the slot's next job), except a job handed back.
       if (!entry.handBack) await ahead.reported;
       if (entry.lost) return log.warn('lease lost; result discarded');
-      if (entry.handBack) done = { lease_token: job.lease_token, outcome: 'errored', reason: 'crashed', retryable: true, error: 'the agent stopped; job handed back' };
-      const res = await this.opts.client.complete(job.job_id, this.stopping.signal.aborted ? done : { ...done, claim: this.nextClaim(slot, job.job_id) });
+      if (entry.handBack)
+        done = {
+          lease_token: job.lease_token,
+          outcome: 'errored',
+          reason: 'crashed',
+          retryable: true,
+          error: 'the agent stopped; job handed back',
+        };
+      const res = await this.opts.client.complete(
+        job.job_id,
+        this.stopping.signal.aborted ? done : { ...done, claim: this.nextClaim(slot, job.job_id) },
+      );
       log.info({ outcome: done.outcome, reason: done.reason, results: done.results?.length }, 'job finished');
       next = res.jobs ?? [];
       lookahead = res.lookahead ?? [];
@@ -192,7 +212,9 @@ export class Agent {
    */
   private nextClaim(slot: Slot, jobId: number): NonNullable<CompleteRequest['claim']> {
     const following = slot.jobs.find((id) => id !== jobId);
-    return following === undefined ? { free_slots: 1, lookahead: {} } : { free_slots: 0, lookahead: { after_job: following } };
+    return following === undefined
+      ? { free_slots: 1, lookahead: {} }
+      : { free_slots: 0, lookahead: { after_job: following } };
   }
 
   /**

@@ -29,7 +29,14 @@ export async function appBuildEnv(
   opts: { workRoot: string; signal: AbortSignal; appBuilds?: AppBuildSource | undefined },
 ): Promise<Record<string, string>> {
   if (!job.app_build) return {};
-  return { PROCTOR_APP_PATH: await fetchAppBuild(job.app_build, { source: opts.appBuilds, policy: jobPolicy(job) }, opts.workRoot, opts.signal) };
+  return {
+    PROCTOR_APP_PATH: await fetchAppBuild(
+      job.app_build,
+      { source: opts.appBuilds, policy: jobPolicy(job) },
+      opts.workRoot,
+      opts.signal,
+    ),
+  };
 }
 
 /** Where a build may come from: the server (`source`), or its URL under the server's outbound `policy`. */
@@ -46,20 +53,35 @@ export interface AppBuildOrigins {
  * written to a temporary file, and moved into place only when its checksum and size match: a
  * corrupt or partial download is never used.
  */
-export async function fetchAppBuild(build: AppBuildRef, from: AppBuildOrigins, workRoot: string, signal: AbortSignal): Promise<string> {
+export async function fetchAppBuild(
+  build: AppBuildRef,
+  from: AppBuildOrigins,
+  workRoot: string,
+  signal: AbortSignal,
+): Promise<string> {
   const root = join(workRoot, '.proctor', 'app-builds');
   const name = SAFE_NAME.test(build.name) ? build.name : 'app';
   if (build.sha256) {
     const cached = join(root, build.sha256, name);
-    if (await stat(cached).then((s) => s.isFile(), () => false)) return cached;
+    if (
+      await stat(cached).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      return cached;
   }
   const body = await open(build, from, signal);
   await mkdir(join(root, 'tmp'), { recursive: true });
   const tmp = join(root, 'tmp', randomBytes(8).toString('hex'));
   try {
     const { sha256, size } = await writeHashed(body, tmp);
-    if (build.sha256 && sha256 !== build.sha256) throw new Error(`app build ${build.id}: checksum mismatch: the download hashes to ${sha256}, not ${build.sha256}; it was not used`);
-    if (build.size !== null && size !== build.size) throw new Error(`app build ${build.id}: size mismatch: ${size} bytes downloaded, ${build.size} expected`);
+    if (build.sha256 && sha256 !== build.sha256)
+      throw new Error(
+        `app build ${build.id}: checksum mismatch: the download hashes to ${sha256}, not ${build.sha256}; it was not used`,
+      );
+    if (build.size !== null && size !== build.size)
+      throw new Error(`app build ${build.id}: size mismatch: ${size} bytes downloaded, ${build.size} expected`);
     await mkdir(join(root, sha256), { recursive: true });
     const final = join(root, sha256, name);
     // Two jobs fetching one build at once both end with the same content here; rename is atomic.

@@ -52,13 +52,31 @@ export async function checkoutRepo(
   const network = await networkConfig(remote, policy, lookup);
   // One clone per project and repository: a job may leave files in its checkout (node_modules,
   // which the clean keeps), and another project's jobs must not run them.
-  const dir = join(workRoot, 'checkouts', createHash('sha256').update(`${opts.project ?? ''}\n${repo.url}`).digest('hex').slice(0, 16));
+  const dir = join(
+    workRoot,
+    'checkouts',
+    createHash('sha256')
+      .update(`${opts.project ?? ''}\n${repo.url}`)
+      .digest('hex')
+      .slice(0, 16),
+  );
   // GIT_ALLOW_PROTOCOL in the agent's environment would override protocol.allow: it says the same here.
-  const env = { ...(opts.env ?? process.env), GIT_TERMINAL_PROMPT: '0', GIT_ALLOW_PROTOCOL: remote.scheme } as Record<string, string>;
+  const env = { ...(opts.env ?? process.env), GIT_TERMINAL_PROMPT: '0', GIT_ALLOW_PROTOCOL: remote.scheme } as Record<
+    string,
+    string
+  >;
   const git = async (args: string[], cwd: string) => {
     // A job may have written hooks or an fsmonitor command into its checkout's .git: never run them.
     const safe = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', ...args];
-    const r = await runProcess({ command: 'git', args: safe, cwd, env, user: opts.user, timeoutMs: 10 * 60_000, signal });
+    const r = await runProcess({
+      command: 'git',
+      args: safe,
+      cwd,
+      env,
+      user: opts.user,
+      timeoutMs: 10 * 60_000,
+      signal,
+    });
     if (r.spawnError) throw new Error(`git is not installed on this agent: ${r.spawnError}`);
     const name = args.find((a) => !a.startsWith('-') && !a.includes('='));
     if (r.exitCode !== 0) throw new Error(`git ${name} failed: ${(r.stderr || r.stdout).trim().slice(0, 2000)}`);
@@ -76,9 +94,11 @@ export async function checkoutRepo(
   }
   const ref = repo.ref === 'HEAD' ? 'origin/HEAD' : repo.ref;
   // A branch name resolves against the remote, so a fetch moves it; a tag or commit resolves as is.
-  const revParse = (rev: string, quiet: boolean) => git(['rev-parse', '--verify', ...(quiet ? ['--quiet'] : []), '--end-of-options', `${rev}^{commit}`], dir);
+  const revParse = (rev: string, quiet: boolean) =>
+    git(['rev-parse', '--verify', ...(quiet ? ['--quiet'] : []), '--end-of-options', `${rev}^{commit}`], dir);
   const target = await revParse(`origin/${ref}`, true).catch(() => revParse(ref, false));
-  if (!/^[0-9a-f]{40,64}$/.test(target)) throw new Error(`git rev-parse answered ${JSON.stringify(target.slice(0, 100))}, not a commit`);
+  if (!/^[0-9a-f]{40,64}$/.test(target))
+    throw new Error(`git rev-parse answered ${JSON.stringify(target.slice(0, 100))}, not a commit`);
   await git(['checkout', '--quiet', '--force', '--detach', target], dir);
   await git(['clean', '-fdxq', '-e', 'node_modules'], dir);
   return dir;

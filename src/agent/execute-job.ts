@@ -5,7 +5,15 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { getAdapter } from '../adapters/registry.js';
 import { markRunStart } from '../adapters/artifacts.js';
 import { scenarioFiles } from '../adapters/scenario-files.js';
-import { AdapterError, type Adapter, type AdapterContext, type CommandSpec, type ProcessOutput, type ScenarioRef, type TestArtifact } from '../adapters/types.js';
+import {
+  AdapterError,
+  type Adapter,
+  type AdapterContext,
+  type CommandSpec,
+  type ProcessOutput,
+  type ScenarioRef,
+  type TestArtifact,
+} from '../adapters/types.js';
 import { capCompletion } from '../domain/cap-completion.js';
 import { OutboundRefusedError } from '../domain/outbound-target.js';
 import type { ClaimedJob, CompleteRequest } from '../protocol/agent-api.js';
@@ -85,13 +93,34 @@ export async function executeJob(job: ClaimedJob, opts: ExecuteOptions): Promise
       await Promise.race([opts.turn, abortion(opts.signal)]);
       started = Date.now();
     }
-    const done = job.kind === 'discover' ? await discover(adapter, ctx, job, opts) : await execute(adapter, ctx, job, opts);
+    const done =
+      job.kind === 'discover' ? await discover(adapter, ctx, job, opts) : await execute(adapter, ctx, job, opts);
     return maskCompletion({ ...base, ...done, duration_ms: Date.now() - started }, mask);
   } catch (e) {
-    const reason = e instanceof AdapterError ? e.reason : e instanceof WorkdirError ? 'bad_options' : e instanceof CheckoutError ? 'checkout_failed' : e instanceof OutboundRefusedError ? 'bad_options' : 'crashed';
+    const reason =
+      e instanceof AdapterError
+        ? e.reason
+        : e instanceof WorkdirError
+          ? 'bad_options'
+          : e instanceof CheckoutError
+            ? 'checkout_failed'
+            : e instanceof OutboundRefusedError
+              ? 'bad_options'
+              : 'crashed';
     // The outbound policy refuses the same URL again on another attempt.
-    const retryable = (reason === 'crashed' || reason === 'checkout_failed') && !(e instanceof CheckoutError && e.refused);
-    return maskCompletion({ ...base, outcome: 'errored', reason, retryable, error: (e as Error).message, duration_ms: Date.now() - started }, mask);
+    const retryable =
+      (reason === 'crashed' || reason === 'checkout_failed') && !(e instanceof CheckoutError && e.refused);
+    return maskCompletion(
+      {
+        ...base,
+        outcome: 'errored',
+        reason,
+        retryable,
+        error: (e as Error).message,
+        duration_ms: Date.now() - started,
+      },
+      mask,
+    );
   } finally {
     if (reportDir) await rm(reportDir, { recursive: true, force: true });
   }
@@ -99,7 +128,10 @@ export async function executeJob(job: ClaimedJob, opts: ExecuteOptions): Promise
 
 class WorkdirError extends Error {}
 class CheckoutError extends Error {
-  constructor(message: string, readonly refused: boolean) {
+  constructor(
+    message: string,
+    readonly refused: boolean,
+  ) {
     super(message);
   }
 }
@@ -109,17 +141,30 @@ async function workingDirectory(job: ClaimedJob, opts: ExecuteOptions): Promise<
   if (job.repo) {
     try {
       const sandbox = sandboxOf(opts);
-      root = await checkoutRepo(opts.workRoot, job.repo, opts.signal, jobPolicy(job), { env: sandbox.env, user: sandbox.user, project: job.project_id });
+      root = await checkoutRepo(opts.workRoot, job.repo, opts.signal, jobPolicy(job), {
+        env: sandbox.env,
+        user: sandbox.user,
+        project: job.project_id,
+      });
     } catch (e) {
-      throw new CheckoutError(`checkout of ${job.repo.url}@${job.repo.ref} failed: ${(e as Error).message}`, e instanceof OutboundRefusedError);
+      throw new CheckoutError(
+        `checkout of ${job.repo.url}@${job.repo.ref} failed: ${(e as Error).message}`,
+        e instanceof OutboundRefusedError,
+      );
     }
   }
   const cwd = isAbsolute(job.workdir) ? job.workdir : resolve(root, job.workdir);
-  if (!existsSync(cwd)) throw new WorkdirError(`workdir "${job.workdir}" does not exist on this agent (looked in ${cwd}); fix the plan's workdir or start the agent with --workdir`);
+  if (!existsSync(cwd))
+    throw new WorkdirError(
+      `workdir "${job.workdir}" does not exist on this agent (looked in ${cwd}); fix the plan's workdir or start the agent with --workdir`,
+    );
   // A checkout's workdir stays in the checkout; any other in the agent's work directory.
   const sandbox = sandboxOf(opts);
   const problem = await workdirProblem(cwd, job.repo ? { ...sandbox, roots: [root] } : sandbox);
-  if (problem) throw new WorkdirError(`workdir "${job.workdir}" may not be used on this agent: ${problem}; give the plan a workdir inside it`);
+  if (problem)
+    throw new WorkdirError(
+      `workdir "${job.workdir}" may not be used on this agent: ${problem}; give the plan a workdir inside it`,
+    );
   return cwd;
 }
 
@@ -142,7 +187,15 @@ async function run(spec: CommandSpec, job: ClaimedJob, opts: ExecuteOptions): Pr
 }
 
 /** Hands the batch to the slot's worker for this run and environment, starting one if there is none. */
-async function runBatch(slot: WorkerSlot, adapter: Adapter, spec: CommandSpec, ctx: AdapterContext, job: ClaimedJob, refs: ScenarioRef[], opts: ExecuteOptions): Promise<RunProcessResult> {
+async function runBatch(
+  slot: WorkerSlot,
+  adapter: Adapter,
+  spec: CommandSpec,
+  ctx: AdapterContext,
+  job: ClaimedJob,
+  refs: ScenarioRef[],
+  opts: ExecuteOptions,
+): Promise<RunProcessResult> {
   markRunStart(ctx);
   // The worker outlives this job: the job id comes with each batch instead.
   const { PROCTOR_JOB_ID: _job, ...env } = spec.env;
@@ -156,9 +209,26 @@ async function runBatch(slot: WorkerSlot, adapter: Adapter, spec: CommandSpec, c
     graceMs: opts.graceMs ?? 1000,
   });
   if (!(worker instanceof FrameworkWorker)) {
-    return { exitCode: null, signal: null, stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false, timedOut: false, cancelled: false, spawnError: worker.spawnError, durationMs: 0 };
+    return {
+      exitCode: null,
+      signal: null,
+      stdout: '',
+      stderr: '',
+      stdoutTruncated: false,
+      stderrTruncated: false,
+      timedOut: false,
+      cancelled: false,
+      spawnError: worker.spawnError,
+      durationMs: 0,
+    };
   }
-  const request = { job: job.job_id, report_dir: ctx.reportDir, files: scenarioFiles(refs), scenarios: refs, ...adapter.workerBatch?.(ctx, refs) };
+  const request = {
+    job: job.job_id,
+    report_dir: ctx.reportDir,
+    files: scenarioFiles(refs),
+    scenarios: refs,
+    ...adapter.workerBatch?.(ctx, refs),
+  };
   const result = await worker.run(request, {
     timeoutMs: job.timeout_ms,
     signal: opts.signal,
@@ -173,12 +243,31 @@ async function runBatch(slot: WorkerSlot, adapter: Adapter, spec: CommandSpec, c
 function abnormalEnd(r: RunProcessResult, job: ClaimedJob): Completion | null {
   const output = combined(r);
   if (r.cancelled) return { outcome: 'cancelled', reason: 'cancelled', error: 'cancelled', output };
-  if (r.timedOut) return { outcome: 'errored', reason: 'timeout', retryable: false, error: `job exceeded its timeout of ${Math.round(job.timeout_ms / 1000)}s; its process tree was killed`, output };
-  if (r.spawnError) return { outcome: 'errored', reason: 'spawn_failed', retryable: false, error: `could not start the framework: ${r.spawnError}`, output };
+  if (r.timedOut)
+    return {
+      outcome: 'errored',
+      reason: 'timeout',
+      retryable: false,
+      error: `job exceeded its timeout of ${Math.round(job.timeout_ms / 1000)}s; its process tree was killed`,
+      output,
+    };
+  if (r.spawnError)
+    return {
+      outcome: 'errored',
+      reason: 'spawn_failed',
+      retryable: false,
+      error: `could not start the framework: ${r.spawnError}`,
+      output,
+    };
   return null;
 }
 
-async function discover(adapter: Adapter, ctx: AdapterContext, job: ClaimedJob, opts: ExecuteOptions): Promise<Completion> {
+async function discover(
+  adapter: Adapter,
+  ctx: AdapterContext,
+  job: ClaimedJob,
+  opts: ExecuteOptions,
+): Promise<Completion> {
   const spec = adapter.discoverCommand(ctx);
   let out: ProcessOutput | null = null;
   let output = '';
@@ -190,16 +279,25 @@ async function discover(adapter: Adapter, ctx: AdapterContext, job: ClaimedJob, 
     output = combined(r);
   }
   const scenarios = await adapter.parseDiscovery(ctx, out);
-  if (scenarios.length === 0) return { outcome: 'errored', reason: 'no_tests', retryable: false, error: `no tests found in ${ctx.cwd}`, output };
+  if (scenarios.length === 0)
+    return { outcome: 'errored', reason: 'no_tests', retryable: false, error: `no tests found in ${ctx.cwd}`, output };
   return { outcome: 'completed', scenarios, output };
 }
 
-async function execute(adapter: Adapter, ctx: AdapterContext, job: ClaimedJob, opts: ExecuteOptions): Promise<Completion> {
+async function execute(
+  adapter: Adapter,
+  ctx: AdapterContext,
+  job: ClaimedJob,
+  opts: ExecuteOptions,
+): Promise<Completion> {
   // Cancelled before its turn: the slot's worker may still be busy with the job ahead; leave it be.
   if (opts.signal.aborted) return { outcome: 'cancelled', reason: 'cancelled', error: 'cancelled' };
   const refs = job.scenarios.map((s) => ({ key: s.key, file: s.file, path: s.path }));
   const workerSpec = opts.worker ? (adapter.workerCommand?.(ctx) ?? null) : null;
-  const r = opts.worker && workerSpec ? await runBatch(opts.worker, adapter, workerSpec, ctx, job, refs, opts) : await run(adapter.runCommand(ctx, refs), job, opts);
+  const r =
+    opts.worker && workerSpec
+      ? await runBatch(opts.worker, adapter, workerSpec, ctx, job, refs, opts)
+      : await run(adapter.runCommand(ctx, refs), job, opts);
   const abnormal = abnormalEnd(r, job);
   if (abnormal) {
     // A timed-out run may still have reported some tests before it was killed: keep those.
@@ -208,7 +306,12 @@ async function execute(adapter: Adapter, ctx: AdapterContext, job: ClaimedJob, o
   }
   const results = await adapter.parseRun(ctx, refs, r);
   await uploadArtifacts(results, [ctx.cwd, ctx.reportDir], opts);
-  return { outcome: 'completed', exit_code: r.exitCode, results: results.map(({ artifacts: _files, ...rest }) => rest), output: combined(r) };
+  return {
+    outcome: 'completed',
+    exit_code: r.exitCode,
+    results: results.map(({ artifacts: _files, ...rest }) => rest),
+    output: combined(r),
+  };
 }
 
 function combined(r: RunProcessResult): string {
@@ -223,13 +326,25 @@ function maskCompletion(c: CompleteRequest, mask: (s: string) => string): Comple
     ...(c.error !== undefined ? { error: m(c.error) } : {}),
     ...(c.output !== undefined ? { output: m(c.output) } : {}),
     ...(c.results
-      ? { results: c.results.map((t) => ({ ...t, ...(t.message !== undefined ? { message: m(t.message) } : {}), ...(t.stack !== undefined ? { stack: m(t.stack) } : {}), ...(t.stdout !== undefined ? { stdout: m(t.stdout) } : {}), ...(t.stderr !== undefined ? { stderr: m(t.stderr) } : {}) })) }
+      ? {
+          results: c.results.map((t) => ({
+            ...t,
+            ...(t.message !== undefined ? { message: m(t.message) } : {}),
+            ...(t.stack !== undefined ? { stack: m(t.stack) } : {}),
+            ...(t.stdout !== undefined ? { stdout: m(t.stdout) } : {}),
+            ...(t.stderr !== undefined ? { stderr: m(t.stderr) } : {}),
+          })),
+        }
       : {}),
   });
 }
 
 /** Uploads every file the results list; one that fails to upload is noted, not fatal to the job. */
-async function uploadArtifacts(results: { key: string; artifacts?: TestArtifact[] }[], dirs: string[], opts: ExecuteOptions): Promise<void> {
+async function uploadArtifacts(
+  results: { key: string; artifacts?: TestArtifact[] }[],
+  dirs: string[],
+  opts: ExecuteOptions,
+): Promise<void> {
   if (!opts.uploadArtifact) return;
   for (const r of results) {
     for (const a of r.artifacts ?? []) {
@@ -238,12 +353,18 @@ async function uploadArtifacts(results: { key: string; artifacts?: TestArtifact[
         opts.onOutput?.('stderr', `\n[proctor] artifact ${a.name} was not uploaded: ${problem}\n`);
         continue;
       }
-      await opts.uploadArtifact(r.key, a).catch((e: unknown) => opts.onOutput?.('stderr', `\n[proctor] artifact ${a.name} was not uploaded: ${(e as Error).message}\n`));
+      await opts
+        .uploadArtifact(r.key, a)
+        .catch((e: unknown) =>
+          opts.onOutput?.('stderr', `\n[proctor] artifact ${a.name} was not uploaded: ${(e as Error).message}\n`),
+        );
     }
   }
 }
 
 /** Settles when the signal aborts (never, if it does not). */
 function abortion(signal: AbortSignal): Promise<void> {
-  return signal.aborted ? Promise.resolve() : new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  return signal.aborted
+    ? Promise.resolve()
+    : new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }

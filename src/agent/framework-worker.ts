@@ -187,14 +187,21 @@ export class FrameworkWorker {
   }
 
   /** Writes the batch and waits for its reply or the worker's exit; says why it was stopped, if it was. */
-  private send(request: Record<string, unknown>, batch: Batch, opts: BatchOptions): Promise<'timeout' | 'cancel' | undefined> {
+  private send(
+    request: Record<string, unknown>,
+    batch: Batch,
+    opts: BatchOptions,
+  ): Promise<'timeout' | 'cancel' | undefined> {
     return new Promise((resolve) => {
       let reason: 'timeout' | 'cancel' | undefined;
       const stop = (why: 'timeout' | 'cancel'): void => {
         reason ??= why;
         void this.stop();
       };
-      const timer = opts.timeoutMs !== undefined && opts.timeoutMs > 0 ? setTimeout(() => stop('timeout'), Math.min(opts.timeoutMs, MAX_TIMER_MS)) : undefined;
+      const timer =
+        opts.timeoutMs !== undefined && opts.timeoutMs > 0
+          ? setTimeout(() => stop('timeout'), Math.min(opts.timeoutMs, MAX_TIMER_MS))
+          : undefined;
       const onAbort = (): void => stop('cancel');
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       batch.done = () => {
@@ -225,7 +232,9 @@ export class FrameworkWorker {
     const kept = Math.min(this.strayBytes, STRAY_CAP_BYTES);
     const dropped = this.strayBytes - kept > 0 ? ` (${this.strayBytes - kept} more bytes dropped)` : '';
     const last = this.stray[this.stray.length - 1];
-    batch.stdout.push(Buffer.from(`[proctor] written by the worker after its previous batch was reported${dropped}:\n`));
+    batch.stdout.push(
+      Buffer.from(`[proctor] written by the worker after its previous batch was reported${dropped}:\n`),
+    );
     for (const chunk of this.stray) batch.stdout.push(chunk);
     if (last && last[last.length - 1] !== 0x0a) batch.stdout.push(Buffer.from('\n'));
     batch.stdout.push(Buffer.from('[proctor] this batch:\n'));
@@ -248,7 +257,8 @@ export class FrameworkWorker {
   /** Terminates the whole process group (SIGTERM, SIGKILL after the grace) and waits for it to go. */
   private stop(): Promise<void> {
     this.stopping ??= (async () => {
-      if (this.exit === undefined || (await groupHasLiveMembers(this.pgid))) await terminateGroup(this.pgid, this.graceMs);
+      if (this.exit === undefined || (await groupHasLiveMembers(this.pgid)))
+        await terminateGroup(this.pgid, this.graceMs);
       await Promise.race([this.exited, delay(this.graceMs)]);
       this.child.stdout?.destroy();
       this.child.stderr?.destroy();

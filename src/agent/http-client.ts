@@ -65,7 +65,11 @@ export class AgentClient {
 
   /** Tells the server this agent stopped cleanly; one try, since the agent is on its way out. */
   async offline(): Promise<void> {
-    await fetch(new URL('/api/agent/v1/offline', this.opts.server), { method: 'POST', headers: { authorization: `Bearer ${this.opts.token}` }, signal: AbortSignal.timeout(5000) });
+    await fetch(new URL('/api/agent/v1/offline', this.opts.server), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.opts.token}` },
+      signal: AbortSignal.timeout(5000),
+    });
   }
 
   heartbeat(body: HeartbeatRequest): Promise<HeartbeatResponse> {
@@ -77,11 +81,25 @@ export class AgentClient {
   }
 
   /** Streams a file to the server as an artifact of the job's current attempt. */
-  async uploadArtifact(jobId: number, leaseToken: string, meta: { name: string; sha256: string; scenario?: string; contentType?: string }, file: string): Promise<void> {
-    const q = new URLSearchParams({ name: meta.name, sha256: meta.sha256, ...(meta.scenario ? { scenario: meta.scenario } : {}), ...(meta.contentType ? { content_type: meta.contentType } : {}) });
+  async uploadArtifact(
+    jobId: number,
+    leaseToken: string,
+    meta: { name: string; sha256: string; scenario?: string; contentType?: string },
+    file: string,
+  ): Promise<void> {
+    const q = new URLSearchParams({
+      name: meta.name,
+      sha256: meta.sha256,
+      ...(meta.scenario ? { scenario: meta.scenario } : {}),
+      ...(meta.contentType ? { content_type: meta.contentType } : {}),
+    });
     const res = await fetch(new URL(`/api/agent/v1/jobs/${jobId}/artifacts?${q}`, this.opts.server), {
       method: 'PUT',
-      headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/octet-stream', 'x-lease-token': leaseToken },
+      headers: {
+        authorization: `Bearer ${this.opts.token}`,
+        'content-type': 'application/octet-stream',
+        'x-lease-token': leaseToken,
+      },
       body: Readable.toWeb(createReadStream(file)) as ReadableStream,
       duplex: 'half',
     } as RequestInit);
@@ -101,7 +119,10 @@ export class AgentClient {
    * Not retried: the caller retries the job, which downloads again.
    */
   async download(path: string, signal?: AbortSignal): Promise<Response> {
-    const res = await fetch(new URL(path, this.opts.server), { headers: { authorization: `Bearer ${this.opts.token}` }, ...(signal ? { signal } : {}) });
+    const res = await fetch(new URL(path, this.opts.server), {
+      headers: { authorization: `Bearer ${this.opts.token}` },
+      ...(signal ? { signal } : {}),
+    });
     if (res.ok) return res;
     const text = await res.text();
     let parsed: ErrorBody | undefined;
@@ -110,7 +131,11 @@ export class AgentClient {
     } catch {
       // not our error shape: keep the text
     }
-    throw new ServerError(res.status, parsed?.error?.code ?? `HTTP_${res.status}`, parsed?.error?.message ?? text.slice(0, 500));
+    throw new ServerError(
+      res.status,
+      parsed?.error?.code ?? `HTTP_${res.status}`,
+      parsed?.error?.message ?? text.slice(0, 500),
+    );
   }
 
   private async call<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
@@ -144,7 +169,12 @@ export class AgentClient {
       } catch {
         // not our error shape: keep the text
       }
-      throw new ServerError(res.status, parsed?.error?.code ?? `HTTP_${res.status}`, parsed?.error?.message ?? text.slice(0, 500), parsed?.error?.details);
+      throw new ServerError(
+        res.status,
+        parsed?.error?.code ?? `HTTP_${res.status}`,
+        parsed?.error?.message ?? text.slice(0, 500),
+        parsed?.error?.details,
+      );
     }
     return JSON.parse(text) as T;
   }

@@ -12,11 +12,43 @@
 
 /** What a process needs to find programs, a home, a locale, a temporary directory, a display and a proxy. */
 const PASSED_TO_EMBEDDED_JOBS = [
-  'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'TZ', 'TERM', 'COLORTERM',
-  'TMPDIR', 'TMP', 'TEMP', 'DISPLAY', 'WAYLAND_DISPLAY', 'XDG_RUNTIME_DIR', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME',
-  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'all_proxy',
-  'SSL_CERT_FILE', 'SSL_CERT_DIR', 'NODE_EXTRA_CA_CERTS', 'LD_LIBRARY_PATH',
-  'JAVA_HOME', 'ANDROID_HOME', 'ANDROID_SDK_ROOT', 'VIRTUAL_ENV', 'PYENV_ROOT', 'PLAYWRIGHT_BROWSERS_PATH',
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+  'TERM',
+  'COLORTERM',
+  'TMPDIR',
+  'TMP',
+  'TEMP',
+  'DISPLAY',
+  'WAYLAND_DISPLAY',
+  'XDG_RUNTIME_DIR',
+  'XDG_CACHE_HOME',
+  'XDG_CONFIG_HOME',
+  'XDG_DATA_HOME',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'ALL_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'all_proxy',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'NODE_EXTRA_CA_CERTS',
+  'LD_LIBRARY_PATH',
+  'JAVA_HOME',
+  'ANDROID_HOME',
+  'ANDROID_SDK_ROOT',
+  'VIRTUAL_ENV',
+  'PYENV_ROOT',
+  'PLAYWRIGHT_BROWSERS_PATH',
 ] as const;
 
 /** Variables of Proctor itself or of a test runner Proctor runs under: never the tests' business. */
@@ -42,12 +74,18 @@ export function agentJobEnvironment(env: Record<string, string | undefined>): Re
  * The embedded agent's jobs: the variables above (every `LC_*` locale setting too) and `extra`,
  * never the server's other variables. Proctor's own (`PROCTOR_*`) are left out even when named.
  */
-export function embeddedJobEnvironment(env: Record<string, string | undefined>, extra: readonly string[] = []): Record<string, string> {
+export function embeddedJobEnvironment(
+  env: Record<string, string | undefined>,
+  extra: readonly string[] = [],
+): Record<string, string> {
   const locale = Object.keys(env).filter((k) => k.startsWith('LC_'));
   return defined(env, [...PASSED_TO_EMBEDDED_JOBS, ...locale, ...extra]);
 }
 
 /** The names `embeddedJobEnvironment` passes: what the server may leave readable in its own process. */
-export function embeddedJobVariableNames(env: Record<string, string | undefined>, extra: readonly string[] = []): Set<string> {
+export function embeddedJobVariableNames(
+  env: Record<string, string | undefined>,
+  extra: readonly string[] = [],
+): Set<string> {
   return new Set(Object.keys(embeddedJobEnvironment(env, extra)));
 }

@@ -28,7 +28,9 @@ export function lookUpUser(name: string): JobUser {
   try {
     line = execFileSync('getent', ['passwd', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
-    throw new Error(`there is no user "${name}" on this machine (getent passwd ${name} found none); create it or name another`);
+    throw new Error(
+      `there is no user "${name}" on this machine (getent passwd ${name} found none); create it or name another`,
+    );
   }
   const [, , uid, gid, , home] = line.split(':');
   return { name, uid: Number(uid), gid: Number(gid), home: home || '/' };
@@ -52,10 +54,12 @@ async function real(path: string): Promise<string> {
 export async function workdirProblem(dir: string, sandbox: JobSandbox): Promise<string | null> {
   const at = await real(dir);
   const roots = await Promise.all(sandbox.roots.map(real));
-  if (!roots.some((r) => isWithin(at, r))) return `it resolves to ${at}, outside the agent's work directory (${roots.join(', ')})`;
+  if (!roots.some((r) => isWithin(at, r)))
+    return `it resolves to ${at}, outside the agent's work directory (${roots.join(', ')})`;
   // A workdir that holds the data directory (`.` where `./.proctor` is) is fine: the directory's own
   // mode keeps another user out, and the server's own user could read it from anywhere.
-  for (const f of await Promise.all(sandbox.forbidden.map(real))) if (isWithin(at, f)) return `it resolves to ${at}, in the server's data directory`;
+  for (const f of await Promise.all(sandbox.forbidden.map(real)))
+    if (isWithin(at, f)) return `it resolves to ${at}, in the server's data directory`;
   return null;
 }
 
@@ -65,14 +69,20 @@ export async function workdirProblem(dir: string, sandbox: JobSandbox): Promise<
  * report's attachment, a symlink a checkout holds) must resolve inside those directories, outside
  * the forbidden ones, and, when jobs run as another user, be that user's or readable by anyone.
  */
-export async function artifactProblem(file: string, dirs: readonly string[], sandbox: JobSandbox): Promise<string | null> {
+export async function artifactProblem(
+  file: string,
+  dirs: readonly string[],
+  sandbox: JobSandbox,
+): Promise<string | null> {
   const at = await real(file);
   const within = await Promise.all(dirs.map(real));
   if (!within.some((d) => isWithin(at, d))) return `it resolves to ${at}, outside the job's directories`;
-  for (const f of await Promise.all(sandbox.forbidden.map(real))) if (isWithin(at, f)) return `it is in the server's data directory`;
+  for (const f of await Promise.all(sandbox.forbidden.map(real)))
+    if (isWithin(at, f)) return `it is in the server's data directory`;
   if (sandbox.user) {
     const info = await lstat(at);
-    if (info.uid !== sandbox.user.uid && (info.mode & 0o004) === 0) return `the job's user ${sandbox.user.name} cannot read it`;
+    if (info.uid !== sandbox.user.uid && (info.mode & 0o004) === 0)
+      return `the job's user ${sandbox.user.name} cannot read it`;
   }
   return null;
 }

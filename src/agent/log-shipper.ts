@@ -49,7 +49,8 @@ export class LogShipper {
       // Chunks end between whole characters: the server stores each chunk on its own, and half of
       // an emoji alone is a lone surrogate, stored as its escape. The other half comes next.
       let data = sliceWhole(this.buffer, CHUNK_CHARS);
-      if (!final && data.length === this.buffer.length && isHighSurrogate(data.charCodeAt(data.length - 1))) data = data.slice(0, -1);
+      if (!final && data.length === this.buffer.length && isHighSurrogate(data.charCodeAt(data.length - 1)))
+        data = data.slice(0, -1);
       if (data.length === 0) break;
       this.buffer = this.buffer.slice(data.length);
       this.inFlight = this.inFlight.then(() => this.send(data));
@@ -63,7 +64,12 @@ export class LogShipper {
       this.offset = res.next_offset;
     } catch (e) {
       const expected = (e as ServerError).details as { expected_offset?: number } | undefined;
-      if (e instanceof ServerError && e.code === 'CONFLICT' && typeof expected?.expected_offset === 'number' && expected.expected_offset > this.offset) {
+      if (
+        e instanceof ServerError &&
+        e.code === 'CONFLICT' &&
+        typeof expected?.expected_offset === 'number' &&
+        expected.expected_offset > this.offset
+      ) {
         // The server has (part of) this chunk already: send only what it lacks.
         const have = expected.expected_offset - this.offset;
         this.offset = expected.expected_offset;

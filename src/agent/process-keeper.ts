@@ -56,7 +56,11 @@ const kept = new Set<number>();
 function current(): ChildProcess | null {
   if (keeper) return keeper;
   try {
-    keeper = spawn(process.execPath, ['-e', KEEPER_SOURCE], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env: {} });
+    keeper = spawn(process.execPath, ['-e', KEEPER_SOURCE], {
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+      env: {},
+    });
   } catch {
     return null; // No keeper (out of processes): jobs still run, as they did before there was one.
   }

@@ -162,7 +162,14 @@ async function spawnAndSupervise(
  * own, so that the whole tree can be signalled at once.
  */
 export function spawnGroupLeader(
-  spec: { command: string; args: string[]; cwd: string; env: Record<string, string>; shell?: boolean; user?: ProcessUser | undefined },
+  spec: {
+    command: string;
+    args: string[];
+    cwd: string;
+    env: Record<string, string>;
+    shell?: boolean;
+    user?: ProcessUser | undefined;
+  },
   stdio: ('ignore' | 'pipe')[],
 ): ChildProcess {
   const child = spawn(spec.shell ? '/bin/sh' : spec.command, spec.shell ? ['-c', spec.command] : spec.args, {
@@ -195,9 +202,10 @@ async function supervise(child: ChildProcess, opts: RunProcessOptions): Promise<
     stopReason = reason;
     termination = terminateGroup(pgid, graceMs);
   };
-  const timer = opts.timeoutMs !== undefined && opts.timeoutMs > 0
-    ? setTimeout(() => stop('timeout'), Math.min(opts.timeoutMs, MAX_TIMER_MS))
-    : undefined;
+  const timer =
+    opts.timeoutMs !== undefined && opts.timeoutMs > 0
+      ? setTimeout(() => stop('timeout'), Math.min(opts.timeoutMs, MAX_TIMER_MS))
+      : undefined;
   const onAbort = (): void => stop('cancel');
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -281,7 +289,10 @@ export class OutputCapture {
     const head = dropPartialCharAtEnd(Buffer.concat(this.head));
     const tail = dropPartialCharAtStart(Buffer.concat(this.tail));
     const dropped = this.totalBytes - head.length - tail.length;
-    return { text: `${head.toString('utf8')}\n…[${dropped} bytes truncated]…\n${tail.toString('utf8')}`, truncated: true };
+    return {
+      text: `${head.toString('utf8')}\n…[${dropped} bytes truncated]…\n${tail.toString('utf8')}`,
+      truncated: true,
+    };
   }
 
   private trimTail(limit: number): void {

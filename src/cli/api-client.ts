@@ -13,7 +13,10 @@ export interface Connection {
  * `proctor login` saved, saying what is missing.
  */
 export function connectionFrom(flags: { server?: string; token?: string }, env: NodeJS.ProcessEnv): Connection {
-  const profile = (flags.server ?? env.PROCTOR_URL) !== undefined && (flags.token ?? env.PROCTOR_TOKEN) !== undefined ? null : readProfile(env);
+  const profile =
+    (flags.server ?? env.PROCTOR_URL) !== undefined && (flags.token ?? env.PROCTOR_TOKEN) !== undefined
+      ? null
+      : readProfile(env);
   const url = flags.server ?? env.PROCTOR_URL ?? profile?.server ?? 'http://127.0.0.1:4400';
   const token = flags.token ?? env.PROCTOR_TOKEN ?? profile?.token;
   if (!token) {
@@ -42,7 +45,13 @@ export class ApiClient {
    * The answer as JSON of `shape` (any object by default); anything else (a web page, JSON of
    * another shape) is an UnexpectedAnswer that names the URL, the status and what came.
    */
-  async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, shape: Shape<T> = OBJECT as Shape<T>): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    shape: Shape<T> = OBJECT as Shape<T>,
+  ): Promise<T> {
     const { text, headers: h, status } = await this.exchange(method, path, body, headers);
     const type = h.get('content-type') ?? '';
     let value: unknown;
@@ -52,19 +61,27 @@ export class ApiClient {
       // the same as no JSON at all
     }
     if (value === undefined) throw this.notProctor(method, path, status, described(type, text));
-    if (!shape.is(value)) throw this.notProctor(method, path, status, `JSON that is not ${shape.what} ("${excerpt(text)}")`);
+    if (!shape.is(value))
+      throw this.notProctor(method, path, status, `JSON that is not ${shape.what} ("${excerpt(text)}")`);
     return value;
   }
 
   private notProctor(method: string, path: string, status: number, got: string): UnexpectedAnswer {
-    return new UnexpectedAnswer(`the server at ${this.conn.url} answered ${status} to ${method} ${path} with ${got}, not Proctor's JSON: is --server / PROCTOR_URL a Proctor server?`);
+    return new UnexpectedAnswer(
+      `the server at ${this.conn.url} answered ${status} to ${method} ${path} with ${got}, not Proctor's JSON: is --server / PROCTOR_URL a Proctor server?`,
+    );
   }
 
   /**
    * The body as text with the response headers (logs report their offset in headers); a web page
    * is refused like in `request`: no answer of Proctor's API is HTML.
    */
-  async raw(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ text: string; headers: Headers }> {
+  async raw(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ text: string; headers: Headers }> {
     const answer = await this.exchange(method, path, body, headers);
     const type = answer.headers.get('content-type') ?? '';
     if (/^text\/html\b/.test(type)) throw this.notProctor(method, path, answer.status, described(type, answer.text));
@@ -72,7 +89,12 @@ export class ApiClient {
   }
 
   /** One call: the body as text, or a CliError for a server that cannot be reached or says no. */
-  private async exchange(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<{ text: string; headers: Headers; status: number }> {
+  private async exchange(
+    method: string,
+    path: string,
+    body: unknown,
+    headers: Record<string, string>,
+  ): Promise<{ text: string; headers: Headers; status: number }> {
     let res: Response;
     try {
       res = await fetch(new URL(path, this.conn.url), {
@@ -81,13 +103,18 @@ export class ApiClient {
           authorization: `Bearer ${this.conn.token}`,
           // Runs the CLI triggers are recorded with the source `cli`.
           'x-proctor-client': 'cli',
-          ...(body !== undefined ? { 'content-type': typeof body === 'string' ? 'application/yaml' : 'application/json' } : {}),
+          ...(body !== undefined
+            ? { 'content-type': typeof body === 'string' ? 'application/yaml' : 'application/json' }
+            : {}),
           ...headers,
         },
         ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
       });
     } catch (e) {
-      throw new CliError(`cannot reach the Proctor server at ${this.conn.url} (${(e as Error).cause ?? (e as Error).message}); is it running? set PROCTOR_URL`, EXIT.INFRASTRUCTURE);
+      throw new CliError(
+        `cannot reach the Proctor server at ${this.conn.url} (${(e as Error).cause ?? (e as Error).message}); is it running? set PROCTOR_URL`,
+        EXIT.INFRASTRUCTURE,
+      );
     }
     let text: string;
     try {
@@ -104,7 +131,11 @@ export class ApiClient {
     const type = res.headers.get('content-type') ?? '';
     if (!/\bjson\b/.test(type) && /^\s*</.test(text)) {
       // A proxy's error page while Proctor restarts is retried like any 5xx.
-      if (res.status >= 500) return new CliError(`the server at ${this.conn.url} failed (${res.status}, ${described(type, text)})`, EXIT.INFRASTRUCTURE);
+      if (res.status >= 500)
+        return new CliError(
+          `the server at ${this.conn.url} failed (${res.status}, ${described(type, text)})`,
+          EXIT.INFRASTRUCTURE,
+        );
       return this.notProctor(method, path, res.status, described(type, text));
     }
     return apiError(res.status, text);
@@ -114,13 +145,19 @@ export class ApiClient {
   async download(path: string): Promise<Response> {
     let res: Response;
     try {
-      res = await fetch(new URL(path, this.conn.url), { headers: { authorization: `Bearer ${this.conn.token}`, 'x-proctor-client': 'cli' } });
+      res = await fetch(new URL(path, this.conn.url), {
+        headers: { authorization: `Bearer ${this.conn.token}`, 'x-proctor-client': 'cli' },
+      });
     } catch (e) {
-      throw new CliError(`cannot reach the Proctor server at ${this.conn.url} (${(e as Error).cause ?? (e as Error).message}); is it running? set PROCTOR_URL`, EXIT.INFRASTRUCTURE);
+      throw new CliError(
+        `cannot reach the Proctor server at ${this.conn.url} (${(e as Error).cause ?? (e as Error).message}); is it running? set PROCTOR_URL`,
+        EXIT.INFRASTRUCTURE,
+      );
     }
     if (!res.ok) throw this.refusal('GET', path, res, await res.text().catch(() => ''));
     const type = res.headers.get('content-type') ?? '';
-    if (/^text\/html\b/.test(type)) throw this.notProctor('GET', path, res.status, described(type, await res.text().catch(() => '')));
+    if (/^text\/html\b/.test(type))
+      throw this.notProctor('GET', path, res.status, described(type, await res.text().catch(() => '')));
     return res;
   }
 

@@ -14,7 +14,11 @@ export function stripAnsi(text: string): string {
 
 /** The first non-empty line of a message, without control characters. */
 export function firstLine(text: string | null): string {
-  const line = (text ?? '').replace(CONTROL, '').split('\n').find((l) => l.trim() !== '') ?? '';
+  const line =
+    (text ?? '')
+      .replace(CONTROL, '')
+      .split('\n')
+      .find((l) => l.trim() !== '') ?? '';
   return line.replace(/\r/g, '').trim();
 }
 

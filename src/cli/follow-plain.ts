@@ -19,7 +19,9 @@ export function plainReporter(out: Output, now: () => number = Date.now): (e: Fo
     switch (e.type) {
       case 'triggered': {
         const missing = e.run.unavailable_environments;
-        say(`run ${e.run.id} of plan ${e.run.plan.name} triggered (${e.run.status})${missing.length ? `; no agent yet for: ${missing.join(', ')}` : ''}: ${e.url}`);
+        say(
+          `run ${e.run.id} of plan ${e.run.plan.name} triggered (${e.run.status})${missing.length ? `; no agent yet for: ${missing.join(', ')}` : ''}: ${e.url}`,
+        );
         lastProgress = progressText(e.run);
         return;
       }
@@ -37,11 +39,15 @@ export function plainReporter(out: Output, now: () => number = Date.now): (e: Fo
         return say(`run ${e.run.id}: ${text} (${seconds(now() - began)})`);
       }
       case 'unreachable':
-        return out.error(`[${clock()}] server unreachable (${e.message}); retrying in ${seconds(e.retryInMs)} (attempt ${e.attempt})`);
+        return out.error(
+          `[${clock()}] server unreachable (${e.message}); retrying in ${seconds(e.retryInMs)} (attempt ${e.attempt})`,
+        );
       case 'reconnected':
         return out.error(`[${clock()}] server reachable again after ${seconds(e.downMs)}; resuming`);
       case 'finished':
-        say(`${runSummary(e.run)}${e.run.duration_ms !== null ? ` in ${seconds(e.run.duration_ms)}` : ''}${e.run.ended_by ? ` (${endedText(e.run)})` : ''}`);
+        say(
+          `${runSummary(e.run)}${e.run.duration_ms !== null ? ` in ${seconds(e.run.duration_ms)}` : ''}${e.run.ended_by ? ` (${endedText(e.run)})` : ''}`,
+        );
         return say(`exit ${e.exitCode}: ${exitReason(e.exitCode)}`);
       case 'timed_out':
         say(`run ${e.run.id} did not finish within --timeout; it goes on on the server (${progressText(e.run)})`);

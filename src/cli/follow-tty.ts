@@ -27,7 +27,13 @@ function bar(done: number, total: number, width: number): string {
 }
 
 /** The live block: header with elapsed and time left, progress bar, counts, environment × status matrix. */
-export function liveBlock(run: Run, rows: ResultRow[] | null, elapsedMs: number, leftMs: number | null, width: number): string[] {
+export function liveBlock(
+  run: Run,
+  rows: ResultRow[] | null,
+  elapsedMs: number,
+  leftMs: number | null,
+  width: number,
+): string[] {
   const done = doneCount(run);
   const total = run.counts.total;
   const pct = total === 0 ? 0 : Math.floor((done / total) * 100);
@@ -41,7 +47,8 @@ export function liveBlock(run: Run, rows: ResultRow[] | null, elapsedMs: number,
     const envs = [...matrix(rows)];
     const nameWidth = Math.min(20, Math.max(11, ...envs.map(([n]) => n.length)));
     lines.push(`${'environment'.padEnd(nameWidth)}${COLUMNS.map((c) => c.padStart(8)).join('')}`);
-    for (const [name, m] of envs.slice(0, MAX_ENVIRONMENTS)) lines.push(`${fit(name, nameWidth).padEnd(nameWidth)}${COLUMNS.map((c) => String(m[c]).padStart(8)).join('')}`);
+    for (const [name, m] of envs.slice(0, MAX_ENVIRONMENTS))
+      lines.push(`${fit(name, nameWidth).padEnd(nameWidth)}${COLUMNS.map((c) => String(m[c]).padStart(8)).join('')}`);
     if (envs.length > MAX_ENVIRONMENTS) lines.push(`… ${plural(envs.length - MAX_ENVIRONMENTS, 'more environment')}`);
   }
   return lines.map((l) => fit(l, width));
@@ -51,7 +58,11 @@ export function liveBlock(run: Run, rows: ResultRow[] | null, elapsedMs: number,
  * The terminal view: a block redrawn in place (cursor up, clear) every poll, at most 80 columns
  * wide; failures and messages scroll above it as they happen.
  */
-export function ttyReporter(write: (text: string) => void, columns: () => number, now: () => number = Date.now): (e: FollowEvent) => void {
+export function ttyReporter(
+  write: (text: string) => void,
+  columns: () => number,
+  now: () => number = Date.now,
+): (e: FollowEvent) => void {
   const began = now();
   let startedAt: number | null = null;
   let drawn = 0;
@@ -75,7 +86,10 @@ export function ttyReporter(write: (text: string) => void, columns: () => number
     switch (e.type) {
       case 'triggered':
         last = { run: e.run, rows: null };
-        return draw([`Triggered run ${e.run.id} of plan ${e.run.plan.name}${e.run.unavailable_environments.length ? ` (no agent yet for: ${e.run.unavailable_environments.join(', ')})` : ''}`, e.url]);
+        return draw([
+          `Triggered run ${e.run.id} of plan ${e.run.plan.name}${e.run.unavailable_environments.length ? ` (no agent yet for: ${e.run.unavailable_environments.join(', ')})` : ''}`,
+          e.url,
+        ]);
       case 'started':
         startedAt = now();
         return;
@@ -97,14 +111,25 @@ export function ttyReporter(write: (text: string) => void, columns: () => number
         draw([], true);
         // Why it ended early, in full: the one thing a person at the terminal must learn from a stopped run.
         const why = endedText(e.run) ? wrap(endedText(e.run), width()) : [];
-        return write(`${[...runSummary(e.run).split(' — ').map((l) => fit(l, width())), ...why].join('\n')}\nexit ${e.exitCode}: ${exitReason(e.exitCode)}\n`);
+        return write(
+          `${[
+            ...runSummary(e.run)
+              .split(' — ')
+              .map((l) => fit(l, width())),
+            ...why,
+          ].join('\n')}\nexit ${e.exitCode}: ${exitReason(e.exitCode)}\n`,
+        );
       }
       case 'timed_out':
         draw([], true);
-        return write(`run ${e.run.id} did not finish within --timeout; it goes on on the server\nexit ${e.exitCode}: ${exitReason(e.exitCode)}\n`);
+        return write(
+          `run ${e.run.id} did not finish within --timeout; it goes on on the server\nexit ${e.exitCode}: ${exitReason(e.exitCode)}\n`,
+        );
       case 'interrupted':
         draw([], true);
-        return write(`interrupted; run ${e.run.id} ${e.cancelled ? 'cancelled on the server' : 'goes on on the server'}\n`);
+        return write(
+          `interrupted; run ${e.run.id} ${e.cancelled ? 'cancelled on the server' : 'goes on on the server'}\n`,
+        );
     }
   };
 }

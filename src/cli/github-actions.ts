@@ -36,7 +36,10 @@ export function stepSummary(run: Run, failures: ResultRow[], exitCode: number): 
   ];
   if (failures.length) {
     lines.push('', `#### Failed scenarios (${failures.length})`, '');
-    for (const r of failures.slice(0, 200)) lines.push(`- \`${cell(r.scenario.key)}\` (${cell(r.environment)}, ${r.status})${r.message ? `: ${cell(firstLine(r.message))}` : ''}`);
+    for (const r of failures.slice(0, 200))
+      lines.push(
+        `- \`${cell(r.scenario.key)}\` (${cell(r.environment)}, ${r.status})${r.message ? `: ${cell(firstLine(r.message))}` : ''}`,
+      );
     if (failures.length > 200) lines.push(`- … and ${failures.length - 200} more`);
   }
   return `${lines.join('\n')}\n\n`;

@@ -14,7 +14,10 @@ export const stdio: Output = {
 /** Adds the flags every command that talks to a server has. */
 export function connectionOptions(cmd: Command): Command {
   return cmd
-    .option('--server <url>', 'Proctor server URL (default: $PROCTOR_URL, the proctor login profile, or http://127.0.0.1:4400)')
+    .option(
+      '--server <url>',
+      'Proctor server URL (default: $PROCTOR_URL, the proctor login profile, or http://127.0.0.1:4400)',
+    )
     .option('--token <key>', 'API key (default: $PROCTOR_TOKEN or the proctor login profile)');
 }
 
@@ -25,4 +28,10 @@ export function table(rows: string[][]): string[] {
 }
 
 /** A repeatable, comma-separated option (`--project a,b --project c`) as one list. */
-export const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+export const collect = (v: string, prev: string[] = []): string[] => [
+  ...prev,
+  ...v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];

@@ -13,7 +13,12 @@ export interface ReportFile {
  * Downloads the run's JUnit XML or CTRF JSON (the server renders them, so the CLI's file and the
  * dashboard's download are the same document) and writes each to its file.
  */
-export async function writeReportFiles(api: ApiClient, runId: number, files: ReportFile[], retry: <T>(fn: () => Promise<T>) => Promise<T>): Promise<string[]> {
+export async function writeReportFiles(
+  api: ApiClient,
+  runId: number,
+  files: ReportFile[],
+  retry: <T>(fn: () => Promise<T>) => Promise<T>,
+): Promise<string[]> {
   const written: string[] = [];
   for (const f of files) {
     const { text } = await retry(() => api.raw('GET', `/api/v1/runs/${runId}/${f.format}`));

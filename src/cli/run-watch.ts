@@ -41,12 +41,23 @@ export interface WatchEnd {
 export const FAILURE_STATUSES = ['failed', 'aborted'] as const;
 
 /** Every row of the run with one of `statuses` (all rows when null), page by page. */
-export async function fetchRows(api: ApiClient, runId: number, statuses: readonly string[] | null): Promise<ResultRow[]> {
+export async function fetchRows(
+  api: ApiClient,
+  runId: number,
+  statuses: readonly string[] | null,
+): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];
   let cursor: string | null = null;
   do {
-    const q = new URLSearchParams({ limit: '1000', ...(statuses ? { status: statuses.join(',') } : {}), ...(cursor ? { cursor } : {}) });
-    const page: { items: ResultRow[]; next_cursor?: string | null } = await api.get(`/api/v1/runs/${runId}/results?${q}`, listOf<ResultRow>());
+    const q = new URLSearchParams({
+      limit: '1000',
+      ...(statuses ? { status: statuses.join(',') } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
+    const page: { items: ResultRow[]; next_cursor?: string | null } = await api.get(
+      `/api/v1/runs/${runId}/results?${q}`,
+      listOf<ResultRow>(),
+    );
     rows.push(...page.items);
     cursor = page.next_cursor ?? null;
   } while (cursor);
@@ -58,7 +69,12 @@ export async function fetchRows(api: ApiClient, runId: number, statuses: readonl
  * once. A dropped connection or a 5xx is retried with backoff and the watch resumes where it was:
  * the failures already reported are kept, so none is missed or repeated.
  */
-export async function watchRun(api: ApiClient, run: Run, opts: WatchOptions, emit: (e: FollowEvent) => void): Promise<WatchEnd> {
+export async function watchRun(
+  api: ApiClient,
+  run: Run,
+  opts: WatchOptions,
+  emit: (e: FollowEvent) => void,
+): Promise<WatchEnd> {
   const deadline = opts.timeoutMs === null ? Infinity : Date.now() + opts.timeoutMs;
   const seen = new Map<number, ResultRow>();
   let started = false;
@@ -104,7 +120,12 @@ export async function watchRun(api: ApiClient, run: Run, opts: WatchOptions, emi
     emit({ type: 'progress', run, rows: opts.allRows ? rows : null });
     const failures = [...seen.values()];
     // The last fetch of an ended run is the final word: a failure a retry turned flaky is no failure.
-    if (isRunOver(run)) return { run, end: 'finished', failures: (rows ?? []).filter((r) => (FAILURE_STATUSES as readonly string[]).includes(r.status)) };
+    if (isRunOver(run))
+      return {
+        run,
+        end: 'finished',
+        failures: (rows ?? []).filter((r) => (FAILURE_STATUSES as readonly string[]).includes(r.status)),
+      };
     if (opts.signal.aborted) return { run, end: 'interrupted', failures };
     if (Date.now() >= deadline) return { run, end: 'timed_out', failures };
     await sleep(Math.min(opts.pollMs, Math.max(0, deadline - Date.now())), opts.signal);

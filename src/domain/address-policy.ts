@@ -76,7 +76,11 @@ export class AddressPolicy {
       const range = parseCidr(cidr);
       if (!range) throw new Error(`not a CIDR range: ${cidr}`);
       // `::ffff:127.0.0.0/104` allows what `127.0.0.0/8` allows: mapped addresses are judged as IPv4.
-      this.allowed.push(range.bytes.length === 16 && range.prefix >= 96 && inRange(range.bytes, MAPPED) ? { bytes: range.bytes.slice(12), prefix: range.prefix - 96 } : range);
+      this.allowed.push(
+        range.bytes.length === 16 && range.prefix >= 96 && inRange(range.bytes, MAPPED)
+          ? { bytes: range.bytes.slice(12), prefix: range.prefix - 96 }
+          : range,
+      );
     }
   }
 
@@ -91,7 +95,8 @@ export class AddressPolicy {
     if (this.allowed.some((r) => inRange(bytes, r))) return null;
     const hit = (bytes.length === 4 ? V4 : V6).find((r) => inRange(bytes, r));
     if (hit) return hit.what;
-    if (bytes.length === 16 && !inRange(bytes, GLOBAL_UNICAST)) return 'a reserved IPv6 address (outside global unicast, 2000::/3)';
+    if (bytes.length === 16 && !inRange(bytes, GLOBAL_UNICAST))
+      return 'a reserved IPv6 address (outside global unicast, 2000::/3)';
     return null;
   }
 
@@ -150,6 +155,9 @@ function parseCidr(cidr: string): Range | null {
 
 /** Splits a comma-separated list of CIDRs; `bad` lists the entries that are not ranges. */
 export function parseCidrs(text: string): { ranges: string[]; bad: string[] } {
-  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return { ranges: items.filter((c) => parseCidr(c)), bad: items.filter((c) => !parseCidr(c)) };
 }

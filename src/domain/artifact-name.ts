@@ -21,7 +21,10 @@ export function artifactName(raw: string): string | null {
   // A cut between the two halves of a surrogate pair leaves half a character at the start.
   if (/^[\udc00-\udfff]/.test(kept)) kept = kept.slice(1);
   // The cut may also leave a `/` or a `.` segment at the start.
-  const name = kept.split('/').filter((s) => s !== '' && s !== '.' && s !== '..').join('/');
+  const name = kept
+    .split('/')
+    .filter((s) => s !== '' && s !== '.' && s !== '..')
+    .join('/');
   return name === '' ? null : name;
 }
 

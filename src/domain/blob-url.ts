@@ -34,13 +34,18 @@ export function parseBlobUrl(raw: string | undefined): BlobLocation | string {
   } catch {
     return `expected s3://bucket/prefix?endpoint=…&region=… (or nothing for the data directory), got ${JSON.stringify(raw.slice(0, 100))}`;
   }
-  if (url.protocol !== 's3:') return `expected an s3:// URL, got ${url.protocol}// (leave it unset for <data-dir>/blobs)`;
-  if (url.username || url.password) return 'credentials do not belong in the URL: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a profile or role) instead';
-  if (!BUCKET.test(url.hostname)) return `"${url.hostname}" is not a bucket name (3 to 63 lowercase letters, digits, dots and dashes)`;
+  if (url.protocol !== 's3:')
+    return `expected an s3:// URL, got ${url.protocol}// (leave it unset for <data-dir>/blobs)`;
+  if (url.username || url.password)
+    return 'credentials do not belong in the URL: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a profile or role) instead';
+  if (!BUCKET.test(url.hostname))
+    return `"${url.hostname}" is not a bucket name (3 to 63 lowercase letters, digits, dots and dashes)`;
   const unknown = [...url.searchParams.keys()].filter((k) => !(OPTIONS as readonly string[]).includes(k));
-  if (unknown.length) return `unknown option ${unknown.map((k) => JSON.stringify(k)).join(', ')}; expected ${OPTIONS.join(', ')}`;
+  if (unknown.length)
+    return `unknown option ${unknown.map((k) => JSON.stringify(k)).join(', ')}; expected ${OPTIONS.join(', ')}`;
   const endpoint = url.searchParams.get('endpoint') ?? undefined;
-  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) return `endpoint: expected an http(s) URL like http://127.0.0.1:9000, got ${JSON.stringify(endpoint)}`;
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint))
+    return `endpoint: expected an http(s) URL like http://127.0.0.1:9000, got ${JSON.stringify(endpoint)}`;
   const flag = (name: string, fallback: boolean): boolean | string => {
     const v = url.searchParams.get(name);
     if (v === null) return fallback;
@@ -54,5 +59,13 @@ export function parseBlobUrl(raw: string | undefined): BlobLocation | string {
   if (typeof pathStyle === 'string') return pathStyle;
   if (typeof presign === 'string') return presign;
   const prefix = decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, '');
-  return { kind: 's3', bucket: url.hostname, prefix, endpoint, region: url.searchParams.get('region') ?? undefined, pathStyle, presign };
+  return {
+    kind: 's3',
+    bucket: url.hostname,
+    prefix,
+    endpoint,
+    region: url.searchParams.get('region') ?? undefined,
+    pathStyle,
+    presign,
+  };
 }

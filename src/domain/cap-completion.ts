@@ -1,5 +1,10 @@
 import type { Static } from 'typebox';
-import { AGENT_REPORT_LIMITS as L, type CompleteRequest, type DiscoveredScenarioSchema, type TestReportSchema } from '../protocol/agent-api.js';
+import {
+  AGENT_REPORT_LIMITS as L,
+  type CompleteRequest,
+  type DiscoveredScenarioSchema,
+  type TestReportSchema,
+} from '../protocol/agent-api.js';
 import { keepEnd } from './text-cap.js';
 
 type TestReport = Static<typeof TestReportSchema>;
@@ -37,7 +42,17 @@ function capReport(r: TestReport): TestReport {
   const stdout = r.stdout === undefined ? undefined : keepEnd(r.stdout, L.testText);
   const stderr = r.stderr === undefined ? undefined : keepEnd(r.stderr, L.testText);
   const artifacts = r.artifacts === undefined ? undefined : capArtifacts(r.artifacts);
-  if (key === r.key && file === r.file && path === r.path && message === r.message && stack === r.stack && stdout === r.stdout && stderr === r.stderr && artifacts === r.artifacts) return r;
+  if (
+    key === r.key &&
+    file === r.file &&
+    path === r.path &&
+    message === r.message &&
+    stack === r.stack &&
+    stdout === r.stdout &&
+    stderr === r.stderr &&
+    artifacts === r.artifacts
+  )
+    return r;
   return {
     ...r,
     key,

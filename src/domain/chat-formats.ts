@@ -32,7 +32,12 @@ export function formatPayload(format: WebhookFormat, payload: WebhookPayload): u
   };
 }
 
-const VERDICT: Record<string, string> = { passed: '✅ passed', failed: '❌ failed', aborted: '⚠️ aborted', stopped: '⏹ stopped' };
+const VERDICT: Record<string, string> = {
+  passed: '✅ passed',
+  failed: '❌ failed',
+  aborted: '⚠️ aborted',
+  stopped: '⏹ stopped',
+};
 const WHAT: Record<WebhookPayload['type'], string> = {
   'run.queued': 'was queued',
   'run.started': 'started',
@@ -52,11 +57,15 @@ function summary(p: WebhookPayload): { title: string; facts: [string, string][] 
     build?: string | null;
     trigger?: { build?: string | null; branch?: string | null };
   };
-  const verdict = p.type === 'run.finished' && run.result ? VERDICT[run.result] ?? run.result : WHAT[p.type];
+  const verdict = p.type === 'run.finished' && run.result ? (VERDICT[run.result] ?? run.result) : WHAT[p.type];
   const title = `Run #${run.id} of *${run.plan?.name ?? '?'}* (${run.project?.name ?? '?'}) ${verdict}`;
   const facts: [string, string][] = [];
   const c = run.counts;
-  if (c && p.type === 'run.finished') facts.push(['Scenarios', `${c.passed ?? 0} passed, ${c.failed ?? 0} failed, ${c.flaky ?? 0} flaky, ${c.skipped ?? 0} skipped of ${c.total ?? 0}`]);
+  if (c && p.type === 'run.finished')
+    facts.push([
+      'Scenarios',
+      `${c.passed ?? 0} passed, ${c.failed ?? 0} failed, ${c.flaky ?? 0} flaky, ${c.skipped ?? 0} skipped of ${c.total ?? 0}`,
+    ]);
   if (p.data.job) facts.push(['Job', `${String(p.data.job.environment)}: ${String(p.data.job.status)}`]);
   if (typeof run.duration_ms === 'number') facts.push(['Duration', `${Math.round(run.duration_ms / 1000)} s`]);
   if (run.trigger?.build) facts.push(['Build', run.trigger.build]);

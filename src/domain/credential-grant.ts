@@ -30,13 +30,21 @@ function holds(h: Holding, a: Authority): boolean {
  * grantFrom({ authorities: ['ADMIN'], projectIds: [2] }, { authorities: ['ADMIN'], projectIds: undefined })
  * // → { authorities: ['ADMIN'], projectIds: [2] }
  */
-export function grantFrom(caller: Holding, asked: { authorities: readonly Authority[]; projectIds: readonly number[] | undefined }): Grant {
+export function grantFrom(
+  caller: Holding,
+  asked: { authorities: readonly Authority[]; projectIds: readonly number[] | undefined },
+): Grant {
   const missing = asked.authorities.filter((a) => !holds(caller, a));
   if (missing.length > 0) {
     throw new AppError('FORBIDDEN', `authorities: this key cannot grant ${missing.join(', ')}, which it does not hold`);
   }
-  if (caller.projectIds === null) return { authorities: [...asked.authorities], projectIds: asked.projectIds === undefined ? null : [...new Set(asked.projectIds)] };
-  if (asked.projectIds === undefined) return { authorities: [...asked.authorities], projectIds: [...caller.projectIds] };
+  if (caller.projectIds === null)
+    return {
+      authorities: [...asked.authorities],
+      projectIds: asked.projectIds === undefined ? null : [...new Set(asked.projectIds)],
+    };
+  if (asked.projectIds === undefined)
+    return { authorities: [...asked.authorities], projectIds: [...caller.projectIds] };
   return { authorities: [...asked.authorities], projectIds: [...new Set(asked.projectIds)] };
 }
 

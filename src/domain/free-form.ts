@@ -17,7 +17,12 @@ type Frame = { value: unknown; path: string; depth: number } | { leave: object }
  *
  * @example checkFreeForm(problems, 'plans.p.options', { a: { b: 1 } }) === true
  */
-export function checkFreeForm(problems: Problems, path: string, value: unknown, limits: { depth: number; values: number } = FREE_FORM_LIMITS): boolean {
+export function checkFreeForm(
+  problems: Problems,
+  path: string,
+  value: unknown,
+  limits: { depth: number; values: number } = FREE_FORM_LIMITS,
+): boolean {
   const enclosing = new Set<object>();
   const stack: Frame[] = [{ value, path, depth: 0 }];
   let seen = 0;
@@ -34,16 +39,26 @@ export function checkFreeForm(problems: Problems, path: string, value: unknown, 
       if (!Number.isFinite(v)) return fail(problems, frame.path, `expected a finite number, got ${v}`);
       continue;
     }
-    if (typeof v !== 'object' || !(Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)) {
-      return fail(problems, frame.path, `expected a string, number, boolean, null, list or mapping, got ${typeof v === 'object' ? v.constructor?.name ?? 'an object' : typeof v}`);
+    if (
+      typeof v !== 'object' ||
+      !(Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)
+    ) {
+      return fail(
+        problems,
+        frame.path,
+        `expected a string, number, boolean, null, list or mapping, got ${typeof v === 'object' ? (v.constructor?.name ?? 'an object') : typeof v}`,
+      );
     }
     if (enclosing.has(v)) return fail(problems, frame.path, 'refers to itself through a YAML alias');
     if (frame.depth + 1 > limits.depth) return fail(problems, path, `nested deeper than ${limits.depth} levels`);
     enclosing.add(v);
     stack.push({ leave: v });
-    const entries: [string, unknown][] = Array.isArray(v) ? v.map((x, i) => [`[${i}]`, x]) : Object.entries(v).map(([k, x]) => [`.${k}`, x]);
+    const entries: [string, unknown][] = Array.isArray(v)
+      ? v.map((x, i) => [`[${i}]`, x])
+      : Object.entries(v).map(([k, x]) => [`.${k}`, x]);
     // Pushed in reverse, so the first finding is the first in document order.
-    for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i]![1], path: `${frame.path}${entries[i]![0]}`, depth: frame.depth + 1 });
+    for (let i = entries.length - 1; i >= 0; i--)
+      stack.push({ value: entries[i]![1], path: `${frame.path}${entries[i]![0]}`, depth: frame.depth + 1 });
   }
   return true;
 }

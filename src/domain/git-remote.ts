@@ -16,7 +16,8 @@ export interface GitRemote {
 }
 
 const DEFAULT_PORT: Record<GitScheme, number> = { https: 443, http: 80, ssh: 22, git: 9418 };
-const WHAT = 'expected a network URL: https://host/repo.git, http://…, ssh://user@host/repo.git, git://… or user@host:path/repo.git';
+const WHAT =
+  'expected a network URL: https://host/repo.git, http://…, ssh://user@host/repo.git, git://… or user@host:path/repo.git';
 const LOCAL = `${WHAT}, got a local path; a repository already on the agent's disk is a workdir, not a repo (write workdir: /path/to/checkout instead)`;
 // A DNS name (underscores occur in internal names) or, bracketed in URLs, an IPv6 address.
 const HOST_NAME = /^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*\.?$/;
@@ -40,7 +41,8 @@ export function parseGitRemote(raw: string): { ok: true; remote: GitRemote } | {
     if (!(GIT_SCHEMES as readonly string[]).includes(scheme)) return no(`${WHAT}; ${scheme}:// is not allowed`);
     return fromUrl(scheme as GitScheme, raw);
   }
-  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(raw)) return no(`${WHAT}; git's ${raw.split('::')[0]}:: transports are not allowed`);
+  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(raw))
+    return no(`${WHAT}; git's ${raw.split('::')[0]}:: transports are not allowed`);
   const scp = SCP_LIKE.exec(raw);
   // git reads `host:path` as scp-like only when no slash comes before the colon.
   if (scp && !raw.slice(0, raw.indexOf(':')).includes('/')) {
@@ -48,9 +50,13 @@ export function parseGitRemote(raw: string): { ok: true; remote: GitRemote } | {
     const host = normalHost(hostPart);
     if (!host) return no(`"${hostPart}" is not a host name or address; ${WHAT}`);
     if (path.startsWith('-')) return no('the path after "host:" must not start with "-"');
-    return { ok: true, remote: { scheme: 'ssh', host, port: 22, url: `${user}@${host.includes(':') ? `[${host}]` : host}:${path}` } };
+    return {
+      ok: true,
+      remote: { scheme: 'ssh', host, port: 22, url: `${user}@${host.includes(':') ? `[${host}]` : host}:${path}` },
+    };
   }
-  if (/^[^/@]+:[^/]/.test(raw) && !raw.includes('@')) return no(`${WHAT}; write host:path with its user (git@host:path) or as ssh://host/path`);
+  if (/^[^/@]+:[^/]/.test(raw) && !raw.includes('@'))
+    return no(`${WHAT}; write host:path with its user (git@host:path) or as ssh://host/path`);
   return no(LOCAL);
 }
 
@@ -63,7 +69,8 @@ function fromUrl(scheme: GitScheme, raw: string): { ok: true; remote: GitRemote 
   }
   // http(s) hosts are already normalised by the WHATWG parser; ssh and git hosts are opaque to it.
   const host = scheme === 'http' || scheme === 'https' ? hostOf(url) : normalHost(url.hostname);
-  if (!host || !(host.includes(':') || HOST_NAME.test(host))) return { ok: false, problem: `"${url.hostname}" is not a host name or address; ${WHAT}` };
+  if (!host || !(host.includes(':') || HOST_NAME.test(host)))
+    return { ok: false, problem: `"${url.hostname}" is not a host name or address; ${WHAT}` };
   // ssh gets `user@host` as one argument: a user that reads as an option would be one.
   if (/^(-|%2d)/i.test(url.username)) return { ok: false, problem: 'the user must not start with "-"' };
   const port = url.port === '' ? DEFAULT_PORT[scheme] : Number(url.port);
@@ -102,6 +109,7 @@ export function gitRemoteProblem(raw: string, policy: AddressPolicy): string | n
 export function gitRefProblem(ref: string): string | null {
   if (ref === '') return 'expected a branch, tag or commit';
   if (ref.startsWith('-')) return 'must not start with "-" (git would read it as an option)';
-  if (/[\s\x00-\x1f\x7f~^:?*[\\]|\.\.|@\{|\/\/|^\/|\/$|\.lock$|\.$/.test(ref)) return `"${ref.slice(0, 100)}" is not a branch, tag or commit name git accepts`;
+  if (/[\s\x00-\x1f\x7f~^:?*[\\]|\.\.|@\{|\/\/|^\/|\/$|\.lock$|\.$/.test(ref))
+    return `"${ref.slice(0, 100)}" is not a branch, tag or commit name git accepts`;
   return null;
 }

@@ -28,7 +28,17 @@ export function essence(type: string): string {
  * (SVG, HTML, XHTML and XML can; so can PDF viewers and anything unknown). Only these are served
  * inline.
  */
-const INLINE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'image/bmp', 'video/mp4', 'video/webm', 'video/ogg']);
+const INLINE = new Set([
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'image/avif',
+  'image/bmp',
+  'video/mp4',
+  'video/webm',
+  'video/ogg',
+]);
 
 /** Whether a file of this type may show inline (a screenshot, a video) instead of downloading. */
 export function showsInline(type: string): boolean {

@@ -6,9 +6,7 @@ import { refusedMessage } from './outbound-url.js';
 export type LookupFn = (hostname: string) => Promise<{ address: string; family: number }[]>;
 
 /** The address a call may connect to, or why it may not. */
-export type VettedHost =
-  | { ok: true; address: string; family: 4 | 6 }
-  | { ok: false; refused: boolean; error: string };
+export type VettedHost = { ok: true; address: string; family: 4 | 6 } | { ok: false; refused: boolean; error: string };
 
 /** A call the outbound policy refused; the job or delivery that made it ends without retrying. */
 export class OutboundRefusedError extends Error {

@@ -21,7 +21,8 @@ export function outboundUrlProblem(raw: string, policy: AddressPolicy): string |
   } catch {
     return 'expected an absolute http(s) URL';
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `expected an http(s) URL, got ${url.protocol.replace(/:$/, '')}`;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return `expected an http(s) URL, got ${url.protocol.replace(/:$/, '')}`;
   if (url.username || url.password) return 'must not carry credentials; put them in the path or query';
   return literalAddressProblem(hostOf(url), policy);
 }
@@ -30,7 +31,9 @@ export function outboundUrlProblem(raw: string, policy: AddressPolicy): string |
 export function literalAddressProblem(host: string, policy: AddressPolicy): string | null {
   if (!isIP(host)) return null;
   const refusal = policy.refusal(host);
-  return refusal ? `${refusal}; Proctor does not call such addresses unless an administrator allows them (${OUTBOUND_ALLOW_SETTING})` : null;
+  return refusal
+    ? `${refusal}; Proctor does not call such addresses unless an administrator allows them (${OUTBOUND_ALLOW_SETTING})`
+    : null;
 }
 
 /**

@@ -2,7 +2,11 @@ import type { EnvironmentDefinition, PlanDefinition, PlanProfile } from './plan-
 
 /** Milliseconds as the shortest duration string `parseDuration` reads back exactly (`30m`, `90s`). */
 export function durationSpec(ms: number): string {
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
     if (ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;
@@ -27,7 +31,9 @@ export function planToDocument(p: PlanDefinition): Record<string, unknown> {
     options: p.options,
     ...(p.failedFirst !== undefined ? { failed_first: p.failedFirst } : {}),
     ...(p.onUnavailable !== undefined ? { on_unavailable: p.onUnavailable } : {}),
-    ...(p.profiles ? { profiles: Object.fromEntries(Object.entries(p.profiles).map(([name, pr]) => [name, profileToDocument(pr)])) } : {}),
+    ...(p.profiles
+      ? { profiles: Object.fromEntries(Object.entries(p.profiles).map(([name, pr]) => [name, profileToDocument(pr)])) }
+      : {}),
   };
 }
 

@@ -60,7 +60,11 @@ export type PlanFileResult = { ok: true; file: PlanFile; warnings: Problem[] } |
  * without declaring them again. `policy` judges literal addresses in `repo.url` (the server's
  * outbound policy; by default nothing private is allowed).
  */
-export function parsePlanFile(text: string, knownEnvironments: readonly string[] = [], policy: AddressPolicy = STRICT): PlanFileResult {
+export function parsePlanFile(
+  text: string,
+  knownEnvironments: readonly string[] = [],
+  policy: AddressPolicy = STRICT,
+): PlanFileResult {
   const problems = new Problems();
   let raw: unknown;
   const lines = new LineCounter();
@@ -74,12 +78,16 @@ export function parsePlanFile(text: string, knownEnvironments: readonly string[]
       for (const field of fields) problems.add(field, `nested deeper than ${FREE_FORM_LIMITS.depth} levels`);
       if (!problems.empty) return { ok: false, problems };
     }
-    for (const e of doc.errors) problems.add(yamlErrorAt(e.linePos?.[0]), yamlErrorMessage(e.message, text, e.linePos?.[0]?.line));
+    for (const e of doc.errors)
+      problems.add(yamlErrorAt(e.linePos?.[0]), yamlErrorMessage(e.message, text, e.linePos?.[0]?.line));
     if (!problems.empty) return { ok: false, problems };
     // Alias bombs and absurd nesting end here as a problem of the file, not of the server.
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    problems.add('(file)', e instanceof RangeError ? 'nested too deeply' : (e as Error).message.split('\n')[0] ?? 'unreadable YAML');
+    problems.add(
+      '(file)',
+      e instanceof RangeError ? 'nested too deeply' : ((e as Error).message.split('\n')[0] ?? 'unreadable YAML'),
+    );
     return { ok: false, problems };
   }
   const result = validatePlanFile(raw, knownEnvironments, policy);
@@ -101,7 +109,9 @@ function yamlErrorAt(pos: { line: number; col: number } | undefined): string {
 function yamlErrorMessage(message: string, text: string, line: number | undefined): string {
   const sentence = (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
   const source = line === undefined ? undefined : text.split('\n')[line - 1];
-  return source === undefined ? sentence : `${sentence} (line ${line} reads ${JSON.stringify(source.length > 120 ? `${source.slice(0, 119)}…` : source)})`;
+  return source === undefined
+    ? sentence
+    : `${sentence} (line ${line} reads ${JSON.stringify(source.length > 120 ? `${source.slice(0, 119)}…` : source)})`;
 }
 
 /** `['plans', 'p', '[0]']` as `plans.p[0]`. */
@@ -110,7 +120,11 @@ function dottedPath(segments: readonly string[]): string {
 }
 
 /** Validates an already-parsed plan file document (the API accepts JSON as well as YAML). */
-export function validatePlanFile(raw: unknown, knownEnvironments: readonly string[] = [], policy: AddressPolicy = STRICT): PlanFileResult {
+export function validatePlanFile(
+  raw: unknown,
+  knownEnvironments: readonly string[] = [],
+  policy: AddressPolicy = STRICT,
+): PlanFileResult {
   const problems = new Problems();
   if (!isPlainObject(raw)) {
     problems.add('(file)', `expected a mapping with environments and plans, got ${describeType(raw)}`);
@@ -121,14 +135,20 @@ export function validatePlanFile(raw: unknown, knownEnvironments: readonly strin
   checkName(problems, 'project', project);
   const environments = readMapping(problems, 'environments', raw.environments, readEnvironment);
   const envNames = new Set([...knownEnvironments, ...environments.map((e) => e.name)]);
-  const plans = readMapping(problems, 'plans', raw.plans, (p, path, name, v) => readPlan(p, path, name, v, envNames, policy));
+  const plans = readMapping(problems, 'plans', raw.plans, (p, path, name, v) =>
+    readPlan(p, path, name, v, envNames, policy),
+  );
   // Absent, the project's policy stays as it is; present, it replaces it (`retention: {}`: the server defaults).
   const retention = raw.retention === undefined ? undefined : readRetention(problems, 'retention', raw.retention);
   if (environments.length === 0 && plans.length === 0 && retention === undefined && problems.empty) {
     problems.add('(file)', 'declares no environments and no plans');
   }
   if (!problems.empty) return { ok: false, problems };
-  return { ok: true, file: { project: project as string, environments, plans, ...(retention ? { retention } : {}) }, warnings: problems.warnings };
+  return {
+    ok: true,
+    file: { project: project as string, environments, plans, ...(retention ? { retention } : {}) },
+    warnings: problems.warnings,
+  };
 }
 
 function readMapping<T>(
@@ -223,14 +243,18 @@ export function readPlan(
   else problems.add(`${path}.framework`, frameworkProblem(v.framework));
   plan.workdir = readString(problems, `${path}.workdir`, v.workdir, '.');
   if (v.workdir === undefined && v.repo === undefined) {
-    problems.warn(`${path}.workdir`, "not set: the plan runs in the agent's work directory itself (--workdir); write workdir: . to mean that, or the folder of the tests");
+    problems.warn(
+      `${path}.workdir`,
+      "not set: the plan runs in the agent's work directory itself (--workdir); write workdir: . to mean that, or the folder of the tests",
+    );
   }
   plan.repo = readRepo(problems, `${path}.repo`, v.repo, policy);
   plan.scenarios = readSelection(problems, `${path}.scenarios`, v.scenarios);
   readPlanEnvironments(problems, `${path}.environments`, v.environments, environments, plan);
   readPlanSettings(problems, path, v, plan);
   if (v.options !== undefined) {
-    if (!isPlainObject(v.options)) problems.add(`${path}.options`, `expected a mapping of adapter options, got ${describeType(v.options)}`);
+    if (!isPlainObject(v.options))
+      problems.add(`${path}.options`, `expected a mapping of adapter options, got ${describeType(v.options)}`);
     else if (checkFreeForm(problems, `${path}.options`, v.options)) plan.options = v.options;
   }
   // Options that were read (or left out) meet the adapter's; against an unknown framework every one would be unknown.
@@ -248,9 +272,15 @@ function checkWorkerOption(problems: Problems, path: string, plan: PlanDefinitio
   if (!usesWorker(plan)) return;
   const worker = plan.options.worker;
   if (!isOneOf(WORKER_FRAMEWORKS, plan.framework)) {
-    problems.add(path, `framework ${plan.framework} has no worker mode (frameworks with one: ${WORKER_FRAMEWORKS.join(', ')}); remove options.worker`);
+    problems.add(
+      path,
+      `framework ${plan.framework} has no worker mode (frameworks with one: ${WORKER_FRAMEWORKS.join(', ')}); remove options.worker`,
+    );
   } else if (plan.framework === 'command' && (typeof worker !== 'string' || worker.trim() === '')) {
-    problems.add(path, `expected the shell command that starts the worker (it reads one JSON batch per line on stdin), got ${describeType(worker)}`);
+    problems.add(
+      path,
+      `expected the shell command that starts the worker (it reads one JSON batch per line on stdin), got ${describeType(worker)}`,
+    );
   } else if (plan.framework !== 'command' && worker !== true) {
     problems.add(path, `expected true (${plan.framework} runs batches in one process), got ${describeType(worker)}`);
   }
@@ -266,7 +296,10 @@ function readProfiles(
 ): Record<string, PlanProfile> | undefined {
   if (v === undefined || v === null) return undefined;
   if (!isPlainObject(v)) {
-    problems.add(path, `expected a mapping of profile name to overrides (fast: {...}, deep: {...}), got ${describeType(v)}`);
+    problems.add(
+      path,
+      `expected a mapping of profile name to overrides (fast: {...}, deep: {...}), got ${describeType(v)}`,
+    );
     return undefined;
   }
   const out: Record<string, PlanProfile> = {};
@@ -280,8 +313,14 @@ function readProfiles(
     checkKeys(problems, at, raw, PROFILE_KEYS);
     // Read into a copy of the plan with the plan's own readers, then keep only what the profile set.
     const read: PlanDefinition = { ...base, runTimeoutMs: null };
-    readPlanSettings(problems, at, { ...pick(raw, ['timeout', 'run_timeout', 'retries', 'max_parallel', 'fail_fast']) }, read);
-    if (raw.environments !== undefined) readPlanEnvironments(problems, `${at}.environments`, raw.environments, known, read);
+    readPlanSettings(
+      problems,
+      at,
+      { ...pick(raw, ['timeout', 'run_timeout', 'retries', 'max_parallel', 'fail_fast']) },
+      read,
+    );
+    if (raw.environments !== undefined)
+      readPlanEnvironments(problems, `${at}.environments`, raw.environments, known, read);
     const profile: PlanProfile = {};
     if (raw.scenarios !== undefined) profile.scenarios = readSelection(problems, `${at}.scenarios`, raw.scenarios);
     if (raw.environments !== undefined) profile.environments = read.environments;
@@ -324,14 +363,22 @@ function readPlanSettings(problems: Problems, path: string, v: Record<string, un
     if (ms !== null) plan.runTimeoutMs = ms;
   }
   plan.retries = readInteger(problems, `${path}.retries`, v.retries, { min: 0, max: 10, fallback: plan.retries });
-  plan.maxParallel = readInteger(problems, `${path}.max_parallel`, v.max_parallel, { min: 1, max: 1000, fallback: plan.maxParallel });
+  plan.maxParallel = readInteger(problems, `${path}.max_parallel`, v.max_parallel, {
+    min: 1,
+    max: 1000,
+    fallback: plan.maxParallel,
+  });
   plan.priority = readInteger(problems, `${path}.priority`, v.priority, { min: -100, max: 100, fallback: 0 });
   if (v.fail_fast === true) plan.failFast = 1;
   else if (v.fail_fast === false || v.fail_fast === undefined) plan.failFast = 0;
   else plan.failFast = readInteger(problems, `${path}.fail_fast`, v.fail_fast, { min: 0, max: 1_000_000, fallback: 0 });
   if (v.concurrency !== undefined) {
     if (isOneOf(CONCURRENCY_POLICIES, v.concurrency)) plan.concurrency = v.concurrency;
-    else problems.add(`${path}.concurrency`, `expected one of ${CONCURRENCY_POLICIES.join(', ')}, got ${describeType(v.concurrency)}`);
+    else
+      problems.add(
+        `${path}.concurrency`,
+        `expected one of ${CONCURRENCY_POLICIES.join(', ')}, got ${describeType(v.concurrency)}`,
+      );
   }
   if (v.failed_first !== undefined) {
     if (typeof v.failed_first === 'boolean') plan.failedFirst = v.failed_first;
@@ -355,7 +402,8 @@ function readDuration(problems: Problems, path: string, v: unknown, example: str
 /** `unknown framework "vitset" (did you mean vitest?); expected one of vitest, node-test, …`. */
 function frameworkProblem(v: unknown): string {
   const list = FRAMEWORKS.join(', ');
-  if (typeof v !== 'string' || v === '') return `expected the name of a test framework adapter (${list}), got ${describeType(v)}`;
+  if (typeof v !== 'string' || v === '')
+    return `expected the name of a test framework adapter (${list}), got ${describeType(v)}`;
   const near = closest(v, FRAMEWORKS);
   return `unknown framework "${v}"${near ? ` (did you mean ${near}?)` : ''}; expected one of ${list}`;
 }

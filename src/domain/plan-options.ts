@@ -12,7 +12,12 @@ import { type Problems, describeType, isPlainObject } from './validation.js';
  * @example checkPlanOptions(problems, 'plans.unit.options', 'vitest', { confg: 'v.ts' })
  *   // plans.unit.options.confg: unknown option of vitest; did you mean config? (vitest takes config, worker, …)
  */
-export function checkPlanOptions(problems: Problems, path: string, framework: Framework, options: Record<string, unknown>): void {
+export function checkPlanOptions(
+  problems: Problems,
+  path: string,
+  framework: Framework,
+  options: Record<string, unknown>,
+): void {
   const declared = ADAPTER_OPTIONS[framework];
   for (const [name, value] of Object.entries(options)) {
     if (name === 'worker') continue;
@@ -29,7 +34,10 @@ export function checkPlanOptions(problems: Problems, path: string, framework: Fr
     const value = options[option.name];
     if (value !== undefined && value !== null) continue;
     if (option.required === true || (option.required === 'without-worker' && !hasWorker(options))) {
-      problems.warn(`${path}.${option.name}`, `not set, and the ${framework} adapter cannot run without it (${option.description}): write ${option.name}: ${yaml(option.example)}`);
+      problems.warn(
+        `${path}.${option.name}`,
+        `not set, and the ${framework} adapter cannot run without it (${option.description}): write ${option.name}: ${yaml(option.example)}`,
+      );
     }
   }
 }

@@ -1,7 +1,15 @@
 import type { PlanDefinition } from './plan-definition.js';
 
 /** Keys a profile of `proctor.yaml` may set: the plan settings a trigger may reasonably vary. */
-export const PROFILE_KEYS = ['scenarios', 'environments', 'timeout', 'run_timeout', 'retries', 'max_parallel', 'fail_fast'] as const;
+export const PROFILE_KEYS = [
+  'scenarios',
+  'environments',
+  'timeout',
+  'run_timeout',
+  'retries',
+  'max_parallel',
+  'fail_fast',
+] as const;
 
 /** The profile names a plan declares. */
 export function profileNames(plan: PlanDefinition): string[] {

@@ -21,7 +21,13 @@ export interface RetentionPolicy {
 export type RetentionSettings = { [K in keyof RetentionPolicy]?: number | null };
 
 /** Keeps everything: the server default unless PROCTOR_RETENTION_* say otherwise. */
-export const KEEP_EVERYTHING: RetentionPolicy = { runDays: null, runLast: null, logDays: null, artifactDays: null, appBuildLast: null };
+export const KEEP_EVERYTHING: RetentionPolicy = {
+  runDays: null,
+  runLast: null,
+  logDays: null,
+  artifactDays: null,
+  appBuildLast: null,
+};
 
 const BLOCK_KEYS = ['runs', 'logs', 'artifacts', 'app_builds'] as const;
 const MAX_DAYS = 36_500;
@@ -44,7 +50,10 @@ export function readRetention(problems: Problems, path: string, v: unknown): Ret
   const out: RetentionSettings = {};
   if (v === null) return out;
   if (!isPlainObject(v)) {
-    problems.add(path, `expected a mapping with ${BLOCK_KEYS.join(', ')} (runs: { days: 90, last: 500 }), got ${describeType(v)}`);
+    problems.add(
+      path,
+      `expected a mapping with ${BLOCK_KEYS.join(', ')} (runs: { days: 90, last: 500 }), got ${describeType(v)}`,
+    );
     return out;
   }
   checkKeys(problems, path, v, BLOCK_KEYS);
@@ -57,19 +66,33 @@ export function readRetention(problems: Problems, path: string, v: unknown): Ret
   if (logs.days !== undefined) out.logDays = logs.days;
   if (artifacts.days !== undefined) out.artifactDays = artifacts.days;
   if (builds.last !== undefined) out.appBuildLast = builds.last;
-  for (const [what, days] of [['logs', out.logDays], ['artifacts', out.artifactDays]] as const) {
+  for (const [what, days] of [
+    ['logs', out.logDays],
+    ['artifacts', out.artifactDays],
+  ] as const) {
     if (typeof days === 'number' && typeof out.runDays === 'number' && days > out.runDays) {
-      problems.warn(`${path}.${what}.days`, `${days} days is longer than retention.runs.days (${out.runDays}): ${what} go with their run after ${out.runDays} days`);
+      problems.warn(
+        `${path}.${what}.days`,
+        `${days} days is longer than retention.runs.days (${out.runDays}): ${what} go with their run after ${out.runDays} days`,
+      );
     }
   }
   return out;
 }
 
-function limits(problems: Problems, path: string, v: unknown, keys: readonly ('days' | 'last')[]): { days?: number | null; last?: number | null } {
+function limits(
+  problems: Problems,
+  path: string,
+  v: unknown,
+  keys: readonly ('days' | 'last')[],
+): { days?: number | null; last?: number | null } {
   const out: { days?: number | null; last?: number | null } = {};
   if (v === undefined || v === null) return out;
   if (!isPlainObject(v)) {
-    problems.add(path, `expected a mapping with ${keys.join(' and ')} (${keys.map((k) => (k === 'days' ? 'days: 30' : 'last: 100')).join(', ')}), got ${describeType(v)}`);
+    problems.add(
+      path,
+      `expected a mapping with ${keys.join(' and ')} (${keys.map((k) => (k === 'days' ? 'days: 30' : 'last: 100')).join(', ')}), got ${describeType(v)}`,
+    );
     return out;
   }
   checkKeys(problems, path, v, keys);
@@ -81,8 +104,16 @@ function limits(problems: Problems, path: string, v: unknown, keys: readonly ('d
     else if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 1 && raw <= max) out[key] = raw;
     else {
       const what = key === 'days' ? 'days' : path.endsWith('app_builds') ? 'versions' : 'runs';
-      const hint = raw === 0 ? ' (0 would delete everything at once: write forever to keep everything)' : typeof raw === 'string' && /^\d+d$/.test(raw) ? ` (write ${raw.slice(0, -1)}: the unit is days)` : '';
-      problems.add(`${path}.${key}`, `expected a whole number of ${what} from 1 to ${max}, or forever, got ${describeType(raw)}${hint}`);
+      const hint =
+        raw === 0
+          ? ' (0 would delete everything at once: write forever to keep everything)'
+          : typeof raw === 'string' && /^\d+d$/.test(raw)
+            ? ` (write ${raw.slice(0, -1)}: the unit is days)`
+            : '';
+      problems.add(
+        `${path}.${key}`,
+        `expected a whole number of ${what} from 1 to ${max}, or forever, got ${describeType(raw)}${hint}`,
+      );
     }
   }
   return out;

@@ -77,7 +77,10 @@ export function readString(problems: Problems, path: string, v: unknown, fallbac
 export function readStringList(problems: Problems, path: string, v: unknown): string[] {
   if (v === undefined || v === null) return [];
   if (typeof v === 'string') {
-    problems.warn(path, `expected a list, got one string: read as a list of one; write ${path.split('.').at(-1)}: [${JSON.stringify(v)}]`);
+    problems.warn(
+      path,
+      `expected a list, got one string: read as a list of one; write ${path.split('.').at(-1)}: [${JSON.stringify(v)}]`,
+    );
     return [v];
   }
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
@@ -98,10 +101,18 @@ export function readInteger(
 }
 
 /** Records every key of `obj` that is not in `known` (a typo would otherwise be silently ignored). */
-export function checkKeys(problems: Problems, path: string, obj: Record<string, unknown>, known: readonly string[]): void {
+export function checkKeys(
+  problems: Problems,
+  path: string,
+  obj: Record<string, unknown>,
+  known: readonly string[],
+): void {
   for (const key of Object.keys(obj)) {
     if (known.includes(key)) continue;
     const near = closest(key, known);
-    problems.add(`${path}.${key}`, `unknown key${near ? ` (did you mean ${near}?)` : ''}; expected one of ${known.join(', ')}`);
+    problems.add(
+      `${path}.${key}`,
+      `unknown key${near ? ` (did you mean ${near}?)` : ''}; expected one of ${known.join(', ')}`,
+    );
   }
 }

@@ -17,7 +17,8 @@ export function lineOf(doc: Document, lines: LineCounter, path: string): number 
       for (const pair of node.items) {
         const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
         if (key === undefined || !(rest === key || rest.startsWith(`${key}.`) || rest.startsWith(`${key}[`))) continue;
-        if (!best || key.length > best.key.length) best = { key, value: pair.value as Node | null, start: (pair.key as Node).range?.[0] };
+        if (!best || key.length > best.key.length)
+          best = { key, value: pair.value as Node | null, start: (pair.key as Node).range?.[0] };
       }
       if (!best) break;
       at = best.start ?? at;

@@ -19,8 +19,16 @@ export const UsageRowView = Type.Object({
   plan: Nullable(Ref),
   kind: Type.Union(['runs', 'results', 'logs', 'artifacts', 'app_builds'].map((k) => Type.Literal(k))),
   rows: Type.Integer(),
-  bytes: Nullable(Type.Integer({ description: 'Bytes of blobs (artifacts, app builds, ended logs); characters of text kept in the database (results, live logs).' })),
-  next_pass: Type.Object({ rows: Type.Integer(), bytes: Nullable(Type.Integer()) }, { description: 'What the next retention pass will delete.' }),
+  bytes: Nullable(
+    Type.Integer({
+      description:
+        'Bytes of blobs (artifacts, app builds, ended logs); characters of text kept in the database (results, live logs).',
+    }),
+  ),
+  next_pass: Type.Object(
+    { rows: Type.Integer(), bytes: Nullable(Type.Integer()) },
+    { description: 'What the next retention pass will delete.' },
+  ),
 });
 
 export const UsageView = Type.Object({
@@ -28,7 +36,11 @@ export const UsageView = Type.Object({
   policies: Type.Array(Type.Object({ project: Ref, policy: RetentionPolicyView })),
   blobs: Nullable(
     Type.Object(
-      { rows: Type.Integer(), bytes: Type.Integer(), unreferenced: Type.Object({ rows: Type.Integer(), bytes: Type.Integer() }) },
+      {
+        rows: Type.Integer(),
+        bytes: Type.Integer(),
+        unreferenced: Type.Object({ rows: Type.Integer(), bytes: Type.Integer() }),
+      },
       { description: 'The blob store as a whole, shared content counted once; null for a key limited to projects.' },
     ),
   ),

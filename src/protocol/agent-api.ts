@@ -85,7 +85,9 @@ export type ClaimResponse = Static<typeof ClaimResponse>;
 
 export const HeartbeatRequest = Type.Object(
   {
-    jobs: Type.Array(Type.Object({ job_id: Type.Integer(), lease_token: Type.String({ maxLength: 100 }) }), { maxItems: 1024 }),
+    jobs: Type.Array(Type.Object({ job_id: Type.Integer(), lease_token: Type.String({ maxLength: 100 }) }), {
+      maxItems: 1024,
+    }),
   },
   { additionalProperties: false },
 );
@@ -133,7 +135,10 @@ const AGENT_LIST_CEILING = 100_000;
 
 /** A text the server keeps up to `cap` characters (see `AGENT_REPORT_LIMITS`). */
 const Capped = (cap: number) =>
-  Type.String({ maxLength: AGENT_TEXT_CEILING, description: `Kept up to ${cap} characters: a longer text keeps its end, behind a marker.` });
+  Type.String({
+    maxLength: AGENT_TEXT_CEILING,
+    description: `Kept up to ${cap} characters: a longer text keeps its end, behind a marker.`,
+  });
 const CappedList = <T extends TSchema>(items: T, cap: number) =>
   Type.Array(items, { maxItems: AGENT_LIST_CEILING, description: `The first ${cap} are kept.` });
 
@@ -143,7 +148,12 @@ export const TestReportSchema = Type.Object({
   key: Capped(L.key),
   file: Capped(L.file),
   path: CappedList(Capped(L.pathPart), L.pathParts),
-  outcome: Type.Union([Type.Literal('passed'), Type.Literal('failed'), Type.Literal('skipped'), Type.Literal('errored')]),
+  outcome: Type.Union([
+    Type.Literal('passed'),
+    Type.Literal('failed'),
+    Type.Literal('skipped'),
+    Type.Literal('errored'),
+  ]),
   durationMs: Type.Number({ minimum: 0 }),
   retries: Type.Optional(Type.Integer({ minimum: 0 })),
   message: Type.Optional(Capped(L.testText)),
@@ -188,7 +198,12 @@ export type ErrorReason = (typeof ERROR_REASONS)[number];
  * Reasons that say the plan or the agent's setup is wrong, not the tests or the system: a run
  * aborted for one of them is a configuration mistake to fix (`proctor run --wait` exits 2).
  */
-export const CONFIGURATION_REASONS = ['bad_options', 'no_tests', 'framework_missing', 'spawn_failed'] as const satisfies readonly (typeof ERROR_REASONS)[number][];
+export const CONFIGURATION_REASONS = [
+  'bad_options',
+  'no_tests',
+  'framework_missing',
+  'spawn_failed',
+] as const satisfies readonly (typeof ERROR_REASONS)[number][];
 
 export const CompleteRequest = Type.Object(
   {
@@ -219,7 +234,11 @@ export const CompleteRequest = Type.Object(
             Type.Object(
               {
                 after_job: Type.Optional(
-                  Type.Integer({ minimum: 1, description: 'The job the slot runs next (one of this agent\'s); default: the first job this call claims.' }),
+                  Type.Integer({
+                    minimum: 1,
+                    description:
+                      "The job the slot runs next (one of this agent's); default: the first job this call claims.",
+                  }),
                 ),
               },
               { additionalProperties: false },
@@ -247,7 +266,7 @@ export type CompleteResponse = Static<typeof CompleteResponse>;
 export const LogChunkRequest = Type.Object(
   {
     lease_token: Type.String({ maxLength: 100 }),
-    offset: Type.Integer({ minimum: 0, description: 'Characters of this attempt\'s log the server already has.' }),
+    offset: Type.Integer({ minimum: 0, description: "Characters of this attempt's log the server already has." }),
     data: Type.String({ maxLength: 256 * 1024 }),
   },
   { additionalProperties: false },

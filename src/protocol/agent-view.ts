@@ -11,7 +11,9 @@ export const AgentJob = Type.Object({
   kind: Type.String(),
   environment: Type.String(),
   started_at: Nullable(Type.String({ format: 'date-time' })),
-  lookahead: Type.Boolean({ description: "Queue mode: claimed to run next on a busy slot, waiting behind the slot's current job." }),
+  lookahead: Type.Boolean({
+    description: "Queue mode: claimed to run next on a busy slot, waiting behind the slot's current job.",
+  }),
 });
 export type AgentJob = Static<typeof AgentJob>;
 
@@ -19,11 +21,17 @@ export const AgentView = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   labels: Type.Array(Type.String()),
-  project_ids: Nullable(Type.Array(Type.Integer(), { description: "The projects whose jobs it claims, among those the key may see; null: every project." })),
+  project_ids: Nullable(
+    Type.Array(Type.Integer(), {
+      description: 'The projects whose jobs it claims, among those the key may see; null: every project.',
+    }),
+  ),
   status: Type.String({ description: 'online; offline (stopped cleanly); lost (stopped being seen)' }),
   live: Type.Boolean({ description: 'Online and seen within the liveness window: it can take jobs now.' }),
   slots: Type.Integer(),
-  busy_slots: Type.Integer({ description: 'Running jobs leased to this agent, lookaheads not counted (they wait behind a slot\'s current job).' }),
+  busy_slots: Type.Integer({
+    description: "Running jobs leased to this agent, lookaheads not counted (they wait behind a slot's current job).",
+  }),
   last_seen_at: Nullable(Type.String({ format: 'date-time' })),
   jobs: Type.Array(AgentJob, { description: "The agent's running jobs in projects the key may see." }),
 });

@@ -63,15 +63,25 @@ export const Run = Type.Object({
   end_reason: Nullable(Type.String()),
   rerun_parent_id: Nullable(Type.Integer({ description: 'The run this one reruns.' })),
   rerun_type: Nullable(Enum(RERUN_TYPES)),
-  keep: Type.Boolean({ description: 'Kept: retention never deletes the run, its logs or its artifacts (PUT/DELETE /api/v1/runs/{run}/keep).' }),
+  keep: Type.Boolean({
+    description:
+      'Kept: retention never deletes the run, its logs or its artifacts (PUT/DELETE /api/v1/runs/{run}/keep).',
+  }),
 });
 export type Run = Static<typeof Run>;
 
 export const ResultRow = Type.Object({
   id: Type.Integer(),
-  scenario: Type.Object({ id: Type.Integer(), key: Type.String(), file: Type.String(), path: Type.Array(Type.String()) }),
+  scenario: Type.Object({
+    id: Type.Integer(),
+    key: Type.String(),
+    file: Type.String(),
+    path: Type.Array(Type.String()),
+  }),
   environment: Type.String(),
-  environment_id: Type.Integer({ description: 'The id of the environment (what the Testinium gateway\'s reruns name).' }),
+  environment_id: Type.Integer({
+    description: "The id of the environment (what the Testinium gateway's reruns name).",
+  }),
   status: Enum(SCENARIO_RESULTS),
   attempts: Type.Integer(),
   duration_ms: Nullable(Type.Integer()),
@@ -83,20 +93,40 @@ export const ResultRow = Type.Object({
   started_at: Time,
   finished_at: Time,
   /** Files the framework wrote for this scenario in this environment (screenshots, videos, traces). */
-  artifacts: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String(), content_type: Type.String(), size: Type.Integer(), url: Type.String() })),
+  artifacts: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      name: Type.String(),
+      content_type: Type.String(),
+      size: Type.Integer(),
+      url: Type.String(),
+    }),
+  ),
 });
 export type ResultRow = Static<typeof ResultRow>;
 
 export const Page = <T extends TSchema>(item: T) =>
   Type.Object({
     items: Type.Array(item),
-    next_cursor: Nullable(Type.String({ description: 'Pass as `cursor` to get the next page; null on the last page.' })),
+    next_cursor: Nullable(
+      Type.String({ description: 'Pass as `cursor` to get the next page; null on the last page.' }),
+    ),
   });
 
 export const TriggerRunBody = Type.Object(
   {
-    environments: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100, description: 'Environment names; default: all of the plan.' })),
-    scenarios: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 4000 }), { maxItems: 10_000, description: 'Scenario keys or files; default: the plan\'s selection.' })),
+    environments: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+        maxItems: 100,
+        description: 'Environment names; default: all of the plan.',
+      }),
+    ),
+    scenarios: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 4000 }), {
+        maxItems: 10_000,
+        description: "Scenario keys or files; default: the plan's selection.",
+      }),
+    ),
     ref: Type.Optional(Type.String({ maxLength: 300, description: 'Git ref under test.' })),
     branch: Type.Optional(Type.String({ maxLength: 300 })),
     build: Type.Optional(Type.String({ maxLength: 200, description: 'Build number of the pipeline.' })),
@@ -108,11 +138,18 @@ export const TriggerRunBody = Type.Object(
     ),
     callback_url: Type.Optional(Type.String({ maxLength: 2000, format: 'uri' })),
     priority: Type.Optional(Type.Integer({ minimum: -100, maximum: 100 })),
-    profile: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'A profile the plan declares (`fast`, `deep`): its overrides apply to this run.' })),
+    profile: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'A profile the plan declares (`fast`, `deep`): its overrides apply to this run.',
+      }),
+    ),
     app_builds: Type.Optional(
       Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Type.Integer({ minimum: 1 }), {
         maxProperties: 100,
-        description: 'App build id (POST /api/v1/app-builds) per environment name; the tests get its path as PROCTOR_APP_PATH.',
+        description:
+          'App build id (POST /api/v1/app-builds) per environment name; the tests get its path as PROCTOR_APP_PATH.',
       }),
     ),
   },
@@ -127,7 +164,9 @@ export const RerunBody = Type.Object(
       Type.Array(
         Type.Object(
           {
-            scenario: Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1, maxLength: 4000 })], { description: 'Scenario id or key.' }),
+            scenario: Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1, maxLength: 4000 })], {
+              description: 'Scenario id or key.',
+            }),
             environment: Type.String({ minLength: 1, maxLength: 100 }),
           },
           { additionalProperties: false },

@@ -13,7 +13,9 @@ export const HistoryRun = Type.Object({
   status: Enum(RUN_STATUSES),
   result: Type.Union([Enum(RUN_RESULTS), Type.Null()]),
   counts: Counts,
-  pass_rate: Nullable(Type.Number({ description: '(passed + flaky) / (total − skipped − not executed), 0..1; null when nothing ran.' })),
+  pass_rate: Nullable(
+    Type.Number({ description: '(passed + flaky) / (total − skipped − not executed), 0..1; null when nothing ran.' }),
+  ),
   duration_ms: Nullable(Type.Integer()),
   created_at: Type.String({ format: 'date-time' }),
   build: Nullable(Type.String()),
@@ -46,8 +48,14 @@ export const FlakyScenario = Type.Object({
   scenario: ScenarioRef,
   environment: Type.String(),
   reasons: Type.Array(Enum(FLAKY_REASONS)),
-  flips: Type.Integer({ description: 'Changes between passed and failed from one run to the next, not across a known code change: the same code, or no ref or build to compare.' }),
-  flips_same_code: Type.Integer({ description: 'Of `flips`, those between runs that name the same git ref (or, without refs, the same build): known to be without a code change.' }),
+  flips: Type.Integer({
+    description:
+      'Changes between passed and failed from one run to the next, not across a known code change: the same code, or no ref or build to compare.',
+  }),
+  flips_same_code: Type.Integer({
+    description:
+      'Of `flips`, those between runs that name the same git ref (or, without refs, the same build): known to be without a code change.',
+  }),
   retried_passes: Type.Integer({ description: 'Runs where it passed only on a retry.' }),
   strip: Type.Array(StripCell, { description: 'Its results in the window, oldest first.' }),
 });
@@ -56,9 +64,13 @@ export type FlakyScenario = Static<typeof FlakyScenario>;
 export const PlanHistory = Type.Object({
   plan: Type.Object({ id: Type.Integer(), name: Type.String() }),
   runs: Type.Array(HistoryRun, {
-    description: "The plan's last runs that are not reruns, oldest first: what pass rate and duration count. A rerun runs a chosen subset again and would skew both.",
+    description:
+      "The plan's last runs that are not reruns, oldest first: what pass rate and duration count. A rerun runs a chosen subset again and would skew both.",
   }),
-  reruns: Type.Integer({ description: 'Reruns made in the same window: left out of `runs`, but their results count for the slowest and flaky scenarios.' }),
+  reruns: Type.Integer({
+    description:
+      'Reruns made in the same window: left out of `runs`, but their results count for the slowest and flaky scenarios.',
+  }),
   slowest: Type.Array(SlowScenario),
   flaky: Type.Array(FlakyScenario),
 });

@@ -23,7 +23,9 @@ export type PlanView = Static<typeof PlanView>;
 // The list adds each plan's latest run (one query for all plans), so a plans page shows its last result.
 export const PlanListItem = Type.Object({
   ...PlanView.properties,
-  last_run: Type.Union([PlanLastRun, Type.Null()], { description: 'The latest run of the plan (reruns included); null before its first run.' }),
+  last_run: Type.Union([PlanLastRun, Type.Null()], {
+    description: 'The latest run of the plan (reruns included); null before its first run.',
+  }),
 });
 export type PlanListItem = Static<typeof PlanListItem>;
 
@@ -63,7 +65,11 @@ export const JobView = Type.Object({
   created_at: Type.String(),
   started_at: Nullable(Type.String()),
   finished_at: Nullable(Type.String()),
-  ended_by: Nullable(Type.String({ description: "Who ended the job without its tests' own verdict: user, fail_fast, timeout, agent_lost, system." })),
+  ended_by: Nullable(
+    Type.String({
+      description: "Who ended the job without its tests' own verdict: user, fail_fast, timeout, agent_lost, system.",
+    }),
+  ),
   end_reason: Nullable(Type.String()),
   error: Nullable(Type.String()),
 });

@@ -63,7 +63,16 @@ export type ConcurrencyPolicy = (typeof CONCURRENCY_POLICIES)[number];
 export const PLATFORMS = ['web', 'ios', 'android', 'api', 'desktop'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
-export const FRAMEWORKS = ['vitest', 'node-test', 'command', 'jest', 'mocha', 'playwright', 'pytest', 'junit5'] as const;
+export const FRAMEWORKS = [
+  'vitest',
+  'node-test',
+  'command',
+  'jest',
+  'mocha',
+  'playwright',
+  'pytest',
+  'junit5',
+] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 
 /** `offline`: stopped cleanly (it said so); `lost`: stopped being seen; `retired`: its credential no longer works. */

@@ -19,7 +19,8 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 export const OPEN_DELIVERY_STATUSES = ['pending', 'sending'] as const satisfies readonly DeliveryStatus[];
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const Enum = <const T extends string[]>(values: readonly [...T], options?: { description: string }) => Type.Enum<T>(values, options);
+const Enum = <const T extends string[]>(values: readonly [...T], options?: { description: string }) =>
+  Type.Enum<T>(values, options);
 
 export const WebhookEndpoint = Type.Object({
   id: Type.Integer(),

@@ -12,7 +12,12 @@ export const ACTIVE_RUNS_RETRY_AFTER_S = 30;
  * runs. Runs inside the trigger's transaction; on PostgreSQL the key's row is locked first so two
  * concurrent triggers of one key cannot both pass the count.
  */
-export async function enforceActiveRunLimit(trx: Kysely<Database>, ctx: QueueContext, apiKeyId: number | null | undefined, max: number | null | undefined): Promise<void> {
+export async function enforceActiveRunLimit(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  apiKeyId: number | null | undefined,
+  max: number | null | undefined,
+): Promise<void> {
   if (!apiKeyId || !max) return;
   if (ctx.cap.rowLocks) await trx.selectFrom('api_keys').select('id').where('id', '=', apiKeyId).forUpdate().execute();
   const row = await trx
@@ -22,8 +27,12 @@ export async function enforceActiveRunLimit(trx: Kysely<Database>, ctx: QueueCon
     .where('status', 'in', ACTIVE_RUN_STATUSES)
     .executeTakeFirstOrThrow();
   if (Number(row.n) >= max) {
-    throw new AppError('RATE_LIMITED', `this key already has ${row.n} active run(s), its limit is ${max}: wait for one to finish`, {
-      details: { limit: 'max_active_runs', max_active_runs: max, retry_after_s: ACTIVE_RUNS_RETRY_AFTER_S },
-    });
+    throw new AppError(
+      'RATE_LIMITED',
+      `this key already has ${row.n} active run(s), its limit is ${max}: wait for one to finish`,
+      {
+        details: { limit: 'max_active_runs', max_active_runs: max, retry_after_s: ACTIVE_RUNS_RETRY_AFTER_S },
+      },
+    );
   }
 }

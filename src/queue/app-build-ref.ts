@@ -4,7 +4,11 @@ import { findAppBuild } from '../storage/app-builds.js';
 import type { Database } from '../storage/schema.js';
 
 /** What a claimed job tells its agent about the app build of its environment, or null for none. */
-export async function appBuildOf(db: Kysely<Database>, builds: Record<string, number> | undefined, environment: string): Promise<AppBuildRef | null> {
+export async function appBuildOf(
+  db: Kysely<Database>,
+  builds: Record<string, number> | undefined,
+  environment: string,
+): Promise<AppBuildRef | null> {
   // Own keys only: an environment named `constructor` must not find Object.prototype's.
   if (!builds || !Object.hasOwn(builds, environment)) return null;
   const b = await findAppBuild(db, builds[environment]!);

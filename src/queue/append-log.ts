@@ -31,13 +31,18 @@ export async function appendLog(
     }
     const have = Number(attempt.log_bytes);
     if (req.offset !== have) {
-      throw new AppError('CONFLICT', `log offset ${req.offset} does not continue the log, which has ${have} characters; resend from ${have}`, {
-        details: { expected_offset: have },
-      });
+      throw new AppError(
+        'CONFLICT',
+        `log offset ${req.offset} does not continue the log, which has ${have} characters; resend from ${have}`,
+        {
+          details: { expected_offset: have },
+        },
+      );
     }
     const room = LOG_CAP_CHARS - have;
     const truncated = attempt.log_truncated === 1 || req.data.length > room;
-    const kept = attempt.log_truncated === 1 ? '' : req.data.length > room ? sliceWhole(req.data, room) + MARKER : req.data;
+    const kept =
+      attempt.log_truncated === 1 ? '' : req.data.length > room ? sliceWhole(req.data, room) + MARKER : req.data;
     const next = have + req.data.length;
     const moved = await trx
       .updateTable('attempts')
@@ -45,11 +50,21 @@ export async function appendLog(
       .where('id', '=', attempt.id)
       .where('log_bytes', '=', have)
       .executeTakeFirst();
-    if (Number(moved.numUpdatedRows) === 0) throw new AppError('CONFLICT', 'a concurrent chunk moved the log; resend', { details: { expected_offset: have } });
+    if (Number(moved.numUpdatedRows) === 0)
+      throw new AppError('CONFLICT', 'a concurrent chunk moved the log; resend', {
+        details: { expected_offset: have },
+      });
     if (kept.length > 0) {
       await trx
         .insertInto('log_chunks')
-        .values({ job_id: jobId, attempt: attempt.attempt, offset: have, length: kept.length, data: kept, created_at: ctx.clock() })
+        .values({
+          job_id: jobId,
+          attempt: attempt.attempt,
+          offset: have,
+          length: kept.length,
+          data: kept,
+          created_at: ctx.clock(),
+        })
         .execute();
     }
     return { next_offset: next, truncated };

@@ -16,18 +16,37 @@ export interface AgentReach {
  * An agent can serve an environment when it may claim the jobs of the environment's project and
  * carries every label the environment asks for.
  */
-export function servesEnvironment(agent: AgentReach, projectId: number, env: Pick<EnvironmentDefinition, 'labels'>): boolean {
-  return (agent.projectIds === null || agent.projectIds.includes(projectId)) && env.labels.every((l) => agent.labels.includes(l));
+export function servesEnvironment(
+  agent: AgentReach,
+  projectId: number,
+  env: Pick<EnvironmentDefinition, 'labels'>,
+): boolean {
+  return (
+    (agent.projectIds === null || agent.projectIds.includes(projectId)) &&
+    env.labels.every((l) => agent.labels.includes(l))
+  );
 }
 
 const liveAgentRows = prepared((db, v: { since: number }) =>
-  db.selectFrom('agents').select(['labels', 'project_ids', 'slots']).where('status', '=', 'online').where('last_seen_at', '>=', v.since),
+  db
+    .selectFrom('agents')
+    .select(['labels', 'project_ids', 'slots'])
+    .where('status', '=', 'online')
+    .where('last_seen_at', '>=', v.since),
 );
 
 /** The reach and slots of every online agent seen since `since`. */
-export async function liveAgents(db: Kysely<Database>, cap: DialectCapabilities, since: number): Promise<(AgentReach & { slots: number })[]> {
+export async function liveAgents(
+  db: Kysely<Database>,
+  cap: DialectCapabilities,
+  since: number,
+): Promise<(AgentReach & { slots: number })[]> {
   const rows = await liveAgentRows.all(db, cap, { since });
-  return rows.map((a) => ({ labels: fromJson<string[]>(a.labels, []), projectIds: fromJson<number[] | null>(a.project_ids, null), slots: a.slots }));
+  return rows.map((a) => ({
+    labels: fromJson<string[]>(a.labels, []),
+    projectIds: fromJson<number[] | null>(a.project_ids, null),
+    slots: a.slots,
+  }));
 }
 
 /** Ids of those environments that at least one agent seen since `since` can serve. */
@@ -38,5 +57,7 @@ export async function liveEnvironmentIds(
   since: number,
 ): Promise<Set<number>> {
   const agents = await liveAgents(db, cap, since);
-  return new Set(environments.filter((e) => agents.some((a) => servesEnvironment(a, e.projectId, e.definition))).map((e) => e.id));
+  return new Set(
+    environments.filter((e) => agents.some((a) => servesEnvironment(a, e.projectId, e.definition))).map((e) => e.id),
+  );
 }

@@ -16,7 +16,11 @@ import type { QueueContext } from './context.js';
 const lookaheadStatement = (skipLocked: boolean) =>
   prepared((db, v: Lease & { runId: number; environmentId: number }) => {
     const scenariosOfRun = (status: 'queued' | 'running') =>
-      db.selectFrom('results as c').select((s) => s.fn.countAll().as('n')).where('c.run_id', '=', v.runId).where('c.status', '=', status);
+      db
+        .selectFrom('results as c')
+        .select((s) => s.fn.countAll().as('n'))
+        .where('c.run_id', '=', v.runId)
+        .where('c.status', '=', status);
     return db
       .updateTable('jobs')
       .set((eb) => leasedColumns(eb, v, 1))
@@ -50,7 +54,9 @@ const jobAhead = prepared((db, v: { jobId: number; agentId: number }) =>
 );
 
 /** The slot's next job now has the slot (the job before it was completed): it counts toward `max_parallel` again. */
-const takeSlot = prepared((db, v: { jobId: number }) => db.updateTable('jobs').set({ lookahead: 0 }).where('id', '=', v.jobId).where('lookahead', '=', 1));
+const takeSlot = prepared((db, v: { jobId: number }) =>
+  db.updateTable('jobs').set({ lookahead: 0 }).where('id', '=', v.jobId).where('lookahead', '=', 1),
+);
 
 /**
  * Queue mode: claims the job a slot's worker takes after `afterJob` (a running job of this agent),
@@ -59,7 +65,11 @@ const takeSlot = prepared((db, v: { jobId: number }) => db.updateTable('jobs').s
  * one scenario (a lookahead would wait behind a long batch while another slot may free first), or
  * when the run has few scenarios left.
  */
-export async function claimLookahead(ctx: QueueContext, claimer: Claimer, afterJob: number): Promise<ClaimedJob | null> {
+export async function claimLookahead(
+  ctx: QueueContext,
+  claimer: Claimer,
+  afterJob: number,
+): Promise<ClaimedJob | null> {
   return ctx.db.transaction().execute(async (trx) => {
     // Outside queue mode this is one read: agents ask with every completion.
     const after = await jobAhead.first(trx, ctx.cap, { jobId: afterJob, agentId: claimer.agentId });
@@ -70,7 +80,14 @@ export async function claimLookahead(ctx: QueueContext, claimer: Claimer, afterJ
     if (!usesWorker(snapshot.plan)) return null;
     const statement = ctx.cap.skipLocked ? lookaheadSkipLocked : lookaheadPlain;
     return claimOne(trx, ctx, claimer, (token, now) =>
-      statement.first(trx, ctx.cap, { runId: after.run_id, environmentId: after.environment_id, agentId: claimer.agentId, token, leaseExpiresAt: now + ctx.settings.leaseMs, now }),
+      statement.first(trx, ctx.cap, {
+        runId: after.run_id,
+        environmentId: after.environment_id,
+        agentId: claimer.agentId,
+        token,
+        leaseExpiresAt: now + ctx.settings.leaseMs,
+        now,
+      }),
     );
   });
 }

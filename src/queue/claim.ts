@@ -20,9 +20,17 @@ export interface Claimer extends AgentReach {
 const allEnvironments = prepared((db) => db.selectFrom('environments').select(['id', 'project_id', 'definition']));
 
 /** Ids of every environment whose labels the agent carries, in the projects it may claim from. */
-export async function servableEnvironmentIds(db: Kysely<Database>, cap: DialectCapabilities, claimer: Claimer): Promise<number[]> {
+export async function servableEnvironmentIds(
+  db: Kysely<Database>,
+  cap: DialectCapabilities,
+  claimer: Claimer,
+): Promise<number[]> {
   const envs = await allEnvironments.all(db, cap, {});
-  return envs.filter((e) => servesEnvironment(claimer, e.project_id, fromJson<EnvironmentDefinition>(e.definition, { labels: [] } as never))).map((e) => e.id);
+  return envs
+    .filter((e) =>
+      servesEnvironment(claimer, e.project_id, fromJson<EnvironmentDefinition>(e.definition, { labels: [] } as never)),
+    )
+    .map((e) => e.id);
 }
 
 /**
@@ -55,7 +63,12 @@ export async function claimJobs(ctx: QueueContext, claimer: Claimer, max: number
  * Claims up to `max` jobs in the caller's transaction (on SQLite, one writer: the claims commit or
  * roll back with the caller's work). Call `claimedFor` once it committed.
  */
-export async function claimJobsIn(trx: Kysely<Database>, ctx: QueueContext, claimer: Claimer, max: number): Promise<ClaimedJob[]> {
+export async function claimJobsIn(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  claimer: Claimer,
+  max: number,
+): Promise<ClaimedJob[]> {
   const envIds = await servableEnvironmentIds(trx, ctx.cap, claimer);
   const claimed: ClaimedJob[] = [];
   while (envIds.length > 0 && claimed.length < max) {
@@ -71,9 +84,22 @@ export function claimedFor(ctx: QueueContext, claimer: Claimer, got: number, max
   if (got === max && max > 0) ctx.wakeup.passOn(wakeGroup(claimer.labels));
 }
 
-function claimNext(trx: Kysely<Database>, ctx: QueueContext, claimer: Claimer, envIds: number[]): Promise<ClaimedJob | null> {
+function claimNext(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  claimer: Claimer,
+  envIds: number[],
+): Promise<ClaimedJob | null> {
   const claim = ctx.cap.skipLocked ? claimSkipLocked : claimPlain;
-  return claimOne(trx, ctx, claimer, (token, now) => claim.first(trx, ctx.cap, { envIds, agentId: claimer.agentId, token, leaseExpiresAt: now + ctx.settings.leaseMs, now }));
+  return claimOne(trx, ctx, claimer, (token, now) =>
+    claim.first(trx, ctx.cap, {
+      envIds,
+      agentId: claimer.agentId,
+      token,
+      leaseExpiresAt: now + ctx.settings.leaseMs,
+      now,
+    }),
+  );
 }
 
 /** What a claim leases a job with: a fresh token, until `leaseExpiresAt`. (A type, not an interface: prepared values are records.) */
@@ -111,7 +137,8 @@ const claimStatement = (skipLocked: boolean) =>
           .where('j.environment_id', 'in', v.envIds)
           .where((w) =>
             w(
-              w.selectFrom('jobs as r')
+              w
+                .selectFrom('jobs as r')
                 .select((s) => s.fn.countAll().as('n'))
                 .whereRef('r.run_id', '=', 'j.run_id')
                 .where('r.status', '=', 'running')
@@ -132,22 +159,35 @@ const claimStatement = (skipLocked: boolean) =>
 const claimSkipLocked = claimStatement(true);
 const claimPlain = claimStatement(false);
 
-const insertAttempt = prepared((db, v: { jobId: number; attempt: number; agentId: number; token: string; now: number }) =>
-  db.insertInto('attempts').values({ job_id: v.jobId, attempt: v.attempt, agent_id: v.agentId, lease_token: v.token, status: 'running', started_at: v.now }),
+const insertAttempt = prepared(
+  (db, v: { jobId: number; attempt: number; agentId: number; token: string; now: number }) =>
+    db.insertInto('attempts').values({
+      job_id: v.jobId,
+      attempt: v.attempt,
+      agent_id: v.agentId,
+      lease_token: v.token,
+      status: 'running',
+      started_at: v.now,
+    }),
 );
 
-const startResults = prepared((db, v: { jobId: number; runId: number; environmentId: number; scenarioIds: number[]; now: number }) =>
-  db
-    .updateTable('results')
-    .set({ status: 'running', job_id: v.jobId, started_at: v.now })
-    .where('run_id', '=', v.runId)
-    .where('environment_id', '=', v.environmentId)
-    .where('scenario_id', 'in', v.scenarioIds)
-    .where('status', '=', 'queued'),
+const startResults = prepared(
+  (db, v: { jobId: number; runId: number; environmentId: number; scenarioIds: number[]; now: number }) =>
+    db
+      .updateTable('results')
+      .set({ status: 'running', job_id: v.jobId, started_at: v.now })
+      .where('run_id', '=', v.runId)
+      .where('environment_id', '=', v.environmentId)
+      .where('scenario_id', 'in', v.scenarioIds)
+      .where('status', '=', 'queued'),
 );
 
 const startRun = prepared((db, v: { runId: number; now: number }) =>
-  db.updateTable('runs').set({ status: 'running', started_at: v.now }).where('id', '=', v.runId).where('status', '=', 'queued'),
+  db
+    .updateTable('runs')
+    .set({ status: 'running', started_at: v.now })
+    .where('id', '=', v.runId)
+    .where('status', '=', 'queued'),
 );
 
 const scenariosById = prepared((db, v: { ids: number[] }) =>
@@ -165,10 +205,24 @@ export async function claimOne(
   const token = randomUUID(); // 122 random bits, from a buffered entropy pool
   const row = await leaseRow(token, now);
   if (!row) return null;
-  await insertAttempt.affected(trx, ctx.cap, { jobId: row.id, attempt: row.attempt, agentId: claimer.agentId, token, now });
+  await insertAttempt.affected(trx, ctx.cap, {
+    jobId: row.id,
+    attempt: row.attempt,
+    agentId: claimer.agentId,
+    token,
+    now,
+  });
   const scenarioIds = fromJson<number[]>(row.scenario_ids, []);
-  if (scenarioIds.length > 0) await startResults.affected(trx, ctx.cap, { jobId: row.id, runId: row.run_id, environmentId: row.environment_id, scenarioIds, now });
-  if ((await startRun.affected(trx, ctx.cap, { runId: row.run_id, now })) > 0) await recordEvent(trx, ctx, 'run.started', row.run_id);
+  if (scenarioIds.length > 0)
+    await startResults.affected(trx, ctx.cap, {
+      jobId: row.id,
+      runId: row.run_id,
+      environmentId: row.environment_id,
+      scenarioIds,
+      now,
+    });
+  if ((await startRun.affected(trx, ctx.cap, { runId: row.run_id, now })) > 0)
+    await recordEvent(trx, ctx, 'run.started', row.run_id);
   return buildPayload(trx, ctx, row, scenarioIds);
 }
 

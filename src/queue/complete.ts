@@ -18,12 +18,34 @@ const attemptByToken = prepared((db, v: { jobId: number; token: string }) =>
   db.selectFrom('attempts').selectAll().where('job_id', '=', v.jobId).where('lease_token', '=', v.token),
 );
 const jobById = prepared((db, v: { jobId: number }) => db.selectFrom('jobs').selectAll().where('id', '=', v.jobId));
-const runStatus = prepared((db, v: { runId: number }) => db.selectFrom('runs').select('status').where('id', '=', v.runId));
+const runStatus = prepared((db, v: { runId: number }) =>
+  db.selectFrom('runs').select('status').where('id', '=', v.runId),
+);
 const finishAttemptRow = prepared(
-  (db, v: { id: number; status: AttemptStatus; now: number; exitCode: number | null; error: string | null; reason: string | null; endedBy: EndedBy | null; output: string | null }) =>
+  (
+    db,
+    v: {
+      id: number;
+      status: AttemptStatus;
+      now: number;
+      exitCode: number | null;
+      error: string | null;
+      reason: string | null;
+      endedBy: EndedBy | null;
+      output: string | null;
+    },
+  ) =>
     db
       .updateTable('attempts')
-      .set({ status: v.status, finished_at: v.now, exit_code: v.exitCode, error: v.error, end_reason: v.reason, ended_by: v.endedBy, output: v.output })
+      .set({
+        status: v.status,
+        finished_at: v.now,
+        exit_code: v.exitCode,
+        error: v.error,
+        end_reason: v.reason,
+        ended_by: v.endedBy,
+        output: v.output,
+      })
       .where('id', '=', v.id)
       .where('status', '=', 'running'),
 );
@@ -38,7 +60,12 @@ export interface CompleteOutcome {
  * job's current one, else the call is refused with LEASE_LOST and changes nothing. A retried
  * completion of an already completed attempt is acknowledged without recording anything twice.
  */
-export async function completeJob(ctx: QueueContext, jobId: number, agentId: number, req: CompleteRequest): Promise<CompleteOutcome> {
+export async function completeJob(
+  ctx: QueueContext,
+  jobId: number,
+  agentId: number,
+  req: CompleteRequest,
+): Promise<CompleteOutcome> {
   const out = await ctx.db.transaction().execute((trx) => completeJobIn(trx, ctx, jobId, agentId, req));
   if (!out.duplicate) ctx.wakeup.wake();
   return out;
@@ -48,7 +75,13 @@ export async function completeJob(ctx: QueueContext, jobId: number, agentId: num
  * `completeJob`'s work in the caller's transaction; the caller wakes the waiting claimers after it
  * commits (unless the outcome is a duplicate).
  */
-export async function completeJobIn(trx: Kysely<Database>, ctx: QueueContext, jobId: number, agentId: number, sent: CompleteRequest): Promise<CompleteOutcome> {
+export async function completeJobIn(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  jobId: number,
+  agentId: number,
+  sent: CompleteRequest,
+): Promise<CompleteOutcome> {
   // An older or foreign agent's over-long text is cut the way Proctor's agent cuts it, not refused:
   // a refused completion would cost the job its lease, three times over.
   const req = withStoredKeys(capCompletion(sent));
@@ -88,16 +121,30 @@ export async function lockRunOfJob(trx: Kysely<Database>, ctx: QueueContext, job
  * ones on both sides, also for a key holding NUL.
  */
 function withStoredKeys(req: CompleteRequest): CompleteRequest {
-  const scenarios = req.scenarios?.map((s) => ({ ...s, key: storedText(s.key), file: storedText(s.file), path: s.path.map(storedText), tags: s.tags.map(storedText) }));
+  const scenarios = req.scenarios?.map((s) => ({
+    ...s,
+    key: storedText(s.key),
+    file: storedText(s.file),
+    path: s.path.map(storedText),
+    tags: s.tags.map(storedText),
+  }));
   const results = req.results?.map((r) => (storedText(r.key) === r.key ? r : { ...r, key: storedText(r.key) }));
   return { ...req, ...(scenarios ? { scenarios } : {}), ...(results ? { results } : {}) };
 }
 
 function leaseLost(jobId: number): AppError {
-  return new AppError('LEASE_LOST', `job ${jobId}: this attempt no longer holds the job's lease; stop it and report nothing`);
+  return new AppError(
+    'LEASE_LOST',
+    `job ${jobId}: this attempt no longer holds the job's lease; stop it and report nothing`,
+  );
 }
 
-async function finishAttempt(trx: Kysely<Database>, ctx: QueueContext, attempt: Selectable<AttemptTable>, req: CompleteRequest) {
+async function finishAttempt(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  attempt: Selectable<AttemptTable>,
+  req: CompleteRequest,
+) {
   const changed = await finishAttemptRow.affected(trx, ctx.cap, {
     id: attempt.id,
     status: req.outcome,
@@ -119,36 +166,71 @@ export async function requeueJob(trx: Kysely<Database>, job: Selectable<JobTable
     .where('id', '=', job.id)
     .where('status', '=', 'running')
     .execute();
-  await trx.updateTable('results').set({ status: 'queued', job_id: null }).where('job_id', '=', job.id).where('status', '=', 'running').execute();
+  await trx
+    .updateTable('results')
+    .set({ status: 'queued', job_id: null })
+    .where('job_id', '=', job.id)
+    .where('status', '=', 'running')
+    .execute();
 }
 
-
 function shouldRetry(job: Selectable<JobTable>, req: CompleteRequest, runActive: boolean): boolean {
-  return req.outcome === 'errored' && req.retryable === true && runActive && job.attempt < job.max_attempts && job.cancel_requested === 0;
+  return (
+    req.outcome === 'errored' &&
+    req.retryable === true &&
+    runActive &&
+    job.attempt < job.max_attempts &&
+    job.cancel_requested === 0
+  );
 }
 
 /** The job's run as completion needs it: whether it is still active, and its plan. */
-async function runOf(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>): Promise<{ active: boolean; plan: RunSnapshot['plan'] }> {
+async function runOf(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  job: Selectable<JobTable>,
+): Promise<{ active: boolean; plan: RunSnapshot['plan'] }> {
   const run = await runStatus.first(trx, ctx.cap, { runId: job.run_id });
   if (!run) throw new AppError('NOT_FOUND', `run ${job.run_id} not found`);
   const { snapshot } = await ctx.runFacts.get(trx, ctx.cap, job.run_id, job.run_created_at);
   return { active: (ACTIVE_RUN_STATUSES as readonly string[]).includes(run.status), plan: snapshot.plan };
 }
 
-async function completeDiscovery(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>, req: CompleteRequest) {
+async function completeDiscovery(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  job: Selectable<JobTable>,
+  req: CompleteRequest,
+) {
   const { active } = await runOf(trx, ctx, job);
   if (shouldRetry(job, req, active)) return requeueJob(trx, job);
   if (req.outcome !== 'completed' || !active) {
-    await endJob(trx, ctx, job, { by: 'agent', outcome: req.outcome === 'completed' ? 'cancelled' : req.outcome, reason: req.reason, error: req.error });
-    const reason = req.outcome === 'cancelled' ? 'cancelled' : `discovery failed: ${req.error ?? req.reason ?? 'unknown error'}`;
-    await stopRun(trx, ctx, job.run_id, { status: 'completed', endedBy: req.reason === 'timeout' ? 'timeout' : 'system', reason, result: 'aborted' });
+    await endJob(trx, ctx, job, {
+      by: 'agent',
+      outcome: req.outcome === 'completed' ? 'cancelled' : req.outcome,
+      reason: req.reason,
+      error: req.error,
+    });
+    const reason =
+      req.outcome === 'cancelled' ? 'cancelled' : `discovery failed: ${req.error ?? req.reason ?? 'unknown error'}`;
+    await stopRun(trx, ctx, job.run_id, {
+      status: 'completed',
+      endedBy: req.reason === 'timeout' ? 'timeout' : 'system',
+      reason,
+      result: 'aborted',
+    });
     return;
   }
   await endJob(trx, ctx, job, { by: 'agent', outcome: 'completed', reason: req.reason, error: req.error });
   await expandRun(trx, ctx, job.run_id, req.scenarios ?? []);
 }
 
-async function completeExecution(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>, req: CompleteRequest) {
+async function completeExecution(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  job: Selectable<JobTable>,
+  req: CompleteRequest,
+) {
   const { active, plan } = await runOf(trx, ctx, job);
   if (req.results?.length) await recordResults(trx, ctx, job, req.results, plan.retries);
   if (shouldRetry(job, req, active)) {
@@ -165,7 +247,11 @@ async function completeExecution(trx: Kysely<Database>, ctx: QueueContext, job: 
       .where('status', '=', 'failed')
       .executeTakeFirstOrThrow();
     if (Number(failed.n) >= failFast) {
-      await stopRun(trx, ctx, job.run_id, { status: 'completed', endedBy: 'fail_fast', reason: `${plural(Number(failed.n), 'failed scenario')} reached fail_fast ${failFast}` });
+      await stopRun(trx, ctx, job.run_id, {
+        status: 'completed',
+        endedBy: 'fail_fast',
+        reason: `${plural(Number(failed.n), 'failed scenario')} reached fail_fast ${failFast}`,
+      });
       return;
     }
   }

@@ -5,7 +5,20 @@ import type { QueueContext } from './context.js';
 import type { RunSnapshot } from '../storage/run-data.js';
 
 const insertDiscovery = prepared(
-  (db, v: { runId: number; environmentId: number; environmentName: string; priority: number; runCreatedAt: number; maxParallel: number; timeoutMs: number; maxAttempts: number; now: number }) =>
+  (
+    db,
+    v: {
+      runId: number;
+      environmentId: number;
+      environmentName: string;
+      priority: number;
+      runCreatedAt: number;
+      maxParallel: number;
+      timeoutMs: number;
+      maxAttempts: number;
+      now: number;
+    },
+  ) =>
     db.insertInto('jobs').values({
       run_id: v.runId,
       kind: 'discover',

@@ -39,7 +39,10 @@ export async function queueEnvironmentWork(
       )
       .execute();
   }
-  const slots = Math.min(plan.maxParallel, await liveSlots(trx, ctx, run.project_id, env, now - ctx.settings.agentLivenessMs));
+  const slots = Math.min(
+    plan.maxParallel,
+    await liveSlots(trx, ctx, run.project_id, env, now - ctx.settings.agentLivenessMs),
+  );
   // Pack the opening jobs only when the durations are measured: packing on guesses strands work.
   const measured = scenarioIds.filter((sid) => estimate.known(sid, env.id)).length >= 0.9 * scenarioIds.length;
   const worker = usesWorker(plan);
@@ -73,7 +76,13 @@ export async function queueEnvironmentWork(
     .execute();
 }
 
-async function liveSlots(trx: Kysely<Database>, ctx: QueueContext, projectId: number, env: { labels: string[] }, since: number): Promise<number> {
+async function liveSlots(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  projectId: number,
+  env: { labels: string[] },
+  since: number,
+): Promise<number> {
   const agents = await liveAgents(trx, ctx.cap, since);
   const slots = agents.filter((a) => servesEnvironment(a, projectId, env)).reduce((n, a) => n + a.slots, 0);
   return Math.max(1, slots);

@@ -18,20 +18,29 @@ const CHUNK = 500;
  * requested scenarios are applied, one result row per scenario × environment is queued, and the
  * rows are batched into jobs per environment.
  */
-export async function expandRun(trx: Kysely<Database>, ctx: QueueContext, runId: number, discovered: Discovered[]): Promise<void> {
+export async function expandRun(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  runId: number,
+  discovered: Discovered[],
+): Promise<void> {
   const now = ctx.clock();
   const run = await trx.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
   const { snapshot, trigger } = readRunDocuments(run);
   const selected = selectScenarios(dedupe(discovered), snapshot.plan.scenarios, trigger.scenarios);
   if (selected.length === 0) {
-    const reason = discovered.length === 0 ? 'no tests found' : `none of ${discovered.length} discovered scenarios matched the selection`;
+    const reason =
+      discovered.length === 0
+        ? 'no tests found'
+        : `none of ${discovered.length} discovered scenarios matched the selection`;
     await stopRun(trx, ctx, runId, { status: 'completed', endedBy: 'system', reason, result: 'aborted' });
     return;
   }
   const ids = await upsertScenarios(trx, run.plan_id, selected, now);
   const scenarioIds = selected.map((s) => ids.get(s.key)!);
   const expected = await estimateWork(trx, ctx, run, scenarioIds, snapshot.plan.failedFirst ?? false);
-  for (const env of snapshot.environments) await queueEnvironmentWork(trx, ctx, run, snapshot.plan, env, scenarioIds, expected);
+  for (const env of snapshot.environments)
+    await queueEnvironmentWork(trx, ctx, run, snapshot.plan, env, scenarioIds, expected);
 }
 
 function dedupe(scenarios: Discovered[]): Discovered[] {
@@ -40,20 +49,38 @@ function dedupe(scenarios: Discovered[]): Discovered[] {
   return [...seen.values()];
 }
 
-async function upsertScenarios(trx: Kysely<Database>, planId: number, scenarios: Discovered[], now: number): Promise<Map<string, number>> {
+async function upsertScenarios(
+  trx: Kysely<Database>,
+  planId: number,
+  scenarios: Discovered[],
+  now: number,
+): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   for (let i = 0; i < scenarios.length; i += CHUNK) {
     const chunk = scenarios.slice(i, i + CHUNK);
     await trx
       .insertInto('scenarios')
-      .values(chunk.map((s) => ({ plan_id: planId, key: s.key, file: s.file, path: toJson(s.path), tags: toJson(s.tags), created_at: now })))
+      .values(
+        chunk.map((s) => ({
+          plan_id: planId,
+          key: s.key,
+          file: s.file,
+          path: toJson(s.path),
+          tags: toJson(s.tags),
+          created_at: now,
+        })),
+      )
       .onConflict((oc) => oc.columns(['plan_id', 'key']).doNothing())
       .execute();
     const rows = await trx
       .selectFrom('scenarios')
       .select(['id', 'key'])
       .where('plan_id', '=', planId)
-      .where('key', 'in', chunk.map((s) => s.key))
+      .where(
+        'key',
+        'in',
+        chunk.map((s) => s.key),
+      )
       .execute();
     for (const r of rows) ids.set(r.key, r.id);
   }

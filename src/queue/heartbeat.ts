@@ -24,6 +24,11 @@ export async function heartbeat(ctx: QueueContext, agentId: number, req: Heartbe
     if (!row) lost.push(j.job_id);
     else if (row.cancel_requested) cancel.push(j.job_id);
   }
-  await ctx.db.updateTable('agents').set({ last_seen_at: now, status: 'online' }).where('id', '=', agentId).where('status', '!=', 'retired').execute();
+  await ctx.db
+    .updateTable('agents')
+    .set({ last_seen_at: now, status: 'online' })
+    .where('id', '=', agentId)
+    .where('status', '!=', 'retired')
+    .execute();
   return { cancel, lost, lease_expires_at: leaseExpiresAt };
 }

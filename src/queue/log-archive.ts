@@ -18,24 +18,34 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * blob) or an orphan blob the retention pass removes. Logs whose retention is already over are not
  * moved: the retention pass deletes them where they are.
  */
-export async function archiveEndedLogs(ctx: QueueContext, blobs: RegisteredBlobs, opts: Pace & { defaults: RetentionPolicy; limit?: number }): Promise<number> {
+export async function archiveEndedLogs(
+  ctx: QueueContext,
+  blobs: RegisteredBlobs,
+  opts: Pace & { defaults: RetentionPolicy; limit?: number },
+): Promise<number> {
   const limit = opts.limit ?? 50;
   let policies: Map<number, RetentionPolicy> | null = null;
   let moved = 0;
   for (let after = 0; moved < limit; ) {
     const logs = await endedLogs(ctx.db, after, limit);
     if (logs.length === 0) break;
-    policies ??= new Map((await listProjectRetention(ctx.db)).map((p) => [p.projectId, effectivePolicy(p.settings, opts.defaults)]));
+    policies ??= new Map(
+      (await listProjectRetention(ctx.db)).map((p) => [p.projectId, effectivePolicy(p.settings, opts.defaults)]),
+    );
     for (const log of logs) {
       after = log.chunkId;
       const days = (policies.get(log.projectId) ?? opts.defaults).logDays;
-      if (!log.archived && days !== null && log.runFinishedAt !== null && log.runFinishedAt < ctx.clock() - days * DAY) continue;
+      if (!log.archived && days !== null && log.runFinishedAt !== null && log.runFinishedAt < ctx.clock() - days * DAY)
+        continue;
       if (!log.archived) {
-        const { sha256, size } = await blobs.put(logChunkStream(ctx.db, log.jobId, log.attempt), { maxBytes: MAX_LOG_BYTES });
+        const { sha256, size } = await blobs.put(logChunkStream(ctx.db, log.jobId, log.attempt), {
+          maxBytes: MAX_LOG_BYTES,
+        });
         await recordArchivedLog(ctx.db, log.attemptId, sha256, size);
         moved++;
       }
-      while ((await deleteAttemptChunks(ctx.db, log.jobId, log.attempt, opts.batch)) === opts.batch) if (opts.pauseMs > 0) await sleep(opts.pauseMs);
+      while ((await deleteAttemptChunks(ctx.db, log.jobId, log.attempt, opts.batch)) === opts.batch)
+        if (opts.pauseMs > 0) await sleep(opts.pauseMs);
     }
     if (logs.length < limit) break;
   }

@@ -8,7 +8,10 @@ import { stopRun } from './run-stop.js';
  * The environments no live agent can serve now: what a trigger would list as unavailable, asked
  * before triggering (Testinium's run without force starts nothing while one is missing).
  */
-export async function unavailableEnvironments(ctx: QueueContext, environments: readonly EnvironmentRecord[]): Promise<EnvironmentRecord[]> {
+export async function unavailableEnvironments(
+  ctx: QueueContext,
+  environments: readonly EnvironmentRecord[],
+): Promise<EnvironmentRecord[]> {
   const live = await liveEnvironmentIds(ctx.db, ctx.cap, environments, ctx.clock() - ctx.settings.agentLivenessMs);
   return environments.filter((e) => !live.has(e.id));
 }
@@ -20,7 +23,9 @@ export async function unavailableEnvironments(ctx: QueueContext, environments: r
 export async function stopPlanRuns(ctx: QueueContext, planId: number, reason: string): Promise<number[]> {
   const stopped: number[] = [];
   for (const runId of await activeRunIdsOfPlan(ctx.db, planId)) {
-    const done = await ctx.db.transaction().execute((trx) => stopRun(trx, ctx, runId, { status: 'cancelled', endedBy: 'user', reason }));
+    const done = await ctx.db
+      .transaction()
+      .execute((trx) => stopRun(trx, ctx, runId, { status: 'cancelled', endedBy: 'user', reason }));
     if (done) stopped.push(runId);
   }
   if (stopped.length > 0) ctx.wakeup.wake();

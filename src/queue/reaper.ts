@@ -22,7 +22,13 @@ export interface ReapReport {
 export async function reap(ctx: QueueContext): Promise<ReapReport> {
   const now = ctx.clock();
   const report: ReapReport = { requeued: 0, errored: 0, timedOutJobs: 0, timedOutRuns: 0 };
-  const expired = await ctx.db.selectFrom('jobs').selectAll().where('status', '=', 'running').where('lease_expires_at', '<', now).limit(200).execute();
+  const expired = await ctx.db
+    .selectFrom('jobs')
+    .selectAll()
+    .where('status', '=', 'running')
+    .where('lease_expires_at', '<', now)
+    .limit(200)
+    .execute();
   for (const job of expired) {
     const outcome = await ctx.db.transaction().execute((trx) => expireLease(trx, ctx, job));
     if (outcome === 'requeued') report.requeued++;
@@ -41,19 +47,30 @@ export async function reap(ctx: QueueContext): Promise<ReapReport> {
   return report;
 }
 
-async function expireLease(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>): Promise<'requeued' | 'errored' | 'skipped'> {
+async function expireLease(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  job: Selectable<JobTable>,
+): Promise<'requeued' | 'errored' | 'skipped'> {
   const now = ctx.clock();
   await lockRunOfJob(trx, ctx, job.id);
   const lost = await trx
     .updateTable('attempts')
-    .set({ status: 'lost', finished_at: now, ended_by: 'agent_lost', end_reason: 'lease_expired', error: 'the agent stopped renewing its lease' })
+    .set({
+      status: 'lost',
+      finished_at: now,
+      ended_by: 'agent_lost',
+      end_reason: 'lease_expired',
+      error: 'the agent stopped renewing its lease',
+    })
     .where('job_id', '=', job.id)
     .where('lease_token', '=', job.lease_token)
     .where('status', '=', 'running')
     .executeTakeFirst();
   // Zero rows: the agent completed the attempt after we read the job; nothing to reap.
   if (Number(lost.numUpdatedRows) === 0) return 'skipped';
-  if (job.lease_owner !== null) await trx.updateTable('agents').set({ status: 'lost' }).where('id', '=', job.lease_owner).execute();
+  if (job.lease_owner !== null)
+    await trx.updateTable('agents').set({ status: 'lost' }).where('id', '=', job.lease_owner).execute();
   const run = await trx.selectFrom('runs').select('status').where('id', '=', job.run_id).executeTakeFirstOrThrow();
   const runActive = (ACTIVE_RUN_STATUSES as readonly string[]).includes(run.status);
   if (runActive && job.attempt < job.max_attempts && job.cancel_requested === 0) {
@@ -62,7 +79,12 @@ async function expireLease(trx: Kysely<Database>, ctx: QueueContext, job: Select
   }
   await endJob(trx, ctx, job, { by: 'lease', runActive, attempts: job.attempt });
   if (job.kind === 'discover' && runActive) {
-    await stopRun(trx, ctx, job.run_id, { status: 'completed', endedBy: 'agent_lost', reason: 'discovery lost its agent', result: 'aborted' });
+    await stopRun(trx, ctx, job.run_id, {
+      status: 'completed',
+      endedBy: 'agent_lost',
+      reason: 'discovery lost its agent',
+      result: 'aborted',
+    });
   } else await finishRunIfDone(trx, ctx, job.run_id);
   return 'errored';
 }
@@ -71,7 +93,9 @@ async function expireLease(trx: Kysely<Database>, ctx: QueueContext, job: Select
 async function reapJobTimeouts(ctx: QueueContext, now: number): Promise<number> {
   const overdue = await ctx.db
     .selectFrom('jobs')
-    .innerJoin('attempts', (j) => j.onRef('attempts.job_id', '=', 'jobs.id').onRef('attempts.lease_token', '=', 'jobs.lease_token'))
+    .innerJoin('attempts', (j) =>
+      j.onRef('attempts.job_id', '=', 'jobs.id').onRef('attempts.lease_token', '=', 'jobs.lease_token'),
+    )
     .selectAll('jobs')
     .where('jobs.status', '=', 'running')
     .where((eb) => eb(eb('attempts.started_at', '+', eb.ref('jobs.timeout_ms')), '<', now - ctx.settings.leaseMs))
@@ -105,9 +129,14 @@ async function reapRunDeadlines(ctx: QueueContext, now: number): Promise<number>
     .execute();
   let n = 0;
   for (const r of runs) {
-    const stopped = await ctx.db
-      .transaction()
-      .execute((trx) => stopRun(trx, ctx, r.id, { status: 'completed', endedBy: 'timeout', reason: 'run exceeded its run_timeout', result: 'aborted' }));
+    const stopped = await ctx.db.transaction().execute((trx) =>
+      stopRun(trx, ctx, r.id, {
+        status: 'completed',
+        endedBy: 'timeout',
+        reason: 'run exceeded its run_timeout',
+        result: 'aborted',
+      }),
+    );
     if (stopped) n++;
   }
   return n;
@@ -124,7 +153,14 @@ async function finishOrphanedRuns(ctx: QueueContext): Promise<void> {
     .where('runs.status', '=', 'running')
     .where('runs.waiting', '=', 0)
     .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('jobs').select('jobs.id').whereRef('jobs.run_id', '=', 'runs.id').where('jobs.status', 'in', ACTIVE_JOB_STATUSES))),
+      not(
+        exists(
+          selectFrom('jobs')
+            .select('jobs.id')
+            .whereRef('jobs.run_id', '=', 'runs.id')
+            .where('jobs.status', 'in', ACTIVE_JOB_STATUSES),
+        ),
+      ),
     )
     .limit(100)
     .execute();

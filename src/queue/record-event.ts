@@ -16,7 +16,13 @@ const receiversOf = (lock: boolean) =>
       .select((eb) => [
         'runs.trigger',
         eb
-          .exists(eb.selectFrom('webhook_endpoints').select('webhook_endpoints.id').whereRef('webhook_endpoints.project_id', '=', 'runs.project_id').where('webhook_endpoints.disabled_at', 'is', null))
+          .exists(
+            eb
+              .selectFrom('webhook_endpoints')
+              .select('webhook_endpoints.id')
+              .whereRef('webhook_endpoints.project_id', '=', 'runs.project_id')
+              .where('webhook_endpoints.disabled_at', 'is', null),
+          )
           .as('has_endpoint'),
       ])
       .where('runs.id', '=', v.runId)
@@ -41,7 +47,13 @@ const receiversLocked = receiversOf(true);
  * @example
  * if (Number(res.numUpdatedRows) > 0) await recordEvent(trx, ctx, 'run.started', runId);
  */
-export async function recordEvent(trx: Kysely<Database>, ctx: QueueContext, type: WebhookEventType, runId: number, jobId: number | null = null): Promise<void> {
+export async function recordEvent(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  type: WebhookEventType,
+  runId: number,
+  jobId: number | null = null,
+): Promise<void> {
   const run = await (ctx.cap.rowLocks ? receiversLocked : receivers).first(trx, ctx.cap, { runId });
   if (!run) return;
   if (!run.has_endpoint && !readRunTrigger(run.trigger).callbackUrl) return;
@@ -49,5 +61,8 @@ export async function recordEvent(trx: Kysely<Database>, ctx: QueueContext, type
   // The body is the state this change leaves, read in its own transaction: delivered later, it
   // still says what happened then (a late `run.queued` never says `completed`).
   const body = toJson(await webhookPayload(trx, { type, runId, jobId, at }));
-  await trx.insertInto('webhook_events').values({ uuid: randomUUID(), run_id: runId, job_id: jobId, type, created_at: at, body }).execute();
+  await trx
+    .insertInto('webhook_events')
+    .values({ uuid: randomUUID(), run_id: runId, job_id: jobId, type, created_at: at, body })
+    .execute();
 }

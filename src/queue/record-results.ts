@@ -53,7 +53,11 @@ const recordResult = prepared(
       .where('status', '=', 'running'),
 );
 const settleRunning = prepared((db, v: { jobId: number; status: ScenarioResult; message: string; now: number }) =>
-  db.updateTable('results').set({ status: v.status, message: v.message, finished_at: v.now }).where('job_id', '=', v.jobId).where('status', '=', 'running'),
+  db
+    .updateTable('results')
+    .set({ status: v.status, message: v.message, finished_at: v.now })
+    .where('job_id', '=', v.jobId)
+    .where('status', '=', 'running'),
 );
 
 /**
@@ -61,7 +65,13 @@ const settleRunning = prepared((db, v: { jobId: number; status: ScenarioResult; 
  * puts the scenario back in the queue (in a new job, after this one); a pass after an earlier
  * failure is flaky. Reports of tests outside the job are ignored: another job owns them.
  */
-export async function recordResults(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>, reports: TestReport[], retries: number) {
+export async function recordResults(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  job: Selectable<JobTable>,
+  reports: TestReport[],
+  retries: number,
+) {
   const rows = await runningResultsOfJob.all(trx, ctx.cap, { jobId: job.id });
   const byKey = new Map(reports.map((r) => [r.key, r]));
   const now = ctx.clock();
@@ -71,7 +81,9 @@ export async function recordResults(trx: Kysely<Database>, ctx: QueueContext, jo
     if (!report) continue;
     const failedNow = report.outcome === 'failed' || report.outcome === 'errored';
     const again = failedNow && row.failures < retries;
-    const status: ScenarioResult = again ? 'queued' : scenarioResultOf(report.outcome, row.failures, report.retries ?? 0);
+    const status: ScenarioResult = again
+      ? 'queued'
+      : scenarioResultOf(report.outcome, row.failures, report.retries ?? 0);
     if (again) retry.push(row.scenario_id);
     await recordResult.affected(trx, ctx.cap, {
       id: row.id,
@@ -90,7 +102,12 @@ export async function recordResults(trx: Kysely<Database>, ctx: QueueContext, jo
   if (retry.length > 0) await queueRetryJob(trx, ctx, job, retry);
 }
 
-async function queueRetryJob(trx: Kysely<Database>, ctx: QueueContext, job: Selectable<JobTable>, scenarioIds: number[]) {
+async function queueRetryJob(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  job: Selectable<JobTable>,
+  scenarioIds: number[],
+) {
   await trx
     .insertInto('jobs')
     .values({
@@ -122,8 +139,16 @@ export async function settleUnreported(
   outcome: 'completed' | 'errored' | 'cancelled',
   error: string | null,
 ) {
-  const status: ScenarioResult = outcome === 'completed' ? 'not_executed' : outcome === 'errored' ? 'aborted' : 'stopped';
+  const status: ScenarioResult =
+    outcome === 'completed' ? 'not_executed' : outcome === 'errored' ? 'aborted' : 'stopped';
   const message =
-    outcome === 'completed' ? 'the framework ran but did not report this scenario' : error ?? (outcome === 'cancelled' ? 'cancelled' : 'the job errored');
-  await settleRunning.affected(trx, ctx.cap, { jobId: job.id, status, message: keepEnd(message, 65_536), now: ctx.clock() });
+    outcome === 'completed'
+      ? 'the framework ran but did not report this scenario'
+      : (error ?? (outcome === 'cancelled' ? 'cancelled' : 'the job errored'));
+  await settleRunning.affected(trx, ctx.cap, {
+    jobId: job.id,
+    status,
+    message: keepEnd(message, 65_536),
+    now: ctx.clock(),
+  });
 }

@@ -17,14 +17,25 @@ export async function releaseClaim(ctx: QueueContext, jobId: number, leaseToken:
     if (!attempt) return false;
     const job = await trx
       .updateTable('jobs')
-      .set((eb) => ({ status: 'queued', attempt: eb('attempt', '-', 1), lease_owner: null, lease_token: null, lease_expires_at: null }))
+      .set((eb) => ({
+        status: 'queued',
+        attempt: eb('attempt', '-', 1),
+        lease_owner: null,
+        lease_token: null,
+        lease_expires_at: null,
+      }))
       .where('id', '=', jobId)
       .where('lease_token', '=', leaseToken)
       .where('status', '=', 'running')
       .returning('id')
       .executeTakeFirst();
     if (!job) return false;
-    await trx.updateTable('results').set({ status: 'queued', job_id: null, started_at: null }).where('job_id', '=', jobId).where('status', '=', 'running').execute();
+    await trx
+      .updateTable('results')
+      .set({ status: 'queued', job_id: null, started_at: null })
+      .where('job_id', '=', jobId)
+      .where('status', '=', 'running')
+      .execute();
     return true;
   });
   if (released) ctx.wakeup.wake();

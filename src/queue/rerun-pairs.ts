@@ -43,10 +43,23 @@ export async function resolvePairs(
   const problems = new Problems();
   const out = new Map<string, RunPair>();
   refs.forEach((ref, i) => {
-    const env = snapshot.environments.find((e) => (typeof ref.environment === 'number' ? e.id === ref.environment : e.name === ref.environment));
-    if (!env) problems.add(`${path}[${i}].environment`, `${JSON.stringify(ref.environment)} is not an environment of the run (${snapshot.environments.map((e) => `${e.id} ${e.name}`).join(', ')})`);
-    const scenarioId = typeof ref.scenario === 'number' ? scenarios.byId.get(ref.scenario) : scenarios.byKey.get(storedText(ref.scenario)) ?? scenarios.byId.get(Number(ref.scenario));
-    if (scenarioId === undefined) problems.add(`${path}[${i}].scenario`, `${JSON.stringify(ref.scenario)} is not a known scenario of this plan (by id or key)`);
+    const env = snapshot.environments.find((e) =>
+      typeof ref.environment === 'number' ? e.id === ref.environment : e.name === ref.environment,
+    );
+    if (!env)
+      problems.add(
+        `${path}[${i}].environment`,
+        `${JSON.stringify(ref.environment)} is not an environment of the run (${snapshot.environments.map((e) => `${e.id} ${e.name}`).join(', ')})`,
+      );
+    const scenarioId =
+      typeof ref.scenario === 'number'
+        ? scenarios.byId.get(ref.scenario)
+        : (scenarios.byKey.get(storedText(ref.scenario)) ?? scenarios.byId.get(Number(ref.scenario)));
+    if (scenarioId === undefined)
+      problems.add(
+        `${path}[${i}].scenario`,
+        `${JSON.stringify(ref.scenario)} is not a known scenario of this plan (by id or key)`,
+      );
     if (env && scenarioId !== undefined) out.set(`${scenarioId}:${env.id}`, { scenarioId, environmentId: env.id });
   });
   if (!problems.empty) throw new AppError('VALIDATION_FAILED', problems.toString(), { details: problems.list });
@@ -57,14 +70,34 @@ export async function resolvePairs(
 async function knownScenarios(db: Kysely<Database>, planId: number, refs: readonly PairRef[]) {
   const keys = [...new Set(refs.map((r) => r.scenario).filter((s): s is string => typeof s === 'string'))];
   // A key made only of digits is first a key; failing that, an id given as text.
-  const ids = [...new Set(refs.map((r) => (typeof r.scenario === 'number' ? r.scenario : /^\d{1,15}$/.test(r.scenario) ? Number(r.scenario) : null)).filter((n): n is number => n !== null))];
+  const ids = [
+    ...new Set(
+      refs
+        .map((r) =>
+          typeof r.scenario === 'number' ? r.scenario : /^\d{1,15}$/.test(r.scenario) ? Number(r.scenario) : null,
+        )
+        .filter((n): n is number => n !== null),
+    ),
+  ];
   const byId = new Map<number, number>();
   const byKey = new Map<string, number>();
   if (ids.length > 0) {
-    for (const r of await db.selectFrom('scenarios').select('id').where('plan_id', '=', planId).where('id', 'in', ids).execute()) byId.set(r.id, r.id);
+    for (const r of await db
+      .selectFrom('scenarios')
+      .select('id')
+      .where('plan_id', '=', planId)
+      .where('id', 'in', ids)
+      .execute())
+      byId.set(r.id, r.id);
   }
   if (keys.length > 0) {
-    for (const r of await db.selectFrom('scenarios').select(['id', 'key']).where('plan_id', '=', planId).where('key', 'in', keys).execute()) byKey.set(r.key, r.id);
+    for (const r of await db
+      .selectFrom('scenarios')
+      .select(['id', 'key'])
+      .where('plan_id', '=', planId)
+      .where('key', 'in', keys)
+      .execute())
+      byKey.set(r.key, r.id);
   }
   return { byId, byKey };
 }

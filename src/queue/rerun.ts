@@ -20,7 +20,8 @@ export type RerunChoice =
     };
 
 /** Who reruns, and anything else the trigger should carry (the caller's key limits, …). */
-export type RerunCaller = Pick<TriggerInput, 'source' | 'userId'> & Partial<Omit<TriggerInput, 'plan' | 'environments' | 'pairs' | 'rerun'>>;
+export type RerunCaller = Pick<TriggerInput, 'source' | 'userId'> &
+  Partial<Omit<TriggerInput, 'plan' | 'environments' | 'pairs' | 'rerun'>>;
 
 /**
  * Triggers a rerun: a new run of the parent's plan, linked to its parent, that executes only the
@@ -28,7 +29,12 @@ export type RerunCaller = Pick<TriggerInput, 'source' | 'userId'> & Partial<Omit
  * ref, parameters, app builds, callback URL), so it repeats the same thing for fewer pairs; the
  * plan's concurrency policy applies as to any run.
  */
-export async function rerunRun(ctx: QueueContext, parentId: number, choice: RerunChoice, caller: RerunCaller): Promise<TriggerOutcome> {
+export async function rerunRun(
+  ctx: QueueContext,
+  parentId: number,
+  choice: RerunChoice,
+  caller: RerunCaller,
+): Promise<TriggerOutcome> {
   const parent = await ctx.db
     .selectFrom('runs')
     .select(['id', 'status', 'plan_id', 'project_id', 'plan_snapshot', 'trigger'])
@@ -38,7 +44,10 @@ export async function rerunRun(ctx: QueueContext, parentId: number, choice: Reru
   const plan = await findPlan(ctx.db, null, parent.plan_id);
   if (!plan) throw new AppError('NOT_FOUND', `the plan of run ${parentId} no longer exists`);
   const { snapshot, trigger } = readRunDocuments(parent);
-  const pairs = 'failed' in choice ? await failedPairs(ctx.db, parent) : await resolvePairs(ctx.db, parent.plan_id, snapshot, choice.pairs, choice.path);
+  const pairs =
+    'failed' in choice
+      ? await failedPairs(ctx.db, parent)
+      : await resolvePairs(ctx.db, parent.plan_id, snapshot, choice.pairs, choice.path);
   const envIds = new Set(pairs.map((p) => p.environmentId));
   const environments: EnvironmentRecord[] = snapshot.environments
     .filter((e) => envIds.has(e.id))
@@ -54,7 +63,10 @@ export async function rerunRun(ctx: QueueContext, parentId: number, choice: Reru
     ...caller,
     plan: { ...plan, definition: snapshot.plan },
     environments,
-    scenarios: await scenarioKeys(ctx.db, pairs.map((p) => p.scenarioId)),
+    scenarios: await scenarioKeys(
+      ctx.db,
+      pairs.map((p) => p.scenarioId),
+    ),
     pairs,
     rerun: { parentId, type: 'failed' in choice ? 'failed' : choice.all ? 'all' : 'pairs' },
   });
@@ -62,7 +74,13 @@ export async function rerunRun(ctx: QueueContext, parentId: number, choice: Reru
 
 /** The id of a plan's newest run, the one vendor reruns ("the last executed results") start from. */
 export async function lastRunOfPlan(db: Kysely<Database>, planId: number): Promise<number | undefined> {
-  const row = await db.selectFrom('runs').select('id').where('plan_id', '=', planId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const row = await db
+    .selectFrom('runs')
+    .select('id')
+    .where('plan_id', '=', planId)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return row?.id;
 }
 
@@ -71,10 +89,19 @@ export async function lastRunOfPlan(db: Kysely<Database>, planId: number): Promi
  * chosen pairs starts from the last run that ran them: the plan's newest run may be a rerun of
  * other pairs, and the pairs of the original run are still to be had from that one.
  */
-export async function lastRunHolding(db: Kysely<Database>, planId: number, pairs: readonly RunPair[]): Promise<number | undefined> {
+export async function lastRunHolding(
+  db: Kysely<Database>,
+  planId: number,
+  pairs: readonly RunPair[],
+): Promise<number | undefined> {
   if (pairs.length === 0) return undefined;
   const wanted = new Set(pairs.map((p) => `${p.scenarioId}:${p.environmentId}`));
-  const held = await heldPairs(db, planId, pairs.map((p) => p.scenarioId), pairs.map((p) => p.environmentId));
+  const held = await heldPairs(
+    db,
+    planId,
+    pairs.map((p) => p.scenarioId),
+    pairs.map((p) => p.environmentId),
+  );
   for (const [runId, keys] of held) if ([...wanted].every((k) => keys.has(k))) return runId;
   return undefined;
 }
@@ -83,18 +110,29 @@ export async function lastRunHolding(db: Kysely<Database>, planId: number, pairs
  * The newest run of a plan that ran every one of these scenarios (in any environment), with the
  * pairs it ran them in: Testinium's rerun of scenarios "from the last executed results".
  */
-export async function lastRunOfScenarios(db: Kysely<Database>, planId: number, scenarioIds: readonly number[]): Promise<{ runId: number; pairs: RunPair[] } | undefined> {
+export async function lastRunOfScenarios(
+  db: Kysely<Database>,
+  planId: number,
+  scenarioIds: readonly number[],
+): Promise<{ runId: number; pairs: RunPair[] } | undefined> {
   const wanted = [...new Set(scenarioIds)];
   if (wanted.length === 0) return undefined;
   for (const [runId, keys] of await heldPairs(db, planId, wanted, null)) {
-    const pairs = [...keys].map((k) => k.split(':').map(Number) as [number, number]).map(([scenarioId, environmentId]) => ({ scenarioId, environmentId }));
+    const pairs = [...keys]
+      .map((k) => k.split(':').map(Number) as [number, number])
+      .map(([scenarioId, environmentId]) => ({ scenarioId, environmentId }));
     if (wanted.every((id) => pairs.some((p) => p.scenarioId === id))) return { runId, pairs };
   }
   return undefined;
 }
 
 /** `scenario:environment` keys of the plan's results among these ids, per run, newest run first. */
-async function heldPairs(db: Kysely<Database>, planId: number, scenarioIds: readonly number[], environmentIds: readonly number[] | null): Promise<Map<number, Set<string>>> {
+async function heldPairs(
+  db: Kysely<Database>,
+  planId: number,
+  scenarioIds: readonly number[],
+  environmentIds: readonly number[] | null,
+): Promise<Map<number, Set<string>>> {
   let q = db
     .selectFrom('results')
     .innerJoin('runs', 'runs.id', 'results.run_id')

@@ -5,7 +5,15 @@ import type { RegisteredBlobs } from '../storage/registered-blobs.js';
 import { appBuildsBeyond, deletableRunsQuery, planBounds, runsDueQuery } from '../storage/retention-candidates.js';
 import { deleteAppBuild, markDeleting, markDone, runsBeingDeleted } from '../storage/run-deletion.js';
 import type { QueueContext } from './context.js';
-import { deleteRun, deleteRunArtifacts, deleteRunLogs, noCounts, releaseAll, type Pace, type RetentionCounts } from './retention-steps.js';
+import {
+  deleteRun,
+  deleteRunArtifacts,
+  deleteRunLogs,
+  noCounts,
+  releaseAll,
+  type Pace,
+  type RetentionCounts,
+} from './retention-steps.js';
 
 export interface RetentionOptions extends Pace {
   /** The policy of projects whose `proctor.yaml` sets none. */
@@ -27,10 +35,18 @@ const RUNS_PER_QUERY = 50;
  * rows never holds a lock long enough to be seen by claims. Idempotent, and safe to run on several
  * replicas at once (every deletion is a guarded statement; blobs are released under a lock).
  */
-export async function retentionPass(ctx: QueueContext, blobs: RegisteredBlobs, opts: RetentionOptions): Promise<RetentionCounts> {
+export async function retentionPass(
+  ctx: QueueContext,
+  blobs: RegisteredBlobs,
+  opts: RetentionOptions,
+): Promise<RetentionCounts> {
   const counts = noCounts();
   const { db } = ctx;
-  for (let ids = await runsBeingDeleted(db, RUNS_PER_QUERY); ids.length > 0; ids = await runsBeingDeleted(db, RUNS_PER_QUERY)) {
+  for (
+    let ids = await runsBeingDeleted(db, RUNS_PER_QUERY);
+    ids.length > 0;
+    ids = await runsBeingDeleted(db, RUNS_PER_QUERY)
+  ) {
     for (const id of ids) await deleteRun(db, blobs, id, opts, counts);
   }
   for (const project of await listProjectRetention(db)) {
@@ -38,21 +54,42 @@ export async function retentionPass(ctx: QueueContext, blobs: RegisteredBlobs, o
     const now = ctx.clock();
     if (policy.artifactDays !== null) {
       const before = now - policy.artifactDays * DAY;
-      await eachRun(() => runsDueQuery(db, project.projectId, 'artifacts', before).select('r.id').orderBy('r.finished_at').limit(RUNS_PER_QUERY).execute(), async (id) => {
-        await deleteRunArtifacts(db, blobs, id, opts, counts);
-        await markDone(db, id, 'artifacts', ctx.clock());
-      });
+      await eachRun(
+        () =>
+          runsDueQuery(db, project.projectId, 'artifacts', before)
+            .select('r.id')
+            .orderBy('r.finished_at')
+            .limit(RUNS_PER_QUERY)
+            .execute(),
+        async (id) => {
+          await deleteRunArtifacts(db, blobs, id, opts, counts);
+          await markDone(db, id, 'artifacts', ctx.clock());
+        },
+      );
     }
     if (policy.logDays !== null) {
       const before = now - policy.logDays * DAY;
-      await eachRun(() => runsDueQuery(db, project.projectId, 'logs', before).select('r.id').orderBy('r.finished_at').limit(RUNS_PER_QUERY).execute(), async (id) => {
-        await deleteRunLogs(db, blobs, id, opts, counts);
-        await markDone(db, id, 'logs', ctx.clock());
-      });
+      await eachRun(
+        () =>
+          runsDueQuery(db, project.projectId, 'logs', before)
+            .select('r.id')
+            .orderBy('r.finished_at')
+            .limit(RUNS_PER_QUERY)
+            .execute(),
+        async (id) => {
+          await deleteRunLogs(db, blobs, id, opts, counts);
+          await markDone(db, id, 'logs', ctx.clock());
+        },
+      );
     }
-    if (policy.runDays !== null || policy.runLast !== null) await deleteRuns(ctx, blobs, project.projectId, policy, opts, counts);
+    if (policy.runDays !== null || policy.runLast !== null)
+      await deleteRuns(ctx, blobs, project.projectId, policy, opts, counts);
     if (policy.appBuildLast !== null) {
-      for (let builds = await appBuildsBeyond(db, project.projectId, policy.appBuildLast, opts.batch); builds.length > 0; builds = await appBuildsBeyond(db, project.projectId, policy.appBuildLast, opts.batch)) {
+      for (
+        let builds = await appBuildsBeyond(db, project.projectId, policy.appBuildLast, opts.batch);
+        builds.length > 0;
+        builds = await appBuildsBeyond(db, project.projectId, policy.appBuildLast, opts.batch)
+      ) {
         let deleted = 0;
         for (const b of builds) {
           if (!(await deleteAppBuild(db, b.id))) continue;
@@ -72,15 +109,35 @@ async function eachRun(next: () => Promise<{ id: number }[]>, fn: (id: number) =
   for (let rows = await next(); rows.length > 0; rows = await next()) for (const r of rows) await fn(r.id);
 }
 
-async function deleteRuns(ctx: QueueContext, blobs: RegisteredBlobs, projectId: number, policy: RetentionPolicy, opts: RetentionOptions, counts: RetentionCounts): Promise<void> {
-  const plans = await ctx.db.selectFrom('plans').select('id').where('project_id', '=', projectId).orderBy('id').execute();
+async function deleteRuns(
+  ctx: QueueContext,
+  blobs: RegisteredBlobs,
+  projectId: number,
+  policy: RetentionPolicy,
+  opts: RetentionOptions,
+  counts: RetentionCounts,
+): Promise<void> {
+  const plans = await ctx.db
+    .selectFrom('plans')
+    .select('id')
+    .where('project_id', '=', projectId)
+    .orderBy('id')
+    .execute();
   for (const plan of plans) {
     const bounds = await planBounds(ctx.db, plan.id, opts.historyRuns, policy.runLast);
     const endedBefore = policy.runDays === null ? null : ctx.clock() - policy.runDays * DAY;
     for (;;) {
-      const rows = await deletableRunsQuery(ctx.db, bounds, endedBefore).select('r.id').orderBy('r.id').limit(RUNS_PER_QUERY).execute();
+      const rows = await deletableRunsQuery(ctx.db, bounds, endedBefore)
+        .select('r.id')
+        .orderBy('r.id')
+        .limit(RUNS_PER_QUERY)
+        .execute();
       // Marked first, in one statement: from here on the run is the next pass's to finish.
-      const marked = await markDeleting(ctx.db, rows.map((r) => r.id), ctx.clock());
+      const marked = await markDeleting(
+        ctx.db,
+        rows.map((r) => r.id),
+        ctx.clock(),
+      );
       for (const id of marked) await deleteRun(ctx.db, blobs, id, opts, counts);
       if (rows.length < RUNS_PER_QUERY) break;
     }
@@ -92,10 +149,19 @@ async function deleteRuns(ctx: QueueContext, blobs: RegisteredBlobs, projectId: 
  * between deleting rows and their blobs), then objects in the store without a registry row (written
  * by an older server) and staging leftovers of interrupted uploads.
  */
-async function releaseOrphans(ctx: QueueContext, blobs: RegisteredBlobs, opts: RetentionOptions, counts: RetentionCounts): Promise<void> {
+async function releaseOrphans(
+  ctx: QueueContext,
+  blobs: RegisteredBlobs,
+  opts: RetentionOptions,
+  counts: RetentionCounts,
+): Promise<void> {
   const before = ctx.clock() - blobs.graceMs;
   for (let after: string | null = ''; after !== null; ) {
-    const page: { orphans: string[]; next: string | null } = await unreferencedBlobs(ctx.db, { before, after, limit: opts.batch });
+    const page: { orphans: string[]; next: string | null } = await unreferencedBlobs(ctx.db, {
+      before,
+      after,
+      limit: opts.batch,
+    });
     counts.statements++;
     await releaseAll(blobs, page.orphans, counts);
     after = page.next;
@@ -103,7 +169,10 @@ async function releaseOrphans(ctx: QueueContext, blobs: RegisteredBlobs, opts: R
   const leftoverBefore = ctx.clock() - (opts.leftoverMs ?? DAY);
   for (let after: string | null = null, first = true; first || after !== null; first = false) {
     const page: Awaited<ReturnType<typeof blobs.store.list>> = await blobs.store.list(after, 1000);
-    const known = await registeredAmong(ctx.db, page.items.flatMap((o) => (o.sha256 ? [o.sha256] : [])));
+    const known = await registeredAmong(
+      ctx.db,
+      page.items.flatMap((o) => (o.sha256 ? [o.sha256] : [])),
+    );
     for (const o of page.items) {
       if (o.sha256 === null) {
         if (o.modifiedAt < leftoverBefore) await blobs.store.deleteLeftover(o.key);

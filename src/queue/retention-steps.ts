@@ -30,7 +30,15 @@ export interface RetentionCounts {
   statements: number;
 }
 
-export const noCounts = (): RetentionCounts => ({ runs: 0, results: 0, logs: 0, artifacts: 0, appBuilds: 0, blobs: 0, statements: 0 });
+export const noCounts = (): RetentionCounts => ({
+  runs: 0,
+  results: 0,
+  logs: 0,
+  artifacts: 0,
+  appBuilds: 0,
+  blobs: 0,
+  statements: 0,
+});
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -40,7 +48,14 @@ type Step = (db: Kysely<Database>, runId: number, batch: number) => Promise<Dele
  * Repeats one step until it deletes less than a batch; each statement is its own short
  * transaction, followed by a pause. Collects the blobs the deleted rows referred to.
  */
-export async function drainStep(db: Kysely<Database>, step: Step, runId: number, pace: Pace, counts: RetentionCounts, blobs: Set<string>): Promise<number> {
+export async function drainStep(
+  db: Kysely<Database>,
+  step: Step,
+  runId: number,
+  pace: Pace,
+  counts: RetentionCounts,
+  blobs: Set<string>,
+): Promise<number> {
   let total = 0;
   for (;;) {
     const d = await step(db, runId, pace.batch);
@@ -53,7 +68,11 @@ export async function drainStep(db: Kysely<Database>, step: Step, runId: number,
 }
 
 /** Releases blobs no row refers to any more (a blob other rows share stays). */
-export async function releaseAll(blobs: RegisteredBlobs, shas: Iterable<string>, counts: RetentionCounts): Promise<void> {
+export async function releaseAll(
+  blobs: RegisteredBlobs,
+  shas: Iterable<string>,
+  counts: RetentionCounts,
+): Promise<void> {
   for (const sha of shas) if ((await blobs.release(sha)) === 'deleted') counts.blobs++;
 }
 
@@ -61,7 +80,13 @@ export async function releaseAll(blobs: RegisteredBlobs, shas: Iterable<string>,
  * Deletes a run marked `deleting_at`, children first so that a crash at any point leaves a run the
  * next pass finishes (the mark stays until the run's own row goes, last).
  */
-export async function deleteRun(db: Kysely<Database>, blobs: RegisteredBlobs, runId: number, pace: Pace, counts: RetentionCounts): Promise<void> {
+export async function deleteRun(
+  db: Kysely<Database>,
+  blobs: RegisteredBlobs,
+  runId: number,
+  pace: Pace,
+  counts: RetentionCounts,
+): Promise<void> {
   const shas = new Set<string>();
   counts.artifacts += await drainStep(db, deleteArtifacts, runId, pace, counts, shas);
   counts.logs += await drainStep(db, deleteLogChunks, runId, pace, counts, shas);
@@ -75,7 +100,13 @@ export async function deleteRun(db: Kysely<Database>, blobs: RegisteredBlobs, ru
 }
 
 /** Deletes a run's logs: streamed chunks, ended logs in the blob store, captured output. */
-export async function deleteRunLogs(db: Kysely<Database>, blobs: RegisteredBlobs, runId: number, pace: Pace, counts: RetentionCounts): Promise<void> {
+export async function deleteRunLogs(
+  db: Kysely<Database>,
+  blobs: RegisteredBlobs,
+  runId: number,
+  pace: Pace,
+  counts: RetentionCounts,
+): Promise<void> {
   const shas = new Set<string>();
   counts.logs += await drainStep(db, deleteLogChunks, runId, pace, counts, shas);
   counts.logs += await drainStep(db, forgetAttemptLogs, runId, pace, counts, shas);
@@ -83,7 +114,13 @@ export async function deleteRunLogs(db: Kysely<Database>, blobs: RegisteredBlobs
 }
 
 /** Deletes a run's artifacts and, where no other row shares them, their blobs. */
-export async function deleteRunArtifacts(db: Kysely<Database>, blobs: RegisteredBlobs, runId: number, pace: Pace, counts: RetentionCounts): Promise<void> {
+export async function deleteRunArtifacts(
+  db: Kysely<Database>,
+  blobs: RegisteredBlobs,
+  runId: number,
+  pace: Pace,
+  counts: RetentionCounts,
+): Promise<void> {
   const shas = new Set<string>();
   counts.artifacts += await drainStep(db, deleteArtifacts, runId, pace, counts, shas);
   await releaseAll(blobs, shas, counts);

@@ -11,7 +11,9 @@ export interface RunFacts {
   trigger: RunTrigger;
 }
 
-const factsOfRun = prepared((db, v: { runId: number }) => db.selectFrom('runs').select(['project_id', 'plan_snapshot', 'trigger', 'created_at']).where('id', '=', v.runId));
+const factsOfRun = prepared((db, v: { runId: number }) =>
+  db.selectFrom('runs').select(['project_id', 'plan_snapshot', 'trigger', 'created_at']).where('id', '=', v.runId),
+);
 
 /**
  * The parsed plan snapshot and trigger of recent runs, so a claim or a completion does not read and

@@ -21,7 +21,11 @@ const activeJobOfRun = prepared((db, v: { runId: number; statuses: JobStatus[] }
 );
 
 const resultCountsOfRun = prepared((db, v: { runId: number }) =>
-  db.selectFrom('results').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('run_id', '=', v.runId).groupBy('status'),
+  db
+    .selectFrom('results')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('run_id', '=', v.runId)
+    .groupBy('status'),
 );
 const settleUnfinishedResults = prepared((db, v: { runId: number }) =>
   db
@@ -31,13 +35,28 @@ const settleUnfinishedResults = prepared((db, v: { runId: number }) =>
     .where('status', 'in', ['queued', 'running']),
 );
 const completeRunRow = prepared((db, v: { runId: number; result: RunResult; now: number }) =>
-  db.updateTable('runs').set({ status: 'completed', result: v.result, finished_at: v.now }).where('id', '=', v.runId).where('status', 'in', ACTIVE_RUN_STATUSES),
+  db
+    .updateTable('runs')
+    .set({ status: 'completed', result: v.result, finished_at: v.now })
+    .where('id', '=', v.runId)
+    .where('status', 'in', ACTIVE_RUN_STATUSES),
 );
-const planOfRun = prepared((db, v: { runId: number }) => db.selectFrom('runs').select('plan_id').where('id', '=', v.runId));
+const planOfRun = prepared((db, v: { runId: number }) =>
+  db.selectFrom('runs').select('plan_id').where('id', '=', v.runId),
+);
 const oldestWaitingRun = prepared((db, v: { planId: number }) =>
-  db.selectFrom('runs').select('id').where('plan_id', '=', v.planId).where('waiting', '=', 1).where('status', '=', 'queued').orderBy('id').limit(1),
+  db
+    .selectFrom('runs')
+    .select('id')
+    .where('plan_id', '=', v.planId)
+    .where('waiting', '=', 1)
+    .where('status', '=', 'queued')
+    .orderBy('id')
+    .limit(1),
 );
-const releaseRunRow = prepared((db, v: { runId: number }) => db.updateTable('runs').set({ waiting: 0 }).where('id', '=', v.runId).where('waiting', '=', 1));
+const releaseRunRow = prepared((db, v: { runId: number }) =>
+  db.updateTable('runs').set({ waiting: 0 }).where('id', '=', v.runId).where('waiting', '=', 1),
+);
 
 export async function runCounts(db: Kysely<Database>, cap: DialectCapabilities, runId: number): Promise<RunCounts> {
   const rows = await resultCountsOfRun.all(db, cap, { runId });
@@ -61,7 +80,12 @@ export interface StopOptions {
  * on the next heartbeat), running scenarios become `stopped` and queued ones `not_executed`. Returns
  * false when the run had already ended (a concurrent stop won): zero rows changed is a conflict.
  */
-export async function stopRun(trx: Kysely<Database>, ctx: QueueContext, runId: number, opts: StopOptions): Promise<boolean> {
+export async function stopRun(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  runId: number,
+  opts: StopOptions,
+): Promise<boolean> {
   const now = ctx.clock();
   const reason = keepStart(opts.reason, END_REASON_MAX);
   const claimed = await trx
@@ -77,7 +101,12 @@ export async function stopRun(trx: Kysely<Database>, ctx: QueueContext, runId: n
     .where('run_id', '=', runId)
     .where('status', '=', 'queued')
     .execute();
-  await trx.updateTable('jobs').set({ cancel_requested: 1 }).where('run_id', '=', runId).where('status', '=', 'running').execute();
+  await trx
+    .updateTable('jobs')
+    .set({ cancel_requested: 1 })
+    .where('run_id', '=', runId)
+    .where('status', '=', 'running')
+    .execute();
   const resultStatus: ScenarioResult = opts.endedBy === 'timeout' ? 'aborted' : 'stopped';
   await trx
     .updateTable('results')
@@ -85,7 +114,12 @@ export async function stopRun(trx: Kysely<Database>, ctx: QueueContext, runId: n
     .where('run_id', '=', runId)
     .where('status', '=', 'running')
     .execute();
-  await trx.updateTable('results').set({ status: 'not_executed' }).where('run_id', '=', runId).where('status', '=', 'queued').execute();
+  await trx
+    .updateTable('results')
+    .set({ status: 'not_executed' })
+    .where('run_id', '=', runId)
+    .where('status', '=', 'queued')
+    .execute();
   const result = opts.result ?? runResult(await runCounts(trx, ctx.cap, runId), opts.status === 'cancelled');
   await trx.updateTable('runs').set({ result }).where('id', '=', runId).execute();
   await recordEvent(trx, ctx, 'run.finished', runId);

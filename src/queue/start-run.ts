@@ -8,7 +8,10 @@ import { estimateWork } from './work-estimate.js';
 import { readRunDocuments, type RunPair, type RunSnapshot } from '../storage/run-data.js';
 
 const runToStart = prepared((db, v: { runId: number }) =>
-  db.selectFrom('runs').select(['id', 'project_id', 'plan_id', 'priority', 'created_at', 'plan_snapshot', 'trigger']).where('id', '=', v.runId),
+  db
+    .selectFrom('runs')
+    .select(['id', 'project_id', 'plan_id', 'priority', 'created_at', 'plan_snapshot', 'trigger'])
+    .where('id', '=', v.runId),
 );
 
 /**
@@ -38,7 +41,13 @@ async function queuePairs(
   snapshot: RunSnapshot,
   pairs: readonly RunPair[],
 ): Promise<void> {
-  const expected = await estimateWork(trx, ctx, run, [...new Set(pairs.map((p) => p.scenarioId))], snapshot.plan.failedFirst ?? false);
+  const expected = await estimateWork(
+    trx,
+    ctx,
+    run,
+    [...new Set(pairs.map((p) => p.scenarioId))],
+    snapshot.plan.failedFirst ?? false,
+  );
   for (const env of snapshot.environments) {
     const ids = [...new Set(pairs.filter((p) => p.environmentId === env.id).map((p) => p.scenarioId))];
     if (ids.length > 0) await queueEnvironmentWork(trx, ctx, run, snapshot.plan, env, ids, expected);

@@ -60,7 +60,8 @@ export interface TriggerOutcome {
  * own (as Stripe scopes them): no other API key's run is ever returned, nor named in an error.
  */
 export async function triggerRun(ctx: QueueContext, input: TriggerInput): Promise<TriggerOutcome> {
-  if (input.idempotencyKey && input.apiKeyId == null) throw new Error('an idempotency key needs the API key that sent it (apiKeyId)');
+  if (input.idempotencyKey && input.apiKeyId == null)
+    throw new Error('an idempotency key needs the API key that sent it (apiKeyId)');
   try {
     const outcome = await ctx.db.transaction().execute((trx) => createRun(trx, ctx, input));
     if (outcome.created) ctx.wakeup.wake();
@@ -86,9 +87,13 @@ async function findByIdempotencyKey(db: Kysely<Database>, input: TriggerInput): 
     .executeTakeFirst();
   if (!row) return undefined;
   if (input.requestHash && row.idempotency_hash && row.idempotency_hash !== input.requestHash) {
-    throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request body', {
-      details: { run_id: row.id },
-    });
+    throw new AppError(
+      'IDEMPOTENCY_KEY_REUSED',
+      'this Idempotency-Key was already used with a different request body',
+      {
+        details: { run_id: row.id },
+      },
+    );
   }
   return { runId: row.id, created: false };
 }
@@ -202,7 +207,12 @@ const insertRun = prepared(
 );
 
 const activeRunsOfPlan = prepared((db, v: { planId: number }) =>
-  db.selectFrom('runs').select('id').where('plan_id', '=', v.planId).where('status', 'in', ACTIVE_RUN_STATUSES).orderBy('id'),
+  db
+    .selectFrom('runs')
+    .select('id')
+    .where('plan_id', '=', v.planId)
+    .where('status', 'in', ACTIVE_RUN_STATUSES)
+    .orderBy('id'),
 );
 
 /** Returns true when the new run must wait for an active run of its plan. */
@@ -212,14 +222,21 @@ async function applyConcurrencyPolicy(trx: Kysely<Database>, ctx: QueueContext, 
   const active = await activeRunsOfPlan.all(trx, ctx.cap, { planId: plan.id });
   if (active.length === 0) return false;
   if (policy === 'skip') {
-    throw new AppError('PLAN_ALREADY_RUNNING', `plan "${plan.definition.name}" already has an active run and its concurrency policy is skip`, {
-      details: { run_id: active[0]!.id, active_run_ids: active.map((r) => r.id) },
-    });
+    throw new AppError(
+      'PLAN_ALREADY_RUNNING',
+      `plan "${plan.definition.name}" already has an active run and its concurrency policy is skip`,
+      {
+        details: { run_id: active[0]!.id, active_run_ids: active.map((r) => r.id) },
+      },
+    );
   }
   if (policy === 'queue') return true;
   for (const r of active) {
-    await stopRun(trx, ctx, r.id, { status: 'cancelled', endedBy: 'system', reason: 'superseded by a newer run (cancel-previous)' });
+    await stopRun(trx, ctx, r.id, {
+      status: 'cancelled',
+      endedBy: 'system',
+      reason: 'superseded by a newer run (cancel-previous)',
+    });
   }
   return false;
 }
-

@@ -57,7 +57,15 @@ export async function claimDelivery(ctx: QueueContext): Promise<ClaimedDelivery 
           ),
         )
         .where(({ not, exists, selectFrom }) =>
-          not(exists(selectFrom('webhook_events as e').select('e.id').whereRef('e.run_id', '=', 'd.run_id').whereRef('e.id', '<', 'd.event_id').where('e.fanned_out', '=', 0))),
+          not(
+            exists(
+              selectFrom('webhook_events as e')
+                .select('e.id')
+                .whereRef('e.run_id', '=', 'd.run_id')
+                .whereRef('e.id', '<', 'd.event_id')
+                .where('e.fanned_out', '=', 0),
+            ),
+          ),
         )
         .orderBy('d.next_attempt_at')
         .orderBy('d.id')
@@ -68,7 +76,11 @@ export async function claimDelivery(ctx: QueueContext): Promise<ClaimedDelivery 
     .returningAll()
     .executeTakeFirst();
   if (!row) return null;
-  const event = await ctx.db.selectFrom('webhook_events').select('uuid').where('id', '=', row.event_id).executeTakeFirstOrThrow();
+  const event = await ctx.db
+    .selectFrom('webhook_events')
+    .select('uuid')
+    .where('id', '=', row.event_id)
+    .executeTakeFirstOrThrow();
   return {
     id: row.id,
     eventUuid: event.uuid,

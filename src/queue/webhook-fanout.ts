@@ -21,17 +21,38 @@ interface Target {
  * each event fan out once however many replicas run this. Returns how many events it handled.
  */
 export async function fanOutEvents(ctx: QueueContext, limit = 100): Promise<number> {
-  const pending = await ctx.db.selectFrom('webhook_events').select('id').where('fanned_out', '=', 0).orderBy('id').limit(limit).execute();
+  const pending = await ctx.db
+    .selectFrom('webhook_events')
+    .select('id')
+    .where('fanned_out', '=', 0)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
   let n = 0;
   for (const e of pending) if (await ctx.db.transaction().execute((trx) => fanOutOne(trx, ctx, e.id))) n++;
   return n;
 }
 
 async function fanOutOne(trx: Kysely<Database>, ctx: QueueContext, eventId: number): Promise<boolean> {
-  const event = await trx.updateTable('webhook_events').set({ fanned_out: 1 }).where('id', '=', eventId).where('fanned_out', '=', 0).returningAll().executeTakeFirst();
+  const event = await trx
+    .updateTable('webhook_events')
+    .set({ fanned_out: 1 })
+    .where('id', '=', eventId)
+    .where('fanned_out', '=', 0)
+    .returningAll()
+    .executeTakeFirst();
   if (!event) return false;
-  const run = await trx.selectFrom('runs').select(['project_id', 'trigger']).where('id', '=', event.run_id).executeTakeFirstOrThrow();
-  const targets = await targetsOf(trx, event.type as WebhookEventType, run.project_id, readRunTrigger(run.trigger).callbackUrl);
+  const run = await trx
+    .selectFrom('runs')
+    .select(['project_id', 'trigger'])
+    .where('id', '=', event.run_id)
+    .executeTakeFirstOrThrow();
+  const targets = await targetsOf(
+    trx,
+    event.type as WebhookEventType,
+    run.project_id,
+    readRunTrigger(run.trigger).callbackUrl,
+  );
   if (targets.length === 0) return true;
   const payload = await payloadOf(trx, event);
   const now = ctx.clock();
@@ -56,10 +77,18 @@ async function fanOutOne(trx: Kysely<Database>, ctx: QueueContext, eventId: numb
   return true;
 }
 
-async function targetsOf(trx: Kysely<Database>, type: WebhookEventType, projectId: number, callbackUrl: string | null | undefined): Promise<Target[]> {
-  const out: Target[] = callbackUrl ? [{ target: 'callback', endpointId: null, url: callbackUrl, format: 'standard' }] : [];
+async function targetsOf(
+  trx: Kysely<Database>,
+  type: WebhookEventType,
+  projectId: number,
+  callbackUrl: string | null | undefined,
+): Promise<Target[]> {
+  const out: Target[] = callbackUrl
+    ? [{ target: 'callback', endpointId: null, url: callbackUrl, format: 'standard' }]
+    : [];
   for (const e of await listWebhookEndpoints(trx, [projectId])) {
-    if (e.disabledAt === null && e.events.includes(type)) out.push({ target: `endpoint:${e.id}`, endpointId: e.id, url: e.url, format: e.format });
+    if (e.disabledAt === null && e.events.includes(type))
+      out.push({ target: `endpoint:${e.id}`, endpointId: e.id, url: e.url, format: e.format });
   }
   return out;
 }
@@ -67,5 +96,10 @@ async function targetsOf(trx: Kysely<Database>, type: WebhookEventType, projectI
 /** The body written with the event; an event from before migration 0010 has none and gets today's state. */
 async function payloadOf(trx: Kysely<Database>, event: Selectable<WebhookEventTable>): Promise<WebhookPayload> {
   if (event.body !== null) return fromJson<WebhookPayload>(event.body, null as never);
-  return webhookPayload(trx, { type: event.type as WebhookEventType, runId: event.run_id, jobId: event.job_id, at: event.created_at });
+  return webhookPayload(trx, {
+    type: event.type as WebhookEventType,
+    runId: event.run_id,
+    jobId: event.job_id,
+    at: event.created_at,
+  });
 }

@@ -20,29 +20,66 @@ export type SendResult =
  */
 export async function recordOutcome(ctx: QueueContext, d: ClaimedDelivery, r: SendResult): Promise<void> {
   const now = ctx.clock();
-  const settle = (set: { status: DeliveryStatus; response_status?: number | null; last_error: string | null; next_attempt_at?: number; finished_at?: number | null }) =>
-    ctx.db.updateTable('webhook_deliveries').set({ ...set, lease_expires_at: null }).where('id', '=', d.id).where('status', '=', 'sending').execute();
+  const settle = (set: {
+    status: DeliveryStatus;
+    response_status?: number | null;
+    last_error: string | null;
+    next_attempt_at?: number;
+    finished_at?: number | null;
+  }) =>
+    ctx.db
+      .updateTable('webhook_deliveries')
+      .set({ ...set, lease_expires_at: null })
+      .where('id', '=', d.id)
+      .where('status', '=', 'sending')
+      .execute();
   if (r.kind === 'delivered') {
     await settle({ status: 'delivered', response_status: r.status, last_error: null, finished_at: now });
   } else if (r.kind === 'refused') {
     await settle({ status: 'failed', response_status: null, last_error: r.error.slice(0, 1000), finished_at: now });
   } else if (r.kind === 'gone') {
-    await settle({ status: 'failed', response_status: r.status, last_error: 'the receiver answered 410 Gone: it is not called again', finished_at: now });
+    await settle({
+      status: 'failed',
+      response_status: r.status,
+      last_error: 'the receiver answered 410 Gone: it is not called again',
+      finished_at: now,
+    });
     await stopTarget(ctx, d, now);
   } else if (now - d.firstAttemptAt >= GIVE_UP_AFTER_MS) {
-    await settle({ status: 'failed', response_status: r.status, last_error: `gave up after ${d.attempts} attempt(s) over 24 h: ${r.error}`.slice(0, 1000), finished_at: now });
+    await settle({
+      status: 'failed',
+      response_status: r.status,
+      last_error: `gave up after ${d.attempts} attempt(s) over 24 h: ${r.error}`.slice(0, 1000),
+      finished_at: now,
+    });
   } else {
     const delay = r.retryAfterMs ?? retryDelayMs(d.attempts);
-    await settle({ status: 'pending', response_status: r.status, last_error: r.error.slice(0, 1000), next_attempt_at: now + delay });
+    await settle({
+      status: 'pending',
+      response_status: r.status,
+      last_error: r.error.slice(0, 1000),
+      next_attempt_at: now + delay,
+    });
   }
 }
 
 async function stopTarget(ctx: QueueContext, d: ClaimedDelivery, now: number): Promise<void> {
   const reason = 'the receiver answered 410 Gone';
   if (d.endpointId !== null) {
-    await ctx.db.updateTable('webhook_endpoints').set({ disabled_at: now, disabled_reason: reason }).where('id', '=', d.endpointId).where('disabled_at', 'is', null).execute();
+    await ctx.db
+      .updateTable('webhook_endpoints')
+      .set({ disabled_at: now, disabled_reason: reason })
+      .where('id', '=', d.endpointId)
+      .where('disabled_at', 'is', null)
+      .execute();
   }
-  let q = ctx.db.updateTable('webhook_deliveries').set({ status: 'cancelled', last_error: reason, finished_at: now }).where('status', '=', 'pending');
-  q = d.endpointId !== null ? q.where('endpoint_id', '=', d.endpointId) : q.where('run_id', '=', d.runId).where('target', '=', d.target);
+  let q = ctx.db
+    .updateTable('webhook_deliveries')
+    .set({ status: 'cancelled', last_error: reason, finished_at: now })
+    .where('status', '=', 'pending');
+  q =
+    d.endpointId !== null
+      ? q.where('endpoint_id', '=', d.endpointId)
+      : q.where('run_id', '=', d.runId).where('target', '=', d.target);
   await q.execute();
 }

@@ -4,12 +4,14 @@ import type { WebhookEventType, WebhookPayload } from '../protocol/webhooks.js';
 import { getRunView, publicRun } from '../storage/run-views.js';
 import type { Database } from '../storage/schema.js';
 
-
 /**
  * The standard body of an event: its type, when it happened, the run as the API shows it and the
  * job, read in `trx` — the transaction of the change, so the body is the state the event reports.
  */
-export async function webhookPayload(trx: Kysely<Database>, event: { type: WebhookEventType; runId: number; jobId: number | null; at: number }): Promise<WebhookPayload> {
+export async function webhookPayload(
+  trx: Kysely<Database>,
+  event: { type: WebhookEventType; runId: number; jobId: number | null; at: number },
+): Promise<WebhookPayload> {
   const run = publicRun((await getRunView(trx, event.runId))!);
   const payload: WebhookPayload = { type: event.type, timestamp: new Date(event.at).toISOString(), data: { run } };
   if (event.jobId === null) return payload;

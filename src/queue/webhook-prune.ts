@@ -11,7 +11,10 @@ const MAX_BATCHES = 20;
  * cancelled) before then, and events fanned out before then that have no delivery left. Deliveries
  * still pending or being sent are kept, however old, and so are their events.
  */
-export async function pruneWebhooks(ctx: QueueContext, retentionMs: number): Promise<{ deliveries: number; events: number }> {
+export async function pruneWebhooks(
+  ctx: QueueContext,
+  retentionMs: number,
+): Promise<{ deliveries: number; events: number }> {
   const cutoff = ctx.clock() - retentionMs;
   const deliveries = await inBatches(() =>
     ctx.db
@@ -36,7 +39,9 @@ export async function pruneWebhooks(ctx: QueueContext, retentionMs: number): Pro
           .select('e.id')
           .where('e.fanned_out', '=', 1)
           .where('e.created_at', '<', cutoff)
-          .where((w) => w.not(w.exists(w.selectFrom('webhook_deliveries as d').select('d.id').whereRef('d.event_id', '=', 'e.id'))))
+          .where((w) =>
+            w.not(w.exists(w.selectFrom('webhook_deliveries as d').select('d.id').whereRef('d.event_id', '=', 'e.id'))),
+          )
           .orderBy('e.id')
           .limit(BATCH),
       )

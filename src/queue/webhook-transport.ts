@@ -37,20 +37,45 @@ export function defaultTransport(): WebhookTransport {
  * address (pinned through `lookup`, so a second DNS answer cannot switch it), while the Host header,
  * TLS SNI and certificate check keep the name. Redirects are not followed: a 3xx is a failed attempt.
  */
-export async function postWebhook(t: WebhookTransport, policy: AddressPolicy, rawUrl: string, headers: Record<string, string>, body: string, now: number): Promise<SendResult> {
+export async function postWebhook(
+  t: WebhookTransport,
+  policy: AddressPolicy,
+  rawUrl: string,
+  headers: Record<string, string>,
+  body: string,
+  now: number,
+): Promise<SendResult> {
   let url: URL;
   try {
     url = new URL(rawUrl);
   } catch {
     return { kind: 'refused', error: 'refused: not an absolute URL' };
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { kind: 'refused', error: `refused: ${url.protocol} is not http(s)` };
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return { kind: 'refused', error: `refused: ${url.protocol} is not http(s)` };
   const vetted = await vetHost(hostOf(url), policy, t.lookup);
-  if (!vetted.ok) return vetted.refused ? { kind: 'refused', error: vetted.error } : { kind: 'failed', status: null, error: vetted.error, retryAfterMs: null };
-  return send(t, url, vetted, { ...headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' }, body, now);
+  if (!vetted.ok)
+    return vetted.refused
+      ? { kind: 'refused', error: vetted.error }
+      : { kind: 'failed', status: null, error: vetted.error, retryAfterMs: null };
+  return send(
+    t,
+    url,
+    vetted,
+    { ...headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' },
+    body,
+    now,
+  );
 }
 
-function send(t: WebhookTransport, url: URL, to: { address: string; family: 4 | 6 }, headers: Record<string, string>, body: string, now: number): Promise<SendResult> {
+function send(
+  t: WebhookTransport,
+  url: URL,
+  to: { address: string; family: 4 | 6 },
+  headers: Record<string, string>,
+  body: string,
+  now: number,
+): Promise<SendResult> {
   return new Promise((resolve) => {
     let done = false;
     const finish = (r: SendResult) => {
@@ -87,5 +112,10 @@ function classify(res: IncomingMessage, now: number): SendResult {
   if (status >= 200 && status < 300) return { kind: 'delivered', status };
   if (status === 410) return { kind: 'gone', status };
   const retryAfter = res.headers['retry-after'];
-  return { kind: 'failed', status, error: `the receiver answered ${status}`, retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, now) };
+  return {
+    kind: 'failed',
+    status,
+    error: `the receiver answered ${status}`,
+    retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, now),
+  };
 }

@@ -61,12 +61,21 @@ export async function estimateWork(
 }
 
 /** Ids of the plan's last finished runs before this one, newest first. */
-async function recentRuns(trx: Kysely<Database>, ctx: QueueContext, run: { id: number; plan_id: number }, limit: number): Promise<number[]> {
+async function recentRuns(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  run: { id: number; plan_id: number },
+  limit: number,
+): Promise<number[]> {
   const rows = await finishedRunsBefore.all(trx, ctx.cap, { planId: run.plan_id, runId: run.id, limit });
   return rows.map((r) => r.id);
 }
 
-async function failedLastTime(trx: Kysely<Database>, ctx: QueueContext, run: { id: number; plan_id: number }): Promise<Set<number>> {
+async function failedLastTime(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  run: { id: number; plan_id: number },
+): Promise<Set<number>> {
   const [last] = await recentRuns(trx, ctx, run, 1);
   if (last === undefined) return new Set();
   const rows = await failedOfRun.all(trx, ctx.cap, { runId: last });
@@ -93,4 +102,6 @@ const durationsOfRuns = prepared((db, v: { runs: number[] }) =>
     .where('duration_ms', 'is not', null)
     .orderBy('id', 'desc'),
 );
-const failedOfRun = prepared((db, v: { runId: number }) => db.selectFrom('results').select('scenario_id').where('run_id', '=', v.runId).where('status', '=', 'failed'));
+const failedOfRun = prepared((db, v: { runId: number }) =>
+  db.selectFrom('results').select('scenario_id').where('run_id', '=', v.runId).where('status', '=', 'failed'),
+);

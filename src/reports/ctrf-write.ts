@@ -32,9 +32,26 @@ export interface CtrfReport {
   generatedBy: string;
   results: {
     tool: { name: string; version?: string };
-    summary: { tests: number; passed: number; failed: number; skipped: number; pending: number; other: number; flaky: number; start: number; stop: number; duration: number };
+    summary: {
+      tests: number;
+      passed: number;
+      failed: number;
+      skipped: number;
+      pending: number;
+      other: number;
+      flaky: number;
+      start: number;
+      stop: number;
+      duration: number;
+    };
     tests: CtrfTest[];
-    environment?: { reportName?: string; buildName?: string; buildNumber?: number; branchName?: string; commit?: string };
+    environment?: {
+      reportName?: string;
+      buildName?: string;
+      buildNumber?: number;
+      branchName?: string;
+      commit?: string;
+    };
     extra?: Record<string, unknown>;
   };
 }

@@ -22,10 +22,7 @@ export { JUnitFormatError, type JUnitCase } from './junit-case.js';
  * @example
  * for await (const c of streamJUnit(createReadStream(path, 'utf8'), path)) console.log(c.name, c.outcome);
  */
-export async function* streamJUnit(
-  chunks: AsyncIterable<string | Buffer>,
-  name = 'report',
-): AsyncGenerator<JUnitCase> {
+export async function* streamJUnit(chunks: AsyncIterable<string | Buffer>, name = 'report'): AsyncGenerator<JUnitCase> {
   const collector = new JUnitCollector();
   const guard = new XmlGuard();
   const parser = new SaxesParser({ xmlns: false, position: true, fileName: name });

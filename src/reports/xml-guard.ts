@@ -83,7 +83,9 @@ export class XmlGuard {
       this.#pending = pending;
     } else {
       const line = this.#line + countNewlines(chunk, i);
-      throw new Error(`line ${line}: DOCTYPE and other <! declarations are not allowed in a report (entity expansion risk)`);
+      throw new Error(
+        `line ${line}: DOCTYPE and other <! declarations are not allowed in a report (entity expansion risk)`,
+      );
     }
     return i + 1;
   }

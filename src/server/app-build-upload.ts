@@ -19,7 +19,12 @@ export type UploadedContent = { sha256: string | null; size: number | null; url:
  * through a PassThrough so a refused upload ends the store's pipeline without destroying the
  * socket: the client still reads the error.
  */
-export async function storeUpload(req: FastifyRequest, blobs: Pick<RegisteredBlobs, 'put'>, maxBytes: number, sha256: string | undefined): Promise<UploadedContent> {
+export async function storeUpload(
+  req: FastifyRequest,
+  blobs: Pick<RegisteredBlobs, 'put'>,
+  maxBytes: number,
+  sha256: string | undefined,
+): Promise<UploadedContent> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   const source = new PassThrough();
@@ -35,7 +40,10 @@ export async function storeUpload(req: FastifyRequest, blobs: Pick<RegisteredBlo
  */
 export function readUrlBody(body: unknown, querySha256: string | undefined, policy: AddressPolicy): UploadedContent {
   if (!isPlainObject(body) || typeof body.url !== 'string') {
-    throw new AppError('VALIDATION_FAILED', 'body: expected { "url": "https://…" } (or send the file itself as application/octet-stream)');
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'body: expected { "url": "https://…" } (or send the file itself as application/octet-stream)',
+    );
   }
   const extra = Object.keys(body).filter((k) => k !== 'url' && k !== 'sha256');
   if (extra.length) throw new AppError('VALIDATION_FAILED', `body.${extra[0]}: unknown field; expected url and sha256`);
@@ -43,7 +51,8 @@ export function readUrlBody(body: unknown, querySha256: string | undefined, poli
   const problem = outboundUrlProblem(body.url, policy);
   if (problem) throw invalid('body.url', problem);
   const sha = body.sha256 ?? querySha256;
-  if (sha !== undefined && (typeof sha !== 'string' || !SHA256.test(sha))) throw invalid('body.sha256', 'expected 64 hex digits');
+  if (sha !== undefined && (typeof sha !== 'string' || !SHA256.test(sha)))
+    throw invalid('body.sha256', 'expected 64 hex digits');
   return { sha256: sha === undefined ? null : sha.toLowerCase(), size: null, url: new URL(body.url).href };
 }
 
@@ -61,7 +70,10 @@ export function buildFileName(name: string, version: string, fileName: string | 
 }
 
 function tooLarge(maxBytes: number): AppError {
-  return new AppError('PAYLOAD_TOO_LARGE', `the upload exceeds the limit of ${maxBytes} bytes (PROCTOR_APP_BUILD_LIMIT)`);
+  return new AppError(
+    'PAYLOAD_TOO_LARGE',
+    `the upload exceeds the limit of ${maxBytes} bytes (PROCTOR_APP_BUILD_LIMIT)`,
+  );
 }
 
 /** The API view of a build. */

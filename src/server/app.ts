@@ -58,11 +58,20 @@ export async function buildApp(deps: ServerDeps, opts: BuildAppOptions = {}): Pr
   }
   registerAuth(app, deps.store, deps.queue.clock);
   registerUsageLimits(app, deps);
-  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(
+    ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'],
+    { parseAs: 'string' },
+    (_req, body, done) => done(null, body),
+  );
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Proctor API', version: '1', description: 'Trigger test plans, follow runs, read results. Every endpoint needs `Authorization: Bearer <key>`.' },
+      info: {
+        title: 'Proctor API',
+        version: '1',
+        description:
+          'Trigger test plans, follow runs, read results. Every endpoint needs `Authorization: Bearer <key>`.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

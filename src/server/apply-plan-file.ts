@@ -42,36 +42,56 @@ export async function applyPlanFile(
   // tell a limited key which names that project uses.
   const usable = existing && (key.projectIds === null || key.projectIds.includes(existing.id));
   const known = usable ? (await listEnvironments(store.db, [existing.id])).map((e) => e.definition.name) : [];
-  const parsed = 'yaml' in source ? parsePlanFile(source.yaml, known, opts.policy) : validatePlanFile(source.document, known, opts.policy);
+  const parsed =
+    'yaml' in source
+      ? parsePlanFile(source.yaml, known, opts.policy)
+      : validatePlanFile(source.document, known, opts.policy);
   if (!parsed.ok) {
     const n = parsed.problems.list.length;
-    throw new AppError('VALIDATION_FAILED', `the plan file has ${n === 1 ? 'a problem' : `${n} problems`}; nothing was applied:\n${parsed.problems.toString()}`, { details: parsed.problems.list });
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `the plan file has ${n === 1 ? 'a problem' : `${n} problems`}; nothing was applied:\n${parsed.problems.toString()}`,
+      { details: parsed.problems.list },
+    );
   }
   const { file, warnings } = parsed;
-  return store.db.transaction().execute(async (trx) => {
-    const project = await targetProject(trx, key, file.project, opts.now);
-    const changes: ApplyChange[] = [];
-    const before = new Map((await listEnvironments(trx, [project.id])).map((e) => [e.definition.name, e]));
-    for (const env of file.environments) {
-      const { record, changed } = await upsertEnvironment(trx, project.id, env, opts.now);
-      changes.push({ kind: 'environment', name: env.name, id: record.id, action: !before.has(env.name) ? 'created' : changed ? 'updated' : 'unchanged' });
-    }
-    const plansBefore = new Set((await listPlans(trx, [project.id])).map((p) => p.definition.name));
-    for (const plan of file.plans) {
-      const { record, changed } = await upsertPlan(trx, project.id, plan, opts.now);
-      changes.push({ kind: 'plan', name: plan.name, id: record.id, action: !plansBefore.has(plan.name) ? 'created' : changed ? 'updated' : 'unchanged' });
-    }
-    if (file.retention !== undefined) {
-      const changed = await setProjectRetention(trx, project.id, file.retention);
-      changes.push({ kind: 'retention', name: project.name, id: null, action: changed ? 'updated' : 'unchanged' });
-    }
-    // A dry run does all the work, then rolls it back: what it reports is exactly what apply would do.
-    if (opts.dryRun) throw new DryRun({ project: project.name, dry_run: true, changes, warnings });
-    return { project: project.name, dry_run: false, changes, warnings };
-  }).catch((e: unknown) => {
-    if (e instanceof DryRun) return e.outcome;
-    throw e;
-  });
+  return store.db
+    .transaction()
+    .execute(async (trx) => {
+      const project = await targetProject(trx, key, file.project, opts.now);
+      const changes: ApplyChange[] = [];
+      const before = new Map((await listEnvironments(trx, [project.id])).map((e) => [e.definition.name, e]));
+      for (const env of file.environments) {
+        const { record, changed } = await upsertEnvironment(trx, project.id, env, opts.now);
+        changes.push({
+          kind: 'environment',
+          name: env.name,
+          id: record.id,
+          action: !before.has(env.name) ? 'created' : changed ? 'updated' : 'unchanged',
+        });
+      }
+      const plansBefore = new Set((await listPlans(trx, [project.id])).map((p) => p.definition.name));
+      for (const plan of file.plans) {
+        const { record, changed } = await upsertPlan(trx, project.id, plan, opts.now);
+        changes.push({
+          kind: 'plan',
+          name: plan.name,
+          id: record.id,
+          action: !plansBefore.has(plan.name) ? 'created' : changed ? 'updated' : 'unchanged',
+        });
+      }
+      if (file.retention !== undefined) {
+        const changed = await setProjectRetention(trx, project.id, file.retention);
+        changes.push({ kind: 'retention', name: project.name, id: null, action: changed ? 'updated' : 'unchanged' });
+      }
+      // A dry run does all the work, then rolls it back: what it reports is exactly what apply would do.
+      if (opts.dryRun) throw new DryRun({ project: project.name, dry_run: true, changes, warnings });
+      return { project: project.name, dry_run: false, changes, warnings };
+    })
+    .catch((e: unknown) => {
+      if (e instanceof DryRun) return e.outcome;
+      throw e;
+    });
 }
 
 class DryRun extends Error {

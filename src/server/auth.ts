@@ -31,21 +31,28 @@ export function registerAuth(app: FastifyInstance, store: Store, clock: () => nu
     if (token === null) throw new AppError('UNAUTHENTICATED', 'missing API key: send Authorization: Bearer <key>');
     if (auth === 'agent') {
       const agent = await authenticateAgent(store.db, store.cap, token);
-      if (!agent) throw new AppError('UNAUTHENTICATED', 'unknown or retired agent credential: register the agent again');
+      if (!agent)
+        throw new AppError('UNAUTHENTICATED', 'unknown or retired agent credential: register the agent again');
       req.principal = { kind: 'agent', agent };
       return;
     }
     if (auth === 'registration' && token.startsWith('rt_')) {
       const reg = await authenticateRegistrationToken(store.db, token, clock());
-      if (!reg) throw new AppError('UNAUTHENTICATED', 'unknown, expired or revoked registration token: create one with proctor agents token create');
+      if (!reg)
+        throw new AppError(
+          'UNAUTHENTICATED',
+          'unknown, expired or revoked registration token: create one with proctor agents token create',
+        );
       req.principal = { kind: 'registration', token: reg, key: null };
       return;
     }
     const key = await authenticateApiKey(store.db, store.cap, token);
-    if (key === 'revoked') throw new AppError('UNAUTHENTICATED', 'this API key was revoked: create a new one with proctor keys create');
+    if (key === 'revoked')
+      throw new AppError('UNAUTHENTICATED', 'this API key was revoked: create a new one with proctor keys create');
     if (!key) throw new AppError('UNAUTHENTICATED', 'unknown API key: check PROCTOR_TOKEN');
     const needed = auth === 'registration' ? 'ADMIN' : auth;
-    if (needed !== 'key' && !hasAuthority(key, needed)) throw new AppError('FORBIDDEN', `this key lacks the ${needed} authority`);
+    if (needed !== 'key' && !hasAuthority(key, needed))
+      throw new AppError('FORBIDDEN', `this key lacks the ${needed} authority`);
     req.principal = auth === 'registration' ? { kind: 'registration', token: null, key } : { kind: 'key', key };
   });
 }

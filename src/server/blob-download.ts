@@ -21,7 +21,10 @@ export interface BlobDownload {
 export async function sendBlob(reply: FastifyReply, blobs: RegisteredBlobs, d: BlobDownload): Promise<FastifyReply> {
   downloadHeaders(reply, { type: d.type, disposition: d.disposition });
   for (const [k, v] of Object.entries(d.headers ?? {})) reply.header(k, v);
-  const url = await blobs.store.presignedUrl(d.sha256, { contentType: d.type, contentDisposition: contentDisposition(d.disposition.kind, d.disposition.fileName) });
+  const url = await blobs.store.presignedUrl(d.sha256, {
+    contentType: d.type,
+    contentDisposition: contentDisposition(d.disposition.kind, d.disposition.fileName),
+  });
   // A 302 of a GET stays a GET; the bucket's answer carries the type and disposition asked for.
   if (url !== null) return reply.code(302).header('location', url).header('cache-control', 'no-store').send();
   const body = await blobs.open(d.sha256);

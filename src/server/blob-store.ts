@@ -9,5 +9,7 @@ import type { ServerConfig } from './config.js';
  * Built once at start-up and handed to routes and loops in `ServerDeps`.
  */
 export function openBlobStore(config: Pick<ServerConfig, 'blobs' | 'dataDir'>, s3?: S3BlobStoreOptions): BlobStore {
-  return config.blobs.kind === 's3' ? new S3BlobStore(config.blobs, s3) : new LocalBlobStore(join(config.dataDir, 'blobs'));
+  return config.blobs.kind === 's3'
+    ? new S3BlobStore(config.blobs, s3)
+    : new LocalBlobStore(join(config.dataDir, 'blobs'));
 }

@@ -66,7 +66,14 @@ export interface ConfigSources {
   flags: Partial<Record<keyof ServerConfig, unknown>>;
 }
 
-function intSetting(problems: Problems, name: string, raw: unknown, fallback: number, min: number, max: number): number {
+function intSetting(
+  problems: Problems,
+  name: string,
+  raw: unknown,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) {
@@ -78,15 +85,26 @@ function intSetting(problems: Problems, name: string, raw: unknown, fallback: nu
 
 function cidrSetting(problems: Problems, name: string, raw: string | undefined): string[] {
   const { ranges, bad } = parseCidrs(raw ?? '');
-  if (bad.length) problems.add(name, `expected comma-separated CIDR ranges like 127.0.0.0/8, got ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
+  if (bad.length)
+    problems.add(
+      name,
+      `expected comma-separated CIDR ranges like 127.0.0.0/8, got ${bad.map((b) => JSON.stringify(b)).join(', ')}`,
+    );
   return ranges;
 }
 
 /** A comma-separated list of environment variable names. */
 function nameList(problems: Problems, name: string, raw: unknown): string[] {
-  const names = String(raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const names = String(raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = names.filter((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
-  if (bad.length) problems.add(name, `expected comma-separated variable names like JAVA_OPTS,GRADLE_HOME, got ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
+  if (bad.length)
+    problems.add(
+      name,
+      `expected comma-separated variable names like JAVA_OPTS,GRADLE_HOME, got ${bad.map((b) => JSON.stringify(b)).join(', ')}`,
+    );
   return names.filter((n) => !bad.includes(n));
 }
 
@@ -95,7 +113,10 @@ function outboundAllowSetting(problems: Problems, env: ConfigSources['env']): st
   const current = env.PROCTOR_OUTBOUND_ALLOW_PRIVATE;
   const old = env.PROCTOR_WEBHOOK_ALLOW_PRIVATE;
   if (current !== undefined && old !== undefined && current.trim() !== old.trim()) {
-    problems.add('PROCTOR_OUTBOUND_ALLOW_PRIVATE', 'PROCTOR_WEBHOOK_ALLOW_PRIVATE (its old name) is set too, to another list; keep only PROCTOR_OUTBOUND_ALLOW_PRIVATE');
+    problems.add(
+      'PROCTOR_OUTBOUND_ALLOW_PRIVATE',
+      'PROCTOR_WEBHOOK_ALLOW_PRIVATE (its old name) is set too, to another list; keep only PROCTOR_OUTBOUND_ALLOW_PRIVATE',
+    );
   }
   if (current !== undefined) return cidrSetting(problems, 'PROCTOR_OUTBOUND_ALLOW_PRIVATE', current);
   return cidrSetting(problems, 'PROCTOR_WEBHOOK_ALLOW_PRIVATE (old name of PROCTOR_OUTBOUND_ALLOW_PRIVATE)', old);
@@ -115,7 +136,10 @@ export function loadConfig({ env, flags }: ConfigSources): Readonly<ServerConfig
   const p = new Problems();
   const databaseUrl = (flags.databaseUrl as string | undefined) ?? env.PROCTOR_DATABASE_URL ?? undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    p.add('--database-url / PROCTOR_DATABASE_URL', 'expected a postgres:// URL (leave it unset for the embedded SQLite database)');
+    p.add(
+      '--database-url / PROCTOR_DATABASE_URL',
+      'expected a postgres:// URL (leave it unset for the embedded SQLite database)',
+    );
   }
   const cfg: ServerConfig = {
     host: String(flags.host ?? env.PROCTOR_HOST ?? '127.0.0.1'),
@@ -123,37 +147,87 @@ export function loadConfig({ env, flags }: ConfigSources): Readonly<ServerConfig
     dataDir: resolve(String(flags.dataDir ?? env.PROCTOR_DATA_DIR ?? '.proctor')),
     databaseUrl: databaseUrl || undefined,
     localAgent: flags.localAgent !== false && env.PROCTOR_LOCAL_AGENT !== '0',
-    localSlots: intSetting(p, '--local-slots / PROCTOR_LOCAL_SLOTS', flags.localSlots ?? env.PROCTOR_LOCAL_SLOTS, availableParallelism(), 1, 1024),
+    localSlots: intSetting(
+      p,
+      '--local-slots / PROCTOR_LOCAL_SLOTS',
+      flags.localSlots ?? env.PROCTOR_LOCAL_SLOTS,
+      availableParallelism(),
+      1,
+      1024,
+    ),
     localLabels: String(flags.localLabels ?? env.PROCTOR_LOCAL_LABELS ?? `local,${process.platform}`)
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
     workdir: resolve(String(flags.workdir ?? env.PROCTOR_WORKDIR ?? '.')),
     localAgentUser: String(flags.localAgentUser ?? env.PROCTOR_LOCAL_AGENT_USER ?? '').trim() || undefined,
-    localAgentEnv: nameList(p, '--local-agent-env / PROCTOR_LOCAL_AGENT_ENV', flags.localAgentEnv ?? env.PROCTOR_LOCAL_AGENT_ENV),
+    localAgentEnv: nameList(
+      p,
+      '--local-agent-env / PROCTOR_LOCAL_AGENT_ENV',
+      flags.localAgentEnv ?? env.PROCTOR_LOCAL_AGENT_ENV,
+    ),
     adminToken: (flags.adminToken as string | undefined) ?? env.PROCTOR_ADMIN_TOKEN ?? undefined,
     demo: flags.demo === true,
     logLevel: String(flags.logLevel ?? env.PROCTOR_LOG_LEVEL ?? 'info'),
     bodyLimit: intSetting(p, 'PROCTOR_BODY_LIMIT', env.PROCTOR_BODY_LIMIT, 1024 * 1024, 1024, 512 * 1024 * 1024),
-    appBuildLimit: intSetting(p, 'PROCTOR_APP_BUILD_LIMIT', env.PROCTOR_APP_BUILD_LIMIT, 2 * 1024 ** 3, 1, 64 * 1024 ** 3),
-    artifactLimit: intSetting(p, 'PROCTOR_ARTIFACT_LIMIT', env.PROCTOR_ARTIFACT_LIMIT, 256 * 1024 ** 2, 1, 16 * 1024 ** 3),
+    appBuildLimit: intSetting(
+      p,
+      'PROCTOR_APP_BUILD_LIMIT',
+      env.PROCTOR_APP_BUILD_LIMIT,
+      2 * 1024 ** 3,
+      1,
+      64 * 1024 ** 3,
+    ),
+    artifactLimit: intSetting(
+      p,
+      'PROCTOR_ARTIFACT_LIMIT',
+      env.PROCTOR_ARTIFACT_LIMIT,
+      256 * 1024 ** 2,
+      1,
+      16 * 1024 ** 3,
+    ),
     leaseMs: intSetting(p, 'PROCTOR_LEASE_MS', env.PROCTOR_LEASE_MS, 30_000, 1_000, 3_600_000),
     maxAttempts: intSetting(p, 'PROCTOR_MAX_ATTEMPTS', env.PROCTOR_MAX_ATTEMPTS, 3, 1, 1_000),
     outboundAllowPrivate: outboundAllowSetting(p, env),
-    webhookRetentionDays: intSetting(p, 'PROCTOR_WEBHOOK_RETENTION_DAYS', env.PROCTOR_WEBHOOK_RETENTION_DAYS, 30, 0, 36_500),
+    webhookRetentionDays: intSetting(
+      p,
+      'PROCTOR_WEBHOOK_RETENTION_DAYS',
+      env.PROCTOR_WEBHOOK_RETENTION_DAYS,
+      30,
+      0,
+      36_500,
+    ),
     keyRateLimitPerMinute: intSetting(p, 'PROCTOR_KEY_RATE_LIMIT', env.PROCTOR_KEY_RATE_LIMIT, 0, 0, 1_000_000) || null,
-    keyMaxActiveRuns: intSetting(p, 'PROCTOR_KEY_MAX_ACTIVE_RUNS', env.PROCTOR_KEY_MAX_ACTIVE_RUNS, 0, 0, 1_000_000) || null,
+    keyMaxActiveRuns:
+      intSetting(p, 'PROCTOR_KEY_MAX_ACTIVE_RUNS', env.PROCTOR_KEY_MAX_ACTIVE_RUNS, 0, 0, 1_000_000) || null,
     blobs: blobSetting(p, env.PROCTOR_BLOB_URL),
     retention: {
       runDays: intSetting(p, 'PROCTOR_RETENTION_RUN_DAYS', env.PROCTOR_RETENTION_RUN_DAYS, 0, 0, 36_500) || null,
       runLast: intSetting(p, 'PROCTOR_RETENTION_RUN_LAST', env.PROCTOR_RETENTION_RUN_LAST, 0, 0, 1_000_000) || null,
       logDays: intSetting(p, 'PROCTOR_RETENTION_LOG_DAYS', env.PROCTOR_RETENTION_LOG_DAYS, 0, 0, 36_500) || null,
-      artifactDays: intSetting(p, 'PROCTOR_RETENTION_ARTIFACT_DAYS', env.PROCTOR_RETENTION_ARTIFACT_DAYS, 0, 0, 36_500) || null,
-      appBuildLast: intSetting(p, 'PROCTOR_RETENTION_APP_BUILD_LAST', env.PROCTOR_RETENTION_APP_BUILD_LAST, 0, 0, 1_000_000) || null,
+      artifactDays:
+        intSetting(p, 'PROCTOR_RETENTION_ARTIFACT_DAYS', env.PROCTOR_RETENTION_ARTIFACT_DAYS, 0, 0, 36_500) || null,
+      appBuildLast:
+        intSetting(p, 'PROCTOR_RETENTION_APP_BUILD_LAST', env.PROCTOR_RETENTION_APP_BUILD_LAST, 0, 0, 1_000_000) ||
+        null,
     },
     // Five is what the scheduler's duration estimate reads; thirty, the dashboard's history window.
-    retentionHistoryRuns: intSetting(p, 'PROCTOR_RETENTION_HISTORY_RUNS', env.PROCTOR_RETENTION_HISTORY_RUNS, 30, 5, 1_000),
-    retentionIntervalMs: intSetting(p, 'PROCTOR_RETENTION_INTERVAL_MS', env.PROCTOR_RETENTION_INTERVAL_MS, 10 * 60_000, 0, 7 * 86_400_000),
+    retentionHistoryRuns: intSetting(
+      p,
+      'PROCTOR_RETENTION_HISTORY_RUNS',
+      env.PROCTOR_RETENTION_HISTORY_RUNS,
+      30,
+      5,
+      1_000,
+    ),
+    retentionIntervalMs: intSetting(
+      p,
+      'PROCTOR_RETENTION_INTERVAL_MS',
+      env.PROCTOR_RETENTION_INTERVAL_MS,
+      10 * 60_000,
+      0,
+      7 * 86_400_000,
+    ),
     retentionBatch: intSetting(p, 'PROCTOR_RETENTION_BATCH', env.PROCTOR_RETENTION_BATCH, 500, 1, 100_000),
     retentionPauseMs: intSetting(p, 'PROCTOR_RETENTION_PAUSE_MS', env.PROCTOR_RETENTION_PAUSE_MS, 5, 0, 60_000),
     blobGraceMs: intSetting(p, 'PROCTOR_BLOB_GRACE_MS', env.PROCTOR_BLOB_GRACE_MS, 60 * 60_000, 0, 7 * 86_400_000),

@@ -10,7 +10,11 @@ import type { Database } from '../storage/schema.js';
  * projects by name: `grantFrom`'s rule, with the names resolved. A project the caller may not
  * grant is answered like one that does not exist, so a limited key learns no other project's name.
  */
-export async function requestedGrant(db: Kysely<Database>, caller: Holding, asked: { authorities: readonly Authority[]; projects: readonly string[] | undefined }): Promise<Grant> {
+export async function requestedGrant(
+  db: Kysely<Database>,
+  caller: Holding,
+  asked: { authorities: readonly Authority[]; projects: readonly string[] | undefined },
+): Promise<Grant> {
   let projectIds: number[] | undefined;
   if (asked.projects !== undefined) {
     projectIds = [];
@@ -18,7 +22,9 @@ export async function requestedGrant(db: Kysely<Database>, caller: Holding, aske
       const p = await findProject(db, name);
       if (!p || !mayGrantProject(caller, p.id)) {
         const what = caller.projectIds === null ? 'does not exist' : 'is not one this key may grant';
-        throw new AppError('VALIDATION_FAILED', `projects: project "${name}" ${what}`, { details: [{ path: 'projects', message: `project "${name}" ${what}` }] });
+        throw new AppError('VALIDATION_FAILED', `projects: project "${name}" ${what}`, {
+          details: [{ path: 'projects', message: `project "${name}" ${what}` }],
+        });
       }
       projectIds.push(p.id);
     }
@@ -27,6 +33,10 @@ export async function requestedGrant(db: Kysely<Database>, caller: Holding, aske
 }
 
 /** Throws NOT_FOUND (as for an id that does not exist) unless the caller may manage the credential. */
-export function assertManages(caller: Holding, credential: { projectIds: readonly number[] | null } | undefined, notFound: string): asserts credential {
+export function assertManages(
+  caller: Holding,
+  credential: { projectIds: readonly number[] | null } | undefined,
+  notFound: string,
+): asserts credential {
   if (!credential || !mayManage(caller, credential)) throw new AppError('NOT_FOUND', notFound);
 }

@@ -34,8 +34,12 @@ export function contentDisposition(kind: 'inline' | 'attachment', fileName: stri
  * sends a file, a log or a report goes through here; `type` must be one of ours or a validated
  * media type, never a client's text.
  */
-export function downloadHeaders(reply: FastifyReply, opts: { type: string; disposition?: { kind: 'inline' | 'attachment'; fileName: string } }): FastifyReply {
+export function downloadHeaders(
+  reply: FastifyReply,
+  opts: { type: string; disposition?: { kind: 'inline' | 'attachment'; fileName: string } },
+): FastifyReply {
   reply.type(opts.type).header('x-content-type-options', 'nosniff').header('content-security-policy', DOWNLOAD_CSP);
-  if (opts.disposition) reply.header('content-disposition', contentDisposition(opts.disposition.kind, opts.disposition.fileName));
+  if (opts.disposition)
+    reply.header('content-disposition', contentDisposition(opts.disposition.kind, opts.disposition.fileName));
   return reply;
 }

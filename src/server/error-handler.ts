@@ -16,7 +16,11 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 /** Turns any thrown error into `{ error: { code, message, details } }` with the right status. */
 export function toErrorResponse(err: unknown): { status: number; body: ErrorBody; internal: boolean } {
   if (err instanceof AppError) {
-    return { status: err.httpStatus, body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } }, internal: false };
+    return {
+      status: err.httpStatus,
+      body: { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } },
+      internal: false,
+    };
   }
   const fe = err as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
   if (fe.validation) {
@@ -25,15 +29,34 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
     return { status: 400, body: { error: { code: 'VALIDATION_FAILED', message, details } }, internal: false };
   }
   const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined;
-  if (mapped) return { status: ERROR_STATUS[mapped], body: { error: { code: mapped, message: fe.message } }, internal: false };
-  if (err instanceof SyntaxError || (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)) {
-    const status = typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 400;
-    return { status, body: { error: { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'MALFORMED_REQUEST', message: fe.message } }, internal: false };
+  if (mapped)
+    return { status: ERROR_STATUS[mapped], body: { error: { code: mapped, message: fe.message } }, internal: false };
+  if (
+    err instanceof SyntaxError ||
+    (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)
+  ) {
+    const status =
+      typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 400;
+    return {
+      status,
+      body: { error: { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'MALFORMED_REQUEST', message: fe.message } },
+      internal: false,
+    };
   }
-  return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error; the server log has the details' } }, internal: true };
+  return {
+    status: 500,
+    body: { error: { code: 'INTERNAL', message: 'internal error; the server log has the details' } },
+    internal: true,
+  };
 }
 
-type ValidationIssue = { keyword?: string; instancePath?: string; message?: string; params?: { additionalProperty?: string }; parentSchema?: { properties?: Record<string, unknown> } };
+type ValidationIssue = {
+  keyword?: string;
+  instancePath?: string;
+  message?: string;
+  params?: { additionalProperty?: string };
+  parentSchema?: { properties?: Record<string, unknown> };
+};
 
 /** `querystring.projct: unknown parameter (did you mean project?); expected one of project`, or the validator's own words. */
 function issueDetail(context: string, v: ValidationIssue): { path: string; message: string } {
@@ -57,7 +80,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
     return reply.status(status).send(body);
   });
   app.setNotFoundHandler((req, reply) =>
-    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } }),
+    reply
+      .status(404)
+      .send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } }),
   );
 }
 

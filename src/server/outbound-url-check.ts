@@ -19,5 +19,6 @@ export function addressPolicy(config: ServerConfig): AddressPolicy {
  */
 export function assertOutboundUrl(config: ServerConfig, url: string, field: string): void {
   const problem = outboundUrlProblem(url, addressPolicy(config));
-  if (problem) throw new AppError('VALIDATION_FAILED', `${field}: ${problem}`, { details: [{ path: field, message: problem }] });
+  if (problem)
+    throw new AppError('VALIDATION_FAILED', `${field}: ${problem}`, { details: [{ path: field, message: problem }] });
 }

@@ -26,7 +26,8 @@ declare module 'fastify' {
 }
 
 export function keyOf(p: Principal | undefined): ApiKey {
-  if (p?.kind !== 'key') throw new AppError('UNAUTHENTICATED', 'this endpoint needs an API key: send Authorization: Bearer <key>');
+  if (p?.kind !== 'key')
+    throw new AppError('UNAUTHENTICATED', 'this endpoint needs an API key: send Authorization: Bearer <key>');
   return p.key;
 }
 

@@ -12,16 +12,25 @@ import { assertProject, keyOf } from './principal.js';
  * Finds a plan by numeric id, UUID or name among the projects the key may see. A name that exists in
  * several of them needs `project` to choose.
  */
-export async function resolvePlan(db: Kysely<Database>, key: ApiKey, ref: string, projectName?: string): Promise<PlanRecord> {
+export async function resolvePlan(
+  db: Kysely<Database>,
+  key: ApiKey,
+  ref: string,
+  projectName?: string,
+): Promise<PlanRecord> {
   const scope = projectName !== undefined ? [(await visibleProject(db, key, projectName)).id] : key.projectIds;
   const isName = !/^\d+$/.test(ref) && !/^[0-9a-f-]{36}$/i.test(ref);
   const plans = await findPlans(db, isName ? scope : null, ref);
   const missing = `plan "${ref}" does not exist${isName ? '; list the plans with proctor plans list (GET /api/v1/plans)' : ''}`;
   if (plans.length === 0) throw new AppError('NOT_FOUND', missing);
   if (plans.length > 1) {
-    throw new AppError('AMBIGUOUS', `several projects have a plan named "${ref}": add ?project=<name> or use the plan's id`, {
-      details: { plan_ids: plans.map((p) => p.id) },
-    });
+    throw new AppError(
+      'AMBIGUOUS',
+      `several projects have a plan named "${ref}": add ?project=<name> or use the plan's id`,
+      {
+        details: { plan_ids: plans.map((p) => p.id) },
+      },
+    );
   }
   const plan = plans[0]!;
   assertProject(key, plan.projectId, missing);
@@ -32,7 +41,11 @@ export async function resolvePlan(db: Kysely<Database>, key: ApiKey, ref: string
  * The projects a listing covers: the one `?project=` names (404 if the key may not see it, as if it
  * did not exist), else every project the key may see (null: all).
  */
-export async function listScope(db: Kysely<Database>, key: ApiKey, project: string | undefined): Promise<number[] | null> {
+export async function listScope(
+  db: Kysely<Database>,
+  key: ApiKey,
+  project: string | undefined,
+): Promise<number[] | null> {
   return project !== undefined ? [(await visibleProject(db, key, project)).id] : key.projectIds;
 }
 
@@ -53,7 +66,12 @@ export async function visibleProject(db: Kysely<Database>, key: ApiKey, ref: str
  * limited to some projects cannot create new ones. A project the key may not use is refused (403:
  * the caller named it) with the answer a project that does not exist gets, so nothing is told.
  */
-export async function targetProject(db: Kysely<Database>, key: ApiKey, name: string | undefined, now: number): Promise<Project> {
+export async function targetProject(
+  db: Kysely<Database>,
+  key: ApiKey,
+  name: string | undefined,
+  now: number,
+): Promise<Project> {
   if (name === undefined && key.projectIds?.length === 1) {
     const only = await findProject(db, key.projectIds[0]!);
     if (only) return only;
@@ -64,7 +82,8 @@ export async function targetProject(db: Kysely<Database>, key: ApiKey, name: str
     if (existing) return existing;
     // A project made here follows the rule of a plan file's `project`, which apply checks.
     const problems = new Problems();
-    if (!checkName(problems, 'project', wanted)) throw new AppError('VALIDATION_FAILED', problems.toString(), { details: problems.list });
+    if (!checkName(problems, 'project', wanted))
+      throw new AppError('VALIDATION_FAILED', problems.toString(), { details: problems.list });
     return ensureProject(db, wanted, now);
   }
   if (existing && key.projectIds.includes(existing.id)) return existing;
@@ -73,7 +92,8 @@ export async function targetProject(db: Kysely<Database>, key: ApiKey, name: str
 
 /** Parses a numeric path id, refusing anything else with a 400 naming the parameter. */
 export function numericId(value: string, what: string): number {
-  if (!/^\d{1,15}$/.test(value)) throw new AppError('VALIDATION_FAILED', `${what}: expected a numeric id, got "${value.slice(0, 40)}"`);
+  if (!/^\d{1,15}$/.test(value))
+    throw new AppError('VALIDATION_FAILED', `${what}: expected a numeric id, got "${value.slice(0, 40)}"`);
   return Number(value);
 }
 
@@ -92,4 +112,3 @@ export async function loadRun(db: Kysely<Database>, principal: unknown, raw: str
   assertProject(key, run.projectId, missing);
   return run;
 }
-

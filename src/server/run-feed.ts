@@ -200,7 +200,9 @@ class RunFeed {
     if (!run) return this.dismiss();
     const changed = [...(await resultSignatures(this.db, this.runId))].filter(([id, sig]) => this.seen.get(id) !== sig);
     if (changed.length > 0) {
-      const rows = (await listResultViews(this.db, this.runId, { ids: changed.map(([id]) => id), limit: changed.length })).items;
+      const rows = (
+        await listResultViews(this.db, this.runId, { ids: changed.map(([id]) => id), limit: changed.length })
+      ).items;
       for (const r of rows) this.seen.set(r.id, resultSignature(r));
       this.broadcast('results', { items: rows });
     }

@@ -22,7 +22,9 @@ function junitCase(r: ResultRow): JUnitWriteCase {
     queued: 'skipped',
     running: 'skipped',
   };
-  const note = ['stopped', 'not_executed', 'queued', 'running'].includes(r.status) ? `${r.status.replace('_', ' ')}${r.message ? `: ${r.message}` : ''}` : r.message;
+  const note = ['stopped', 'not_executed', 'queued', 'running'].includes(r.status)
+    ? `${r.status.replace('_', ' ')}${r.message ? `: ${r.message}` : ''}`
+    : r.message;
   const flaky = r.status === 'flaky' ? `flaky: passed after ${r.attempts} attempts\n` : '';
   return {
     classname: r.scenario.file,
@@ -53,5 +55,8 @@ export async function runJUnitXml(db: Kysely<Database>, run: Pick<Run, 'id' | 'p
     if (!page.next_cursor) break;
     afterId = page.items[page.items.length - 1]!.id;
   }
-  return formatJUnit({ name: `${run.plan.name} run ${run.id}`, suites: [...byEnv].map(([name, cases]) => ({ name, cases })) });
+  return formatJUnit({
+    name: `${run.plan.name} run ${run.id}`,
+    suites: [...byEnv].map(([name, cases]) => ({ name, cases })),
+  });
 }

@@ -43,16 +43,28 @@ export async function prepareRun(deps: ServerDeps, r: RunRequest): Promise<Prepa
     const def = applyProfile(plan.definition, r.profile);
     if (!def) {
       const known = profileNames(plan.definition);
-      throw new AppError('VALIDATION_FAILED', `${name('profile', 'profile')}: plan "${plan.definition.name}" declares no profile "${r.profile}" (${known.length ? `its profiles: ${known.join(', ')}` : 'it declares none'})`);
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `${name('profile', 'profile')}: plan "${plan.definition.name}" declares no profile "${r.profile}" (${known.length ? `its profiles: ${known.join(', ')}` : 'it declares none'})`,
+      );
     }
     plan = { ...plan, definition: def };
   }
   const problems = new Problems();
-  let environments = await resolveEnvironments(deps, plan, r.environments, problems, name('environments', 'environments'));
+  let environments = await resolveEnvironments(
+    deps,
+    plan,
+    r.environments,
+    problems,
+    name('environments', 'environments'),
+  );
   if (r.platform !== undefined && problems.empty) {
     environments = environments.filter((e) => e.definition.platform === r.platform);
     if (environments.length === 0) {
-      problems.add(name('platform', 'platform'), `plan "${plan.definition.name}" has no environment of platform "${r.platform}" among ${plan.definition.environments.join(', ')}`);
+      problems.add(
+        name('platform', 'platform'),
+        `plan "${plan.definition.name}" has no environment of platform "${r.platform}" among ${plan.definition.environments.join(', ')}`,
+      );
     }
   }
   const appBuilds = await resolveAppBuilds(deps, plan, environments, r, problems, name);
@@ -72,8 +84,13 @@ async function resolveEnvironments(
   for (const [i, ref] of refs.entries()) {
     const env = await findEnvironment(deps.store.db, plan.projectId, ref);
     if (env && plan.definition.environments.includes(env.definition.name)) out.set(env.id, env);
-    else if (typeof ref === 'string' && plan.definition.environments.includes(ref)) problems.add(`${path}[${i}]`, `environment "${ref}" no longer exists: apply it again`);
-    else problems.add(`${path}[${i}]`, `${JSON.stringify(ref)} is not an environment of plan "${plan.definition.name}" (its environments: ${plan.definition.environments.join(', ')})`);
+    else if (typeof ref === 'string' && plan.definition.environments.includes(ref))
+      problems.add(`${path}[${i}]`, `environment "${ref}" no longer exists: apply it again`);
+    else
+      problems.add(
+        `${path}[${i}]`,
+        `${JSON.stringify(ref)} is not an environment of plan "${plan.definition.name}" (its environments: ${plan.definition.environments.join(', ')})`,
+      );
   }
   return [...out.values()];
 }
@@ -92,13 +109,20 @@ async function resolveAppBuilds(
   for (const [envRef, build] of Object.entries(r.appBuilds ?? {})) {
     const env = environments.find((e) => e.definition.name === envRef || String(e.id) === envRef);
     const path = `${name('appBuilds', 'app_builds')}.${envRef}`;
-    if (!env) problems.add(path, `"${envRef}" is not an environment of this run (${environments.map((e) => e.definition.name).join(', ')})`);
+    if (!env)
+      problems.add(
+        path,
+        `"${envRef}" is not an environment of this run (${environments.map((e) => e.definition.name).join(', ')})`,
+      );
     else wanted.push([path, build, [env]]);
   }
   for (const [path, ref, envs] of wanted) {
     const build = await findAppBuild(deps.store.db, ref);
     if (!build || build.projectId !== plan.projectId) {
-      problems.add(path, `app build ${JSON.stringify(ref)} does not exist in the plan's project; upload it with POST /api/v1/app-builds`);
+      problems.add(
+        path,
+        `app build ${JSON.stringify(ref)} does not exist in the plan's project; upload it with POST /api/v1/app-builds`,
+      );
       continue;
     }
     for (const e of envs) out[e.definition.name] = build.id;

@@ -44,14 +44,39 @@ export interface StartOptions extends BuildAppOptions {
 }
 
 /** Opens the database, applies migrations, builds the API and listens. */
-export async function startServer(config: ServerConfig, logger: Logger, opts: StartOptions = {}): Promise<RunningServer> {
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...(opts.schema ? { schema: opts.schema } : {}) });
+export async function startServer(
+  config: ServerConfig,
+  logger: Logger,
+  opts: StartOptions = {},
+): Promise<RunningServer> {
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    ...(opts.schema ? { schema: opts.schema } : {}),
+  });
   const clock = opts.clock ?? Date.now;
   let notifier: Awaited<ReturnType<typeof createJobNotifier>> = null;
   try {
     const admin = await bootstrapAdmin(store, config.adminToken, clock());
-    const queue: QueueContext = { db: store.db, cap: store.cap, clock, wakeup: new Wakeup(), runFacts: new RunFactsCache(), settings: { ...DEFAULT_QUEUE_SETTINGS, leaseMs: config.leaseMs, maxAttempts: config.maxAttempts, outboundAllow: config.outboundAllowPrivate, ...opts.settings } };
-    notifier = await createJobNotifier(config.databaseUrl, () => queue.wakeup.wakeLocal(), (e) => logger.warn({ err: e }, 'job notifications failed'));
+    const queue: QueueContext = {
+      db: store.db,
+      cap: store.cap,
+      clock,
+      wakeup: new Wakeup(),
+      runFacts: new RunFactsCache(),
+      settings: {
+        ...DEFAULT_QUEUE_SETTINGS,
+        leaseMs: config.leaseMs,
+        maxAttempts: config.maxAttempts,
+        outboundAllow: config.outboundAllowPrivate,
+        ...opts.settings,
+      },
+    };
+    notifier = await createJobNotifier(
+      config.databaseUrl,
+      () => queue.wakeup.wakeLocal(),
+      (e) => logger.warn({ err: e }, 'job notifications failed'),
+    );
     const n = notifier;
     queue.wakeup.publish = n ? () => n.publish() : null;
     const blobStore = openBlobStore(config, opts.s3);

@@ -31,7 +31,12 @@ export function registerUsageLimits(app: FastifyInstance, deps: ServerDeps): voi
     const perMinute = effective(p.key.rateLimitPerMinute, deps.config.keyRateLimitPerMinute);
     if (perMinute === null) return;
     const wait = limiter.take(p.key.id, perMinute);
-    if (wait > 0) throw rateLimited(`this key may send ${perMinute} request(s) per minute: retry in ${wait} s`, wait, 'rate_limit_per_minute');
+    if (wait > 0)
+      throw rateLimited(
+        `this key may send ${perMinute} request(s) per minute: retry in ${wait} s`,
+        wait,
+        'rate_limit_per_minute',
+      );
   });
 }
 

@@ -9,7 +9,14 @@ import type { FastifySchemaCompiler } from 'fastify';
  */
 function makeAjv(coerce: boolean): Ajv {
   // verbose: an error carries its schema, so an unknown parameter can be answered with the known ones.
-  const opts: Options = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false, verbose: true, coerceTypes: coerce ? 'array' : false };
+  const opts: Options = {
+    allErrors: true,
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+    verbose: true,
+    coerceTypes: coerce ? 'array' : false,
+  };
   const ajv = new Ajv(opts);
   (addFormats as unknown as (a: Ajv) => void)(ajv);
   return ajv;
@@ -22,7 +29,10 @@ const NO_PARAMETERS = { type: 'object', properties: {}, additionalProperties: fa
  * is a 400 saying so, not silently ignored. Compatibility routes (tagged `compat: …`) take what the
  * vendors' clients send, and the dashboard's files whatever a browser adds.
  */
-export function strictQueries(route: { schema?: { querystring?: unknown; tags?: readonly string[] }; config?: { auth?: string } }): void {
+export function strictQueries(route: {
+  schema?: { querystring?: unknown; tags?: readonly string[] };
+  config?: { auth?: string };
+}): void {
   if (route.config?.auth === 'public') return;
   if (route.schema?.tags?.some((t) => t.startsWith('compat:'))) return;
   if (route.schema && route.schema.querystring === undefined) route.schema.querystring = NO_PARAMETERS;

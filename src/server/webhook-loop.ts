@@ -22,7 +22,11 @@ const PRUNE_EVERY_MS = 10 * 60_000;
  * Runs a delivery pass every `everyMs` (one at a time), and now and then prunes history past its
  * retention; `stop` waits for the pass under way.
  */
-export function startWebhookLoop(queue: QueueContext, logger: Logger, opts: WebhookLoopOptions): { stop(): Promise<void> } {
+export function startWebhookLoop(
+  queue: QueueContext,
+  logger: Logger,
+  opts: WebhookLoopOptions,
+): { stop(): Promise<void> } {
   const transport = { ...defaultTransport(), ...opts.transport };
   const retentionMs = opts.retentionMs ?? null;
   let prunedAt = -Infinity;

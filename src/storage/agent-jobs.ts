@@ -20,7 +20,17 @@ export async function runningJobs(db: Kysely<Database>): Promise<AgentJobRow[]> 
     .selectFrom('jobs')
     .innerJoin('runs', 'runs.id', 'jobs.run_id')
     .innerJoin('plans', 'plans.id', 'runs.plan_id')
-    .select(['jobs.id', 'jobs.run_id', 'runs.project_id', 'plans.name', 'jobs.kind', 'jobs.environment_name', 'jobs.lease_owner', 'jobs.started_at', 'jobs.lookahead'])
+    .select([
+      'jobs.id',
+      'jobs.run_id',
+      'runs.project_id',
+      'plans.name',
+      'jobs.kind',
+      'jobs.environment_name',
+      'jobs.lease_owner',
+      'jobs.started_at',
+      'jobs.lookahead',
+    ])
     .where('jobs.status', '=', 'running')
     .where('jobs.lease_owner', 'is not', null)
     .orderBy('jobs.id')

@@ -18,7 +18,16 @@ export interface AgentRecord {
   projectIds: number[] | null;
 }
 
-type AgentRow = { id: number; name: string; labels: string; slots: number; status: string; created_at: number; last_seen_at: number | null; project_ids: string | null };
+type AgentRow = {
+  id: number;
+  name: string;
+  labels: string;
+  slots: number;
+  status: string;
+  created_at: number;
+  last_seen_at: number | null;
+  project_ids: string | null;
+};
 
 function toRecord(r: AgentRow): AgentRecord {
   return {
@@ -36,7 +45,13 @@ function toRecord(r: AgentRow): AgentRecord {
 /** Registers an agent and returns its credential (shown once). */
 export async function registerAgent(
   db: Kysely<Database>,
-  input: { name: string; labels: string[]; slots: number; registrationTokenId?: number | null; projectIds: number[] | null },
+  input: {
+    name: string;
+    labels: string[];
+    slots: number;
+    registrationTokenId?: number | null;
+    projectIds: number[] | null;
+  },
   now: number,
 ): Promise<{ agent: AgentRecord; token: string }> {
   const cred = newCredential('ag');
@@ -59,10 +74,16 @@ export async function registerAgent(
   return { agent: toRecord(row), token: cred.token };
 }
 
-const agentByPrefix = prepared((db, v: { prefix: string }) => db.selectFrom('agents').selectAll().where('prefix', '=', v.prefix));
+const agentByPrefix = prepared((db, v: { prefix: string }) =>
+  db.selectFrom('agents').selectAll().where('prefix', '=', v.prefix),
+);
 
 /** The agent an agent credential belongs to; undefined for anything else, and for a retired agent. Runs on every agent call. */
-export async function authenticateAgent(db: Kysely<Database>, cap: DialectCapabilities, token: string): Promise<AgentRecord | undefined> {
+export async function authenticateAgent(
+  db: Kysely<Database>,
+  cap: DialectCapabilities,
+  token: string,
+): Promise<AgentRecord | undefined> {
   const parsed = parseToken(token);
   if (!parsed || !token.startsWith('ag_')) return undefined;
   const r = await agentByPrefix.first(db, cap, { prefix: parsed.prefix });
@@ -72,7 +93,12 @@ export async function authenticateAgent(db: Kysely<Database>, cap: DialectCapabi
 
 /** Marks an agent as seen now (and online again if it had been marked lost). */
 export async function touchAgent(db: Kysely<Database>, id: number, now: number): Promise<void> {
-  await db.updateTable('agents').set({ last_seen_at: now, status: 'online' }).where('id', '=', id).where('status', '!=', 'retired').execute();
+  await db
+    .updateTable('agents')
+    .set({ last_seen_at: now, status: 'online' })
+    .where('id', '=', id)
+    .where('status', '!=', 'retired')
+    .execute();
 }
 
 export async function setAgentStatus(db: Kysely<Database>, id: number, status: AgentStatus): Promise<void> {
@@ -80,5 +106,7 @@ export async function setAgentStatus(db: Kysely<Database>, id: number, status: A
 }
 
 export async function listAgents(db: Kysely<Database>): Promise<AgentRecord[]> {
-  return (await db.selectFrom('agents').selectAll().where('status', '!=', 'retired').orderBy('id').execute()).map(toRecord);
+  return (await db.selectFrom('agents').selectAll().where('status', '!=', 'retired').orderBy('id').execute()).map(
+    toRecord,
+  );
 }

@@ -108,7 +108,9 @@ export async function listApiKeys(db: Kysely<Database>): Promise<ApiKey[]> {
   return (await baseQuery(db).orderBy('api_keys.id').execute()).map(toKey);
 }
 
-const keyByPrefix = prepared((db, v: { prefix: string }) => baseQuery(db).select('api_keys.secret_hash').where('api_keys.prefix', '=', v.prefix));
+const keyByPrefix = prepared((db, v: { prefix: string }) =>
+  baseQuery(db).select('api_keys.secret_hash').where('api_keys.prefix', '=', v.prefix),
+);
 
 /**
  * Finds the live key a bearer token belongs to. Returns `revoked` for a known but revoked key so the
@@ -139,10 +141,14 @@ export async function revokeApiKey(db: Kysely<Database>, id: number, now: number
 
 /** The stored hash of the key with this prefix, to tell a chosen admin token from another key of the same prefix. */
 export async function keyHashByPrefix(db: Kysely<Database>, prefix: string): Promise<string | undefined> {
-  return (await db.selectFrom('api_keys').select('secret_hash').where('prefix', '=', prefix).executeTakeFirst())?.secret_hash;
+  return (await db.selectFrom('api_keys').select('secret_hash').where('prefix', '=', prefix).executeTakeFirst())
+    ?.secret_hash;
 }
 
 export async function countApiKeys(db: Kysely<Database>): Promise<number> {
-  const r = await db.selectFrom('api_keys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('api_keys')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }

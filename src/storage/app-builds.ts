@@ -61,7 +61,10 @@ export async function insertAppBuild(db: Kysely<Database>, b: NewAppBuild): Prom
 /** Finds a build by numeric id or UUID. */
 export async function findAppBuild(db: Kysely<Database>, ref: number | string): Promise<AppBuildRecord | undefined> {
   const q = db.selectFrom('app_builds').selectAll();
-  const row = await (typeof ref === 'number' ? q.where('id', '=', ref) : q.where('uuid', '=', ref.toLowerCase())).executeTakeFirst();
+  const row = await (typeof ref === 'number'
+    ? q.where('id', '=', ref)
+    : q.where('uuid', '=', ref.toLowerCase())
+  ).executeTakeFirst();
   return row && toRecord(row);
 }
 
@@ -75,7 +78,11 @@ export interface AppBuildFilter {
 
 /** Builds newest first; one more than `limit` is read so the caller knows whether a page follows. */
 export async function listAppBuilds(db: Kysely<Database>, f: AppBuildFilter): Promise<AppBuildRecord[]> {
-  let q = db.selectFrom('app_builds').selectAll().orderBy('id', 'desc').limit(f.limit + 1);
+  let q = db
+    .selectFrom('app_builds')
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(f.limit + 1);
   if (f.projectIds) q = q.where('project_id', 'in', f.projectIds.length ? [...f.projectIds] : [-1]);
   if (f.name !== undefined) q = q.where('name', '=', f.name);
   if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);

@@ -2,7 +2,10 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 /** Records that `sha256` is being stored now (before it becomes visible); a later put refreshes the time. */
-export async function registerBlob(db: Kysely<Database>, b: { sha256: string; size: number; now: number }): Promise<void> {
+export async function registerBlob(
+  db: Kysely<Database>,
+  b: { sha256: string; size: number; now: number },
+): Promise<void> {
   await db
     .insertInto('blobs')
     .values({ sha256: b.sha256, size: b.size, created_at: b.now, put_at: b.now })
@@ -17,7 +20,13 @@ export async function blobReferenced(db: Kysely<Database>, sha256: string): Prom
       eb
         .or([
           eb.exists(eb.selectFrom('artifacts').select(sql.lit(1).as('x')).where('sha256', '=', sha256)),
-          eb.exists(eb.selectFrom('app_builds').select(sql.lit(1).as('x')).where('sha256', '=', sha256).where('url', 'is', null)),
+          eb.exists(
+            eb
+              .selectFrom('app_builds')
+              .select(sql.lit(1).as('x'))
+              .where('sha256', '=', sha256)
+              .where('url', 'is', null),
+          ),
           eb.exists(eb.selectFrom('attempts').select(sql.lit(1).as('x')).where('log_sha256', '=', sha256)),
         ])
         .as('referenced'),
@@ -31,8 +40,17 @@ export async function blobReferenced(db: Kysely<Database>, sha256: string): Prom
  * last stored before `before`: orphans of a crash, or what an interrupted pass left. One page per
  * call keeps each statement short however many blobs there are.
  */
-export async function unreferencedBlobs(db: Kysely<Database>, opts: { before: number; after: string; limit: number }): Promise<{ orphans: string[]; next: string | null }> {
-  const page = await db.selectFrom('blobs').select('sha256').where('sha256', '>', opts.after).orderBy('sha256').limit(opts.limit).execute();
+export async function unreferencedBlobs(
+  db: Kysely<Database>,
+  opts: { before: number; after: string; limit: number },
+): Promise<{ orphans: string[]; next: string | null }> {
+  const page = await db
+    .selectFrom('blobs')
+    .select('sha256')
+    .where('sha256', '>', opts.after)
+    .orderBy('sha256')
+    .limit(opts.limit)
+    .execute();
   if (page.length === 0) return { orphans: [], next: null };
   const last = page[page.length - 1]!.sha256;
   const rows = await db
@@ -43,9 +61,25 @@ export async function unreferencedBlobs(db: Kysely<Database>, opts: { before: nu
     .where('b.put_at', '<', opts.before)
     .where((eb) =>
       eb.and([
-        eb.not(eb.exists(eb.selectFrom('artifacts').select(sql.lit(1).as('x')).whereRef('artifacts.sha256', '=', 'b.sha256'))),
-        eb.not(eb.exists(eb.selectFrom('app_builds').select(sql.lit(1).as('x')).whereRef('app_builds.sha256', '=', 'b.sha256').where('app_builds.url', 'is', null))),
-        eb.not(eb.exists(eb.selectFrom('attempts').select(sql.lit(1).as('x')).whereRef('attempts.log_sha256', '=', 'b.sha256'))),
+        eb.not(
+          eb.exists(
+            eb.selectFrom('artifacts').select(sql.lit(1).as('x')).whereRef('artifacts.sha256', '=', 'b.sha256'),
+          ),
+        ),
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('app_builds')
+              .select(sql.lit(1).as('x'))
+              .whereRef('app_builds.sha256', '=', 'b.sha256')
+              .where('app_builds.url', 'is', null),
+          ),
+        ),
+        eb.not(
+          eb.exists(
+            eb.selectFrom('attempts').select(sql.lit(1).as('x')).whereRef('attempts.log_sha256', '=', 'b.sha256'),
+          ),
+        ),
       ]),
     )
     .execute();
@@ -53,7 +87,10 @@ export async function unreferencedBlobs(db: Kysely<Database>, opts: { before: nu
 }
 
 /** Registers a blob found in the store without a row (an older server wrote it), as stored when the store says. */
-export async function adoptBlob(db: Kysely<Database>, b: { sha256: string; size: number; modifiedAt: number }): Promise<void> {
+export async function adoptBlob(
+  db: Kysely<Database>,
+  b: { sha256: string; size: number; modifiedAt: number },
+): Promise<void> {
   await db
     .insertInto('blobs')
     .values({ sha256: b.sha256, size: b.size, created_at: b.modifiedAt, put_at: b.modifiedAt })
@@ -64,6 +101,10 @@ export async function adoptBlob(db: Kysely<Database>, b: { sha256: string; size:
 /** Which of these checksums have a registry row. */
 export async function registeredAmong(db: Kysely<Database>, shas: readonly string[]): Promise<Set<string>> {
   if (shas.length === 0) return new Set();
-  const rows = await db.selectFrom('blobs').select('sha256').where('sha256', 'in', [...shas]).execute();
+  const rows = await db
+    .selectFrom('blobs')
+    .select('sha256')
+    .where('sha256', 'in', [...shas])
+    .execute();
   return new Set(rows.map((r) => r.sha256));
 }

@@ -63,13 +63,17 @@ export function checkSha256(sha256: string): string {
  * A pass-through that counts and hashes what flows, failing the stream past `maxBytes` (413). `result`
  * checks the checksum the caller announced (400 when it differs).
  */
-export function hashingMeter(opts: { maxBytes: number; expectedSha256?: string }): { meter: Transform; result(): { sha256: string; size: number } } {
+export function hashingMeter(opts: { maxBytes: number; expectedSha256?: string }): {
+  meter: Transform;
+  result(): { sha256: string; size: number };
+} {
   const hash = createHash('sha256');
   let size = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       size += chunk.length;
-      if (size > opts.maxBytes) return done(new AppError('PAYLOAD_TOO_LARGE', `the upload exceeds the limit of ${opts.maxBytes} bytes`));
+      if (size > opts.maxBytes)
+        return done(new AppError('PAYLOAD_TOO_LARGE', `the upload exceeds the limit of ${opts.maxBytes} bytes`));
       hash.update(chunk);
       done(null, chunk);
     },
@@ -79,7 +83,10 @@ export function hashingMeter(opts: { maxBytes: number; expectedSha256?: string }
     result() {
       const sha256 = hash.digest('hex');
       if (opts.expectedSha256 && opts.expectedSha256.toLowerCase() !== sha256) {
-        throw new AppError('VALIDATION_FAILED', `sha256 mismatch: the upload hashes to ${sha256}, not ${opts.expectedSha256}`);
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `sha256 mismatch: the upload hashes to ${sha256}, not ${opts.expectedSha256}`,
+        );
       }
       return { sha256, size };
     },

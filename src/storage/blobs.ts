@@ -56,7 +56,10 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async stat(sha256: string): Promise<{ size: number; modifiedAt: number } | null> {
-    return stat(this.pathOf(sha256)).then((s) => ({ size: s.size, modifiedAt: s.mtimeMs }), () => null);
+    return stat(this.pathOf(sha256)).then(
+      (s) => ({ size: s.size, modifiedAt: s.mtimeMs }),
+      () => null,
+    );
   }
 
   async delete(sha256: string): Promise<void> {
@@ -69,7 +72,9 @@ export class LocalBlobStore implements BlobStore {
 
   /** Keys are `ab/<sha256>` and `tmp/<name>`, listed in that order (directory names sort before `tmp`). */
   async list(after: string | null, limit: number): Promise<{ items: StoredObject[]; next: string | null }> {
-    const dirs = (await readdir(this.root).catch(() => [] as string[])).filter((d) => /^[0-9a-f]{2}$|^tmp$/.test(d)).sort();
+    const dirs = (await readdir(this.root).catch(() => [] as string[]))
+      .filter((d) => /^[0-9a-f]{2}$|^tmp$/.test(d))
+      .sort();
     const items: StoredObject[] = [];
     for (const dir of dirs) {
       if (after !== null && `${dir}/\uffff` <= after) continue;
@@ -79,7 +84,12 @@ export class LocalBlobStore implements BlobStore {
         if (after !== null && key <= after) continue;
         const s = await stat(join(this.root, dir, name)).catch(() => null);
         if (!s?.isFile()) continue;
-        items.push({ key, sha256: dir === 'tmp' ? null : /^[0-9a-f]{64}$/.test(name) ? name : null, size: s.size, modifiedAt: s.mtimeMs });
+        items.push({
+          key,
+          sha256: dir === 'tmp' ? null : /^[0-9a-f]{64}$/.test(name) ? name : null,
+          size: s.size,
+          modifiedAt: s.mtimeMs,
+        });
         if (items.length === limit) return { items, next: key };
       }
     }

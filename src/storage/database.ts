@@ -59,7 +59,13 @@ function openSqlite(dataDir: string): Store {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, cap: CAPABILITIES.sqlite, location: file, backup: (to) => sqlite.backup(to).then(() => undefined), close: () => db.destroy() };
+  return {
+    db,
+    cap: CAPABILITIES.sqlite,
+    location: file,
+    backup: (to) => sqlite.backup(to).then(() => undefined),
+    close: () => db.destroy(),
+  };
 }
 
 /**
@@ -128,7 +134,11 @@ function tooLongAsValidation(result: unknown): unknown {
   if (!(result instanceof Promise)) return result;
   return result.catch((e: unknown) => {
     if ((e as { code?: unknown }).code !== '22001') throw e;
-    throw new AppError('VALIDATION_FAILED', `a text is longer than its column allows (NUL and lone surrogates count six characters each: they are stored as escapes like \\u0000): ${(e as Error).message}`, { cause: e });
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `a text is longer than its column allows (NUL and lone surrogates count six characters each: they are stored as escapes like \\u0000): ${(e as Error).message}`,
+      { cause: e },
+    );
   });
 }
 

@@ -25,14 +25,30 @@ export async function endedLogs(db: Kysely<Database>, afterChunkId: number, limi
     .innerJoin('attempts as a', (j) => j.onRef('a.job_id', '=', 'c.job_id').onRef('a.attempt', '=', 'c.attempt'))
     .innerJoin('jobs as j', 'j.id', 'c.job_id')
     .innerJoin('runs as r', 'r.id', 'j.run_id')
-    .select(['c.id as chunk_id', 'a.id as attempt_id', 'c.job_id', 'c.attempt', 'r.project_id', 'r.finished_at', 'a.log_sha256'])
+    .select([
+      'c.id as chunk_id',
+      'a.id as attempt_id',
+      'c.job_id',
+      'c.attempt',
+      'r.project_id',
+      'r.finished_at',
+      'a.log_sha256',
+    ])
     .where('c.offset', '=', 0)
     .where('c.id', '>', afterChunkId)
     .where('a.status', '<>', 'running')
     .orderBy('c.id')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ chunkId: r.chunk_id, attemptId: r.attempt_id, jobId: r.job_id, attempt: r.attempt, projectId: r.project_id, runFinishedAt: r.finished_at, archived: r.log_sha256 !== null }));
+  return rows.map((r) => ({
+    chunkId: r.chunk_id,
+    attemptId: r.attempt_id,
+    jobId: r.job_id,
+    attempt: r.attempt,
+    projectId: r.project_id,
+    runFinishedAt: r.finished_at,
+    archived: r.log_sha256 !== null,
+  }));
 }
 
 /** The attempt's log as one stream of UTF-8, read a page of chunks at a time. */
@@ -58,15 +74,38 @@ export function logChunkStream(db: Kysely<Database>, jobId: number, attempt: num
 }
 
 /** Records where the attempt's log now is; guarded, so two archivers record it once. */
-export async function recordArchivedLog(db: Kysely<Database>, attemptId: number, sha256: string, size: number): Promise<void> {
-  await db.updateTable('attempts').set({ log_sha256: sha256, log_size: size }).where('id', '=', attemptId).where('log_sha256', 'is', null).execute();
+export async function recordArchivedLog(
+  db: Kysely<Database>,
+  attemptId: number,
+  sha256: string,
+  size: number,
+): Promise<void> {
+  await db
+    .updateTable('attempts')
+    .set({ log_sha256: sha256, log_size: size })
+    .where('id', '=', attemptId)
+    .where('log_sha256', 'is', null)
+    .execute();
 }
 
 /** Deletes one batch of an attempt's chunks; the rows deleted. */
-export async function deleteAttemptChunks(db: Kysely<Database>, jobId: number, attempt: number, batch: number): Promise<number> {
+export async function deleteAttemptChunks(
+  db: Kysely<Database>,
+  jobId: number,
+  attempt: number,
+  batch: number,
+): Promise<number> {
   const r = await db
     .deleteFrom('log_chunks')
-    .where('id', 'in', (eb) => eb.selectFrom('log_chunks').select('id').where('job_id', '=', jobId).where('attempt', '=', attempt).orderBy('offset', 'desc').limit(batch))
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('log_chunks')
+        .select('id')
+        .where('job_id', '=', jobId)
+        .where('attempt', '=', attempt)
+        .orderBy('offset', 'desc')
+        .limit(batch),
+    )
     .executeTakeFirst();
   return Number(r.numDeletedRows);
 }

@@ -11,8 +11,13 @@ export interface EnvironmentRecord {
   updatedAt: number;
 }
 
-
-function toRecord(r: { id: number; project_id: number; definition: string; created_at: number; updated_at: number }): EnvironmentRecord {
+function toRecord(r: {
+  id: number;
+  project_id: number;
+  definition: string;
+  created_at: number;
+  updated_at: number;
+}): EnvironmentRecord {
   return {
     id: r.id,
     projectId: r.project_id,
@@ -51,7 +56,10 @@ export async function findEnvironment(
   return r && toRecord(r);
 }
 
-export async function listEnvironments(db: Kysely<Database>, projectIds: readonly number[] | null): Promise<EnvironmentRecord[]> {
+export async function listEnvironments(
+  db: Kysely<Database>,
+  projectIds: readonly number[] | null,
+): Promise<EnvironmentRecord[]> {
   let q = db.selectFrom('environments').selectAll().orderBy('id');
   if (projectIds) q = q.where('project_id', 'in', projectIds.length ? [...projectIds] : [-1]);
   return (await q.execute()).map(toRecord);
@@ -60,4 +68,3 @@ export async function listEnvironments(db: Kysely<Database>, projectIds: readonl
 export async function deleteEnvironment(db: Kysely<Database>, id: number): Promise<void> {
   await db.deleteFrom('environments').where('id', '=', id).execute();
 }
-

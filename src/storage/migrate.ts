@@ -37,7 +37,11 @@ export async function migrateToLatest(db: Kysely<unknown>, cap: DialectCapabilit
   for (const [name, mod] of Object.entries(MIGRATIONS)) migrations[name] = { up: (d) => mod.up(d, cap) };
   // Kysely looks for its bookkeeping tables in every schema; naming ours keeps several Proctor
   // databases in one PostgreSQL (one schema each) from seeing each other's.
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations }, ...(schema ? { migrationTableSchema: schema } : {}) });
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return;

@@ -1,6 +1,13 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Run } from '../protocol/api.js';
-import type { FlakyReason, FlakyScenario, HistoryRun, PlanHistory, SlowScenario, StripCell } from '../protocol/plan-history.js';
+import type {
+  FlakyReason,
+  FlakyScenario,
+  HistoryRun,
+  PlanHistory,
+  SlowScenario,
+  StripCell,
+} from '../protocol/plan-history.js';
 import type { ScenarioResult } from '../protocol/statuses.js';
 import { listRunViews } from './run-views.js';
 import type { Database } from './schema.js';
@@ -31,7 +38,11 @@ const PAGE = 100;
  *
  * @example const h = await planHistory(db, { id: 3, name: 'unit' }, { runs: 30, top: 10 });
  */
-export async function planHistory(db: Kysely<Database>, plan: { id: number; name: string }, opts: HistoryOptions): Promise<PlanHistory> {
+export async function planHistory(
+  db: Kysely<Database>,
+  plan: { id: number; name: string },
+  opts: HistoryOptions,
+): Promise<PlanHistory> {
   const { counted, reruns } = await historyWindow(db, plan.id, opts.runs);
   if (counted.length === 0) return { plan, runs: [], reruns: 0, slowest: [], flaky: [] };
   const all = [...counted, ...reruns];
@@ -50,7 +61,11 @@ export async function planHistory(db: Kysely<Database>, plan: { id: number; name
  * The plan's last `count` runs that are not reruns, and the reruns created since the oldest of them,
  * both newest first. Ids grow with creation, so reading newest first by id pages through time.
  */
-async function historyWindow(db: Kysely<Database>, planId: number, count: number): Promise<{ counted: Run[]; reruns: Run[] }> {
+async function historyWindow(
+  db: Kysely<Database>,
+  planId: number,
+  count: number,
+): Promise<{ counted: Run[]; reruns: Run[] }> {
   const counted: Run[] = [];
   const reruns: Run[] = [];
   let beforeId: number | undefined;
@@ -119,7 +134,12 @@ function countWhere(eb: ExpressionBuilder<Database, 'results'>, statuses: Scenar
  * Candidates are found in SQL (a retried pass, or both a pass and a failure in the window); whether a
  * change happened without a code change needs the run order, refs and builds, so it is decided here.
  */
-async function flakyScenarios(db: Kysely<Database>, runIds: number[], marks: Map<number, CodeMark>, top: number): Promise<FlakyScenario[]> {
+async function flakyScenarios(
+  db: Kysely<Database>,
+  runIds: number[],
+  marks: Map<number, CodeMark>,
+  top: number,
+): Promise<FlakyScenario[]> {
   const candidates = await db
     .selectFrom('results')
     .innerJoin('scenarios', 'scenarios.id', 'results.scenario_id')
@@ -141,14 +161,19 @@ async function flakyScenarios(db: Kysely<Database>, runIds: number[], marks: Map
   for (const c of candidates) {
     const strip = strips.get(stripKey(c.scenario_id, c.environment_name)) ?? [];
     const verdict = judgeStrip(strip, marks);
-    if (verdict.reasons.length > 0) out.push({ scenario: { id: c.scenario_id, key: c.key }, environment: c.environment_name, ...verdict, strip });
+    if (verdict.reasons.length > 0)
+      out.push({ scenario: { id: c.scenario_id, key: c.key }, environment: c.environment_name, ...verdict, strip });
   }
   return out.sort((a, b) => b.flips + b.retried_passes - (a.flips + a.retried_passes)).slice(0, top);
 }
 
 const stripKey = (scenarioId: number, environment: string) => `${scenarioId}\u0000${environment}`;
 
-async function statusStrips(db: Kysely<Database>, runIds: number[], scenarioIds: number[]): Promise<Map<string, StripCell[]>> {
+async function statusStrips(
+  db: Kysely<Database>,
+  runIds: number[],
+  scenarioIds: number[],
+): Promise<Map<string, StripCell[]>> {
   const rows = await db
     .selectFrom('results')
     .select(['run_id', 'scenario_id', 'environment_name', 'status'])

@@ -13,7 +13,14 @@ export interface PlanRecord {
   updatedAt: number;
 }
 
-function toRecord(r: { id: number; uuid: string; project_id: number; definition: string; created_at: number; updated_at: number }): PlanRecord {
+function toRecord(r: {
+  id: number;
+  uuid: string;
+  project_id: number;
+  definition: string;
+  created_at: number;
+  updated_at: number;
+}): PlanRecord {
   return {
     id: r.id,
     uuid: r.uuid,
@@ -52,7 +59,8 @@ export async function findPlans(
   if (projectIds) q = q.where('project_id', 'in', projectIds.length ? [...projectIds] : [-1]);
   const s = String(ref);
   if (/^\d+$/.test(s)) q = q.where('id', '=', Number(s));
-  else if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s)) q = q.where('uuid', '=', s.toLowerCase());
+  else if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s))
+    q = q.where('uuid', '=', s.toLowerCase());
   else q = q.where('name', '=', s);
   return (await q.orderBy('id').execute()).map(toRecord);
 }
@@ -72,7 +80,9 @@ export async function listPlans(db: Kysely<Database>, projectIds: readonly numbe
 }
 
 export async function planHasRuns(db: Kysely<Database>, planId: number): Promise<boolean> {
-  return (await db.selectFrom('runs').select('id').where('plan_id', '=', planId).limit(1).executeTakeFirst()) !== undefined;
+  return (
+    (await db.selectFrom('runs').select('id').where('plan_id', '=', planId).limit(1).executeTakeFirst()) !== undefined
+  );
 }
 
 export async function deletePlan(db: Kysely<Database>, planId: number): Promise<void> {
@@ -96,17 +106,36 @@ export interface PlanLastRunRecord {
  * The latest run of each of these plans, in one query for all of them (the plans list shows each
  * plan's last result). Run ids grow with creation, so a plan's latest run is its highest id.
  */
-export async function lastRunsOfPlans(db: Kysely<Database>, planIds: readonly number[]): Promise<Map<number, PlanLastRunRecord>> {
+export async function lastRunsOfPlans(
+  db: Kysely<Database>,
+  planIds: readonly number[],
+): Promise<Map<number, PlanLastRunRecord>> {
   if (planIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('runs')
     .select(['id', 'plan_id', 'status', 'result', 'created_at', 'finished_at', 'rerun_parent_id'])
-    .where('id', 'in', db.selectFrom('runs as latest').select((eb) => eb.fn.max('latest.id').as('id')).where('latest.plan_id', 'in', [...planIds]).groupBy('latest.plan_id'))
+    .where(
+      'id',
+      'in',
+      db
+        .selectFrom('runs as latest')
+        .select((eb) => eb.fn.max('latest.id').as('id'))
+        .where('latest.plan_id', 'in', [...planIds])
+        .groupBy('latest.plan_id'),
+    )
     .execute();
   return new Map(
     rows.map((r) => [
       r.plan_id,
-      { id: r.id, planId: r.plan_id, status: r.status, result: r.result, createdAt: Number(r.created_at), finishedAt: r.finished_at === null ? null : Number(r.finished_at), rerunParentId: r.rerun_parent_id },
+      {
+        id: r.id,
+        planId: r.plan_id,
+        status: r.status,
+        result: r.result,
+        createdAt: Number(r.created_at),
+        finishedAt: r.finished_at === null ? null : Number(r.finished_at),
+        rerunParentId: r.rerun_parent_id,
+      },
     ]),
   );
 }

@@ -48,7 +48,11 @@ export function prepared<V extends Record<string, unknown>, R = unknown>(
     const compiled = build(db, slots).compile();
     return { sql: compiled.sql, params: compiled.parameters };
   };
-  const run = async (db: Kysely<Database>, cap: DialectCapabilities, values: V): Promise<{ rows: R[]; numAffectedRows?: bigint }> => {
+  const run = async (
+    db: Kysely<Database>,
+    cap: DialectCapabilities,
+    values: V,
+  ): Promise<{ rows: R[]; numAffectedRows?: bigint }> => {
     let key = cap.name;
     for (const k in values) {
       const v = values[k];
@@ -59,7 +63,9 @@ export function prepared<V extends Record<string, unknown>, R = unknown>(
       t = compile(db, values);
       if (templates.size < MAX_SHAPES) templates.set(key, t);
     }
-    const params = t.params.map((p) => (p instanceof Slot ? (p.index < 0 ? values[p.name] : (values[p.name] as unknown[])[p.index]) : p));
+    const params = t.params.map((p) =>
+      p instanceof Slot ? (p.index < 0 ? values[p.name] : (values[p.name] as unknown[])[p.index]) : p,
+    );
     return db.executeQuery<R>(CompiledQuery.raw(t.sql, params));
   };
   return {

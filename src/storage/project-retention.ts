@@ -11,7 +11,11 @@ export interface ProjectRetention {
 }
 
 /** Stores a project's settings (from `proctor.yaml`); whether they changed. */
-export async function setProjectRetention(db: Kysely<Database>, projectId: number, settings: RetentionSettings): Promise<boolean> {
+export async function setProjectRetention(
+  db: Kysely<Database>,
+  projectId: number,
+  settings: RetentionSettings,
+): Promise<boolean> {
   const json = JSON.stringify(settings, Object.keys(settings).sort());
   const before = await db.selectFrom('projects').select('retention').where('id', '=', projectId).executeTakeFirst();
   if (before?.retention === json) return false;
@@ -20,9 +24,16 @@ export async function setProjectRetention(db: Kysely<Database>, projectId: numbe
 }
 
 /** Every project's settings, or those of the given projects. */
-export async function listProjectRetention(db: Kysely<Database>, projectIds: readonly number[] | null = null): Promise<ProjectRetention[]> {
+export async function listProjectRetention(
+  db: Kysely<Database>,
+  projectIds: readonly number[] | null = null,
+): Promise<ProjectRetention[]> {
   let q = db.selectFrom('projects').select(['id', 'name', 'retention']).orderBy('id');
   if (projectIds) q = q.where('id', 'in', projectIds.length ? [...projectIds] : [-1]);
   const rows = await q.execute();
-  return rows.map((r) => ({ projectId: r.id, projectName: r.name, settings: r.retention === null ? null : fromJson<RetentionSettings>(r.retention, {}) }));
+  return rows.map((r) => ({
+    projectId: r.id,
+    projectName: r.name,
+    settings: r.retention === null ? null : fromJson<RetentionSettings>(r.retention, {}),
+  }));
 }

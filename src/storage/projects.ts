@@ -24,5 +24,7 @@ export async function listProjects(db: Kysely<Database>, ids: readonly number[] 
 
 export async function findProject(db: Kysely<Database>, ref: string | number): Promise<Project | undefined> {
   const q = db.selectFrom('projects').select(['id', 'name']);
-  return (typeof ref === 'number' || /^\d+$/.test(ref) ? q.where('id', '=', Number(ref)) : q.where('name', '=', ref)).executeTakeFirst();
+  return (
+    typeof ref === 'number' || /^\d+$/.test(ref) ? q.where('id', '=', Number(ref)) : q.where('name', '=', ref)
+  ).executeTakeFirst();
 }

@@ -29,10 +29,15 @@ export class RegisteredBlobs {
   ) {}
 
   /** Streams `source` into the store; refuses more than `maxBytes` (413) or a wrong `expectedSha256` (400). */
-  async put(source: Readable, opts: { maxBytes: number; expectedSha256?: string }): Promise<{ sha256: string; size: number }> {
+  async put(
+    source: Readable,
+    opts: { maxBytes: number; expectedSha256?: string },
+  ): Promise<{ sha256: string; size: number }> {
     const staged = await this.store.stage(source, opts);
     try {
-      await this.locked(staged.sha256, () => registerBlob(this.db, { sha256: staged.sha256, size: staged.size, now: this.clock() }));
+      await this.locked(staged.sha256, () =>
+        registerBlob(this.db, { sha256: staged.sha256, size: staged.size, now: this.clock() }),
+      );
       await staged.commit();
     } catch (e) {
       await staged.discard().catch(() => undefined);
@@ -67,7 +72,10 @@ export class RegisteredBlobs {
     if (this.cap.rowLocks) return fn();
     const before = this.local.get(sha256) ?? Promise.resolve();
     const run = before.then(fn, fn);
-    const settled = run.then(() => undefined, () => undefined);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
     this.local.set(sha256, settled);
     try {
       return await run;

@@ -15,7 +15,16 @@ export interface RegistrationToken {
   projectIds: number[] | null;
 }
 
-type Row = { id: number; name: string; prefix: string; created_by: number; created_at: number; expires_at: number | null; revoked_at: number | null; project_ids: string | null };
+type Row = {
+  id: number;
+  name: string;
+  prefix: string;
+  created_by: number;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  project_ids: string | null;
+};
 const toToken = (r: Row): RegistrationToken => ({
   id: r.id,
   name: r.name,
@@ -26,7 +35,16 @@ const toToken = (r: Row): RegistrationToken => ({
   revokedAt: r.revoked_at,
   projectIds: fromJson(r.project_ids, null),
 });
-const columns = ['id', 'name', 'prefix', 'created_by', 'created_at', 'expires_at', 'revoked_at', 'project_ids'] as const;
+const columns = [
+  'id',
+  'name',
+  'prefix',
+  'created_by',
+  'created_at',
+  'expires_at',
+  'revoked_at',
+  'project_ids',
+] as const;
 
 /** Creates a token agents register with; the plaintext is returned once and stored only hashed. */
 export async function createRegistrationToken(
@@ -37,7 +55,15 @@ export async function createRegistrationToken(
   const cred = newCredential('rt');
   const row = await db
     .insertInto('registration_tokens')
-    .values({ name: input.name, prefix: cred.prefix, secret_hash: cred.hash, created_by: input.createdBy, created_at: now, expires_at: input.expiresAt, project_ids: input.projectIds === null ? null : toJson(input.projectIds) })
+    .values({
+      name: input.name,
+      prefix: cred.prefix,
+      secret_hash: cred.hash,
+      created_by: input.createdBy,
+      created_at: now,
+      expires_at: input.expiresAt,
+      project_ids: input.projectIds === null ? null : toJson(input.projectIds),
+    })
     .returning(columns)
     .executeTakeFirstOrThrow();
   return { token: toToken(row), secret: cred.token };
@@ -52,16 +78,33 @@ export async function findRegistrationToken(db: Kysely<Database>, id: number): P
   return row && toToken(row);
 }
 
-export async function revokeRegistrationToken(db: Kysely<Database>, id: number, now: number): Promise<RegistrationToken | undefined> {
-  await db.updateTable('registration_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+export async function revokeRegistrationToken(
+  db: Kysely<Database>,
+  id: number,
+  now: number,
+): Promise<RegistrationToken | undefined> {
+  await db
+    .updateTable('registration_tokens')
+    .set({ revoked_at: now })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .execute();
   return findRegistrationToken(db, id);
 }
 
 /** The live (not revoked, not expired) token a presented secret belongs to. */
-export async function authenticateRegistrationToken(db: Kysely<Database>, secret: string, now: number): Promise<RegistrationToken | undefined> {
+export async function authenticateRegistrationToken(
+  db: Kysely<Database>,
+  secret: string,
+  now: number,
+): Promise<RegistrationToken | undefined> {
   const parsed = parseToken(secret);
   if (!parsed || !secret.startsWith('rt_')) return undefined;
-  const row = await db.selectFrom('registration_tokens').select([...columns, 'secret_hash']).where('prefix', '=', parsed.prefix).executeTakeFirst();
+  const row = await db
+    .selectFrom('registration_tokens')
+    .select([...columns, 'secret_hash'])
+    .where('prefix', '=', parsed.prefix)
+    .executeTakeFirst();
   if (!row || !sameHash(row.secret_hash, hashSecret(secret))) return undefined;
   if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) return undefined;
   return toToken(row);

@@ -17,7 +17,12 @@ export interface PlanBounds {
  * runs that are not reruns, and the reruns since) reads the newest `historyRuns` finished runs that
  * are not reruns and everything newer, so those never go.
  */
-export async function planBounds(db: Kysely<Database>, planId: number, historyRuns: number, runLast: number | null): Promise<PlanBounds> {
+export async function planBounds(
+  db: Kysely<Database>,
+  planId: number,
+  historyRuns: number,
+  runLast: number | null,
+): Promise<PlanBounds> {
   const history = await db
     .selectFrom('runs')
     .select('id')
@@ -30,7 +35,14 @@ export async function planBounds(db: Kysely<Database>, planId: number, historyRu
     .executeTakeFirst();
   let lastFloor: number | null = null;
   if (runLast !== null) {
-    const nth = await db.selectFrom('runs').select('id').where('plan_id', '=', planId).orderBy('id', 'desc').offset(runLast - 1).limit(1).executeTakeFirst();
+    const nth = await db
+      .selectFrom('runs')
+      .select('id')
+      .where('plan_id', '=', planId)
+      .orderBy('id', 'desc')
+      .offset(runLast - 1)
+      .limit(1)
+      .executeTakeFirst();
     lastFloor = nth?.id ?? null;
   }
   return { planId, protectedFrom: history?.id ?? null, lastFloor };
@@ -55,8 +67,28 @@ export function deletableRunsQuery(db: Kysely<Database>, b: PlanBounds, endedBef
       if (endedBefore !== null) rules.push(eb('r.finished_at', '<', endedBefore));
       return rules.length ? eb.or(rules) : eb.val(false);
     })
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('webhook_deliveries as d').select(sql.lit(1).as('x')).whereRef('d.run_id', '=', 'r.id').where('d.status', 'in', OPEN_DELIVERY_STATUSES))))
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('webhook_events as e').select(sql.lit(1).as('x')).whereRef('e.run_id', '=', 'r.id').where('e.fanned_out', '=', 0))));
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('webhook_deliveries as d')
+            .select(sql.lit(1).as('x'))
+            .whereRef('d.run_id', '=', 'r.id')
+            .where('d.status', 'in', OPEN_DELIVERY_STATUSES),
+        ),
+      ),
+    )
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('webhook_events as e')
+            .select(sql.lit(1).as('x'))
+            .whereRef('e.run_id', '=', 'r.id')
+            .where('e.fanned_out', '=', 0),
+        ),
+      ),
+    );
 }
 
 /** Runs of the project (not kept) that ended before `endedBefore` and still have their logs, or their artifacts. */
@@ -74,7 +106,12 @@ export function runsDueQuery(db: Kysely<Database>, projectId: number, what: 'log
  * App builds of the project beyond the newest `last` of their name that nothing needs: not the app
  * of a plan (Testinium's), not the build of a run still active or kept.
  */
-export async function appBuildsBeyond(db: Kysely<Database>, projectId: number, last: number, limit: number): Promise<{ id: number; sha256: string | null; size: number | null; url: string | null; name: string }[]> {
+export async function appBuildsBeyond(
+  db: Kysely<Database>,
+  projectId: number,
+  last: number,
+  limit: number,
+): Promise<{ id: number; sha256: string | null; size: number | null; url: string | null; name: string }[]> {
   const names = await db
     .selectFrom('app_builds')
     .select('name')
@@ -95,7 +132,8 @@ export async function appBuildsBeyond(db: Kysely<Database>, projectId: number, l
       .offset(last)
       .limit(limit + needed.size)
       .execute();
-    for (const r of rows) if (!needed.has(r.id) && out.length < limit) out.push({ ...r, size: r.size === null ? null : Number(r.size) });
+    for (const r of rows)
+      if (!needed.has(r.id) && out.length < limit) out.push({ ...r, size: r.size === null ? null : Number(r.size) });
   }
   return out;
 }

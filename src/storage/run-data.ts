@@ -66,11 +66,15 @@ export function readRunTrigger(text: string | null | undefined): RunTrigger {
 /** The one decoder of `runs.plan_snapshot`; a run without one cannot be worked on, and says which. */
 export function readRunSnapshot(text: string | null | undefined, runId: number): RunSnapshot {
   const snapshot = fromJson<RunSnapshot | null>(text, null);
-  if (!snapshot?.plan || !Array.isArray(snapshot.environments)) throw new Error(`run ${runId} has no readable plan snapshot`);
+  if (!snapshot?.plan || !Array.isArray(snapshot.environments))
+    throw new Error(`run ${runId} has no readable plan snapshot`);
   return snapshot;
 }
 
 /** Both documents of a run row. */
-export function readRunDocuments(row: { id: number; trigger: string | null; plan_snapshot: string | null }): { trigger: RunTrigger; snapshot: RunSnapshot } {
+export function readRunDocuments(row: { id: number; trigger: string | null; plan_snapshot: string | null }): {
+  trigger: RunTrigger;
+  snapshot: RunSnapshot;
+} {
   return { trigger: readRunTrigger(row.trigger), snapshot: readRunSnapshot(row.plan_snapshot, row.id) };
 }

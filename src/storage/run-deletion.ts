@@ -31,7 +31,13 @@ export async function markDeleting(db: Kysely<Database>, runIds: number[], now: 
 
 /** Runs a crash left half-deleted, oldest first: the next pass finishes them before anything else. */
 export async function runsBeingDeleted(db: Kysely<Database>, limit: number): Promise<number[]> {
-  const rows = await db.selectFrom('runs').select('id').where('deleting_at', 'is not', null).orderBy('id').limit(limit).execute();
+  const rows = await db
+    .selectFrom('runs')
+    .select('id')
+    .where('deleting_at', 'is not', null)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
   return rows.map((r) => r.id);
 }
 
@@ -49,7 +55,9 @@ export async function deleteArtifacts(db: Kysely<Database>, runId: number, batch
 export async function deleteLogChunks(db: Kysely<Database>, runId: number, batch: number): Promise<Deleted> {
   const r = await db
     .deleteFrom('log_chunks')
-    .where('id', 'in', (eb) => eb.selectFrom('log_chunks').select('id').where('job_id', 'in', jobsOf(db, runId)).limit(batch))
+    .where('id', 'in', (eb) =>
+      eb.selectFrom('log_chunks').select('id').where('job_id', 'in', jobsOf(db, runId)).limit(batch),
+    )
     .executeTakeFirst();
   return { rows: Number(r.numDeletedRows), blobs: [] };
 }
@@ -64,7 +72,15 @@ export async function forgetAttemptLogs(db: Kysely<Database>, runId: number, bat
     .limit(batch)
     .execute();
   if (rows.length === 0) return { rows: 0, blobs: [] };
-  await db.updateTable('attempts').set({ log_sha256: null, log_size: null, output: null }).where('id', 'in', rows.map((r) => r.id)).execute();
+  await db
+    .updateTable('attempts')
+    .set({ log_sha256: null, log_size: null, output: null })
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .execute();
   return { rows: rows.length, blobs: rows.flatMap((r) => (r.log_sha256 ? [r.log_sha256] : [])) };
 }
 
@@ -81,7 +97,9 @@ export async function deleteResults(db: Kysely<Database>, runId: number, batch: 
 export async function deleteAttempts(db: Kysely<Database>, runId: number, batch: number): Promise<Deleted> {
   const rows = await db
     .deleteFrom('attempts')
-    .where('id', 'in', (eb) => eb.selectFrom('attempts').select('id').where('job_id', 'in', jobsOf(db, runId)).limit(batch))
+    .where('id', 'in', (eb) =>
+      eb.selectFrom('attempts').select('id').where('job_id', 'in', jobsOf(db, runId)).limit(batch),
+    )
     .returning('log_sha256')
     .execute();
   return { rows: rows.length, blobs: rows.flatMap((r) => (r.log_sha256 ? [r.log_sha256] : [])) };
@@ -91,7 +109,9 @@ export async function deleteAttempts(db: Kysely<Database>, runId: number, batch:
 export async function deleteWebhookHistory(db: Kysely<Database>, runId: number, batch: number): Promise<Deleted> {
   const d = await db
     .deleteFrom('webhook_deliveries')
-    .where('id', 'in', (eb) => eb.selectFrom('webhook_deliveries').select('id').where('run_id', '=', runId).limit(batch))
+    .where('id', 'in', (eb) =>
+      eb.selectFrom('webhook_deliveries').select('id').where('run_id', '=', runId).limit(batch),
+    )
     .executeTakeFirst();
   if (Number(d.numDeletedRows) > 0) return { rows: Number(d.numDeletedRows), blobs: [] };
   const e = await db
@@ -117,7 +137,12 @@ export async function deleteRunRow(db: Kysely<Database>, runId: number): Promise
 }
 
 /** Marks that retention removed a run's logs or artifacts, so later passes skip it. */
-export async function markDone(db: Kysely<Database>, runId: number, what: 'logs' | 'artifacts', now: number): Promise<void> {
+export async function markDone(
+  db: Kysely<Database>,
+  runId: number,
+  what: 'logs' | 'artifacts',
+  now: number,
+): Promise<void> {
   await db
     .updateTable('runs')
     .set(what === 'logs' ? { logs_deleted_at: now } : { artifacts_deleted_at: now })
@@ -130,7 +155,16 @@ export async function deleteAppBuild(db: Kysely<Database>, id: number): Promise<
   const r = await db
     .deleteFrom('app_builds')
     .where('id', '=', id)
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('plan_mobile_apps').select('app_build_id').whereRef('plan_mobile_apps.app_build_id', '=', 'app_builds.id'))))
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('plan_mobile_apps')
+            .select('app_build_id')
+            .whereRef('plan_mobile_apps.app_build_id', '=', 'app_builds.id'),
+        ),
+      ),
+    )
     .executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }

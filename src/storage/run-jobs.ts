@@ -10,8 +10,23 @@ export async function runJobViews(db: Kysely<Database>, runId: number): Promise<
   const attempts = jobs.length
     ? await db
         .selectFrom('attempts')
-        .select(['job_id', 'attempt', 'agent_id', 'status', 'started_at', 'finished_at', 'exit_code', 'ended_by', 'end_reason', 'error'])
-        .where('job_id', 'in', jobs.map((j) => j.id))
+        .select([
+          'job_id',
+          'attempt',
+          'agent_id',
+          'status',
+          'started_at',
+          'finished_at',
+          'exit_code',
+          'ended_by',
+          'end_reason',
+          'error',
+        ])
+        .where(
+          'job_id',
+          'in',
+          jobs.map((j) => j.id),
+        )
         .orderBy('attempt')
         .execute()
     : [];
@@ -23,7 +38,17 @@ export async function runJobViews(db: Kysely<Database>, runId: number): Promise<
     scenario_count: fromJson<number[]>(j.scenario_ids, []).length,
     attempts: attempts
       .filter((a) => a.job_id === j.id)
-      .map((a) => ({ attempt: a.attempt, agent_id: a.agent_id, status: a.status, started_at: isoTime(a.started_at), finished_at: isoTimeOrNull(a.finished_at), exit_code: a.exit_code, ended_by: a.ended_by, end_reason: a.end_reason, error: a.error })),
+      .map((a) => ({
+        attempt: a.attempt,
+        agent_id: a.agent_id,
+        status: a.status,
+        started_at: isoTime(a.started_at),
+        finished_at: isoTimeOrNull(a.finished_at),
+        exit_code: a.exit_code,
+        ended_by: a.ended_by,
+        end_reason: a.end_reason,
+        error: a.error,
+      })),
     created_at: isoTime(j.created_at),
     started_at: isoTimeOrNull(j.started_at),
     finished_at: isoTimeOrNull(j.finished_at),
@@ -38,7 +63,14 @@ export async function attemptOfRunJob(db: Kysely<Database>, runId: number, jobId
   let q = db
     .selectFrom('attempts')
     .innerJoin('jobs', 'jobs.id', 'attempts.job_id')
-    .select(['attempts.id', 'attempts.output', 'attempts.attempt', 'attempts.status', 'attempts.log_bytes', 'attempts.log_sha256'])
+    .select([
+      'attempts.id',
+      'attempts.output',
+      'attempts.attempt',
+      'attempts.status',
+      'attempts.log_bytes',
+      'attempts.log_sha256',
+    ])
     .where('jobs.run_id', '=', runId)
     .where('jobs.id', '=', jobId);
   q = attempt !== undefined ? q.where('attempts.attempt', '=', attempt) : q.orderBy('attempts.attempt', 'desc');

@@ -6,6 +6,11 @@ import type { Database } from './schema.js';
  * any more; `false` says so.
  */
 export async function setRunKeep(db: Kysely<Database>, runId: number, keep: boolean): Promise<boolean> {
-  const r = await db.updateTable('runs').set({ keep: keep ? 1 : 0 }).where('id', '=', runId).where('deleting_at', 'is', null).executeTakeFirst();
+  const r = await db
+    .updateTable('runs')
+    .set({ keep: keep ? 1 : 0 })
+    .where('id', '=', runId)
+    .where('deleting_at', 'is', null)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }

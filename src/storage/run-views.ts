@@ -8,7 +8,6 @@ import { fromJson } from './json.js';
 import { readRunTrigger } from './run-data.js';
 import type { Database, RunTable } from './schema.js';
 
-
 type RunRow = Selectable<RunTable> & { plan_name: string; project_name: string };
 
 function runQuery(db: Kysely<Database>) {
@@ -68,13 +67,21 @@ async function countsByRun(db: Kysely<Database>, runIds: number[]): Promise<Map<
     .groupBy(['run_id', 'status'])
     .execute();
   for (const id of runIds) {
-    out.set(id, countsFrom(rows.filter((r) => r.run_id === id).map((r) => ({ status: r.status as ScenarioResult, n: Number(r.n) }))));
+    out.set(
+      id,
+      countsFrom(
+        rows.filter((r) => r.run_id === id).map((r) => ({ status: r.status as ScenarioResult, n: Number(r.n) })),
+      ),
+    );
   }
   return out;
 }
 
 /** The API view of one run, or undefined. */
-export async function getRunView(db: Kysely<Database>, runId: number): Promise<(Run & { projectId: number }) | undefined> {
+export async function getRunView(
+  db: Kysely<Database>,
+  runId: number,
+): Promise<(Run & { projectId: number }) | undefined> {
   const r = await runQuery(db).where('runs.id', '=', runId).executeTakeFirst();
   if (!r) return undefined;
   const counts = (await countsByRun(db, [r.id])).get(r.id)!;
@@ -103,8 +110,13 @@ export interface RunFilter {
   limit: number;
 }
 
-export async function listRunViews(db: Kysely<Database>, f: RunFilter): Promise<{ items: Run[]; next_cursor: string | null }> {
-  let q = runQuery(db).orderBy('runs.id', 'desc').limit(f.limit + 1);
+export async function listRunViews(
+  db: Kysely<Database>,
+  f: RunFilter,
+): Promise<{ items: Run[]; next_cursor: string | null }> {
+  let q = runQuery(db)
+    .orderBy('runs.id', 'desc')
+    .limit(f.limit + 1);
   if (f.projectIds) q = q.where('runs.project_id', 'in', f.projectIds.length ? f.projectIds : [-1]);
   if (f.planId !== undefined) q = q.where('runs.plan_id', '=', f.planId);
   if (f.status?.length) q = q.where('runs.status', 'in', f.status);
@@ -117,7 +129,10 @@ export async function listRunViews(db: Kysely<Database>, f: RunFilter): Promise<
   if (f.beforeId !== undefined) q = q.where('runs.id', '<', f.beforeId);
   const rows = await q.execute();
   const page = rows.slice(0, f.limit);
-  const counts = await countsByRun(db, page.map((r) => r.id));
+  const counts = await countsByRun(
+    db,
+    page.map((r) => r.id),
+  );
   return {
     items: page.map((r) => toRun(r, counts.get(r.id)!)),
     next_cursor: rows.length > f.limit ? encodeCursor(page[page.length - 1]!.id) : null,
@@ -135,16 +150,29 @@ export interface ResultFilter {
 
 /** A short fingerprint of every result row of a run: what changes when a row changes. */
 export async function resultSignatures(db: Kysely<Database>, runId: number): Promise<Map<number, string>> {
-  const rows = await db.selectFrom('results').select(['id', 'status', 'attempts', 'job_id', 'duration_ms']).where('run_id', '=', runId).execute();
+  const rows = await db
+    .selectFrom('results')
+    .select(['id', 'status', 'attempts', 'job_id', 'duration_ms'])
+    .where('run_id', '=', runId)
+    .execute();
   return new Map(rows.map((r) => [r.id, resultSignature(r)]));
 }
 
 /** The fingerprint of one row; the same for a stored row and its API view. */
-export function resultSignature(r: { status: string; attempts: number; job_id: number | null; duration_ms: number | null }): string {
+export function resultSignature(r: {
+  status: string;
+  attempts: number;
+  job_id: number | null;
+  duration_ms: number | null;
+}): string {
   return `${r.status}|${r.attempts}|${r.job_id ?? ''}|${r.duration_ms ?? ''}`;
 }
 
-export async function listResultViews(db: Kysely<Database>, runId: number, f: ResultFilter): Promise<{ items: ResultRow[]; next_cursor: string | null }> {
+export async function listResultViews(
+  db: Kysely<Database>,
+  runId: number,
+  f: ResultFilter,
+): Promise<{ items: ResultRow[]; next_cursor: string | null }> {
   let q = db
     .selectFrom('results')
     .innerJoin('scenarios', 'scenarios.id', 'results.scenario_id')
@@ -183,7 +211,11 @@ export async function listResultViews(db: Kysely<Database>, runId: number, f: Re
 }
 
 /** Artifacts of the page's results, keyed `scenarioId:jobId` (a result's files come from its last job). */
-async function artifactsOf(db: Kysely<Database>, runId: number, rows: { scenario_id: number; job_id: number | null }[]) {
+async function artifactsOf(
+  db: Kysely<Database>,
+  runId: number,
+  rows: { scenario_id: number; job_id: number | null }[],
+) {
   const out = new Map<string, ResultRow['artifacts']>();
   const jobIds = [...new Set(rows.map((r) => r.job_id).filter((j): j is number => j !== null))];
   if (jobIds.length === 0) return out;
@@ -198,7 +230,13 @@ async function artifactsOf(db: Kysely<Database>, runId: number, rows: { scenario
   for (const a of found) {
     const k = `${a.scenario_id}:${a.job_id}`;
     const list = out.get(k) ?? [];
-    list.push({ id: a.id, name: a.name, content_type: a.content_type, size: Number(a.size), url: `/api/v1/runs/${runId}/artifacts/${a.id}` });
+    list.push({
+      id: a.id,
+      name: a.name,
+      content_type: a.content_type,
+      size: Number(a.size),
+      url: `/api/v1/runs/${runId}/artifacts/${a.id}`,
+    });
     out.set(k, list);
   }
   return out;

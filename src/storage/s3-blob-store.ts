@@ -44,7 +44,10 @@ export class S3BlobStore implements BlobStore {
   private readonly client: S3Client;
   private readonly opts: Required<S3BlobStoreOptions>;
 
-  constructor(private readonly where: S3Location, opts: S3BlobStoreOptions = {}) {
+  constructor(
+    private readonly where: S3Location,
+    opts: S3BlobStoreOptions = {},
+  ) {
     this.opts = { partBytes: 8 * MIB, queueSize: 2, copyLimitBytes: 5 * 1024 * MIB, presignSeconds: 300, ...opts };
     this.client = new S3Client({
       ...(where.endpoint ? { endpoint: where.endpoint } : {}),
@@ -114,28 +117,62 @@ export class S3BlobStore implements BlobStore {
   private async copy(from: string, to: string, size: number): Promise<void> {
     const source = `${this.where.bucket}/${from.split('/').map(encodeURIComponent).join('/')}`;
     if (size <= this.opts.copyLimitBytes) {
-      await this.client.send(new CopyObjectCommand({ Bucket: this.where.bucket, Key: to, CopySource: source, ContentType: 'application/octet-stream', MetadataDirective: 'REPLACE' }));
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.where.bucket,
+          Key: to,
+          CopySource: source,
+          ContentType: 'application/octet-stream',
+          MetadataDirective: 'REPLACE',
+        }),
+      );
       return;
     }
-    const { UploadId } = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.where.bucket, Key: to, ContentType: 'application/octet-stream' }));
+    const { UploadId } = await this.client.send(
+      new CreateMultipartUploadCommand({ Bucket: this.where.bucket, Key: to, ContentType: 'application/octet-stream' }),
+    );
     try {
       const parts = [];
       const partSize = Math.max(5 * MIB, Math.ceil(size / 9_000));
       for (let start = 0, n = 1; start < size; start += partSize, n++) {
         const end = Math.min(size, start + partSize) - 1;
-        const r = await this.client.send(new UploadPartCopyCommand({ Bucket: this.where.bucket, Key: to, UploadId, PartNumber: n, CopySource: source, CopySourceRange: `bytes=${start}-${end}` }));
+        const r = await this.client.send(
+          new UploadPartCopyCommand({
+            Bucket: this.where.bucket,
+            Key: to,
+            UploadId,
+            PartNumber: n,
+            CopySource: source,
+            CopySourceRange: `bytes=${start}-${end}`,
+          }),
+        );
         parts.push({ PartNumber: n, ETag: r.CopyPartResult?.ETag });
       }
-      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.where.bucket, Key: to, UploadId, MultipartUpload: { Parts: parts } }));
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.where.bucket,
+          Key: to,
+          UploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+      );
     } catch (e) {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.where.bucket, Key: to, UploadId })).catch(() => undefined);
+      await this.client
+        .send(new AbortMultipartUploadCommand({ Bucket: this.where.bucket, Key: to, UploadId }))
+        .catch(() => undefined);
       throw e;
     }
   }
 
   async open(sha256: string, opts: { start?: number } = {}): Promise<Readable | null> {
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.where.bucket, Key: this.blobKey(sha256), ...(opts.start ? { Range: `bytes=${opts.start}-` } : {}) }));
+      const r = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.where.bucket,
+          Key: this.blobKey(sha256),
+          ...(opts.start ? { Range: `bytes=${opts.start}-` } : {}),
+        }),
+      );
       return r.Body instanceof Readable ? r.Body : Readable.fromWeb(r.Body as never);
     } catch (e) {
       if (isMissing(e)) return null;
@@ -161,7 +198,10 @@ export class S3BlobStore implements BlobStore {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.where.bucket, Key: key }));
   }
 
-  async presignedUrl(sha256: string, headers: { contentType: string; contentDisposition: string }): Promise<string | null> {
+  async presignedUrl(
+    sha256: string,
+    headers: { contentType: string; contentDisposition: string },
+  ): Promise<string | null> {
     if (!this.where.presign) return null;
     const command = new GetObjectCommand({
       Bucket: this.where.bucket,
@@ -175,7 +215,14 @@ export class S3BlobStore implements BlobStore {
   /** Listed with ListObjects (version 1) and markers: every S3-compatible server pages those alike. */
   async list(after: string | null, limit: number): Promise<{ items: StoredObject[]; next: string | null }> {
     const base = this.key('');
-    const r = await this.client.send(new ListObjectsCommand({ Bucket: this.where.bucket, Prefix: base, MaxKeys: limit, ...(after !== null ? { Marker: base + after } : {}) }));
+    const r = await this.client.send(
+      new ListObjectsCommand({
+        Bucket: this.where.bucket,
+        Prefix: base,
+        MaxKeys: limit,
+        ...(after !== null ? { Marker: base + after } : {}),
+      }),
+    );
     const items: StoredObject[] = (r.Contents ?? []).map((o) => {
       const key = (o.Key ?? '').slice(base.length);
       const m = /^[0-9a-f]{2}\/([0-9a-f]{64})$/.exec(key);

@@ -29,7 +29,9 @@ export function rotated(s: SigningSecrets, now: number, overlapMs = ROTATION_OVE
 
 /** Every secret that signs a delivery sent at `now`, current first. */
 export function liveSecrets(s: SigningSecrets, now: number): string[] {
-  return s.previous && s.previousExpiresAt !== null && s.previousExpiresAt > now ? [s.current, s.previous] : [s.current];
+  return s.previous && s.previousExpiresAt !== null && s.previousExpiresAt > now
+    ? [s.current, s.previous]
+    : [s.current];
 }
 
 /** Reads the JSON column; null when there is none yet. */
@@ -42,16 +44,31 @@ export function parseSecrets(text: string | null): SigningSecrets | null {
  * uses (several replicas) agree on one secret.
  */
 export async function ensureCallbackSecrets(db: Kysely<Database>, projectId: number): Promise<SigningSecrets> {
-  const read = async () => (await db.selectFrom('projects').select('callback_secrets').where('id', '=', projectId).executeTakeFirstOrThrow()).callback_secrets;
+  const read = async () =>
+    (await db.selectFrom('projects').select('callback_secrets').where('id', '=', projectId).executeTakeFirstOrThrow())
+      .callback_secrets;
   const existing = parseSecrets(await read());
   if (existing) return existing;
-  await db.updateTable('projects').set({ callback_secrets: toJson(freshSecrets()) }).where('id', '=', projectId).where('callback_secrets', 'is', null).execute();
+  await db
+    .updateTable('projects')
+    .set({ callback_secrets: toJson(freshSecrets()) })
+    .where('id', '=', projectId)
+    .where('callback_secrets', 'is', null)
+    .execute();
   return parseSecrets(await read())!;
 }
 
 /** Rotates the project's callback secret; returns the new secrets. */
-export async function rotateCallbackSecrets(db: Kysely<Database>, projectId: number, now: number): Promise<SigningSecrets> {
+export async function rotateCallbackSecrets(
+  db: Kysely<Database>,
+  projectId: number,
+  now: number,
+): Promise<SigningSecrets> {
   const next = rotated(await ensureCallbackSecrets(db, projectId), now);
-  await db.updateTable('projects').set({ callback_secrets: toJson(next) }).where('id', '=', projectId).execute();
+  await db
+    .updateTable('projects')
+    .set({ callback_secrets: toJson(next) })
+    .where('id', '=', projectId)
+    .execute();
   return next;
 }

@@ -61,5 +61,7 @@ const JSON_ESCAPE = /(\\+)(u(?:0000|d[89a-f][0-9a-f]{2}))/g;
  */
 export function storedJson(json: string): string {
   if (!json.includes('\\u0000') && !json.includes('\\ud')) return json;
-  return json.replace(JSON_ESCAPE, (all, slashes: string, unit: string) => (slashes.length % 2 === 1 ? `${slashes}\\${unit}` : all));
+  return json.replace(JSON_ESCAPE, (all, slashes: string, unit: string) =>
+    slashes.length % 2 === 1 ? `${slashes}\\${unit}` : all,
+  );
 }

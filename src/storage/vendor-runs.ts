@@ -26,21 +26,49 @@ export async function runIsWaiting(db: Kysely<Database>, runId: number): Promise
 }
 
 /** How a run stands now: what a caller waiting for its end polls. */
-export async function runEndState(db: Kysely<Database>, runId: number): Promise<{ status: string; result: string | null; endedBy: string | null }> {
-  const r = await db.selectFrom('runs').select(['status', 'result', 'ended_by']).where('id', '=', runId).executeTakeFirstOrThrow();
+export async function runEndState(
+  db: Kysely<Database>,
+  runId: number,
+): Promise<{ status: string; result: string | null; endedBy: string | null }> {
+  const r = await db
+    .selectFrom('runs')
+    .select(['status', 'result', 'ended_by'])
+    .where('id', '=', runId)
+    .executeTakeFirstOrThrow();
   return { status: r.status, result: r.result, endedBy: r.ended_by };
 }
 
 /** The ids of a plan's queued and running runs, oldest first. */
 export async function activeRunIdsOfPlan(db: Kysely<Database>, planId: number): Promise<number[]> {
-  const rows = await db.selectFrom('runs').select('id').where('plan_id', '=', planId).where('status', 'in', ACTIVE_RUN_STATUSES).orderBy('id').execute();
+  const rows = await db
+    .selectFrom('runs')
+    .select('id')
+    .where('plan_id', '=', planId)
+    .where('status', 'in', ACTIVE_RUN_STATUSES)
+    .orderBy('id')
+    .execute();
   return rows.map((r) => r.id);
 }
 
 /** One page of a plan's run ids, newest first, and how many runs it has in all. */
-export async function runIdsOfPlan(db: Kysely<Database>, planId: number, page: { offset: number; limit: number }): Promise<{ ids: number[]; total: number }> {
-  const rows = await db.selectFrom('runs').select('id').where('plan_id', '=', planId).orderBy('id', 'desc').offset(page.offset).limit(page.limit).execute();
-  const count = await db.selectFrom('runs').select((eb) => eb.fn.countAll<number>().as('n')).where('plan_id', '=', planId).executeTakeFirstOrThrow();
+export async function runIdsOfPlan(
+  db: Kysely<Database>,
+  planId: number,
+  page: { offset: number; limit: number },
+): Promise<{ ids: number[]; total: number }> {
+  const rows = await db
+    .selectFrom('runs')
+    .select('id')
+    .where('plan_id', '=', planId)
+    .orderBy('id', 'desc')
+    .offset(page.offset)
+    .limit(page.limit)
+    .execute();
+  const count = await db
+    .selectFrom('runs')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('plan_id', '=', planId)
+    .executeTakeFirstOrThrow();
   return { ids: rows.map((r) => r.id), total: Number(count.n) };
 }
 
@@ -50,7 +78,11 @@ export async function runOfResult(db: Kysely<Database>, resultId: number): Promi
 }
 
 /** The pairs of a run's result rows with these ids; ids of other runs' rows are left out. */
-export async function pairsOfResults(db: Kysely<Database>, runId: number, resultIds: readonly number[]): Promise<(RunPair & { resultId: number })[]> {
+export async function pairsOfResults(
+  db: Kysely<Database>,
+  runId: number,
+  resultIds: readonly number[],
+): Promise<(RunPair & { resultId: number })[]> {
   if (resultIds.length === 0) return [];
   const rows = await db
     .selectFrom('results')
@@ -64,6 +96,11 @@ export async function pairsOfResults(db: Kysely<Database>, runId: number, result
 
 /** Every pair of a run's result rows (a rerun of all its tests). */
 export async function pairsOfRun(db: Kysely<Database>, runId: number): Promise<RunPair[]> {
-  const rows = await db.selectFrom('results').select(['scenario_id', 'environment_id']).where('run_id', '=', runId).orderBy('id').execute();
+  const rows = await db
+    .selectFrom('results')
+    .select(['scenario_id', 'environment_id'])
+    .where('run_id', '=', runId)
+    .orderBy('id')
+    .execute();
   return rows.map((r) => ({ scenarioId: r.scenario_id, environmentId: r.environment_id }));
 }

@@ -3,18 +3,34 @@ import type { Kysely } from 'kysely';
 import type { DeliveryStatus, WebhookDelivery } from '../protocol/webhooks.js';
 import type { Database } from './schema.js';
 
-
 /** The `webhook-id` of an event: the same on every attempt and for every receiver. */
 export function messageId(eventUuid: string): string {
   return `msg_${eventUuid.replace(/-/g, '')}`;
 }
 
 /** The latest deliveries of an endpoint, newest first. */
-export async function listEndpointDeliveries(db: Kysely<Database>, endpointId: number, limit: number): Promise<WebhookDelivery[]> {
+export async function listEndpointDeliveries(
+  db: Kysely<Database>,
+  endpointId: number,
+  limit: number,
+): Promise<WebhookDelivery[]> {
   const rows = await db
     .selectFrom('webhook_deliveries as d')
     .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
-    .select(['d.id', 'e.uuid', 'e.type', 'd.run_id', 'd.status', 'd.attempts', 'd.next_attempt_at', 'd.last_attempt_at', 'd.response_status', 'd.last_error', 'd.created_at', 'd.finished_at'])
+    .select([
+      'd.id',
+      'e.uuid',
+      'e.type',
+      'd.run_id',
+      'd.status',
+      'd.attempts',
+      'd.next_attempt_at',
+      'd.last_attempt_at',
+      'd.response_status',
+      'd.last_error',
+      'd.created_at',
+      'd.finished_at',
+    ])
     .where('d.endpoint_id', '=', endpointId)
     .orderBy('d.id', 'desc')
     .limit(limit)

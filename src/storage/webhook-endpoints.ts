@@ -42,7 +42,11 @@ export interface NewWebhookEndpoint {
 }
 
 /** Stores an endpoint with a fresh secret (in clear: it must sign; the API shows it only once). */
-export async function createWebhookEndpoint(db: Kysely<Database>, input: NewWebhookEndpoint, now: number): Promise<WebhookEndpointRecord> {
+export async function createWebhookEndpoint(
+  db: Kysely<Database>,
+  input: NewWebhookEndpoint,
+  now: number,
+): Promise<WebhookEndpointRecord> {
   const row = await db
     .insertInto('webhook_endpoints')
     .values({
@@ -66,7 +70,10 @@ export async function getWebhookEndpoint(db: Kysely<Database>, id: number): Prom
 }
 
 /** Endpoints of the given projects (null: all), oldest first. */
-export async function listWebhookEndpoints(db: Kysely<Database>, projectIds: readonly number[] | null): Promise<WebhookEndpointRecord[]> {
+export async function listWebhookEndpoints(
+  db: Kysely<Database>,
+  projectIds: readonly number[] | null,
+): Promise<WebhookEndpointRecord[]> {
   let q = db.selectFrom('webhook_endpoints').selectAll().orderBy('id');
   if (projectIds) q = q.where('project_id', 'in', projectIds.length > 0 ? [...projectIds] : [-1]);
   return (await q.execute()).map(toRecord);
@@ -81,8 +88,16 @@ export async function deleteWebhookEndpoint(db: Kysely<Database>, id: number): P
 }
 
 /** Rotates an endpoint's secret; returns the endpoint with its new secrets. */
-export async function rotateWebhookSecret(db: Kysely<Database>, endpoint: WebhookEndpointRecord, now: number): Promise<WebhookEndpointRecord> {
+export async function rotateWebhookSecret(
+  db: Kysely<Database>,
+  endpoint: WebhookEndpointRecord,
+  now: number,
+): Promise<WebhookEndpointRecord> {
   const secrets = rotated(endpoint.secrets, now);
-  await db.updateTable('webhook_endpoints').set({ secrets: toJson(secrets) }).where('id', '=', endpoint.id).execute();
+  await db
+    .updateTable('webhook_endpoints')
+    .set({ secrets: toJson(secrets) })
+    .where('id', '=', endpoint.id)
+    .execute();
   return { ...endpoint, secrets };
 }

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { CaseFileMatcher } from '../../src/adapters/case-file-matcher.js';
 import type { JUnitCase } from '../../src/reports/junit-case.js';
 
-const at = (fields: Partial<JUnitCase>): JUnitCase => ({ suites: [], classname: '', name: 't', time: 0, outcome: 'passed', ...fields });
+const at = (fields: Partial<JUnitCase>): JUnitCase => ({
+  suites: [],
+  classname: '',
+  name: 't',
+  time: 0,
+  outcome: 'passed',
+  ...fields,
+});
 
 describe('CaseFileMatcher', () => {
   const files = [
@@ -20,8 +27,12 @@ describe('CaseFileMatcher', () => {
   });
 
   it('reads a Java class name against the end of a source path (Surefire, TestNG)', () => {
-    expect(matcher.match(at({ classname: 'com.acme.CalculatorTest' }))).toBe('src/test/java/com/acme/CalculatorTest.java');
-    expect(matcher.match(at({ classname: 'com.acme.CalculatorTest$Nested' }))).toBe('src/test/java/com/acme/CalculatorTest.java');
+    expect(matcher.match(at({ classname: 'com.acme.CalculatorTest' }))).toBe(
+      'src/test/java/com/acme/CalculatorTest.java',
+    );
+    expect(matcher.match(at({ classname: 'com.acme.CalculatorTest$Nested' }))).toBe(
+      'src/test/java/com/acme/CalculatorTest.java',
+    );
   });
 
   it('reads a Python module, with or without a class after it (pytest)', () => {
@@ -31,7 +42,9 @@ describe('CaseFileMatcher', () => {
 
   it('reads a file name in the classname or a suite name (Playwright)', () => {
     expect(matcher.match(at({ classname: 'login.spec.ts' }))).toBe('e2e/login.spec.ts');
-    expect(matcher.match(at({ classname: 'Login page', suites: ['e2e/login.spec.ts', 'Login page'] }))).toBe('e2e/login.spec.ts');
+    expect(matcher.match(at({ classname: 'Login page', suites: ['e2e/login.spec.ts', 'Login page'] }))).toBe(
+      'e2e/login.spec.ts',
+    );
   });
 
   it('refuses to guess between two files with the same name, or from nothing', () => {

@@ -5,14 +5,23 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { commandAdapter } from '../../src/adapters/command.js';
 import { fillTemplate } from '../../src/adapters/command-template.js';
-import { AdapterError, type AdapterContext, type DiscoveredScenario, type TestReport } from '../../src/adapters/types.js';
+import {
+  AdapterError,
+  type AdapterContext,
+  type DiscoveredScenario,
+  type TestReport,
+} from '../../src/adapters/types.js';
 import { FrameworkWorker } from '../../src/agent/framework-worker.js';
 import { runCommand } from '../support/run-command.js';
 
 const suite = fileURLToPath(new URL('../../examples/demo/command/', import.meta.url));
 const OPTIONS = { command: 'node run-checks.mjs --report-dir {report_dir} {files}', discover: 'checks/*.sh' };
 
-async function context(options: Record<string, unknown> = OPTIONS, env: Record<string, string> = {}, cwd = suite): Promise<AdapterContext> {
+async function context(
+  options: Record<string, unknown> = OPTIONS,
+  env: Record<string, string> = {},
+  cwd = suite,
+): Promise<AdapterContext> {
   return { cwd, reportDir: await mkdtemp(join(tmpdir(), 'proctor-command-')), env, options };
 }
 
@@ -29,7 +38,8 @@ function startWorker(ctx: AdapterContext): FrameworkWorker {
   return worker;
 }
 
-const byKey = (reports: TestReport[]): Record<string, string> => Object.fromEntries(reports.map((r) => [r.key, r.outcome]));
+const byKey = (reports: TestReport[]): Record<string, string> =>
+  Object.fromEntries(reports.map((r) => [r.key, r.outcome]));
 
 describe('command adapter on examples/demo/command', () => {
   let scenarios: DiscoveredScenario[];
@@ -78,7 +88,12 @@ describe('command adapter on examples/demo/command', () => {
       const all: TestReport[] = [];
       for (const batch of [scenarios.slice(0, 1), scenarios.slice(1, 3), scenarios.slice(3)]) {
         const batchCtx = { ...ctx, reportDir: await mkdtemp(join(tmpdir(), 'proctor-command-')) };
-        const output = await worker.run({ job: 1, report_dir: batchCtx.reportDir, files: batch.map((s) => s.file), scenarios: batch });
+        const output = await worker.run({
+          job: 1,
+          report_dir: batchCtx.reportDir,
+          files: batch.map((s) => s.file),
+          scenarios: batch,
+        });
         expect(output).toMatchObject({ exitCode: null, timedOut: false, cancelled: false });
         all.push(...(await commandAdapter.parseRun(batchCtx, batch, output)));
         expect(worker.usable).toBe(true);
@@ -88,17 +103,25 @@ describe('command adapter on examples/demo/command', () => {
       await worker.close();
     }
     expect(commandAdapter.workerCommand!(await context())).toBeNull();
-    await expect(Promise.resolve().then(async () => commandAdapter.workerCommand!(await context({ ...OPTIONS, worker: 7 })))).rejects.toMatchObject({ reason: 'bad_options' });
+    await expect(
+      Promise.resolve().then(async () => commandAdapter.workerCommand!(await context({ ...OPTIONS, worker: 7 }))),
+    ).rejects.toMatchObject({ reason: 'bad_options' });
   });
 
   it('in queue mode, a batch the worker calls done without a report is report_missing, saying so', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'proctor-command-'));
-    await writeFile(join(dir, 'lazy.mjs'), "import { writeSync } from 'node:fs';\nprocess.stdin.on('data', () => writeSync(3, '\\n'));\n");
+    await writeFile(
+      join(dir, 'lazy.mjs'),
+      "import { writeSync } from 'node:fs';\nprocess.stdin.on('data', () => writeSync(3, '\\n'));\n",
+    );
     const ctx = await context({ ...OPTIONS, worker: 'node lazy.mjs' }, {}, dir);
     const lazy = startWorker(ctx);
     try {
       const output = await lazy.run({ job: 1, report_dir: ctx.reportDir, files: ['x'], scenarios: [] });
-      await expect(commandAdapter.parseRun(ctx, [{ key: 'x', file: 'x', path: [] }], output)).rejects.toMatchObject({ reason: 'report_missing', message: expect.stringContaining('the worker reported the batch done') });
+      await expect(commandAdapter.parseRun(ctx, [{ key: 'x', file: 'x', path: [] }], output)).rejects.toMatchObject({
+        reason: 'report_missing',
+        message: expect.stringContaining('the worker reported the batch done'),
+      });
     } finally {
       await lazy.close();
     }
@@ -147,16 +170,24 @@ describe('command adapter options', () => {
     const dir = await mkdtemp(join(tmpdir(), 'proctor quoted '));
     await mkdir(join(dir, 'r d'));
     const files = ["it's a file.sh", '$(touch pwned).sh', 'a;b|c&d.sh', '-rf.sh'];
-    const command = fillTemplate('printf "%s\\n" {files} {filter} {report_dir}', { files, filter: '^(?:a|b)$', reportDir: join(dir, 'r d') });
+    const command = fillTemplate('printf "%s\\n" {files} {filter} {report_dir}', {
+      files,
+      filter: '^(?:a|b)$',
+      reportDir: join(dir, 'r d'),
+    });
     const output = await runCommand({ command, args: [], cwd: dir, env: {}, shell: true });
     expect(output.stdout.split('\n').slice(0, -1)).toEqual([...files, '^(?:a|b)$', join(dir, 'r d')]);
     expect(await readdir(dir)).toEqual(['r d']);
   });
 
   it('rejects a discover option of the wrong shape', async () => {
-    await expect(commandAdapter.parseDiscovery(await context({ ...OPTIONS, discover: { glob: 1 } }), null)).rejects.toMatchObject({
+    await expect(
+      commandAdapter.parseDiscovery(await context({ ...OPTIONS, discover: { glob: 1 } }), null),
+    ).rejects.toMatchObject({
       reason: 'bad_options',
     });
-    await expect(commandAdapter.parseDiscovery(await context({ command: 'x' }), null)).rejects.toMatchObject({ reason: 'bad_options' });
+    await expect(commandAdapter.parseDiscovery(await context({ command: 'x' }), null)).rejects.toMatchObject({
+      reason: 'bad_options',
+    });
   });
 });

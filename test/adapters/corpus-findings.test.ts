@@ -20,14 +20,18 @@ describe('a Jest suite that reads process.argv (Commander.js parses it when a te
   it('sees the arguments of a bare jest in a one-shot run, not Proctor’s', async () => {
     const found = await discoverWith(jestAdapter, await adapterContext(cwd));
     const { reports, stderr } = await runWith(jestAdapter, await adapterContext(cwd), found);
-    expect(resultsByKey(reports), stderr.slice(-2000)).toEqual({ 'argv.test.js > sees the arguments of a bare jest': 'passed' });
+    expect(resultsByKey(reports), stderr.slice(-2000)).toEqual({
+      'argv.test.js > sees the arguments of a bare jest': 'passed',
+    });
   });
 
   it('and in queue mode', async () => {
     const found = await discoverWith(jestAdapter, await adapterContext(cwd));
     const base = await adapterContext(cwd, { worker: true });
     const { ctx, result } = await runWorkerBatch(startWorker(jestAdapter, base), jestAdapter, base, found);
-    expect(resultsByKey(await jestAdapter.parseRun(ctx, found, result)), result.stderr.slice(-2000)).toEqual({ 'argv.test.js > sees the arguments of a bare jest': 'passed' });
+    expect(resultsByKey(await jestAdapter.parseRun(ctx, found, result)), result.stderr.slice(-2000)).toEqual({
+      'argv.test.js > sees the arguments of a bare jest': 'passed',
+    });
     await rm(ctx.reportDir, { recursive: true, force: true });
   });
 });

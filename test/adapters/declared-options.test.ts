@@ -16,7 +16,12 @@ const source = (file: string) => readFileSync(join(DIR, file), 'utf8');
 /** The adapter module of each framework, from registry.ts's imports and its map. */
 function adapterFiles(): Map<string, string> {
   const registry = source('registry.ts');
-  const fileOf = new Map([...registry.matchAll(/import \{ (\w+Adapter) \} from '\.\/([\w-]+\.js)'/g)].map((m) => [m[1]!, m[2]!.replace(/\.js$/, '.ts')]));
+  const fileOf = new Map(
+    [...registry.matchAll(/import \{ (\w+Adapter) \} from '\.\/([\w-]+\.js)'/g)].map((m) => [
+      m[1]!,
+      m[2]!.replace(/\.js$/, '.ts'),
+    ]),
+  );
   const map = registry.slice(registry.indexOf('const ADAPTERS'));
   return new Map([...map.matchAll(/^\s+'?([\w-]+)'?: (\w+Adapter),$/gm)].map((m) => [m[1]!, fileOf.get(m[2]!)!]));
 }
@@ -52,7 +57,8 @@ function readsOf(files: Iterable<string>): { names: Set<string>; unknown: string
       text = text.replace(pattern, '');
     }
     text = text.replace(PASSED_WHOLE, '');
-    for (const m of text.matchAll(/ctx\.options|\{[^}]*\boptions\b[^}]*\}\s*=\s*ctx\b/g)) unknown.push(`${file}: ${text.slice(m.index!, m.index! + 60)}`);
+    for (const m of text.matchAll(/ctx\.options|\{[^}]*\boptions\b[^}]*\}\s*=\s*ctx\b/g))
+      unknown.push(`${file}: ${text.slice(m.index!, m.index! + 60)}`);
   }
   return { names, unknown };
 }
@@ -77,7 +83,11 @@ describe('the options each adapter declares', () => {
     for (const framework of FRAMEWORKS) {
       const names = ADAPTER_OPTIONS[framework].map((o) => o.name);
       expect(new Set(names).size, framework).toBe(names.length);
-      for (const o of ADAPTER_OPTIONS[framework]) expect([o.description, o.example].every((x) => x !== '' && x !== undefined), `${framework}.${o.name}`).toBe(true);
+      for (const o of ADAPTER_OPTIONS[framework])
+        expect(
+          [o.description, o.example].every((x) => x !== '' && x !== undefined),
+          `${framework}.${o.name}`,
+        ).toBe(true);
     }
   });
 });

@@ -45,10 +45,17 @@ describe('jest queue mode on examples/jest', () => {
     const retried = scenarios.filter((s) => s.key.endsWith('on the second try'));
     for (let i = 0; i < 2; i++) {
       const { ctx, result } = await runWorkerBatch(worker, jestAdapter, base, retried);
-      expect(resultsByKey(await jestAdapter.parseRun(ctx, retried, result))).toEqual({ 'checkout.test.js > reaches the payment service on the second try': 'flaky' });
-      const raw = JSON.parse(await readFile(join(ctx.reportDir, 'jest.json'), 'utf8')) as { testResults: { assertionResults: { title: string; status: string }[] }[] };
+      expect(resultsByKey(await jestAdapter.parseRun(ctx, retried, result))).toEqual({
+        'checkout.test.js > reaches the payment service on the second try': 'flaky',
+      });
+      const raw = JSON.parse(await readFile(join(ctx.reportDir, 'jest.json'), 'utf8')) as {
+        testResults: { assertionResults: { title: string; status: string }[] }[];
+      };
       const statuses = Object.fromEntries(raw.testResults[0]!.assertionResults.map((a) => [a.title, a.status]));
-      expect(statuses).toEqual({ 'places an order @smoke': 'pending', 'reaches the payment service on the second try': 'passed' });
+      expect(statuses).toEqual({
+        'places an order @smoke': 'pending',
+        'reaches the payment service on the second try': 'passed',
+      });
     }
   });
 
@@ -69,7 +76,9 @@ describe('jest queue mode on examples/jest', () => {
 
   it('takes worker: true and nothing else', async () => {
     expect(jestAdapter.workerCommand?.(await adapterContext(suite))).toBeNull();
-    const bad = await rejection(Promise.resolve().then(async () => jestAdapter.workerCommand?.(await adapterContext(suite, { worker: 'jest' }))));
+    const bad = await rejection(
+      Promise.resolve().then(async () => jestAdapter.workerCommand?.(await adapterContext(suite, { worker: 'jest' }))),
+    );
     expect((bad as AdapterError).message).toBe('options.worker: expected true for jest');
   });
 });

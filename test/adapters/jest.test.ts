@@ -54,9 +54,13 @@ describe('jest adapter on examples/jest', () => {
     const chosen = scenarios.filter((s) => s.key.endsWith('10% discount'));
     const { reports } = await runWith(jestAdapter, ctx, chosen);
     expect(resultsByKey(reports)).toEqual({ 'cart.test.js > cart > totals > applies a 10% discount': 'failed' });
-    const raw = JSON.parse(await readFile(join(ctx.reportDir, 'jest.json'), 'utf8')) as { testResults: { name: string; assertionResults: { title: string; status: string }[] }[] };
+    const raw = JSON.parse(await readFile(join(ctx.reportDir, 'jest.json'), 'utf8')) as {
+      testResults: { name: string; assertionResults: { title: string; status: string }[] }[];
+    };
     expect(raw.testResults.map((f) => f.name.split('/').pop())).toEqual(['cart.test.js']);
-    const ran = raw.testResults.flatMap((f) => f.assertionResults.filter((a) => a.status === 'passed' || a.status === 'failed'));
+    const ran = raw.testResults.flatMap((f) =>
+      f.assertionResults.filter((a) => a.status === 'passed' || a.status === 'failed'),
+    );
     expect(ran.map((a) => a.title)).toEqual(['applies a 10% discount']);
   });
 
@@ -71,7 +75,9 @@ describe('jest adapter on examples/jest', () => {
     const found = await discoverWith(jestAdapter, ctx);
     const { reports } = await runWith(jestAdapter, ctx, found);
     const shot = reports.find((r) => r.key === 'shot.test.js > takes a screenshot');
-    expect(shot?.artifacts).toEqual([{ path: join(dir, 'out/takes-a-screenshot.png'), name: 'out/takes-a-screenshot.png', contentType: 'image/png' }]);
+    expect(shot?.artifacts).toEqual([
+      { path: join(dir, 'out/takes-a-screenshot.png'), name: 'out/takes-a-screenshot.png', contentType: 'image/png' },
+    ]);
     expect(reports.find((r) => r.key === 'shot.test.js > writes nothing')?.artifacts).toBeUndefined();
     const tooSmall = await adapterContext(dir, { artifacts: ['out/**'], artifacts_max_mb: 0.000001 });
     expect((await runWith(jestAdapter, tooSmall, found)).reports.every((r) => r.artifacts === undefined)).toBe(true);
@@ -88,12 +94,16 @@ describe('jest adapter on examples/jest', () => {
 
     const empty = await mkdtemp(join(tmpdir(), 'proctor-jest-empty-'));
     await writeFile(join(empty, 'package.json'), '{}');
-    expect(await rejection(discoverWith(jestAdapter, await adapterContext(empty)))).toMatchObject({ reason: 'no_tests' });
+    expect(await rejection(discoverWith(jestAdapter, await adapterContext(empty)))).toMatchObject({
+      reason: 'no_tests',
+    });
 
     await writeFile(join(empty, 'broken.test.js'), "require('./missing.js');\ntest('never', () => {});\n");
     const broken = await discoverWith(jestAdapter, await adapterContext(empty));
     expect(broken.map((s) => s.key)).toEqual(['broken.test.js']);
     const { reports } = await runWith(jestAdapter, await adapterContext(empty), broken);
-    expect(reports).toMatchObject([{ key: 'broken.test.js', outcome: 'errored', message: expect.stringContaining('Cannot find module') }]);
+    expect(reports).toMatchObject([
+      { key: 'broken.test.js', outcome: 'errored', message: expect.stringContaining('Cannot find module') },
+    ]);
   });
 });

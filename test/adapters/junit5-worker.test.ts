@@ -14,7 +14,6 @@ const suite = join(EXAMPLES, 'junit5');
 const GREETING = { GREETING: 'hello from proctor' };
 const closingLine = /\[proctor\] batch done in the JUnit worker, pid (\d+)/;
 
-
 afterEach(async () => {
   await Promise.all(startedWorkers.splice(0).map((w) => w.close()));
 });
@@ -38,11 +37,16 @@ describe('junit5 queue mode on examples/junit5 (JDK and JUnit from Debian)', () 
     const batches = [
       scenarios.filter((s) => s.key.includes('sums') || s.key.includes('rejectsZero')),
       scenarios.filter((s) => s.file === 'com.example.GreetingTest'),
-      scenarios.filter((s) => s.file !== 'com.example.GreetingTest' && !s.key.includes('sums') && !s.key.includes('rejectsZero')),
+      scenarios.filter(
+        (s) => s.file !== 'com.example.GreetingTest' && !s.key.includes('sums') && !s.key.includes('rejectsZero'),
+      ),
     ];
     const { reports, pids } = await runBatches(worker, junit5Adapter, base, batches, closingLine);
     expect(resultsByKey(reports)).toEqual(JUNIT5_EXPECTED);
-    expect(reports.find((r) => r.key.includes('sums'))).toMatchObject({ outcome: 'failed', message: 'sums(int, int, int)[2]: expected: <5> but was: <4>' });
+    expect(reports.find((r) => r.key.includes('sums'))).toMatchObject({
+      outcome: 'failed',
+      message: 'sums(int, int, int)[2]: expected: <5> but was: <4>',
+    });
     expect(reports.find((r) => r.key.includes('usesTheEnvironment'))?.stdout).toBe('greeting: hello from proctor');
     expect(pids.size).toBe(1);
     expect([...pids][0]).toBeGreaterThan(0);
@@ -62,16 +66,27 @@ describe('junit5 queue mode on examples/junit5 (JDK and JUnit from Debian)', () 
     expect(result.exitCode).toBeNull();
     expect(result.stdout + result.stderr).toContain('com.example.GoneTest');
     expect(await junit5Adapter.parseRun(ctx, gone, result)).toEqual([
-      { ...gone[0], outcome: 'errored', durationMs: 0, message: 'not run: JUnit cannot select it: Could not load class with name: com.example.GoneTest' },
+      {
+        ...gone[0],
+        outcome: 'errored',
+        durationMs: 0,
+        message: 'not run: JUnit cannot select it: Could not load class with name: com.example.GoneTest',
+      },
     ]);
     const greeting = scenarios.filter((s) => s.file === 'com.example.GreetingTest');
     const next = await runWorkerBatch(worker, junit5Adapter, base, greeting);
-    expect(resultsByKey(await junit5Adapter.parseRun(next.ctx, greeting, next.result))).toEqual({ 'com.example.GreetingTest > usesTheEnvironment()': 'passed' });
+    expect(resultsByKey(await junit5Adapter.parseRun(next.ctx, greeting, next.result))).toEqual({
+      'com.example.GreetingTest > usesTheEnvironment()': 'passed',
+    });
   });
 
   it('takes worker: true and nothing else', async () => {
     expect(junit5Adapter.workerCommand?.(await adapterContext(suite))).toBeNull();
-    const bad = await rejection(Promise.resolve().then(async () => junit5Adapter.workerCommand?.(await adapterContext(suite, { worker: 'java' }))));
+    const bad = await rejection(
+      Promise.resolve().then(async () =>
+        junit5Adapter.workerCommand?.(await adapterContext(suite, { worker: 'java' })),
+      ),
+    );
     expect((bad as AdapterError).message).toBe('options.worker: expected true for junit5');
   });
 });

@@ -43,8 +43,15 @@ describe('junit5 adapter on examples/junit5 (JDK and JUnit from Debian)', () => 
     expect(resultsByKey(reports)).toEqual(EXPECTED);
     const direct = Object.fromEntries(Object.entries(EXPECTED).map(([k, v]) => [junit5ComparisonKey(k), v]));
     expect(Object.fromEntries(await junit5Direct())).toEqual(direct);
-    expect(reports.find((r) => r.key.includes('sums'))).toMatchObject({ outcome: 'failed', message: 'sums(int, int, int)[2]: expected: <5> but was: <4>' });
-    expect(reports.find((r) => r.key.includes('dividesByZero'))).toMatchObject({ outcome: 'errored', message: '/ by zero', stack: expect.stringContaining('CalculatorTest.java:24') });
+    expect(reports.find((r) => r.key.includes('sums'))).toMatchObject({
+      outcome: 'failed',
+      message: 'sums(int, int, int)[2]: expected: <5> but was: <4>',
+    });
+    expect(reports.find((r) => r.key.includes('dividesByZero'))).toMatchObject({
+      outcome: 'errored',
+      message: '/ by zero',
+      stack: expect.stringContaining('CalculatorTest.java:24'),
+    });
     expect(reports.find((r) => r.key.includes('usesTheEnvironment'))?.stdout).toBe('greeting: hello from proctor');
   });
 
@@ -59,7 +66,10 @@ describe('junit5 adapter on examples/junit5 (JDK and JUnit from Debian)', () => 
   });
 
   it('errors the tests of a class whose @BeforeAll failed', async () => {
-    const dir = await javaSuite({ 'DbTest.java': 'class DbTest {\n  @BeforeAll static void connect() { throw new IllegalStateException("no database"); }\n  @Test void reads() {}\n}\n' });
+    const dir = await javaSuite({
+      'DbTest.java':
+        'class DbTest {\n  @BeforeAll static void connect() { throw new IllegalStateException("no database"); }\n  @Test void reads() {}\n}\n',
+    });
     const found = await discoverWith(junit5Adapter, await adapterContext(dir));
     const { reports } = await runWith(junit5Adapter, await adapterContext(dir), found);
     expect(reports).toMatchObject([{ key: 'x.DbTest > reads()', outcome: 'errored', message: 'no database' }]);
@@ -69,29 +79,59 @@ describe('junit5 adapter on examples/junit5 (JDK and JUnit from Debian)', () => 
     const broken = await javaSuite({ 'BrokenTest.java': 'class BrokenTest { @Test void x() { int y = "s"; } }\n' });
     const compile = await rejection(discoverWith(junit5Adapter, await adapterContext(broken)));
     expect(compile).toBeInstanceOf(AdapterError);
-    expect(compile).toMatchObject({ reason: 'bad_options', message: expect.stringContaining('BrokenTest.java:3: error: incompatible types') });
-    expect(() => junit5Adapter.discoverCommand({ cwd: suite, reportDir: tmpdir(), env: {}, options: { launcher: 'nowhere.jar' } })).toThrow(/console launcher is not at .*nowhere\.jar/);
+    expect(compile).toMatchObject({
+      reason: 'bad_options',
+      message: expect.stringContaining('BrokenTest.java:3: error: incompatible types'),
+    });
+    expect(() =>
+      junit5Adapter.discoverCommand({ cwd: suite, reportDir: tmpdir(), env: {}, options: { launcher: 'nowhere.jar' } }),
+    ).toThrow(/console launcher is not at .*nowhere\.jar/);
     const empty = await mkdtemp(join(tmpdir(), 'proctor-junit5-empty-'));
-    expect(() => junit5Adapter.discoverCommand({ cwd: empty, reportDir: tmpdir(), env: {}, options: {} })).toThrow(/no \.java files/);
+    expect(() => junit5Adapter.discoverCommand({ cwd: empty, reportDir: tmpdir(), env: {}, options: {} })).toThrow(
+      /no \.java files/,
+    );
     const none = await javaSuite({ 'Helper.java': 'class Helper {}\n' });
-    expect(await rejection(discoverWith(junit5Adapter, await adapterContext(none)))).toMatchObject({ reason: 'no_tests' });
+    expect(await rejection(discoverWith(junit5Adapter, await adapterContext(none)))).toMatchObject({
+      reason: 'no_tests',
+    });
     const noJdk = { exitCode: 127, signal: null, stdout: '', stderr: 'sh: 1: javac: not found' };
-    expect(await rejection(junit5Adapter.parseRun(await adapterContext(suite), scenarios, noJdk))).toMatchObject({ reason: 'framework_missing' });
-    expect(await rejection(junit5Adapter.parseRun(await adapterContext(suite), scenarios, { exitCode: 1, signal: null, stdout: '', stderr: '' }))).toMatchObject({ reason: 'report_missing' });
+    expect(await rejection(junit5Adapter.parseRun(await adapterContext(suite), scenarios, noJdk))).toMatchObject({
+      reason: 'framework_missing',
+    });
+    expect(
+      await rejection(
+        junit5Adapter.parseRun(await adapterContext(suite), scenarios, {
+          exitCode: 1,
+          signal: null,
+          stdout: '',
+          stderr: '',
+        }),
+      ),
+    ).toMatchObject({ reason: 'report_missing' });
   });
 });
 
 describe('JUnit 5 unique ids', () => {
   it('give the scenario of a method, a template and a nested class; invocations fold into the method', () => {
-    expect(scenarioOfUniqueId('[engine:junit-jupiter]/[class:a.B]/[nested-class:C]/[method:m()]')?.key).toBe('a.B > C > m()');
-    expect(scenarioOfUniqueId('[engine:junit-jupiter]/[class:a.B]/[test-template:t(java.lang.String[])]/[test-template-invocation:#2]')?.key).toBe('a.B > t(java.lang.String[])');
+    expect(scenarioOfUniqueId('[engine:junit-jupiter]/[class:a.B]/[nested-class:C]/[method:m()]')?.key).toBe(
+      'a.B > C > m()',
+    );
+    expect(
+      scenarioOfUniqueId(
+        '[engine:junit-jupiter]/[class:a.B]/[test-template:t(java.lang.String[])]/[test-template-invocation:#2]',
+      )?.key,
+    ).toBe('a.B > t(java.lang.String[])');
     expect(scenarioOfUniqueId('[engine:junit-vintage]/[runner:a.B]/[test:m(a.B)]')).toBeUndefined();
     // Found in TheAlgorithms/Java (issue 14): a unique id URL-encodes the "[" of an array type.
-    expect(scenarioOfUniqueId('[engine:junit-jupiter]/[class:a.B]/[test-template:sum(%5BI, %5B%5BLjava.lang.String;)]')?.key).toBe('a.B > sum([I, [[Ljava.lang.String;)');
+    expect(
+      scenarioOfUniqueId('[engine:junit-jupiter]/[class:a.B]/[test-template:sum(%5BI, %5B%5BLjava.lang.String;)]')?.key,
+    ).toBe('a.B > sum([I, [[Ljava.lang.String;)');
   });
 
   it('select methods and classes for the console launcher', () => {
-    expect(selectorOf({ key: '', file: 'a.B', path: ['C', 'm(int, java.lang.String)'] })).toBe('--select-method=a.B$C#m(int, java.lang.String)');
+    expect(selectorOf({ key: '', file: 'a.B', path: ['C', 'm(int, java.lang.String)'] })).toBe(
+      '--select-method=a.B$C#m(int, java.lang.String)',
+    );
     expect(selectorOf({ key: '', file: 'a.B', path: [] })).toBe('--select-class=a.B');
   });
 

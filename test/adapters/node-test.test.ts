@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nodeTestAdapter } from '../../src/adapters/node-test.js';
-import { AdapterError, type AdapterContext, type DiscoveredScenario, type TestReport } from '../../src/adapters/types.js';
+import {
+  AdapterError,
+  type AdapterContext,
+  type DiscoveredScenario,
+  type TestReport,
+} from '../../src/adapters/types.js';
 import { readJUnitFile } from '../../src/reports/junit-parse.js';
 import { runCommand } from '../support/run-command.js';
 
@@ -19,7 +24,8 @@ async function run(ctx: AdapterContext, scenarios: DiscoveredScenario[]): Promis
   return nodeTestAdapter.parseRun(ctx, scenarios, output);
 }
 
-const byKey = (reports: TestReport[]): Record<string, string> => Object.fromEntries(reports.map((r) => [r.key, r.outcome]));
+const byKey = (reports: TestReport[]): Record<string, string> =>
+  Object.fromEntries(reports.map((r) => [r.key, r.outcome]));
 
 describe('node-test adapter on examples/demo/node-test', () => {
   let scenarios: DiscoveredScenario[];
@@ -40,13 +46,19 @@ describe('node-test adapter on examples/demo/node-test', () => {
   it('runs them and folds each file’s tests into its outcome', async () => {
     const ctx = await context();
     const reports = await run(ctx, scenarios);
-    expect(byKey(reports)).toEqual({ 'later.test.mjs': 'skipped', 'math.test.mjs': 'failed', 'strings.test.mjs': 'passed' });
+    expect(byKey(reports)).toEqual({
+      'later.test.mjs': 'skipped',
+      'math.test.mjs': 'failed',
+      'strings.test.mjs': 'passed',
+    });
     const math = reports.find((r) => r.key === 'math.test.mjs');
     expect(math?.message).toMatch(/^math > divides by zero: division by zero should give 0/);
     expect(math?.stack).toContain('math.test.mjs:17');
     // The report itself has every test, subtests included, each with its file.
     const cases = await readJUnitFile(join(ctx.reportDir, 'node-test.xml'));
-    expect(cases.map((c) => `${c.file?.split('/').pop()}: ${[...c.suites, c.name].join(' > ')} = ${c.outcome}`)).toEqual([
+    expect(
+      cases.map((c) => `${c.file?.split('/').pop()}: ${[...c.suites, c.name].join(' > ')} = ${c.outcome}`),
+    ).toEqual([
       'later.test.mjs: payments > refunds a card payment = skipped',
       'later.test.mjs: payments > splits a payment = skipped',
       'math.test.mjs: math > add > adds two numbers = passed',
@@ -61,7 +73,10 @@ describe('node-test adapter on examples/demo/node-test', () => {
 
   it('runs a single chosen file and nothing else', async () => {
     const ctx = await context();
-    const reports = await run(ctx, scenarios.filter((s) => s.key === 'math.test.mjs'));
+    const reports = await run(
+      ctx,
+      scenarios.filter((s) => s.key === 'math.test.mjs'),
+    );
     expect(byKey(reports)).toEqual({ 'math.test.mjs': 'failed' });
     const cases = await readJUnitFile(join(ctx.reportDir, 'node-test.xml'));
     expect(new Set(cases.map((c) => c.file?.split('/').pop()))).toEqual(new Set(['math.test.mjs']));
@@ -75,7 +90,9 @@ describe('node-test adapter on examples/demo/node-test', () => {
     await expect(nodeTestAdapter.parseDiscovery(await context(suite, { include: 42 }), null)).rejects.toMatchObject({
       reason: 'bad_options',
     });
-    await expect(nodeTestAdapter.parseDiscovery(await context(suite, { include: '*.spec.js' }), null)).rejects.toMatchObject({
+    await expect(
+      nodeTestAdapter.parseDiscovery(await context(suite, { include: '*.spec.js' }), null),
+    ).rejects.toMatchObject({
       reason: 'no_tests',
     });
   });
@@ -86,8 +103,13 @@ describe('node-test adapter on examples/demo/node-test', () => {
     const missing = await nodeTestAdapter.parseRun(ctx, scenarios, output).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(AdapterError);
     expect(missing).toMatchObject({ reason: 'report_missing', message: expect.stringContaining('killed by SIGKILL') });
-    await writeFile(join(ctx.reportDir, 'node-test.xml'), '<?xml version="1.0"?>\n<testsuites>\n<testcase name="a" file="x"');
-    await expect(nodeTestAdapter.parseRun(ctx, scenarios, output)).rejects.toMatchObject({ reason: 'report_malformed' });
+    await writeFile(
+      join(ctx.reportDir, 'node-test.xml'),
+      '<?xml version="1.0"?>\n<testsuites>\n<testcase name="a" file="x"',
+    );
+    await expect(nodeTestAdapter.parseRun(ctx, scenarios, output)).rejects.toMatchObject({
+      reason: 'report_malformed',
+    });
   });
 });
 

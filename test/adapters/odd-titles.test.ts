@@ -23,7 +23,9 @@ afterEach(async () => {
 const keysOf = (reports: readonly TestReport[]): string[] => reports.map((r) => storedKey(r.key)).sort();
 /** Results by key as the server holds them (see domain/scenario-key.ts). */
 const storedResults = (results: readonly TestReport[] | Record<string, string>): Record<string, string> =>
-  Object.fromEntries(Object.entries(Array.isArray(results) ? resultsByKey(results) : results).map(([k, v]) => [storedKey(k), v]));
+  Object.fromEntries(
+    Object.entries(Array.isArray(results) ? resultsByKey(results) : results).map(([k, v]) => [storedKey(k), v]),
+  );
 
 for (const suite of ODD_SUITES) {
   const adapter = getAdapter(suite.framework);
@@ -58,7 +60,9 @@ for (const suite of ODD_SUITES) {
       for (const part of suite.alone) {
         const chosen = pick(part);
         const { reports, stdout, stderr } = await runWith(adapter, await context(), asServerHolds([chosen]));
-        expect(keysOf(reports), `${JSON.stringify(part)}\n${stdout.slice(-1000)}\n${stderr.slice(-1000)}`).toEqual([storedKey(chosen.key)]);
+        expect(keysOf(reports), `${JSON.stringify(part)}\n${stdout.slice(-1000)}\n${stderr.slice(-1000)}`).toEqual([
+          storedKey(chosen.key),
+        ]);
         expect(storedResults(reports)[storedKey(chosen.key)]).toBe(suite.expected[chosen.key]);
       }
     }, 240_000);
@@ -83,7 +87,8 @@ for (const suite of ODD_SUITES) {
           const { ctx, result } = await runWorkerBatch(worker, adapter, base, batch);
           const reports = await adapter.parseRun(ctx, batch, result);
           await rm(ctx.reportDir, { recursive: true, force: true });
-          const want = i === 0 ? storedResults(suite.expected) : { [batch[0]!.key]: storedResults(suite.expected)[batch[0]!.key] };
+          const want =
+            i === 0 ? storedResults(suite.expected) : { [batch[0]!.key]: storedResults(suite.expected)[batch[0]!.key] };
           expect(storedResults(reports), `batch ${i}\n${result.stderr.slice(-1000)}`).toEqual(want);
         }
       }, 240_000);
@@ -93,7 +98,9 @@ for (const suite of ODD_SUITES) {
 
 describe('playwright on test/fixtures/odd-titles/playwright-twins', () => {
   it('says why a suite whose tests share a title has no scenarios: Playwright refuses to run it at all', async () => {
-    const error = await discoverWith(playwrightAdapter, await adapterContext(fixture('playwright-twins'))).catch((e: unknown) => e);
+    const error = await discoverWith(playwrightAdapter, await adapterContext(fixture('playwright-twins'))).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ reason: 'no_tests' });
     expect((error as Error).message).toMatch(/duplicate test title "twins › same title"/);
   }, 60_000);

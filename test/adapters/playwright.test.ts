@@ -47,7 +47,11 @@ describe('playwright adapter on examples/playwright (Chromium from Debian)', () 
     expect(footer?.stack).toContain('page.spec.js:22');
     const artifacts = footer?.artifacts ?? [];
     expect(artifacts.map((a) => [a.name, a.contentType])).toEqual(
-      expect.arrayContaining([['screenshot', 'image/png'], ['trace', 'application/zip'], ['video', 'video/webm']]),
+      expect.arrayContaining([
+        ['screenshot', 'image/png'],
+        ['trace', 'application/zip'],
+        ['video', 'video/webm'],
+      ]),
     );
     for (const a of artifacts) {
       expect(a.path.startsWith(join(ctx.reportDir, 'test-results'))).toBe(true);
@@ -68,16 +72,24 @@ describe('playwright adapter on examples/playwright (Chromium from Debian)', () 
     const { reports, stdout } = await runWith(playwrightAdapter, ctx, chosen);
     expect(resultsByKey(reports)).toEqual({ 'tests/page.spec.js > greeting page > shows the greeting': 'passed' });
     expect(stdout).toContain('Running 1 test using 1 worker');
-    const raw = JSON.parse(await readFile(join(ctx.reportDir, 'playwright.json'), 'utf8')) as { stats: { expected: number; unexpected: number; skipped: number; flaky: number } };
+    const raw = JSON.parse(await readFile(join(ctx.reportDir, 'playwright.json'), 'utf8')) as {
+      stats: { expected: number; unexpected: number; skipped: number; flaky: number };
+    };
     expect(raw.stats).toMatchObject({ expected: 1, unexpected: 0, skipped: 0, flaky: 0 });
   });
 
   it('picks the project from PROCTOR_BROWSER, else the plan’s project option, else all', async () => {
-    expect(projectsOf(await adapterContext(suite, { project: 'chromium-mobile' }, { PROCTOR_BROWSER: 'chromium' }))).toEqual(['chromium']);
+    expect(
+      projectsOf(await adapterContext(suite, { project: 'chromium-mobile' }, { PROCTOR_BROWSER: 'chromium' })),
+    ).toEqual(['chromium']);
     expect(projectsOf(await adapterContext(suite, { project: ['a', 'b'] }))).toEqual(['a', 'b']);
     expect(projectsOf(await adapterContext(suite))).toEqual([]);
     const ctx = await adapterContext(suite, {}, { PROCTOR_BROWSER: 'chromium-mobile' });
-    const { reports, stdout } = await runWith(playwrightAdapter, ctx, scenarios.filter((s) => s.key.endsWith('counts clicks')));
+    const { reports, stdout } = await runWith(
+      playwrightAdapter,
+      ctx,
+      scenarios.filter((s) => s.key.endsWith('counts clicks')),
+    );
     expect(resultsByKey(reports)).toEqual({ 'tests/page.spec.js > greeting page > counts clicks': 'passed' });
     expect(stdout).toContain('[chromium-mobile]');
     expect(stdout).not.toMatch(/\[chromium\]/);
@@ -95,13 +107,31 @@ describe('playwright adapter on examples/playwright (Chromium from Debian)', () 
     await writeFile(join(dir, 'later.spec.js'), "import { test } from '@playwright/test';\ntest('soon', () => {\n");
     const { reports } = await runWith(playwrightAdapter, await adapterContext(dir), found);
     expect(reports).toMatchObject([
-      { key: 'later.spec.js > soon', outcome: 'errored', message: expect.stringMatching(/^SyntaxError: .*later\.spec\.js/) },
-      { key: 'ok.spec.js > works', outcome: 'errored', message: expect.stringMatching(/^not run: SyntaxError: .*\(later\.spec\.js\)$/) },
+      {
+        key: 'later.spec.js > soon',
+        outcome: 'errored',
+        message: expect.stringMatching(/^SyntaxError: .*later\.spec\.js/),
+      },
+      {
+        key: 'ok.spec.js > works',
+        outcome: 'errored',
+        message: expect.stringMatching(/^not run: SyntaxError: .*\(later\.spec\.js\)$/),
+      },
     ]);
     const error = await rejection(discoverWith(playwrightAdapter, await adapterContext(dir)));
-    expect(error).toMatchObject({ reason: 'no_tests', message: expect.stringMatching(/SyntaxError.*\(later\.spec\.js\)$/) });
+    expect(error).toMatchObject({
+      reason: 'no_tests',
+      message: expect.stringMatching(/SyntaxError.*\(later\.spec\.js\)$/),
+    });
 
-    const missing = await rejection(playwrightAdapter.parseRun(await adapterContext(suite), scenarios, { exitCode: 1, signal: null, stdout: '', stderr: 'Error: no config' }));
+    const missing = await rejection(
+      playwrightAdapter.parseRun(await adapterContext(suite), scenarios, {
+        exitCode: 1,
+        signal: null,
+        stdout: '',
+        stderr: 'Error: no config',
+      }),
+    );
     expect(missing).toBeInstanceOf(AdapterError);
     expect(missing).toMatchObject({ reason: 'report_missing', message: expect.stringContaining('Error: no config') });
   });
@@ -109,9 +139,10 @@ describe('playwright adapter on examples/playwright (Chromium from Debian)', () 
 
 describe('playwrightFilters', () => {
   it('matches files by their path from a "/" and titles from a title boundary, tags allowed, case-sensitively', () => {
-    const { files, grep } = playwrightFilters(['tests/a.spec.ts'], [
-      { key: 'tests/a.spec.ts > cart (1) > adds $5', file: 'tests/a.spec.ts', path: ['cart (1)', 'adds $5'] },
-    ]);
+    const { files, grep } = playwrightFilters(
+      ['tests/a.spec.ts'],
+      [{ key: 'tests/a.spec.ts > cart (1) > adds $5', file: 'tests/a.spec.ts', path: ['cart (1)', 'adds $5'] }],
+    );
     const file = new RegExp((files[0] ?? '').slice(1, -1));
     expect(file.test('/w/tests/a.spec.ts')).toBe(true);
     expect(file.test('/w/xtests/a.spec.ts')).toBe(false);

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PYTEST_WORKER_PLUGIN_MODULE, PYTEST_WORKER_PLUGIN_SOURCE } from '../../src/adapters/pytest-worker-plugin.js';
 import { pytestAdapter } from '../../src/adapters/pytest.js';
-import { AdapterError, type AdapterContext, type DiscoveredScenario, type ScenarioRef } from '../../src/adapters/types.js';
+import {
+  AdapterError,
+  type AdapterContext,
+  type DiscoveredScenario,
+  type ScenarioRef,
+} from '../../src/adapters/types.js';
 import type { FrameworkWorker } from '../../src/agent/framework-worker.js';
 import { adapterContext, discoverWith, rejection, resultsByKey } from '../support/adapter-harness.js';
 import { EXAMPLES, pytestDirect } from '../support/direct-runs.js';
@@ -28,7 +33,8 @@ afterEach(async () => {
 });
 
 const startWorker = (ctx: AdapterContext): FrameworkWorker => startHarnessWorker(pytestAdapter, ctx);
-const runBatch = (worker: FrameworkWorker, base: AdapterContext, refs: ScenarioRef[]) => runWorkerBatch(worker, pytestAdapter, base, refs);
+const runBatch = (worker: FrameworkWorker, base: AdapterContext, refs: ScenarioRef[]) =>
+  runWorkerBatch(worker, pytestAdapter, base, refs);
 
 /** The pid the plugin prints in each batch's closing line. */
 function workerPid(stdout: string): number {
@@ -58,7 +64,12 @@ describe('pytest queue mode on examples/pytest', () => {
       scenarios.filter((s) => !first.includes(s.path.at(-1) ?? '') && s.path[0] !== 'TestGreeting'),
       scenarios.filter((s) => s.path[0] === 'TestGreeting'),
     ];
-    expect(batches.flat().map((s) => s.key).sort()).toEqual(scenarios.map((s) => s.key).sort());
+    expect(
+      batches
+        .flat()
+        .map((s) => s.key)
+        .sort(),
+    ).toEqual(scenarios.map((s) => s.key).sort());
     const results: Record<string, string> = {};
     const pids = new Set<number>();
     for (const batch of batches) {
@@ -70,10 +81,16 @@ describe('pytest queue mode on examples/pytest', () => {
       pids.add(workerPid(result.stdout));
       expect(worker.usable).toBe(true);
       if (batch === batches[0]) {
-        expect(reports.find((r) => r.key.endsWith('test_reads_rows'))).toMatchObject({ outcome: 'errored', message: expect.stringContaining('no database') });
+        expect(reports.find((r) => r.key.endsWith('test_reads_rows'))).toMatchObject({
+          outcome: 'errored',
+          message: expect.stringContaining('no database'),
+        });
         expect(result.stdout).toContain('1 failed, 1 passed, 1 error in');
       }
-      if (batch === batches[2]) expect(reports.find((r) => r.key.endsWith('test_uses_the_environment'))?.stdout).toBe('greeting: hello from proctor');
+      if (batch === batches[2])
+        expect(reports.find((r) => r.key.endsWith('test_uses_the_environment'))?.stdout).toBe(
+          'greeting: hello from proctor',
+        );
     }
     // What pytest itself reports in one run of the whole suite (checked against a table in pytest.test.ts).
     expect(results).toEqual(Object.fromEntries(pytestDirect()));
@@ -86,13 +103,23 @@ describe('pytest queue mode on examples/pytest', () => {
   it('runs a test again in a later batch as a fresh run would: its own output only, fixtures set up anew', async () => {
     const base = await adapterContext(suite, { worker: true }, GREETING);
     const worker = startWorker(base);
-    const chosen = scenarios.filter((s) => s.key.endsWith('test_uses_the_environment') || s.key.endsWith('test_reads_rows'));
+    const chosen = scenarios.filter(
+      (s) => s.key.endsWith('test_uses_the_environment') || s.key.endsWith('test_reads_rows'),
+    );
     for (let i = 0; i < 2; i++) {
       const { ctx, result } = await runBatch(worker, base, chosen);
       const reports = await pytestAdapter.parseRun(ctx, chosen, result);
-      expect(resultsByKey(reports)).toEqual({ 'tests/test_fixtures.py > test_reads_rows': 'failed', 'tests/test_math.py > TestGreeting > test_uses_the_environment': 'passed' });
-      expect(reports.find((r) => r.key.endsWith('test_uses_the_environment'))?.stdout).toBe('greeting: hello from proctor');
-      expect(reports.find((r) => r.key.endsWith('test_reads_rows'))).toMatchObject({ outcome: 'errored', message: expect.stringContaining('no database') });
+      expect(resultsByKey(reports)).toEqual({
+        'tests/test_fixtures.py > test_reads_rows': 'failed',
+        'tests/test_math.py > TestGreeting > test_uses_the_environment': 'passed',
+      });
+      expect(reports.find((r) => r.key.endsWith('test_uses_the_environment'))?.stdout).toBe(
+        'greeting: hello from proctor',
+      );
+      expect(reports.find((r) => r.key.endsWith('test_reads_rows'))).toMatchObject({
+        outcome: 'errored',
+        message: expect.stringContaining('no database'),
+      });
     }
   });
 
@@ -103,7 +130,9 @@ describe('pytest queue mode on examples/pytest', () => {
     const adds = scenarios.filter((s) => s.key.endsWith('test_adds'));
     const { ctx, result } = await runBatch(worker, base, [ghost, ...adds]);
     expect(result.stderr).toContain('ERROR: not found: tests/test_math.py::test_gone');
-    expect(resultsByKey(await pytestAdapter.parseRun(ctx, [ghost, ...adds], result))).toEqual({ 'tests/test_math.py > test_adds': 'passed' });
+    expect(resultsByKey(await pytestAdapter.parseRun(ctx, [ghost, ...adds], result))).toEqual({
+      'tests/test_math.py > test_adds': 'passed',
+    });
     expect(worker.usable).toBe(true);
   });
 
@@ -126,22 +155,32 @@ describe('pytest queue mode on a file that does not collect', () => {
     await writeFile(join(dir, 'tests', 'test_broken.py'), 'import not_a_module\n\ndef test_never():\n    pass\n');
   });
 
-  it.each(PYTHONS)('reports it errored in every batch that asks for it, as a one-shot run does (%s)', async (python) => {
-    const found = await discoverWith(pytestAdapter, await adapterContext(dir, { python }));
-    expect(found.map((s) => s.key).sort()).toEqual(['tests/test_broken.py', 'tests/test_ok.py > test_ok']);
-    const oneShot = await adapterContext(dir, { python });
-    await runCommand(pytestAdapter.runCommand(oneShot, found), 120_000);
-    const base = await adapterContext(dir, { python, worker: true });
-    const worker = startWorker(base);
-    const broken = found.filter((s) => s.path.length === 0);
-    for (const batch of [found, broken]) {
-      const { ctx, result } = await runBatch(worker, base, batch);
-      const reports = await pytestAdapter.parseRun(ctx, batch, result);
-      expect(reports.find((r) => r.key === 'tests/test_broken.py')).toMatchObject({ outcome: 'errored', stack: expect.stringContaining("No module named 'not_a_module'") });
-      expect(resultsByKey(reports)).toEqual(batch === found ? { 'tests/test_broken.py': 'failed', 'tests/test_ok.py > test_ok': 'passed' } : { 'tests/test_broken.py': 'failed' });
-      if (batch === found) expect(await stableXml(ctx.reportDir)).toEqual(await stableXml(oneShot.reportDir));
-    }
-  });
+  it.each(PYTHONS)(
+    'reports it errored in every batch that asks for it, as a one-shot run does (%s)',
+    async (python) => {
+      const found = await discoverWith(pytestAdapter, await adapterContext(dir, { python }));
+      expect(found.map((s) => s.key).sort()).toEqual(['tests/test_broken.py', 'tests/test_ok.py > test_ok']);
+      const oneShot = await adapterContext(dir, { python });
+      await runCommand(pytestAdapter.runCommand(oneShot, found), 120_000);
+      const base = await adapterContext(dir, { python, worker: true });
+      const worker = startWorker(base);
+      const broken = found.filter((s) => s.path.length === 0);
+      for (const batch of [found, broken]) {
+        const { ctx, result } = await runBatch(worker, base, batch);
+        const reports = await pytestAdapter.parseRun(ctx, batch, result);
+        expect(reports.find((r) => r.key === 'tests/test_broken.py')).toMatchObject({
+          outcome: 'errored',
+          stack: expect.stringContaining("No module named 'not_a_module'"),
+        });
+        expect(resultsByKey(reports)).toEqual(
+          batch === found
+            ? { 'tests/test_broken.py': 'failed', 'tests/test_ok.py > test_ok': 'passed' }
+            : { 'tests/test_broken.py': 'failed' },
+        );
+        if (batch === found) expect(await stableXml(ctx.reportDir)).toEqual(await stableXml(oneShot.reportDir));
+      }
+    },
+  );
 });
 
 describe('pytest queue mode when a test ends the interpreter', () => {
@@ -151,7 +190,9 @@ describe('pytest queue mode when a test ends the interpreter', () => {
     await writeFile(join(dir, 'test_exit.py'), 'import os\n\ndef test_exits():\n    os._exit(7)\n');
     const base = await adapterContext(dir, { worker: true });
     const worker = startWorker(base);
-    const { result } = await runBatch(worker, base, [{ key: 'test_exit.py > test_exits', file: 'test_exit.py', path: ['test_exits'] }]);
+    const { result } = await runBatch(worker, base, [
+      { key: 'test_exit.py > test_exits', file: 'test_exit.py', path: ['test_exits'] },
+    ]);
     expect(result).toMatchObject({ exitCode: 7, timedOut: false, cancelled: false });
     expect(worker.usable).toBe(false);
   });
@@ -168,14 +209,22 @@ describe('pytest workerCommand', () => {
   });
 
   it('starts pytest with the plugin on PYTHONPATH, before the PYTHONPATH it was given', async () => {
-    const ctx = await adapterContext(suite, { worker: true, python: 'python3.11', args: ['-W', 'error'] }, { PYTHONPATH: '/opt/lib', GREETING: 'hi' });
+    const ctx = await adapterContext(
+      suite,
+      { worker: true, python: 'python3.11', args: ['-W', 'error'] },
+      { PYTHONPATH: '/opt/lib', GREETING: 'hi' },
+    );
     const spec = pytestAdapter.workerCommand?.(ctx);
     expect(spec).toMatchObject({ command: 'python3.11', cwd: suite, env: { GREETING: 'hi' } });
     expect(spec?.args.slice(0, 6)).toEqual(['-m', 'pytest', '-p', 'no:cacheprovider', '-W', 'error']);
-    expect(spec?.args).toEqual(expect.arrayContaining(['-p', PYTEST_WORKER_PLUGIN_MODULE, '--continue-on-collection-errors']));
+    expect(spec?.args).toEqual(
+      expect.arrayContaining(['-p', PYTEST_WORKER_PLUGIN_MODULE, '--continue-on-collection-errors']),
+    );
     const [pluginDir, rest] = (spec?.env.PYTHONPATH ?? '').split(':');
     expect(rest).toBe('/opt/lib');
-    expect(await readFile(join(pluginDir ?? '', `${PYTEST_WORKER_PLUGIN_MODULE}.py`), 'utf8')).toBe(PYTEST_WORKER_PLUGIN_SOURCE);
+    expect(await readFile(join(pluginDir ?? '', `${PYTEST_WORKER_PLUGIN_MODULE}.py`), 'utf8')).toBe(
+      PYTEST_WORKER_PLUGIN_SOURCE,
+    );
     expect(pytestAdapter.workerCommand?.(ctx)?.env.PYTHONPATH).toBe(spec?.env.PYTHONPATH);
   });
 });

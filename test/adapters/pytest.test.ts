@@ -45,9 +45,17 @@ describe('pytest adapter on examples/pytest', () => {
     const { reports } = await runWith(pytestAdapter, ctx, scenarios);
     expect(resultsByKey(reports)).toEqual(EXPECTED);
     expect(Object.fromEntries(pytestDirect())).toEqual(EXPECTED);
-    expect(reports.find((r) => r.key.endsWith('test_reads_rows'))).toMatchObject({ outcome: 'errored', message: expect.stringContaining('no database') });
-    expect(reports.find((r) => r.key.endsWith('[2-2-5]'))).toMatchObject({ message: 'assert (2 + 2) == 5', stack: expect.stringContaining('test_math.py:22') });
-    expect(reports.find((r) => r.key.endsWith('test_uses_the_environment'))?.stdout).toBe('greeting: hello from proctor');
+    expect(reports.find((r) => r.key.endsWith('test_reads_rows'))).toMatchObject({
+      outcome: 'errored',
+      message: expect.stringContaining('no database'),
+    });
+    expect(reports.find((r) => r.key.endsWith('[2-2-5]'))).toMatchObject({
+      message: 'assert (2 + 2) == 5',
+      stack: expect.stringContaining('test_math.py:22'),
+    });
+    expect(reports.find((r) => r.key.endsWith('test_uses_the_environment'))?.stdout).toBe(
+      'greeting: hello from proctor',
+    );
   });
 
   it('runs a single chosen scenario, a parameterized case, and nothing else', async () => {
@@ -71,34 +79,58 @@ describe('pytest adapter on examples/pytest', () => {
     expect(found.map((s) => s.key).sort()).toEqual(['tests/test_broken.py', 'tests/test_ok.py > test_ok']);
     const { reports } = await runWith(pytestAdapter, await adapterContext(dir), found);
     expect(resultsByKey(reports)).toEqual({ 'tests/test_broken.py': 'failed', 'tests/test_ok.py > test_ok': 'passed' });
-    expect(reports.find((r) => r.key === 'tests/test_broken.py')).toMatchObject({ outcome: 'errored', stack: expect.stringContaining("No module named 'not_a_module'") });
+    expect(reports.find((r) => r.key === 'tests/test_broken.py')).toMatchObject({
+      outcome: 'errored',
+      stack: expect.stringContaining("No module named 'not_a_module'"),
+    });
   });
 
   it('explains no tests, a missing pytest, bad arguments and a missing report', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'proctor-pytest-empty-'));
-    expect(await rejection(discoverWith(pytestAdapter, await adapterContext(empty)))).toMatchObject({ reason: 'no_tests' });
+    expect(await rejection(discoverWith(pytestAdapter, await adapterContext(empty)))).toMatchObject({
+      reason: 'no_tests',
+    });
     const noPytest = { exitCode: 1, signal: null, stdout: '', stderr: '/usr/bin/python3: No module named pytest\n' };
     const missing = await rejection(pytestAdapter.parseDiscovery(await adapterContext(suite), noPytest));
     expect(missing).toBeInstanceOf(AdapterError);
     expect(missing).toMatchObject({ reason: 'framework_missing' });
-    const badArgs = await rejection(discoverWith(pytestAdapter, await adapterContext(suite, { args: ['--no-such-flag'] })));
+    const badArgs = await rejection(
+      discoverWith(pytestAdapter, await adapterContext(suite, { args: ['--no-such-flag'] })),
+    );
     expect(badArgs).toMatchObject({ reason: 'bad_options', message: expect.stringContaining('--no-such-flag') });
     const ctx = await adapterContext(suite);
-    expect(await rejection(pytestAdapter.parseRun(ctx, scenarios, { exitCode: null, signal: 'SIGKILL', stdout: '', stderr: '' }))).toMatchObject({ reason: 'report_missing' });
+    expect(
+      await rejection(
+        pytestAdapter.parseRun(ctx, scenarios, { exitCode: null, signal: 'SIGKILL', stdout: '', stderr: '' }),
+      ),
+    ).toMatchObject({ reason: 'report_missing' });
     await writeFile(join(ctx.reportDir, 'pytest.xml'), '<testsuites><testcase');
-    expect(await rejection(pytestAdapter.parseRun(ctx, scenarios, { exitCode: 1, signal: null, stdout: '', stderr: '' }))).toMatchObject({ reason: 'report_malformed' });
+    expect(
+      await rejection(pytestAdapter.parseRun(ctx, scenarios, { exitCode: 1, signal: null, stdout: '', stderr: '' })),
+    ).toMatchObject({ reason: 'report_malformed' });
     expect(await readFile(join(ctx.reportDir, 'pytest.xml'), 'utf8')).toContain('testcase');
   });
 });
 
 describe('pytest node ids', () => {
   it('split into file and path, parameters kept whole', () => {
-    expect(scenarioOfNodeId('t/test_a.py::TestX::test_y[a::b-1]')).toEqual({ key: 't/test_a.py > TestX > test_y[a::b-1]', file: 't/test_a.py', path: ['TestX', 'test_y[a::b-1]'], tags: [] });
-    expect(nodeIdOf({ key: '', file: 't/test_a.py', path: ['TestX', 'test_y[a::b-1]'] })).toBe('t/test_a.py::TestX::test_y[a::b-1]');
+    expect(scenarioOfNodeId('t/test_a.py::TestX::test_y[a::b-1]')).toEqual({
+      key: 't/test_a.py > TestX > test_y[a::b-1]',
+      file: 't/test_a.py',
+      path: ['TestX', 'test_y[a::b-1]'],
+      tags: [],
+    });
+    expect(nodeIdOf({ key: '', file: 't/test_a.py', path: ['TestX', 'test_y[a::b-1]'] })).toBe(
+      't/test_a.py::TestX::test_y[a::b-1]',
+    );
   });
 
   it('are read from the collection output with the files that failed to collect', () => {
-    const out = 'tests/test_a.py::test_one\ntests/test_a.py::TestB::test_two\n\n=== short test summary info ===\nERROR tests/test_c.py - ImportError\n1 error';
-    expect(parseCollection(out)).toEqual({ nodeIds: ['tests/test_a.py::test_one', 'tests/test_a.py::TestB::test_two'], brokenFiles: ['tests/test_c.py'] });
+    const out =
+      'tests/test_a.py::test_one\ntests/test_a.py::TestB::test_two\n\n=== short test summary info ===\nERROR tests/test_c.py - ImportError\n1 error';
+    expect(parseCollection(out)).toEqual({
+      nodeIds: ['tests/test_a.py::test_one', 'tests/test_a.py::TestB::test_two'],
+      brokenFiles: ['tests/test_c.py'],
+    });
   });
 });

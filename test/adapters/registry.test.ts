@@ -6,7 +6,8 @@ import { FRAMEWORKS } from '../../src/protocol/statuses.js';
 
 describe('getAdapter', () => {
   it('returns the adapter of each known framework', () => {
-    for (const framework of ['vitest', 'node-test', 'command', 'jest', 'mocha', 'playwright', 'pytest', 'junit5']) expect(getAdapter(framework).framework).toBe(framework);
+    for (const framework of ['vitest', 'node-test', 'command', 'jest', 'mocha', 'playwright', 'pytest', 'junit5'])
+      expect(getAdapter(framework).framework).toBe(framework);
   });
 
   it('gives a worker command to exactly the frameworks whose plans may ask for queue mode', () => {
@@ -25,7 +26,10 @@ describe('getAdapter', () => {
         }
       })();
       expect(error).toBeInstanceOf(AdapterError);
-      expect(error).toMatchObject({ reason: 'bad_options', message: `unknown framework "${framework}": expected one of vitest, node-test, command, jest, mocha, playwright, pytest, junit5` });
+      expect(error).toMatchObject({
+        reason: 'bad_options',
+        message: `unknown framework "${framework}": expected one of vitest, node-test, command, jest, mocha, playwright, pytest, junit5`,
+      });
     }
   });
 });

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AdapterError, type AdapterContext, type DiscoveredScenario, type TestReport } from '../../src/adapters/types.js';
+import {
+  AdapterError,
+  type AdapterContext,
+  type DiscoveredScenario,
+  type TestReport,
+} from '../../src/adapters/types.js';
 import { namePattern, vitestAdapter } from '../../src/adapters/vitest.js';
 import { runCommand } from '../support/run-command.js';
 
@@ -20,13 +25,17 @@ async function discover(cwd = suite): Promise<DiscoveredScenario[]> {
   return vitestAdapter.parseDiscovery(ctx, await runCommand(spec));
 }
 
-async function run(scenarios: DiscoveredScenario[], cwd = suite): Promise<{ reports: TestReport[]; ctx: AdapterContext }> {
+async function run(
+  scenarios: DiscoveredScenario[],
+  cwd = suite,
+): Promise<{ reports: TestReport[]; ctx: AdapterContext }> {
   const ctx = await context(cwd);
   const output = await runCommand(vitestAdapter.runCommand(ctx, scenarios));
   return { reports: await vitestAdapter.parseRun(ctx, scenarios, output), ctx };
 }
 
-const byKey = (reports: TestReport[]): Record<string, string> => Object.fromEntries(reports.map((r) => [r.key, r.outcome]));
+const byKey = (reports: TestReport[]): Record<string, string> =>
+  Object.fromEntries(reports.map((r) => [r.key, r.outcome]));
 
 // What the demo suite does, test by test, as `vitest run` itself reports it.
 const EXPECTED: Record<string, string> = {
@@ -66,7 +75,9 @@ describe('vitest adapter on examples/demo/vitest', () => {
     expect(discount?.message).toBe('AssertionError: expected 81 to be 90 // Object.is equality');
     expect(discount?.stack).toContain('cart.test.ts:37');
     expect(discount?.stack).not.toContain('\u001b[');
-    expect(reports.find((r) => r.key.endsWith('parses a decimal comma'))?.message).toBe('Error: unparseable price: 12,50');
+    expect(reports.find((r) => r.key.endsWith('parses a decimal comma'))?.message).toBe(
+      'Error: unparseable price: 12,50',
+    );
     expect(discount?.durationMs).toBeGreaterThanOrEqual(0);
   });
 
@@ -78,7 +89,9 @@ describe('vitest adapter on examples/demo/vitest', () => {
     const raw = JSON.parse(await readFile(join(ctx.reportDir, 'vitest.json'), 'utf8')) as {
       testResults: { name: string; assertionResults: { title: string; status: string }[] }[];
     };
-    const ran = raw.testResults.flatMap((f) => f.assertionResults.filter((a) => a.status === 'passed' || a.status === 'failed'));
+    const ran = raw.testResults.flatMap((f) =>
+      f.assertionResults.filter((a) => a.status === 'passed' || a.status === 'failed'),
+    );
     expect(ran.map((a) => a.title)).toEqual(['parses a decimal comma']);
     expect(raw.testResults.map((f) => f.name.split('/').pop())).toEqual(['price.test.ts']);
   });
@@ -101,15 +114,26 @@ describe('vitest adapter on a suite with broken files', () => {
   it('makes a file that does not load a file-level scenario, and reports hook failures as errored', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'proctor-vitest-broken-'));
     await writeFile(join(dir, 'ok.test.ts'), "import { it } from 'vitest';\nit('works', () => {});\n");
-    await writeFile(join(dir, 'broken.test.ts'), "import { it } from 'vitest';\nimport './missing.js';\nit('never', () => {});\n");
+    await writeFile(
+      join(dir, 'broken.test.ts'),
+      "import { it } from 'vitest';\nimport './missing.js';\nit('never', () => {});\n",
+    );
     await writeFile(
       join(dir, 'hook.test.ts'),
       "import { beforeAll, describe, it } from 'vitest';\ndescribe('db', () => {\n  beforeAll(() => { throw new Error('no database'); });\n  it('reads', () => {});\n});\n",
     );
     const scenarios = await discover(dir);
-    expect(scenarios.map((s) => s.key).sort()).toEqual(['broken.test.ts', 'hook.test.ts > db > reads', 'ok.test.ts > works']);
+    expect(scenarios.map((s) => s.key).sort()).toEqual([
+      'broken.test.ts',
+      'hook.test.ts > db > reads',
+      'ok.test.ts > works',
+    ]);
     const { reports } = await run(scenarios, dir);
-    expect(byKey(reports)).toEqual({ 'broken.test.ts': 'errored', 'hook.test.ts > db > reads': 'errored', 'ok.test.ts > works': 'passed' });
+    expect(byKey(reports)).toEqual({
+      'broken.test.ts': 'errored',
+      'hook.test.ts > db > reads': 'errored',
+      'ok.test.ts > works': 'passed',
+    });
     expect(reports.find((r) => r.key === 'broken.test.ts')?.message).toMatch(/Cannot find module '\.\/missing\.js'/);
   });
 });

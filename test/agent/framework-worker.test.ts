@@ -32,7 +32,12 @@ function start(args: string[] = [], graceMs = 300): FrameworkWorker {
 let jobs = 0;
 /** A batch as the agent sends it, with a fresh report directory. */
 function batch(...files: string[]) {
-  return { job: ++jobs, report_dir: mkdtempSync(join(dir, 'report-')), files, scenarios: files.map((f) => ({ key: f, file: f, path: [] })) };
+  return {
+    job: ++jobs,
+    report_dir: mkdtempSync(join(dir, 'report-')),
+    files,
+    scenarios: files.map((f) => ({ key: f, file: f, path: [] })),
+  };
 }
 
 /** The worker's pid and its children's, from the line it prints at the end of a batch. */
@@ -91,7 +96,9 @@ describe('FrameworkWorker', () => {
     await new Promise((r) => setTimeout(r, 300));
     const r = await w.run(batch('ok'));
     const written = `late ${first.job} out\nlate ${first.job} err`.length + 100 * 1024;
-    expect(r.stdout).toMatch(/^\[proctor\] written by the worker after its previous batch was reported \(\d+ more bytes dropped\):\n/);
+    expect(r.stdout).toMatch(
+      /^\[proctor\] written by the worker after its previous batch was reported \(\d+ more bytes dropped\):\n/,
+    );
     expect(Number(/\((\d+) more bytes/.exec(r.stdout)?.[1])).toBe(written - 64 * 1024);
     expect(r.stdout.length).toBeLessThan(70 * 1024);
   });

@@ -9,8 +9,16 @@ describeEachDialect('log shipper', (dialect) => {
   let client: AgentClient;
   beforeAll(async () => {
     s = await startTestServer(dialect);
-    await s.api('POST', '/api/v1/apply', 'environments:\n  e: {}\nplans:\n  p: { framework: command, environments: [e] }\n');
-    const registered = await new AgentClient({ server: s.url, token: ADMIN_TOKEN }).register({ name: 'shipper', labels: [], slots: 1 });
+    await s.api(
+      'POST',
+      '/api/v1/apply',
+      'environments:\n  e: {}\nplans:\n  p: { framework: command, environments: [e] }\n',
+    );
+    const registered = await new AgentClient({ server: s.url, token: ADMIN_TOKEN }).register({
+      name: 'shipper',
+      labels: [],
+      slots: 1,
+    });
     client = new AgentClient({ server: s.url, token: registered.token });
   });
   afterAll(() => s?.close());
@@ -27,7 +35,11 @@ describeEachDialect('log shipper', (dialect) => {
     const log = (await s.api('GET', `/api/v1/runs/${run.id}/jobs/${job!.job_id}/log`)).body as string;
     expect(log.length).toBe(text.length);
     expect(log === text).toBe(true);
-    const chunks = await s.proctor.server.store.db.selectFrom('log_chunks').select('data').where('job_id', '=', job!.job_id).execute();
+    const chunks = await s.proctor.server.store.db
+      .selectFrom('log_chunks')
+      .select('data')
+      .where('job_id', '=', job!.job_id)
+      .execute();
     expect(chunks.length).toBeGreaterThan(1);
   });
 });

@@ -119,7 +119,12 @@ describe('runProcess', () => {
     const controller = new AbortController();
     controller.abort();
     const result = await runProcess({
-      command: `touch '${marker}'`, args: [], shell: true, cwd: workDir, env: baseEnv, signal: controller.signal,
+      command: `touch '${marker}'`,
+      args: [],
+      shell: true,
+      cwd: workDir,
+      env: baseEnv,
+      signal: controller.signal,
     });
     expect(result).toMatchObject({ cancelled: true, exitCode: null, stdout: '', stderr: '' });
     expect(existsSync(marker)).toBe(false);

@@ -7,9 +7,31 @@ import { liveBlock, ttyReporter } from '../../src/cli/follow-tty.js';
 import { annotations, stepSummary } from '../../src/cli/github-actions.js';
 import { exitCodeOf } from '../../src/cli/run-verdict.js';
 
-const counts = { total: 10, passed: 5, failed: 1, flaky: 1, skipped: 0, aborted: 0, stopped: 0, not_executed: 0, queued: 2, running: 1 };
+const counts = {
+  total: 10,
+  passed: 5,
+  failed: 1,
+  flaky: 1,
+  skipped: 0,
+  aborted: 0,
+  stopped: 0,
+  not_executed: 0,
+  queued: 2,
+  running: 1,
+};
 const run = (over: Partial<Run> = {}): Run =>
-  ({ id: 42, plan: { id: 1, name: 'unit' }, status: 'running', result: null, counts, ended_by: null, end_reason: null, duration_ms: null, unavailable_environments: [], ...over }) as Run;
+  ({
+    id: 42,
+    plan: { id: 1, name: 'unit' },
+    status: 'running',
+    result: null,
+    counts,
+    ended_by: null,
+    end_reason: null,
+    duration_ms: null,
+    unavailable_environments: [],
+    ...over,
+  }) as Run;
 const row = (over: Partial<ResultRow> & { env?: string } = {}): ResultRow =>
   ({
     id: 1,
@@ -46,7 +68,9 @@ describe('following a run', () => {
     now = 15_000;
     emit({ type: 'progress', run: run({ counts: { ...counts, passed: 7, queued: 0 } }), rows: null });
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(/^\[\d\d:\d\d:\d\d\] run 42: 8\/10 done: 6 passed, 1 failed, 1 flaky, 0 skipped, 1 running, 1 queued \(10s\)$/);
+    expect(lines[1]).toMatch(
+      /^\[\d\d:\d\d:\d\d\] run 42: 8\/10 done: 6 passed, 1 failed, 1 flaky, 0 skipped, 1 running, 1 queued \(10s\)$/,
+    );
   });
 
   it('says what it knows: discovery before a count, the count when known, plurals right, the dashboard page', () => {
@@ -65,9 +89,12 @@ describe('following a run', () => {
     ]);
   });
 
-  it("draws a failure under the header of the poll that saw it, not the poll before", () => {
+  it('draws a failure under the header of the poll that saw it, not the poll before', () => {
     let text = '';
-    const emit = ttyReporter((t) => (text += t), () => 80);
+    const emit = ttyReporter(
+      (t) => (text += t),
+      () => 80,
+    );
     const none = { ...counts, total: 0, passed: 0, failed: 0, flaky: 0, queued: 0, running: 0 };
     emit({ type: 'triggered', run: run({ status: 'queued', counts: none }), url: 'http://127.0.0.1:4400/runs/42' });
     emit({ type: 'progress', run: run({ status: 'queued', counts: none }), rows: null });
@@ -79,8 +106,16 @@ describe('following a run', () => {
   });
 
   it('keeps the live block within the width, however many and long the environments', () => {
-    const rows = Array.from({ length: 12 }, (_, i) => row({ id: i, env: `environment-with-a-very-long-name-${i}`, status: i % 2 ? 'passed' : 'running' }));
-    const block = liveBlock(run({ plan: { id: 1, name: 'a-plan-with-a-name-longer-than-anyone-would-type-but-someone-did' } }), rows, 125_000, 61_000, 80);
+    const rows = Array.from({ length: 12 }, (_, i) =>
+      row({ id: i, env: `environment-with-a-very-long-name-${i}`, status: i % 2 ? 'passed' : 'running' }),
+    );
+    const block = liveBlock(
+      run({ plan: { id: 1, name: 'a-plan-with-a-name-longer-than-anyone-would-type-but-someone-did' } }),
+      rows,
+      125_000,
+      61_000,
+      80,
+    );
     for (const l of block) expect(l.length).toBeLessThanOrEqual(80);
     expect(block[0]).toContain('2m 05s elapsed, ~1m 01s left');
     expect(block[1]).toMatch(/^\[#+-+\] {2}7\/10 {2}70%$/);
@@ -88,7 +123,10 @@ describe('following a run', () => {
   });
 
   it('writes GitHub annotations with escaped properties and a Markdown summary', () => {
-    const r = row({ scenario: { id: 1, key: 'a, b.test.ts > x: y', file: 'a, b.test.ts', path: ['x: y'] }, message: '100% wrong' });
+    const r = row({
+      scenario: { id: 1, key: 'a, b.test.ts > x: y', file: 'a, b.test.ts', path: ['x: y'] },
+      message: '100% wrong',
+    });
     expect(annotations([r])).toEqual(['::error file=a%2C b.test.ts,title=x%3A y (node)::100%25 wrong']);
     const md = stepSummary(run({ status: 'completed', result: 'failed' }), [r], 1);
     expect(md).toContain('| 10 | 5 | 1 | 1 | 0 | 0 | 3 |');
@@ -96,7 +134,10 @@ describe('following a run', () => {
   });
 
   it('splits --pair at the last @, numeric scenarios as ids', () => {
-    expect(parsePair('login.spec.ts > user@example.com signs in@chrome')).toEqual({ scenario: 'login.spec.ts > user@example.com signs in', environment: 'chrome' });
+    expect(parsePair('login.spec.ts > user@example.com signs in@chrome')).toEqual({
+      scenario: 'login.spec.ts > user@example.com signs in',
+      environment: 'chrome',
+    });
     expect(parsePair('17@node')).toEqual({ scenario: 17, environment: 'node' });
     expect(() => parsePair('nope')).toThrow(/SCENARIO@ENVIRONMENT/);
   });

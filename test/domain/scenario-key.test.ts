@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { fullTitlePattern, titleRegex } from '../../src/adapters/title-pattern.js';
-import { isExactPath, occurrenceKeys, sameScenarioKey, storedKey, storedPathPart } from '../../src/domain/scenario-key.js';
+import {
+  isExactPath,
+  occurrenceKeys,
+  sameScenarioKey,
+  storedKey,
+  storedPathPart,
+} from '../../src/domain/scenario-key.js';
 import { asServerHolds } from '../support/odd-titles.js';
 
 describe('scenario keys', () => {
@@ -29,16 +35,27 @@ describe('scenario keys', () => {
   it('tell a path that is surely the framework’s own from one the server cut or escaped', () => {
     expect(isExactPath(['d', 'it’s "odd" > 🎉'])).toBe(true);
     expect(isExactPath(['nul \\u0000'])).toBe(false);
-    expect(isExactPath(asServerHolds([{ key: 'a > x', file: 'a', path: ['x'.repeat(3000)], tags: [] }])[0]!.path)).toBe(false);
+    expect(isExactPath(asServerHolds([{ key: 'a > x', file: 'a', path: ['x'.repeat(3000)], tags: [] }])[0]!.path)).toBe(
+      false,
+    );
     expect(isExactPath(Array.from({ length: 50 }, (_, i) => `d${i}`))).toBe(false);
   });
 });
 
 describe('title patterns', () => {
-  const matches = (pattern: string | undefined, title: string, flags = ''): boolean => new RegExp(pattern ?? '(?!)', flags).test(title);
+  const matches = (pattern: string | undefined, title: string, flags = ''): boolean =>
+    new RegExp(pattern ?? '(?!)', flags).test(title);
 
   it('are plain ASCII and match exactly the chosen titles, whatever they hold', () => {
-    const titles = ['nul \u0000 byte', 'line\nbreak', 'quote \' " `', 'regex .*+?^${}()|[]\\/-', 'a > b', 'emoji 🎉 中文', 'lone \ud800'];
+    const titles = [
+      'nul \u0000 byte',
+      'line\nbreak',
+      'quote \' " `',
+      'regex .*+?^${}()|[]\\/-',
+      'a > b',
+      'emoji 🎉 中文',
+      'lone \ud800',
+    ];
     const pattern = fullTitlePattern(titles.map((t) => ({ key: `f > d > ${t}`, file: 'f', path: ['d', t] })));
     expect(pattern).toMatch(/^[\x20-\x7e]+$/);
     for (const t of titles) expect(matches(pattern, `d ${t}`), t).toBe(true);
@@ -49,7 +66,9 @@ describe('title patterns', () => {
   });
 
   it('match a title the server stored as either what it stands for or the text itself, and a cut one by its end', () => {
-    const [stored] = asServerHolds([{ key: 'k', file: 'f', path: ['d', `nul \u0000 ${'x'.repeat(3000)} end`], tags: [] }]);
+    const [stored] = asServerHolds([
+      { key: 'k', file: 'f', path: ['d', `nul \u0000 ${'x'.repeat(3000)} end`], tags: [] },
+    ]);
     const re = new RegExp(`^${titleRegex(stored!.path, ' ')}$`);
     expect(re.test(`d nul \u0000 ${'x'.repeat(3000)} end`)).toBe(true);
     expect(re.test(`d whatever came first ${'x'.repeat(1990)} end`)).toBe(true);
@@ -62,7 +81,11 @@ describe('title patterns', () => {
     const long = fullTitlePattern([{ key: 'k', file: 'f', path: ['t'.repeat(5000)] }]);
     expect(long!.length).toBeLessThan(1000);
     expect(matches(long, 't'.repeat(5000))).toBe(true);
-    const many = Array.from({ length: 2000 }, (_, i) => ({ key: `f > test number ${i}`, file: 'f', path: [`test number ${i}`] }));
+    const many = Array.from({ length: 2000 }, (_, i) => ({
+      key: `f > test number ${i}`,
+      file: 'f',
+      path: [`test number ${i}`],
+    }));
     expect(fullTitlePattern(many)).toBeUndefined();
     expect(fullTitlePattern(many, Infinity)).toBeDefined();
     expect(fullTitlePattern([{ key: 'f', file: 'f', path: [] }])).toBeUndefined();

@@ -4,7 +4,17 @@ import { storedKey } from '../../src/domain/scenario-key.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { ODD_SUITES } from '../support/odd-titles.js';
 import { ctrfErrors } from '../support/ctrf-schema.js';
-import { EXAMPLES, jestDirect, junit5ComparisonKey, junit5Direct, mochaComparisonKey, mochaDirect, playwrightDirect, pytestDirect, type Direct } from '../support/direct-runs.js';
+import {
+  EXAMPLES,
+  jestDirect,
+  junit5ComparisonKey,
+  junit5Direct,
+  mochaComparisonKey,
+  mochaDirect,
+  playwrightDirect,
+  pytestDirect,
+  type Direct,
+} from '../support/direct-runs.js';
 import { runEnded, startTestServer, type TestServer } from '../support/server.js';
 import { vitestDirect } from '../support/vitest-direct.js';
 
@@ -22,19 +32,72 @@ const same = (key: string): string => key;
 /** Without terminal colours (Vitest colours its summary where FORCE_COLOR or CI is set). */
 const plain = (log: string): string => log.replace(/\u001b\[[0-9;]*m/g, '');
 const EXAMPLE_SUITES: Example[] = [
-  { plan: 'ex-jest', direct: jestDirect, comparisonKey: same, ranOne: (log) => /Tests:\s+1 failed, (?:\d+ skipped, )?\d+ total/.test(log) && !/\d+ passed/.test(log) },
-  { plan: 'ex-jest-queue', direct: jestDirect, comparisonKey: same, ranOne: (log) => /Tests:\s+1 failed, (?:\d+ skipped, )?\d+ total/.test(log) && !/\d+ passed/.test(log) && /^\[proctor\] batch done in the Jest worker, pid \d+$/m.test(log) },
-  { plan: 'ex-mocha', direct: mochaDirect, comparisonKey: mochaComparisonKey, ranOne: (log) => (log.match(/^(?:ok |FAILED |skipped )/gm) ?? []).length === 1 },
-  { plan: 'ex-playwright', direct: () => playwrightDirect('chromium'), comparisonKey: same, ranOne: (log) => log.includes('Running 1 test using 1 worker') },
+  {
+    plan: 'ex-jest',
+    direct: jestDirect,
+    comparisonKey: same,
+    ranOne: (log) => /Tests:\s+1 failed, (?:\d+ skipped, )?\d+ total/.test(log) && !/\d+ passed/.test(log),
+  },
+  {
+    plan: 'ex-jest-queue',
+    direct: jestDirect,
+    comparisonKey: same,
+    ranOne: (log) =>
+      /Tests:\s+1 failed, (?:\d+ skipped, )?\d+ total/.test(log) &&
+      !/\d+ passed/.test(log) &&
+      /^\[proctor\] batch done in the Jest worker, pid \d+$/m.test(log),
+  },
+  {
+    plan: 'ex-mocha',
+    direct: mochaDirect,
+    comparisonKey: mochaComparisonKey,
+    ranOne: (log) => (log.match(/^(?:ok |FAILED |skipped )/gm) ?? []).length === 1,
+  },
+  {
+    plan: 'ex-playwright',
+    direct: () => playwrightDirect('chromium'),
+    comparisonKey: same,
+    ranOne: (log) => log.includes('Running 1 test using 1 worker'),
+  },
   // The file is collected whole and what was not chosen deselected (Proctor's selection plugin).
-  { plan: 'ex-pytest', direct: pytestDirect, comparisonKey: same, ranOne: (log) => /collected \d+ items \/ \d+ deselected \/ 1 selected/.test(log) },
+  {
+    plan: 'ex-pytest',
+    direct: pytestDirect,
+    comparisonKey: same,
+    ranOne: (log) => /collected \d+ items \/ \d+ deselected \/ 1 selected/.test(log),
+  },
   // Queue mode: a worker per slot collects the suite once; each batch closes with its own summary.
-  { plan: 'ex-pytest-queue', direct: pytestDirect, comparisonKey: same, ranOne: (log) => /^1 (?:failed|error) in .* \(proctor worker, pid \d+\)$/m.test(log) },
+  {
+    plan: 'ex-pytest-queue',
+    direct: pytestDirect,
+    comparisonKey: same,
+    ranOne: (log) => /^1 (?:failed|error) in .* \(proctor worker, pid \d+\)$/m.test(log),
+  },
   // Queue mode: one Vitest per slot; each batch prints the default reporter's summary of that batch.
-  { plan: 'ex-vitest-queue', direct: vitestDirect, comparisonKey: same, ranOne: (log) => /Tests\s+1 failed(?: \| \d+ skipped)? \(\d+\)/.test(plain(log)) && !/\d+ passed/.test(plain(log)) && /^\[proctor\] batch done in the Vitest worker, pid \d+$/m.test(log) },
+  {
+    plan: 'ex-vitest-queue',
+    direct: vitestDirect,
+    comparisonKey: same,
+    ranOne: (log) =>
+      /Tests\s+1 failed(?: \| \d+ skipped)? \(\d+\)/.test(plain(log)) &&
+      !/\d+ passed/.test(plain(log)) &&
+      /^\[proctor\] batch done in the Vitest worker, pid \d+$/m.test(log),
+  },
   // Proctor's runner on JUnit's Launcher API, one-shot: its summary line.
-  { plan: 'ex-junit5', direct: junit5Direct, comparisonKey: junit5ComparisonKey, ranOne: (log) => /^1 tests: 0 succeeded, 1 failed/m.test(log) },
-  { plan: 'ex-junit5-queue', direct: junit5Direct, comparisonKey: junit5ComparisonKey, ranOne: (log) => /^1 tests: 0 succeeded, 1 failed/m.test(log) && /^\[proctor\] batch done in the JUnit worker, pid \d+$/m.test(log) },
+  {
+    plan: 'ex-junit5',
+    direct: junit5Direct,
+    comparisonKey: junit5ComparisonKey,
+    ranOne: (log) => /^1 tests: 0 succeeded, 1 failed/m.test(log),
+  },
+  {
+    plan: 'ex-junit5-queue',
+    direct: junit5Direct,
+    comparisonKey: junit5ComparisonKey,
+    ranOne: (log) =>
+      /^1 tests: 0 succeeded, 1 failed/m.test(log) &&
+      /^\[proctor\] batch done in the JUnit worker, pid \d+$/m.test(log),
+  },
 ];
 
 const PLAN_FILE = `
@@ -75,8 +138,15 @@ describe('every example suite through a real server and its embedded agent [sqli
   for (const example of EXAMPLE_SUITES) {
     it(`${example.plan}: records what the framework reports directly, test by test, and reruns one failed scenario alone`, async () => {
       const { run, rows } = await runToEnd(example.plan);
-      const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as { kind: string; status: string; error: string | null }[];
-      expect(jobs.filter((j) => j.status !== 'completed'), JSON.stringify(jobs)).toEqual([]);
+      const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as {
+        kind: string;
+        status: string;
+        error: string | null;
+      }[];
+      expect(
+        jobs.filter((j) => j.status !== 'completed'),
+        JSON.stringify(jobs),
+      ).toEqual([]);
       const ours = Object.fromEntries(rows.map((r) => [example.comparisonKey(r.scenario.key), r.status]));
       const direct = Object.fromEntries(await example.direct());
       expect(Object.keys(direct).length).toBeGreaterThan(3);
@@ -86,9 +156,15 @@ describe('every example suite through a real server and its embedded agent [sqli
 
       const ctrf = (await s.api('GET', `/api/v1/runs/${run.id}/ctrf`)).body;
       expect(ctrfErrors(ctrf)).toEqual([]);
-      expect(ctrf.results.summary).toMatchObject({ tests: rows.length, failed: rows.filter((r) => r.status === 'failed').length });
+      expect(ctrf.results.summary).toMatchObject({
+        tests: rows.length,
+        failed: rows.filter((r) => r.status === 'failed').length,
+      });
 
-      const failed = rows.filter((r) => r.status === 'failed').map((r) => r.scenario.key).sort()[0] as string;
+      const failed = rows
+        .filter((r) => r.status === 'failed')
+        .map((r) => r.scenario.key)
+        .sort()[0] as string;
       const rerun = await runToEnd(example.plan, { scenarios: [failed] });
       expect(rerun.run.counts.total).toBe(1);
       expect(rerun.rows.map((r) => [r.scenario.key, r.status])).toEqual([[failed, 'failed']]);
@@ -127,9 +203,17 @@ describeEachDialect('every adapter on titles a command line cannot carry, throug
     const started = await s.api('POST', `/api/v1/plans/${plan}/runs`, body);
     expect([201, 202], JSON.stringify(started.body)).toContain(started.status);
     const run = await runEnded(s, started.body.id, 240_000, 250);
-    const rows = (await s.api('GET', `/api/v1/runs/${run.id}/results?limit=1000`)).body.items as (Row & { scenario: { id: number } })[];
-    const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as { status: string; error: string | null }[];
-    expect(jobs.filter((j) => j.status !== 'completed'), JSON.stringify(jobs).slice(0, 3000)).toEqual([]);
+    const rows = (await s.api('GET', `/api/v1/runs/${run.id}/results?limit=1000`)).body.items as (Row & {
+      scenario: { id: number };
+    })[];
+    const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as {
+      status: string;
+      error: string | null;
+    }[];
+    expect(
+      jobs.filter((j) => j.status !== 'completed'),
+      JSON.stringify(jobs).slice(0, 3000),
+    ).toEqual([]);
     return { run, rows };
   }
 
@@ -139,11 +223,17 @@ describeEachDialect('every adapter on titles a command line cannot carry, throug
       const expected = Object.fromEntries(Object.entries(suite.expected).map(([k, v]) => [storedKey(k), v]));
       expect(Object.fromEntries(rows.map((r) => [r.scenario.key, r.status]))).toEqual(expected);
 
-      const chosen = new Set(Object.keys(suite.expected).filter((k) => suite.alone.some((part) => k.includes(part))).map(storedKey));
+      const chosen = new Set(
+        Object.keys(suite.expected)
+          .filter((k) => suite.alone.some((part) => k.includes(part)))
+          .map(storedKey),
+      );
       const odd = rows.filter((r) => chosen.has(r.scenario.key));
       expect(odd.length).toBeGreaterThanOrEqual(suite.alone.length);
       const again = await runToEnd(plan, { scenarios: odd.map((r) => r.scenario.key) });
-      expect(again.rows.map((r) => [r.scenario.id, r.scenario.key, r.status]).sort()).toEqual(odd.map((r) => [r.scenario.id, r.scenario.key, r.status]).sort());
+      expect(again.rows.map((r) => [r.scenario.id, r.scenario.key, r.status]).sort()).toEqual(
+        odd.map((r) => [r.scenario.id, r.scenario.key, r.status]).sort(),
+      );
     }, 600_000);
   }
 });

@@ -28,7 +28,10 @@ describe('an agent that dies', () => {
       `#!/bin/sh\n(trap '' TERM; exec sleep 1000) &\necho $! >> "$PIDS"\necho $$ >> "$PIDS"\nexec sleep 1000\n`,
     );
     writeFileSync(join(work, 'checks', 'fork-hang.sh'), '');
-    server = await spawnServer({ dataDir: mkdtempSync(join(tmpdir(), 'proctor-death-data-')), env: { PROCTOR_LEASE_MS: '2000' } });
+    server = await spawnServer({
+      dataDir: mkdtempSync(join(tmpdir(), 'proctor-death-data-')),
+      env: { PROCTOR_LEASE_MS: '2000' },
+    });
     token = (await adminApi(server.url, 'POST', '/api/v1/agents/tokens', { name: 'mortal machines' })).body.secret;
     const plans = [
       'plans:',
@@ -70,19 +73,32 @@ describe('an agent that dies', () => {
    * live processes, then expects all of them gone within the keeper's grace.
    */
   async function killAndCheck(label: string, plan: string, pidFile: string, members: number) {
-    const agent = spawnAgent({ server: server.url, token, labels: [label], slots: 1, workdir: work, name: `mortal-${label}` });
+    const agent = spawnAgent({
+      server: server.url,
+      token,
+      labels: [label],
+      slots: 1,
+      workdir: work,
+      name: `mortal-${label}`,
+    });
     agents.push(agent);
     await adminApi(server.url, 'POST', `/api/v1/plans/${plan}/runs`, {});
-    const pids = await eventually(async () => {
-      const [first] = pidsIn(pidFile);
-      if (first === undefined) return undefined;
-      const pgid = Number(readFileSync(`/proc/${first}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
-      const group = groupOf(pgid);
-      return group.length >= members ? group : undefined;
-    }, 60_000, 50);
+    const pids = await eventually(
+      async () => {
+        const [first] = pidsIn(pidFile);
+        if (first === undefined) return undefined;
+        const pgid = Number(readFileSync(`/proc/${first}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
+        const group = groupOf(pgid);
+        return group.length >= members ? group : undefined;
+      },
+      60_000,
+      50,
+    );
     agent.kill('SIGKILL');
     await new Promise((r) => agent.once('exit', r));
-    const left = await eventually(async () => (pids.some(isAlive) ? undefined : []), 10_000, 100).catch(() => pids.filter(isAlive));
+    const left = await eventually(async () => (pids.some(isAlive) ? undefined : []), 10_000, 100).catch(() =>
+      pids.filter(isAlive),
+    );
     expect(left, `processes of ${plan} alive after their agent was killed: ${agent.output()}`).toEqual([]);
   }
 
@@ -94,10 +110,19 @@ describe('an agent that dies', () => {
   it('shows an agent that stopped cleanly as offline, not online and then lost', async () => {
     const agent = spawnAgent({ server: server.url, token, labels: ['idle'], slots: 1, workdir: work, name: 'tidy' });
     agents.push(agent);
-    const status = async () => ((await adminApi(server.url, 'GET', '/api/v1/agents')).body.items as { name: string; status: string; live: boolean }[]).find((a) => a.name === 'tidy');
+    const status = async () =>
+      (
+        (await adminApi(server.url, 'GET', '/api/v1/agents')).body.items as {
+          name: string;
+          status: string;
+          live: boolean;
+        }[]
+      ).find((a) => a.name === 'tidy');
     expect(await eventually(async () => ((await status())?.live ? true : undefined), 30_000, 50)).toBe(true);
     agent.kill('SIGTERM');
-    const [code, signal] = await new Promise<[number | null, string | null]>((r) => agent.once('exit', (c, s) => r([c, s])));
+    const [code, signal] = await new Promise<[number | null, string | null]>((r) =>
+      agent.once('exit', (c, s) => r([c, s])),
+    );
     expect({ code, signal }, agent.output()).toEqual({ code: 0, signal: null });
     expect(await status()).toMatchObject({ status: 'offline', live: false });
   });

@@ -43,19 +43,28 @@ describeEachDialect('proctor agent on SIGTERM', (dialect) => {
     for (const [dir, { count, seconds }] of Object.entries(SUITES)) {
       mkdirSync(join(work, dir, 'checks'), { recursive: true });
       cpSync(resolve('examples/demo/command/run-checks.mjs'), join(work, dir, 'run-checks.mjs'));
-      for (let i = 0; i < count; i++) writeFileSync(join(work, dir, 'checks', `c${i}.sh`), `#!/bin/sh\nsleep ${seconds}\n`);
+      for (let i = 0; i < count; i++)
+        writeFileSync(join(work, dir, 'checks', `c${i}.sh`), `#!/bin/sh\nsleep ${seconds}\n`);
     }
     const pgdb = dialect === 'postgres' ? await freshPostgresDatabase() : undefined;
     drop = pgdb?.drop;
     // A long lease: what goes back to the queue here goes back because the agent handed it back.
-    server = await spawnServer({ dataDir: mkdtempSync(join(tmpdir(), 'proctor-shutdown-data-')), ...(pgdb ? { databaseUrl: pgdb.url } : {}), env: { PROCTOR_LEASE_MS: '120000' } });
+    server = await spawnServer({
+      dataDir: mkdtempSync(join(tmpdir(), 'proctor-shutdown-data-')),
+      ...(pgdb ? { databaseUrl: pgdb.url } : {}),
+      env: { PROCTOR_LEASE_MS: '120000' },
+    });
     token = (await adminApi(server.url, 'POST', '/api/v1/agents/tokens', { name: 'shutdown' })).body.secret;
-    const options = (worker: boolean) => `{ command: "node run-checks.mjs --report-dir {report_dir} {files}", discover: "checks/*.sh"${worker ? ', worker: "node run-checks.mjs --worker"' : ''} }`;
+    const options = (worker: boolean) =>
+      `{ command: "node run-checks.mjs --report-dir {report_dir} {files}", discover: "checks/*.sh"${worker ? ', worker: "node run-checks.mjs --worker"' : ''} }`;
     const plans = ['quick', 'slow'].flatMap((dir) => [
       `  ${dir}-process: { framework: command, workdir: ${dir}, environments: [e], max_parallel: 2, options: ${options(false)} }`,
       `  ${dir}-queue: { framework: command, workdir: ${dir}, environments: [e], max_parallel: 2, options: ${options(true)} }`,
     ]);
-    expect((await adminApi(server.url, 'POST', '/api/v1/apply', `environments:\n  e: {}\nplans:\n${plans.join('\n')}\n`)).status).toBe(200);
+    expect(
+      (await adminApi(server.url, 'POST', '/api/v1/apply', `environments:\n  e: {}\nplans:\n${plans.join('\n')}\n`))
+        .status,
+    ).toBe(200);
   });
   afterAll(async () => {
     await server?.stop();
@@ -63,9 +72,11 @@ describeEachDialect('proctor agent on SIGTERM', (dialect) => {
   });
 
   const get = async <T>(path: string) => (await adminApi<T>(server.url, 'GET', path)).body;
-  const resultsOf = async (run: number) => (await get<{ items: Result[] }>(`/api/v1/runs/${run}/results?limit=1000`)).items;
+  const resultsOf = async (run: number) =>
+    (await get<{ items: Result[] }>(`/api/v1/runs/${run}/results?limit=1000`)).items;
   const jobsOf = async (run: number) => (await get<{ items: Job[] }>(`/api/v1/runs/${run}/jobs`)).items;
-  const handedBack = (jobs: Job[]) => jobs.flatMap((j) => j.attempts).filter((a) => a.error === 'the agent stopped; job handed back').length;
+  const handedBack = (jobs: Job[]) =>
+    jobs.flatMap((j) => j.attempts).filter((a) => a.error === 'the agent stopped; job handed back').length;
 
   /** Starts a run and an agent, waits until `ready` holds, SIGTERMs the agent and waits for it to exit. */
   async function stopMidRun(plan: string, drainS: number, ready: (results: Result[]) => boolean) {
@@ -83,7 +94,11 @@ describeEachDialect('proctor agent on SIGTERM', (dialect) => {
     const agent = spawnAgent({ server: server.url, token, slots: 2, workdir: work, name: `${plan}-second` });
     const gone = new Promise((done) => agent.once('exit', done));
     try {
-      await eventually(async () => ((await get<{ status: string }>(`/api/v1/runs/${run}`)).status === 'completed' ? true : undefined), 90_000, 100);
+      await eventually(
+        async () => ((await get<{ status: string }>(`/api/v1/runs/${run}`)).status === 'completed' ? true : undefined),
+        90_000,
+        100,
+      );
     } finally {
       // Gone before the next test triggers its run: a long poll would hand it the next run's job.
       agent.kill('SIGKILL');

@@ -40,7 +40,12 @@ async function runWith(s: TestServer, buildId: number) {
 }
 
 async function executeJobOf(s: TestServer, runId: number) {
-  const jobs = (await s.api('GET', `/api/v1/runs/${runId}/jobs`)).body.items as { kind: string; status: string; error: string; end_reason: string }[];
+  const jobs = (await s.api('GET', `/api/v1/runs/${runId}/jobs`)).body.items as {
+    kind: string;
+    status: string;
+    error: string;
+    end_reason: string;
+  }[];
   return jobs.find((j) => j.kind === 'execute');
 }
 
@@ -55,7 +60,13 @@ describeEachDialect('app builds reach the tests through the embedded agent', (di
     builds = await countingListener();
     mirror = await countingListener('127.0.0.2');
     // The administrator lets outbound calls reach 127.0.0.1, and nothing else of loopback.
-    s = await startTestServer(dialect, { localAgent: true, slots: 1, workdir: work, env: { PROCTOR_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1/32' }, start: { settings: { maxAttempts: 1 } } });
+    s = await startTestServer(dialect, {
+      localAgent: true,
+      slots: 1,
+      workdir: work,
+      env: { PROCTOR_OUTBOUND_ALLOW_PRIVATE: '127.0.0.1/32' },
+      start: { settings: { maxAttempts: 1 } },
+    });
     expect((await s.api('POST', '/api/v1/apply', FILE(out))).status).toBe(200);
   });
   afterAll(async () => {
@@ -65,11 +76,14 @@ describeEachDialect('app builds reach the tests through the embedded agent', (di
   });
 
   async function uploadBuild(content: Buffer, version: string): Promise<{ id: number; sha256: string }> {
-    const res = await fetch(`${s.url}/api/v1/app-builds?name=shop&version=${version}&file_name=shop.apk&sha256=${sha(content)}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' },
-      body: content,
-    });
+    const res = await fetch(
+      `${s.url}/api/v1/app-builds?name=shop&version=${version}&file_name=shop.apk&sha256=${sha(content)}`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' },
+        body: content,
+      },
+    );
     expect(res.status).toBe(201);
     return (await res.json()) as { id: number; sha256: string };
   }
@@ -94,10 +108,16 @@ describeEachDialect('app builds reach the tests through the embedded agent', (di
     const content = Buffer.from(`another apk ${dialect} ${Date.now()}`);
     const build = await uploadBuild(content, '2');
     // Corrupt the server's copy (same size): only the agent's verification can notice.
-    writeFileSync(join(s.config.dataDir, 'blobs', build.sha256.slice(0, 2), build.sha256), Buffer.alloc(content.length, 0x41));
+    writeFileSync(
+      join(s.config.dataDir, 'blobs', build.sha256.slice(0, 2), build.sha256),
+      Buffer.alloc(content.length, 0x41),
+    );
     const done = await runWithBuild(build.id);
     expect(done).toMatchObject({ status: 'completed', result: 'aborted' });
-    expect(await executeJobOf(s, done.id)).toMatchObject({ status: 'errored', error: expect.stringContaining('checksum mismatch') });
+    expect(await executeJobOf(s, done.id)).toMatchObject({
+      status: 'errored',
+      error: expect.stringContaining('checksum mismatch'),
+    });
     expect(existsSync(join(work, '.proctor', 'app-builds', build.sha256))).toBe(false);
     expect(existsSync(join(work, '.proctor', 'app-builds', sha(Buffer.alloc(content.length, 0x41))))).toBe(false);
   });
@@ -139,7 +159,12 @@ describeEachDialect('app builds by URL when the administrator allows no private 
   beforeAll(async () => {
     const { work, out } = workdir();
     builds = await countingListener();
-    s = await startTestServer(dialect, { localAgent: true, slots: 1, workdir: work, start: { settings: { maxAttempts: 1 } } });
+    s = await startTestServer(dialect, {
+      localAgent: true,
+      slots: 1,
+      workdir: work,
+      start: { settings: { maxAttempts: 1 } },
+    });
     expect((await s.api('POST', '/api/v1/apply', FILE(out))).status).toBe(200);
   });
   afterAll(async () => {
@@ -150,7 +175,9 @@ describeEachDialect('app builds by URL when the administrator allows no private 
   it('refuses a literal loopback URL at registration', async () => {
     const r = await registerUrl(s, builds.url('/shop.apk'), '1');
     expect(r.status).toBe(400);
-    expect(r.body.error.message).toBe('body.url: 127.0.0.1 is a loopback address; Proctor does not call such addresses unless an administrator allows them (PROCTOR_OUTBOUND_ALLOW_PRIVATE)');
+    expect(r.body.error.message).toBe(
+      'body.url: 127.0.0.1 is a loopback address; Proctor does not call such addresses unless an administrator allows them (PROCTOR_OUTBOUND_ALLOW_PRIVATE)',
+    );
   });
 
   it('errors the job with the refusal when the host name resolves to loopback, and the listener sees no request', async () => {

@@ -54,7 +54,10 @@ describeEachDialect('backups', () => {
     expect(restored.code, restored.err).toBe(0);
     expect(restored.out).toContain('the database it replaced is');
     server = await spawnServer({ dataDir });
-    const runs = (await adminApi(server.url, 'GET', '/api/v1/runs?limit=500')).body.items as { id: number; keep: boolean }[];
+    const runs = (await adminApi(server.url, 'GET', '/api/v1/runs?limit=500')).body.items as {
+      id: number;
+      keep: boolean;
+    }[];
     expect(runs.map((r) => r.id)).not.toContain(after);
     for (const id of before) expect(runs.map((r) => r.id)).toContain(id);
     expect(runs.length).toBeLessThanOrEqual(atBackup);

@@ -29,9 +29,25 @@ describe('proctor run --wait, rerun and logs in CI', () => {
   afterAll(() => s?.close());
 
   // Asynchronous on purpose: the server runs in this process and must keep answering.
-  function proctor(args: string[], env: Record<string, string | undefined> = {}, onOut?: (all: string, kill: (signal: NodeJS.Signals) => void) => void): Promise<Result> {
+  function proctor(
+    args: string[],
+    env: Record<string, string | undefined> = {},
+    onOut?: (all: string, kill: (signal: NodeJS.Signals) => void) => void,
+  ): Promise<Result> {
     const child = spawn(process.execPath, [resolve('dist/main.js'), ...args], {
-      env: { ...process.env, PROCTOR_URL: s.url, PROCTOR_TOKEN: ADMIN_TOKEN, XDG_CONFIG_HOME: join(dir, 'no-profile'), CI: 'true', GITHUB_ACTIONS: undefined, GITHUB_STEP_SUMMARY: undefined, VITEST: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined, ...env } as NodeJS.ProcessEnv,
+      env: {
+        ...process.env,
+        PROCTOR_URL: s.url,
+        PROCTOR_TOKEN: ADMIN_TOKEN,
+        XDG_CONFIG_HOME: join(dir, 'no-profile'),
+        CI: 'true',
+        GITHUB_ACTIONS: undefined,
+        GITHUB_STEP_SUMMARY: undefined,
+        VITEST: undefined,
+        VITEST_POOL_ID: undefined,
+        VITEST_WORKER_ID: undefined,
+        ...env,
+      } as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -72,13 +88,20 @@ describe('proctor run --wait, rerun and logs in CI', () => {
   it('exits 0 when all pass, and --json prints only JSON events, one per line', async () => {
     const r = await proctor(['run', 'demo', '--scenario', 'checkout.test.ts', '--wait', '--json']);
     expect(r.code, r.err).toBe(0);
-    const events = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { event: string; run?: { result: string }; exit_code?: number });
+    const events = r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; run?: { result: string }; exit_code?: number });
     expect(events[0]!.event).toBe('triggered');
     expect(events.map((e) => e.event)).toContain('started');
     expect(events.at(-1)).toMatchObject({ event: 'finished', exit_code: 0, run: { result: 'passed' } });
     const failedRun = await proctor(['run', 'demo', '--wait', '--json']);
     expect(failedRun.code).toBe(1);
-    const failures = failedRun.out.trimEnd().split('\n').map((l) => JSON.parse(l)).filter((e) => e.event === 'failed');
+    const failures = failedRun.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.event === 'failed');
     expect(failures.map((e) => e.result.status)).toEqual(['failed', 'failed']);
   });
 
@@ -122,7 +145,10 @@ describe('proctor run --wait, rerun and logs in CI', () => {
     const rerun = await proctor(['rerun', String(parent), '--failed', '--wait']);
     expect(rerun.code, rerun.err + rerun.out).toBe(1);
     const child = Number(/run (\d+) of plan demo triggered/.exec(rerun.out)![1]);
-    const rows = (await s.api('GET', `/api/v1/runs/${child}/results`)).body.items as { status: string; scenario: { key: string } }[];
+    const rows = (await s.api('GET', `/api/v1/runs/${child}/results`)).body.items as {
+      status: string;
+      scenario: { key: string };
+    }[];
     expect(rows).toHaveLength(2);
     expect(rows.every((x) => x.status === 'failed')).toBe(true);
     const pair = await proctor(['rerun', String(parent), '--pair', 'checkout.test.ts@node', '--pair', 'nope']);
@@ -152,11 +178,18 @@ describe('proctor run --wait, rerun and logs in CI', () => {
   it('resumes after the server was unreachable mid-run, missing and repeating no failure', async () => {
     const proxy = await startProxy(new URL(s.url));
     let cut = false;
-    const r = await proctor(['run', 'demo', '--wait', '--poll-interval', '300ms'], { PROCTOR_URL: proxy.url }, (out) => {
-      if (cut || !/run \d+ started/.test(out)) return;
-      cut = true;
-      void proxy.stop().then(() => new Promise((t) => setTimeout(t, 3000))).then(() => proxy.start());
-    });
+    const r = await proctor(
+      ['run', 'demo', '--wait', '--poll-interval', '300ms'],
+      { PROCTOR_URL: proxy.url },
+      (out) => {
+        if (cut || !/run \d+ started/.test(out)) return;
+        cut = true;
+        void proxy
+          .stop()
+          .then(() => new Promise((t) => setTimeout(t, 3000)))
+          .then(() => proxy.start());
+      },
+    );
     await proxy.stop();
     expect(r.code, r.err + r.out).toBe(1);
     expect(r.err).toMatch(/server unreachable .*retrying in/);
@@ -195,13 +228,23 @@ describe('proctor run --wait, rerun and logs in CI', () => {
     expect(login.code, login.err).toBe(0);
     const file = join(home, 'proctor', 'config.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    const listed = await proctor(['plans', 'list'], { XDG_CONFIG_HOME: home, PROCTOR_URL: undefined, PROCTOR_TOKEN: undefined });
+    const listed = await proctor(['plans', 'list'], {
+      XDG_CONFIG_HOME: home,
+      PROCTOR_URL: undefined,
+      PROCTOR_TOKEN: undefined,
+    });
     expect(listed.code, listed.err).toBe(0);
     expect(listed.out).toContain('demo');
-    const none = await proctor(['plans', 'list'], { XDG_CONFIG_HOME: join(home, 'nothing'), PROCTOR_URL: undefined, PROCTOR_TOKEN: undefined });
+    const none = await proctor(['plans', 'list'], {
+      XDG_CONFIG_HOME: join(home, 'nothing'),
+      PROCTOR_URL: undefined,
+      PROCTOR_TOKEN: undefined,
+    });
     expect(none.code).toBe(2);
     expect(none.err).toContain('proctor login --server URL --token KEY');
-    const refused = await proctor(['login', '--server', s.url, '--token', 'pk_wrong'], { XDG_CONFIG_HOME: join(home, 'other') });
+    const refused = await proctor(['login', '--server', s.url, '--token', 'pk_wrong'], {
+      XDG_CONFIG_HOME: join(home, 'other'),
+    });
     expect(refused.code).toBe(2);
   });
 });
@@ -214,10 +257,13 @@ async function startProxy(target: URL): Promise<{ url: string; stop(): Promise<v
   const start = () =>
     new Promise<void>((done) => {
       server = createServer((req, res) => {
-        const upstream = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        });
+        const upstream = request(
+          { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+          (up) => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+          },
+        );
         upstream.on('error', () => res.destroy());
         req.pipe(upstream);
       });

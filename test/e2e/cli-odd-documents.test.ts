@@ -15,13 +15,27 @@ describe('proctor apply with odd plan files', () => {
   });
   afterAll(() => s?.close());
 
-  const apply = (file: string) => proctorCli(['apply', '-f', file], { server: s.url, token: ADMIN_TOKEN, home: join(dir, 'no-profile') });
+  const apply = (file: string) =>
+    proctorCli(['apply', '-f', file], { server: s.url, token: ADMIN_TOKEN, home: join(dir, 'no-profile') });
 
-  const plan = (options: string) => `environments:\n  e: {}\nplans:\n  p:\n    framework: command\n    environments: [e]\n    options: ${options}\n`;
+  const plan = (options: string) =>
+    `environments:\n  e: {}\nplans:\n  p:\n    framework: command\n    environments: [e]\n    options: ${options}\n`;
   const cases: [name: string, yaml: string, message: string][] = [
-    ['options that refer to themselves', plan('&o\n      x: *o'), 'plans.p.options.x: refers to itself through a YAML alias'],
-    ['options nested 5,000 deep', plan(`${'{a: '.repeat(5000)}1${'}'.repeat(5000)}`), 'plans.p.options: nested deeper than 32 levels'],
-    ['variables nested 5,000 deep', `environments:\n  v:\n    variables: ${'['.repeat(5000)}${']'.repeat(5000)}\n`, 'environments.v.variables: nested deeper than 32 levels'],
+    [
+      'options that refer to themselves',
+      plan('&o\n      x: *o'),
+      'plans.p.options.x: refers to itself through a YAML alias',
+    ],
+    [
+      'options nested 5,000 deep',
+      plan(`${'{a: '.repeat(5000)}1${'}'.repeat(5000)}`),
+      'plans.p.options: nested deeper than 32 levels',
+    ],
+    [
+      'variables nested 5,000 deep',
+      `environments:\n  v:\n    variables: ${'['.repeat(5000)}${']'.repeat(5000)}\n`,
+      'environments.v.variables: nested deeper than 32 levels',
+    ],
   ];
 
   for (const [name, yaml, message] of cases) {

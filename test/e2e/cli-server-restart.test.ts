@@ -20,7 +20,12 @@ describe('proctor run --wait across a server restart', () => {
     server = await spawnServer({ dataDir: mkdtempSync(join(tmpdir(), 'proctor-restart-data-')) });
     const token = (await adminApi(server.url, 'POST', '/api/v1/agents/tokens', { name: 'restart' })).body.secret;
     agent = spawnAgent({ server: server.url, token, slots: 1, workdir: work });
-    await adminApi(server.url, 'POST', '/api/v1/apply', `environments:\n  e: {}\nplans:\n  slow: { framework: command, workdir: ., environments: [e], max_parallel: 1, options: { command: "node run-checks.mjs --report-dir {report_dir} {files}", discover: "checks/*.sh" } }\n`);
+    await adminApi(
+      server.url,
+      'POST',
+      '/api/v1/apply',
+      `environments:\n  e: {}\nplans:\n  slow: { framework: command, workdir: ., environments: [e], max_parallel: 1, options: { command: "node run-checks.mjs --report-dir {report_dir} {files}", discover: "checks/*.sh" } }\n`,
+    );
   });
   afterAll(async () => {
     agent?.kill('SIGKILL');
@@ -29,7 +34,16 @@ describe('proctor run --wait across a server restart', () => {
 
   it('resumes where it was and exits with the verdict, missing no failure', async () => {
     const cli = spawn(process.execPath, [resolve('dist/main.js'), 'run', 'slow', '--wait'], {
-      env: { ...process.env, PROCTOR_URL: server.url, PROCTOR_TOKEN: ADMIN_TOKEN, CI: 'true', VITEST: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'xdg-')) } as NodeJS.ProcessEnv,
+      env: {
+        ...process.env,
+        PROCTOR_URL: server.url,
+        PROCTOR_TOKEN: ADMIN_TOKEN,
+        CI: 'true',
+        VITEST: undefined,
+        VITEST_POOL_ID: undefined,
+        VITEST_WORKER_ID: undefined,
+        XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'xdg-')),
+      } as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -44,6 +58,10 @@ describe('proctor run --wait across a server restart', () => {
     expect(out.match(/FAILED[^\n]*broken\.sh/g)?.length ?? 0, out).toBe(1);
     expect(out).not.toContain('\x1b');
     const runs = (await adminApi(server.url, 'GET', '/api/v1/runs?plan=slow')).body.items;
-    expect(runs[0]).toMatchObject({ status: 'completed', result: 'failed', counts: { total: 5, passed: 4, failed: 1 } });
+    expect(runs[0]).toMatchObject({
+      status: 'completed',
+      result: 'failed',
+      counts: { total: 5, passed: 4, failed: 1 },
+    });
   }, 180_000);
 });

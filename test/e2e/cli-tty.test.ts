@@ -49,7 +49,8 @@ describe('proctor run --wait in a terminal', () => {
 
   /** The pane with its scrollback, wrapped lines joined (so a line wider than the pane shows as one). */
   const screen = async (name: string) => (await tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', name)).stdout;
-  const waitFor = (name: string, pattern: RegExp) => eventually(async () => ((await screen(name)).match(pattern) ? screen(name) : undefined), 60_000, 200);
+  const waitFor = (name: string, pattern: RegExp) =>
+    eventually(async () => ((await screen(name)).match(pattern) ? screen(name) : undefined), 60_000, 200);
 
   it('draws progress, counts, the environment matrix and failures within 80 columns, then the summary', async () => {
     await inTerminal('demo', ['run', 'demo', '--wait']);

@@ -15,11 +15,15 @@ describe('proctor CLI', () => {
   });
   afterAll(() => s?.close());
 
-  const proctor = (args: string[], env: Record<string, string | undefined> = {}) => proctorCli(args, { server: s.url, token: ADMIN_TOKEN, home: join(dir, 'no-profile') }, env);
+  const proctor = (args: string[], env: Record<string, string | undefined> = {}) =>
+    proctorCli(args, { server: s.url, token: ADMIN_TOKEN, home: join(dir, 'no-profile') }, env);
 
   it('applies a plan file, idempotently, and names every problem of an invalid one (exit 2)', async () => {
     const file = join(dir, 'proctor.yaml');
-    writeFileSync(file, `environments:\n  node: {}\nplans:\n  demo:\n    framework: vitest\n    workdir: ${resolve('examples/demo/vitest')}\n    environments: [node]\n`);
+    writeFileSync(
+      file,
+      `environments:\n  node: {}\nplans:\n  demo:\n    framework: vitest\n    workdir: ${resolve('examples/demo/vitest')}\n    environments: [node]\n`,
+    );
     const first = await proctor(['apply', '-f', file]);
     expect(first.code, first.err).toBe(0);
     expect(first.out).toContain('plan demo: created');
@@ -68,7 +72,11 @@ describe('proctor CLI', () => {
     expect((await proctor(['keys', 'create', '--name', 'x', '--authority', 'GOD'])).err).toContain('unknown GOD');
     expect((await proctor(['frobnicate'])).code).toBe(2);
     expect((await proctor(['serve', '--port', 'abc'])).err).toContain('--port / PROCTOR_PORT: expected a whole number');
-    expect((await proctor(['agent', '--server', s.url, '--token', 'x', '--slots', '0'])).err).toContain('--slots "0": expected a whole number ≥ 1');
-    expect((await proctor(['agent', '--server', s.url, '--token', 'x', '--drain', 'soon'])).err).toContain('--drain "soon": expected seconds ≥ 0');
+    expect((await proctor(['agent', '--server', s.url, '--token', 'x', '--slots', '0'])).err).toContain(
+      '--slots "0": expected a whole number ≥ 1',
+    );
+    expect((await proctor(['agent', '--server', s.url, '--token', 'x', '--drain', 'soon'])).err).toContain(
+      '--drain "soon": expected seconds ≥ 0',
+    );
   });
 });

@@ -54,7 +54,11 @@ function suite(user: string | undefined, dialect: 'sqlite' | 'postgres') {
     if (dialect === 'postgres') database = await freshPostgresDatabase();
     const env: Record<string, string> = { SERVER_SECRET, PGPASSWORD: SERVER_SECRET };
     if (database) env.PROCTOR_DATABASE_URL = withPassword(database.url, SERVER_SECRET);
-    server = await spawnServer({ dataDir, args: ['--local-slots', '1', '--workdir', work, ...(user ? ['--local-agent-user', user] : [])], env });
+    server = await spawnServer({
+      dataDir,
+      args: ['--local-slots', '1', '--workdir', work, ...(user ? ['--local-agent-user', user] : [])],
+      env,
+    });
     // A file the server keeps in its data directory on both dialects: an app build's blob.
     const content = Buffer.from(`app build of ${dialect}`);
     const sha = createHash('sha256').update(content).digest('hex');
@@ -70,7 +74,11 @@ function suite(user: string | undefined, dialect: 'sqlite' | 'postgres') {
       plan('into-data', 'data'),
     ].join('\n');
     expect((await adminApi(server.url, 'POST', '/api/v1/apply', `${file}\n`)).status).toBe(200);
-    const upload = await fetch(`${server.url}/api/v1/app-builds?name=app&version=1`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' }, body: content });
+    const upload = await fetch(`${server.url}/api/v1/app-builds?name=app&version=1`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' },
+      body: content,
+    });
     expect(upload.status, await upload.clone().text()).toBe(201);
   }, 60_000);
   afterAll(async () => {
@@ -90,7 +98,10 @@ function suite(user: string | undefined, dialect: 'sqlite' | 'postgres') {
     (probed ??= (async () => {
       const run = (await adminApi(server.url, 'POST', '/api/v1/plans/probe/runs', {})).body;
       const done = await finished(run.id);
-      const jobs = (await adminApi(server.url, 'GET', `/api/v1/runs/${run.id}/jobs`)).body.items as { id: number; kind: string }[];
+      const jobs = (await adminApi(server.url, 'GET', `/api/v1/runs/${run.id}/jobs`)).body.items as {
+        id: number;
+        kind: string;
+      }[];
       const job = jobs.find((j) => j.kind === 'execute');
       expect(job, JSON.stringify([done, jobs])).toBeDefined();
       const log = (await adminApi<string>(server.url, 'GET', `/api/v1/runs/${run.id}/jobs/${job!.id}/log`)).body;
@@ -109,23 +120,28 @@ function suite(user: string | undefined, dialect: 'sqlite' | 'postgres') {
     if (user) expect(log).not.toContain('uid=0');
   });
 
-  it(user ? 'keeps the data directory from a job run as another user' : "lets a job of the server's own user read the data directory, 0700 as it is (as the README says)", async () => {
-    const log = await probeLog();
-    // 0700 keeps the machine's other users out; a job of the server's own user is not one of them.
-    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
-    if (user) {
-      expect(log).toMatch(/Permission denied/);
-      expect(log).toContain('database not readable');
-      expect(log).toContain('blob not readable');
-      expect(log).not.toMatch(/ blobs\n/);
-      expect(log).not.toContain('proctor.db-wal');
-    } else {
-      expect(log).toMatch(/ blobs\n/);
-      expect(log).toContain('blob READ');
-      // SQLite's database is a file there; PostgreSQL's is not.
-      expect(log).toContain(dialect === 'sqlite' ? 'database READ' : 'database not readable');
-    }
-  });
+  it(
+    user
+      ? 'keeps the data directory from a job run as another user'
+      : "lets a job of the server's own user read the data directory, 0700 as it is (as the README says)",
+    async () => {
+      const log = await probeLog();
+      // 0700 keeps the machine's other users out; a job of the server's own user is not one of them.
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+      if (user) {
+        expect(log).toMatch(/Permission denied/);
+        expect(log).toContain('database not readable');
+        expect(log).toContain('blob not readable');
+        expect(log).not.toMatch(/ blobs\n/);
+        expect(log).not.toContain('proctor.db-wal');
+      } else {
+        expect(log).toMatch(/ blobs\n/);
+        expect(log).toContain('blob READ');
+        // SQLite's database is a file there; PostgreSQL's is not.
+        expect(log).toContain(dialect === 'sqlite' ? 'database READ' : 'database not readable');
+      }
+    },
+  );
 
   it('refuses a workdir outside --workdir or in the data directory, saying why', async () => {
     for (const [plan, why] of [
@@ -136,7 +152,10 @@ function suite(user: string | undefined, dialect: 'sqlite' | 'postgres') {
       const run = (await adminApi(server.url, 'POST', `/api/v1/plans/${plan}/runs`, {})).body;
       const done = await finished(run.id);
       expect(done.result, plan).toBe('aborted');
-      const [job] = (await adminApi(server.url, 'GET', `/api/v1/runs/${run.id}/jobs`)).body.items as { error: string; end_reason: string }[];
+      const [job] = (await adminApi(server.url, 'GET', `/api/v1/runs/${run.id}/jobs`)).body.items as {
+        error: string;
+        end_reason: string;
+      }[];
       expect(job!.end_reason, plan).toBe('bad_options');
       expect(job!.error, plan).toContain(why);
     }
@@ -146,7 +165,8 @@ function suite(user: string | undefined, dialect: 'sqlite' | 'postgres') {
 describeEachDialect('the embedded agent, as the server’s own user', (dialect) => suite(undefined, dialect));
 
 const root = process.getuid?.() === 0;
-if (root) describeEachDialect('the embedded agent with --local-agent-user nobody', (dialect) => suite('nobody', dialect));
+if (root)
+  describeEachDialect('the embedded agent with --local-agent-user nobody', (dialect) => suite('nobody', dialect));
 else it.skip('the embedded agent with --local-agent-user nobody (needs root: skipped)', () => undefined);
 
 /** The URL with a password in it (a test PostgreSQL that trusts local connections ignores it). */

@@ -26,12 +26,22 @@ async function nodeTestDirect(files: string[]): Promise<Map<string, string>> {
   for (const file of files) {
     const out = join(mkdtempSync(join(tmpdir(), 'node-test-direct-')), 'r.xml');
     try {
-      execFileSync(process.execPath, ['--test', '--test-reporter=junit', `--test-reporter-destination=${out}`, file], { cwd: dir, stdio: 'ignore' });
+      execFileSync(process.execPath, ['--test', '--test-reporter=junit', `--test-reporter-destination=${out}`, file], {
+        cwd: dir,
+        stdio: 'ignore',
+      });
     } catch {
       // failing tests exit 1; the report is what we want
     }
     const outcomes = (await readJUnitFile(out)).map((c) => c.outcome);
-    map.set(file, outcomes.some((o) => o === 'failed' || o === 'errored') ? 'failed' : outcomes.every((o) => o === 'skipped') ? 'skipped' : 'passed');
+    map.set(
+      file,
+      outcomes.some((o) => o === 'failed' || o === 'errored')
+        ? 'failed'
+        : outcomes.every((o) => o === 'skipped')
+          ? 'skipped'
+          : 'passed',
+    );
   }
   return map;
 }
@@ -61,7 +71,10 @@ plans:
   it('records, test by test, what Vitest itself reports for the demo suite', async () => {
     const run = (await s.api('POST', '/api/v1/plans/demo-vitest/runs', {})).body;
     const done = await finished(run.id);
-    const rows = (await s.api('GET', `/api/v1/runs/${run.id}/results?limit=1000`)).body.items as { scenario: { key: string }; status: string }[];
+    const rows = (await s.api('GET', `/api/v1/runs/${run.id}/results?limit=1000`)).body.items as {
+      scenario: { key: string };
+      status: string;
+    }[];
     const ours = new Map(rows.map((r) => [r.scenario.key, r.status]));
     const direct = vitestDirect();
     expect(direct.size).toBeGreaterThan(5);
@@ -73,7 +86,10 @@ plans:
   it('runs the node:test demo suite', async () => {
     const run = (await s.api('POST', '/api/v1/plans/demo-node-test/runs', {})).body;
     await finished(run.id);
-    const rows = (await s.api('GET', `/api/v1/runs/${run.id}/results?limit=1000`)).body.items as { scenario: { file: string }; status: string }[];
+    const rows = (await s.api('GET', `/api/v1/runs/${run.id}/results?limit=1000`)).body.items as {
+      scenario: { file: string };
+      status: string;
+    }[];
     const ours = new Map(rows.map((r) => [r.scenario.file, r.status]));
     expect(ours.size).toBeGreaterThan(2);
     expect(ours).toEqual(await nodeTestDirect([...ours.keys()]));
@@ -92,12 +108,20 @@ plans:
     expect((await s.api('POST', `/api/v1/runs/${run.id}/cancel`)).status).toBe(200);
     await eventually(async () => (recorded.some(alive) ? undefined : true), 10_000, 50);
     const job = await eventually(async () => {
-      const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as { kind: string; status: string; ended_by: string }[];
+      const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as {
+        kind: string;
+        status: string;
+        ended_by: string;
+      }[];
       const exec = jobs.find((j) => j.kind === 'execute');
       return exec && exec.status !== 'running' ? exec : undefined;
     });
     expect(job).toMatchObject({ status: 'cancelled', ended_by: 'user' });
-    expect((await s.api('GET', `/api/v1/runs/${run.id}`)).body).toMatchObject({ status: 'cancelled', result: 'stopped', counts: { stopped: 1 } });
+    expect((await s.api('GET', `/api/v1/runs/${run.id}`)).body).toMatchObject({
+      status: 'cancelled',
+      result: 'stopped',
+      counts: { stopped: 1 },
+    });
   });
 
   it('kills the whole process tree at the job timeout and records who ended the job', async () => {
@@ -109,8 +133,18 @@ plans:
     expect(recorded.length).toBe(6);
     expect(recorded.some(alive)).toBe(false);
     expect(done).toMatchObject({ status: 'completed', result: 'aborted', counts: { aborted: 1 } });
-    const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as { kind: string; status: string; ended_by: string; end_reason: string; error: string }[];
-    expect(jobs.find((j) => j.kind === 'execute')).toMatchObject({ status: 'errored', ended_by: 'timeout', end_reason: 'timeout' });
+    const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as {
+      kind: string;
+      status: string;
+      ended_by: string;
+      end_reason: string;
+      error: string;
+    }[];
+    expect(jobs.find((j) => j.kind === 'execute')).toMatchObject({
+      status: 'errored',
+      ended_by: 'timeout',
+      end_reason: 'timeout',
+    });
     const rows = (await s.api('GET', `/api/v1/runs/${run.id}/results`)).body.items;
     expect(rows[0].message).toContain('timeout');
   });

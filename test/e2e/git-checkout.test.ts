@@ -1,6 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, normalize, resolve } from 'node:path';
@@ -16,9 +25,15 @@ import { eventually, startTestServer, type TestServer } from '../support/server.
  * The test repository, served the way a git host would over git's "dumb" HTTP protocol: a bare
  * clone after `git update-server-info`, as static files from 127.0.0.1. Counts every request.
  */
-async function serveRepository(): Promise<{ source: string; url: (path: string, host?: string) => string; hits: string[]; close(): Promise<void> }> {
+async function serveRepository(): Promise<{
+  source: string;
+  url: (path: string, host?: string) => string;
+  hits: string[];
+  close(): Promise<void>;
+}> {
   const source = mkdtempSync(join(tmpdir(), 'proctor-repo-'));
-  const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd, stdio: 'pipe' });
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd, stdio: 'pipe' });
   cpSync(resolve('examples/demo/command'), source, { recursive: true });
   git(source, 'init', '-q', '-b', 'main');
   git(source, 'add', '.');
@@ -35,7 +50,8 @@ async function serveRepository(): Promise<{ source: string; url: (path: string, 
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     hits.push(path);
     const file = normalize(join(root, path));
-    if (!file.startsWith(`${root}/`) || !existsSync(file) || !statSync(file).isFile()) return void res.writeHead(404).end();
+    if (!file.startsWith(`${root}/`) || !existsSync(file) || !statSync(file).isFile())
+      return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
     createReadStream(file).pipe(res);
   });
@@ -55,13 +71,19 @@ describe('plans from a git repository', () => {
   let repo: Awaited<ReturnType<typeof serveRepository>>;
   let agentWork: string;
   const options = '{ command: "node run-checks.mjs --report-dir {report_dir} {files}", discover: "checks/*.sh" }';
-  const plan = (url: string, ref: string) => `{ framework: command, repo: { url: "${url}", ref: "${ref}" }, environments: [e], options: ${options} }`;
+  const plan = (url: string, ref: string) =>
+    `{ framework: command, repo: { url: "${url}", ref: "${ref}" }, environments: [e], options: ${options} }`;
 
   beforeAll(async () => {
     repo = await serveRepository();
     agentWork = mkdtempSync(join(tmpdir(), 'proctor-agent-'));
     // The administrator lets outbound calls reach this machine's loopback, where the git host is.
-    s = await startTestServer('sqlite', { localAgent: true, slots: 2, workdir: agentWork, env: { PROCTOR_OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8,::1' } });
+    s = await startTestServer('sqlite', {
+      localAgent: true,
+      slots: 2,
+      workdir: agentWork,
+      env: { PROCTOR_OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8,::1' },
+    });
     // By name (resolved by the agent, then pinned for git) and by address.
     const applied = await s.api(
       'POST',
@@ -81,8 +103,11 @@ describe('plans from a git repository', () => {
       return r.status === 'completed' ? r : undefined;
     }, 60_000);
   const statusOf = async (id: number, file: string) =>
-    ((await s.api('GET', `/api/v1/runs/${id}/results`)).body.items as { scenario: { file: string }; status: string }[]).find((r) => r.scenario.file === file)?.status;
-  const firstJob = async (id: number) => (await s.api('GET', `/api/v1/runs/${id}/jobs`)).body.items[0] as { error: string; end_reason: string };
+    (
+      (await s.api('GET', `/api/v1/runs/${id}/results`)).body.items as { scenario: { file: string }; status: string }[]
+    ).find((r) => r.scenario.file === file)?.status;
+  const firstJob = async (id: number) =>
+    (await s.api('GET', `/api/v1/runs/${id}/jobs`)).body.items[0] as { error: string; end_reason: string };
 
   it('runs the suite as of the plan ref, cloned over HTTP', async () => {
     const main = (await s.api('POST', '/api/v1/plans/at-main/runs', {})).body;
@@ -115,23 +140,55 @@ describe('plans from a git repository', () => {
       ['ftp://git.example.com/app.git', /ftp:\/\/ is not allowed/],
       ['ssh://-oProxyCommand=touch/x', /not a host name or address/],
       ['-oProxyCommand=x@host:repo', /must not start with "-"/],
-      ['http://169.254.169.254/latest/meta-data/', /169\.254\.169\.254 is a link-local \(cloud metadata\) address; .*PROCTOR_OUTBOUND_ALLOW_PRIVATE/],
+      [
+        'http://169.254.169.254/latest/meta-data/',
+        /169\.254\.169\.254 is a link-local \(cloud metadata\) address; .*PROCTOR_OUTBOUND_ALLOW_PRIVATE/,
+      ],
       ['http://[::ffff:0:127.0.0.1]/repo.git', /IPv4-translated/],
       ['https://10.0.0.1/app.git', /10\.0\.0\.1 is a private address/],
     ];
     for (const [url, says] of cases) {
-      const r = await s.api('POST', '/api/v1/apply', `environments:\n  e: {}\nplans:\n  bad: { framework: command, repo: { url: ${JSON.stringify(url)}, ref: main }, environments: [e] }\n`);
+      const r = await s.api(
+        'POST',
+        '/api/v1/apply',
+        `environments:\n  e: {}\nplans:\n  bad: { framework: command, repo: { url: ${JSON.stringify(url)}, ref: main }, environments: [e] }\n`,
+      );
       expect(r.status, url).toBe(400);
-      expect(r.body.error.details, url).toEqual([{ path: 'plans.bad.repo.url', message: expect.stringMatching(says), line: expect.any(Number) }]);
+      expect(r.body.error.details, url).toEqual([
+        { path: 'plans.bad.repo.url', message: expect.stringMatching(says), line: expect.any(Number) },
+      ]);
     }
-    const ref = await s.api('POST', '/api/v1/apply', `environments:\n  e: {}\nplans:\n  bad: { framework: command, repo: { url: "${repo.url('/repo.git')}", ref: "--output=/tmp/x" }, environments: [e] }\n`);
-    expect(ref.body.error.details).toEqual([{ path: 'plans.bad.repo.ref', message: 'must not start with "-" (git would read it as an option)', line: expect.any(Number) }]);
+    const ref = await s.api(
+      'POST',
+      '/api/v1/apply',
+      `environments:\n  e: {}\nplans:\n  bad: { framework: command, repo: { url: "${repo.url('/repo.git')}", ref: "--output=/tmp/x" }, environments: [e] }\n`,
+    );
+    expect(ref.body.error.details).toEqual([
+      {
+        path: 'plans.bad.repo.ref',
+        message: 'must not start with "-" (git would read it as an option)',
+        line: expect.any(Number),
+      },
+    ]);
     // The plans API validates the same way.
-    const put = await s.api('PUT', '/api/v1/plans/bad', { framework: 'command', repo: { url: `file://${repo.source}` }, environments: ['e'] });
+    const put = await s.api('PUT', '/api/v1/plans/bad', {
+      framework: 'command',
+      repo: { url: `file://${repo.source}` },
+      environments: ['e'],
+    });
     expect([put.status, put.body.error?.details?.[0]?.path]).toEqual([400, 'plans.bad.repo.url']);
     // Network URLs of every allowed transport pass (nothing is cloned at apply).
-    for (const url of ['https://git.example.com/app.git', 'ssh://git@git.example.com:2222/app.git', 'git://git.example.com/app.git', 'git@git.example.com:org/app.git']) {
-      const ok = await s.api('POST', '/api/v1/apply?dry_run=true', `environments:\n  e: {}\nplans:\n  good: { framework: command, repo: { url: ${JSON.stringify(url)}, ref: v1.2 }, environments: [e] }\n`);
+    for (const url of [
+      'https://git.example.com/app.git',
+      'ssh://git@git.example.com:2222/app.git',
+      'git://git.example.com/app.git',
+      'git@git.example.com:org/app.git',
+    ]) {
+      const ok = await s.api(
+        'POST',
+        '/api/v1/apply?dry_run=true',
+        `environments:\n  e: {}\nplans:\n  good: { framework: command, repo: { url: ${JSON.stringify(url)}, ref: v1.2 }, environments: [e] }\n`,
+      );
       expect(ok.status, url).toBe(200);
     }
   });
@@ -143,11 +200,23 @@ describe('plans from a git repository', () => {
     const template = (await listPlans(db, null)).find((p) => p.definition.name === 'at-tag')!;
     // Where the agent would clone this URL for this project: a bare repository there is what
     // `git clone <option> <dir>` would read.
-    const dir = join(agentWork, 'checkouts', createHash('sha256').update(`${template.projectId}\n${url}`).digest('hex').slice(0, 16));
+    const dir = join(
+      agentWork,
+      'checkouts',
+      createHash('sha256').update(`${template.projectId}\n${url}`).digest('hex').slice(0, 16),
+    );
     mkdirSync(dir, { recursive: true });
     execFileSync('git', ['init', '-q', '--bare', dir]);
-    for (const [name, repoUrl] of [['smuggled', url], ['local-file', `file://${repo.source}`]] as const) {
-      await upsertPlan(db, template.projectId, { ...template.definition, name, repo: { url: repoUrl, ref: 'main' } }, Date.now());
+    for (const [name, repoUrl] of [
+      ['smuggled', url],
+      ['local-file', `file://${repo.source}`],
+    ] as const) {
+      await upsertPlan(
+        db,
+        template.projectId,
+        { ...template.definition, name, repo: { url: repoUrl, ref: 'main' } },
+        Date.now(),
+      );
       const run = (await s.api('POST', `/api/v1/plans/${name}/runs`, {})).body;
       const done = await finished(run.id);
       expect(existsSync(marker), name).toBe(false);
@@ -167,18 +236,29 @@ describe('checkoutRepo under the outbound policy', () => {
   });
   afterAll(() => repo?.close());
   const allowLoopback = new AddressPolicy(['127.0.0.0/8']);
-  const checkout = (url: string, policy: AddressPolicy, dns: Record<string, string[]> = {}, workRoot = mkdtempSync(join(tmpdir(), 'proctor-co-'))) =>
-    checkoutRepo(workRoot, { url, ref: 'v1' }, AbortSignal.timeout(60_000), policy, { lookup: tableLookup(dns) });
+  const checkout = (
+    url: string,
+    policy: AddressPolicy,
+    dns: Record<string, string[]> = {},
+    workRoot = mkdtempSync(join(tmpdir(), 'proctor-co-')),
+  ) => checkoutRepo(workRoot, { url, ref: 'v1' }, AbortSignal.timeout(60_000), policy, { lookup: tableLookup(dns) });
 
   it('clones from the address it vetted: git gets the name pinned to it (http.curloptResolve)', async () => {
     // No DNS but ours knows repo.test: only the pinned address lets git reach the server.
     const workRoot = mkdtempSync(join(tmpdir(), 'proctor-co-'));
-    const dir = await checkout(repo.url('/repo.git', 'repo.test'), allowLoopback, { 'repo.test': ['127.0.0.1'] }, workRoot);
+    const dir = await checkout(
+      repo.url('/repo.git', 'repo.test'),
+      allowLoopback,
+      { 'repo.test': ['127.0.0.1'] },
+      workRoot,
+    );
     expect(existsSync(join(dir, 'checks', 'arithmetic.sh'))).toBe(true);
     expect(repo.hits).toContain('/repo.git/info/refs');
     // The second checkout fetches into the first clone, pinned the same way.
     repo.hits.length = 0;
-    expect(await checkout(repo.url('/repo.git', 'repo.test'), allowLoopback, { 'repo.test': ['127.0.0.1'] }, workRoot)).toBe(dir);
+    expect(
+      await checkout(repo.url('/repo.git', 'repo.test'), allowLoopback, { 'repo.test': ['127.0.0.1'] }, workRoot),
+    ).toBe(dir);
     expect(repo.hits).toContain('/repo.git/info/refs');
   });
 
@@ -187,13 +267,23 @@ describe('checkoutRepo under the outbound policy', () => {
     const bin = mkdtempSync(join(tmpdir(), 'proctor-git-bin-'));
     const calls = join(bin, 'calls');
     const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-    writeFileSync(join(bin, 'git'), `#!/bin/sh\nfor a in "$@"; do printf '%s\\037' "$a"; done >> '${calls}'\necho >> '${calls}'\nexec '${realGit}' "$@"\n`, { mode: 0o755 });
+    writeFileSync(
+      join(bin, 'git'),
+      `#!/bin/sh\nfor a in "$@"; do printf '%s\\037' "$a"; done >> '${calls}'\necho >> '${calls}'\nexec '${realGit}' "$@"\n`,
+      { mode: 0o755 },
+    );
     const url = repo.url('/repo.git');
     const env = { ...(process.env as Record<string, string>), PATH: `${bin}:${process.env.PATH}` };
     const workRoot = mkdtempSync(join(tmpdir(), 'proctor-co-'));
-    const dir = await checkoutRepo(workRoot, { url, ref: 'v1' }, AbortSignal.timeout(60_000), allowLoopback, { lookup: tableLookup({}), env });
+    const dir = await checkoutRepo(workRoot, { url, ref: 'v1' }, AbortSignal.timeout(60_000), allowLoopback, {
+      lookup: tableLookup({}),
+      env,
+    });
     expect(existsSync(join(dir, 'checks', 'arithmetic.sh'))).toBe(true);
-    const lines = readFileSync(calls, 'utf8').trim().split('\n').map((l) => l.split('\x1f').slice(0, -1));
+    const lines = readFileSync(calls, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\x1f').slice(0, -1));
     const clone = lines.find((args) => args.includes('clone'));
     expect(clone, JSON.stringify(lines)).toBeDefined();
     // Everything after `--` is a repository and a directory: an option there would be the repository's name.
@@ -212,7 +302,10 @@ describe('checkoutRepo under the outbound policy', () => {
       [`ssh://git@2130706433/org/repo.git`, {}],
     ];
     for (const [url, dns] of cases) {
-      const e = await checkout(url, new AddressPolicy(), dns).then(() => null, (err: unknown) => err);
+      const e = await checkout(url, new AddressPolicy(), dns).then(
+        () => null,
+        (err: unknown) => err,
+      );
       expect(e, url).toBeInstanceOf(OutboundRefusedError);
       expect((e as Error).message, url).toMatch(/^refused: .*PROCTOR_OUTBOUND_ALLOW_PRIVATE/);
     }

@@ -25,17 +25,25 @@ async function heartbeatHolder(target: string) {
   let holding = true;
   const forward = (method: string, path: string, headers: IncomingMessage['headers'], body: Buffer) =>
     new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((done, fail) => {
-      const req = request(new URL(path, target), { method, headers: { ...headers, host: new URL(target).host } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => done({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
-      });
+      const req = request(
+        new URL(path, target),
+        { method, headers: { ...headers, host: new URL(target).host } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            done({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+        },
+      );
       req.on('error', fail);
       req.end(body);
     });
   const relay = async (req: IncomingMessage, body: Buffer, res: ServerResponse) => {
     const out = await forward(req.method ?? 'GET', req.url ?? '/', req.headers, body);
-    res.writeHead(out.status, { 'content-type': String(out.headers['content-type'] ?? 'application/json') }).end(out.body);
+    res
+      .writeHead(out.status, { 'content-type': String(out.headers['content-type'] ?? 'application/json') })
+      .end(out.body);
     return out;
   };
   let release: Promise<void> | null = null;
@@ -58,7 +66,12 @@ async function heartbeatHolder(target: string) {
       release = (async () => {
         await new Promise((r) => setTimeout(r, 50));
         for (const h of held.splice(0)) {
-          const answer = await forward('POST', '/api/agent/v1/heartbeat', { 'content-type': 'application/json', authorization: req.headers.authorization }, h.body);
+          const answer = await forward(
+            'POST',
+            '/api/agent/v1/heartbeat',
+            { 'content-type': 'application/json', authorization: req.headers.authorization },
+            h.body,
+          );
           answers.push(JSON.parse(answer.body.toString()));
           h.res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
         }
@@ -95,11 +108,23 @@ describeEachDialect('a heartbeat about an attempt that ended', (dialect) => {
       await new Promise((r) => setTimeout(r, 1500));
       return 503;
     });
-    s = await startTestServer(dialect, { env: { PROCTOR_WEBHOOK_ALLOW_PRIVATE: '127.0.0.0/8', PROCTOR_LEASE_MS: '4000' } });
-    await s.api('POST', '/api/v1/apply', `environments:\n  e: {}\nplans:\n  from-git: { framework: command, repo: { url: "${git.url}", ref: main }, environments: [e], options: { command: "node run-checks.mjs --report-dir {report_dir} {files}", discover: "checks/*.sh" } }\n`);
+    s = await startTestServer(dialect, {
+      env: { PROCTOR_WEBHOOK_ALLOW_PRIVATE: '127.0.0.0/8', PROCTOR_LEASE_MS: '4000' },
+    });
+    await s.api(
+      'POST',
+      '/api/v1/apply',
+      `environments:\n  e: {}\nplans:\n  from-git: { framework: command, repo: { url: "${git.url}", ref: main }, environments: [e], options: { command: "node run-checks.mjs --report-dir {report_dir} {files}", discover: "checks/*.sh" } }\n`,
+    );
     holder = await heartbeatHolder(s.url);
     const { token } = (await s.api('POST', '/api/agent/v1/register', { name: 'racer', labels: [], slots: 1 })).body;
-    agent = new Agent({ client: new AgentClient({ server: holder.url, token }), slots: 1, workRoot: mkdtempSync(join(tmpdir(), 'proctor-race-work-')), logger: pino({ level: 'silent' }), heartbeatMs: 100 });
+    agent = new Agent({
+      client: new AgentClient({ server: holder.url, token }),
+      slots: 1,
+      workRoot: mkdtempSync(join(tmpdir(), 'proctor-race-work-')),
+      logger: pino({ level: 'silent' }),
+      heartbeatMs: 100,
+    });
     agent.start();
   });
   afterAll(async () => {
@@ -116,10 +141,17 @@ describeEachDialect('a heartbeat about an attempt that ended', (dialect) => {
     // The race happened: heartbeats of the first attempt reached the server after its retry was
     // claimed, and the server said that attempt's lease was gone.
     expect(holder.answers.length).toBeGreaterThan(0);
-    const discovery = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items.find((j: { kind: string }) => j.kind === 'discover');
+    const discovery = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items.find(
+      (j: { kind: string }) => j.kind === 'discover',
+    );
     expect(holder.answers.some((a) => a.lost.includes(discovery.id))).toBe(true);
     // And the retry ran to its end on the agent: two attempts, the second reported, nothing lost.
-    const attempts = await s.proctor.server.store.db.selectFrom('attempts').select(['attempt', 'status', 'error']).where('job_id', '=', discovery.id).orderBy('attempt').execute();
+    const attempts = await s.proctor.server.store.db
+      .selectFrom('attempts')
+      .select(['attempt', 'status', 'error'])
+      .where('job_id', '=', discovery.id)
+      .orderBy('attempt')
+      .execute();
     expect(attempts.map((a) => [a.attempt, a.status])).toEqual([
       [1, 'errored'],
       [2, 'completed'],

@@ -29,22 +29,36 @@ describe('logs stream while a job runs, with secrets masked', () => {
     const work = mkdtempSync(join(tmpdir(), 'proctor-logs-'));
     writeFileSync(join(work, 'leak.sh'), SCRIPT);
     s = await startTestServer('sqlite', { localAgent: true, slots: 1, workdir: work });
-    await s.api('POST', '/api/v1/apply', `environments:\n  e: { variables: { API_TOKEN: ${SECRET} }, secrets: [API_TOKEN] }\nplans:\n  leak: { framework: command, workdir: ., environments: [e], options: { command: "sh {files} {report_dir}", discover: "leak.sh" } }\n`);
+    await s.api(
+      'POST',
+      '/api/v1/apply',
+      `environments:\n  e: { variables: { API_TOKEN: ${SECRET} }, secrets: [API_TOKEN] }\nplans:\n  leak: { framework: command, workdir: ., environments: [e], options: { command: "sh {files} {report_dir}", discover: "leak.sh" } }\n`,
+    );
   });
   afterAll(() => s?.close());
 
   it('serves the log live and never stores the secret, even split across chunks', async () => {
     const run = (await s.api('POST', '/api/v1/plans/leak/runs', {})).body;
     const job = await eventually(async () => {
-      const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as { id: number; kind: string; status: string }[];
+      const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as {
+        id: number;
+        kind: string;
+        status: string;
+      }[];
       return jobs.find((j) => j.kind === 'execute' && j.status === 'running');
     });
-    const live = await eventually(async () => {
-      const r = await s.api('GET', `/api/v1/runs/${run.id}/jobs/${job.id}/log`);
-      return r.headers.get('x-log-complete') === 'false' && String(r.body).includes('starting') ? r : undefined;
-    }, 10_000, 50);
+    const live = await eventually(
+      async () => {
+        const r = await s.api('GET', `/api/v1/runs/${run.id}/jobs/${job.id}/log`);
+        return r.headers.get('x-log-complete') === 'false' && String(r.body).includes('starting') ? r : undefined;
+      },
+      10_000,
+      50,
+    );
     expect(live.body).toContain('starting');
-    await eventually(async () => ((await s.api('GET', `/api/v1/runs/${run.id}`)).body.status === 'completed' ? true : undefined));
+    await eventually(async () =>
+      (await s.api('GET', `/api/v1/runs/${run.id}`)).body.status === 'completed' ? true : undefined,
+    );
     const log = (await s.api('GET', `/api/v1/runs/${run.id}/jobs/${job.id}/log`)).body as string;
     expect(log).toContain('token is *** and done');
     expect(log).not.toContain(SECRET);

@@ -24,7 +24,11 @@ describeEachDialect('NUL bytes in what a test prints', (dialect) => {
     const work = mkdtempSync(join(tmpdir(), 'proctor-nul-'));
     writeFileSync(join(work, 'nul.sh'), SCRIPT);
     s = await startTestServer(dialect, { localAgent: true, slots: 1, workdir: work });
-    await s.api('POST', '/api/v1/apply', `environments:\n  e: {}\nplans:\n  nul: { framework: command, workdir: ., environments: [e], timeout: 2m, options: { command: "sh {files} {report_dir}", discover: "nul.sh" } }\n`);
+    await s.api(
+      'POST',
+      '/api/v1/apply',
+      `environments:\n  e: {}\nplans:\n  nul: { framework: command, workdir: ., environments: [e], timeout: 2m, options: { command: "sh {files} {report_dir}", discover: "nul.sh" } }\n`,
+    );
   }, 60_000);
   afterAll(() => s?.close());
 
@@ -33,7 +37,12 @@ describeEachDialect('NUL bytes in what a test prints', (dialect) => {
     const ended = await runEnded(s, run.id, 60_000);
     expect(ended.status).toBe('completed');
     expect(ended.result).toBe('failed');
-    const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as { id: number; kind: string; status: string; attempts: unknown[] }[];
+    const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as {
+      id: number;
+      kind: string;
+      status: string;
+      attempts: unknown[];
+    }[];
     const job = jobs.find((j) => j.kind === 'execute')!;
     expect(job.status).toBe('completed');
     expect(job.attempts).toHaveLength(1);

@@ -45,7 +45,15 @@ plans:
 
   const finished = (id: number) => runEnded(s, id);
   const resultsOf = async (id: number) =>
-    new Map(((await s.api('GET', `/api/v1/runs/${id}/results?limit=1000`)).body.items as { scenario: { file: string }; status: string; attempts: number }[]).map((r) => [r.scenario.file, r]));
+    new Map(
+      (
+        (await s.api('GET', `/api/v1/runs/${id}/results?limit=1000`)).body.items as {
+          scenario: { file: string };
+          status: string;
+          attempts: number;
+        }[]
+      ).map((r) => [r.scenario.file, r]),
+    );
 
   it('runs every scenario once, one worker per slot for the whole run, and stops the workers after it', async () => {
     writeFileSync(pidFile(), '');
@@ -55,7 +63,10 @@ plans:
     const results = await resultsOf(run.id);
     expect(results.get('cases/fail-1.case')).toMatchObject({ status: 'failed', attempts: 1 });
     expect([...results.values()].every((r) => r.attempts === 1)).toBe(true);
-    const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as { kind: string; scenario_count: number }[];
+    const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as {
+      kind: string;
+      scenario_count: number;
+    }[];
     expect(jobs.filter((j) => j.kind === 'execute').map((j) => j.scenario_count)).toEqual(Array(13).fill(1));
     // 13 jobs, 2 slots: a worker per slot (at most), not a process per job.
     const pids = workerPids();
@@ -69,7 +80,10 @@ plans:
     const run = (await s.api('POST', '/api/v1/plans/crash/runs', {})).body;
     const done = await finished(run.id);
     expect(done).toMatchObject({ status: 'completed', counts: { total: 7, passed: 6, aborted: 1 } });
-    const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as { status: string; error: string | null }[];
+    const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as {
+      status: string;
+      error: string | null;
+    }[];
     expect(jobs.find((j) => j.status === 'errored')?.error).toMatch(/no report.*exit code 3/);
     // exit-1 sorts first: its slot's later batches needed a worker of their own.
     expect(workerPids().length).toBeGreaterThanOrEqual(2);
@@ -81,7 +95,9 @@ plans:
     const run = (await s.api('POST', '/api/v1/plans/hang/runs', {})).body;
     // Both other scenarios passed, and the hanging one's worker is up (on a loaded machine it may
     // still be starting when the other slot is done).
-    await eventually(async () => ((await s.api('GET', `/api/v1/runs/${run.id}`)).body.counts.passed === 2 ? true : undefined));
+    await eventually(async () =>
+      (await s.api('GET', `/api/v1/runs/${run.id}`)).body.counts.passed === 2 ? true : undefined,
+    );
     await eventually(async () => (workerPids().some(isAlive) ? true : undefined));
     expect((await s.api('POST', `/api/v1/runs/${run.id}/cancel`)).status).toBe(200);
     expect(await finished(run.id)).toMatchObject({ status: 'cancelled', counts: { passed: 2, stopped: 1 } });
@@ -93,7 +109,10 @@ plans:
     const run = (await s.api('POST', '/api/v1/plans/short/runs', {})).body;
     const done = await finished(run.id);
     expect(done).toMatchObject({ status: 'completed', result: 'aborted', counts: { passed: 2, aborted: 1 } });
-    const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as { status: string; ended_by: string | null }[];
+    const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as {
+      status: string;
+      ended_by: string | null;
+    }[];
     expect(jobs.filter((j) => j.status === 'errored')).toMatchObject([{ ended_by: 'timeout' }]);
     expect(await survivors(workerPids())).toEqual([]);
   });

@@ -27,10 +27,14 @@ describe('proctor serve --demo (the start command)', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'proctor-start-'));
     const port = await freePort();
-    child = spawn(process.execPath, ['dist/main.js', 'serve', '--demo', '--port', String(port), '--data-dir', dataDir, '--local-slots', '2'], {
-      env: { ...process.env, PROCTOR_ADMIN_TOKEN: '', VITEST: '', VITEST_POOL_ID: '', VITEST_WORKER_ID: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      process.execPath,
+      ['dist/main.js', 'serve', '--demo', '--port', String(port), '--data-dir', dataDir, '--local-slots', '2'],
+      {
+        env: { ...process.env, PROCTOR_ADMIN_TOKEN: '', VITEST: '', VITEST_POOL_ID: '', VITEST_WORKER_ID: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
     await eventually(async () => (output.includes('curl -s -X POST') ? true : undefined), 30_000);
@@ -42,18 +46,24 @@ describe('proctor serve --demo (the start command)', () => {
   it('prints the URL, the admin key once, and a curl line that triggers a run whose results match the suite', async () => {
     const key = /Admin key\s+(pk_\S+)/.exec(output)?.[1];
     expect(key).toBeDefined();
-    const curl = output.split('\n').find((l) => l.trim().startsWith('curl -s -X POST'))!.trim();
+    const curl = output
+      .split('\n')
+      .find((l) => l.trim().startsWith('curl -s -X POST'))!
+      .trim();
     const run = JSON.parse(execSync(curl, { encoding: 'utf8' })) as { id: number; status: string };
     expect(run.status).toBe('queued');
     const url = /running at (http:\/\/\S+)/.exec(output)![1];
-    const get = (path: string) => JSON.parse(execSync(`curl -s -H "Authorization: Bearer ${key}" ${url}${path}`, { encoding: 'utf8' }));
+    const get = (path: string) =>
+      JSON.parse(execSync(`curl -s -H "Authorization: Bearer ${key}" ${url}${path}`, { encoding: 'utf8' }));
     const done = await eventually(async () => {
       const r = get(`/api/v1/runs/${run.id}`);
       return r.status === 'completed' ? r : undefined;
     }, 60_000);
     expect(done.counts).toMatchObject({ passed: 7, failed: 2, skipped: 2, total: 11 });
     const rows = get(`/api/v1/runs/${run.id}/results`).items as { status: string; scenario: { key: string } }[];
-    expect(rows.find((r) => r.scenario.key === 'cart.test.ts > cart > totals > applies a 10% discount')?.status).toBe('failed');
+    expect(rows.find((r) => r.scenario.key === 'cart.test.ts > cart > totals > applies a 10% discount')?.status).toBe(
+      'failed',
+    );
 
     // The key is shown once, in the banner; it never reaches the logs or the database.
     expect(output.split(key!).length - 1).toBe(3);

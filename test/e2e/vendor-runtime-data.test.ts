@@ -60,10 +60,13 @@ plans:
     expect(t.status).toBe('passed');
     expect(t.run.result).toBe('passed');
     // Testsigma's own view of the run says so too.
-    expect((await s.api('GET', `/api/v1/execution_results/${t.run.id}`)).body).toMatchObject({ result: 'SUCCESS', status: 'STATUS_COMPLETED' });
+    expect((await s.api('GET', `/api/v1/execution_results/${t.run.id}`)).body).toMatchObject({
+      result: 'SUCCESS',
+      status: 'STATUS_COMPLETED',
+    });
   });
 
-  it('leaves the environment\'s variable in place without runtimeData, and the test sees that', async () => {
+  it("leaves the environment's variable in place without runtimeData, and the test sees that", async () => {
     const t = await trigger({ executionId: plan });
     expect(t.run.trigger.parameters).toEqual({});
     expect(t.log).toContain('GREETING=[from the environment] RETRIES=[]');
@@ -71,12 +74,22 @@ plans:
     expect(t.message).toContain('GREETING was [from the environment]');
   });
 
-  it('hands a rerun the runtimeData it sends, over its parent\'s', async () => {
+  it("hands a rerun the runtimeData it sends, over its parent's", async () => {
     const parent = await trigger({ executionId: plan, runtimeData: { GREETING: 'wrong' } });
     expect(parent.status).toBe('failed');
-    const r = await s.api('POST', '/api/v1/execution_results', { executionId: plan, executionResultId: parent.run.id, isReRun: true, reRunType: 'ONLY_FAILED_TESTS', runtimeData: { GREETING: 'hallo welt' } });
+    const r = await s.api('POST', '/api/v1/execution_results', {
+      executionId: plan,
+      executionResultId: parent.run.id,
+      isReRun: true,
+      reRunType: 'ONLY_FAILED_TESTS',
+      runtimeData: { GREETING: 'hallo welt' },
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     const run = await runEnded(s, r.body.id);
-    expect(run).toMatchObject({ rerun_parent_id: parent.run.id, result: 'passed', trigger: { parameters: { GREETING: 'hallo welt' } } });
+    expect(run).toMatchObject({
+      rerun_parent_id: parent.run.id,
+      result: 'passed',
+      trigger: { parameters: { GREETING: 'hallo welt' } },
+    });
   });
 });

@@ -9,12 +9,21 @@ describeEachDialect('streamed job logs', (dialect) => {
   let agent: ProtocolAgent;
   beforeAll(async () => {
     s = await startTestServer(dialect);
-    await s.api('POST', '/api/v1/apply', 'environments:\n  e: {}\nplans:\n  p: { framework: command, environments: [e] }\n');
+    await s.api(
+      'POST',
+      '/api/v1/apply',
+      'environments:\n  e: {}\nplans:\n  p: { framework: command, environments: [e] }\n',
+    );
     agent = await ProtocolAgent.register(s);
   });
   afterAll(() => s?.close());
 
-  const append = (job: { job_id: number; lease_token: string }, offset: number, data: string, token = job.lease_token) =>
+  const append = (
+    job: { job_id: number; lease_token: string },
+    offset: number,
+    data: string,
+    token = job.lease_token,
+  ) =>
     s.api('POST', `/api/agent/v1/jobs/${job.job_id}/log`, { lease_token: token, offset, data }, { token: agent.token });
 
   it('accepts chunks in order, refuses duplicates and gaps with the offset to resume from, and serves the log live', async () => {
@@ -37,7 +46,9 @@ describeEachDialect('streamed job logs', (dialect) => {
     expect((await append(job!, 12, 'x', 'f'.repeat(32))).status).toBe(409);
     await agent.discover(job!, ['a.test > one']);
     expect((await append(job!, 12, 'after the end')).status).toBe(409);
-    expect((await s.api('GET', `/api/v1/runs/${run.id}/jobs/${job!.job_id}/log`)).headers.get('x-log-complete')).toBe('true');
+    expect((await s.api('GET', `/api/v1/runs/${run.id}/jobs/${job!.job_id}/log`)).headers.get('x-log-complete')).toBe(
+      'true',
+    );
   });
 
   it('caps a log with a truncation marker and keeps acknowledging', async () => {

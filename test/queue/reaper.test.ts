@@ -11,8 +11,18 @@ describeEachDialect('reaper', (dialect) => {
   let now = Date.now();
   beforeAll(async () => {
     // The reaper runs on the injected clock; tests move time instead of sleeping.
-    s = await startTestServer(dialect, { start: { clock: () => now, reapEveryMs: 3_600_000, settings: { leaseMs: 10_000, maxAttempts: 2, processOverheadMs: 10_000 } } });
-    await s.api('POST', '/api/v1/apply', 'environments:\n  e: {}\nplans:\n  p: { framework: command, environments: [e], timeout: 1m }\n  slow: { framework: command, environments: [e], run_timeout: 5m }\n');
+    s = await startTestServer(dialect, {
+      start: {
+        clock: () => now,
+        reapEveryMs: 3_600_000,
+        settings: { leaseMs: 10_000, maxAttempts: 2, processOverheadMs: 10_000 },
+      },
+    });
+    await s.api(
+      'POST',
+      '/api/v1/apply',
+      'environments:\n  e: {}\nplans:\n  p: { framework: command, environments: [e], timeout: 1m }\n  slow: { framework: command, environments: [e], run_timeout: 5m }\n',
+    );
   });
   afterAll(() => s?.close());
   const q = () => s.proctor.server.queue;
@@ -61,7 +71,10 @@ describeEachDialect('reaper', (dialect) => {
     await reap(q());
     expect(await run(r.id)).toMatchObject({ status: 'completed', result: 'aborted' });
     const jobs = (await s.api('GET', `/api/v1/runs/${r.id}/jobs`)).body.items;
-    expect(jobs.find((j: { id: number }) => j.id === job.job_id)).toMatchObject({ status: 'errored', ended_by: 'timeout' });
+    expect(jobs.find((j: { id: number }) => j.id === job.job_id)).toMatchObject({
+      status: 'errored',
+      ended_by: 'timeout',
+    });
 
     const slow = (await s.api('POST', '/api/v1/plans/slow/runs', {})).body;
     now += 6 * 60_000;

@@ -12,7 +12,11 @@ describeEachDialect('several server replicas on one database', () => {
   beforeAll(async () => {
     a = await startTestServer('postgres');
     b = await startTestServer('postgres', { target: a.target });
-    await a.api('POST', '/api/v1/apply', 'environments:\n  e: {}\nplans:\n  p: { framework: command, environments: [e] }\n');
+    await a.api(
+      'POST',
+      '/api/v1/apply',
+      'environments:\n  e: {}\nplans:\n  p: { framework: command, environments: [e] }\n',
+    );
   });
   afterAll(async () => {
     await b?.close();
@@ -32,9 +36,14 @@ describeEachDialect('several server replicas on one database', () => {
     expect(disc!.run_id).toBe(run.id);
     expect((await onB.discover(disc!, ['x.test > one', 'x.test > two'])).status).toBe(200);
     for (let i = 0; i < 10; i++) {
-      for (const agent of [onA, onB]) for (const j of await agent.claim(1)) expect((await agent.execute(j, () => 'passed')).status).toBe(200);
+      for (const agent of [onA, onB])
+        for (const j of await agent.claim(1)) expect((await agent.execute(j, () => 'passed')).status).toBe(200);
       if ((await b.api('GET', `/api/v1/runs/${run.id}`)).body.status === 'completed') break;
     }
-    expect((await b.api('GET', `/api/v1/runs/${run.id}`)).body).toMatchObject({ status: 'completed', result: 'passed', counts: { passed: 2 } });
+    expect((await b.api('GET', `/api/v1/runs/${run.id}`)).body).toMatchObject({
+      status: 'completed',
+      result: 'passed',
+      counts: { passed: 2 },
+    });
   });
 }, ['postgres']);

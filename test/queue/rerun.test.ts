@@ -27,7 +27,13 @@ describeEachDialect('reruns', (dialect) => {
 
   const get = async (path: string) => (await s.api('GET', path)).body;
   const pairsOf = async (runId: number) =>
-    ((await get(`/api/v1/runs/${runId}/results?limit=1000`)).items as { scenario: { key: string }; environment: string; status: string }[])
+    (
+      (await get(`/api/v1/runs/${runId}/results?limit=1000`)).items as {
+        scenario: { key: string };
+        environment: string;
+        status: string;
+      }[]
+    )
       .map((r) => `${r.environment}: ${r.scenario.key} = ${r.status}`)
       .sort();
 
@@ -51,7 +57,9 @@ describeEachDialect('reruns', (dialect) => {
   /** A finished run of `plan` with one failure on each environment, a different one on each. */
   async function failedRun(plan: string): Promise<number> {
     const run = (await s.api('POST', `/api/v1/plans/${plan}/runs`, { build: '41', parameters: { BASE: 'x' } })).body;
-    await drain((k, env) => ((env === 'e1' && k.includes('fails')) || (env === 'e2' && k.includes('three')) ? 'failed' : 'passed'));
+    await drain((k, env) =>
+      (env === 'e1' && k.includes('fails')) || (env === 'e2' && k.includes('three')) ? 'failed' : 'passed',
+    );
     expect((await get(`/api/v1/runs/${run.id}`)).result).toBe('failed');
     return run.id;
   }
@@ -60,23 +68,43 @@ describeEachDialect('reruns', (dialect) => {
     const parent = await failedRun('two-envs');
     const r = await s.api('POST', `/api/v1/runs/${parent}/rerun`, { failed: true });
     expect(r.status).toBe(202);
-    expect(r.body).toMatchObject({ rerun_parent_id: parent, rerun_type: 'failed', status: 'queued', trigger: { build: '41', parameters: { BASE: 'x' }, environments: ['e1', 'e2'] } });
+    expect(r.body).toMatchObject({
+      rerun_parent_id: parent,
+      rerun_type: 'failed',
+      status: 'queued',
+      trigger: { build: '41', parameters: { BASE: 'x' }, environments: ['e1', 'e2'] },
+    });
     expect(r.body.trigger.scenarios.sort()).toEqual(['a/one.test > fails', 'b/three.test > works']);
     const jobs = (await get(`/api/v1/runs/${r.body.id}/jobs`)).items as { kind: string }[];
     expect(jobs.length).toBeGreaterThan(0);
     expect(jobs.every((j) => j.kind === 'execute')).toBe(true);
     const executed = await drain(() => 'passed');
-    expect(executed.map((j) => `${j.environment.name}: ${j.scenarios.map((x) => x.key).join(',')}`).sort()).toEqual(['e1: a/one.test > fails', 'e2: b/three.test > works']);
+    expect(executed.map((j) => `${j.environment.name}: ${j.scenarios.map((x) => x.key).join(',')}`).sort()).toEqual([
+      'e1: a/one.test > fails',
+      'e2: b/three.test > works',
+    ]);
     expect(await pairsOf(r.body.id)).toEqual(['e1: a/one.test > fails = passed', 'e2: b/three.test > works = passed']);
-    expect(await get(`/api/v1/runs/${r.body.id}`)).toMatchObject({ status: 'completed', result: 'passed', counts: { total: 2, passed: 2 } });
+    expect(await get(`/api/v1/runs/${r.body.id}`)).toMatchObject({
+      status: 'completed',
+      result: 'passed',
+      counts: { total: 2, passed: 2 },
+    });
     expect((await get(`/api/v1/runs/${parent}`)).rerun_parent_id).toBeNull();
   });
 
   it('reruns exactly the listed pairs, by scenario key or id', async () => {
     const parent = await failedRun('two-envs');
-    const results = (await get(`/api/v1/runs/${parent}/results?limit=1000`)).items as { scenario: { id: number; key: string } }[];
+    const results = (await get(`/api/v1/runs/${parent}/results?limit=1000`)).items as {
+      scenario: { id: number; key: string };
+    }[];
     const threeId = results.find((x) => x.scenario.key === 'b/three.test > works')!.scenario.id;
-    const body = { pairs: [{ scenario: 'a/two.test > skips', environment: 'e1' }, { scenario: threeId, environment: 'e2' }, { scenario: String(threeId), environment: 'e2' }] };
+    const body = {
+      pairs: [
+        { scenario: 'a/two.test > skips', environment: 'e1' },
+        { scenario: threeId, environment: 'e2' },
+        { scenario: String(threeId), environment: 'e2' },
+      ],
+    };
     const r = await s.api('POST', `/api/v1/runs/${parent}/rerun`, body);
     expect(r.status).toBe(202);
     expect(r.body).toMatchObject({ rerun_parent_id: parent, rerun_type: 'pairs' });
@@ -86,10 +114,25 @@ describeEachDialect('reruns', (dialect) => {
 
   it('refuses what it cannot rerun, saying why', async () => {
     const parent = await failedRun('two-envs');
-    const bad = await s.api('POST', `/api/v1/runs/${parent}/rerun`, { pairs: [{ scenario: 'nope > x', environment: 'e1' }, { scenario: 'a/two.test > skips', environment: 'e9' }] });
+    const bad = await s.api('POST', `/api/v1/runs/${parent}/rerun`, {
+      pairs: [
+        { scenario: 'nope > x', environment: 'e1' },
+        { scenario: 'a/two.test > skips', environment: 'e9' },
+      ],
+    });
     expect(bad.status).toBe(400);
-    expect(bad.body.error.details.map((d: { path: string }) => d.path)).toEqual(['pairs[0].scenario', 'pairs[1].environment']);
-    expect((await s.api('POST', `/api/v1/runs/${parent}/rerun`, { failed: true, pairs: [{ scenario: 1, environment: 'e1' }] })).status).toBe(400);
+    expect(bad.body.error.details.map((d: { path: string }) => d.path)).toEqual([
+      'pairs[0].scenario',
+      'pairs[1].environment',
+    ]);
+    expect(
+      (
+        await s.api('POST', `/api/v1/runs/${parent}/rerun`, {
+          failed: true,
+          pairs: [{ scenario: 1, environment: 'e1' }],
+        })
+      ).status,
+    ).toBe(400);
     expect((await s.api('POST', `/api/v1/runs/${parent}/rerun`, {})).status).toBe(400);
     expect((await s.api('POST', `/api/v1/runs/${parent}/rerun`, { pairs: [] })).status).toBe(400);
     expect((await s.api('POST', '/api/v1/runs/987654/rerun', { failed: true })).status).toBe(404);

@@ -51,7 +51,11 @@ for (const storeKind of ['local', 's3'] as const) {
       });
       expect((await s.api('POST', '/api/v1/apply', FILE)).status).toBe(200);
       for (const v of [1, 2, 3, 4]) {
-        const r = await fetch(`${s.url}/api/v1/app-builds?project=web&name=shop&version=${v}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' }, body: Buffer.from(`apk ${v} ${randomBytes(8).toString('hex')}`) });
+        const r = await fetch(`${s.url}/api/v1/app-builds?project=web&name=shop&version=${v}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' },
+          body: Buffer.from(`apk ${v} ${randomBytes(8).toString('hex')}`),
+        });
         builds.push((await r.json()) as { id: number; sha256: string });
       }
       let agent = await ProtocolAgent.register(s, [], 4);
@@ -61,7 +65,14 @@ for (const storeKind of ['local', 's3'] as const) {
           agent = await ProtocolAgent.register(s, [], 4);
         }
         // Run 3 is kept, and uses app build 1: neither may go.
-        runs.push(await makeRun(s, agent, 'p', { scenarios: ['a.test > one', 'a.test > two', 'b.test > three'], log: `log of run ${i} ✓ é 😀\n`.repeat(20), shared, ...(i === 3 ? { body: { app_builds: { e: builds[0]!.id } } } : {}) }));
+        runs.push(
+          await makeRun(s, agent, 'p', {
+            scenarios: ['a.test > one', 'a.test > two', 'b.test > three'],
+            log: `log of run ${i} ✓ é 😀\n`.repeat(20),
+            shared,
+            ...(i === 3 ? { body: { app_builds: { e: builds[0]!.id } } } : {}),
+          }),
+        );
       }
       expect((await s.api('PUT', `/api/v1/runs/${runs[2]!.id}/keep`)).body.keep).toBe(true);
     }, 120_000);
@@ -73,11 +84,18 @@ for (const storeKind of ['local', 's3'] as const) {
     const db = () => s.proctor.server.store.db;
     const store = () => s.proctor.server.blobs.store;
     const pass = async () => (await s.api('POST', '/api/v1/admin/retention')).body;
-    const runIds = async (plan = 'p') => (await s.api('GET', `/api/v1/runs?plan=${plan}&limit=100`)).body.items.map((r: { id: number }) => r.id).sort((a: number, b: number) => a - b);
+    const runIds = async (plan = 'p') =>
+      (await s.api('GET', `/api/v1/runs?plan=${plan}&limit=100`)).body.items
+        .map((r: { id: number }) => r.id)
+        .sort((a: number, b: number) => a - b);
     const log = async (r: MadeRun) => (await s.api('GET', `/api/v1/runs/${r.id}/jobs/${r.jobs[0]}/log`)).body as string;
-    const logOffset = async (r: MadeRun, offset: number) => (await s.api('GET', `/api/v1/runs/${r.id}/jobs/${r.jobs[0]}/log?offset=${offset}`)).body as string;
+    const logOffset = async (r: MadeRun, offset: number) =>
+      (await s.api('GET', `/api/v1/runs/${r.id}/jobs/${r.jobs[0]}/log?offset=${offset}`)).body as string;
     const inStore = async (sha256: string) => (await store().stat(sha256)) !== null;
-    const logBlobs = async (r: MadeRun) => (await db().selectFrom('attempts').select('log_sha256').where('job_id', 'in', r.jobs).execute()).map((a) => a.log_sha256);
+    const logBlobs = async (r: MadeRun) =>
+      (await db().selectFrom('attempts').select('log_sha256').where('job_id', 'in', r.jobs).execute()).map(
+        (a) => a.log_sha256,
+      );
     const text = (i: number) => `log of run ${i} ✓ é 😀\n`.repeat(20);
 
     it('moves ended logs to the blob store and serves them as before, from any offset', async () => {
@@ -91,7 +109,8 @@ for (const storeKind of ['local', 's3'] as const) {
       expect(await inStore(blob!)).toBe(true);
       expect(await log(recent)).toBe(before);
       // Offsets count UTF-16 units, as while the log streamed: past the emoji's two, mid-text.
-      for (const offset of [0, 13, 15, 16, 100, before.length, before.length + 5]) expect(await logOffset(recent, offset)).toBe(before.slice(offset));
+      for (const offset of [0, 13, 15, 16, 100, before.length, before.length + 5])
+        expect(await logOffset(recent, offset)).toBe(before.slice(offset));
       // Logs whose week is over are not moved: retention deletes them where they are.
       expect((await logBlobs(runs[0]!)).every((b) => b === null)).toBe(true);
     });
@@ -102,14 +121,29 @@ for (const storeKind of ['local', 's3'] as const) {
       for (const [i, run] of runs.slice(0, 10).entries()) {
         expect(await log(run), `run ${i + 1}`).toBe(i === 2 ? text(3) : '');
       }
-      expect(await db().selectFrom('log_chunks').select('id').where('job_id', 'in', runs.slice(0, 10).filter((_, i) => i !== 2).flatMap((x) => x.jobs)).execute()).toEqual([]);
+      expect(
+        await db()
+          .selectFrom('log_chunks')
+          .select('id')
+          .where(
+            'job_id',
+            'in',
+            runs
+              .slice(0, 10)
+              .filter((_, i) => i !== 2)
+              .flatMap((x) => x.jobs),
+          )
+          .execute(),
+      ).toEqual([]);
       // Ended 0 days ago by this clock: kept.
       expect(await log(runs[12]!)).toBe(text(13));
       expect(await runIds()).toEqual(runs.map((x) => x.id));
       const artifacts = (await s.api('GET', `/api/v1/runs/${runs[0]!.id}/artifacts`)).body.items;
       expect(artifacts.length).toBeGreaterThan(0);
       // App builds: the newest two and the one the kept run uses stay; build 2 and its blob go.
-      const left = (await s.api('GET', '/api/v1/app-builds?project=web&name=shop')).body.items.map((b: { id: number }) => b.id).sort();
+      const left = (await s.api('GET', '/api/v1/app-builds?project=web&name=shop')).body.items
+        .map((b: { id: number }) => b.id)
+        .sort();
       expect(left).toEqual([builds[0]!.id, builds[2]!.id, builds[3]!.id]);
       expect(await inStore(builds[1]!.sha256)).toBe(false);
       expect(await inStore(builds[0]!.sha256)).toBe(true);
@@ -119,28 +153,40 @@ for (const storeKind of ['local', 's3'] as const) {
       now = t0 + 20 * DAY;
       const movedLogs = (await logBlobs(runs[12]!)).filter((b): b is string => b !== null);
       const usage = (await s.api('GET', '/api/v1/admin/usage?project=web')).body;
-      const preview = usage.items.find((x: { kind: string; plan: { name: string } | null }) => x.kind === 'artifacts' && x.plan?.name === 'p');
-      expect(preview.next_pass.rows).toBe(runs.slice(0, 10).filter((_, i) => i !== 2).reduce((n, r) => n + r.artifacts.length, 0));
+      const preview = usage.items.find(
+        (x: { kind: string; plan: { name: string } | null }) => x.kind === 'artifacts' && x.plan?.name === 'p',
+      );
+      expect(preview.next_pass.rows).toBe(
+        runs
+          .slice(0, 10)
+          .filter((_, i) => i !== 2)
+          .reduce((n, r) => n + r.artifacts.length, 0),
+      );
       const r = await pass();
       expect(r.artifacts).toBe(preview.next_pass.rows);
       for (const [i, run] of runs.slice(0, 10).entries()) {
         const items = (await s.api('GET', `/api/v1/runs/${run.id}/artifacts`)).body.items;
         expect(items.length, `run ${i + 1}`).toBe(i === 2 ? run.artifacts.length : 0);
-        if (i !== 2) for (const own of run.artifacts.filter((a) => a !== sha(shared))) expect(await inStore(own)).toBe(false);
+        if (i !== 2)
+          for (const own of run.artifacts.filter((a) => a !== sha(shared))) expect(await inStore(own)).toBe(false);
       }
       expect(await inStore(sha(shared))).toBe(true);
       // The logs of runs 11 to 16 ended ten days ago: moved to the blob store, now deleted from it.
       expect(await log(runs[12]!)).toBe('');
       for (const b of movedLogs) expect(await inStore(b)).toBe(false);
       const kept = (await s.api('GET', `/api/v1/runs/${runs[2]!.id}/artifacts`)).body.items[0];
-      expect((await fetch(`${s.url}${kept.url}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(200);
+      expect((await fetch(`${s.url}${kept.url}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(
+        200,
+      );
     });
 
     it('deletes runs ended a month ago in batches, keeping the kept run and the runs history reads', async () => {
       now = t0 + 35 * DAY;
       const gone = runs.slice(0, 10).filter((_, i) => i !== 2);
       const goneJobs = gone.flatMap((r) => r.jobs);
-      const preview = (await s.api('GET', '/api/v1/admin/usage?project=web')).body.items.find((x: { kind: string }) => x.kind === 'runs');
+      const preview = (await s.api('GET', '/api/v1/admin/usage?project=web')).body.items.find(
+        (x: { kind: string }) => x.kind === 'runs',
+      );
       expect(preview.next_pass.rows).toBe(gone.length);
       const r = await pass();
       expect(r.runs).toBe(gone.length);
@@ -168,7 +214,8 @@ for (const storeKind of ['local', 's3'] as const) {
       expect((await s.api('POST', '/api/v1/apply', HISTORY_FILE)).status).toBe(200);
       const agent = await ProtocolAgent.register(s, ['hist'], 4);
       const made: MadeRun[] = [];
-      for (let i = 1; i <= 8; i++) made.push(await makeRun(s, agent, 'h', { scenarios: ['h.test > one'], log: `h${i}`, shared }));
+      for (let i = 1; i <= 8; i++)
+        made.push(await makeRun(s, agent, 'h', { scenarios: ['h.test > one'], log: `h${i}`, shared }));
       expect((await s.api('PUT', `/api/v1/runs/${made[1]!.id}/keep`)).status).toBe(200);
       expect((await s.api('PUT', `/api/v1/runs/${made[0]!.id}/keep`)).status).toBe(200);
       expect((await s.api('DELETE', `/api/v1/runs/${made[0]!.id}/keep`)).body.keep).toBe(false);
@@ -184,9 +231,13 @@ for (const storeKind of ['local', 's3'] as const) {
       const blobs = s.proctor.server.blobs;
       const orphan = randomBytes(500);
       await blobs.put((await import('node:stream')).Readable.from([orphan]), { maxBytes: 10_000 });
-      const unregistered = await store().stage((await import('node:stream')).Readable.from([randomBytes(700)]), { maxBytes: 10_000 });
+      const unregistered = await store().stage((await import('node:stream')).Readable.from([randomBytes(700)]), {
+        maxBytes: 10_000,
+      });
       await unregistered.commit();
-      const leftover = await store().stage((await import('node:stream')).Readable.from([randomBytes(10)]), { maxBytes: 10_000 });
+      const leftover = await store().stage((await import('node:stream')).Readable.from([randomBytes(10)]), {
+        maxBytes: 10_000,
+      });
       void leftover;
       // Just stored (by the server's clock): left alone, referenced or not. The object without a row
       // was written earlier by that clock, so it goes at once, like the staging leftover.

@@ -22,11 +22,20 @@ describe('readJUnit: control characters written raw', () => {
       `<failure message="got ${CONTROLS} end">stack ${CONTROLS}</failure><system-out><![CDATA[out ${CONTROLS}]]></system-out>` +
       `</testcase><testcase name="plain"/></testsuite></testsuites>`;
     const [failed, plain] = await read([xml.slice(0, 100), xml.slice(100)]);
-    expect(failed).toMatchObject({ suites: [`s${CONTROLS}`], name: 't\0', outcome: 'failed', message: `got ${CONTROLS} end`, stack: `stack ${CONTROLS}`, stdout: `out ${CONTROLS}` });
+    expect(failed).toMatchObject({
+      suites: [`s${CONTROLS}`],
+      name: 't\0',
+      outcome: 'failed',
+      message: `got ${CONTROLS} end`,
+      stack: `stack ${CONTROLS}`,
+      stdout: `out ${CONTROLS}`,
+    });
     expect(plain).toMatchObject({ name: 'plain', outcome: 'passed' });
   });
 
   it('still refuses a report that is not well-formed', async () => {
-    await expect(read(['<testsuites><testsuite name="s\0"><testcase name="x"></testsuite>'])).rejects.toThrow(/malformed JUnit report/);
+    await expect(read(['<testsuites><testsuite name="s\0"><testcase name="x"></testsuite>'])).rejects.toThrow(
+      /malformed JUnit report/,
+    );
   });
 });

@@ -9,7 +9,8 @@ const fixtures = fileURLToPath(new URL('../fixtures/junit/', import.meta.url));
 const fixture = (name: string): Promise<JUnitCase[]> => readJUnitFile(join(fixtures, name));
 
 /** name → outcome, the shape most assertions compare. */
-const outcomes = (cases: JUnitCase[]): Record<string, string> => Object.fromEntries(cases.map((c) => [c.name, c.outcome]));
+const outcomes = (cases: JUnitCase[]): Record<string, string> =>
+  Object.fromEntries(cases.map((c) => [c.name, c.outcome]));
 
 async function tempFile(name: string, content: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'proctor-junit-'));
@@ -36,7 +37,9 @@ describe('readJUnitFile: dialects', () => {
       message: 'expected: <2> but was: <3>',
       stdout: 'dividing 6 by 2\n',
     });
-    expect(divides?.stack).toMatch(/^org\.opentest4j\.AssertionFailedError: expected: <2> but was: <3>\n\tat com\.acme/);
+    expect(divides?.stack).toMatch(
+      /^org\.opentest4j\.AssertionFailedError: expected: <2> but was: <3>\n\tat com\.acme/,
+    );
     expect(handlesNull).toMatchObject({ message: 'boom', stderr: 'warning: null input' });
     expect(ignored?.message).toBe('not ready yet');
     expect(flaky).toMatchObject({ time: 1234.5, retries: 1 });
@@ -44,7 +47,12 @@ describe('readJUnitFile: dialects', () => {
 
   it('reads pytest: skipped with reason, setup error, captured output', async () => {
     const cases = await fixture('pytest.xml');
-    expect(outcomes(cases)).toEqual({ test_add: 'passed', test_fail: 'failed', test_skip: 'skipped', test_fixture: 'errored' });
+    expect(outcomes(cases)).toEqual({
+      test_add: 'passed',
+      test_fail: 'failed',
+      test_skip: 'skipped',
+      test_fixture: 'errored',
+    });
     expect(cases[1]).toMatchObject({ classname: 'tests.test_math', message: 'assert 1 == 2', suites: ['pytest'] });
     expect(cases[1]?.stack).toContain('>       assert 1 == 2');
     expect(cases[2]?.message).toBe('not ready');
@@ -59,7 +67,10 @@ describe('readJUnitFile: dialects', () => {
       'cart computes the total': 'failed',
       'cart applies coupons': 'skipped',
     });
-    expect(cases[1]).toMatchObject({ file: 'src/cart.test.js', message: 'Error: expect(received).toBe(expected) // Object.is equality' });
+    expect(cases[1]).toMatchObject({
+      file: 'src/cart.test.js',
+      message: 'Error: expect(received).toBe(expected) // Object.is equality',
+    });
     expect(cases[1]?.stack).toContain('Received: 29');
   });
 
@@ -71,7 +82,11 @@ describe('readJUnitFile: dialects', () => {
     });
     const mocha = await fixture('mocha.xml');
     expect(outcomes(mocha)).toEqual({ 'api returns 200': 'passed', 'api returns json': 'failed' });
-    expect(mocha[1]).toMatchObject({ file: 'test/api.spec.js', suites: ['api'], message: "expected 'text/html' to equal 'application/json'" });
+    expect(mocha[1]).toMatchObject({
+      file: 'test/api.spec.js',
+      suites: ['api'],
+      message: "expected 'text/html' to equal 'application/json'",
+    });
   });
 
   it('reads node:test 20 output: nested testsuites, failure text, skipped and todo', async () => {
@@ -85,7 +100,12 @@ describe('readJUnitFile: dialects', () => {
       'parent test > subtest a',
       'b one',
     ]);
-    expect(outcomes(cases)).toMatchObject({ 'fails <&>': 'failed', skipped: 'skipped', 'todo one': 'skipped', 'b one': 'failed' });
+    expect(outcomes(cases)).toMatchObject({
+      'fails <&>': 'failed',
+      skipped: 'skipped',
+      'todo one': 'skipped',
+      'b one': 'failed',
+    });
     expect(cases[1]?.message).toBe('Expected values to be strictly equal:2 !== 3');
     // message="true" on node's <skipped> says nothing and is dropped.
     expect(cases[2]?.message).toBeUndefined();
@@ -99,10 +119,16 @@ describe('readJUnitFile: dialects', () => {
 
   it('reads Playwright, Gauge and TestNG reports', async () => {
     const playwright = await fixture('playwright.xml');
-    expect(outcomes(playwright)).toEqual({ 'login › shows the form': 'passed', 'login › rejects a wrong password': 'failed' });
+    expect(outcomes(playwright)).toEqual({
+      'login › shows the form': 'passed',
+      'login › rejects a wrong password': 'failed',
+    });
     expect(playwright[1]?.stack).toContain('Timed out 5000ms');
     expect(playwright[1]?.stdout).toContain('[[ATTACHMENT|test-results/login-rejects-chromium/trace.zip]]');
-    expect(outcomes(await fixture('gauge.xml'))).toEqual({ 'Search for a product': 'passed', 'Search with no results': 'failed' });
+    expect(outcomes(await fixture('gauge.xml'))).toEqual({
+      'Search for a product': 'passed',
+      'Search with no results': 'failed',
+    });
     const testng = await fixture('testng.xml');
     expect(outcomes(testng)).toEqual({ placesOrder: 'passed', rejectsEmptyOrder: 'failed', refunds: 'skipped' });
     expect(testng[1]?.message).toBe('expected [true] but found [false]');
@@ -144,7 +170,10 @@ describe('readJUnitFile: hostile and broken input', () => {
   it('refuses XML that is not JUnit, and an empty file', async () => {
     const html = await tempFile('page.xml', '<html><body><testcase name="x"/></body></html>');
     await expect(readJUnitFile(html)).rejects.toThrow(/not a JUnit report: the root element is <html>/);
-    const testng = await tempFile('testng-results.xml', '<testng-results skipped="0"><suite name="s"/></testng-results>');
+    const testng = await tempFile(
+      'testng-results.xml',
+      '<testng-results skipped="0"><suite name="s"/></testng-results>',
+    );
     await expect(readJUnitFile(testng)).rejects.toThrow(/not a JUnit report/);
     await expect(readJUnitFile(await tempFile('empty.xml', ''))).rejects.toThrow(JUnitFormatError);
   });
@@ -196,7 +225,16 @@ describe('readJUnitFile: size', () => {
       const cases: JUnitCase[] = [];
       for await (const c of streamJUnit(two())) cases.push(c);
       expect(cases).toEqual([
-        { suites: ['s & t'], classname: '', name: 'a😀b', time: 1, outcome: 'failed', message: 'm', stack: '<raw> & ]', stdout: 'out<' },
+        {
+          suites: ['s & t'],
+          classname: '',
+          name: 'a😀b',
+          time: 1,
+          outcome: 'failed',
+          message: 'm',
+          stack: '<raw> & ]',
+          stdout: 'out<',
+        },
       ]);
     }
   });

@@ -37,8 +37,12 @@ const report: JUnitWriteReport = {
 describe('formatJUnit', () => {
   it('writes totals on <testsuites> and on each <testsuite>', () => {
     const xml = formatJUnit(report);
-    expect(xml).toContain('<testsuites name="run #42 &lt;nightly&gt;" tests="4" failures="1" errors="1" skipped="1" time="3.512">');
-    expect(xml).toContain('<testsuite name="chrome &amp; &quot;firefox&quot;" tests="4" failures="1" errors="1" skipped="1" time="3.512">');
+    expect(xml).toContain(
+      '<testsuites name="run #42 &lt;nightly&gt;" tests="4" failures="1" errors="1" skipped="1" time="3.512">',
+    );
+    expect(xml).toContain(
+      '<testsuite name="chrome &amp; &quot;firefox&quot;" tests="4" failures="1" errors="1" skipped="1" time="3.512">',
+    );
     expect(xml).toContain('<testsuite name="empty" tests="0" failures="0" errors="0" skipped="0" time="0">');
     expect(xml).toContain('<error message="agent lost"/>');
     expect(xml).not.toMatch(/[\u0000\u0007\u001b]/);
@@ -49,7 +53,13 @@ describe('formatJUnit', () => {
     await writeJUnitFile(path, report);
     const cases = await readJUnitFile(path);
     expect(cases).toEqual([
-      { suites: ['chrome & "firefox"'], classname: 'cart.test.ts', name: 'cart > adds', time: 0.012, outcome: 'passed' },
+      {
+        suites: ['chrome & "firefox"'],
+        classname: 'cart.test.ts',
+        name: 'cart > adds',
+        time: 0.012,
+        outcome: 'passed',
+      },
       {
         suites: ['chrome & "firefox"'],
         classname: 'cart.test.ts',
@@ -61,8 +71,22 @@ describe('formatJUnit', () => {
         stdout: carried,
         stderr: 'warn\n',
       },
-      { suites: ['chrome & "firefox"'], classname: 'c', name: 'skips', time: 0, outcome: 'skipped', message: 'not today' },
-      { suites: ['chrome & "firefox"'], classname: 'c', name: 'breaks', time: 2, outcome: 'errored', message: 'agent lost' },
+      {
+        suites: ['chrome & "firefox"'],
+        classname: 'c',
+        name: 'skips',
+        time: 0,
+        outcome: 'skipped',
+        message: 'not today',
+      },
+      {
+        suites: ['chrome & "firefox"'],
+        classname: 'c',
+        name: 'breaks',
+        time: 2,
+        outcome: 'errored',
+        message: 'agent lost',
+      },
     ]);
   });
 

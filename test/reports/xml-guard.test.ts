@@ -45,7 +45,9 @@ describe('XmlGuard', () => {
   it('cuts attribute values, CDATA, comments and processing instructions, closing each', () => {
     const xml = `<a v="${'v'.repeat(30)}"><![CDATA[${'c'.repeat(30)}]]><!--${'-x'.repeat(15)}--><?pi ${'p'.repeat(30)}?></a>`;
     const out = guard([xml]);
-    expect(out).toBe(`<a v="${'v'.repeat(10)}"><![CDATA[${'c'.repeat(10)}]]><!--${'-x'.repeat(5)} --><?pi ${'p'.repeat(7)}?></a>`);
+    expect(out).toBe(
+      `<a v="${'v'.repeat(10)}"><![CDATA[${'c'.repeat(10)}]]><!--${'-x'.repeat(5)} --><?pi ${'p'.repeat(7)}?></a>`,
+    );
     expect(parse(out)).toEqual([`${'c'.repeat(10)}`]);
   });
 

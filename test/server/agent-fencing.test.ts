@@ -14,7 +14,11 @@ describeEachDialect('agent calls fenced by agent and lease', (dialect) => {
   let intruder: ProtocolAgent;
   beforeAll(async () => {
     s = await startTestServer(dialect);
-    await s.api('POST', '/api/v1/apply', 'environments:\n  e: {}\nplans:\n  p: { framework: command, environments: [e] }\n');
+    await s.api(
+      'POST',
+      '/api/v1/apply',
+      'environments:\n  e: {}\nplans:\n  p: { framework: command, environments: [e] }\n',
+    );
     holder = await ProtocolAgent.register(s);
     intruder = await ProtocolAgent.register(s);
   });
@@ -25,14 +29,23 @@ describeEachDialect('agent calls fenced by agent and lease', (dialect) => {
     const [job] = await holder.claim();
     const token = job!.lease_token;
     const asIntruder = { token: intruder.token };
-    const log = await s.api('POST', `/api/agent/v1/jobs/${job!.job_id}/log`, { lease_token: token, offset: 0, data: 'forged' }, asIntruder);
+    const log = await s.api(
+      'POST',
+      `/api/agent/v1/jobs/${job!.job_id}/log`,
+      { lease_token: token, offset: 0, data: 'forged' },
+      asIntruder,
+    );
     expect(log.status).toBe(409);
     expect(log.body.error.code).toBe('LEASE_LOST');
     const content = Buffer.from('forged file');
     const q = new URLSearchParams({ name: 'forged.txt', sha256: createHash('sha256').update(content).digest('hex') });
     const artifact = await fetch(`${s.url}/api/agent/v1/jobs/${job!.job_id}/artifacts?${q}`, {
       method: 'PUT',
-      headers: { authorization: `Bearer ${intruder.token}`, 'content-type': 'application/octet-stream', 'x-lease-token': token },
+      headers: {
+        authorization: `Bearer ${intruder.token}`,
+        'content-type': 'application/octet-stream',
+        'x-lease-token': token,
+      },
       body: content,
     });
     expect(artifact.status).toBe(409);
@@ -42,7 +55,16 @@ describeEachDialect('agent calls fenced by agent and lease', (dialect) => {
     expect(await db.selectFrom('log_chunks').selectAll().execute()).toEqual([]);
     expect(await db.selectFrom('artifacts').selectAll().execute()).toEqual([]);
     // The holder's own calls still work with the same token.
-    expect((await s.api('POST', `/api/agent/v1/jobs/${job!.job_id}/log`, { lease_token: token, offset: 0, data: 'mine' }, { token: holder.token })).status).toBe(200);
+    expect(
+      (
+        await s.api(
+          'POST',
+          `/api/agent/v1/jobs/${job!.job_id}/log`,
+          { lease_token: token, offset: 0, data: 'mine' },
+          { token: holder.token },
+        )
+      ).status,
+    ).toBe(200);
     expect((await holder.heartbeat([job!])).body.lost).toEqual([]);
   });
 });

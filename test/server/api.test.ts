@@ -76,10 +76,18 @@ describeEachDialect('native API', (dialect) => {
     it('creates, replaces and deletes plans and environments one by one', async () => {
       const env = await s.api('PUT', '/api/v1/environments/edge?project=shop', { platform: 'web', labels: ['edge'] });
       expect(env.status).toBe(200);
-      const put = await s.api('PUT', '/api/v1/plans/solo?project=shop', { framework: 'command', environments: ['edge'], retries: 1 });
+      const put = await s.api('PUT', '/api/v1/plans/solo?project=shop', {
+        framework: 'command',
+        environments: ['edge'],
+        retries: 1,
+      });
       expect(put.status).toBe(200);
       expect(put.body.definition).toMatchObject({ retries: 1, environments: ['edge'] });
-      const bad = await s.api('PUT', '/api/v1/plans/solo?project=shop', { framework: 'command', environments: ['edge'], retries: 'x' });
+      const bad = await s.api('PUT', '/api/v1/plans/solo?project=shop', {
+        framework: 'command',
+        environments: ['edge'],
+        retries: 'x',
+      });
       expect(bad.status).toBe(400);
       expect(bad.body.error.details[0].path).toBe('plans.solo.retries');
       expect((await s.api('DELETE', '/api/v1/environments/edge?project=shop')).status).toBe(409);
@@ -91,16 +99,38 @@ describeEachDialect('native API', (dialect) => {
 
   describe('runs', () => {
     it('triggers a run (202) with its trigger data and counts', async () => {
-      const r = await s.api('POST', '/api/v1/plans/checkout/runs', { build: '42', ref: 'main', parameters: { BASE_URL: 'http://x' }, environments: ['chrome'] });
+      const r = await s.api('POST', '/api/v1/plans/checkout/runs', {
+        build: '42',
+        ref: 'main',
+        parameters: { BASE_URL: 'http://x' },
+        environments: ['chrome'],
+      });
       expect(r.status).toBe(202);
       expect(r.body).toMatchObject({
         status: 'queued',
         result: null,
         plan: { name: 'checkout' },
-        trigger: { source: 'api', build: '42', ref: 'main', parameters: { BASE_URL: 'http://x' }, environments: ['chrome'] },
+        trigger: {
+          source: 'api',
+          build: '42',
+          ref: 'main',
+          parameters: { BASE_URL: 'http://x' },
+          environments: ['chrome'],
+        },
         unavailable_environments: ['chrome'],
       });
-      expect(r.body.counts).toEqual({ total: 0, passed: 0, failed: 0, flaky: 0, skipped: 0, aborted: 0, stopped: 0, not_executed: 0, queued: 0, running: 0 });
+      expect(r.body.counts).toEqual({
+        total: 0,
+        passed: 0,
+        failed: 0,
+        flaky: 0,
+        skipped: 0,
+        aborted: 0,
+        stopped: 0,
+        not_executed: 0,
+        queued: 0,
+        running: 0,
+      });
       const got = await s.api('GET', `/api/v1/runs/${r.body.id}`);
       expect(got.body.id).toBe(r.body.id);
     });
@@ -116,7 +146,9 @@ describeEachDialect('native API', (dialect) => {
 
     it('makes exactly one run for 100 concurrent triggers with one Idempotency-Key', async () => {
       const headers = { 'idempotency-key': `ci-${dialect}-1` };
-      const replies = await Promise.all(Array.from({ length: 100 }, () => s.api('POST', '/api/v1/plans/checkout/runs', { build: '7' }, { headers })));
+      const replies = await Promise.all(
+        Array.from({ length: 100 }, () => s.api('POST', '/api/v1/plans/checkout/runs', { build: '7' }, { headers })),
+      );
       expect(replies.every((r) => r.status === 202)).toBe(true);
       expect(new Set(replies.map((r) => r.body.id)).size).toBe(1);
       const list = await s.api('GET', '/api/v1/runs?plan=checkout&build=7');
@@ -127,7 +159,8 @@ describeEachDialect('native API', (dialect) => {
     });
 
     it('lists runs with filters and cursor pagination', async () => {
-      for (let i = 0; i < 5; i++) await s.api('POST', '/api/v1/plans/checkout/runs', { build: 'page', branch: 'feature/x' });
+      for (let i = 0; i < 5; i++)
+        await s.api('POST', '/api/v1/plans/checkout/runs', { build: 'page', branch: 'feature/x' });
       const first = await s.api('GET', '/api/v1/runs?build=page&limit=2');
       expect(first.body.items).toHaveLength(2);
       const second = await s.api('GET', `/api/v1/runs?build=page&limit=2&cursor=${first.body.next_cursor}`);
@@ -150,7 +183,11 @@ describeEachDialect('native API', (dialect) => {
       const again = await s.api('POST', `/api/v1/runs/${run.id}/cancel`);
       expect(again.status).toBe(409);
       const jobs = await s.api('GET', `/api/v1/runs/${run.id}/jobs`);
-      expect(jobs.body.items.every((j: { status: string; ended_by: string }) => j.status === 'cancelled' && j.ended_by === 'user')).toBe(true);
+      expect(
+        jobs.body.items.every(
+          (j: { status: string; ended_by: string }) => j.status === 'cancelled' && j.ended_by === 'user',
+        ),
+      ).toBe(true);
     });
 
     it('applies each concurrency policy when a run of the plan is active', async () => {
@@ -168,7 +205,10 @@ describeEachDialect('native API', (dialect) => {
       const n1 = (await s.api('POST', '/api/v1/plans/newest/runs', {})).body;
       const n2 = await s.api('POST', '/api/v1/plans/newest/runs', {});
       expect(n2.status).toBe(202);
-      expect((await s.api('GET', `/api/v1/runs/${n1.id}`)).body).toMatchObject({ status: 'cancelled', ended_by: 'system' });
+      expect((await s.api('GET', `/api/v1/runs/${n1.id}`)).body).toMatchObject({
+        status: 'cancelled',
+        ended_by: 'system',
+      });
     });
 
     it('404s unknown runs and 400s non-numeric ids', async () => {
@@ -184,7 +224,11 @@ describeEachDialect('native API', (dialect) => {
       const me = await s.api('GET', '/api/v1/me');
       expect(me.body).toMatchObject({ user: { name: 'admin' }, authorities: ['ADMIN'] });
       expect(typeof me.body.user.id).toBe('number');
-      const created = await s.api('POST', '/api/v1/keys', { name: 'ci', authorities: ['PLAN_READ'], projects: ['shop'] });
+      const created = await s.api('POST', '/api/v1/keys', {
+        name: 'ci',
+        authorities: ['PLAN_READ'],
+        projects: ['shop'],
+      });
       expect(created.status).toBe(201);
       const token: string = created.body.token;
       expect(token.startsWith(created.body.key.prefix)).toBe(true);

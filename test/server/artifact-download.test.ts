@@ -9,7 +9,9 @@ import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/server
 // The parser Express and Fastify's static plugin use (a dependency of @fastify/static): a
 // Content-Disposition that it reads back to the name is one real clients read.
 const require = createRequire(import.meta.url);
-const disposition = require('content-disposition') as { parse(header: string): { type: string; parameters: Record<string, string> } };
+const disposition = require('content-disposition') as {
+  parse(header: string): { type: string; parameters: Record<string, string> };
+};
 
 /** Files with names and types that broke downloads or ran as pages of ours. */
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>';
@@ -27,7 +29,11 @@ const CASES: { name: string; type?: string; body: string; stored?: string; inlin
   { name: 'lf.bin', type: 'image/png\nx: y', body: 'header injection 2' },
   { name: 'picture.svg', type: 'image/svg+xml', body: SVG },
   { name: 'page.html', type: 'text/html', body: '<script>alert(1)</script>' },
-  { name: 'page.xhtml', type: 'application/xhtml+xml', body: '<html xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></html>' },
+  {
+    name: 'page.xhtml',
+    type: 'application/xhtml+xml',
+    body: '<html xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></html>',
+  },
   { name: 'upper.png', type: 'IMAGE/PNG; q="x y"', body: 'png with a parameter', inline: true },
 ];
 
@@ -40,7 +46,11 @@ describeEachDialect('artifact downloads', (dialect) => {
     s = await startTestServer(dialect);
     agent = await ProtocolAgent.register(s, ['artifact-agent']);
     await s.api('PUT', '/api/v1/environments/shots', { labels: ['artifact-agent'] });
-    await s.api('PUT', '/api/v1/plans/shots', { framework: 'command', environments: ['shots'], options: { command: 'true' } });
+    await s.api('PUT', '/api/v1/plans/shots', {
+      framework: 'command',
+      environments: ['shots'],
+      options: { command: 'true' },
+    });
     runId = (await s.api('POST', '/api/v1/plans/shots/runs', {})).body.id;
     [job] = (await agent.claim(1)) as [ClaimedJob];
   });
@@ -49,7 +59,11 @@ describeEachDialect('artifact downloads', (dialect) => {
   const upload = (body: string, q: Record<string, string>) =>
     fetch(`${s.url}/api/agent/v1/jobs/${job.job_id}/artifacts?${new URLSearchParams(q)}`, {
       method: 'PUT',
-      headers: { authorization: `Bearer ${agent.token}`, 'content-type': 'application/octet-stream', 'x-lease-token': job.lease_token },
+      headers: {
+        authorization: `Bearer ${agent.token}`,
+        'content-type': 'application/octet-stream',
+        'x-lease-token': job.lease_token,
+      },
       body,
     });
   const download = (url: string) => fetch(`${s.url}${url}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
@@ -57,7 +71,11 @@ describeEachDialect('artifact downloads', (dialect) => {
 
   it('serves every name whole, with a Content-Disposition that reads back to the stored name', async () => {
     for (const c of CASES) {
-      const up = await upload(c.body, { name: c.name, sha256: sha(c.body), ...(c.type !== undefined ? { content_type: c.type } : {}) });
+      const up = await upload(c.body, {
+        name: c.name,
+        sha256: sha(c.body),
+        ...(c.type !== undefined ? { content_type: c.type } : {}),
+      });
       expect(up.status, `${c.name}: ${await up.clone().text()}`).toBe(201);
       const row = (await up.json()) as { name: string; content_type: string; url: string };
       expect(row.name, c.name).toBe(c.stored ?? c.name);
@@ -80,7 +98,11 @@ describeEachDialect('artifact downloads', (dialect) => {
   });
 
   it('keeps a content type that is not a media type as octet-stream, and never serves script inline', async () => {
-    const listed = (await s.api('GET', `/api/v1/runs/${runId}/artifacts`)).body.items as { name: string; content_type: string; url: string }[];
+    const listed = (await s.api('GET', `/api/v1/runs/${runId}/artifacts`)).body.items as {
+      name: string;
+      content_type: string;
+      url: string;
+    }[];
     const byName = (n: string) => listed.find((a) => a.name === n)!;
     expect(byName('crlf.bin').content_type).toBe('application/octet-stream');
     expect(byName('lf.bin').content_type).toBe('application/octet-stream');
@@ -102,8 +124,14 @@ describeEachDialect('artifact downloads', (dialect) => {
 
   it('checks the type of a row stored before types were checked again when serving it', async () => {
     const body = 'an old row';
-    const row = (await (await upload(body, { name: 'old.svg', sha256: sha(body), content_type: 'image/png' })).json()) as { id: number; url: string };
-    await s.proctor.server.store.db.updateTable('artifacts').set({ content_type: 'image/svg+xml\r\nx: y' }).where('id', '=', row.id).execute();
+    const row = (await (
+      await upload(body, { name: 'old.svg', sha256: sha(body), content_type: 'image/png' })
+    ).json()) as { id: number; url: string };
+    await s.proctor.server.store.db
+      .updateTable('artifacts')
+      .set({ content_type: 'image/svg+xml\r\nx: y' })
+      .where('id', '=', row.id)
+      .execute();
     const res = await download(row.url);
     expect(res.status).toBe(200);
     expect(await res.text()).toBe(body);
@@ -112,13 +140,19 @@ describeEachDialect('artifact downloads', (dialect) => {
   });
 
   it('sends logs and reports with nosniff and the sandbox', async () => {
-    for (const path of [`/api/v1/runs/${runId}/jobs/${job.job_id}/log`, `/api/v1/runs/${runId}/junit`, `/api/v1/runs/${runId}/ctrf`]) {
+    for (const path of [
+      `/api/v1/runs/${runId}/jobs/${job.job_id}/log`,
+      `/api/v1/runs/${runId}/junit`,
+      `/api/v1/runs/${runId}/ctrf`,
+    ]) {
       const res = await download(path);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
       expect(res.headers.get('content-security-policy'), path).toMatch(/^sandbox; default-src 'none'/);
     }
     const junit = await download(`/api/v1/runs/${runId}/junit`);
-    expect(disposition.parse(junit.headers.get('content-disposition')!).parameters.filename).toBe(`proctor-run-${runId}.xml`);
+    expect(disposition.parse(junit.headers.get('content-disposition')!).parameters.filename).toBe(
+      `proctor-run-${runId}.xml`,
+    );
   });
 });

@@ -7,7 +7,12 @@ import { startTestServer, type TestServer } from '../support/server.js';
  * project. A route the server has and this table lacks fails the test: a new route must say who may
  * call it.
  */
-type Entry = { auth: 'public' | 'key' | 'agent' | 'registration' | 'PLAN_READ' | 'PLAN_RUN' | 'PLAN_WRITE' | 'ADMIN'; scoped?: boolean; body?: unknown; /** Answers errors in a vendor's shape, not `{ error: { code } }`. */ vendor?: true };
+type Entry = {
+  auth: 'public' | 'key' | 'agent' | 'registration' | 'PLAN_READ' | 'PLAN_RUN' | 'PLAN_WRITE' | 'ADMIN';
+  scoped?: boolean;
+  body?: unknown /** Answers errors in a vendor's shape, not `{ error: { code } }`. */;
+  vendor?: true;
+};
 const MATRIX: Record<string, Entry> = {
   'GET /api/openapi.json': { auth: 'public' },
   'GET /api/health': { auth: 'public' },
@@ -68,7 +73,16 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/v1/app-builds': { auth: 'PLAN_READ' },
   'GET /api/agent/v1/app-builds/:build/content': { auth: 'agent' },
   'POST /queue': { auth: 'PLAN_RUN', vendor: true, body: { planId: 1, userId: 1 } },
-  'POST /queue/rerun': { auth: 'PLAN_RUN', vendor: true, body: { planId: 1, userId: 1, frameworkType: 'APPIUM', scenarioEnvironmentPairs: [{ scenarioId: 1, environmentId: 1 }] } },
+  'POST /queue/rerun': {
+    auth: 'PLAN_RUN',
+    vendor: true,
+    body: {
+      planId: 1,
+      userId: 1,
+      frameworkType: 'APPIUM',
+      scenarioEnvironmentPairs: [{ scenarioId: 1, environmentId: 1 }],
+    },
+  },
   'GET /Testinium.RestApi/api/plans/:plan/run': { auth: 'PLAN_RUN', scoped: true, vendor: true },
   'POST /v1/tests/:testId/runs': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: {} },
   'POST /api/v1/execution_results': { auth: 'PLAN_RUN', vendor: true, body: { executionId: 1 } },
@@ -87,15 +101,28 @@ const MATRIX: Record<string, Entry> = {
   'GET /Testinium.RestApi/api/plans/:plan/run/:forceRun': { auth: 'PLAN_RUN', scoped: true, vendor: true },
   'POST /Testinium.RestApi/api/plans/:plan/run/:forceRun': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: {} },
   'GET /Testinium.RestApi/api/plans/:plan/run/company/:companyId': { auth: 'PLAN_RUN', scoped: true, vendor: true },
-  'POST /Testinium.RestApi/api/plans/:plan/run/company/:companyId': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: {} },
+  'POST /Testinium.RestApi/api/plans/:plan/run/company/:companyId': {
+    auth: 'PLAN_RUN',
+    scoped: true,
+    vendor: true,
+    body: {},
+  },
   'GET /Testinium.RestApi/api/plans/:plan/checkIsRunning': { auth: 'PLAN_READ', scoped: true, vendor: true },
   'GET /Testinium.RestApi/api/plans/:plan/stop': { auth: 'PLAN_RUN', scoped: true, vendor: true },
   'POST /Testinium.RestApi/api/plans/:plan/rerun': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: [1] },
   'GET /Testinium.RestApi/api/plans': { auth: 'PLAN_READ', vendor: true },
   'GET /Testinium.RestApi/api/plans/:plan': { auth: 'PLAN_READ', scoped: true, vendor: true },
   'GET /Testinium.RestApi/api/plans/:plan/active': { auth: 'PLAN_READ', scoped: true, vendor: true },
-  'PUT /Testinium.RestApi/api/plans/:plan/setAndroidMobileApp/:mobileAppId': { auth: 'PLAN_WRITE', scoped: true, vendor: true },
-  'PUT /Testinium.RestApi/api/plans/:plan/setIosMobileApp/:mobileAppId': { auth: 'PLAN_WRITE', scoped: true, vendor: true },
+  'PUT /Testinium.RestApi/api/plans/:plan/setAndroidMobileApp/:mobileAppId': {
+    auth: 'PLAN_WRITE',
+    scoped: true,
+    vendor: true,
+  },
+  'PUT /Testinium.RestApi/api/plans/:plan/setIosMobileApp/:mobileAppId': {
+    auth: 'PLAN_WRITE',
+    scoped: true,
+    vendor: true,
+  },
   'GET /Testinium.RestApi/api/users/companies': { auth: 'key', vendor: true },
   'GET /Testinium.RestApi/api/users/companies/': { auth: 'key', vendor: true },
   'GET /Testinium.RestApi/api/companies/:companyId': { auth: 'key', vendor: true },
@@ -104,8 +131,16 @@ const MATRIX: Record<string, Entry> = {
   'GET /Testinium.RestApi/api/projects/:project/plans/active': { auth: 'PLAN_READ', scoped: true, vendor: true },
   'GET /Testinium.RestApi/api/plans/:plan/testExecutions': { auth: 'PLAN_READ', scoped: true, vendor: true },
   'GET /Testinium.RestApi/api/testExecutions/:execId': { auth: 'PLAN_READ', scoped: true, vendor: true },
-  'GET /Testinium.RestApi/api/testExecutions/:execId/company/:companyId': { auth: 'PLAN_READ', scoped: true, vendor: true },
-  'GET /Testinium.RestApi/api/testResults/executionId/:execId/pages/:page': { auth: 'PLAN_READ', scoped: true, vendor: true },
+  'GET /Testinium.RestApi/api/testExecutions/:execId/company/:companyId': {
+    auth: 'PLAN_READ',
+    scoped: true,
+    vendor: true,
+  },
+  'GET /Testinium.RestApi/api/testResults/executionId/:execId/pages/:page': {
+    auth: 'PLAN_READ',
+    scoped: true,
+    vendor: true,
+  },
   // Result ids of another project: test/server/vendor-testinium-rest.test.ts (this setup stores no results).
   'GET /Testinium.RestApi/api/testResults/:resultId': { auth: 'PLAN_READ', vendor: true },
 };
@@ -122,16 +157,23 @@ describeEachDialect('authorization matrix', (dialect) => {
     s = await startTestServer(dialect, {
       start: {
         onRoute: (r) => {
-          for (const m of [r.method].flat()) if (m !== 'HEAD' && m !== 'OPTIONS') routes.push({ method: m, url: r.url, auth: r.auth });
+          for (const m of [r.method].flat())
+            if (m !== 'HEAD' && m !== 'OPTIONS') routes.push({ method: m, url: r.url, auth: r.auth });
         },
       },
     });
-    const file = (p: string) => `project: ${p}\nenvironments:\n  e: {}\nplans:\n  plan-${p}:\n    framework: command\n    environments: [e]\n`;
+    const file = (p: string) =>
+      `project: ${p}\nenvironments:\n  e: {}\nplans:\n  plan-${p}:\n    framework: command\n    environments: [e]\n`;
     await s.api('POST', '/api/v1/apply', file('alpha'));
     await s.api('POST', '/api/v1/apply', file('beta'));
     const mk = async (name: string, authorities: string[], projects?: string[]) =>
-      (await s.api('POST', '/api/v1/keys', { name, authorities, ...(projects ? { projects } : {}) })).body.token as string;
-    for (const a of [...ALL, 'ADMIN']) tokens[`without ${a}`] = await mk(`without-${a}`, ALL.filter((x) => x !== a));
+      (await s.api('POST', '/api/v1/keys', { name, authorities, ...(projects ? { projects } : {}) })).body
+        .token as string;
+    for (const a of [...ALL, 'ADMIN'])
+      tokens[`without ${a}`] = await mk(
+        `without-${a}`,
+        ALL.filter((x) => x !== a),
+      );
     tokens.other = await mk('beta-only', [...ALL], ['beta']);
     tokens.otherAdmin = await mk('beta-admin', [...ALL, 'ADMIN'], ['beta']);
     tokens.revoked = await mk('revoked', [...ALL, 'ADMIN']);
@@ -143,10 +185,25 @@ describeEachDialect('authorization matrix', (dialect) => {
     const run = (await s.api('POST', `/api/v1/plans/${plan.id}/runs`, {})).body;
     const job = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items[0];
     const env = (await s.api('GET', '/api/v1/environments/e?project=alpha')).body;
-    Object.assign(ids, { plan: String(plan.id), run: String(run.id), job: String(job.id), environment: String(env.id), id: String(keys[0].id) });
-    const hook = (await s.api('POST', '/api/v1/webhooks?project=alpha', { url: 'https://hooks.example.com/in' })).body.webhook;
+    Object.assign(ids, {
+      plan: String(plan.id),
+      run: String(run.id),
+      job: String(job.id),
+      environment: String(env.id),
+      id: String(keys[0].id),
+    });
+    const hook = (await s.api('POST', '/api/v1/webhooks?project=alpha', { url: 'https://hooks.example.com/in' })).body
+      .webhook;
     Object.assign(ids, { webhook: String(hook.id), project: 'alpha' });
-    Object.assign(ids, { testId: plan.uuid, runId: run.uuid, execId: String(run.id), companyId: '1', forceRun: 'true', page: '1', mobileAppId: '1' });
+    Object.assign(ids, {
+      testId: plan.uuid,
+      runId: run.uuid,
+      execId: String(run.id),
+      companyId: '1',
+      forceRun: 'true',
+      page: '1',
+      mobileAppId: '1',
+    });
   });
   afterAll(() => s?.close());
 
@@ -154,7 +211,10 @@ describeEachDialect('authorization matrix', (dialect) => {
   const call = (method: string, url: string, body: unknown, authorization?: string) =>
     fetch(`${s.url}${concrete(url)}`, {
       method,
-      headers: { ...(authorization ? { authorization } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(authorization ? { authorization } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
 
@@ -171,7 +231,13 @@ describeEachDialect('authorization matrix', (dialect) => {
     for (const [route, entry] of Object.entries(MATRIX)) {
       if (entry.auth === 'public') continue;
       const [method, url] = route.split(' ') as [string, string];
-      for (const auth of [undefined, 'Bearer', 'Basic dXNlcjpwYXNz', 'Bearer pk_nonsense', `Bearer ${tokens.revoked}`]) {
+      for (const auth of [
+        undefined,
+        'Bearer',
+        'Basic dXNlcjpwYXNz',
+        'Bearer pk_nonsense',
+        `Bearer ${tokens.revoked}`,
+      ]) {
         const res = await call(method, url, entry.body, auth);
         expect(res.status, `${route} with ${auth ?? 'no key'}`).toBe(401);
         const body = (await res.json()) as { error: { code: string } };
@@ -191,32 +257,82 @@ describeEachDialect('authorization matrix', (dialect) => {
       if (entry.auth === 'public' || entry.auth === 'key') continue;
       const lacking = entry.auth === 'registration' ? 'ADMIN' : entry.auth;
       expect((await call(method, url, entry.body, `Bearer ${tokens[`without ${lacking}`]}`)).status, route).toBe(403);
-      expect((await call(method, url, entry.body, `Bearer ${tokens.agent}`)).status, `${route} with an agent credential`).toBe(401);
+      expect(
+        (await call(method, url, entry.body, `Bearer ${tokens.agent}`)).status,
+        `${route} with an agent credential`,
+      ).toBe(401);
     }
   });
 
   it("answers a key of another project on every route that reaches one project's object as for an object that does not exist (404)", async () => {
     // Ids no project has, for the same routes: the answer to another project's id must be this one.
     const missing: Record<string, string> = {
-      plan: '999999', run: '999998', job: '999997', environment: '999996', webhook: '999995', id: '999994', project: 'no-such-project', testId: '00000000-0000-4000-8000-000000000000',
-      runId: '00000000-0000-4000-8000-000000000001', execId: '999998', companyId: '1', forceRun: 'true', page: '1', mobileAppId: '1',
+      plan: '999999',
+      run: '999998',
+      job: '999997',
+      environment: '999996',
+      webhook: '999995',
+      id: '999994',
+      project: 'no-such-project',
+      testId: '00000000-0000-4000-8000-000000000000',
+      runId: '00000000-0000-4000-8000-000000000001',
+      execId: '999998',
+      companyId: '1',
+      forceRun: 'true',
+      page: '1',
+      mobileAppId: '1',
     };
     const userId = (await s.api('GET', '/api/v1/me', undefined, { token: tokens.other })).body.user.id;
     const send = (method: string, url: string, body: unknown, token: string) =>
-      fetch(`${s.url}${url}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      fetch(`${s.url}${url}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
     // The ids a request named stand as <id> (the answer may repeat what the caller sent); vendor bodies carry a timestamp.
     const normalised = (text: string, named: string[]) =>
-      named.reduce((t, id) => t.replaceAll(new RegExp(`(?<![\\w-])${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'g'), '<id>'), text).replace(/"timestamp":"[^"]*"/g, '"timestamp":"<time>"');
+      named
+        .reduce(
+          (t, id) =>
+            t.replaceAll(new RegExp(`(?<![\\w-])${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'g'), '<id>'),
+          text,
+        )
+        .replace(/"timestamp":"[^"]*"/g, '"timestamp":"<time>"');
     /** The other project's object and a missing one, through one route: the same status and the same answer. */
-    async function sameAsMissing(label: string, method: string, request: (v: Record<string, string>) => { url: string; body?: unknown }, named: string[], token: string, status: number) {
+    async function sameAsMissing(
+      label: string,
+      method: string,
+      request: (v: Record<string, string>) => { url: string; body?: unknown },
+      named: string[],
+      token: string,
+      status: number,
+    ) {
       const real = request(ids);
       const absent = request(missing);
-      const [a, b] = [await send(method, real.url, real.body, token), await send(method, absent.url, absent.body, token)];
+      const [a, b] = [
+        await send(method, real.url, real.body, token),
+        await send(method, absent.url, absent.body, token),
+      ];
       const [textA, textB] = [await a.text(), await b.text()];
       expect(a.status, `${label}: ${textA}`).toBe(status);
       expect(b.status, `${label}: ${textB}`).toBe(status);
-      expect(normalised(textA, named.map((n) => ids[n]!)), label).toBe(normalised(textB, named.map((n) => missing[n]!)));
-      for (const secret of ['plan-alpha', ids.testId!, '"alpha"']) if (!named.some((n) => ids[n] === secret.replaceAll('"', ''))) expect(textA, label).not.toContain(secret);
+      expect(
+        normalised(
+          textA,
+          named.map((n) => ids[n]!),
+        ),
+        label,
+      ).toBe(
+        normalised(
+          textB,
+          named.map((n) => missing[n]!),
+        ),
+      );
+      for (const secret of ['plan-alpha', ids.testId!, '"alpha"'])
+        if (!named.some((n) => ids[n] === secret.replaceAll('"', ''))) expect(textA, label).not.toContain(secret);
     }
 
     for (const [route, entry] of Object.entries(MATRIX)) {
@@ -224,33 +340,144 @@ describeEachDialect('authorization matrix', (dialect) => {
       const [method, url] = route.split(' ') as [string, string];
       const named = [...url.matchAll(/:(\w+)/g)].map((m) => m[1]!);
       const token = entry.auth === 'ADMIN' ? tokens.otherAdmin! : tokens.other!;
-      await sameAsMissing(route, method, (v) => ({ url: url.replace(/:(\w+)/g, (_, n: string) => v[n] ?? 'x'), body: entry.body }), named, token, 404);
+      await sameAsMissing(
+        route,
+        method,
+        (v) => ({ url: url.replace(/:(\w+)/g, (_, n: string) => v[n] ?? 'x'), body: entry.body }),
+        named,
+        token,
+        404,
+      );
     }
     // Vendor routes that name the plan in their body answer in their own shape, the same for both.
-    await sameAsMissing('POST /queue', 'POST', (v) => ({ url: '/queue', body: { planId: Number(v.plan), userId } }), ['plan'], tokens.other!, 400);
-    await sameAsMissing('POST /queue/rerun', 'POST', (v) => ({ url: '/queue/rerun', body: { planId: Number(v.plan), userId, frameworkType: 'APPIUM', scenarioEnvironmentPairs: [{ scenarioId: 1, environmentId: 1 }] } }), ['plan'], tokens.other!, 400);
-    await sameAsMissing('POST /api/v1/execution_results', 'POST', (v) => ({ url: '/api/v1/execution_results', body: { executionId: Number(v.plan) } }), ['plan'], tokens.other!, 404);
-    await sameAsMissing('POST /api/v1/test_plan_results', 'POST', (v) => ({ url: '/api/v1/test_plan_results', body: { testPlanId: String(v.plan) } }), ['plan'], tokens.other!, 404);
+    await sameAsMissing(
+      'POST /queue',
+      'POST',
+      (v) => ({ url: '/queue', body: { planId: Number(v.plan), userId } }),
+      ['plan'],
+      tokens.other!,
+      400,
+    );
+    await sameAsMissing(
+      'POST /queue/rerun',
+      'POST',
+      (v) => ({
+        url: '/queue/rerun',
+        body: {
+          planId: Number(v.plan),
+          userId,
+          frameworkType: 'APPIUM',
+          scenarioEnvironmentPairs: [{ scenarioId: 1, environmentId: 1 }],
+        },
+      }),
+      ['plan'],
+      tokens.other!,
+      400,
+    );
+    await sameAsMissing(
+      'POST /api/v1/execution_results',
+      'POST',
+      (v) => ({ url: '/api/v1/execution_results', body: { executionId: Number(v.plan) } }),
+      ['plan'],
+      tokens.other!,
+      404,
+    );
+    await sameAsMissing(
+      'POST /api/v1/test_plan_results',
+      'POST',
+      (v) => ({ url: '/api/v1/test_plan_results', body: { testPlanId: String(v.plan) } }),
+      ['plan'],
+      tokens.other!,
+      404,
+    );
     // A project named in the query of a read is as absent as one that does not exist.
-    for (const path of ['/api/v1/runs?project=:project', '/api/v1/webhooks?project=:project', '/api/v1/app-builds?project=:project', '/api/v1/plans/plan-alpha?project=:project', '/api/v1/environments/e?project=:project']) {
-      await sameAsMissing(`GET ${path}`, 'GET', (v) => ({ url: path.replace(':project', v.project!) }), ['project'], tokens.other!, 404);
+    for (const path of [
+      '/api/v1/runs?project=:project',
+      '/api/v1/webhooks?project=:project',
+      '/api/v1/app-builds?project=:project',
+      '/api/v1/plans/plan-alpha?project=:project',
+      '/api/v1/environments/e?project=:project',
+    ]) {
+      await sameAsMissing(
+        `GET ${path}`,
+        'GET',
+        (v) => ({ url: path.replace(':project', v.project!) }),
+        ['project'],
+        tokens.other!,
+        404,
+      );
     }
-    await sameAsMissing('GET /api/v1/admin/usage?project=', 'GET', (v) => ({ url: `/api/v1/admin/usage?project=${v.project}` }), ['project'], tokens.otherAdmin!, 404);
-    await sameAsMissing('POST /api/v1/app-builds?project=', 'POST', (v) => ({ url: `/api/v1/app-builds?project=${v.project}&name=app&version=1`, body: { url: 'https://builds.example.com/app.apk' } }), ['project'], tokens.other!, 404);
+    await sameAsMissing(
+      'GET /api/v1/admin/usage?project=',
+      'GET',
+      (v) => ({ url: `/api/v1/admin/usage?project=${v.project}` }),
+      ['project'],
+      tokens.otherAdmin!,
+      404,
+    );
+    await sameAsMissing(
+      'POST /api/v1/app-builds?project=',
+      'POST',
+      (v) => ({
+        url: `/api/v1/app-builds?project=${v.project}&name=app&version=1`,
+        body: { url: 'https://builds.example.com/app.apk' },
+      }),
+      ['project'],
+      tokens.other!,
+      404,
+    );
     // Creating in a project the key may not use stays 403, with the same answer whether it exists or not.
-    await sameAsMissing('POST /api/v1/apply', 'POST', (v) => ({ url: '/api/v1/apply', body: { project: v.project, environments: { e: {} } } }), ['project'], tokens.other!, 403);
+    await sameAsMissing(
+      'POST /api/v1/apply',
+      'POST',
+      (v) => ({ url: '/api/v1/apply', body: { project: v.project, environments: { e: {} } } }),
+      ['project'],
+      tokens.other!,
+      403,
+    );
     // A plan naming an environment only that project has: its environments must not help validation
     // (the file is validated first, so both answers are the same 400).
-    await sameAsMissing('POST /api/v1/apply (plan)', 'POST', (v) => ({ url: '/api/v1/apply', body: { project: v.project, plans: { x: { framework: 'command', environments: ['e'] } } } }), ['project'], tokens.other!, 400);
-    await sameAsMissing('PUT /api/v1/plans/new?project=', 'PUT', (v) => ({ url: `/api/v1/plans/new-plan?project=${v.project}`, body: { framework: 'command', environments: ['e'] } }), ['project'], tokens.other!, 403);
-    await sameAsMissing('POST /api/v1/webhooks?project=', 'POST', (v) => ({ url: `/api/v1/webhooks?project=${v.project}`, body: { url: 'https://hooks.example.com/in' } }), ['project'], tokens.other!, 403);
+    await sameAsMissing(
+      'POST /api/v1/apply (plan)',
+      'POST',
+      (v) => ({
+        url: '/api/v1/apply',
+        body: { project: v.project, plans: { x: { framework: 'command', environments: ['e'] } } },
+      }),
+      ['project'],
+      tokens.other!,
+      400,
+    );
+    await sameAsMissing(
+      'PUT /api/v1/plans/new?project=',
+      'PUT',
+      (v) => ({
+        url: `/api/v1/plans/new-plan?project=${v.project}`,
+        body: { framework: 'command', environments: ['e'] },
+      }),
+      ['project'],
+      tokens.other!,
+      403,
+    );
+    await sameAsMissing(
+      'POST /api/v1/webhooks?project=',
+      'POST',
+      (v) => ({ url: `/api/v1/webhooks?project=${v.project}`, body: { url: 'https://hooks.example.com/in' } }),
+      ['project'],
+      tokens.other!,
+      403,
+    );
   });
 
   it("never lists another project's objects", async () => {
     const other = (path: string) => s.api('GET', path, undefined, { token: tokens.other });
     expect((await other('/api/v1/plans')).body.items.map((p: { name: string }) => p.name)).toEqual(['plan-beta']);
     expect((await other('/api/v1/runs')).body.items).toEqual([]);
-    expect((await other('/api/v1/environments')).body.items.every((e: { project_id: number }) => e.project_id !== Number(ids.plan) || true)).toBe(true);
+    expect(
+      (await other('/api/v1/environments')).body.items.every(
+        (e: { project_id: number }) => e.project_id !== Number(ids.plan) || true,
+      ),
+    ).toBe(true);
     expect((await other('/api/v1/projects')).body.items.map((p: { name: string }) => p.name)).toEqual(['beta']);
     expect((await other('/api/v1/plans/plan-alpha')).status).toBe(404);
     // An ADMIN key of one project: usage of that project only, nothing of the whole store, no server-wide pass or backup.

@@ -5,14 +5,18 @@ import { ProtocolAgent, sha, uploadArtifact } from '../support/retention-fixture
 import { startTestS3, type TestS3 } from '../support/s3-server.js';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/server.js';
 
-const FILE = 'environments:\n  pixel: { platform: android }\nplans:\n  mobile: { framework: command, environments: [pixel] }\n';
+const FILE =
+  'environments:\n  pixel: { platform: android }\nplans:\n  mobile: { framework: command, environments: [pixel] }\n';
 
 async function uploadBuild(s: TestServer, body: Buffer, version: string) {
-  const r = await fetch(`${s.url}/api/v1/app-builds?name=shop&version=${version}&file_name=shop.apk&sha256=${sha(body)}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' },
-    body,
-  });
+  const r = await fetch(
+    `${s.url}/api/v1/app-builds?name=shop&version=${version}&file_name=shop.apk&sha256=${sha(body)}`,
+    {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' },
+      body,
+    },
+  );
   expect(r.status).toBe(201);
   return (await r.json()) as { id: number };
 }
@@ -39,8 +43,14 @@ describeEachDialect('blobs in an S3 bucket', (dialect) => {
     expect((await a.api('POST', '/api/v1/apply', FILE)).status).toBe(200);
     // PostgreSQL: more replicas on the same database and bucket. SQLite: one process owns the file,
     // so the presigning server is another data directory, sharing only the bucket.
-    b = dialect === 'postgres' ? await startTestServer(dialect, { env: { PROCTOR_BLOB_URL: s3.blobUrl(prefix) }, target: a.target }) : a;
-    presigning = await startTestServer(dialect, { env: { PROCTOR_BLOB_URL: s3.blobUrl(prefix, { presign: true }) }, ...(dialect === 'postgres' ? { target: a.target } : {}) });
+    b =
+      dialect === 'postgres'
+        ? await startTestServer(dialect, { env: { PROCTOR_BLOB_URL: s3.blobUrl(prefix) }, target: a.target })
+        : a;
+    presigning = await startTestServer(dialect, {
+      env: { PROCTOR_BLOB_URL: s3.blobUrl(prefix, { presign: true }) },
+      ...(dialect === 'postgres' ? { target: a.target } : {}),
+    });
     if (dialect === 'sqlite') expect((await presigning.api('POST', '/api/v1/apply', FILE)).status).toBe(200);
   }, 60_000);
   afterAll(async () => {
@@ -77,7 +87,9 @@ describeEachDialect('blobs in an S3 bucket', (dialect) => {
     expect(got.status).toBe(200);
     expect(Buffer.from(await got.arrayBuffer()).equals(file)).toBe(true);
     // The agent holds the job on the database both share: replica B hands it the build.
-    const content = await fetch(`${b.url}/api/agent/v1/app-builds/${build.id}/content`, { headers: { authorization: `Bearer ${agent.token}` } });
+    const content = await fetch(`${b.url}/api/agent/v1/app-builds/${build.id}/content`, {
+      headers: { authorization: `Bearer ${agent.token}` },
+    });
     expect(content.status).toBe(200);
     expect(content.headers.get('x-checksum-sha256')).toBe(sha(apk));
     expect(Buffer.from(await content.arrayBuffer()).equals(apk)).toBe(true);
@@ -91,16 +103,23 @@ describeEachDialect('blobs in an S3 bucket', (dialect) => {
     const agent = await ProtocolAgent.register(presigning);
     const { run } = await runWithArtifact(presigning, agent, build.id, file);
     const [art] = (await presigning.api('GET', `/api/v1/runs/${run}/artifacts`)).body.items;
-    const first = await fetch(`${presigning.url}${art.url}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, redirect: 'manual' });
+    const first = await fetch(`${presigning.url}${art.url}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      redirect: 'manual',
+    });
     expect(first.status).toBe(302);
     const location = first.headers.get('location')!;
     expect(location.startsWith(s3.endpoint)).toBe(true);
     const bucket = await fetch(location);
     expect(bucket.headers.get('content-type')).toBe('image/png');
-    expect(bucket.headers.get('content-disposition')).toBe('inline; filename="screen.png"; filename*=UTF-8\'\'screen.png');
+    expect(bucket.headers.get('content-disposition')).toBe(
+      'inline; filename="screen.png"; filename*=UTF-8\'\'screen.png',
+    );
     expect(Buffer.from(await bucket.arrayBuffer()).equals(file)).toBe(true);
     // The agent follows the redirect (without its credential: another origin) and checks the checksum itself.
-    const content = await fetch(`${presigning.url}/api/agent/v1/app-builds/${build.id}/content`, { headers: { authorization: `Bearer ${agent.token}` } });
+    const content = await fetch(`${presigning.url}/api/agent/v1/app-builds/${build.id}/content`, {
+      headers: { authorization: `Bearer ${agent.token}` },
+    });
     expect(content.status).toBe(200);
     expect(Buffer.from(await content.arrayBuffer()).equals(apk)).toBe(true);
   });

@@ -15,14 +15,21 @@ describeEachDialect('credential grants', (dialect) => {
 
   beforeAll(async () => {
     s = await startTestServer(dialect);
-    const file = (p: string, extra = '') => `project: ${p}\nenvironments:\n  e: { labels: [linux] }\nplans:\n  plan-${p}:\n    framework: command\n    environments: [e]\n${extra}`;
+    const file = (p: string, extra = '') =>
+      `project: ${p}\nenvironments:\n  e: { labels: [linux] }\nplans:\n  plan-${p}:\n    framework: command\n    environments: [e]\n${extra}`;
     await s.api('POST', '/api/v1/apply', file('alpha', '    on_unavailable: fail\n'));
     await s.api('POST', '/api/v1/apply', file('beta'));
-    const created = await s.api('POST', '/api/v1/keys', { name: 'beta-admin', authorities: ['ADMIN'], projects: ['beta'] });
+    const created = await s.api('POST', '/api/v1/keys', {
+      name: 'beta-admin',
+      authorities: ['ADMIN'],
+      projects: ['beta'],
+    });
     expect(created.status).toBe(201);
     betaAdmin = created.body.token;
     ids.beta = created.body.key.project_ids[0];
-    ids.alphaKey = (await s.api('POST', '/api/v1/keys', { name: 'alpha-reader', authorities: ['PLAN_READ'], projects: ['alpha'] })).body.key.id;
+    ids.alphaKey = (
+      await s.api('POST', '/api/v1/keys', { name: 'alpha-reader', authorities: ['PLAN_READ'], projects: ['alpha'] })
+    ).body.key.id;
     ids.globalToken = (await s.api('POST', '/api/v1/agents/tokens', { name: 'everywhere' })).body.token.id;
   });
   afterAll(() => s?.close());
@@ -47,7 +54,11 @@ describeEachDialect('credential grants', (dialect) => {
     expect(alpha.status).toBe(400);
     expect(none.status).toBe(400);
     expect(alpha.body.error.message.replace('alpha', 'P')).toBe(none.body.error.message.replace('zeta', 'P'));
-    const both = await asBeta('POST', '/api/v1/keys', { name: 'x', authorities: ['PLAN_READ'], projects: ['beta', 'alpha'] });
+    const both = await asBeta('POST', '/api/v1/keys', {
+      name: 'x',
+      authorities: ['PLAN_READ'],
+      projects: ['beta', 'alpha'],
+    });
     expect(both.status).toBe(400);
     const keys = (await s.api('GET', '/api/v1/keys')).body.items as { name: string }[];
     expect(keys.filter((k) => k.name === 'x')).toEqual([]);
@@ -58,7 +69,9 @@ describeEachDialect('credential grants', (dialect) => {
     expect(listed.length).toBeGreaterThan(0);
     expect(listed.every((k) => JSON.stringify(k.project_ids) === JSON.stringify([ids.beta]))).toBe(true);
     expect(listed.map((k) => k.name)).not.toContain('alpha-reader');
-    const adminKeyId = ((await s.api('GET', '/api/v1/keys')).body.items as { id: number; project_ids: null | number[] }[]).find((k) => k.project_ids === null)!.id;
+    const adminKeyId = (
+      (await s.api('GET', '/api/v1/keys')).body.items as { id: number; project_ids: null | number[] }[]
+    ).find((k) => k.project_ids === null)!.id;
     for (const id of [adminKeyId, ids.alphaKey]) {
       const r = await asBeta('DELETE', `/api/v1/keys/${id}`);
       expect(r.status).toBe(404);
@@ -69,7 +82,7 @@ describeEachDialect('credential grants', (dialect) => {
     expect((await asBeta('DELETE', `/api/v1/keys/${own}`)).status).toBe(200);
   });
 
-  it("creates registration tokens of its projects only, and sees and revokes only those", async () => {
+  it('creates registration tokens of its projects only, and sees and revokes only those', async () => {
     const token = await asBeta('POST', '/api/v1/agents/tokens', { name: 'beta-machines' });
     expect(token.status).toBe(201);
     expect(token.body.token.project_ids).toEqual([ids.beta]);
@@ -78,7 +91,11 @@ describeEachDialect('credential grants', (dialect) => {
     expect(listed.map((t) => t.id)).toEqual([token.body.token.id]);
     const r = await asBeta('DELETE', `/api/v1/agents/tokens/${ids.globalToken}`);
     expect(r.status).toBe(404);
-    expect(((await s.api('GET', '/api/v1/agents/tokens')).body.items as { id: number; revoked_at: string | null }[]).find((t) => t.id === ids.globalToken)!.revoked_at).toBeNull();
+    expect(
+      ((await s.api('GET', '/api/v1/agents/tokens')).body.items as { id: number; revoked_at: string | null }[]).find(
+        (t) => t.id === ids.globalToken,
+      )!.revoked_at,
+    ).toBeNull();
   });
 
   it("registers agents that claim only its projects' jobs, whether through its token or its key", async () => {
@@ -99,8 +116,9 @@ describeEachDialect('credential grants', (dialect) => {
     expect(alphaJobs.every((j) => j.status !== 'running')).toBe(true);
   });
 
-  it("shows a limited key only the agents that serve its projects", async () => {
-    const alphaSecret = (await s.api('POST', '/api/v1/agents/tokens', { name: 'alpha-runners', projects: ['alpha'] })).body.secret;
+  it('shows a limited key only the agents that serve its projects', async () => {
+    const alphaSecret = (await s.api('POST', '/api/v1/agents/tokens', { name: 'alpha-runners', projects: ['alpha'] }))
+      .body.secret;
     await ProtocolAgent.register(s, ['linux'], 1, alphaSecret);
     const everywhere = await ProtocolAgent.register(s, ['linux'], 1);
     expect(everywhere).toBeDefined();

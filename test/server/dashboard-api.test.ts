@@ -32,7 +32,8 @@ describeEachDialect('dashboard API: live events, agents, plan history, runs filt
 
   beforeAll(async () => {
     s = await startTestServer(dialect);
-    const file = 'project: web\nenvironments:\n  e: {}\nplans:\n  p:\n    framework: command\n    max_parallel: 1\n    environments: [e]\n';
+    const file =
+      'project: web\nenvironments:\n  e: {}\nplans:\n  p:\n    framework: command\n    max_parallel: 1\n    environments: [e]\n';
     expect((await s.api('POST', '/api/v1/apply', file)).status).toBe(200);
     expect((await s.api('POST', '/api/v1/apply', 'project: other\nenvironments:\n  x: {}\n')).status).toBe(200);
     agent = await ProtocolAgent.register(s, [], 4);
@@ -59,7 +60,9 @@ describeEachDialect('dashboard API: live events, agents, plan history, runs filt
 
   it('streams a run: a snapshot, the rows as they change, the run, and the end', async () => {
     const run = (await s.api('POST', '/api/v1/plans/p/runs', {})).body;
-    const res = await fetch(`${s.url}/api/v1/runs/${run.id}/events`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const res = await fetch(`${s.url}/api/v1/runs/${run.id}/events`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const seen: { event: string; data: any }[] = [];
@@ -82,12 +85,18 @@ describeEachDialect('dashboard API: live events, agents, plan history, runs filt
 
   it('ends the stream of a finished run after its snapshot, and refuses a run the key may not see', async () => {
     const id = await runWith({ [KEYS[0]!]: 'passed', [KEYS[1]!]: 'passed', [KEYS[2]!]: 'passed' }, 'r0');
-    const res = await fetch(`${s.url}/api/v1/runs/${id}/events`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const res = await fetch(`${s.url}/api/v1/runs/${id}/events`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     const all: string[] = [];
     for await (const e of events(res)) all.push(e.event);
     expect(all).toEqual(['snapshot', 'end']);
-    const other = (await s.api('POST', '/api/v1/keys', { name: 'elsewhere', authorities: ['PLAN_READ'], projects: ['other'] })).body.token;
-    expect((await fetch(`${s.url}/api/v1/runs/${id}/events`, { headers: { authorization: `Bearer ${other}` } })).status).toBe(404);
+    const other = (
+      await s.api('POST', '/api/v1/keys', { name: 'elsewhere', authorities: ['PLAN_READ'], projects: ['other'] })
+    ).body.token;
+    expect(
+      (await fetch(`${s.url}/api/v1/runs/${id}/events`, { headers: { authorization: `Bearer ${other}` } })).status,
+    ).toBe(404);
   });
 
   it('finds scenarios that flip without a code change or pass on retry, and the slowest', async () => {
@@ -112,7 +121,13 @@ describeEachDialect('dashboard API: live events, agents, plan history, runs filt
     });
     const list = (await s.api<AgentList>('GET', '/api/v1/agents')).body.items;
     const me = list.find((x) => x.name === 'protocol-agent')!;
-    expect(me).toMatchObject({ live: true, slots: 4, busy_slots: 1, labels: [], jobs: [{ job_id: job!.job_id, run_id: run.id, plan: 'p', kind: 'discover', environment: 'e' }] });
+    expect(me).toMatchObject({
+      live: true,
+      slots: 4,
+      busy_slots: 1,
+      labels: [],
+      jobs: [{ job_id: job!.job_id, run_id: run.id, plan: 'p', kind: 'discover', environment: 'e' }],
+    });
     await agent.discover(job!, KEYS);
     await drive(run.id, () => 'passed');
   });

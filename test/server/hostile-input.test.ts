@@ -30,7 +30,22 @@ const BODY_ROUTES: { method: string; url: string; agent?: boolean; limit?: numbe
   { method: 'POST', url: '/Testinium.RestApi/api/plans/999999/rerun', vendor: true },
 ];
 
-const TABLES = ['projects', 'users', 'api_keys', 'environments', 'plans', 'scenarios', 'runs', 'jobs', 'attempts', 'results', 'agents', 'webhook_endpoints', 'webhook_events', 'app_builds'] as const;
+const TABLES = [
+  'projects',
+  'users',
+  'api_keys',
+  'environments',
+  'plans',
+  'scenarios',
+  'runs',
+  'jobs',
+  'attempts',
+  'results',
+  'agents',
+  'webhook_endpoints',
+  'webhook_events',
+  'app_builds',
+] as const;
 
 function nested(depth: number): string {
   return `{"a":${'['.repeat(depth)}1${']'.repeat(depth)}}`;
@@ -41,7 +56,11 @@ describeEachDialect('hostile input', (dialect) => {
   let agentToken: string;
   beforeAll(async () => {
     s = await startTestServer(dialect);
-    await s.api('POST', '/api/v1/apply', 'environments:\n  e: {}\nplans:\n  target:\n    framework: command\n    environments: [e]\n');
+    await s.api(
+      'POST',
+      '/api/v1/apply',
+      'environments:\n  e: {}\nplans:\n  target:\n    framework: command\n    environments: [e]\n',
+    );
     agentToken = (await s.api('POST', '/api/agent/v1/register', { name: 'h', labels: [], slots: 1 })).body.token;
   });
   afterAll(() => s?.close());
@@ -49,14 +68,21 @@ describeEachDialect('hostile input', (dialect) => {
   async function counts(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     for (const t of TABLES) {
-      const r = await s.proctor.server.store.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const r = await s.proctor.server.store.db
+        .selectFrom(t)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       out[t] = Number(r.n);
     }
     return out;
   }
 
   async function send(method: string, url: string, body: string | Buffer, token: string, type = 'application/json') {
-    const res = await fetch(`${s.url}${url}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': type }, body });
+    const res = await fetch(`${s.url}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': type },
+      body,
+    });
     const text = await res.text();
     return { status: res.status, text };
   }
@@ -71,7 +97,10 @@ describeEachDialect('hostile input', (dialect) => {
       ['a string', '"text"'],
       ['a list', '[1,2,3]'],
       ['null', 'null'],
-      ['wrong field types', '{"name": 5, "authorities": "ADMIN", "labels": {}, "slots": "many", "free_slots": -1, "jobs": "x", "lease_token": 1, "outcome": 7, "environments": "all", "framework": 3}'],
+      [
+        'wrong field types',
+        '{"name": 5, "authorities": "ADMIN", "labels": {}, "slots": "many", "free_slots": -1, "jobs": "x", "lease_token": 1, "outcome": 7, "environments": "all", "framework": 3}',
+      ],
       ['__proto__ key', '{"__proto__": {"isAdmin": true}, "name": "x"}'],
       ['nested __proto__', '{"parameters": {"__proto__": {"polluted": "yes"}}}'],
       ['constructor.prototype', '{"constructor": {"prototype": {"polluted": "yes"}}}'],
@@ -90,7 +119,12 @@ describeEachDialect('hostile input', (dialect) => {
         else expect(JSON.parse(r.text).error.code, `${route.url}: ${name}`).toMatch(/^[A-Z_]+$/);
       }
       const big = Buffer.alloc((route.limit ?? 1024 * 1024) + 1024, 'a');
-      const r = await send(route.method, route.url, Buffer.concat([Buffer.from('{"name":"'), big, Buffer.from('"}')]), token);
+      const r = await send(
+        route.method,
+        route.url,
+        Buffer.concat([Buffer.from('{"name":"'), big, Buffer.from('"}')]),
+        token,
+      );
       expect(r.status, `${route.url}: oversized`).toBe(413);
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -102,7 +136,12 @@ describeEachDialect('hostile input', (dialect) => {
   it('refuses hostile YAML: alias bombs, deep nesting, duplicate keys', async () => {
     const before = await counts();
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 1; i < 12; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    for (let i = 1; i < 12; i++)
+      bomb.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(',')}]`,
+      );
     const yamls = [
       bomb.join('\n'),
       `plans: ${'['.repeat(3000)}${']'.repeat(3000)}`,
@@ -118,7 +157,16 @@ describeEachDialect('hostile input', (dialect) => {
   });
 
   it('answers bad query strings and path parameters with a 400 naming them', async () => {
-    for (const path of ['/api/v1/runs?limit=0', '/api/v1/runs?limit=abc', '/api/v1/runs?unknown=1', '/api/v1/runs/1e9', '/api/v1/runs/-1/results', '/api/v1/runs/1/results?limit=100000', `/api/v1/plans/${'x'.repeat(5000)}`, '/api/v1/runs/%E0%A4%A']) {
+    for (const path of [
+      '/api/v1/runs?limit=0',
+      '/api/v1/runs?limit=abc',
+      '/api/v1/runs?unknown=1',
+      '/api/v1/runs/1e9',
+      '/api/v1/runs/-1/results',
+      '/api/v1/runs/1/results?limit=100000',
+      `/api/v1/plans/${'x'.repeat(5000)}`,
+      '/api/v1/runs/%E0%A4%A',
+    ]) {
       const r = await fetch(`${s.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
       expect(r.status, path).toBeGreaterThanOrEqual(400);
       expect(r.status, path).toBeLessThan(500);

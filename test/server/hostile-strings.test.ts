@@ -120,7 +120,8 @@ describeEachDialect('hostile strings', (dialect) => {
       env: { PROCTOR_BODY_LIMIT: String(16 * MiB) },
       start: {
         onRoute: (r) => {
-          for (const m of [r.method].flat()) if (m !== 'HEAD' && m !== 'OPTIONS' && !r.url.startsWith('/api/docs')) routes.push(`${m} ${r.url}`);
+          for (const m of [r.method].flat())
+            if (m !== 'HEAD' && m !== 'OPTIONS' && !r.url.startsWith('/api/docs')) routes.push(`${m} ${r.url}`);
         },
       },
     });
@@ -128,12 +129,25 @@ describeEachDialect('hostile strings', (dialect) => {
   afterAll(() => s?.close());
 
   /** One call; every answer is recorded and checked for 5xx at the end of each test. */
-  async function call(route: string, path: string, body?: unknown, opts: { token?: string; raw?: Buffer; type?: string; headers?: Record<string, string> } = {}) {
+  async function call(
+    route: string,
+    path: string,
+    body?: unknown,
+    opts: { token?: string; raw?: Buffer; type?: string; headers?: Record<string, string> } = {},
+  ) {
     hit.add(route);
     const method = route.split(' ')[0]!;
     let r: { status: number; body: any };
     if (opts.raw) {
-      const res = await fetch(`${s.url}${path}`, { method, headers: { authorization: `Bearer ${opts.token ?? ADMIN_TOKEN}`, 'content-type': opts.type ?? 'application/octet-stream', ...opts.headers }, body: opts.raw });
+      const res = await fetch(`${s.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${opts.token ?? ADMIN_TOKEN}`,
+          'content-type': opts.type ?? 'application/octet-stream',
+          ...opts.headers,
+        },
+        body: opts.raw,
+      });
       const text = await res.text();
       r = { status: res.status, body: text.startsWith('{') ? JSON.parse(text) : text };
     } else {
@@ -144,7 +158,9 @@ describeEachDialect('hostile strings', (dialect) => {
   }
 
   function noServerErrors() {
-    const bad = statuses.filter((x) => x.status >= 500).map((x) => `${x.what} → ${x.status} ${JSON.stringify(x.body).slice(0, 200)}`);
+    const bad = statuses
+      .filter((x) => x.status >= 500)
+      .map((x) => `${x.what} → ${x.status} ${JSON.stringify(x.body).slice(0, 200)}`);
     statuses.length = 0;
     expect(bad).toEqual([]);
   }
@@ -153,28 +169,56 @@ describeEachDialect('hostile strings', (dialect) => {
     for (const [label, v] of CORPUS) {
       const want = expected(v);
       // API keys: name and owner.
-      const key = await call('POST /api/v1/keys', '/api/v1/keys', { name: v, user: `u ${v}`, authorities: ['PLAN_READ'] });
+      const key = await call('POST /api/v1/keys', '/api/v1/keys', {
+        name: v,
+        user: `u ${v}`,
+        authorities: ['PLAN_READ'],
+      });
       expect(key.status, label).toBe(201);
-      const keys = (await call('GET /api/v1/keys', '/api/v1/keys')).body.items as { id: number; name: string; user: { name: string } }[];
+      const keys = (await call('GET /api/v1/keys', '/api/v1/keys')).body.items as {
+        id: number;
+        name: string;
+        user: { name: string };
+      }[];
       const stored = keys.find((k) => k.id === key.body.key.id)!;
       expect(stored.name, label).toBe(want);
       expect(stored.user.name, label).toBe(expected(`u ${v}`));
       // Registration tokens.
       const token = await call('POST /api/v1/agents/tokens', '/api/v1/agents/tokens', { name: v });
       expect(token.status, label).toBe(201);
-      const tokens = (await call('GET /api/v1/agents/tokens', '/api/v1/agents/tokens')).body.items as { id: number; name: string }[];
+      const tokens = (await call('GET /api/v1/agents/tokens', '/api/v1/agents/tokens')).body.items as {
+        id: number;
+        name: string;
+      }[];
       expect(tokens.find((t) => t.id === token.body.token.id)?.name, label).toBe(want);
       // Webhook descriptions.
-      const odd = await call('POST /api/v1/webhooks', '/api/v1/webhooks?project=default', { url: `https://hooks.example.com/in/${v}`, description: v });
+      const odd = await call('POST /api/v1/webhooks', '/api/v1/webhooks?project=default', {
+        url: `https://hooks.example.com/in/${v}`,
+        description: v,
+      });
       expect(odd.status, label).toBeLessThan(500);
-      const hook = await call('POST /api/v1/webhooks', '/api/v1/webhooks?project=default', { url: 'https://hooks.example.com/in', description: v });
+      const hook = await call('POST /api/v1/webhooks', '/api/v1/webhooks?project=default', {
+        url: 'https://hooks.example.com/in',
+        description: v,
+      });
       expect(hook.status, label).toBe(201);
-      const hooks = (await call('GET /api/v1/webhooks', '/api/v1/webhooks')).body.items as { id: number; description: string }[];
+      const hooks = (await call('GET /api/v1/webhooks', '/api/v1/webhooks')).body.items as {
+        id: number;
+        description: string;
+      }[];
       expect(hooks.find((h) => h.id === hook.body.webhook.id)?.description, label).toBe(want);
       // Agents: name and labels, and an environment that asks for that label is served.
-      const agent = await call('POST /api/agent/v1/register', '/api/agent/v1/register', { name: v, labels: [v, 'plain'], slots: 1 });
+      const agent = await call('POST /api/agent/v1/register', '/api/agent/v1/register', {
+        name: v,
+        labels: [v, 'plain'],
+        slots: 1,
+      });
       expect(agent.status, label).toBe(201);
-      const agents = (await call('GET /api/v1/agents', '/api/v1/agents')).body.items as { id: number; name: string; labels: string[] }[];
+      const agents = (await call('GET /api/v1/agents', '/api/v1/agents')).body.items as {
+        id: number;
+        name: string;
+        labels: string[];
+      }[];
       const a = agents.find((x) => x.id === agent.body.agent_id)!;
       expect(a.name, label).toBe(want);
       expect(a.labels, label).toContain(want);
@@ -191,57 +235,135 @@ describeEachDialect('hostile strings', (dialect) => {
       options: { command: v, discover: { list: v }, artifacts: [v] },
       environments: ['hostile-env'],
     });
-    const envDef = (v: string) => ({ platform: 'web', labels: [v], variables: { TEXT: v, OTHER: 'secret-value' }, secrets: ['OTHER'] });
+    const envDef = (v: string) => ({
+      platform: 'web',
+      labels: [v],
+      variables: { TEXT: v, OTHER: 'secret-value' },
+      secrets: ['OTHER'],
+    });
     for (const [i, [label, v]] of CORPUS.entries()) {
       const want = expected(v);
-      const applied = await call('POST /api/v1/apply', '/api/v1/apply', { environments: { 'hostile-env': envDef(v) }, plans: { [`hostile-${i}`]: plan(`hostile-${i}`, v) } });
+      const applied = await call('POST /api/v1/apply', '/api/v1/apply', {
+        environments: { 'hostile-env': envDef(v) },
+        plans: { [`hostile-${i}`]: plan(`hostile-${i}`, v) },
+      });
       expect(applied.status, `${label}: ${JSON.stringify(applied.body).slice(0, 300)}`).toBe(200);
-      const again = await call('POST /api/v1/apply', '/api/v1/apply', { environments: { 'hostile-env': envDef(v) }, plans: { [`hostile-${i}`]: plan(`hostile-${i}`, v) } });
-      expect(again.body.changes.map((c: { action: string }) => c.action), `${label}: applying the same file again changes nothing`).not.toContain('updated');
+      const again = await call('POST /api/v1/apply', '/api/v1/apply', {
+        environments: { 'hostile-env': envDef(v) },
+        plans: { [`hostile-${i}`]: plan(`hostile-${i}`, v) },
+      });
+      expect(
+        again.body.changes.map((c: { action: string }) => c.action),
+        `${label}: applying the same file again changes nothing`,
+      ).not.toContain('updated');
       const got = (await call('GET /api/v1/plans/:plan', `/api/v1/plans/hostile-${i}`)).body.definition;
-      expect([got.description, got.workdir, got.scenarios.include[0], got.scenarios.exclude[0], got.scenarios.tags[0], got.scenarios.names[0], got.options.command], label).toEqual(Array(7).fill(want));
+      expect(
+        [
+          got.description,
+          got.workdir,
+          got.scenarios.include[0],
+          got.scenarios.exclude[0],
+          got.scenarios.tags[0],
+          got.scenarios.names[0],
+          got.options.command,
+        ],
+        label,
+      ).toEqual(Array(7).fill(want));
       expect([got.options.discover, got.options.artifacts], label).toEqual([{ list: want }, [want]]);
-      const env = (await call('GET /api/v1/environments/:environment', '/api/v1/environments/hostile-env')).body.definition;
+      const env = (await call('GET /api/v1/environments/:environment', '/api/v1/environments/hostile-env')).body
+        .definition;
       expect([env.labels[0], env.variables.TEXT], label).toEqual([want, want]);
 
       const put = await call('PUT /api/v1/plans/:plan', `/api/v1/plans/put-${i}`, plan(`put-${i}`, `put ${v}`));
       expect(put.status, label).toBe(200);
       expect(put.body.definition.description, label).toBe(expected(`put ${v}`));
-      const putEnv = await call('PUT /api/v1/environments/:environment', `/api/v1/environments/put-env-${i}`, envDef(`put ${v}`));
+      const putEnv = await call(
+        'PUT /api/v1/environments/:environment',
+        `/api/v1/environments/put-env-${i}`,
+        envDef(`put ${v}`),
+      );
       expect(putEnv.status, label).toBe(200);
       expect(putEnv.body.definition.variables.TEXT, label).toBe(expected(`put ${v}`));
 
-      const run = await call('POST /api/v1/plans/:plan/runs', `/api/v1/plans/hostile-${i}/runs`, { build: v, branch: `b ${v}`, ref: `r${v}`, parameters: { P: v } });
+      const run = await call('POST /api/v1/plans/:plan/runs', `/api/v1/plans/hostile-${i}/runs`, {
+        build: v,
+        branch: `b ${v}`,
+        ref: `r${v}`,
+        parameters: { P: v },
+      });
       expect(run.status, `${label}: ${JSON.stringify(run.body).slice(0, 300)}`).toBe(202);
-      expect([run.body.trigger.build, run.body.trigger.branch, run.body.trigger.ref, run.body.trigger.parameters.P], label).toEqual([want, expected(`b ${v}`), expected(`r${v}`), want]);
+      expect(
+        [run.body.trigger.build, run.body.trigger.branch, run.body.trigger.ref, run.body.trigger.parameters.P],
+        label,
+      ).toEqual([want, expected(`b ${v}`), expected(`r${v}`), want]);
       const { text: build, encodable } = percent(v);
       const byBuild = await call('GET /api/v1/runs', `/api/v1/runs?build=${build}`);
       expect(byBuild.status, label).toBeLessThan(500);
       // A lone surrogate cannot be sent in a URL (it is not UTF-8); the rest must find the run.
-      if (encodable) expect(byBuild.body.items.map((r: { id: number }) => r.id), `${label}: ?build=`).toEqual([run.body.id]);
-      const byBranch = await call('GET /api/v1/runs', `/api/v1/runs?branch=${percent(`b ${v}`).text}&plan=hostile-${i}`);
-      if (encodable) expect(byBranch.body.items.map((r: { id: number }) => r.id), `${label}: ?branch=`).toEqual([run.body.id]);
+      if (encodable)
+        expect(
+          byBuild.body.items.map((r: { id: number }) => r.id),
+          `${label}: ?build=`,
+        ).toEqual([run.body.id]);
+      const byBranch = await call(
+        'GET /api/v1/runs',
+        `/api/v1/runs?branch=${percent(`b ${v}`).text}&plan=hostile-${i}`,
+      );
+      if (encodable)
+        expect(
+          byBranch.body.items.map((r: { id: number }) => r.id),
+          `${label}: ?branch=`,
+        ).toEqual([run.body.id]);
       // Vendor: Testsigma's buildNo is the run's build.
-      const ts = await call('POST /api/v1/execution_results', '/api/v1/execution_results', { executionId: run.body.plan.id, buildNo: `ts ${v}` });
+      const ts = await call('POST /api/v1/execution_results', '/api/v1/execution_results', {
+        executionId: run.body.plan.id,
+        buildNo: `ts ${v}`,
+      });
       expect(ts.status, label).toBeLessThan(300);
       const tsRun = (await call('GET /api/v1/runs/:run', `/api/v1/runs/${ts.body.id}`)).body;
       expect(tsRun.trigger.build, label).toBe(expected(`ts ${v}`));
-      const tsDevices = await call('POST /api/v1/execution_results', '/api/v1/execution_results', { executionId: run.body.plan.id, uploadVersions: { [v]: 1 }, environmentId: v });
+      const tsDevices = await call('POST /api/v1/execution_results', '/api/v1/execution_results', {
+        executionId: run.body.plan.id,
+        uploadVersions: { [v]: 1 },
+        environmentId: v,
+      });
       expect(tsDevices.status, label).toBeGreaterThanOrEqual(400);
       const vendorView = await call('GET /api/v1/execution_results/:run', `/api/v1/execution_results/${ts.body.id}`);
       expect(vendorView.status, label).toBe(200);
       // Testsigma's runtimeData are the run's parameters, stored like the native ones.
-      const tsData = await call('POST /api/v1/execution_results', '/api/v1/execution_results', { executionId: run.body.plan.id, runtimeData: { P: v }, buildNo: 7 });
+      const tsData = await call('POST /api/v1/execution_results', '/api/v1/execution_results', {
+        executionId: run.body.plan.id,
+        runtimeData: { P: v },
+        buildNo: 7,
+      });
       expect(tsData.status, `${label}: ${JSON.stringify(tsData.body).slice(0, 200)}`).toBe(200);
-      expect((await call('GET /api/v1/runs/:run', `/api/v1/runs/${tsData.body.id}`)).body.trigger.parameters.P, label).toBe(want);
-      const tsBadName = await call('POST /api/v1/execution_results', '/api/v1/execution_results', { executionId: run.body.plan.id, runtimeData: { [v]: v } });
+      expect(
+        (await call('GET /api/v1/runs/:run', `/api/v1/runs/${tsData.body.id}`)).body.trigger.parameters.P,
+        label,
+      ).toBe(want);
+      const tsBadName = await call('POST /api/v1/execution_results', '/api/v1/execution_results', {
+        executionId: run.body.plan.id,
+        runtimeData: { [v]: v },
+      });
       expect(tsBadName.status, label).toBe(400);
       // The same under Testsigma's newer name (its Jenkins plugin).
-      const tpr = await call('POST /api/v1/test_plan_results', '/api/v1/test_plan_results', { testPlanId: String(run.body.plan.id), runtimeData: { P: v }, buildNo: `tpr ${v}` });
+      const tpr = await call('POST /api/v1/test_plan_results', '/api/v1/test_plan_results', {
+        testPlanId: String(run.body.plan.id),
+        runtimeData: { P: v },
+        buildNo: `tpr ${v}`,
+      });
       expect(tpr.status, `${label}: ${JSON.stringify(tpr.body).slice(0, 200)}`).toBe(200);
-      expect((await call('GET /api/v1/runs/:run', `/api/v1/runs/${tpr.body.id}`)).body.trigger, label).toMatchObject({ build: expected(`tpr ${v}`), parameters: { P: want } });
+      expect((await call('GET /api/v1/runs/:run', `/api/v1/runs/${tpr.body.id}`)).body.trigger, label).toMatchObject({
+        build: expected(`tpr ${v}`),
+        parameters: { P: want },
+      });
       // Testinium's token endpoint: a password that is no API key is a 401 whatever it holds.
-      const token = await call('POST /Testinium.RestApi/oauth/token', '/Testinium.RestApi/oauth/token', { grant_type: 'password', username: v, password: v, scope: v });
+      const token = await call('POST /Testinium.RestApi/oauth/token', '/Testinium.RestApi/oauth/token', {
+        grant_type: 'password',
+        username: v,
+        password: v,
+        scope: v,
+      });
       expect(token.status, label).toBe(401);
 
       // Names that cannot exist (plan, environment and project names are restricted): a 4xx, never a 5xx.
@@ -265,21 +387,42 @@ describeEachDialect('hostile strings', (dialect) => {
         ['POST /Testinium.RestApi/api/plans/:plan/run', `/Testinium.RestApi/api/plans/${p}/run`],
         ['GET /Testinium.RestApi/api/plans/:plan/run/:forceRun', `/Testinium.RestApi/api/plans/${p}/run/false`],
         ['POST /Testinium.RestApi/api/plans/:plan/run/:forceRun', `/Testinium.RestApi/api/plans/${p}/run/true`],
-        ['GET /Testinium.RestApi/api/plans/:plan/run/company/:companyId', `/Testinium.RestApi/api/plans/${p}/run/company/1`],
-        ['POST /Testinium.RestApi/api/plans/:plan/run/company/:companyId', `/Testinium.RestApi/api/plans/${p}/run/company/1`],
+        [
+          'GET /Testinium.RestApi/api/plans/:plan/run/company/:companyId',
+          `/Testinium.RestApi/api/plans/${p}/run/company/1`,
+        ],
+        [
+          'POST /Testinium.RestApi/api/plans/:plan/run/company/:companyId',
+          `/Testinium.RestApi/api/plans/${p}/run/company/1`,
+        ],
         ['GET /Testinium.RestApi/api/plans/:plan/checkIsRunning', `/Testinium.RestApi/api/plans/${p}/checkIsRunning`],
         ['GET /Testinium.RestApi/api/plans/:plan/stop', `/Testinium.RestApi/api/plans/${p}/stop`],
         ['POST /Testinium.RestApi/api/plans/:plan/rerun', `/Testinium.RestApi/api/plans/${p}/rerun`],
         ['GET /Testinium.RestApi/api/plans/:plan', `/Testinium.RestApi/api/plans/${p}`],
         ['GET /Testinium.RestApi/api/plans/:plan/active', `/Testinium.RestApi/api/plans/${p}/active`],
-        ['PUT /Testinium.RestApi/api/plans/:plan/setAndroidMobileApp/:mobileAppId', `/Testinium.RestApi/api/plans/${p}/setAndroidMobileApp/1`],
-        ['PUT /Testinium.RestApi/api/plans/:plan/setIosMobileApp/:mobileAppId', `/Testinium.RestApi/api/plans/${p}/setIosMobileApp/1`],
+        [
+          'PUT /Testinium.RestApi/api/plans/:plan/setAndroidMobileApp/:mobileAppId',
+          `/Testinium.RestApi/api/plans/${p}/setAndroidMobileApp/1`,
+        ],
+        [
+          'PUT /Testinium.RestApi/api/plans/:plan/setIosMobileApp/:mobileAppId',
+          `/Testinium.RestApi/api/plans/${p}/setIosMobileApp/1`,
+        ],
         ['GET /Testinium.RestApi/api/plans/:plan/testExecutions', `/Testinium.RestApi/api/plans/${p}/testExecutions`],
         ['GET /Testinium.RestApi/api/projects/:project/active', `/Testinium.RestApi/api/projects/${p}/active`],
-        ['GET /Testinium.RestApi/api/projects/:project/plans/active', `/Testinium.RestApi/api/projects/${p}/plans/active`],
+        [
+          'GET /Testinium.RestApi/api/projects/:project/plans/active',
+          `/Testinium.RestApi/api/projects/${p}/plans/active`,
+        ],
         ['GET /Testinium.RestApi/api/testExecutions/:execId', `/Testinium.RestApi/api/testExecutions/${p}`],
-        ['GET /Testinium.RestApi/api/testExecutions/:execId/company/:companyId', `/Testinium.RestApi/api/testExecutions/${p}/company/1`],
-        ['GET /Testinium.RestApi/api/testResults/executionId/:execId/pages/:page', `/Testinium.RestApi/api/testResults/executionId/${p}/pages/1`],
+        [
+          'GET /Testinium.RestApi/api/testExecutions/:execId/company/:companyId',
+          `/Testinium.RestApi/api/testExecutions/${p}/company/1`,
+        ],
+        [
+          'GET /Testinium.RestApi/api/testResults/executionId/:execId/pages/:page',
+          `/Testinium.RestApi/api/testResults/executionId/${p}/pages/1`,
+        ],
         ['GET /api/v1/projects/:project/callback-secret', `/api/v1/projects/${p}/callback-secret`],
         ['POST /api/v1/projects/:project/callback-secret/rotate', `/api/v1/projects/${p}/callback-secret/rotate`],
       ] as const) {
@@ -299,12 +442,28 @@ describeEachDialect('hostile strings', (dialect) => {
       // The listings of plans and environments show what the key reaches whatever `project` says.
       await call('GET /api/v1/plans', `/api/v1/plans?project=${p}`);
       await call('GET /api/v1/environments', `/api/v1/environments?project=${p}`);
-      const triggerBad = await call('POST /api/v1/plans/:plan/runs', `/api/v1/plans/hostile-${i}/runs`, { environments: [v], profile: v, scenarios: [v], app_builds: { [v]: 1 } });
+      const triggerBad = await call('POST /api/v1/plans/:plan/runs', `/api/v1/plans/hostile-${i}/runs`, {
+        environments: [v],
+        profile: v,
+        scenarios: [v],
+        app_builds: { [v]: 1 },
+      });
       expect(triggerBad.status, label).toBe(400);
-      const callback = await call('GET /Testinium.RestApi/api/plans/:plan/run', `/Testinium.RestApi/api/plans/${run.body.plan.id}/run?callbackUrl=${percent(`https://ci.example.com/${v}`).text}`);
+      const callback = await call(
+        'GET /Testinium.RestApi/api/plans/:plan/run',
+        `/Testinium.RestApi/api/plans/${run.body.plan.id}/run?callbackUrl=${percent(`https://ci.example.com/${v}`).text}`,
+      );
       expect(callback.status, label).toBeLessThan(500);
     }
-    for (const path of ['/api/v1/plans/%00', '/api/v1/plans/a%00b/history', '/api/v1/runs/%00', '/api/v1/runs?build=%00', '/api/v1/environments/%00?project=%00', '/%00', '/api/v1/%00']) {
+    for (const path of [
+      '/api/v1/plans/%00',
+      '/api/v1/plans/a%00b/history',
+      '/api/v1/runs/%00',
+      '/api/v1/runs?build=%00',
+      '/api/v1/environments/%00?project=%00',
+      '/%00',
+      '/api/v1/%00',
+    ]) {
       const r = await fetch(`${s.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
       statuses.push({ what: path, status: r.status, body: await r.text() });
     }
@@ -314,16 +473,30 @@ describeEachDialect('hostile strings', (dialect) => {
   it('stores app build names and versions, uploaded and registered by URL', async () => {
     for (const [label, v] of CORPUS) {
       const version = percent(`1.0 ${v}`);
-      const up = await call('POST /api/v1/app-builds', `/api/v1/app-builds?name=hostile-app&version=${version.text}`, undefined, { raw: Buffer.from(`app ${label}`) });
+      const up = await call(
+        'POST /api/v1/app-builds',
+        `/api/v1/app-builds?name=hostile-app&version=${version.text}`,
+        undefined,
+        { raw: Buffer.from(`app ${label}`) },
+      );
       expect(up.status, `${label}: ${JSON.stringify(up.body).slice(0, 200)}`).toBeLessThan(500);
       if (version.encodable) expect(up.body.version, label).toBe(expected(`1.0 ${v}`));
-      const byUrl = await call('POST /api/v1/app-builds', '/api/v1/app-builds?name=hostile-url&version=1', { url: `https://builds.example.com/${encodeURIComponent(label)}.apk` });
+      const byUrl = await call('POST /api/v1/app-builds', '/api/v1/app-builds?name=hostile-url&version=1', {
+        url: `https://builds.example.com/${encodeURIComponent(label)}.apk`,
+      });
       expect(byUrl.status, label).toBeLessThan(500);
       const listed = await call('GET /api/v1/app-builds', `/api/v1/app-builds?name=${percent(v).text}`);
       expect(listed.status, label).toBeLessThan(500);
     }
-    const list = (await call('GET /api/v1/app-builds', '/api/v1/app-builds?name=hostile-app')).body.items as { version: string }[];
-    for (const [label, v] of CORPUS) if (percent(v).encodable) expect(list.map((b) => b.version), label).toContain(expected(`1.0 ${v}`));
+    const list = (await call('GET /api/v1/app-builds', '/api/v1/app-builds?name=hostile-app')).body.items as {
+      version: string;
+    }[];
+    for (const [label, v] of CORPUS)
+      if (percent(v).encodable)
+        expect(
+          list.map((b) => b.version),
+          label,
+        ).toContain(expected(`1.0 ${v}`));
     noServerErrors();
   });
 
@@ -338,12 +511,28 @@ describeEachDialect('hostile strings', (dialect) => {
     const run = (await call('POST /api/v1/plans/:plan/runs', '/api/v1/plans/flow/runs', {})).body;
     const [discovery] = await agent.claim(1);
     const keyOf = (v: string, i: number) => `hostile.test.ts > ${i} ${v}`;
-    const scenarios = CORPUS.map(([, v], i) => ({ key: keyOf(v, i), file: 'hostile.test.ts', path: [`${i} ${v}`], tags: [v] }));
+    const scenarios = CORPUS.map(([, v], i) => ({
+      key: keyOf(v, i),
+      file: 'hostile.test.ts',
+      path: [`${i} ${v}`],
+      tags: [v],
+    }));
     const discovered = await agent.complete(discovery!, { outcome: 'completed', scenarios });
     expect(discovered.status, JSON.stringify(discovered.body).slice(0, 300)).toBe(200);
     const jobs: ClaimedJob[] = [];
-    for (let round = 0; round < 20 && jobs.flatMap((j) => j.scenarios).length < CORPUS.length; round++) jobs.push(...(await agent.claim(64)));
-    const beat = await call('POST /api/agent/v1/heartbeat', '/api/agent/v1/heartbeat', { jobs: [...jobs.map((j) => ({ job_id: j.job_id, lease_token: j.lease_token })), ...CORPUS.map(([, v]) => ({ job_id: jobs[0]!.job_id, lease_token: v }))] }, { token: agent.token });
+    for (let round = 0; round < 20 && jobs.flatMap((j) => j.scenarios).length < CORPUS.length; round++)
+      jobs.push(...(await agent.claim(64)));
+    const beat = await call(
+      'POST /api/agent/v1/heartbeat',
+      '/api/agent/v1/heartbeat',
+      {
+        jobs: [
+          ...jobs.map((j) => ({ job_id: j.job_id, lease_token: j.lease_token })),
+          ...CORPUS.map(([, v]) => ({ job_id: jobs[0]!.job_id, lease_token: v })),
+        ],
+      },
+      { token: agent.token },
+    );
     expect(beat.status).toBe(200);
     const claimedKeys = jobs.flatMap((j) => j.scenarios.map((x) => x.key)).sort();
     expect(claimedKeys).toEqual(CORPUS.map(([, v], i) => expected(keyOf(v, i))).sort());
@@ -354,7 +543,12 @@ describeEachDialect('hostile strings', (dialect) => {
       let log = '';
       for (const x of job.scenarios) {
         const { v } = rawOf.get(x.key)!;
-        const r = await call('POST /api/agent/v1/jobs/:job/log', `/api/agent/v1/jobs/${job.job_id}/log`, { lease_token: job.lease_token, offset, data: `[${v}]` }, { token: agent.token });
+        const r = await call(
+          'POST /api/agent/v1/jobs/:job/log',
+          `/api/agent/v1/jobs/${job.job_id}/log`,
+          { lease_token: job.lease_token, offset, data: `[${v}]` },
+          { token: agent.token },
+        );
         expect(r.status, JSON.stringify(r.body)).toBe(200);
         offset = r.body.next_offset;
         log += expected(`[${v}]`);
@@ -363,18 +557,45 @@ describeEachDialect('hostile strings', (dialect) => {
       const results = job.scenarios.map((x) => {
         const { v, i } = rawOf.get(x.key)!;
         // The agent names the scenario as its framework does: the raw key, not the stored one.
-        return { key: keyOf(v, i), file: 'hostile.test.ts', path: [`${i} ${v}`], outcome: 'failed' as const, durationMs: 1, message: `m ${v}`, stack: `s ${v}`, stdout: `o ${v}`, stderr: `e ${v}` };
+        return {
+          key: keyOf(v, i),
+          file: 'hostile.test.ts',
+          path: [`${i} ${v}`],
+          outcome: 'failed' as const,
+          durationMs: 1,
+          message: `m ${v}`,
+          stack: `s ${v}`,
+          stdout: `o ${v}`,
+          stderr: `e ${v}`,
+        };
       });
-      const done = await agent.complete(job, { outcome: 'completed', exit_code: 1, results, output: `out ${job.scenarios.map((x) => rawOf.get(x.key)!.v).join('|')}` });
+      const done = await agent.complete(job, {
+        outcome: 'completed',
+        exit_code: 1,
+        results,
+        output: `out ${job.scenarios.map((x) => rawOf.get(x.key)!.v).join('|')}`,
+      });
       expect(done.status, JSON.stringify(done.body).slice(0, 300)).toBe(200);
     }
-    const rows = (await call('GET /api/v1/runs/:run/results', `/api/v1/runs/${run.id}/results`)).body.items as { status: string; scenario: { key: string; path: string[] }; message: string; stack: string; stdout: string; stderr: string }[];
+    const rows = (await call('GET /api/v1/runs/:run/results', `/api/v1/runs/${run.id}/results`)).body.items as {
+      status: string;
+      scenario: { key: string; path: string[] };
+      message: string;
+      stack: string;
+      stdout: string;
+      stderr: string;
+    }[];
     expect(rows).toHaveLength(CORPUS.length);
     for (const row of rows) {
       const { v, i } = rawOf.get(row.scenario.key)!;
       const label = CORPUS[i]![0];
       expect(row.status, label).toBe('failed');
-      expect([row.message, row.stack, row.stdout, row.stderr], label).toEqual([expected(`m ${v}`), expected(`s ${v}`), expected(`o ${v}`), expected(`e ${v}`)]);
+      expect([row.message, row.stack, row.stdout, row.stderr], label).toEqual([
+        expected(`m ${v}`),
+        expected(`s ${v}`),
+        expected(`o ${v}`),
+        expected(`e ${v}`),
+      ]);
       expect(row.scenario.path, label).toEqual([expected(`${i} ${v}`)]);
     }
     for (const [jobId, log] of logOf) {
@@ -385,17 +606,24 @@ describeEachDialect('hostile strings', (dialect) => {
     const pairs = CORPUS.map(([, v], i) => ({ scenario: keyOf(v, i), environment: 'flow' }));
     const rerun = await call('POST /api/v1/runs/:run/rerun', `/api/v1/runs/${run.id}/rerun`, { pairs });
     expect(rerun.status, JSON.stringify(rerun.body).slice(0, 300)).toBe(202);
-    const rerunResults = (await call('GET /api/v1/runs/:run/results', `/api/v1/runs/${rerun.body.id}/results`)).body.items as unknown[];
+    const rerunResults = (await call('GET /api/v1/runs/:run/results', `/api/v1/runs/${rerun.body.id}/results`)).body
+      .items as unknown[];
     expect(rerunResults).toHaveLength(CORPUS.length);
     noServerErrors();
   });
 
   it('stores a job error holding every hostile string, and a 1 MiB log and output', async () => {
-    await s.api('POST', '/api/v1/apply', { environments: { big: { labels: ['hostile-big'] } }, plans: { big: { framework: 'command', environments: ['big'], retries: 0 } } });
+    await s.api('POST', '/api/v1/apply', {
+      environments: { big: { labels: ['hostile-big'] } },
+      plans: { big: { framework: 'command', environments: ['big'], retries: 0 } },
+    });
     const agent = await ProtocolAgent.register(s, ['hostile-big'], 4);
     const run = (await call('POST /api/v1/plans/:plan/runs', '/api/v1/plans/big/runs', {})).body;
     const [discovery] = await agent.claim(1);
-    const r = await agent.complete(discovery!, { outcome: 'completed', scenarios: [{ key: 'big.test.ts', file: 'big.test.ts', path: [], tags: [] }] });
+    const r = await agent.complete(discovery!, {
+      outcome: 'completed',
+      scenarios: [{ key: 'big.test.ts', file: 'big.test.ts', path: [], tags: [] }],
+    });
     expect(r.status).toBe(200);
     const [job] = await agent.claim(1);
     const all = CORPUS.map(([, v]) => v).join('|');
@@ -403,21 +631,41 @@ describeEachDialect('hostile strings', (dialect) => {
     const chunk = `${(all + 'x'.repeat(MiB / 4)).slice(0, MiB / 4 - 1)}\n`;
     let offset = 0;
     for (let n = 0; n < 4; n++) {
-      const res = await s.api('POST', `/api/agent/v1/jobs/${job!.job_id}/log`, { lease_token: job!.lease_token, offset, data: chunk }, { token: agent.token });
+      const res = await s.api(
+        'POST',
+        `/api/agent/v1/jobs/${job!.job_id}/log`,
+        { lease_token: job!.lease_token, offset, data: chunk },
+        { token: agent.token },
+      );
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       offset = res.body.next_offset;
     }
     const output = (all + 'y'.repeat(MiB)).slice(0, MiB);
-    const done = await agent.complete(job!, { outcome: 'errored', reason: 'crashed', retryable: false, error: `crash: ${all}`, output, exit_code: null });
+    const done = await agent.complete(job!, {
+      outcome: 'errored',
+      reason: 'crashed',
+      retryable: false,
+      error: `crash: ${all}`,
+      output,
+      exit_code: null,
+    });
     expect(done.status, JSON.stringify(done.body).slice(0, 300)).toBe(200);
     const log = (await s.api('GET', `/api/v1/runs/${run.id}/jobs/${job!.job_id}/log`)).body as string;
     expect(log).toBe(expected(chunk).repeat(4));
-    const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as { id: number; error: string | null; attempts: { error: string | null }[] }[];
+    const jobs = (await s.api('GET', `/api/v1/runs/${run.id}/jobs`)).body.items as {
+      id: number;
+      error: string | null;
+      attempts: { error: string | null }[];
+    }[];
     const ended = jobs.find((j) => j.id === job!.job_id)!;
     expect(ended.error).toBe(expected(`crash: ${all}`));
     const [result] = (await s.api('GET', `/api/v1/runs/${run.id}/results`)).body.items;
     expect(result.message).toBe(expected(`crash: ${all}`));
-    const attempt = await s.proctor.server.store.db.selectFrom('attempts').select('output').where('job_id', '=', job!.job_id).executeTakeFirstOrThrow();
+    const attempt = await s.proctor.server.store.db
+      .selectFrom('attempts')
+      .select('output')
+      .where('job_id', '=', job!.job_id)
+      .executeTakeFirstOrThrow();
     expect(attempt.output).toBe(expected(output));
     noServerErrors();
   });
@@ -439,13 +687,25 @@ describeEachDialect('hostile strings', (dialect) => {
 
   it('lets a user whose name fills its column cancel a run, the reason naming them whole', async () => {
     const name = `${'\0'.repeat(10)}${'n'.repeat(190)}`;
-    const key = (await call('POST /api/v1/keys', '/api/v1/keys', { name: 'long-user', user: 'l'.repeat(200), authorities: ['PLAN_RUN', 'PLAN_READ'] })).body.token as string;
+    const key = (
+      await call('POST /api/v1/keys', '/api/v1/keys', {
+        name: 'long-user',
+        user: 'l'.repeat(200),
+        authorities: ['PLAN_RUN', 'PLAN_READ'],
+      })
+    ).body.token as string;
     const run = (await call('POST /api/v1/plans/:plan/runs', '/api/v1/plans/big/runs', {})).body;
-    const cancelled = await call('POST /api/v1/runs/:run/cancel', `/api/v1/runs/${run.id}/cancel`, undefined, { token: key });
+    const cancelled = await call('POST /api/v1/runs/:run/cancel', `/api/v1/runs/${run.id}/cancel`, undefined, {
+      token: key,
+    });
     expect(cancelled.status, JSON.stringify(cancelled.body).slice(0, 300)).toBe(200);
     expect(cancelled.body.end_reason).toBe(`cancelled by ${'l'.repeat(200)}`);
     // A name with NUL is stored escaped, 250 characters, on both dialects.
-    const nulUser = await call('POST /api/v1/keys', '/api/v1/keys', { name: 'nul-user', user: name, authorities: ['PLAN_READ'] });
+    const nulUser = await call('POST /api/v1/keys', '/api/v1/keys', {
+      name: 'nul-user',
+      user: name,
+      authorities: ['PLAN_READ'],
+    });
     expect(nulUser.status).toBe(201);
     noServerErrors();
   });
@@ -460,24 +720,63 @@ describeEachDialect('hostile strings', (dialect) => {
   });
 
   it('stores text at its limit made only of NUL or lone surrogates alike on both dialects, escaped (six times as long)', async () => {
-    await call('POST /api/v1/apply', '/api/v1/apply', { environments: { 'at-limit': { labels: ['at-limit'] } }, plans: { 'at-limit': { framework: 'command', environments: ['at-limit'] } } });
+    await call('POST /api/v1/apply', '/api/v1/apply', {
+      environments: { 'at-limit': { labels: ['at-limit'] } },
+      plans: { 'at-limit': { framework: 'command', environments: ['at-limit'] } },
+    });
     const nul = (n: number) => '\0'.repeat(n);
     const lone = (n: number) => '\ud800'.repeat(n);
-    const key = await call('POST /api/v1/keys', '/api/v1/keys', { name: nul(200), user: lone(200), authorities: ['PLAN_READ'] });
+    const key = await call('POST /api/v1/keys', '/api/v1/keys', {
+      name: nul(200),
+      user: lone(200),
+      authorities: ['PLAN_READ'],
+    });
     const token = await call('POST /api/v1/agents/tokens', '/api/v1/agents/tokens', { name: lone(200) });
-    const hook = await call('POST /api/v1/webhooks', '/api/v1/webhooks?project=default', { url: 'https://hooks.example.com/in', description: nul(500) });
-    const agent = await call('POST /api/agent/v1/register', '/api/agent/v1/register', { name: nul(200), labels: ['at-limit'], slots: 1 });
-    const run = await call('POST /api/v1/plans/:plan/runs', '/api/v1/plans/at-limit/runs', { build: nul(200), branch: lone(300) });
+    const hook = await call('POST /api/v1/webhooks', '/api/v1/webhooks?project=default', {
+      url: 'https://hooks.example.com/in',
+      description: nul(500),
+    });
+    const agent = await call('POST /api/agent/v1/register', '/api/agent/v1/register', {
+      name: nul(200),
+      labels: ['at-limit'],
+      slots: 1,
+    });
+    const run = await call('POST /api/v1/plans/:plan/runs', '/api/v1/plans/at-limit/runs', {
+      build: nul(200),
+      branch: lone(300),
+    });
     // A lone surrogate cannot be sent in a URL: NUL fills the version.
-    const build = await call('POST /api/v1/app-builds', `/api/v1/app-builds?name=at-limit&version=${'%00'.repeat(100)}`, undefined, { raw: Buffer.from('app at its limit') });
+    const build = await call(
+      'POST /api/v1/app-builds',
+      `/api/v1/app-builds?name=at-limit&version=${'%00'.repeat(100)}`,
+      undefined,
+      { raw: Buffer.from('app at its limit') },
+    );
     // Every field answers, before any is read back: a field that differs by dialect shows with the others.
-    expect({ key: key.status, token: token.status, hook: hook.status, agent: agent.status, run: run.status, build: build.status }).toEqual({ key: 201, token: 201, hook: 201, agent: 201, run: 202, build: 201 });
-    const keys = (await call('GET /api/v1/keys', '/api/v1/keys')).body.items as { id: number; name: string; user: { name: string } }[];
+    expect({
+      key: key.status,
+      token: token.status,
+      hook: hook.status,
+      agent: agent.status,
+      run: run.status,
+      build: build.status,
+    }).toEqual({ key: 201, token: 201, hook: 201, agent: 201, run: 202, build: 201 });
+    const keys = (await call('GET /api/v1/keys', '/api/v1/keys')).body.items as {
+      id: number;
+      name: string;
+      user: { name: string };
+    }[];
     const stored = keys.find((k) => k.id === key.body.key.id)!;
     expect([stored.name, stored.user.name]).toEqual([expected(nul(200)), expected(lone(200))]);
-    const tokens = (await call('GET /api/v1/agents/tokens', '/api/v1/agents/tokens')).body.items as { id: number; name: string }[];
+    const tokens = (await call('GET /api/v1/agents/tokens', '/api/v1/agents/tokens')).body.items as {
+      id: number;
+      name: string;
+    }[];
     expect(tokens.find((t) => t.id === token.body.token.id)?.name).toBe(expected(lone(200)));
-    const hooks = (await call('GET /api/v1/webhooks', '/api/v1/webhooks')).body.items as { id: number; description: string }[];
+    const hooks = (await call('GET /api/v1/webhooks', '/api/v1/webhooks')).body.items as {
+      id: number;
+      description: string;
+    }[];
     expect(hooks.find((h) => h.id === hook.body.webhook.id)?.description).toBe(expected(nul(500)));
     const agents = (await call('GET /api/v1/agents', '/api/v1/agents')).body.items as { id: number; name: string }[];
     expect(agents.find((a) => a.id === agent.body.agent_id)?.name).toBe(expected(nul(200)));
@@ -491,13 +790,23 @@ describeEachDialect('hostile strings', (dialect) => {
     // A project is made by the first write that names it: its name follows the rule of a plan file's `project`, on both dialects.
     const projects: [route: string, path: string, body: unknown][] = [
       ['PUT /api/v1/environments/:environment', `/api/v1/environments/at-limit-env?project=${'%00'.repeat(100)}`, {}],
-      ['PUT /api/v1/environments/:environment', `/api/v1/environments/at-limit-env?project=${percent('rtl\u202Etxt.exe').text}`, {}],
-      ['POST /api/v1/webhooks', `/api/v1/webhooks?project=${percent('ctl\x01').text}`, { url: 'https://hooks.example.com/in' }],
+      [
+        'PUT /api/v1/environments/:environment',
+        `/api/v1/environments/at-limit-env?project=${percent('rtl\u202Etxt.exe').text}`,
+        {},
+      ],
+      [
+        'POST /api/v1/webhooks',
+        `/api/v1/webhooks?project=${percent('ctl\x01').text}`,
+        { url: 'https://hooks.example.com/in' },
+      ],
     ];
     const made = [];
     for (const [route, path, body] of projects) made.push((await call(route, path, body)).status);
     expect(made).toEqual([400, 400, 400]);
-    expect(((await call('GET /api/v1/projects', '/api/v1/projects')).body.items as { name: string }[]).map((p) => p.name)).toEqual(['default']);
+    expect(
+      ((await call('GET /api/v1/projects', '/api/v1/projects')).body.items as { name: string }[]).map((p) => p.name),
+    ).toEqual(['default']);
     noServerErrors();
   });
 
@@ -506,13 +815,20 @@ describeEachDialect('hostile strings', (dialect) => {
     // The corpus at the end, where a cap that keeps the end keeps it.
     const big = 'z'.repeat(MiB - all.length) + all;
     expect(big.length).toBe(MiB);
-    await call('POST /api/v1/apply', '/api/v1/apply', { environments: { 'big-text': { labels: ['big-text'] } }, plans: { 'big-text': { framework: 'command', environments: ['big-text'] } } });
+    await call('POST /api/v1/apply', '/api/v1/apply', {
+      environments: { 'big-text': { labels: ['big-text'] } },
+      plans: { 'big-text': { framework: 'command', environments: ['big-text'] } },
+    });
     const planId = (await call('GET /api/v1/plans/:plan', '/api/v1/plans/big-text')).body.id as number;
     const limited: [route: string, path: string, body: unknown][] = [
       ['POST /api/v1/keys', '/api/v1/keys', { name: big, authorities: ['PLAN_READ'] }],
       ['POST /api/v1/keys', '/api/v1/keys', { name: 'big-user', user: big, authorities: ['PLAN_READ'] }],
       ['POST /api/v1/agents/tokens', '/api/v1/agents/tokens', { name: big }],
-      ['POST /api/v1/webhooks', '/api/v1/webhooks?project=default', { url: 'https://hooks.example.com/in', description: big }],
+      [
+        'POST /api/v1/webhooks',
+        '/api/v1/webhooks?project=default',
+        { url: 'https://hooks.example.com/in', description: big },
+      ],
       ['POST /api/v1/webhooks', '/api/v1/webhooks?project=default', { url: `https://hooks.example.com/${big}` }],
       ['POST /api/agent/v1/register', '/api/agent/v1/register', { name: big, labels: ['big-text'], slots: 1 }],
       ['POST /api/agent/v1/register', '/api/agent/v1/register', { name: 'big', labels: [big], slots: 1 }],
@@ -523,49 +839,113 @@ describeEachDialect('hostile strings', (dialect) => {
       ['POST /api/v1/plans/:plan/runs', '/api/v1/plans/big-text/runs', { profile: big }],
       ['POST /api/v1/plans/:plan/runs', '/api/v1/plans/big-text/runs', { environments: [big] }],
       ['POST /api/v1/plans/:plan/runs', '/api/v1/plans/big-text/runs', { scenarios: [big] }],
-      ['POST /api/v1/plans/:plan/runs', '/api/v1/plans/big-text/runs', { callback_url: `https://ci.example.com/${big}` }],
+      [
+        'POST /api/v1/plans/:plan/runs',
+        '/api/v1/plans/big-text/runs',
+        { callback_url: `https://ci.example.com/${big}` },
+      ],
       ['POST /api/v1/execution_results', '/api/v1/execution_results', { executionId: planId, buildNo: big }],
       ['POST /api/v1/execution_results', '/api/v1/execution_results', { executionId: planId, runtimeData: { P: big } }],
-      ['POST /Testinium.RestApi/oauth/token', '/Testinium.RestApi/oauth/token', { grant_type: 'password', username: big, password: big }],
-      ['POST /api/v1/apply', '/api/v1/apply', { environments: { 'big-text': { labels: ['big-text'] } }, plans: { [big]: { framework: 'command', environments: ['big-text'] } } }],
+      [
+        'POST /Testinium.RestApi/oauth/token',
+        '/Testinium.RestApi/oauth/token',
+        { grant_type: 'password', username: big, password: big },
+      ],
+      [
+        'POST /api/v1/apply',
+        '/api/v1/apply',
+        {
+          environments: { 'big-text': { labels: ['big-text'] } },
+          plans: { [big]: { framework: 'command', environments: ['big-text'] } },
+        },
+      ],
       ['POST /api/v1/apply', '/api/v1/apply', { environments: { [big]: {} }, plans: {} }],
     ];
     const answers = [];
-    for (const [route, path, body] of limited) answers.push(`${route} ${JSON.stringify(body).slice(0, 60)} → ${(await call(route, path, body)).status}`);
-    expect(answers.filter((a) => !/→ 4\d\d$/.test(a)), 'fields with a limit that did not answer 4xx').toEqual([]);
+    for (const [route, path, body] of limited)
+      answers.push(`${route} ${JSON.stringify(body).slice(0, 60)} → ${(await call(route, path, body)).status}`);
+    expect(
+      answers.filter((a) => !/→ 4\d\d$/.test(a)),
+      'fields with a limit that did not answer 4xx',
+    ).toEqual([]);
     // Query and path parameters: a 1 MiB URL is past Node's header limit (16 KiB), refused before any route.
-    const url = await fetch(`${s.url}/api/v1/runs?build=${'b'.repeat(MiB)}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const url = await fetch(`${s.url}/api/v1/runs?build=${'b'.repeat(MiB)}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(url.status).toBe(431);
 
     // A plan's and an environment's text have no limit but the body's: stored whole, escapes and all.
     const want = expected(big);
-    const plan = { description: big, framework: 'command', workdir: big, scenarios: { include: [big], tags: [big] }, options: { command: big }, environments: ['big-text'] };
+    const plan = {
+      description: big,
+      framework: 'command',
+      workdir: big,
+      scenarios: { include: [big], tags: [big] },
+      options: { command: big },
+      environments: ['big-text'],
+    };
     const put = await call('PUT /api/v1/plans/:plan', '/api/v1/plans/big-plan', plan);
     expect(put.status, JSON.stringify(put.body).slice(0, 300)).toBe(200);
     const got = (await call('GET /api/v1/plans/:plan', '/api/v1/plans/big-plan')).body.definition;
-    expect([got.description, got.workdir, got.scenarios.include[0], got.scenarios.tags[0], got.options.command].map((t: string) => t === want)).toEqual([true, true, true, true, true]);
-    const env = await call('PUT /api/v1/environments/:environment', '/api/v1/environments/big-env', { labels: ['big-text'], variables: { TEXT: big } });
+    expect(
+      [got.description, got.workdir, got.scenarios.include[0], got.scenarios.tags[0], got.options.command].map(
+        (t: string) => t === want,
+      ),
+    ).toEqual([true, true, true, true, true]);
+    const env = await call('PUT /api/v1/environments/:environment', '/api/v1/environments/big-env', {
+      labels: ['big-text'],
+      variables: { TEXT: big },
+    });
     expect(env.status, JSON.stringify(env.body).slice(0, 300)).toBe(200);
-    expect((await call('GET /api/v1/environments/:environment', '/api/v1/environments/big-env')).body.definition.variables.TEXT === want).toBe(true);
+    expect(
+      (await call('GET /api/v1/environments/:environment', '/api/v1/environments/big-env')).body.definition.variables
+        .TEXT === want,
+    ).toBe(true);
     noServerErrors();
   });
 
   it('takes 1 MiB in every text an agent reports: a log chunk over its limit is a 4xx, capped text keeps its end behind a marker, the output is kept whole', async () => {
     const all = CORPUS.map(([, v]) => v).join('|');
     const big = 'z'.repeat(MiB - all.length) + all;
-    await call('POST /api/v1/apply', '/api/v1/apply', { environments: { 'big-report': { labels: ['big-report'] } }, plans: { 'big-report': { framework: 'command', environments: ['big-report'], retries: 0 } } });
+    await call('POST /api/v1/apply', '/api/v1/apply', {
+      environments: { 'big-report': { labels: ['big-report'] } },
+      plans: { 'big-report': { framework: 'command', environments: ['big-report'], retries: 0 } },
+    });
     const agent = await ProtocolAgent.register(s, ['big-report'], 4);
     const run = (await call('POST /api/v1/plans/:plan/runs', '/api/v1/plans/big-report/runs', {})).body;
     const [discovery] = await agent.claim(1);
-    const found = await agent.complete(discovery!, { outcome: 'completed', scenarios: [{ key: big, file: 'big.test.ts', path: [big], tags: [big] }] });
+    const found = await agent.complete(discovery!, {
+      outcome: 'completed',
+      scenarios: [{ key: big, file: 'big.test.ts', path: [big], tags: [big] }],
+    });
     expect(found.status, JSON.stringify(found.body).slice(0, 300)).toBe(200);
     const [job] = await agent.claim(1);
-    const log = await call('POST /api/agent/v1/jobs/:job/log', `/api/agent/v1/jobs/${job!.job_id}/log`, { lease_token: job!.lease_token, offset: 0, data: big }, { token: agent.token });
+    const log = await call(
+      'POST /api/agent/v1/jobs/:job/log',
+      `/api/agent/v1/jobs/${job!.job_id}/log`,
+      { lease_token: job!.lease_token, offset: 0, data: big },
+      { token: agent.token },
+    );
     expect(log.status).toBe(400);
-    const beat = await call('POST /api/agent/v1/heartbeat', '/api/agent/v1/heartbeat', { jobs: [{ job_id: job!.job_id, lease_token: big }] }, { token: agent.token });
+    const beat = await call(
+      'POST /api/agent/v1/heartbeat',
+      '/api/agent/v1/heartbeat',
+      { jobs: [{ job_id: job!.job_id, lease_token: big }] },
+      { token: agent.token },
+    );
     expect(beat.status).toBe(400);
     const key = job!.scenarios[0]!.key;
-    const report = { key: big, file: 'big.test.ts', path: [big], outcome: 'failed' as const, durationMs: 1, message: big, stack: big, stdout: big, stderr: big };
+    const report = {
+      key: big,
+      file: 'big.test.ts',
+      path: [big],
+      outcome: 'failed' as const,
+      durationMs: 1,
+      message: big,
+      stack: big,
+      stdout: big,
+      stderr: big,
+    };
     const done = await agent.complete(job!, { outcome: 'completed', exit_code: 1, results: [report], output: big });
     expect(done.status, JSON.stringify(done.body).slice(0, 300)).toBe(200);
     /** `text` cut to `cap` characters as sent, keeping its end behind a marker that says how many were dropped. */
@@ -577,40 +957,71 @@ describeEachDialect('hostile strings', (dialect) => {
     };
     // The scenario key was cut at discovery, and the result's key the same way: they name one scenario.
     expect(keptEnd(key, 4000)).toBe(true);
-    const [row] = (await call('GET /api/v1/runs/:run/results', `/api/v1/runs/${run.id}/results`)).body.items as { status: string; scenario: { key: string; path: string[] }; message: string; stack: string; stdout: string; stderr: string }[];
+    const [row] = (await call('GET /api/v1/runs/:run/results', `/api/v1/runs/${run.id}/results`)).body.items as {
+      status: string;
+      scenario: { key: string; path: string[] };
+      message: string;
+      stack: string;
+      stdout: string;
+      stderr: string;
+    }[];
     expect(row!.status).toBe('failed');
     expect(row!.scenario.key).toBe(key);
     for (const text of [row!.message, row!.stack, row!.stdout, row!.stderr]) keptEnd(text, 70_000);
-    const attempt = await s.proctor.server.store.db.selectFrom('attempts').select('output').where('job_id', '=', job!.job_id).executeTakeFirstOrThrow();
+    const attempt = await s.proctor.server.store.db
+      .selectFrom('attempts')
+      .select('output')
+      .where('job_id', '=', job!.job_id)
+      .executeTakeFirstOrThrow();
     expect(attempt.output === expected(big)).toBe(true);
     // An error of 1 MiB (from an agent that does not cap it itself) ends the job, kept by its end.
     const failing = (await call('POST /api/v1/plans/:plan/runs', '/api/v1/plans/big-report/runs', {})).body;
     const [again] = await agent.claim(1);
-    const errored = await agent.complete(again!, { outcome: 'errored', reason: 'crashed', retryable: false, error: big });
+    const errored = await agent.complete(again!, {
+      outcome: 'errored',
+      reason: 'crashed',
+      retryable: false,
+      error: big,
+    });
     expect(errored.status, JSON.stringify(errored.body).slice(0, 300)).toBe(200);
-    const [ended] = (await call('GET /api/v1/runs/:run/jobs', `/api/v1/runs/${failing.id}/jobs`)).body.items as { error: string }[];
+    const [ended] = (await call('GET /api/v1/runs/:run/jobs', `/api/v1/runs/${failing.id}/jobs`)).body.items as {
+      error: string;
+    }[];
     keptEnd(ended!.error, 70_000);
     noServerErrors();
   });
 
   it('stores artifact names with NUL, lone surrogates, text-reordering marks and control characters safely, and serves them under that name', async () => {
-    await call('POST /api/v1/apply', '/api/v1/apply', { environments: { 'art-env': { labels: ['hostile-art'] } }, plans: { art: { framework: 'command', environments: ['art-env'] } } });
+    await call('POST /api/v1/apply', '/api/v1/apply', {
+      environments: { 'art-env': { labels: ['hostile-art'] } },
+      plans: { art: { framework: 'command', environments: ['art-env'] } },
+    });
     const agent = await ProtocolAgent.register(s, ['hostile-art'], 1);
     const run = (await call('POST /api/v1/plans/:plan/runs', '/api/v1/plans/art/runs', {})).body;
     const [job] = await agent.claim(1);
     const body = Buffer.from('artifact bytes');
     const sha = createHash('sha256').update(body).digest('hex');
-    const upload = (name: string) => call('PUT /api/agent/v1/jobs/:job/artifacts', `/api/agent/v1/jobs/${job!.job_id}/artifacts?name=${percent(name).text}&sha256=${sha}`, undefined, {
-      token: agent.token,
-      raw: body,
-      headers: { 'x-lease-token': job!.lease_token },
-    });
+    const upload = (name: string) =>
+      call(
+        'PUT /api/agent/v1/jobs/:job/artifacts',
+        `/api/agent/v1/jobs/${job!.job_id}/artifacts?name=${percent(name).text}&sha256=${sha}`,
+        undefined,
+        {
+          token: agent.token,
+          raw: body,
+          headers: { 'x-lease-token': job!.lease_token },
+        },
+      );
     // What the name becomes: control characters (C0, DEL, C1) and the marks that reorder text are `_`,
     // a lone surrogate its escape; nothing else changes.
     const named: [label: string, sent: string, stored: string][] = [
       ['NUL', 'shot\0one.png', 'shot_one.png'],
       ['RTL override', 'invoice\u202Egnp.exe', 'invoice_gnp.exe'],
-      ['bidi marks', 'a\u200E\u200F\u202A\u202B\u202C\u202D\u2066\u2067\u2068\u2069\u061Cb.txt', `a${'_'.repeat(11)}b.txt`],
+      [
+        'bidi marks',
+        'a\u200E\u200F\u202A\u202B\u202C\u202D\u2066\u2067\u2068\u2069\u061Cb.txt',
+        `a${'_'.repeat(11)}b.txt`,
+      ],
       ['every C0 control and DEL', `c${C0}.txt`, `c${'_'.repeat(33)}.txt`],
       ['C1 controls', 'c\u0080\u009f.txt', 'c__.txt'],
       // A lone surrogate has no UTF-8: its bytes sent as %XX do not decode, and the name is the text as sent.
@@ -621,8 +1032,14 @@ describeEachDialect('hostile strings', (dialect) => {
     ];
     const answers = new Map<string, { status: number; body: any }>();
     for (const [label, sent] of named) answers.set(label, await upload(sent));
-    expect([...answers].map(([label, r]) => `${label} → ${r.status}`)).toEqual(named.map(([label]) => `${label} → 201`));
-    const listed = (await call('GET /api/v1/runs/:run/artifacts', `/api/v1/runs/${run.id}/artifacts`)).body.items as { id: number; name: string; url: string }[];
+    expect([...answers].map(([label, r]) => `${label} → ${r.status}`)).toEqual(
+      named.map(([label]) => `${label} → 201`),
+    );
+    const listed = (await call('GET /api/v1/runs/:run/artifacts', `/api/v1/runs/${run.id}/artifacts`)).body.items as {
+      id: number;
+      name: string;
+      url: string;
+    }[];
     for (const [label, , stored] of named) {
       const up = answers.get(label)!.body as { id: number; name: string; url: string };
       expect(up.name, label).toBe(stored);
@@ -633,7 +1050,9 @@ describeEachDialect('hostile strings', (dialect) => {
       expect(await res.text(), label).toBe('artifact bytes');
       const header = res.headers.get('content-disposition') ?? '';
       const utf8 = /filename\*=UTF-8''([^;]*)/.exec(header)?.[1];
-      expect(utf8 === undefined ? /filename="([^"]*)"/.exec(header)?.[1] : decodeURIComponent(utf8), label).toBe(stored.split('/').pop());
+      expect(utf8 === undefined ? /filename="([^"]*)"/.exec(header)?.[1] : decodeURIComponent(utf8), label).toBe(
+        stored.split('/').pop(),
+      );
     }
     // The whole corpus as names: each is stored as the server made it (or refused with a 4xx), read back the same, never a 5xx.
     for (const [label, v] of CORPUS) {
@@ -642,9 +1061,14 @@ describeEachDialect('hostile strings', (dialect) => {
         expect(r.status, label).toBeGreaterThanOrEqual(400);
         continue;
       }
-      const again = (await call('GET /api/v1/runs/:run/artifacts', `/api/v1/runs/${run.id}/artifacts`)).body.items as { id: number; name: string }[];
+      const again = (await call('GET /api/v1/runs/:run/artifacts', `/api/v1/runs/${run.id}/artifacts`)).body.items as {
+        id: number;
+        name: string;
+      }[];
       expect(again.find((a) => a.id === r.body.id)?.name, label).toBe(r.body.name);
-      expect(r.body.name, label).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+      expect(r.body.name, label).not.toMatch(
+        /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/,
+      );
     }
     noServerErrors();
   });

@@ -11,8 +11,14 @@ describeEachDialect('idempotency keys per API key', (dialect) => {
   const keys: Record<'alice' | 'aliceCi' | 'bob', string> = { alice: '', aliceCi: '', bob: '' };
   beforeAll(async () => {
     s = await startTestServer(dialect);
-    await s.api('POST', '/api/v1/apply', 'project: shop\nenvironments:\n  e: {}\nplans:\n  checkout:\n    framework: command\n    environments: [e]\n');
-    const mk = async (name: string, user: string) => (await s.api('POST', '/api/v1/keys', { name, user, authorities: ['PLAN_READ', 'PLAN_RUN'], projects: ['shop'] })).body.token as string;
+    await s.api(
+      'POST',
+      '/api/v1/apply',
+      'project: shop\nenvironments:\n  e: {}\nplans:\n  checkout:\n    framework: command\n    environments: [e]\n',
+    );
+    const mk = async (name: string, user: string) =>
+      (await s.api('POST', '/api/v1/keys', { name, user, authorities: ['PLAN_READ', 'PLAN_RUN'], projects: ['shop'] }))
+        .body.token as string;
     keys.alice = await mk('alice-laptop', 'alice');
     keys.aliceCi = await mk('alice-ci', 'alice');
     keys.bob = await mk('bob-laptop', 'bob');
@@ -63,7 +69,10 @@ describeEachDialect('idempotency keys per API key', (dialect) => {
     const replies = await Promise.all(
       Array.from({ length: 40 }, (_, i) => trigger(i % 2 === 0 ? 'alice' : 'bob', key, { build: 'race' })),
     );
-    expect(replies.every((r) => r.status === 202), replies.map(text).join('\n').slice(0, 500)).toBe(true);
+    expect(
+      replies.every((r) => r.status === 202),
+      replies.map(text).join('\n').slice(0, 500),
+    ).toBe(true);
     const alice = new Set(replies.filter((_, i) => i % 2 === 0).map((r) => r.body.id));
     const bob = new Set(replies.filter((_, i) => i % 2 === 1).map((r) => r.body.id));
     expect(alice.size).toBe(1);

@@ -46,7 +46,8 @@ describeEachDialect('run feeds: the followers of a run share one poll', (dialect
     await s?.close();
   });
 
-  const trigger = async (plan = 'p'): Promise<number> => (await s.api('POST', `/api/v1/plans/${plan}/runs`, {})).body.id;
+  const trigger = async (plan = 'p'): Promise<number> =>
+    (await s.api('POST', `/api/v1/plans/${plan}/runs`, {})).body.id;
   /** Executes up to `n` claimable jobs; the scenario passes unless its key says fail. */
   async function executeSome(n: number): Promise<number> {
     let done = 0;
@@ -62,7 +63,12 @@ describeEachDialect('run feeds: the followers of a run share one poll', (dialect
     return done;
   }
   const storedStatuses = async (runId: number) =>
-    new Map<number, string>((await s.api('GET', `/api/v1/runs/${runId}/results?limit=100`)).body.items.map((r: ResultRow) => [r.id, r.status]));
+    new Map<number, string>(
+      (await s.api('GET', `/api/v1/runs/${runId}/results?limit=100`)).body.items.map((r: ResultRow) => [
+        r.id,
+        r.status,
+      ]),
+    );
   const ended = (r: { events: string[] }) => r.events.at(-1) === 'end';
 
   it('many followers of one run cost one feed; each gets its snapshot, every change and the end', async () => {
@@ -126,7 +132,9 @@ describeEachDialect('run feeds: the followers of a run share one poll', (dialect
   it('a finished run gets its snapshot and the end at once, and leaves no feed behind', async () => {
     const runId = await trigger();
     while ((await executeSome(8)) > 0);
-    await eventually(async () => ((await s.api('GET', `/api/v1/runs/${runId}`)).body.status === 'completed' ? true : undefined));
+    await eventually(async () =>
+      (await s.api('GET', `/api/v1/runs/${runId}`)).body.status === 'completed' ? true : undefined,
+    );
     const l = recorder();
     await feeds.follow(runId, l, new AbortController().signal);
     expect(l.events).toEqual(['snapshot', 'end']);
@@ -138,7 +146,10 @@ describeEachDialect('run feeds: the followers of a run share one poll', (dialect
     const runId = await trigger();
     const a = recorder();
     const b = recorder();
-    const following = [feeds.follow(runId, a, new AbortController().signal), feeds.follow(runId, b, new AbortController().signal)];
+    const following = [
+      feeds.follow(runId, a, new AbortController().signal),
+      feeds.follow(runId, b, new AbortController().signal),
+    ];
     await eventually(async () => (a.pings > 0 && b.pings > 0 ? true : undefined), 5_000, 20);
     const closing = new RunFeeds(s.proctor.server.store.db, { pollMs: 25, keepAliveMs: 60_000 });
     const c = recorder();

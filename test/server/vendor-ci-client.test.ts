@@ -25,13 +25,24 @@ describeEachDialect('a vendor-style CI shell client', (dialect) => {
   async function runClient(plan: string): Promise<{ code: number | null; out: string; report: string }> {
     const dir = mkdtempSync(join(tmpdir(), 'proctor-ci-'));
     const report = join(dir, 'junit-report.xml');
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', BASE_URL: f.s.url, API_KEY: ADMIN_TOKEN, PLAN_ID: String(f.plans[plan]!.id), BUILD_NO: '202612040053', RUNTIME_DATA: 'url=https://shop.example.com/login,LANG=en', REPORT_FILE: report, POLL_SECONDS: '0.2', MAX_POLLS: '150' };
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      BASE_URL: f.s.url,
+      API_KEY: ADMIN_TOKEN,
+      PLAN_ID: String(f.plans[plan]!.id),
+      BUILD_NO: '202612040053',
+      RUNTIME_DATA: 'url=https://shop.example.com/login,LANG=en',
+      REPORT_FILE: report,
+      POLL_SECONDS: '0.2',
+      MAX_POLLS: '150',
+    };
     const child = spawn('bash', [SCRIPT], { env });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
     let done = false;
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => {
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('close', (code) => {
         done = true;
         resolve(code);
       }),
@@ -58,7 +69,10 @@ describeEachDialect('a vendor-style CI shell client', (dialect) => {
     expect(r.out).toContain('result: SUCCESS');
     expect(r.report).toMatch(/<testsuites [^>]*tests="3" failures="0"/);
     const id = Number(/run (\d+) started/.exec(r.out)![1]);
-    expect((await f.s.api('GET', `/api/v1/runs/${id}`)).body.trigger).toMatchObject({ build: '202612040053', parameters: { url: 'https://shop.example.com/login', LANG: 'en' } });
+    expect((await f.s.api('GET', `/api/v1/runs/${id}`)).body.trigger).toMatchObject({
+      build: '202612040053',
+      parameters: { url: 'https://shop.example.com/login', LANG: 'en' },
+    });
   }, 60_000);
 
   it('exits 1 for a plan whose tests fail, the failures in the report', async () => {

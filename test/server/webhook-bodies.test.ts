@@ -16,9 +16,16 @@ describeEachDialect('webhook bodies', (dialect) => {
   let rx: WebhookReceiver;
   beforeAll(async () => {
     // No delivery pass of its own: the test delivers, after the fact.
-    s = await startTestServer(dialect, { env: { PROCTOR_OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8' }, start: { webhooks: { everyMs: 3_600_000 } } });
+    s = await startTestServer(dialect, {
+      env: { PROCTOR_OUTBOUND_ALLOW_PRIVATE: '127.0.0.0/8' },
+      start: { webhooks: { everyMs: 3_600_000 } },
+    });
     rx = await new WebhookReceiver().start();
-    await s.api('POST', '/api/v1/apply', 'environments:\n  e: {}\nplans:\n  p: { framework: command, workdir: ., environments: [e] }\n');
+    await s.api(
+      'POST',
+      '/api/v1/apply',
+      'environments:\n  e: {}\nplans:\n  p: { framework: command, workdir: ., environments: [e] }\n',
+    );
     expect((await s.api('POST', '/api/v1/webhooks?project=default', { url: `${rx.url}/hooks` })).status).toBe(201);
   });
   afterAll(async () => {
@@ -33,10 +40,24 @@ describeEachDialect('webhook bodies', (dialect) => {
     await agent.discover(discovery!, ['a.sh', 'b.sh']);
     for (const job of await agent.claim(4)) await agent.execute(job, (key) => (key === 'a.sh' ? 'passed' : 'failed'));
     expect((await s.api('GET', `/api/v1/runs/${run.id}`)).body.status).toBe('completed');
-    const events = (await s.proctor.server.store.db.selectFrom('webhook_events').select('id').where('run_id', '=', run.id).execute()).length;
+    const events = (
+      await s.proctor.server.store.db.selectFrom('webhook_events').select('id').where('run_id', '=', run.id).execute()
+    ).length;
     const opts = { transport: defaultTransport(), policy: new AddressPolicy(['127.0.0.0/8']) };
     for (let i = 0; i < 30 && rx.at('/hooks').length < events; i++) await deliverWebhooks(s.proctor.server.queue, opts);
-    const bodies = rx.at('/hooks').map((r) => JSON.parse(r.body) as { type: string; data: { run: { status: string; counts: { total: number; passed: number; failed: number; queued: number; running: number } }; job?: { kind: string } } });
+    const bodies = rx.at('/hooks').map(
+      (r) =>
+        JSON.parse(r.body) as {
+          type: string;
+          data: {
+            run: {
+              status: string;
+              counts: { total: number; passed: number; failed: number; queued: number; running: number };
+            };
+            job?: { kind: string };
+          };
+        },
+    );
     expect(bodies).toHaveLength(events);
     const executions = bodies.filter((b) => b.data.job?.kind === 'execute');
     expect(bodies.map((b) => [b.type, b.data.run.status, b.data.job?.kind ?? null])).toEqual([

@@ -51,14 +51,25 @@ describeEachDialect('callbacks and webhooks', (dialect) => {
     for (let i = 0; i < 50; i++) {
       const jobs = await agent.claim(4);
       if (jobs.length === 0) return;
-      for (const j of jobs) expect((j.kind === 'discover' ? await agent.discover(j, KEYS) : await agent.execute(j, () => 'passed')).status).toBe(200);
+      for (const j of jobs)
+        expect(
+          (j.kind === 'discover' ? await agent.discover(j, KEYS) : await agent.execute(j, () => 'passed')).status,
+        ).toBe(200);
     }
   }
   /** The webhook ids of a run's events, in the order they happened. */
   const eventIds = async (runId: number) =>
-    (await s.proctor.server.store.db.selectFrom('webhook_events').select('uuid').where('run_id', '=', runId).orderBy('id').execute()).map((e) => messageId(e.uuid));
+    (
+      await s.proctor.server.store.db
+        .selectFrom('webhook_events')
+        .select('uuid')
+        .where('run_id', '=', runId)
+        .orderBy('id')
+        .execute()
+    ).map((e) => messageId(e.uuid));
   const typeOf = (r: ReceivedRequest) => (JSON.parse(r.body) as { type: string }).type;
-  const verify = (secret: string, r: ReceivedRequest, body = r.body) => verifyWebhook(secret, r.headers as never, body, { nowS: now / 1000 });
+  const verify = (secret: string, r: ReceivedRequest, body = r.body) =>
+    verifyWebhook(secret, r.headers as never, body, { nowS: now / 1000 });
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it('signs every event of a run to its callback URL and to the project webhooks; a tampered body fails verification', async () => {
@@ -69,14 +80,28 @@ describeEachDialect('callbacks and webhooks', (dialect) => {
     await drain();
     const ids = await eventIds(runId);
     expect(ids.length).toBeGreaterThanOrEqual(4);
-    await eventually(async () => (rx.at('/hooks').length === ids.length && rx.at('/callback?run=x').length === ids.length ? true : undefined), 15_000);
+    await eventually(
+      async () =>
+        rx.at('/hooks').length === ids.length && rx.at('/callback?run=x').length === ids.length ? true : undefined,
+      15_000,
+    );
     const hooks = rx.at('/hooks');
     expect(hooks.map((r) => r.headers['webhook-id'])).toEqual(ids);
     expect(hooks.map(typeOf)[0]).toBe('run.queued');
     expect(hooks.map(typeOf)[1]).toBe('run.started');
     expect(hooks.map(typeOf).at(-1)).toBe('run.finished');
-    expect(hooks.map(typeOf).slice(2, -1).every((t) => t === 'job.finished')).toBe(true);
-    expect(JSON.parse(hooks.at(-1)!.body).data.run).toMatchObject({ id: runId, status: 'completed', result: 'passed', counts: { passed: 3 } });
+    expect(
+      hooks
+        .map(typeOf)
+        .slice(2, -1)
+        .every((t) => t === 'job.finished'),
+    ).toBe(true);
+    expect(JSON.parse(hooks.at(-1)!.body).data.run).toMatchObject({
+      id: runId,
+      status: 'completed',
+      result: 'passed',
+      counts: { passed: 3 },
+    });
     for (const r of hooks) {
       expect(r.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
       expect(verify(secret, r)).toBe(true);
@@ -115,12 +140,21 @@ describeEachDialect('callbacks and webhooks', (dialect) => {
     await project('down');
     const rx = await receiver();
     await rx.stop();
-    const runs = [await trigger('down', { callback_url: `${rx.url}/cb` }), await trigger('down', { callback_url: `${rx.url}/cb` })];
+    const runs = [
+      await trigger('down', { callback_url: `${rx.url}/cb` }),
+      await trigger('down', { callback_url: `${rx.url}/cb` }),
+    ];
     await drain();
     const db = s.proctor.server.store.db;
     for (let i = 0; i < 3; i++) {
       await eventually(async () => {
-        const open = await db.selectFrom('webhook_deliveries').select(['attempts']).where('run_id', 'in', runs).where('status', '=', 'pending').where('attempts', '>', i).execute();
+        const open = await db
+          .selectFrom('webhook_deliveries')
+          .select(['attempts'])
+          .where('run_id', 'in', runs)
+          .where('status', '=', 'pending')
+          .where('attempts', '>', i)
+          .execute();
         return open.length === 2 ? true : undefined;
       }, 15_000);
       now += 10 * 60_000;
@@ -132,7 +166,9 @@ describeEachDialect('callbacks and webhooks', (dialect) => {
     await eventually(async () => (rx.received.length >= expected.flat().length ? true : undefined), 15_000);
     await pause(300);
     for (const [i, runId] of runs.entries()) {
-      const got = rx.received.filter((r) => JSON.parse(r.body).data.run.id === runId).map((r) => r.headers['webhook-id']);
+      const got = rx.received
+        .filter((r) => JSON.parse(r.body).data.run.id === runId)
+        .map((r) => r.headers['webhook-id']);
       expect(got, `run ${runId}`).toEqual(expected[i]);
     }
     expect(rx.received.length).toBe(expected.flat().length);
@@ -145,13 +181,20 @@ describeEachDialect('callbacks and webhooks', (dialect) => {
     const { webhook: w } = await webhook('gone', { url: `${rx.url}/gone` });
     const runId = await trigger('gone');
     await drain();
-    const deliveries = async () => (await s.api('GET', `/api/v1/webhooks/${w.id}/deliveries`)).body.items as { status: string; attempts: number }[];
+    const deliveries = async () =>
+      (await s.api('GET', `/api/v1/webhooks/${w.id}/deliveries`)).body.items as { status: string; attempts: number }[];
     const count = (await eventIds(runId)).length;
     // The first event failed once; the others wait behind it.
-    await eventually(async () => ((await deliveries()).length === count && rx.received.length === 1 ? true : undefined), 15_000);
+    await eventually(
+      async () => ((await deliveries()).length === count && rx.received.length === 1 ? true : undefined),
+      15_000,
+    );
     rx.answer = () => ({ status: 410 });
     now += 10 * 60_000;
-    await eventually(async () => ((await s.api('GET', '/api/v1/webhooks?project=gone')).body.items[0].disabled_at ? true : undefined), 15_000);
+    await eventually(
+      async () => ((await s.api('GET', '/api/v1/webhooks?project=gone')).body.items[0].disabled_at ? true : undefined),
+      15_000,
+    );
     expect((await s.api('GET', '/api/v1/webhooks?project=gone')).body.items[0].disabled_reason).toMatch(/410/);
     const after = await deliveries();
     expect(after.filter((d) => d.status === 'failed')).toHaveLength(1);
@@ -165,12 +208,20 @@ describeEachDialect('callbacks and webhooks', (dialect) => {
   it("honours the receiver's Retry-After, and gives up on a delivery failing 24 h after its first attempt", async () => {
     await project('later');
     const rx = await receiver();
-    rx.answer = (r) => (r.path === '/slow' && rx.at('/slow').length === 1 ? { status: 429, headers: { 'retry-after': '120' } } : r.path === '/down' ? { status: 503 } : { status: 200 });
+    rx.answer = (r) =>
+      r.path === '/slow' && rx.at('/slow').length === 1
+        ? { status: 429, headers: { 'retry-after': '120' } }
+        : r.path === '/down'
+          ? { status: 503 }
+          : { status: 200 };
     const slow = await webhook('later', { url: `${rx.url}/slow`, events: ['run.queued'] });
     const down = await webhook('later', { url: `${rx.url}/down`, events: ['run.queued'] });
     await trigger('later');
     const delivery = async (id: number) => (await s.api('GET', `/api/v1/webhooks/${id}/deliveries`)).body.items[0];
-    await eventually(async () => ((await delivery(slow.webhook.id))?.response_status === 429 ? true : undefined), 15_000);
+    await eventually(
+      async () => ((await delivery(slow.webhook.id))?.response_status === 429 ? true : undefined),
+      15_000,
+    );
     const first = await delivery(slow.webhook.id);
     expect(Date.parse(first.next_attempt_at) - Date.parse(first.last_attempt_at)).toBe(120_000);
     now += 119_000;
@@ -214,7 +265,8 @@ describeEachDialect('callbacks and webhooks', (dialect) => {
   it('sends run summaries in the Slack, Microsoft Teams and Google Chat formats', async () => {
     await project('chat');
     const rx = await receiver();
-    for (const format of ['slack', 'teams', 'google-chat']) await webhook('chat', { url: `${rx.url}/${format}`, format });
+    for (const format of ['slack', 'teams', 'google-chat'])
+      await webhook('chat', { url: `${rx.url}/${format}`, format });
     const runId = await trigger('chat', { build: '42' });
     await drain();
     await eventually(async () => (rx.received.length === 3 ? true : undefined), 15_000);
@@ -245,8 +297,14 @@ describeEachDialect('callbacks and webhooks', (dialect) => {
     await drain();
     const db = s.proctor.server.store.db;
     const rows = (runId: number, endpoint?: number) =>
-      db.selectFrom('webhook_deliveries').select(['status']).where('run_id', '=', runId).$if(endpoint !== undefined, (q) => q.where('endpoint_id', '=', endpoint!)).execute();
-    const events = async (runId: number) => (await db.selectFrom('webhook_events').select('id').where('run_id', '=', runId).execute()).length;
+      db
+        .selectFrom('webhook_deliveries')
+        .select(['status'])
+        .where('run_id', '=', runId)
+        .$if(endpoint !== undefined, (q) => q.where('endpoint_id', '=', endpoint!))
+        .execute();
+    const events = async (runId: number) =>
+      (await db.selectFrom('webhook_events').select('id').where('run_id', '=', runId).execute()).length;
     /** Every event of the (finished) run has its delivery to the endpoint, and all were delivered. */
     const delivered = async (runId: number, endpoint: number) => {
       const ds = await rows(runId, endpoint);

@@ -14,7 +14,14 @@ import * as m0005 from '../../src/storage/migrations/0005-lookahead.js';
 import * as m0006 from '../../src/storage/migrations/0006-credential-scopes.js';
 import { describeEachDialect, dropTarget, freshTarget, type DialectTarget } from '../support/dialects.js';
 
-const BEFORE = { '0001-initial': m0001, '0002-agents-logs-artifacts': m0002, '0003-vendor-and-reruns': m0003, '0004-webhooks-and-limits': m0004, '0005-lookahead': m0005, '0006-credential-scopes': m0006 };
+const BEFORE = {
+  '0001-initial': m0001,
+  '0002-agents-logs-artifacts': m0002,
+  '0003-vendor-and-reruns': m0003,
+  '0004-webhooks-and-limits': m0004,
+  '0005-lookahead': m0005,
+  '0006-credential-scopes': m0006,
+};
 
 /**
  * Migration 0007 on a database that has runs: on SQLite it makes the runs table again, so the rows,
@@ -38,23 +45,73 @@ describeEachDialect('migration 0007 (idempotency keys per API key)', (dialect) =
       await admin.connect();
       await admin.query(`create schema "${target.schema}"`);
       await admin.end();
-      old = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: target.databaseUrl, options: `-c search_path="${target.schema}"` }) }) });
+      old = new Kysely<any>({
+        dialect: new PostgresDialect({
+          pool: new pg.Pool({ connectionString: target.databaseUrl, options: `-c search_path="${target.schema}"` }),
+        }),
+      });
     }
-    const migrations: Record<string, Migration> = Object.fromEntries(Object.entries(BEFORE).map(([name, m]) => [name, { up: (d: Kysely<any>) => m.up(d, cap) }]));
-    const { error } = await new Migrator({ db: old, provider: { getMigrations: async () => migrations }, ...(target.schema ? { migrationTableSchema: target.schema } : {}) }).migrateToLatest();
+    const migrations: Record<string, Migration> = Object.fromEntries(
+      Object.entries(BEFORE).map(([name, m]) => [name, { up: (d: Kysely<any>) => m.up(d, cap) }]),
+    );
+    const { error } = await new Migrator({
+      db: old,
+      provider: { getMigrations: async () => migrations },
+      ...(target.schema ? { migrationTableSchema: target.schema } : {}),
+    }).migrateToLatest();
     if (error) throw error;
-    const project = (await old.insertInto('projects').values({ name: 'p', created_at: 1 }).returning('id').executeTakeFirstOrThrow()).id;
-    const plan = (await old.insertInto('plans').values({ uuid: randomUUID(), project_id: project, name: 'plan', definition: '{}', created_at: 1, updated_at: 1 }).returning('id').executeTakeFirstOrThrow()).id;
+    const project = (
+      await old.insertInto('projects').values({ name: 'p', created_at: 1 }).returning('id').executeTakeFirstOrThrow()
+    ).id;
+    const plan = (
+      await old
+        .insertInto('plans')
+        .values({
+          uuid: randomUUID(),
+          project_id: project,
+          name: 'plan',
+          definition: '{}',
+          created_at: 1,
+          updated_at: 1,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
     const run = (i: number, key: string | null, apiKey: number | null) => ({
-      uuid: uuids[i]!, project_id: project, plan_id: plan, status: 'completed', source: 'api', result: 'passed', priority: 0, trigger: '{}', build: `b${i}`, branch: null,
-      plan_snapshot: '{}', idempotency_key: key, idempotency_hash: key ? 'h' : null, waiting: 0, created_at: 10 + i, api_key_id: apiKey,
+      uuid: uuids[i]!,
+      project_id: project,
+      plan_id: plan,
+      status: 'completed',
+      source: 'api',
+      result: 'passed',
+      priority: 0,
+      trigger: '{}',
+      build: `b${i}`,
+      branch: null,
+      plan_snapshot: '{}',
+      idempotency_key: key,
+      idempotency_hash: key ? 'h' : null,
+      waiting: 0,
+      created_at: 10 + i,
+      api_key_id: apiKey,
     });
-    for (let i = 0; i < 3; i++) await old.insertInto('runs').values(run(i, i === 0 ? 'deploy-1' : null, i === 0 ? 7 : null)).execute();
+    for (let i = 0; i < 3; i++)
+      await old
+        .insertInto('runs')
+        .values(run(i, i === 0 ? 'deploy-1' : null, i === 0 ? 7 : null))
+        .execute();
     // The last run is gone (retention): its id must not come back.
     await old.deleteFrom('runs').where('uuid', '=', uuids[2]!).execute();
-    await old.insertInto('webhook_events').values({ uuid: randomUUID(), run_id: 1, job_id: null, type: 'run.finished', created_at: 20, fanned_out: 0 }).execute();
+    await old
+      .insertInto('webhook_events')
+      .values({ uuid: randomUUID(), run_id: 1, job_id: null, type: 'run.finished', created_at: 20, fanned_out: 0 })
+      .execute();
     await old.destroy();
-    store = await openStore({ databaseUrl: target.databaseUrl, dataDir: target.dataDir, ...(target.schema ? { schema: target.schema } : {}) });
+    store = await openStore({
+      databaseUrl: target.databaseUrl,
+      dataDir: target.dataDir,
+      ...(target.schema ? { schema: target.schema } : {}),
+    });
   });
   afterAll(async () => {
     await store?.close();
@@ -63,19 +120,46 @@ describeEachDialect('migration 0007 (idempotency keys per API key)', (dialect) =
 
   const db = () => store.db as unknown as Kysely<any>;
   const newRun = (uuid: string, key: string | null, apiKey: number | null) =>
-    db().insertInto('runs').values({
-      uuid, project_id: 1, plan_id: 1, status: 'queued', source: 'api', result: null, priority: 0, trigger: '{}', build: null, branch: null,
-      plan_snapshot: '{}', idempotency_key: key, idempotency_hash: key ? 'h' : null, waiting: 0, created_at: 30, api_key_id: apiKey,
-    }).returning('id').executeTakeFirstOrThrow();
+    db()
+      .insertInto('runs')
+      .values({
+        uuid,
+        project_id: 1,
+        plan_id: 1,
+        status: 'queued',
+        source: 'api',
+        result: null,
+        priority: 0,
+        trigger: '{}',
+        build: null,
+        branch: null,
+        plan_snapshot: '{}',
+        idempotency_key: key,
+        idempotency_hash: key ? 'h' : null,
+        waiting: 0,
+        created_at: 30,
+        api_key_id: apiKey,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
 
   it('keeps the runs, their ids and what refers to them', async () => {
-    const rows = await db().selectFrom('runs').select(['id', 'uuid', 'build', 'idempotency_key', 'api_key_id']).orderBy('id').execute();
+    const rows = await db()
+      .selectFrom('runs')
+      .select(['id', 'uuid', 'build', 'idempotency_key', 'api_key_id'])
+      .orderBy('id')
+      .execute();
     expect(rows).toEqual([
       { id: 1, uuid: uuids[0], build: 'b0', idempotency_key: 'deploy-1', api_key_id: 7 },
       { id: 2, uuid: uuids[1], build: 'b1', idempotency_key: null, api_key_id: null },
     ]);
     expect(await db().selectFrom('webhook_events').select('run_id').execute()).toEqual([{ run_id: 1 }]);
-    await expect(db().insertInto('webhook_events').values({ uuid: randomUUID(), run_id: 999, job_id: null, type: 'run.finished', created_at: 21, fanned_out: 0 }).execute()).rejects.toThrow();
+    await expect(
+      db()
+        .insertInto('webhook_events')
+        .values({ uuid: randomUUID(), run_id: 999, job_id: null, type: 'run.finished', created_at: 21, fanned_out: 0 })
+        .execute(),
+    ).rejects.toThrow();
     await expect(newRun(uuids[0]!, null, null)).rejects.toThrow();
     // Id 3 was used by the deleted run (PostgreSQL's sequence also counted the failed insert).
     expect((await newRun(randomUUID(), null, null)).id).toBeGreaterThan(3);
@@ -90,9 +174,29 @@ describeEachDialect('migration 0007 (idempotency keys per API key)', (dialect) =
   it('keeps the indexes of the runs table', async () => {
     const names =
       dialect === 'sqlite'
-        ? (await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'runs' and sql is not null`.execute(db())).rows
-        : (await sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = ${target.schema} and tablename = 'runs'`.execute(db())).rows;
-    expect(names.map((r) => r.name)).toEqual(expect.arrayContaining(['runs_project_id', 'runs_plan_status', 'runs_status_deadline', 'runs_api_key_status', 'runs_idempotency_per_key']));
+        ? (
+            await sql<{
+              name: string;
+            }>`select name from sqlite_master where type = 'index' and tbl_name = 'runs' and sql is not null`.execute(
+              db(),
+            )
+          ).rows
+        : (
+            await sql<{
+              name: string;
+            }>`select indexname as name from pg_indexes where schemaname = ${target.schema} and tablename = 'runs'`.execute(
+              db(),
+            )
+          ).rows;
+    expect(names.map((r) => r.name)).toEqual(
+      expect.arrayContaining([
+        'runs_project_id',
+        'runs_plan_status',
+        'runs_status_deadline',
+        'runs_api_key_status',
+        'runs_idempotency_per_key',
+      ]),
+    );
     expect(names.map((r) => r.name)).not.toContain('runs_project_idempotency');
   });
 });

@@ -4,9 +4,15 @@ import { prepared } from '../../src/storage/prepared.js';
 import { describeEachDialect, dropTarget, freshTarget, type DialectTarget } from '../support/dialects.js';
 
 const byNameAndIds = prepared((db, v: { name: string; ids: number[] }) =>
-  db.selectFrom('projects').select(['id', 'name']).where((eb) => eb.or([eb('name', '=', v.name), eb('id', 'in', v.ids)])).orderBy('id'),
+  db
+    .selectFrom('projects')
+    .select(['id', 'name'])
+    .where((eb) => eb.or([eb('name', '=', v.name), eb('id', 'in', v.ids)]))
+    .orderBy('id'),
 );
-const rename = prepared((db, v: { id: number; name: string }) => db.updateTable('projects').set({ name: v.name }).where('id', '=', v.id));
+const rename = prepared((db, v: { id: number; name: string }) =>
+  db.updateTable('projects').set({ name: v.name }).where('id', '=', v.id),
+);
 
 describeEachDialect('prepared statements', (dialect) => {
   let target: DialectTarget;
@@ -14,8 +20,21 @@ describeEachDialect('prepared statements', (dialect) => {
   const ids: number[] = [];
   beforeAll(async () => {
     target = freshTarget(dialect);
-    store = await openStore({ databaseUrl: target.databaseUrl, dataDir: target.dataDir, ...(target.schema ? { schema: target.schema } : {}) });
-    for (const name of ['a', 'b', 'c', 'd']) ids.push((await store.db.insertInto('projects').values({ name, created_at: 1 }).returning('id').executeTakeFirstOrThrow()).id);
+    store = await openStore({
+      databaseUrl: target.databaseUrl,
+      dataDir: target.dataDir,
+      ...(target.schema ? { schema: target.schema } : {}),
+    });
+    for (const name of ['a', 'b', 'c', 'd'])
+      ids.push(
+        (
+          await store.db
+            .insertInto('projects')
+            .values({ name, created_at: 1 })
+            .returning('id')
+            .executeTakeFirstOrThrow()
+        ).id,
+      );
   });
   afterAll(async () => {
     await store?.close();
@@ -23,7 +42,8 @@ describeEachDialect('prepared statements', (dialect) => {
   });
 
   it('runs each call with its own values, also lists of a length compiled before', async () => {
-    const names = async (name: string, list: number[]) => (await byNameAndIds.all(store.db, store.cap, { name, ids: list })).map((r) => r.name);
+    const names = async (name: string, list: number[]) =>
+      (await byNameAndIds.all(store.db, store.cap, { name, ids: list })).map((r) => r.name);
     expect(await names('a', [ids[1]!])).toEqual(['a', 'b']);
     // Same shape (one id), other values: nothing of the first call may stick.
     expect(await names('c', [ids[3]!])).toEqual(['c', 'd']);

@@ -5,7 +5,11 @@ import type { Adapter, AdapterContext, DiscoveredScenario, ScenarioRef, TestRepo
 import { runCommand } from './run-command.js';
 
 /** A fresh adapter context on `cwd` with its own report directory. */
-export async function adapterContext(cwd: string, options: Record<string, unknown> = {}, env: Record<string, string> = {}): Promise<AdapterContext> {
+export async function adapterContext(
+  cwd: string,
+  options: Record<string, unknown> = {},
+  env: Record<string, string> = {},
+): Promise<AdapterContext> {
   return { cwd, reportDir: await mkdtemp(join(tmpdir(), 'proctor-adapter-')), env, options };
 }
 
@@ -16,7 +20,11 @@ export async function discoverWith(adapter: Adapter, ctx: AdapterContext): Promi
 }
 
 /** Runs `scenarios` the way the agent does; the output and context are returned for inspection. */
-export async function runWith(adapter: Adapter, ctx: AdapterContext, scenarios: ScenarioRef[]): Promise<{ reports: TestReport[]; stdout: string; stderr: string }> {
+export async function runWith(
+  adapter: Adapter,
+  ctx: AdapterContext,
+  scenarios: ScenarioRef[],
+): Promise<{ reports: TestReport[]; stdout: string; stderr: string }> {
   const output = await runCommand(adapter.runCommand(ctx, scenarios), 120_000);
   return { reports: await adapter.parseRun(ctx, scenarios, output), stdout: output.stdout, stderr: output.stderr };
 }
@@ -27,7 +35,10 @@ export async function runWith(adapter: Adapter, ctx: AdapterContext, scenarios: 
  */
 export function resultsByKey(reports: readonly TestReport[]): Record<string, string> {
   return Object.fromEntries(
-    reports.map((r) => [r.key, r.outcome === 'passed' && (r.retries ?? 0) > 0 ? 'flaky' : r.outcome === 'errored' ? 'failed' : r.outcome]),
+    reports.map((r) => [
+      r.key,
+      r.outcome === 'passed' && (r.retries ?? 0) > 0 ? 'flaky' : r.outcome === 'errored' ? 'failed' : r.outcome,
+    ]),
   );
 }
 

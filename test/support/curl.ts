@@ -52,11 +52,11 @@ export function parseCurl(line: string): CurlRequest {
       // curl's `name=value` form: the value percent-encoded, the fields joined with `&`, a form's type.
       const field = w[++i]!;
       const eq = field.indexOf('=');
-      const part = eq < 0 ? encodeURIComponent(field) : `${field.slice(0, eq)}=${encodeURIComponent(field.slice(eq + 1))}`;
+      const part =
+        eq < 0 ? encodeURIComponent(field) : `${field.slice(0, eq)}=${encodeURIComponent(field.slice(eq + 1))}`;
       req.body = req.body === undefined ? part : `${req.body}&${part}`;
       req.headers['content-type'] ??= 'application/x-www-form-urlencoded';
-    }
-    else if (a === '--location' || a === '-L' || a === '-s') continue;
+    } else if (a === '--location' || a === '-L' || a === '-s') continue;
     else if (a.startsWith('-')) throw new Error(`curl option ${a} is not supported here`);
     else req.url = a;
   }
@@ -66,7 +66,11 @@ export function parseCurl(line: string): CurlRequest {
 
 /** Sends a parsed curl request and parses a JSON answer. */
 export async function sendCurl(req: CurlRequest): Promise<{ status: number; body: any; headers: Headers }> {
-  const res = await fetch(req.url, { method: req.method, headers: req.headers, ...(req.body !== undefined ? { body: req.body } : {}) });
+  const res = await fetch(req.url, {
+    method: req.method,
+    headers: req.headers,
+    ...(req.body !== undefined ? { body: req.body } : {}),
+  });
   const text = await res.text();
   let body: unknown = text;
   try {

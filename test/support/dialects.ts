@@ -29,7 +29,8 @@ async function postgresReachable(): Promise<string | null> {
 
 const pgProblem = wanted.includes('postgres') ? await postgresReachable() : 'not requested';
 if (pgProblem && wanted.includes('postgres')) {
-  if (required.includes('postgres')) throw new Error(`PostgreSQL is required but unreachable at ${TEST_DATABASE_URL}: ${pgProblem}`);
+  if (required.includes('postgres'))
+    throw new Error(`PostgreSQL is required but unreachable at ${TEST_DATABASE_URL}: ${pgProblem}`);
   process.stderr.write(`\n[proctor tests] PostgreSQL unreachable (${pgProblem}): its tests are SKIPPED\n`);
 }
 
@@ -44,7 +45,12 @@ export interface DialectTarget {
 export function freshTarget(name: 'sqlite' | 'postgres'): DialectTarget {
   const dataDir = mkdtempSync(join(tmpdir(), 'proctor-test-'));
   if (name === 'sqlite') return { name, dataDir, databaseUrl: undefined, schema: undefined };
-  return { name, dataDir, databaseUrl: TEST_DATABASE_URL, schema: `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}` };
+  return {
+    name,
+    dataDir,
+    databaseUrl: TEST_DATABASE_URL,
+    schema: `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`,
+  };
 }
 
 /** Drops a PostgreSQL test schema (SQLite directories live in the OS temp dir). */

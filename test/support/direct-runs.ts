@@ -17,10 +17,22 @@ export const EXAMPLES = resolve('examples');
 const NODE_MODULES_BIN = resolve('node_modules');
 export const JUNIT_LAUNCHER = '/usr/share/java/junit-platform-console-standalone.jar';
 
-function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): { stdout: string; stderr: string } {
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): { stdout: string; stderr: string } {
   const clean = { ...process.env };
-  for (const name of Object.keys(clean)) if (name.startsWith('VITEST') || name === 'TEST' || name === 'NODE_ENV') delete clean[name];
-  const r = spawnSync(command, args, { cwd, env: { ...clean, ...env }, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+  for (const name of Object.keys(clean))
+    if (name.startsWith('VITEST') || name === 'TEST' || name === 'NODE_ENV') delete clean[name];
+  const r = spawnSync(command, args, {
+    cwd,
+    env: { ...clean, ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (r.error) throw r.error;
   return { stdout: r.stdout, stderr: r.stderr };
 }
@@ -32,11 +44,23 @@ export function jestDirect(): Direct {
   const cwd = join(EXAMPLES, 'jest');
   const out = tmp('jest.json');
   run(process.execPath, [join(NODE_MODULES_BIN, 'jest/bin/jest.js'), '--ci', '--json', `--outputFile=${out}`], cwd);
-  const report = JSON.parse(readFileSync(out, 'utf8')) as { testResults: { name: string; assertionResults: { ancestorTitles: string[]; title: string; status: string; invocations?: number }[] }[] };
+  const report = JSON.parse(readFileSync(out, 'utf8')) as {
+    testResults: {
+      name: string;
+      assertionResults: { ancestorTitles: string[]; title: string; status: string; invocations?: number }[];
+    }[];
+  };
   const map: Direct = new Map();
   for (const f of report.testResults) {
     for (const a of f.assertionResults) {
-      const status = a.status === 'passed' ? ((a.invocations ?? 1) > 1 ? 'flaky' : 'passed') : a.status === 'failed' ? 'failed' : 'skipped';
+      const status =
+        a.status === 'passed'
+          ? (a.invocations ?? 1) > 1
+            ? 'flaky'
+            : 'passed'
+          : a.status === 'failed'
+            ? 'failed'
+            : 'skipped';
       map.set([relative(cwd, f.name), ...a.ancestorTitles, a.title].join(' > '), status);
     }
   }
@@ -47,7 +71,11 @@ export function jestDirect(): Direct {
 export function mochaDirect(): Direct {
   const cwd = join(EXAMPLES, 'mocha');
   const out = tmp('mocha.json');
-  run(process.execPath, [join(NODE_MODULES_BIN, 'mocha/bin/mocha.js'), '--reporter', 'json', '--reporter-option', `output=${out}`], cwd);
+  run(
+    process.execPath,
+    [join(NODE_MODULES_BIN, 'mocha/bin/mocha.js'), '--reporter', 'json', '--reporter-option', `output=${out}`],
+    cwd,
+  );
   type T = { fullTitle: string; file: string; currentRetry?: number };
   const report = JSON.parse(readFileSync(out, 'utf8')) as { passes: T[]; failures: T[]; pending: T[] };
   const map: Direct = new Map();
@@ -68,14 +96,35 @@ export function mochaComparisonKey(key: string): string {
 export function playwrightDirect(project = 'chromium'): Direct {
   const cwd = join(EXAMPLES, 'playwright');
   const out = tmp('playwright.json');
-  run(process.execPath, [join(NODE_MODULES_BIN, '@playwright/test/cli.js'), 'test', `--project=${project}`, '--reporter=json', `--output=${tmp('results')}`], cwd, { PLAYWRIGHT_JSON_OUTPUT_FILE: out });
-  type Suite = { title: string; specs?: { title: string; file: string; tests: { status: string; results: { status: string }[] }[] }[]; suites?: Suite[] };
+  run(
+    process.execPath,
+    [
+      join(NODE_MODULES_BIN, '@playwright/test/cli.js'),
+      'test',
+      `--project=${project}`,
+      '--reporter=json',
+      `--output=${tmp('results')}`,
+    ],
+    cwd,
+    { PLAYWRIGHT_JSON_OUTPUT_FILE: out },
+  );
+  type Suite = {
+    title: string;
+    specs?: { title: string; file: string; tests: { status: string; results: { status: string }[] }[] }[];
+    suites?: Suite[];
+  };
   const report = JSON.parse(readFileSync(out, 'utf8')) as { config: { rootDir: string }; suites: Suite[] };
   const map: Direct = new Map();
   const walk = (suite: Suite, titles: string[]): void => {
     for (const spec of suite.specs ?? []) {
       for (const t of spec.tests) {
-        const status = { expected: t.results.at(-1)?.status === 'skipped' ? 'skipped' : 'passed', unexpected: 'failed', flaky: 'flaky', skipped: 'skipped' }[t.status] ?? t.status;
+        const status =
+          {
+            expected: t.results.at(-1)?.status === 'skipped' ? 'skipped' : 'passed',
+            unexpected: 'failed',
+            flaky: 'flaky',
+            skipped: 'skipped',
+          }[t.status] ?? t.status;
         map.set([relative(cwd, join(report.config.rootDir, spec.file)), ...titles, spec.title].join(' > '), status);
       }
     }
@@ -87,8 +136,19 @@ export function playwrightDirect(project = 'chromium'): Direct {
 
 /** `pytest -v` over examples/pytest: each node id and the verdict pytest printed for it. */
 export function pytestDirect(): Direct {
-  const { stdout } = run('python3', ['-m', 'pytest', '-v', '-p', 'no:cacheprovider', '-p', 'no:randomly'], join(EXAMPLES, 'pytest'));
-  const verdicts: Record<string, string> = { PASSED: 'passed', FAILED: 'failed', ERROR: 'failed', SKIPPED: 'skipped', XFAIL: 'skipped', XPASS: 'passed' };
+  const { stdout } = run(
+    'python3',
+    ['-m', 'pytest', '-v', '-p', 'no:cacheprovider', '-p', 'no:randomly'],
+    join(EXAMPLES, 'pytest'),
+  );
+  const verdicts: Record<string, string> = {
+    PASSED: 'passed',
+    FAILED: 'failed',
+    ERROR: 'failed',
+    SKIPPED: 'skipped',
+    XFAIL: 'skipped',
+    XPASS: 'passed',
+  };
   const map: Direct = new Map();
   for (const m of stdout.matchAll(/^(\S+::\S+) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b/gm)) {
     const [file, ...rest] = (m[1] as string).split('::');
@@ -116,10 +176,23 @@ export const JUNIT5_EXPECTED: Record<string, string> = {
 export async function junit5Direct(): Promise<Direct> {
   const cwd = join(EXAMPLES, 'junit5');
   const classes = tmp('classes');
-  const sources = readdirSync(join(cwd, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.java')).map((f) => join(cwd, 'src', f));
+  const sources = readdirSync(join(cwd, 'src'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.java'))
+    .map((f) => join(cwd, 'src', f));
   run('javac', ['-d', classes, '-cp', JUNIT_LAUNCHER, ...sources], cwd);
   const reports = tmp('reports');
-  run('java', ['-jar', JUNIT_LAUNCHER, '--disable-banner', `--class-path=${classes}`, '--scan-class-path', `--reports-dir=${reports}`], cwd);
+  run(
+    'java',
+    [
+      '-jar',
+      JUNIT_LAUNCHER,
+      '--disable-banner',
+      `--class-path=${classes}`,
+      '--scan-class-path',
+      `--reports-dir=${reports}`,
+    ],
+    cwd,
+  );
   const map: Direct = new Map();
   for (const c of await readJUnitFile(join(reports, 'TEST-junit-jupiter.xml'))) {
     const key = [...c.classname.split('$'), c.name.replace(/(?:\[\d+\])+$/, '')].join(' > ');
@@ -134,5 +207,13 @@ export async function junit5Direct(): Promise<Direct> {
 
 /** Turns a Proctor JUnit 5 key into the key junit5Direct uses (simple parameter type names). */
 export function junit5ComparisonKey(key: string): string {
-  return key.replace(/\(([^)]*)\)$/, (_, params: string) => `(${params.split(', ').filter(Boolean).map((p) => p.slice(p.lastIndexOf('.') + 1)).join(', ')})`);
+  return key.replace(
+    /\(([^)]*)\)$/,
+    (_, params: string) =>
+      `(${params
+        .split(', ')
+        .filter(Boolean)
+        .map((p) => p.slice(p.lastIndexOf('.') + 1))
+        .join(', ')})`,
+  );
 }

@@ -8,7 +8,8 @@ import { join, normalize } from 'node:path';
 
 /** Commits everything in `workTree` (a fresh repository) and makes a bare copy a static server can serve. */
 export function bareRepoOf(workTree: string): string {
-  const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd, stdio: 'pipe' });
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd, stdio: 'pipe' });
   git(workTree, 'init', '-q', '-b', 'main');
   git(workTree, 'add', '.');
   git(workTree, 'commit', '-qm', 'tests');
@@ -31,7 +32,10 @@ export interface GitHost {
  * plain web server hosting a repository would. `gate` may answer a request itself with a status
  * (a failing host) after any delay it likes; undefined lets the file be served.
  */
-export async function serveGitRepo(bare: string, gate?: (path: string) => Promise<number | undefined>): Promise<GitHost> {
+export async function serveGitRepo(
+  bare: string,
+  gate?: (path: string) => Promise<number | undefined>,
+): Promise<GitHost> {
   const hits: string[] = [];
   const server = createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -51,5 +55,9 @@ export async function serveGitRepo(bare: string, gate?: (path: string) => Promis
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/repo.git`, hits, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}/repo.git`,
+    hits,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

@@ -5,7 +5,11 @@ import { capCompletion } from '../../src/domain/cap-completion.js';
 import { storedText } from '../../src/domain/stored-text-rule.js';
 
 /** The odd titles of test/fixtures/odd-titles: [name, title, outcome]. */
-export const ODD_TITLES = createRequire(import.meta.url)('../fixtures/odd-titles/titles.cjs') as [string, string, string][];
+export const ODD_TITLES = createRequire(import.meta.url)('../fixtures/odd-titles/titles.cjs') as [
+  string,
+  string,
+  string,
+][];
 
 /** What the odd-title fixture of a JavaScript framework reports, keyed as Proctor keys it. */
 export function oddTitleResults(file: string, describe: string): Record<string, string> {
@@ -24,7 +28,9 @@ export function twinResults(file: string, describe = 'twins', title = 'same titl
  * storage holds it (storedText), which is what queue/complete.ts records and claim.ts hands out.
  */
 export function asServerHolds(scenarios: readonly DiscoveredScenario[]): ScenarioRef[] {
-  const sent = capCompletion({ lease_token: 't', outcome: 'completed', duration_ms: 0, scenarios: [...scenarios] }).scenarios ?? [];
+  const sent =
+    capCompletion({ lease_token: 't', outcome: 'completed', duration_ms: 0, scenarios: [...scenarios] }).scenarios ??
+    [];
   return sent.map((s) => ({ key: storedText(s.key), file: storedText(s.file), path: s.path.map(storedText) }));
 }
 
@@ -48,12 +54,19 @@ export interface OddSuite {
 
 const ODD_FILE = (ext: string): string => `it's "odd" $(touch pwned) > y 🎉.${ext}`;
 
-export const GONE = { scenario: { key: 'gone.test.js > was here', file: 'gone.test.js', path: ['was here'] }, message: /^not run: gone\.test\.js is not in .* on this agent/ };
+export const GONE = {
+  scenario: { key: 'gone.test.js > was here', file: 'gone.test.js', path: ['was here'] },
+  message: /^not run: gone\.test\.js is not in .* on this agent/,
+};
 
 const jsSuite = (framework: Framework, dir: string, ext: string, worker: boolean, twins = true): OddSuite => ({
   framework,
   dir,
-  expected: { ...oddTitleResults(`odd.${ext}`, 'odd \u0000 titles >'), ...(twins ? twinResults(`twins.${ext}`) : {}), [`plain.${ext} > an ordinary test`]: 'passed' },
+  expected: {
+    ...oddTitleResults(`odd.${ext}`, 'odd \u0000 titles >'),
+    ...(twins ? twinResults(`twins.${ext}`) : {}),
+    [`plain.${ext} > an ordinary test`]: 'passed',
+  },
   alone: ['nul \u0000 byte', 'long xxx', ...(twins ? ['same title #2'] : []), 'first line\n', 'lone \ud800'],
   worker,
   plain: `plain.${ext} > an ordinary test`,
@@ -116,32 +129,53 @@ export const ODD_SUITES: OddSuite[] = [
         'grids([[I)': 'failed',
         'Inner > inside()': 'passed',
         'Inner > skipped()': 'skipped',
-      }).map(([k, v]) => [`odd.OddTitlesTest > ${k}`, v]).concat([['odd.PlainTest > ordinary()', 'passed']]),
+      })
+        .map(([k, v]) => [`odd.OddTitlesTest > ${k}`, v])
+        .concat([['odd.PlainTest > ordinary()', 'passed']]),
     ),
     alone: ['nul()', 'ünïcödé', 'dollar$sign', 'overloaded(java.lang.String)', 'parameters', 'arrays(', 'grids('],
     worker: true,
     plain: 'odd.PlainTest > ordinary()',
-    gone: { scenario: { key: 'odd.GoneTest > x()', file: 'odd.GoneTest', path: ['x()'] }, message: /^not run: JUnit cannot select it: Could not load class with name: odd\.GoneTest/ },
+    gone: {
+      scenario: { key: 'odd.GoneTest > x()', file: 'odd.GoneTest', path: ['x()'] },
+      message: /^not run: JUnit cannot select it: Could not load class with name: odd\.GoneTest/,
+    },
   },
   // Scenarios are files: the odd titles are inside them, in the reports to read; one file's name is odd.
   {
     framework: 'node-test',
     dir: 'node-test',
-    expected: { 'odd-pass.test.mjs': 'passed', 'odd-fail.test.mjs': 'failed', 'twins.test.mjs': 'passed', 'plain.test.mjs': 'passed', [ODD_FILE('test.mjs')]: 'passed' },
+    expected: {
+      'odd-pass.test.mjs': 'passed',
+      'odd-fail.test.mjs': 'failed',
+      'twins.test.mjs': 'passed',
+      'plain.test.mjs': 'passed',
+      [ODD_FILE('test.mjs')]: 'passed',
+    },
     alone: ['odd-fail', 'twins', '🎉'],
     worker: false,
     plain: 'plain.test.mjs',
-    gone: { scenario: { key: 'gone.test.mjs', file: 'gone.test.mjs', path: [] }, message: /^not run: gone\.test\.mjs is not in .* on this agent/ },
+    gone: {
+      scenario: { key: 'gone.test.mjs', file: 'gone.test.mjs', path: [] },
+      message: /^not run: gone\.test\.mjs is not in .* on this agent/,
+    },
   },
   {
     framework: 'command',
     dir: 'command',
     options: { command: 'node run-checks.mjs {report_dir} {files}', discover: 'checks/*.check' },
-    expected: { 'checks/odd.check': 'failed', 'checks/twins.check': 'passed', 'checks/plain.check': 'passed', [`checks/${ODD_FILE('check')}`]: 'passed' },
+    expected: {
+      'checks/odd.check': 'failed',
+      'checks/twins.check': 'passed',
+      'checks/plain.check': 'passed',
+      [`checks/${ODD_FILE('check')}`]: 'passed',
+    },
     alone: ['odd.check', 'twins', '🎉'],
     worker: false,
     plain: 'checks/plain.check',
-    gone: { scenario: { key: 'checks/gone.check', file: 'checks/gone.check', path: [] }, message: /^not run: checks\/gone\.check is not in .* on this agent/ },
+    gone: {
+      scenario: { key: 'checks/gone.check', file: 'checks/gone.check', path: [] },
+      message: /^not run: checks\/gone\.check is not in .* on this agent/,
+    },
   },
 ];
-

@@ -8,7 +8,9 @@ import { TEST_DATABASE_URL } from './dialects.js';
 
 const MAIN = resolve('dist/main.js');
 /** Our own variables and a parent test runner's never leak into the processes under test. */
-const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PROCTOR_') && !k.startsWith('VITEST')));
+const CLEAN_ENV = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !k.startsWith('PROCTOR_') && !k.startsWith('VITEST')),
+);
 
 export async function freePort(): Promise<number> {
   return new Promise((done) => {
@@ -49,23 +51,50 @@ export interface SpawnedServer {
 }
 
 /** A real `proctor serve` process; without an embedded agent unless `args` say otherwise (they replace `--no-local-agent`). */
-export async function spawnServer(opts: { dataDir: string; databaseUrl?: string; env?: Record<string, string>; args?: string[] }): Promise<SpawnedServer> {
+export async function spawnServer(opts: {
+  dataDir: string;
+  databaseUrl?: string;
+  env?: Record<string, string>;
+  args?: string[];
+}): Promise<SpawnedServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let out = '';
   let child: ChildProcess;
   const start = async () => {
     const args = opts.args ?? ['--no-local-agent'];
-    child = spawn(process.execPath, [MAIN, 'serve', ...args, '--port', String(port), '--data-dir', opts.dataDir, '--log-level', 'warn', ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : [])], {
-      env: { ...CLEAN_ENV, PROCTOR_ADMIN_TOKEN: ADMIN_TOKEN, ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      process.execPath,
+      [
+        MAIN,
+        'serve',
+        ...args,
+        '--port',
+        String(port),
+        '--data-dir',
+        opts.dataDir,
+        '--log-level',
+        'warn',
+        ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : []),
+      ],
+      {
+        env: { ...CLEAN_ENV, PROCTOR_ADMIN_TOKEN: ADMIN_TOKEN, ...opts.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
-    await eventually(async () => ((await fetch(`${url}/api/health`).catch(() => null))?.ok ? true : undefined), 30_000, 100);
+    await eventually(
+      async () => ((await fetch(`${url}/api/health`).catch(() => null))?.ok ? true : undefined),
+      30_000,
+      100,
+    );
   };
   await start();
-  const exited = () => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
+  const exited = () =>
+    new Promise<void>((r) =>
+      child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r()),
+    );
   return {
     url,
     get child() {
@@ -85,12 +114,33 @@ export async function spawnServer(opts: { dataDir: string; databaseUrl?: string;
 }
 
 /** A real `proctor agent` process. */
-export function spawnAgent(opts: { server: string; token: string; labels?: string[]; slots?: number; workdir: string; name?: string; drainS?: number }): ChildProcess & { output: () => string } {
+export function spawnAgent(opts: {
+  server: string;
+  token: string;
+  labels?: string[];
+  slots?: number;
+  workdir: string;
+  name?: string;
+  drainS?: number;
+}): ChildProcess & { output: () => string } {
   let out = '';
   const child = spawn(
     process.execPath,
     [
-      MAIN, 'agent', '--server', opts.server, '--token', opts.token, '--labels', (opts.labels ?? []).join(','), '--slots', String(opts.slots ?? 1), '--workdir', opts.workdir, '--name', opts.name ?? 'test-agent',
+      MAIN,
+      'agent',
+      '--server',
+      opts.server,
+      '--token',
+      opts.token,
+      '--labels',
+      (opts.labels ?? []).join(','),
+      '--slots',
+      String(opts.slots ?? 1),
+      '--workdir',
+      opts.workdir,
+      '--name',
+      opts.name ?? 'test-agent',
       ...(opts.drainS !== undefined ? ['--drain', String(opts.drainS)] : []),
     ],
     { env: { ...CLEAN_ENV, PROCTOR_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -101,7 +151,12 @@ export function spawnAgent(opts: { server: string; token: string; labels?: strin
 }
 
 /** Calls the API of a spawned server as the admin. */
-export function adminApi<T = any>(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+export function adminApi<T = any>(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   return requestJson<T>(url, method, path, body, ADMIN_TOKEN);
 }
 
@@ -116,7 +171,16 @@ export function proctorCli(
   env: Record<string, string | undefined> = {},
 ): Promise<{ code: number | null; out: string; err: string }> {
   const child = spawn(process.execPath, [MAIN, ...args], {
-    env: { ...process.env, PROCTOR_URL: conn.server, PROCTOR_TOKEN: conn.token, XDG_CONFIG_HOME: conn.home, VITEST: undefined, VITEST_POOL_ID: undefined, VITEST_WORKER_ID: undefined, ...env } as NodeJS.ProcessEnv,
+    env: {
+      ...process.env,
+      PROCTOR_URL: conn.server,
+      PROCTOR_TOKEN: conn.token,
+      XDG_CONFIG_HOME: conn.home,
+      VITEST: undefined,
+      VITEST_POOL_ID: undefined,
+      VITEST_WORKER_ID: undefined,
+      ...env,
+    } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -13,12 +13,25 @@ export interface MadeRun {
 }
 
 /** Uploads an artifact of a job as its agent would. */
-export async function uploadArtifact(s: TestServer, agent: ProtocolAgent, job: ClaimedJob, name: string, body: Buffer): Promise<number> {
-  const res = await fetch(`${s.url}/api/agent/v1/jobs/${job.job_id}/artifacts?name=${name}&sha256=${sha(body)}&content_type=image/png`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${agent.token}`, 'x-lease-token': job.lease_token, 'content-type': 'application/octet-stream' },
-    body,
-  });
+export async function uploadArtifact(
+  s: TestServer,
+  agent: ProtocolAgent,
+  job: ClaimedJob,
+  name: string,
+  body: Buffer,
+): Promise<number> {
+  const res = await fetch(
+    `${s.url}/api/agent/v1/jobs/${job.job_id}/artifacts?name=${name}&sha256=${sha(body)}&content_type=image/png`,
+    {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${agent.token}`,
+        'x-lease-token': job.lease_token,
+        'content-type': 'application/octet-stream',
+      },
+      body,
+    },
+  );
   if (res.status !== 201) throw new Error(`artifact upload: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { id: number }).id;
 }
@@ -28,7 +41,12 @@ export async function uploadArtifact(s: TestServer, agent: ProtocolAgent, job: C
  * streams `log` (two chunks) and uploads two artifacts, one shared by every run (`shared`) and one
  * of its own, then passes.
  */
-export async function makeRun(s: TestServer, agent: ProtocolAgent, plan: string, opts: { scenarios: string[]; log: string; shared: Buffer; body?: unknown }): Promise<MadeRun> {
+export async function makeRun(
+  s: TestServer,
+  agent: ProtocolAgent,
+  plan: string,
+  opts: { scenarios: string[]; log: string; shared: Buffer; body?: unknown },
+): Promise<MadeRun> {
   const run = (await s.api('POST', `/api/v1/plans/${plan}/runs`, opts.body ?? {})).body;
   if (typeof run.id !== 'number') throw new Error(`trigger: ${JSON.stringify(run)}`);
   const [disc] = await agent.claim(1);
@@ -43,7 +61,12 @@ export async function makeRun(s: TestServer, agent: ProtocolAgent, plan: string,
       const half = Math.floor(opts.log.length / 2);
       let offset = 0;
       for (const data of [opts.log.slice(0, half), opts.log.slice(half)]) {
-        const r = await s.api('POST', `/api/agent/v1/jobs/${job.job_id}/log`, { lease_token: job.lease_token, offset, data }, { token: agent.token });
+        const r = await s.api(
+          'POST',
+          `/api/agent/v1/jobs/${job.job_id}/log`,
+          { lease_token: job.lease_token, offset, data },
+          { token: agent.token },
+        );
         offset = r.body.next_offset;
       }
       const own = Buffer.from(`screenshot of run ${run.id} job ${job.job_id}`);

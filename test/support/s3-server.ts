@@ -24,7 +24,14 @@ export interface TestS3 {
 
 export async function startTestS3(bucket = 'proctor-test'): Promise<TestS3> {
   const dir = mkdtempSync(join(tmpdir(), 'proctor-s3-'));
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, allowMismatchedSignatures: true, directory: dir, configureBuckets: [{ name: bucket }] });
+  const server = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    silent: true,
+    allowMismatchedSignatures: true,
+    directory: dir,
+    configureBuckets: [{ name: bucket }],
+  });
   const { port } = (await server.run()) as { port: number };
   const endpoint = `http://127.0.0.1:${port}`;
   const env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
@@ -34,7 +41,8 @@ export async function startTestS3(bucket = 'proctor-test'): Promise<TestS3> {
     bucket,
     env,
     dir,
-    blobUrl: (prefix, opts = {}) => `s3://${bucket}/${prefix}?endpoint=${encodeURIComponent(endpoint)}&region=us-east-1${opts.presign ? '&presign=true' : ''}`,
+    blobUrl: (prefix, opts = {}) =>
+      `s3://${bucket}/${prefix}?endpoint=${encodeURIComponent(endpoint)}&region=us-east-1${opts.presign ? '&presign=true' : ''}`,
     async close() {
       await server.close();
       rmSync(dir, { recursive: true, force: true });

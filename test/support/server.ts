@@ -12,14 +12,26 @@ export interface TestServer {
   target: DialectTarget;
   config: ServerConfig;
   /** fetch against the server with the admin key (or `token`), parsing JSON. */
-  api<T = any>(method: string, path: string, body?: unknown, opts?: { token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: T; headers: Headers }>;
+  api<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts?: { token?: string | null; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: T; headers: Headers }>;
   close(): Promise<void>;
 }
 
 /** Starts a real server (and, unless disabled, its local agent) on a fresh database of the dialect. */
 export async function startTestServer(
   dialect: 'sqlite' | 'postgres',
-  opts: { localAgent?: boolean; slots?: number; workdir?: string; start?: StartOptions; env?: Record<string, string>; target?: DialectTarget } = {},
+  opts: {
+    localAgent?: boolean;
+    slots?: number;
+    workdir?: string;
+    start?: StartOptions;
+    env?: Record<string, string>;
+    target?: DialectTarget;
+  } = {},
 ): Promise<TestServer> {
   // Several servers on one target are replicas of one deployment; only a fresh target is dropped at close.
   const target = opts.target ?? freshTarget(dialect);
@@ -40,15 +52,23 @@ export async function startTestServer(
   });
   const logger = pino({ level: process.env.PROCTOR_TEST_LOG ?? 'silent' });
   // Tests never resolve real host names: a callback or webhook URL naming one fails like an unknown host.
-  const webhooks = { ...opts.start?.webhooks, transport: { lookup: offlineLookup, ...opts.start?.webhooks?.transport } };
-  const proctor = await serve(config, logger, { ...opts.start, webhooks, ...(target.schema ? { schema: target.schema } : {}) });
+  const webhooks = {
+    ...opts.start?.webhooks,
+    transport: { lookup: offlineLookup, ...opts.start?.webhooks?.transport },
+  };
+  const proctor = await serve(config, logger, {
+    ...opts.start,
+    webhooks,
+    ...(target.schema ? { schema: target.schema } : {}),
+  });
   const url = proctor.server.url;
   return {
     proctor,
     url,
     target,
     config,
-    api: (method, path, body, o = {}) => requestJson(url, method, path, body, o.token === undefined ? ADMIN_TOKEN : o.token, o.headers),
+    api: (method, path, body, o = {}) =>
+      requestJson(url, method, path, body, o.token === undefined ? ADMIN_TOKEN : o.token, o.headers),
     async close() {
       await proctor.close();
       if (owned) await dropTarget(target);
@@ -57,7 +77,11 @@ export async function startTestServer(
 }
 
 /** Polls until `check` returns a value (not undefined) or the time is up; for waiting on real work. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -69,10 +93,14 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
 
 /** Waits until a run has ended (completed or cancelled) and returns it as the API shows it. */
 export async function runEnded(s: TestServer, id: number, timeoutMs = 60_000, everyMs = 100): Promise<any> {
-  return eventually(async () => {
-    const r = (await s.api('GET', `/api/v1/runs/${id}`)).body;
-    return r.status === 'completed' || r.status === 'cancelled' ? r : undefined;
-  }, timeoutMs, everyMs);
+  return eventually(
+    async () => {
+      const r = (await s.api('GET', `/api/v1/runs/${id}`)).body;
+      return r.status === 'completed' || r.status === 'cancelled' ? r : undefined;
+    },
+    timeoutMs,
+    everyMs,
+  );
 }
 
 /** A DNS lookup that knows only `localhost`, so no test sends a query outside the machine. */
@@ -94,7 +122,9 @@ export async function requestJson<T = any>(
     method,
     headers: {
       ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { 'content-type': typeof body === 'string' ? 'application/yaml' : 'application/json' } : {}),
+      ...(body !== undefined
+        ? { 'content-type': typeof body === 'string' ? 'application/yaml' : 'application/json' }
+        : {}),
       ...headers,
     },
     ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),

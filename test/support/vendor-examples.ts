@@ -111,7 +111,13 @@ export const TESTINIUM_ENTERPRISE = {
 };
 
 /** testsigma-more/rerun-test-cases-in-test-run.md: its rerun request body, as printed. */
-export const TESTSIGMA_RERUN_EXAMPLE = { executionId: 336, executionResultId: 467, isReRun: true, reRunType: 'USER_PICKED', testCaseResultRequests: [{ id: 2880 }, { id: 2874 }] };
+export const TESTSIGMA_RERUN_EXAMPLE = {
+  executionId: 336,
+  executionResultId: 467,
+  isReRun: true,
+  reRunType: 'USER_PICKED',
+  testCaseResultRequests: [{ id: 2880 }, { id: 2874 }],
+};
 
 /** rerun-test-plan-v2.0.md: its "Request Body" example, as printed. */
 export const TESTINIUM_RERUN_V2_BODY = `{
@@ -130,7 +136,15 @@ export const TESTINIUM_RERUN_V2_BODY = `{
 }`;
 
 /** The base URLs and token placeholders the documents use. */
-const BASES = ['https://gateway.testinium.io', '{gateway-url}', '<your-gateway-url>', '<custom-env-url>', 'custom-env-url>', 'https://tester.army', 'https://app.testsigma.com'];
+const BASES = [
+  'https://gateway.testinium.io',
+  '{gateway-url}',
+  '<your-gateway-url>',
+  '<custom-env-url>',
+  'custom-env-url>',
+  'https://tester.army',
+  'https://app.testsigma.com',
+];
 const TOKENS = ['<your_access_token>', '<token>', '<api_token>'];
 
 /** A document's curl line with our base URL, our token, and the given placeholders filled in. */
@@ -146,35 +160,115 @@ export function fill(curl: string, base: string, token: string, values: Record<s
 export const TESTSIGMA_STATUS_EXAMPLE = {
   id: 302,
   execution: {
-    id: 274, applicationVersionId: 39, name: 'Test Plan Trigger REST API', description: null, mailList: null, elementTimeOut: 30, pageTimeOut: 30,
-    environmentId: null, screenshot: 'FAILED_STEPS', recoveryAction: 'Run_Next_Testcase', onAbortedAction: 'Reuse_Session', onSuitePreRequisiteFail: 'Abort',
-    onStepPreRequisiteFail: 'Run_Next_Testcase', reRunType: 'NONE', executionLabType: 'TestsigmaLab', executionType: 'CROSS_BROWSER', isManual: false, lastRunId: 343,
+    id: 274,
+    applicationVersionId: 39,
+    name: 'Test Plan Trigger REST API',
+    description: null,
+    mailList: null,
+    elementTimeOut: 30,
+    pageTimeOut: 30,
+    environmentId: null,
+    screenshot: 'FAILED_STEPS',
+    recoveryAction: 'Run_Next_Testcase',
+    onAbortedAction: 'Reuse_Session',
+    onSuitePreRequisiteFail: 'Abort',
+    onStepPreRequisiteFail: 'Run_Next_Testcase',
+    reRunType: 'NONE',
+    executionLabType: 'TestsigmaLab',
+    executionType: 'CROSS_BROWSER',
+    isManual: false,
+    lastRunId: 343,
     applicationVersion: {
-      id: 39, applicationId: 25, versionName: 'Default Version', description: null, startTime: null, customFields: null, endTime: null,
+      id: 39,
+      applicationId: 25,
+      versionName: 'Default Version',
+      description: null,
+      startTime: null,
+      customFields: null,
+      endTime: null,
       application: {
-        id: 25, name: 'Simply Travel (Demo)_Web Application', description: '', customFields: '{}', projectId: 11, applicationType: 'WebApplication',
+        id: 25,
+        name: 'Simply Travel (Demo)_Web Application',
+        description: '',
+        customFields: '{}',
+        projectId: 11,
+        applicationType: 'WebApplication',
         project: {
-          id: 11, name: 'Simply Travel (Demo)', description: 'Demo application. <b>Feel free to delete</b>', customFields: '{"Custom Field 1":[null,null]}',
-          hasMultipleApps: true, hasMultipleVersions: true, isDemo: true, projectType: 'WebApplication', createdBy: 9, updatedBy: 9,
-          createdDate: 1567751924000, updatedDate: 1633635344000, files: null,
+          id: 11,
+          name: 'Simply Travel (Demo)',
+          description: 'Demo application. <b>Feel free to delete</b>',
+          customFields: '{"Custom Field 1":[null,null]}',
+          hasMultipleApps: true,
+          hasMultipleVersions: true,
+          isDemo: true,
+          projectType: 'WebApplication',
+          createdBy: 9,
+          updatedBy: 9,
+          createdDate: 1567751924000,
+          updatedDate: 1633635344000,
+          files: null,
         },
-        createdById: 9, updatedById: 9, createdDate: 1567751924000, updatedDate: 1568613490000,
+        createdById: 9,
+        updatedById: 9,
+        createdDate: 1567751924000,
+        updatedDate: 1568613490000,
       },
-      updatedDate: null, createdById: 9, updatedById: null, createdDate: 1567751924000,
+      updatedDate: null,
+      createdById: 9,
+      updatedById: null,
+      createdDate: 1567751924000,
     },
     lastRun: null,
     slack: { enabled: null, channel: null, user_name: null },
-    createdDate: 1633510913000, updatedDate: 1633617938000, createdById: 9, updatedById: 9, matchBrowserVersion: false, visualTestingEnabled: false,
-    notificationStatusList: [], msTeamsConnectorNotificationEnabled: false, googleChatConnectorNotificationEnabled: false, environments: [],
-    retrySessionCreation: false, retrySessionCreationTimeout: null, onTestCasePreRequisiteFail: 'Abort',
+    createdDate: 1633510913000,
+    updatedDate: 1633617938000,
+    createdById: 9,
+    updatedById: 9,
+    matchBrowserVersion: false,
+    visualTestingEnabled: false,
+    notificationStatusList: [],
+    msTeamsConnectorNotificationEnabled: false,
+    googleChatConnectorNotificationEnabled: false,
+    environments: [],
+    retrySessionCreation: false,
+    retrySessionCreationTimeout: null,
+    onTestCasePreRequisiteFail: 'Abort',
   },
-  executionId: 274, startTime: 1633512584000, endTime: 1633512598000, duration: 13647, result: 'FAILURE', status: 'STATUS_COMPLETED',
-  message: 'Test plan execution failed', executedBy: 43, buildNo: '1.9.26_rc1', environmentId: null, totalCount: 1, failedCount: 1, passedCount: 0,
-  abortedCount: 0, stoppedCount: 0, notExecutedCount: 0, preRequisiteFailedCount: 0, queuedCount: 0, isVisuallyPassed: null, environment: null,
-  childResult: null, reRunParentId: null, reRunType: null, triggeredType: 'API', totalRunningCount: 0,
+  executionId: 274,
+  startTime: 1633512584000,
+  endTime: 1633512598000,
+  duration: 13647,
+  result: 'FAILURE',
+  status: 'STATUS_COMPLETED',
+  message: 'Test plan execution failed',
+  executedBy: 43,
+  buildNo: '1.9.26_rc1',
+  environmentId: null,
+  totalCount: 1,
+  failedCount: 1,
+  passedCount: 0,
+  abortedCount: 0,
+  stoppedCount: 0,
+  notExecutedCount: 0,
+  preRequisiteFailedCount: 0,
+  queuedCount: 0,
+  isVisuallyPassed: null,
+  environment: null,
+  childResult: null,
+  reRunParentId: null,
+  reRunType: null,
+  triggeredType: 'API',
+  totalRunningCount: 0,
   executionDetails: {
-    page_timeout: 30, element_timeout: 30, recovery_action: 'Run_Next_Testcase', on_aborted_action: 'Reuse_Session', screenshot_option: 'FAILED_STEPS',
-    group_prerequisite_fail: 'Abort', test_case_prerequisite_fail: 'Abort', test_step_prerequisite_fail: 'Run_Next_Testcase', global_param_name: null,
+    page_timeout: 30,
+    element_timeout: 30,
+    recovery_action: 'Run_Next_Testcase',
+    on_aborted_action: 'Reuse_Session',
+    screenshot_option: 'FAILED_STEPS',
+    group_prerequisite_fail: 'Abort',
+    test_case_prerequisite_fail: 'Abort',
+    test_step_prerequisite_fail: 'Run_Next_Testcase',
+    global_param_name: null,
   },
   totalQueuedCount: 0,
 };
@@ -184,16 +278,26 @@ export const TESTSIGMA_STATUS_EXAMPLE = {
  * a missing or extra key, or a value of another JSON type. `nullable` paths may be null where the
  * example has a value (data Proctor does not have, such as who created a Testsigma project).
  */
-export function shapeDifferences(actual: unknown, example: unknown, nullable: ReadonlySet<string>, path = ''): string[] {
+export function shapeDifferences(
+  actual: unknown,
+  example: unknown,
+  nullable: ReadonlySet<string>,
+  path = '',
+): string[] {
   const type = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
   if (example === null || type(example) !== 'object') {
     if (example === null || type(actual) === type(example)) return [];
-    return actual === null && nullable.has(path) ? [] : [`${path}: ${type(actual)} where the document has ${type(example)}`];
+    return actual === null && nullable.has(path)
+      ? []
+      : [`${path}: ${type(actual)} where the document has ${type(example)}`];
   }
-  if (type(actual) !== 'object') return actual === null && nullable.has(path) ? [] : [`${path}: ${type(actual)} where the document has an object`];
+  if (type(actual) !== 'object')
+    return actual === null && nullable.has(path) ? [] : [`${path}: ${type(actual)} where the document has an object`];
   const a = actual as Record<string, unknown>;
   const e = example as Record<string, unknown>;
-  const out = Object.keys(a).filter((k) => !(k in e)).map((k) => `${path}${path ? '.' : ''}${k}: not in the document`);
+  const out = Object.keys(a)
+    .filter((k) => !(k in e))
+    .map((k) => `${path}${path ? '.' : ''}${k}: not in the document`);
   for (const k of Object.keys(e)) {
     const p = `${path}${path ? '.' : ''}${k}`;
     if (!(k in a)) out.push(`${p}: missing`);

@@ -43,9 +43,18 @@ export interface VendorFixture {
   drain(passing?: readonly string[]): Promise<void>;
   /** A document's curl line, sent as printed with our base URL, token and values. */
   curl(line: string, values?: Record<string, string | number>, token?: string): ReturnType<typeof sendCurl>;
-  send(method: string, path: string, opts?: { token?: string | null; body?: string; type?: string; headers?: Record<string, string> }): ReturnType<typeof sendCurl>;
+  send(
+    method: string,
+    path: string,
+    opts?: { token?: string | null; body?: string; type?: string; headers?: Record<string, string> },
+  ): ReturnType<typeof sendCurl>;
   /** One request over node:http, which (unlike fetch) sends a body with a GET, as curl -X GET -d does. */
-  raw(method: string, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: any }>;
+  raw(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: string,
+  ): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
 
@@ -57,10 +66,12 @@ export async function startVendorFixture(dialect: 'sqlite' | 'postgres'): Promis
   }
   const agent = await ProtocolAgent.register(s, ['android', 'ios'], 8);
   const plans: VendorFixture['plans'] = {};
-  for (const p of (await s.api('GET', '/api/v1/plans')).body.items) plans[p.name] = { id: p.id, uuid: p.uuid, projectId: p.project_id };
+  for (const p of (await s.api('GET', '/api/v1/plans')).body.items)
+    plans[p.name] = { id: p.id, uuid: p.uuid, projectId: p.project_id };
   const envs: Record<string, number> = {};
   for (const e of (await s.api('GET', '/api/v1/environments')).body.items) envs[e.name] = e.id;
-  const key = async (name: string, body: object) => (await s.api('POST', '/api/v1/keys', { name, ...body })).body.token as string;
+  const key = async (name: string, body: object) =>
+    (await s.api('POST', '/api/v1/keys', { name, ...body })).body.token as string;
   const tokens = {
     reader: await key('reader', { authorities: ['PLAN_READ'] }),
     runner: await key('runner', { user: 'ci-bot', authorities: ['PLAN_READ', 'PLAN_RUN'] }),
@@ -73,7 +84,8 @@ export async function startVendorFixture(dialect: 'sqlite' | 'postgres'): Promis
       const jobs = await agent.claim(8);
       if (jobs.length === 0) return;
       for (const job of jobs) {
-        if (!planOfRun.has(job.run_id)) planOfRun.set(job.run_id, (await s.api('GET', `/api/v1/runs/${job.run_id}`)).body.plan.name);
+        if (!planOfRun.has(job.run_id))
+          planOfRun.set(job.run_id, (await s.api('GET', `/api/v1/runs/${job.run_id}`)).body.plan.name);
         const green = passing.includes(planOfRun.get(job.run_id)!);
         if (job.kind === 'discover') await agent.discover(job, KEYS);
         else await agent.execute(job, (k) => (k.includes('fails') && !green ? 'failed' : 'passed'));
@@ -85,7 +97,11 @@ export async function startVendorFixture(dialect: 'sqlite' | 'postgres'): Promis
     return sendCurl({
       method,
       url: `${s.url}${path}`,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(o.type ? { 'content-type': o.type } : {}), ...o.headers },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(o.type ? { 'content-type': o.type } : {}),
+        ...o.headers,
+      },
       body: o.body,
     });
   };
@@ -100,10 +116,24 @@ export async function startVendorFixture(dialect: 'sqlite' | 'postgres'): Promis
     send,
     raw: (method, path, headers, body) =>
       new Promise((resolve, reject) => {
-        const req = request(`${s.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
-          let text = '';
-          res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-        });
+        const req = request(
+          `${s.url}${path}`,
+          {
+            method,
+            headers: {
+              authorization: `Bearer ${ADMIN_TOKEN}`,
+              'content-length': String(Buffer.byteLength(body)),
+              ...headers,
+            },
+          },
+          (res) => {
+            let text = '';
+            res
+              .setEncoding('utf8')
+              .on('data', (c: string) => (text += c))
+              .on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+          },
+        );
         req.on('error', reject);
         req.end(body);
       }),

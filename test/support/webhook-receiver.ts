@@ -31,7 +31,9 @@ export class WebhookReceiver {
         res.writeHead(a.status, { 'content-type': 'text/plain', ...a.headers }).end('ok');
       });
     });
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(this.port, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve, reject) =>
+      server.once('error', reject).listen(this.port, '127.0.0.1', () => resolve()),
+    );
     const address = server.address();
     this.port = typeof address === 'object' && address ? address.port : this.port;
     this.server = server;

@@ -24,12 +24,16 @@ describe('dashboard in Chromium', () => {
   const runs: { first?: number; rerun?: number; hang?: number } = {};
 
   beforeAll(async () => {
-    if (!existsSync(resolve('dist/web/index.html'))) throw new Error('dist/web is missing: run npm run build (npm test does)');
+    if (!existsSync(resolve('dist/web/index.html')))
+      throw new Error('dist/web is missing: run npm run build (npm test does)');
     const work = mkdtempSync(join(tmpdir(), 'proctor-web-'));
     writeFileSync(join(work, 'hang.sh'), 'sleep 1000\n');
     // A failing check that leaves a real PNG screenshot, picked up by the plan's artifacts glob.
     const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
-    writeFileSync(join(work, 'login.sh'), `mkdir -p shots "$1"\necho ${png} | base64 -d > shots/login.sh.png\ncat > "$1/r.xml" <<XML\n<testsuites><testsuite name="s"><testcase classname="login" name="login.sh" file="login.sh"><failure message="login button missing">at login</failure></testcase></testsuite></testsuites>\nXML\n`);
+    writeFileSync(
+      join(work, 'login.sh'),
+      `mkdir -p shots "$1"\necho ${png} | base64 -d > shots/login.sh.png\ncat > "$1/r.xml" <<XML\n<testsuites><testsuite name="s"><testcase classname="login" name="login.sh" file="login.sh"><failure message="login button missing">at login</failure></testcase></testsuite></testsuites>\nXML\n`,
+    );
     s = await startTestServer('sqlite', { localAgent: true, slots: 2, workdir: work });
     const file = `
 environments:
@@ -49,7 +53,8 @@ plans:
   });
 
   /** Statuses of every matrix cell now. */
-  const cellStatuses = () => page.$$eval('button.cell', (cells) => cells.map((c) => c.getAttribute('data-status') ?? ''));
+  const cellStatuses = () =>
+    page.$$eval('button.cell', (cells) => cells.map((c) => c.getAttribute('data-status') ?? ''));
   const planId = async (name: string) => (await s.api('GET', `/api/v1/plans/${name}`)).body.id as number;
   const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
   const runIdFromUrl = () => Number(/\/runs\/(\d+)/.exec(page.url())?.[1]);
@@ -81,12 +86,19 @@ plans:
     runs.first = runIdFromUrl();
     await watchLayoutShifts(page);
     const seen = new Set<string>();
-    const statuses = await eventually(async () => {
-      const now = await cellStatuses();
-      now.forEach((x) => seen.add(x));
-      return now.length > 5 && now.every((x) => FINAL.has(x)) ? now : undefined;
-    }, 60_000, 50);
-    expect([...seen].some((x) => x === 'queued' || x === 'running'), `statuses seen: ${[...seen]}`).toBe(true);
+    const statuses = await eventually(
+      async () => {
+        const now = await cellStatuses();
+        now.forEach((x) => seen.add(x));
+        return now.length > 5 && now.every((x) => FINAL.has(x)) ? now : undefined;
+      },
+      60_000,
+      50,
+    );
+    expect(
+      [...seen].some((x) => x === 'queued' || x === 'running'),
+      `statuses seen: ${[...seen]}`,
+    ).toBe(true);
     expect(statuses).toContain('failed');
     expect(await page.evaluate('window.sameDocument')).toBe(true);
     const run = (await s.api('GET', `/api/v1/runs/${runs.first}`)).body;
@@ -122,10 +134,14 @@ plans:
     await page.waitForURL((u) => /\/runs\/\d+$/.test(u.pathname) && !u.pathname.endsWith(`/${runs.first}`));
     runs.rerun = runIdFromUrl();
     await page.getByRole('link', { name: `rerun (failed) of #${runs.first}` }).waitFor();
-    const statuses = await eventually(async () => {
-      const now = await cellStatuses();
-      return now.length > 0 && now.every((x) => FINAL.has(x)) ? now : undefined;
-    }, 60_000, 100);
+    const statuses = await eventually(
+      async () => {
+        const now = await cellStatuses();
+        return now.length > 0 && now.every((x) => FINAL.has(x)) ? now : undefined;
+      },
+      60_000,
+      100,
+    );
     expect(statuses.length).toBe(parent.counts.failed + parent.counts.aborted);
     expect(statuses.every((x) => x === 'failed')).toBe(true);
     await photograph(page, 'rerun');
@@ -152,7 +168,10 @@ plans:
     await page.getByRole('button', { name: 'Confirm cancel' }).click();
     await page.locator('button.cell[data-status="stopped"]').waitFor({ timeout: 30_000 });
     await page.getByText('Run cancelled.').waitFor();
-    expect((await s.api('GET', `/api/v1/runs/${runs.hang}`)).body).toMatchObject({ status: 'cancelled', result: 'stopped' });
+    expect((await s.api('GET', `/api/v1/runs/${runs.hang}`)).body).toMatchObject({
+      status: 'cancelled',
+      result: 'stopped',
+    });
     await photograph(page, 'run-cancelled');
   }, 60_000);
 
@@ -162,10 +181,9 @@ plans:
     await expect.poll(() => rows.count()).toBe(3);
     await photograph(page, 'runs');
     await page.getByLabel('result').selectOption('failed');
-    await expect.poll(() => page.locator('ul.runs a').evaluateAll((as) => as.map((a) => a.getAttribute('aria-label')))).toEqual([
-      `Run ${runs.rerun} of demo-vitest: failed`,
-      `Run ${runs.first} of demo-vitest: failed`,
-    ]);
+    await expect
+      .poll(() => page.locator('ul.runs a').evaluateAll((as) => as.map((a) => a.getAttribute('aria-label'))))
+      .toEqual([`Run ${runs.rerun} of demo-vitest: failed`, `Run ${runs.first} of demo-vitest: failed`]);
     expect(page.url()).toContain('result=failed');
   });
 
@@ -187,7 +205,11 @@ plans:
     await page.getByRole('heading', { name: 'Pass rate' }).waitFor();
     // Two charts of one run each: the rerun of the failed pairs is left out, and the page says so.
     await expect.poll(() => page.locator('svg.chart .mark').count()).toBe(2);
-    await page.getByText('Pass rate and duration count the last 1 run that is not a rerun, oldest left. 1 rerun made meanwhile is left out').waitFor();
+    await page
+      .getByText(
+        'Pass rate and duration count the last 1 run that is not a rerun, oldest left. 1 rerun made meanwhile is left out',
+      )
+      .waitFor();
     await expect.poll(() => page.locator('table.table tbody tr').count()).toBeGreaterThan(0);
     await page.getByText('No flaky scenarios in these runs.').waitFor();
     await photograph(page, 'history');
@@ -196,9 +218,11 @@ plans:
     await photograph(page, 'plans');
   });
 
-  it('shows a failure\'s screenshot inline', async () => {
+  it("shows a failure's screenshot inline", async () => {
     const run = (await s.api('POST', '/api/v1/plans/shots/runs', {})).body;
-    await expect.poll(async () => (await s.api('GET', `/api/v1/runs/${run.id}`)).body.status, { timeout: 60_000 }).toBe('completed');
+    await expect
+      .poll(async () => (await s.api('GET', `/api/v1/runs/${run.id}`)).body.status, { timeout: 60_000 })
+      .toBe('completed');
     const failed = (await s.api('GET', `/api/v1/runs/${run.id}/results?status=failed`)).body.items[0];
     expect(failed.artifacts.map((a: { name: string }) => a.name)).toEqual(['shots/login.sh.png']);
     await page.goto(`${s.url}/runs/${run.id}`);

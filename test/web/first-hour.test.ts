@@ -41,7 +41,7 @@ const LOG = [
   '',
 ].join('\n');
 
-describe('dashboard in Chromium: a newcomer\'s first hour', () => {
+describe("dashboard in Chromium: a newcomer's first hour", () => {
   let s: TestServer;
   let agent: ProtocolAgent;
   let browser: Browser;
@@ -61,7 +61,8 @@ describe('dashboard in Chromium: a newcomer\'s first hour', () => {
     await s?.close();
   });
 
-  const trigger = async (plan: string, body: Record<string, string> = {}) => (await s.api('POST', `/api/v1/plans/${plan}/runs`, body)).body as { id: number };
+  const trigger = async (plan: string, body: Record<string, string> = {}) =>
+    (await s.api('POST', `/api/v1/plans/${plan}/runs`, body)).body as { id: number };
   const claimOne = () => eventually(async () => (await agent.claim(1))[0]);
 
   /** Plays the agent until the run has ended: discovery lists KEYS, executions report `outcomes` (and `onJob` sees each first). */
@@ -111,7 +112,11 @@ describe('dashboard in Chromium: a newcomer\'s first hour', () => {
     await box.waitFor();
     expect(await box.locator('.end-reason-text').textContent()).toBe(ended.end_reason);
     const note = (await page.locator('.matrix-empty').textContent()) ?? '';
-    expect(note.startsWith('The run ended before any scenario was queued. Ended by system: discovery failed: workdir "/srv/checkouts/')).toBe(true);
+    expect(
+      note.startsWith(
+        'The run ended before any scenario was queued. Ended by system: discovery failed: workdir "/srv/checkouts/',
+      ),
+    ).toBe(true);
     expect(note.endsWith('… (the whole reason is above)')).toBe(true);
     await photograph(page, 'run-aborted');
 
@@ -124,7 +129,11 @@ describe('dashboard in Chromium: a newcomer\'s first hour', () => {
     expect(await page.locator(`a[aria-describedby="reason-${run.id}"]`).count()).toBe(1);
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 900 });
-      const box = await reason.evaluate((el: any) => ({ shown: el.clientHeight, whole: el.scrollHeight, line: parseFloat(el.ownerDocument.defaultView.getComputedStyle(el).lineHeight) }));
+      const box = await reason.evaluate((el: any) => ({
+        shown: el.clientHeight,
+        whole: el.scrollHeight,
+        line: parseFloat(el.ownerDocument.defaultView.getComputedStyle(el).lineHeight),
+      }));
       expect(box.shown, `${width} px`).toBeLessThanOrEqual(2 * box.line + 1);
       expect(box.whole, `${width} px`).toBeGreaterThan(box.shown);
     }
@@ -132,13 +141,18 @@ describe('dashboard in Chromium: a newcomer\'s first hour', () => {
     await photograph(page, 'runs-aborted');
   });
 
-  it('offers pair selection once a run has pairs, and shows a job log\'s colours as colours without running its markup', async () => {
+  it("offers pair selection once a run has pairs, and shows a job log's colours as colours without running its markup", async () => {
     const run = await trigger('shop');
     let logged: ClaimedJob | undefined;
     await drive(run.id, { [A]: 'passed', [B]: 'failed' }, async (job) => {
       if (logged || job.environment.name !== LONG_ENV) return;
       logged = job;
-      const r = await s.api('POST', `/api/agent/v1/jobs/${job.job_id}/log`, { lease_token: job.lease_token, offset: 0, data: LOG }, { token: agent.token });
+      const r = await s.api(
+        'POST',
+        `/api/agent/v1/jobs/${job.job_id}/log`,
+        { lease_token: job.lease_token, offset: 0, data: LOG },
+        { token: agent.token },
+      );
       expect(r.status, JSON.stringify(r.body)).toBe(200);
     });
     await page.goto(`${s.url}/runs/${run.id}`);
@@ -147,22 +161,30 @@ describe('dashboard in Chromium: a newcomer\'s first hour', () => {
 
     await page.getByText(/^Jobs \(\d+\)$/).click();
     const row = page.locator(`li.job[data-job="${logged!.job_id}"]`);
-    expect(await row.locator('.job-what').textContent()).toBe(`${logged!.scenarios.length === 1 ? '1 scenario' : `${logged!.scenarios.length} scenarios`} on ${LONG_ENV}`);
+    expect(await row.locator('.job-what').textContent()).toBe(
+      `${logged!.scenarios.length === 1 ? '1 scenario' : `${logged!.scenarios.length} scenarios`} on ${LONG_ENV}`,
+    );
     await row.getByRole('button', { name: 'Show log' }).click();
     const log = page.getByLabel(`Log of job ${logged!.job_id}`);
     await expect.poll(() => log.textContent()).toContain('cart totals');
     const text = (await log.textContent())!;
-    expect(text).toBe(' ✓ cart adds an item\nFAIL <img src=x onerror="window.pwned=1"> cart totals\norange true colour inverse done\n');
+    expect(text).toBe(
+      ' ✓ cart adds an item\nFAIL <img src=x onerror="window.pwned=1"> cart totals\norange true colour inverse done\n',
+    );
     expect(await log.locator('img').count()).toBe(0);
     expect(await page.evaluate('window.pwned')).toBeUndefined();
     const span = (t: string) => log.locator('span', { hasText: new RegExp(`^${t}$`) });
     expect(await span('FAIL').getAttribute('class')).toBe('ansi-fg-1');
-    expect(await span('FAIL').evaluate((el: any) => el.ownerDocument.defaultView.getComputedStyle(el).color)).toBe('rgb(244, 112, 103)');
+    expect(await span('FAIL').evaluate((el: any) => el.ownerDocument.defaultView.getComputedStyle(el).color)).toBe(
+      'rgb(244, 112, 103)',
+    );
     expect(await span(' ✓ ').getAttribute('class')).toBe('ansi-bold ansi-fg-2');
     expect(await span('orange').evaluate((el: any) => el.style.color)).toBe('rgb(255, 135, 0)');
     expect(await span('true colour').evaluate((el: any) => el.style.color)).toBe('rgb(10, 200, 30)');
     expect(await span('inverse').getAttribute('class')).toBe('ansi-fg-inverse ansi-bg-inverse');
-    const stored = await fetch(`${s.url}/api/v1/runs/${run.id}/jobs/${logged!.job_id}/log`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const stored = await fetch(`${s.url}/api/v1/runs/${run.id}/jobs/${logged!.job_id}/log`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(await stored.text()).toContain('\u001b[31mFAIL\u001b[0m');
     await photograph(page, 'job-log');
   });
@@ -200,33 +222,53 @@ describe('dashboard in Chromium: a newcomer\'s first hour', () => {
     await drive(rerun.id, { [B]: 'passed' });
     await run('cart', { [A]: 'failed', [B]: 'passed' });
     await page.goto(`${s.url}/plans/cart/history`);
-    await page.getByText('Pass rate and duration count the last 2 runs that are not reruns, oldest left. 1 rerun made meanwhile is left out').waitFor();
+    await page
+      .getByText(
+        'Pass rate and duration count the last 2 runs that are not reruns, oldest left. 1 rerun made meanwhile is left out',
+      )
+      .waitFor();
     await expect.poll(() => page.locator('svg.chart .mark').count()).toBe(4);
     const unknown = 'changed 1× between runs; these runs carry no ref or build, so whether the code changed is unknown';
     await expect.poll(() => page.locator('.why').allTextContents()).toEqual([unknown, unknown]);
     expect(await page.getByText('without a code change').count()).toBe(0);
     // Named axes with units, a legend, and a title and description for screen readers.
     const pass = page.getByRole('group', { name: 'Pass rate per run' });
-    expect(await pass.locator('desc').textContent()).toMatch(/^2 runs, oldest left\. Vertical axis: pass rate \(%\), 0 to 100\. Latest: run #\d+/);
-    expect(await pass.locator('text.axis-label').allTextContents()).toEqual(['pass rate (%)', 'run number, oldest left']);
+    expect(await pass.locator('desc').textContent()).toMatch(
+      /^2 runs, oldest left\. Vertical axis: pass rate \(%\), 0 to 100\. Latest: run #\d+/,
+    );
+    expect(await pass.locator('text.axis-label').allTextContents()).toEqual([
+      'pass rate (%)',
+      'run number, oldest left',
+    ]);
     const duration = page.getByRole('group', { name: 'Duration per run' });
     expect((await duration.locator('text.axis-label').allTextContents())[0]).toMatch(/^duration \((ms|s|min)\)$/);
-    expect(await page.getByRole('list', { name: 'Legend' }).first().locator('li').allTextContents()).toEqual([' pass rate of a run', ' run failed']);
+    expect(await page.getByRole('list', { name: 'Legend' }).first().locator('li').allTextContents()).toEqual([
+      ' pass rate of a run',
+      ' run failed',
+    ]);
     await photograph(page, 'history-flaky');
 
     await run('checkout', { [A]: 'passed', [B]: 'passed' }, { ref: 'v1.2.0' });
     await run('checkout', { [A]: 'failed', [B]: 'passed' }, { ref: 'v1.2.0' });
     await page.goto(`${s.url}/plans/checkout/history`);
-    await expect.poll(() => page.locator('.why').allTextContents()).toEqual(['changed 1× without a code change (same ref or build)']);
+    await expect
+      .poll(() => page.locator('.why').allTextContents())
+      .toEqual(['changed 1× without a code change (same ref or build)']);
   }, 90_000);
 
   it("shows each plan's description and its last run's result and when", async () => {
-    const plans = (await s.api('GET', '/api/v1/plans?project=hour')).body.items as { name: string; last_run: { id: number; result: string } | null }[];
+    const plans = (await s.api('GET', '/api/v1/plans?project=hour')).body.items as {
+      name: string;
+      last_run: { id: number; result: string } | null;
+    }[];
     const shop = plans.find((p) => p.name === 'shop')!.last_run!;
     await page.goto(`${s.url}/plans`);
-    const card = (name: string) => page.locator('li.plan-card', { has: page.getByRole('heading', { name, exact: true }) });
+    const card = (name: string) =>
+      page.locator('li.plan-card', { has: page.getByRole('heading', { name, exact: true }) });
     await card('shop').getByText("Checks the shop's cart and checkout from end to end.").waitFor();
-    await card('shop').getByRole('link', { name: `#${shop.id}` }).waitFor();
+    await card('shop')
+      .getByRole('link', { name: `#${shop.id}` })
+      .waitFor();
     expect(await card('shop').locator('.last-run .badge').textContent()).toBe(shop.result);
     expect(await card('shop').locator('.last-run time').textContent()).toMatch(/^ended (just now|\d+ min ago)$/);
     await card('quiet').getByText('Kept for later.').waitFor();

@@ -19,7 +19,8 @@ export interface AnsiRun extends AnsiStyle {
 
 // CSI (ESC [ … final), OSC (ESC ] … BEL or ESC \), DCS/SOS/PM/APC strings, then any other escape;
 // a lone ESC (a sequence cut at the end of a live log) is dropped too.
-const ESCAPES = /\u001b\[([0-?]*)[ -/]*([@-~])|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[PX^_][^\u001b]*(?:\u001b\\)?|\u001b[ -/]*[0-~]|\u001b|\u009b[0-?]*[ -/]*[@-~]/g;
+const ESCAPES =
+  /\u001b\[([0-?]*)[ -/]*([@-~])|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[PX^_][^\u001b]*(?:\u001b\\)?|\u001b[ -/]*[0-~]|\u001b|\u009b[0-?]*[ -/]*[@-~]/g;
 
 type Colour = number | string | null;
 
@@ -33,7 +34,15 @@ interface State {
   bg: Colour;
 }
 
-const plain = (): State => ({ bold: false, dim: false, italic: false, underline: false, inverse: false, fg: null, bg: null });
+const plain = (): State => ({
+  bold: false,
+  dim: false,
+  italic: false,
+  underline: false,
+  inverse: false,
+  fg: null,
+  bg: null,
+});
 
 const LEVELS = [0, 95, 135, 175, 215, 255];
 const byte = (n: number | undefined) => Math.max(0, Math.min(255, Math.trunc(n ?? 0)));
@@ -119,7 +128,8 @@ export function parseAnsi(input: string): AnsiRun[] {
     if (!text) return;
     const style = styleOf(state);
     const prev = runs.at(-1);
-    if (prev && prev.classes === style.classes && prev.color === style.color && prev.background === style.background) prev.text += text;
+    if (prev && prev.classes === style.classes && prev.color === style.color && prev.background === style.background)
+      prev.text += text;
     else runs.push({ text, ...style });
   };
   for (const m of input.matchAll(ESCAPES)) {
@@ -142,4 +152,3 @@ export function lastChars(runs: AnsiRun[], max: number): AnsiRun[] {
   }
   return out.reverse();
 }
-

@@ -2,7 +2,12 @@ import type { AgentList } from '../../src/protocol/agent-view.js';
 import type { Static } from 'typebox';
 import type { Me as MeSchema, RerunBody, ResultRow, Run, TriggerRunBody } from '../../src/protocol/api.js';
 import type { PlanHistory, PlanLastRun } from '../../src/protocol/plan-history.js';
-import type { EnvironmentView as WireEnvironmentView, JobView, PlanListItem as WirePlanListItem, PlanView as WirePlanView } from '../../src/protocol/resource-views.js';
+import type {
+  EnvironmentView as WireEnvironmentView,
+  JobView,
+  PlanListItem as WirePlanListItem,
+  PlanView as WirePlanView,
+} from '../../src/protocol/resource-views.js';
 
 /** Typed client of Proctor's public API; every call sends the key in the Authorization header. */
 
@@ -48,7 +53,6 @@ export interface RunQuery {
   limit?: number;
 }
 
-
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -77,33 +81,41 @@ export type Api = ReturnType<typeof createApi>;
 export function createApi(token: string) {
   const headers = (extra?: Record<string, string>) => ({ authorization: `Bearer ${token}`, ...extra });
   async function send(method: string, path: string, body?: unknown, extra?: Record<string, string>): Promise<Response> {
-    const init: RequestInit = { method, headers: headers(body !== undefined ? { 'content-type': 'application/json', ...extra } : extra) };
+    const init: RequestInit = {
+      method,
+      headers: headers(body !== undefined ? { 'content-type': 'application/json', ...extra } : extra),
+    };
     if (body !== undefined) init.body = JSON.stringify(body);
     const res = await fetch(path, init);
     if (!res.ok) throw await failure(res);
     return res;
   }
-  const json = async <T>(method: string, path: string, body?: unknown, extra?: Record<string, string>) => (await (await send(method, path, body, extra)).json()) as T;
+  const json = async <T>(method: string, path: string, body?: unknown, extra?: Record<string, string>) =>
+    (await (await send(method, path, body, extra)).json()) as T;
   const enc = encodeURIComponent;
   return {
     me: () => json<Me>('GET', '/api/v1/me'),
     runs: (q: RunQuery) => json<Page<RunView>>('GET', `/api/v1/runs${query(q)}`),
     run: (id: number) => json<RunView>('GET', `/api/v1/runs/${id}`),
-    results: (id: number, cursor?: string) => json<Page<ResultView>>('GET', `/api/v1/runs/${id}/results${query({ limit: 1000, cursor })}`),
+    results: (id: number, cursor?: string) =>
+      json<Page<ResultView>>('GET', `/api/v1/runs/${id}/results${query({ limit: 1000, cursor })}`),
     jobs: (id: number) => json<{ items: JobView[] }>('GET', `/api/v1/runs/${id}/jobs`),
     jobLog: async (run: number, job: number) => (await send('GET', `/api/v1/runs/${run}/jobs/${job}/log`)).text(),
     cancel: (id: number) => json<RunView>('POST', `/api/v1/runs/${id}/cancel`),
     /** Keeps a run from retention (`on`), or lets its project's policy apply again. */
     keep: (id: number, on: boolean) => json<RunView>(on ? 'PUT' : 'DELETE', `/api/v1/runs/${id}/keep`),
-    rerun: (id: number, body: RerunBody) => json<RunView>('POST', `/api/v1/runs/${id}/rerun`, body, { 'x-proctor-client': 'dashboard' }),
-    trigger: (plan: number, body: TriggerRunBody) => json<RunView>('POST', `/api/v1/plans/${plan}/runs`, body, { 'x-proctor-client': 'dashboard' }),
+    rerun: (id: number, body: RerunBody) =>
+      json<RunView>('POST', `/api/v1/runs/${id}/rerun`, body, { 'x-proctor-client': 'dashboard' }),
+    trigger: (plan: number, body: TriggerRunBody) =>
+      json<RunView>('POST', `/api/v1/plans/${plan}/runs`, body, { 'x-proctor-client': 'dashboard' }),
     plans: () => json<{ items: PlanListItem[] }>('GET', '/api/v1/plans'),
     plan: (id: string) => json<PlanView>('GET', `/api/v1/plans/${enc(id)}`),
     history: (id: string, runs = 30) => json<PlanHistory>('GET', `/api/v1/plans/${enc(id)}/history${query({ runs })}`),
     environments: () => json<{ items: EnvironmentView[] }>('GET', '/api/v1/environments'),
     agents: () => json<AgentList>('GET', '/api/v1/agents'),
     /** The run's live updates (server-sent events), read with fetch so the key stays in a header. */
-    runEvents: (id: number, signal: AbortSignal) => fetch(`/api/v1/runs/${id}/events`, { headers: headers({ accept: 'text/event-stream' }), signal }),
+    runEvents: (id: number, signal: AbortSignal) =>
+      fetch(`/api/v1/runs/${id}/events`, { headers: headers({ accept: 'text/event-stream' }), signal }),
     /** A file behind the API (artifacts), fetched with the key and handed over as a Blob. */
     blob: async (url: string) => (await send('GET', url)).blob(),
   };

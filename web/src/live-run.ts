@@ -27,7 +27,13 @@ type Action =
 function reduce(s: LiveRun, a: Action): LiveRun {
   switch (a.type) {
     case 'snapshot':
-      return { ...s, run: a.data.run, results: new Map(a.data.results.map((r) => [r.id, r])), snapshot: s.snapshot + 1, error: null };
+      return {
+        ...s,
+        run: a.data.run,
+        results: new Map(a.data.results.map((r) => [r.id, r])),
+        snapshot: s.snapshot + 1,
+        error: null,
+      };
     case 'run':
       return { ...s, run: a.run };
     case 'results': {
@@ -57,10 +63,14 @@ function toAction(e: RawEvent): Action | null {
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
@@ -83,7 +93,14 @@ async function follow(api: Api, runId: number, dispatch: (a: Action) => void, si
     let ended = false;
     try {
       const res = await api.runEvents(runId, signal);
-      if (!res.ok || !res.body) throw new ApiError(res.status, 'HTTP_ERROR', res.status === 404 ? `run ${runId} does not exist` : `the run's updates could not be read (HTTP ${res.status})`);
+      if (!res.ok || !res.body)
+        throw new ApiError(
+          res.status,
+          'HTTP_ERROR',
+          res.status === 404
+            ? `run ${runId} does not exist`
+            : `the run's updates could not be read (HTTP ${res.status})`,
+        );
       dispatch({ type: 'connected', connected: true });
       await readEventStream(res.body, (e) => {
         if (e.event === 'end') ended = true;
@@ -93,7 +110,8 @@ async function follow(api: Api, runId: number, dispatch: (a: Action) => void, si
       failures = 0;
     } catch (e) {
       if (signal.aborted) return;
-      if (e instanceof ApiError && e.status >= 400 && e.status < 500) return dispatch({ type: 'error', message: e.message });
+      if (e instanceof ApiError && e.status >= 400 && e.status < 500)
+        return dispatch({ type: 'error', message: e.message });
     }
     dispatch({ type: 'connected', connected: false });
     if (ended) return;

@@ -31,7 +31,17 @@ export function storeKey(token: string | null): void {
   else sessionStorage.setItem(KEY, token);
 }
 
-export function SessionProvider({ token, me, onSignOut, children }: { token: string; me: Me; onSignOut(): void; children: ReactNode }) {
+export function SessionProvider({
+  token,
+  me,
+  onSignOut,
+  children,
+}: {
+  token: string;
+  me: Me;
+  onSignOut(): void;
+  children: ReactNode;
+}) {
   const [projectName, setProjectName] = useState<string | null>(() => sessionStorage.getItem(PROJECT));
   const setProject = useCallback((name: string | null) => {
     if (name === null) sessionStorage.removeItem(PROJECT);

@@ -32,7 +32,10 @@ function isLocal(serverUrl: string): boolean {
  * agents resolve relative workdirs against their own `--workdir`. Returns the text to send and
  * what it changed.
  */
-export function resolveWorkdirs(text: string, file: string): { text: string; resolved: { plan: string; from: string; to: string }[] } {
+export function resolveWorkdirs(
+  text: string,
+  file: string,
+): { text: string; resolved: { plan: string; from: string; to: string }[] } {
   const doc = parseDocument(text);
   const plans = doc.errors.length === 0 && isMap(doc.contents) ? doc.get('plans', true) : undefined;
   if (!isMap(plans)) return { text, resolved: [] };
@@ -41,14 +44,21 @@ export function resolveWorkdirs(text: string, file: string): { text: string; res
     const plan = pair.value;
     if (!isScalar(pair.key) || !isMap(plan) || plan.has('repo')) continue;
     const workdir = plan.get('workdir', true);
-    if (!isScalar(workdir) || typeof workdir.value !== 'string' || isAbsolute(workdir.value) || !workdir.range) continue;
+    if (!isScalar(workdir) || typeof workdir.value !== 'string' || isAbsolute(workdir.value) || !workdir.range)
+      continue;
     const to = resolve(dirname(resolve(file)), workdir.value);
-    resolved.push({ plan: String(pair.key.value), from: workdir.value, to, range: [workdir.range[0], workdir.range[1]] });
+    resolved.push({
+      plan: String(pair.key.value),
+      from: workdir.value,
+      to,
+      range: [workdir.range[0], workdir.range[1]],
+    });
   }
   // Each value is replaced where it stands (a JSON string is a YAML scalar), so the server's line
   // numbers are the file's.
   let out = text;
-  for (const r of [...resolved].sort((a, b) => b.range[0] - a.range[0])) out = out.slice(0, r.range[0]) + JSON.stringify(r.to) + out.slice(r.range[1]);
+  for (const r of [...resolved].sort((a, b) => b.range[0] - a.range[0]))
+    out = out.slice(0, r.range[0]) + JSON.stringify(r.to) + out.slice(r.range[1]);
   return { text: out, resolved: resolved.map(({ range: _r, ...rest }) => rest) };
 }
 
@@ -81,17 +91,28 @@ export function applyCommand(program: Command, out: Output): void {
     const sent = local ? resolveWorkdirs(text, opts.file) : { text, resolved: [] };
     let res: ApplyOutcome;
     try {
-      res = await new ApiClient(conn).post(`/api/v1/apply${opts.dryRun ? '?dry_run=true' : ''}`, sent.text, {}, APPLIED);
+      res = await new ApiClient(conn).post(
+        `/api/v1/apply${opts.dryRun ? '?dry_run=true' : ''}`,
+        sent.text,
+        {},
+        APPLIED,
+      );
     } catch (e) {
       if (e instanceof CliError && Array.isArray(e.details) && e.details.length > 0) {
         const problems = e.details as Problem[];
-        throw new CliError(`${name} is invalid (${problems.length === 1 ? 'a problem' : `${problems.length} problems`}); nothing was applied:\n${problems.map((p) => `  ${located(name, p)}`).join('\n')}`, e.exitCode);
+        throw new CliError(
+          `${name} is invalid (${problems.length === 1 ? 'a problem' : `${problems.length} problems`}); nothing was applied:\n${problems.map((p) => `  ${located(name, p)}`).join('\n')}`,
+          e.exitCode,
+        );
       }
       throw e;
     }
     for (const w of res.warnings ?? []) out.error(`warning: ${located(name, w)}`);
     out.line(`${res.dry_run ? 'Would apply' : 'Applied'} ${name} to project ${res.project}:`);
     for (const c of res.changes) out.line(`  ${c.kind} ${c.name}: ${c.action}`);
-    for (const r of sent.resolved) out.line(`  plan ${r.plan}: workdir ${r.from} is ${r.to} (relative to ${basename(name)}; the server runs on this machine)`);
+    for (const r of sent.resolved)
+      out.line(
+        `  plan ${r.plan}: workdir ${r.from} is ${r.to} (relative to ${basename(name)}; the server runs on this machine)`,
+      );
   });
 }

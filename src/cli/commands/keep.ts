@@ -16,6 +16,10 @@ export function keepCommand(program: Command, out: Output): void {
     if (!/^\d+$/.test(id)) throw new CliError(`run "${id}": expected a numeric run id (proctor runs list shows them)`);
     const api = new ApiClient(connectionFrom(o, process.env));
     const run = await api.request(o.unkeep ? 'DELETE' : 'PUT', `/api/v1/runs/${id}/keep`, undefined, {}, RUN);
-    out.line(run.keep ? `Run ${run.id} of plan ${run.plan.name} is kept: retention will not delete it` : `Run ${run.id} of plan ${run.plan.name} is no longer kept: its project's retention policy applies`);
+    out.line(
+      run.keep
+        ? `Run ${run.id} of plan ${run.plan.name} is kept: retention will not delete it`
+        : `Run ${run.id} of plan ${run.plan.name} is no longer kept: its project's retention policy applies`,
+    );
   });
 }

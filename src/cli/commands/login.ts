@@ -9,11 +9,16 @@ import { writeProfile } from '../profile.js';
 export function loginCommand(program: Command, out: Output): void {
   program
     .command('login')
-    .description('Save a server URL and API key for later commands (used when no flag or PROCTOR_URL / PROCTOR_TOKEN is set)')
+    .description(
+      'Save a server URL and API key for later commands (used when no flag or PROCTOR_URL / PROCTOR_TOKEN is set)',
+    )
     .requiredOption('--server <url>', 'Proctor server URL')
     .requiredOption('--token <key>', 'API key (proctor keys create)')
     .option('--no-verify', 'save without asking the server whether the key works')
-    .addHelpText('after', `\nThe profile is written to $XDG_CONFIG_HOME/proctor/config.json (else ~/.config/proctor/config.json), readable by you only.\n\nExample:\n  proctor login --server https://proctor.example.com --token pk_…`)
+    .addHelpText(
+      'after',
+      `\nThe profile is written to $XDG_CONFIG_HOME/proctor/config.json (else ~/.config/proctor/config.json), readable by you only.\n\nExample:\n  proctor login --server https://proctor.example.com --token pk_…`,
+    )
     .action(async (o: { server: string; token: string; verify: boolean }) => {
       try {
         new URL(o.server);
@@ -25,6 +30,8 @@ export function loginCommand(program: Command, out: Output): void {
         out.line(`Signed in to ${o.server} as ${me.user.name} (key ${me.key.name})`);
       }
       const file = writeProfile(process.env, { server: o.server, token: o.token });
-      out.line(`Saved to ${file}; proctor commands use it when no --server/--token or PROCTOR_URL/PROCTOR_TOKEN is set`);
+      out.line(
+        `Saved to ${file}; proctor commands use it when no --server/--token or PROCTOR_URL/PROCTOR_TOKEN is set`,
+      );
     });
 }

@@ -12,7 +12,9 @@ import { isRunOver } from '../run-verdict.js';
 /** `==> job 7 (execute, node, 3 scenarios, completed; attempt 2, a retry: attempt 1 lost) <==`. */
 function header(job: JobView): string {
   const last = job.attempts.at(-1);
-  const earlier = job.attempts.slice(0, -1).map((a) => `attempt ${a.attempt} ${a.status}${a.end_reason ? ` (${a.end_reason})` : ''}`);
+  const earlier = job.attempts
+    .slice(0, -1)
+    .map((a) => `attempt ${a.attempt} ${a.status}${a.end_reason ? ` (${a.end_reason})` : ''}`);
   const attempt = last && last.attempt > 1 ? `; attempt ${last.attempt}, a retry: ${earlier.join(', ')}` : '';
   return `==> job ${job.id} (${job.kind}, ${job.environment}, ${plural(job.scenario_count, 'scenario')}, ${job.status}${attempt}) <==`;
 }
@@ -22,7 +24,14 @@ function header(job: JobView): string {
  * server says the attempt ended (`x-log-complete: true`), resuming from `x-log-next-offset`.
  * Returns false when the job has no attempt yet.
  */
-async function printLog(api: ApiClient, runId: string, jobId: number, follow: boolean, write: (t: string) => void, header = () => {}): Promise<boolean> {
+async function printLog(
+  api: ApiClient,
+  runId: string,
+  jobId: number,
+  follow: boolean,
+  write: (t: string) => void,
+  header = () => {},
+): Promise<boolean> {
   let offset = 0;
   const retry = <T>(fn: () => Promise<T>) => withRetry(fn, { giveUpAfterMs: 120_000 });
   for (let first = true; ; first = false) {
@@ -48,17 +57,23 @@ export function logsCommand(program: Command, out: Output): void {
       .command('logs <run>')
       .description("Print the logs of a run's jobs (the framework process output), or follow them live")
       .option('--job <id>', 'only this job (proctor logs RUN lists the jobs in its headers)')
-      .option('--follow', 'keep printing until the job ends; with no --job, follow every job in turn until the run ends')
+      .option(
+        '--follow',
+        'keep printing until the job ends; with no --job, follow every job in turn until the run ends',
+      )
       .addHelpText('after', '\nExamples:\n  proctor logs 42\n  proctor logs 42 --job 7 --follow'),
   ).action(async (runId: string, o: { server?: string; token?: string; job?: string; follow?: boolean }) => {
     if (!/^\d+$/.test(runId)) throw new CliError(`run "${runId}": expected a numeric run id`);
     if (o.job !== undefined && !/^\d+$/.test(o.job)) throw new CliError(`--job "${o.job}": expected a numeric job id`);
     const api = new ApiClient(connectionFrom(o, process.env));
     // Frameworks color their output: kept for a terminal, stripped for a file or a pipe.
-    const write = process.stdout.isTTY ? (t: string) => void process.stdout.write(t) : (t: string) => void process.stdout.write(stripAnsi(t));
+    const write = process.stdout.isTTY
+      ? (t: string) => void process.stdout.write(t)
+      : (t: string) => void process.stdout.write(stripAnsi(t));
     if (o.job !== undefined) {
       while (!(await printLog(api, runId, Number(o.job), o.follow === true, write))) {
-        if (!o.follow) throw new CliError(`job ${o.job} of run ${runId} has not started yet; pass --follow to wait for it`);
+        if (!o.follow)
+          throw new CliError(`job ${o.job} of run ${runId} has not started yet; pass --follow to wait for it`);
         await sleep(1000);
       }
       return;

@@ -72,8 +72,13 @@ export function checkFollowFlags(flags: FollowFlags): void {
  * missing framework), which retrying will not mend.
  */
 async function configurationCause(api: ApiClient, runId: number): Promise<boolean> {
-  const { items } = await api.get(`/api/v1/runs/${runId}/jobs`, listOf<{ status: string; end_reason: string | null }>());
-  return items.some((j) => j.status === 'errored' && (CONFIGURATION_REASONS as readonly string[]).includes(j.end_reason ?? ''));
+  const { items } = await api.get(
+    `/api/v1/runs/${runId}/jobs`,
+    listOf<{ status: string; end_reason: string | null }>(),
+  );
+  return items.some(
+    (j) => j.status === 'errored' && (CONFIGURATION_REASONS as readonly string[]).includes(j.end_reason ?? ''),
+  );
 }
 
 /** Whether stdout is a person's terminal: the live view; otherwise (a pipe, CI=true) plain lines. */
@@ -83,7 +88,11 @@ export function interactive(env: NodeJS.ProcessEnv): boolean {
 
 function reporterFor(flags: FollowFlags, out: Output, env: NodeJS.ProcessEnv): (e: FollowEvent) => void {
   if (flags.json) return jsonReporter(out);
-  if (interactive(env)) return ttyReporter((t) => process.stdout.write(t), () => process.stdout.columns ?? 80);
+  if (interactive(env))
+    return ttyReporter(
+      (t) => process.stdout.write(t),
+      () => process.stdout.columns ?? 80,
+    );
   return plainReporter(out);
 }
 
@@ -91,7 +100,13 @@ function reporterFor(flags: FollowFlags, out: Output, env: NodeJS.ProcessEnv): (
  * Reports a triggered run and, with `--wait`, follows it to its end: reports, GitHub annotations and
  * summary, and the exit code (see EXIT_CODES_HELP).
  */
-export async function followRun(api: ApiClient, run: Run, flags: FollowFlags, out: Output, env: NodeJS.ProcessEnv): Promise<number> {
+export async function followRun(
+  api: ApiClient,
+  run: Run,
+  flags: FollowFlags,
+  out: Output,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   const emit = reporterFor(flags, out, env);
   const triggered = { type: 'triggered' as const, run, url: api.pageUrl(`/runs/${run.id}`) };
   if (!flags.wait && !flags.junit && !flags.ctrf) {
@@ -120,17 +135,30 @@ export async function followRun(api: ApiClient, run: Run, flags: FollowFlags, ou
     interrupt.dispose();
   }
   if (end.end === 'interrupted') {
-    const cancel = interactive(env) && !flags.json ? await askYesNo('\nCancel the remote run too? [y/N] ', 15_000) : flags.cancelOnInterrupt === true;
-    if (cancel) await api.post(`/api/v1/runs/${run.id}/cancel`, {}).catch((e: Error) => out.error(`could not cancel run ${run.id}: ${e.message}`));
+    const cancel =
+      interactive(env) && !flags.json
+        ? await askYesNo('\nCancel the remote run too? [y/N] ', 15_000)
+        : flags.cancelOnInterrupt === true;
+    if (cancel)
+      await api
+        .post(`/api/v1/runs/${run.id}/cancel`, {})
+        .catch((e: Error) => out.error(`could not cancel run ${run.id}: ${e.message}`));
     emit({ type: 'interrupted', run: end.run, cancelled: cancel, exitCode: EXIT.INTERRUPTED });
     return EXIT.INTERRUPTED;
   }
   const retry = <T>(fn: () => Promise<T>) => withRetry(fn, { giveUpAfterMs: retryForMs });
-  const files: ReportFile[] = [...(flags.junit ? [{ format: 'junit' as const, path: flags.junit }] : []), ...(flags.ctrf ? [{ format: 'ctrf' as const, path: flags.ctrf }] : [])];
+  const files: ReportFile[] = [
+    ...(flags.junit ? [{ format: 'junit' as const, path: flags.junit }] : []),
+    ...(flags.ctrf ? [{ format: 'ctrf' as const, path: flags.ctrf }] : []),
+  ];
   for (const path of await writeReportFiles(api, run.id, files, retry)) out.error(`wrote ${path}`);
   let exitCode = end.end === 'timed_out' ? EXIT.TIMED_OUT : exitCodeOf(end.run, flags.failOnFlaky);
   if (exitCode === EXIT.INFRASTRUCTURE && (await retry(() => configurationCause(api, run.id)))) exitCode = EXIT.USAGE;
-  emit(end.end === 'timed_out' ? { type: 'timed_out', run: end.run, exitCode } : { type: 'finished', run: end.run, exitCode, failures: end.failures });
+  emit(
+    end.end === 'timed_out'
+      ? { type: 'timed_out', run: end.run, exitCode }
+      : { type: 'finished', run: end.run, exitCode, failures: end.failures },
+  );
   if (inGitHubActions(env)) {
     // Workflow commands are read from stdout and stderr; with --json stdout holds only events.
     for (const a of annotations(end.failures)) (flags.json ? out.error : out.line)(a);

@@ -5,7 +5,13 @@ import { mayManage } from '../../domain/credential-grant.js';
 import { parseDuration } from '../../domain/duration.js';
 import { ErrorResponse } from '../../protocol/api.js';
 import { AppError } from '../../protocol/errors.js';
-import { createRegistrationToken, findRegistrationToken, listRegistrationTokens, revokeRegistrationToken, type RegistrationToken } from '../../storage/registration-tokens.js';
+import {
+  createRegistrationToken,
+  findRegistrationToken,
+  listRegistrationTokens,
+  revokeRegistrationToken,
+  type RegistrationToken,
+} from '../../storage/registration-tokens.js';
 import { assertManages, requestedGrant } from '../credential-scope.js';
 import type { ServerDeps } from '../deps.js';
 import { keyOf } from '../principal.js';
@@ -18,7 +24,9 @@ const TokenView = Type.Object({
   created_at: Type.String(),
   expires_at: Type.Union([Type.String(), Type.Null()]),
   revoked_at: Type.Union([Type.String(), Type.Null()]),
-  project_ids: Type.Union([Type.Array(Type.Integer()), Type.Null()], { description: 'The projects whose jobs agents it registers may claim; null: every project.' }),
+  project_ids: Type.Union([Type.Array(Type.Integer()), Type.Null()], {
+    description: 'The projects whose jobs agents it registers may claim; null: every project.',
+  }),
 });
 const view = (t: RegistrationToken) => ({
   id: t.id,
@@ -34,54 +42,90 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404
 /** Registration tokens: what an admin hands to machines so their agents can register. */
 export function agentTokenRoutes(app: FastifyInstance, deps: ServerDeps): void {
   const { db } = deps.store;
-  app.post<{ Body: { name: string; expires_in?: string; projects?: string[] } }>('/api/v1/agents/tokens', {
-    config: { auth: 'ADMIN' },
-    schema: {
-      tags: ['agents'],
-      summary: "Create an agent registration token (limited to the caller's projects at most); the response is the only time it is shown",
-      body: Type.Object(
-        {
-          name: Type.String({ minLength: 1, maxLength: 200 }),
-          expires_in: Type.Optional(Type.String({ maxLength: 20, description: 'How long the token can register agents, e.g. "168h"; default: until revoked.' })),
-          projects: Type.Optional(
-            Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
-              maxItems: 100,
-              description: "Agents it registers claim only these projects' jobs; default: every project, or the caller's own projects when the caller is limited.",
-            }),
-          ),
-        },
-        { additionalProperties: false },
-      ),
-      response: { 201: Type.Object({ token: TokenView, secret: Type.String() }), ...errors },
+  app.post<{ Body: { name: string; expires_in?: string; projects?: string[] } }>(
+    '/api/v1/agents/tokens',
+    {
+      config: { auth: 'ADMIN' },
+      schema: {
+        tags: ['agents'],
+        summary:
+          "Create an agent registration token (limited to the caller's projects at most); the response is the only time it is shown",
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 200 }),
+            expires_in: Type.Optional(
+              Type.String({
+                maxLength: 20,
+                description: 'How long the token can register agents, e.g. "168h"; default: until revoked.',
+              }),
+            ),
+            projects: Type.Optional(
+              Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+                maxItems: 100,
+                description:
+                  "Agents it registers claim only these projects' jobs; default: every project, or the caller's own projects when the caller is limited.",
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Object({ token: TokenView, secret: Type.String() }), ...errors },
+      },
     },
-  }, async (req, reply) => {
-    const now = deps.queue.clock();
-    const caller = keyOf(req.principal);
-    const { projectIds } = await requestedGrant(db, caller, { authorities: [], projects: req.body.projects });
-    let expiresAt: number | null = null;
-    if (req.body.expires_in !== undefined) {
-      const ms = parseDuration(req.body.expires_in);
-      if (ms === null) throw new AppError('VALIDATION_FAILED', 'expires_in: expected a duration like "24h"');
-      expiresAt = now + ms;
-    }
-    const { token, secret } = await createRegistrationToken(db, { name: req.body.name, createdBy: caller.userId, expiresAt, projectIds }, now);
-    return reply.status(201).send({ token: view(token), secret });
-  });
+    async (req, reply) => {
+      const now = deps.queue.clock();
+      const caller = keyOf(req.principal);
+      const { projectIds } = await requestedGrant(db, caller, { authorities: [], projects: req.body.projects });
+      let expiresAt: number | null = null;
+      if (req.body.expires_in !== undefined) {
+        const ms = parseDuration(req.body.expires_in);
+        if (ms === null) throw new AppError('VALIDATION_FAILED', 'expires_in: expected a duration like "24h"');
+        expiresAt = now + ms;
+      }
+      const { token, secret } = await createRegistrationToken(
+        db,
+        { name: req.body.name, createdBy: caller.userId, expiresAt, projectIds },
+        now,
+      );
+      return reply.status(201).send({ token: view(token), secret });
+    },
+  );
 
-  app.get('/api/v1/agents/tokens', {
-    config: { auth: 'ADMIN' },
-    schema: { tags: ['agents'], summary: 'List registration tokens (never their secrets)', response: { 200: Type.Object({ items: Type.Array(TokenView) }), ...errors } },
-  }, async (req) => {
-    const caller = keyOf(req.principal);
-    return { items: (await listRegistrationTokens(db)).filter((t) => mayManage(caller, t)).map(view) };
-  });
+  app.get(
+    '/api/v1/agents/tokens',
+    {
+      config: { auth: 'ADMIN' },
+      schema: {
+        tags: ['agents'],
+        summary: 'List registration tokens (never their secrets)',
+        response: { 200: Type.Object({ items: Type.Array(TokenView) }), ...errors },
+      },
+    },
+    async (req) => {
+      const caller = keyOf(req.principal);
+      return { items: (await listRegistrationTokens(db)).filter((t) => mayManage(caller, t)).map(view) };
+    },
+  );
 
-  app.delete<{ Params: { id: string } }>('/api/v1/agents/tokens/:id', {
-    config: { auth: 'ADMIN' },
-    schema: { tags: ['agents'], summary: 'Revoke a registration token (registered agents keep working)', params: Type.Object({ id: Type.String() }), response: { 200: TokenView, ...errors } },
-  }, async (req) => {
-    const id = numericId(req.params.id, 'id');
-    assertManages(keyOf(req.principal), await findRegistrationToken(db, id), `registration token ${id} does not exist`);
-    return view((await revokeRegistrationToken(db, id, deps.queue.clock()))!);
-  });
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/agents/tokens/:id',
+    {
+      config: { auth: 'ADMIN' },
+      schema: {
+        tags: ['agents'],
+        summary: 'Revoke a registration token (registered agents keep working)',
+        params: Type.Object({ id: Type.String() }),
+        response: { 200: TokenView, ...errors },
+      },
+    },
+    async (req) => {
+      const id = numericId(req.params.id, 'id');
+      assertManages(
+        keyOf(req.principal),
+        await findRegistrationToken(db, id),
+        `registration token ${id} does not exist`,
+      );
+      return view((await revokeRegistrationToken(db, id, deps.queue.clock()))!);
+    },
+  );
 }

@@ -7,7 +7,6 @@ import { listAgents, type AgentRecord } from '../../storage/agents.js';
 import type { ServerDeps } from '../deps.js';
 import { keyOf, projectScope } from '../principal.js';
 
-
 function agentView(a: AgentRecord, jobs: AgentJobRow[], scope: number[] | null, liveSince: number): AgentView {
   const mine = jobs.filter((j) => j.agentId === a.id);
   const visible = (projectId: number) => scope === null || scope.includes(projectId);
@@ -21,7 +20,17 @@ function agentView(a: AgentRecord, jobs: AgentJobRow[], scope: number[] | null, 
     slots: a.slots,
     busy_slots: mine.filter((j) => !j.lookahead).length,
     last_seen_at: isoTimeOrNull(a.lastSeenAt),
-    jobs: mine.filter((j) => visible(j.projectId)).map((j) => ({ job_id: j.jobId, run_id: j.runId, plan: j.plan, kind: j.kind, environment: j.environment, started_at: isoTimeOrNull(j.startedAt), lookahead: j.lookahead })),
+    jobs: mine
+      .filter((j) => visible(j.projectId))
+      .map((j) => ({
+        job_id: j.jobId,
+        run_id: j.runId,
+        plan: j.plan,
+        kind: j.kind,
+        environment: j.environment,
+        started_at: isoTimeOrNull(j.startedAt),
+        lookahead: j.lookahead,
+      })),
   };
 }
 
@@ -31,14 +40,23 @@ function agentView(a: AgentRecord, jobs: AgentJobRow[], scope: number[] | null, 
  * only its projects' jobs (but every slot counted).
  */
 export function agentsRoutes(app: FastifyInstance, deps: ServerDeps): void {
-  app.get('/api/v1/agents', {
-    config: { auth: 'PLAN_READ' },
-    schema: { tags: ['agents'], summary: 'Agents: labels, slots in use, running jobs, liveness', response: { 200: AgentList, 401: ErrorResponse, 403: ErrorResponse } },
-  }, async (req) => {
-    const scope = projectScope(keyOf(req.principal));
-    const [agents, jobs] = await Promise.all([listAgents(deps.store.db), runningJobs(deps.store.db)]);
-    const liveSince = deps.queue.clock() - deps.queue.settings.agentLivenessMs;
-    const serves = (a: AgentRecord) => scope === null || a.projectIds === null || a.projectIds.some((id) => scope.includes(id));
-    return { items: agents.filter(serves).map((a) => agentView(a, jobs, scope, liveSince)) };
-  });
+  app.get(
+    '/api/v1/agents',
+    {
+      config: { auth: 'PLAN_READ' },
+      schema: {
+        tags: ['agents'],
+        summary: 'Agents: labels, slots in use, running jobs, liveness',
+        response: { 200: AgentList, 401: ErrorResponse, 403: ErrorResponse },
+      },
+    },
+    async (req) => {
+      const scope = projectScope(keyOf(req.principal));
+      const [agents, jobs] = await Promise.all([listAgents(deps.store.db), runningJobs(deps.store.db)]);
+      const liveSince = deps.queue.clock() - deps.queue.settings.agentLivenessMs;
+      const serves = (a: AgentRecord) =>
+        scope === null || a.projectIds === null || a.projectIds.some((id) => scope.includes(id));
+      return { items: agents.filter(serves).map((a) => agentView(a, jobs, scope, liveSince)) };
+    },
+  );
 }

@@ -7,7 +7,9 @@ import { ensureCallbackSecrets, rotateCallbackSecrets, type SigningSecrets } fro
 import type { ServerDeps } from '../deps.js';
 import { assertProject, keyOf } from '../principal.js';
 
-const Params = Type.Object({ project: Type.String({ minLength: 1, maxLength: 100, description: 'Project id or name.' }) });
+const Params = Type.Object({
+  project: Type.String({ minLength: 1, maxLength: 100, description: 'Project id or name.' }),
+});
 const SecretView = Type.Object({
   project: Type.Object({ id: Type.Integer(), name: Type.String() }),
   secret: Type.String({ description: '`whsec_…`: signs the callbacks of every run of the project.' }),
@@ -37,19 +39,37 @@ export function callbackSecretRoutes(app: FastifyInstance, deps: ServerDeps): vo
     return p;
   };
 
-  app.get<{ Params: { project: string } }>('/api/v1/projects/:project/callback-secret', {
-    config: { auth: 'ADMIN' },
-    schema: { tags: ['webhooks'], summary: "The secret that signs the project's run callbacks (created on first use)", params: Params, response: { 200: SecretView, ...errors } },
-  }, async (req) => {
-    const p = await load(req.principal, req.params.project);
-    return view(p, await ensureCallbackSecrets(db, p.id));
-  });
+  app.get<{ Params: { project: string } }>(
+    '/api/v1/projects/:project/callback-secret',
+    {
+      config: { auth: 'ADMIN' },
+      schema: {
+        tags: ['webhooks'],
+        summary: "The secret that signs the project's run callbacks (created on first use)",
+        params: Params,
+        response: { 200: SecretView, ...errors },
+      },
+    },
+    async (req) => {
+      const p = await load(req.principal, req.params.project);
+      return view(p, await ensureCallbackSecrets(db, p.id));
+    },
+  );
 
-  app.post<{ Params: { project: string } }>('/api/v1/projects/:project/callback-secret/rotate', {
-    config: { auth: 'ADMIN' },
-    schema: { tags: ['webhooks'], summary: 'Replace the callback secret; the old one keeps signing for 24 h', params: Params, response: { 200: SecretView, ...errors } },
-  }, async (req) => {
-    const p = await load(req.principal, req.params.project);
-    return view(p, await rotateCallbackSecrets(db, p.id, deps.queue.clock()));
-  });
+  app.post<{ Params: { project: string } }>(
+    '/api/v1/projects/:project/callback-secret/rotate',
+    {
+      config: { auth: 'ADMIN' },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Replace the callback secret; the old one keeps signing for 24 h',
+        params: Params,
+        response: { 200: SecretView, ...errors },
+      },
+    },
+    async (req) => {
+      const p = await load(req.principal, req.params.project);
+      return view(p, await rotateCallbackSecrets(db, p.id, deps.queue.clock()));
+    },
+  );
 }

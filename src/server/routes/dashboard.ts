@@ -53,6 +53,8 @@ export async function dashboardRoutes(app: FastifyInstance, webRoot: string | un
     }
     if (!acceptsHtml(req)) return reply.callNotFound();
     reply.header('cache-control', 'no-cache');
-    return built ? reply.sendFile('index.html', { cacheControl: false }) : reply.type('text/html; charset=utf-8').send(NOT_BUILT);
+    return built
+      ? reply.sendFile('index.html', { cacheControl: false })
+      : reply.type('text/html; charset=utf-8').send(NOT_BUILT);
   });
 }

@@ -21,8 +21,12 @@ const KeyView = Type.Object({
   created_at: Type.String(),
   last_used_at: Type.Union([Type.String(), Type.Null()]),
   revoked_at: Type.Union([Type.String(), Type.Null()]),
-  rate_limit_per_minute: Type.Union([Type.Integer(), Type.Null()], { description: 'Null: the server default (PROCTOR_KEY_RATE_LIMIT); 0: unlimited.' }),
-  max_active_runs: Type.Union([Type.Integer(), Type.Null()], { description: 'Null: the server default (PROCTOR_KEY_MAX_ACTIVE_RUNS); 0: unlimited.' }),
+  rate_limit_per_minute: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'Null: the server default (PROCTOR_KEY_RATE_LIMIT); 0: unlimited.',
+  }),
+  max_active_runs: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'Null: the server default (PROCTOR_KEY_MAX_ACTIVE_RUNS); 0: unlimited.',
+  }),
 });
 const CreateKeyBody = Type.Object(
   {
@@ -30,10 +34,26 @@ const CreateKeyBody = Type.Object(
     user: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Owner; default: the caller.' })),
     authorities: Type.Array(Type.Enum([...AUTHORITIES]), { minItems: 1, maxItems: 4, uniqueItems: true }),
     projects: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100, description: "Limit the key to these projects; default: all, or the caller's own projects when the caller is limited." }),
+      Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+        maxItems: 100,
+        description:
+          "Limit the key to these projects; default: all, or the caller's own projects when the caller is limited.",
+      }),
     ),
-    rate_limit_per_minute: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Requests per minute; 0: unlimited; default: the server default.' })),
-    max_active_runs: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Runs of this key queued or running at once; 0: unlimited; default: the server default.' })),
+    rate_limit_per_minute: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1_000_000,
+        description: 'Requests per minute; 0: unlimited; default: the server default.',
+      }),
+    ),
+    max_active_runs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1_000_000,
+        description: 'Runs of this key queued or running at once; 0: unlimited; default: the server default.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -57,44 +77,78 @@ function keyView(k: ApiKey) {
 
 export function keyRoutes(app: FastifyInstance, deps: ServerDeps): void {
   const { db } = deps.store;
-  app.get('/api/v1/keys', {
-    config: { auth: 'ADMIN' },
-    schema: {
-      tags: ['keys'],
-      summary: 'List API keys (never their secrets); a key limited to some projects sees only keys limited to those projects',
-      response: { 200: Type.Object({ items: Type.Array(KeyView) }), ...errors },
+  app.get(
+    '/api/v1/keys',
+    {
+      config: { auth: 'ADMIN' },
+      schema: {
+        tags: ['keys'],
+        summary:
+          'List API keys (never their secrets); a key limited to some projects sees only keys limited to those projects',
+        response: { 200: Type.Object({ items: Type.Array(KeyView) }), ...errors },
+      },
     },
-  }, async (req) => {
-    const caller = keyOf(req.principal);
-    return { items: (await listApiKeys(db)).filter((k) => mayManage(caller, k)).map(keyView) };
-  });
-
-  app.post<{ Body: { name: string; user?: string; authorities: Authority[]; projects?: string[]; rate_limit_per_minute?: number; max_active_runs?: number } }>('/api/v1/keys', {
-    config: { auth: 'ADMIN' },
-    schema: {
-      tags: ['keys'],
-      summary: 'Create an API key (never with more authorities or wider projects than the caller); the response is the only time its token is shown',
-      body: CreateKeyBody,
-      response: { 201: Type.Object({ key: KeyView, token: Type.String() }), ...errors },
+    async (req) => {
+      const caller = keyOf(req.principal);
+      return { items: (await listApiKeys(db)).filter((k) => mayManage(caller, k)).map(keyView) };
     },
-  }, async (req, reply) => {
-    const caller = keyOf(req.principal);
-    const now = deps.queue.clock();
-    const grant = await requestedGrant(db, caller, { authorities: req.body.authorities, projects: req.body.projects });
-    const user = req.body.user ? await ensureUser(db, req.body.user, now) : { id: caller.userId };
-    const limits = { rateLimitPerMinute: req.body.rate_limit_per_minute ?? null, maxActiveRuns: req.body.max_active_runs ?? null };
-    const created = await createApiKey(db, { userId: user.id, name: req.body.name, ...grant, ...limits }, now);
-    return reply.status(201).send({ key: keyView(created.key), token: created.token });
-  });
+  );
 
-  app.delete<{ Params: { id: string } }>('/api/v1/keys/:id', {
-    config: { auth: 'ADMIN' },
-    schema: { tags: ['keys'], summary: 'Revoke an API key', params: Type.Object({ id: Type.String() }), response: { 200: KeyView, ...errors } },
-  }, async (req) => {
-    const id = numericId(req.params.id, 'id');
-    const key = await getApiKey(db, id);
-    assertManages(keyOf(req.principal), key, `API key ${id} does not exist`);
-    await revokeApiKey(db, id, deps.queue.clock());
-    return keyView((await getApiKey(db, id))!);
-  });
+  app.post<{
+    Body: {
+      name: string;
+      user?: string;
+      authorities: Authority[];
+      projects?: string[];
+      rate_limit_per_minute?: number;
+      max_active_runs?: number;
+    };
+  }>(
+    '/api/v1/keys',
+    {
+      config: { auth: 'ADMIN' },
+      schema: {
+        tags: ['keys'],
+        summary:
+          'Create an API key (never with more authorities or wider projects than the caller); the response is the only time its token is shown',
+        body: CreateKeyBody,
+        response: { 201: Type.Object({ key: KeyView, token: Type.String() }), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const caller = keyOf(req.principal);
+      const now = deps.queue.clock();
+      const grant = await requestedGrant(db, caller, {
+        authorities: req.body.authorities,
+        projects: req.body.projects,
+      });
+      const user = req.body.user ? await ensureUser(db, req.body.user, now) : { id: caller.userId };
+      const limits = {
+        rateLimitPerMinute: req.body.rate_limit_per_minute ?? null,
+        maxActiveRuns: req.body.max_active_runs ?? null,
+      };
+      const created = await createApiKey(db, { userId: user.id, name: req.body.name, ...grant, ...limits }, now);
+      return reply.status(201).send({ key: keyView(created.key), token: created.token });
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/keys/:id',
+    {
+      config: { auth: 'ADMIN' },
+      schema: {
+        tags: ['keys'],
+        summary: 'Revoke an API key',
+        params: Type.Object({ id: Type.String() }),
+        response: { 200: KeyView, ...errors },
+      },
+    },
+    async (req) => {
+      const id = numericId(req.params.id, 'id');
+      const key = await getApiKey(db, id);
+      assertManages(keyOf(req.principal), key, `API key ${id} does not exist`);
+      await revokeApiKey(db, id, deps.queue.clock());
+      return keyView((await getApiKey(db, id))!);
+    },
+  );
 }

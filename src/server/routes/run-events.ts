@@ -18,38 +18,42 @@ const KEEP_ALIVE_MS = 15_000;
 export function runEventsRoute(app: FastifyInstance, deps: ServerDeps): void {
   const feeds = new RunFeeds(deps.store.db, { pollMs: RUN_FEED_POLL_MS, keepAliveMs: KEEP_ALIVE_MS });
   app.addHook('onClose', async () => feeds.close());
-  app.get<{ Params: { run: string } }>('/api/v1/runs/:run/events', {
-    config: { auth: 'PLAN_READ' },
-    schema: {
-      tags: ['runs'],
-      summary: 'Live updates of a run (text/event-stream)',
-      description:
-        'Events: `snapshot` ({ run, results }: the run and all its result rows), then `run` (the run, when its status or counts change), `results` ({ items }: the rows that changed), and `end` ({ status, result }) after which the server closes the stream.',
-      params: Type.Object({ run: Type.String({ description: 'Numeric run id.' }) }),
-      produces: ['text/event-stream'],
-      response: { 200: Type.String({ description: 'text/event-stream' }), ...errors },
+  app.get<{ Params: { run: string } }>(
+    '/api/v1/runs/:run/events',
+    {
+      config: { auth: 'PLAN_READ' },
+      schema: {
+        tags: ['runs'],
+        summary: 'Live updates of a run (text/event-stream)',
+        description:
+          'Events: `snapshot` ({ run, results }: the run and all its result rows), then `run` (the run, when its status or counts change), `results` ({ items }: the rows that changed), and `end` ({ status, result }) after which the server closes the stream.',
+        params: Type.Object({ run: Type.String({ description: 'Numeric run id.' }) }),
+        produces: ['text/event-stream'],
+        response: { 200: Type.String({ description: 'text/event-stream' }), ...errors },
+      },
     },
-  }, async (req, reply) => {
-    const run = await loadRun(deps.store.db, req.principal, req.params.run);
-    const stream = new PassThrough();
-    const stop = new AbortController();
-    const done = () => stop.abort();
-    reply.raw.once('close', done);
-    const send: SendEvent = (event, data) => void stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    const ping = () => void stream.write(': keep-alive\n\n');
-    feeds
-      .follow(run.id, { send, ping }, stop.signal)
-      .catch((e: unknown) => {
-        if (!stop.signal.aborted) req.log.warn({ err: e, run: run.id }, 'run feed stopped');
-      })
-      .finally(() => {
-        reply.raw.off('close', done);
-        stream.end();
-      });
-    return reply
-      .header('content-type', 'text/event-stream; charset=utf-8')
-      .header('cache-control', 'no-cache, no-transform')
-      .header('x-accel-buffering', 'no')
-      .send(stream);
-  });
+    async (req, reply) => {
+      const run = await loadRun(deps.store.db, req.principal, req.params.run);
+      const stream = new PassThrough();
+      const stop = new AbortController();
+      const done = () => stop.abort();
+      reply.raw.once('close', done);
+      const send: SendEvent = (event, data) => void stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      const ping = () => void stream.write(': keep-alive\n\n');
+      feeds
+        .follow(run.id, { send, ping }, stop.signal)
+        .catch((e: unknown) => {
+          if (!stop.signal.aborted) req.log.warn({ err: e, run: run.id }, 'run feed stopped');
+        })
+        .finally(() => {
+          reply.raw.off('close', done);
+          stream.end();
+        });
+      return reply
+        .header('content-type', 'text/event-stream; charset=utf-8')
+        .header('cache-control', 'no-cache, no-transform')
+        .header('x-accel-buffering', 'no')
+        .send(stream);
+    },
+  );
 }

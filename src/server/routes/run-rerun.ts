@@ -16,30 +16,38 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404
 export function rerunChoice(body: RerunBody): RerunChoice {
   if (body.failed === true && body.pairs === undefined) return { failed: true };
   if (body.pairs !== undefined && body.failed === undefined) return { pairs: body.pairs };
-  throw new AppError('VALIDATION_FAILED', 'body: expected either "failed": true or a list of "pairs", not both or neither');
+  throw new AppError(
+    'VALIDATION_FAILED',
+    'body: expected either "failed": true or a list of "pairs", not both or neither',
+  );
 }
 
 /** `POST /api/v1/runs/{run}/rerun`: a new run, linked to this one, of only the chosen pairs. */
 export function runRerunRoute(app: FastifyInstance, deps: ServerDeps): void {
-  app.post<{ Params: { run: string }; Body: RerunBody }>('/api/v1/runs/:run/rerun', {
-    config: { auth: 'PLAN_RUN' },
-    schema: {
-      tags: ['runs'],
-      summary: 'Rerun the failed scenarios of a run, or chosen scenario × environment pairs',
-      description: 'The new run executes only those pairs (no discovery), with the parent run\'s plan snapshot, build, parameters and app builds; it links back through `rerun_parent_id`.',
-      params: Type.Object({ run: Type.String({ description: 'Numeric run id.' }) }),
-      headers: Type.Object({ 'x-proctor-client': Type.Optional(ClientHeader) }),
-      body: RerunBody,
-      response: { 202: Run, ...errors },
+  app.post<{ Params: { run: string }; Body: RerunBody }>(
+    '/api/v1/runs/:run/rerun',
+    {
+      config: { auth: 'PLAN_RUN' },
+      schema: {
+        tags: ['runs'],
+        summary: 'Rerun the failed scenarios of a run, or chosen scenario × environment pairs',
+        description:
+          "The new run executes only those pairs (no discovery), with the parent run's plan snapshot, build, parameters and app builds; it links back through `rerun_parent_id`.",
+        params: Type.Object({ run: Type.String({ description: 'Numeric run id.' }) }),
+        headers: Type.Object({ 'x-proctor-client': Type.Optional(ClientHeader) }),
+        body: RerunBody,
+        response: { 202: Run, ...errors },
+      },
     },
-  }, async (req, reply) => {
-    const key = keyOf(req.principal);
-    const parent = await loadRun(deps.store.db, req.principal, req.params.run);
-    const outcome = await rerunRun(deps.queue, parent.id, rerunChoice(req.body), {
-      source: clientSource(req.headers['x-proctor-client']),
-      userId: key.userId,
-      ...triggerLimits(deps.config, key),
-    });
-    return reply.status(202).send(publicRun((await getRunView(deps.store.db, outcome.runId))!));
-  });
+    async (req, reply) => {
+      const key = keyOf(req.principal);
+      const parent = await loadRun(deps.store.db, req.principal, req.params.run);
+      const outcome = await rerunRun(deps.queue, parent.id, rerunChoice(req.body), {
+        source: clientSource(req.headers['x-proctor-client']),
+        userId: key.userId,
+        ...triggerLimits(deps.config, key),
+      });
+      return reply.status(202).send(publicRun((await getRunView(deps.store.db, outcome.runId))!));
+    },
+  );
 }

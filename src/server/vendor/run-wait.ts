@@ -16,7 +16,12 @@ const POLL_MS = 250;
  * Waits for a run to end, reading its status every quarter second, until `timeoutMs` passes or
  * `signal` aborts. Polling keeps this independent of which replica ends the run.
  */
-export async function waitForRun(db: Kysely<Database>, runId: number, timeoutMs: number, signal: AbortSignal): Promise<WaitedRun | null> {
+export async function waitForRun(
+  db: Kysely<Database>,
+  runId: number,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<WaitedRun | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = await runEndState(db, runId);

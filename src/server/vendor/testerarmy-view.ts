@@ -7,10 +7,23 @@ import type { RunResult, RunStatus } from '../../protocol/statuses.js';
  * them (aborted: agent lost, timeout, nothing to run) is TesterArmy's `failed`, a run that failed
  * as such; a cancelled one is `cancelled`.
  */
-const STATUS = { queued: 'queued', running: 'running', completed: 'completed', cancelled: 'cancelled' } as const satisfies Record<RunStatus, string>;
-const ENDED_AS = { passed: 'completed', failed: 'completed', aborted: 'failed', stopped: 'cancelled' } as const satisfies Record<RunResult, string>;
+const STATUS = {
+  queued: 'queued',
+  running: 'running',
+  completed: 'completed',
+  cancelled: 'cancelled',
+} as const satisfies Record<RunStatus, string>;
+const ENDED_AS = {
+  passed: 'completed',
+  failed: 'completed',
+  aborted: 'failed',
+  stopped: 'cancelled',
+} as const satisfies Record<RunResult, string>;
 /** `output.result` of an ended run: PASS or FAILED, as TesterArmy's own runs report. */
-const OUTPUT = { passed: 'PASS', failed: 'FAILED', aborted: 'FAILED', stopped: 'FAILED' } as const satisfies Record<RunResult, string>;
+const OUTPUT = { passed: 'PASS', failed: 'FAILED', aborted: 'FAILED', stopped: 'FAILED' } as const satisfies Record<
+  RunResult,
+  string
+>;
 
 /** The TesterArmy status of a run. */
 export function testerArmyStatus(run: Pick<Run, 'status' | 'result'>): string {
@@ -32,7 +45,11 @@ export function testerArmyRun(run: Run, planUuid: string, platform: string): Rec
     status: testerArmyStatus(run),
     result: run.result,
     testId: planUuid,
-    input: { plan: run.plan.name, environments: run.trigger.environments, ...(run.trigger.profile ? { mode: run.trigger.profile } : {}) },
+    input: {
+      plan: run.plan.name,
+      environments: run.trigger.environments,
+      ...(run.trigger.profile ? { mode: run.trigger.profile } : {}),
+    },
     output: ended
       ? {
           featureName: run.plan.name,
@@ -42,7 +59,7 @@ export function testerArmyRun(run: Run, planUuid: string, platform: string): Rec
           screenshots: [],
         }
       : null,
-    error: failedAsRun ? run.end_reason ?? `the run ended ${run.result}` : null,
+    error: failedAsRun ? (run.end_reason ?? `the run ended ${run.result}`) : null,
     durationMs: run.duration_ms,
     platform,
     source: 'api',

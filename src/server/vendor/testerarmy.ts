@@ -19,17 +19,34 @@ import { vendorScope, type VendorErrorShape } from './vendor-scope.js';
 
 const Body = Type.Object({
   mode: Type.Optional(Type.Enum(['fast', 'deep'], { description: 'A profile the plan declares in proctor.yaml.' })),
-  platform: Type.Optional(Type.Enum(['web', 'ios', 'android'], { description: 'Only the plan\'s environments of this platform.' })),
-  appId: Type.Optional(Type.String({ format: 'uuid', description: 'UUID of an app build (POST /api/v1/app-builds) for every environment.' })),
+  platform: Type.Optional(
+    Type.Enum(['web', 'ios', 'android'], { description: "Only the plan's environments of this platform." }),
+  ),
+  appId: Type.Optional(
+    Type.String({
+      format: 'uuid',
+      description: 'UUID of an app build (POST /api/v1/app-builds) for every environment.',
+    }),
+  ),
 });
 type Body = Static<typeof Body>;
 const Query = Type.Object({
-  wait: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, description: 'Proctor extension: hold the answer up to this many seconds for the run to end; 504 if it does not, or if it exceeded its time limit.' })),
+  wait: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 3600,
+      description:
+        'Proctor extension: hold the answer up to this many seconds for the run to end; 504 if it does not, or if it exceeded its time limit.',
+    }),
+  ),
 });
 const Uuid = (description: string) => Type.String({ format: 'uuid', description });
 
 /** `{ error, message }`, the shape of every error of the document; `error` is the status's name. */
-const testerArmyError: VendorErrorShape = (e) => ({ status: e.status, body: { error: STATUS_CODES[e.status] ?? 'Error', message: e.message } });
+const testerArmyError: VendorErrorShape = (e) => ({
+  status: e.status,
+  body: { error: STATUS_CODES[e.status] ?? 'Error', message: e.message },
+});
 
 /** TesterArmy's hosted service answers at `/v1/…` (its document) and at `/api/v1/…` (its site). */
 const PREFIXES = ['/v1', '/api/v1'] as const;
@@ -45,59 +62,97 @@ export async function testerArmyRoutes(app: FastifyInstance, deps: ServerDeps): 
   const db = deps.store.db;
   await vendorScope(app, testerArmyError, (scope) => {
     for (const prefix of PREFIXES) {
-      scope.post<{ Params: { testId: string }; Querystring: { wait?: number }; Body: Body | undefined }>(`${prefix}/tests/:testId/runs`, {
-        config: { auth: 'PLAN_RUN' },
-        schema: { tags: ['compat: TesterArmy'], summary: 'TesterArmy: trigger a test run', params: Type.Object({ testId: Uuid('The plan\'s UUID.') }), querystring: Query, body: Body },
-      }, async (req, reply) => {
-        const key = keyOf(req.principal);
-        const plan = await resolvePlan(db, key, req.params.testId);
-        const body = req.body ?? {};
-        const prepared = await prepareRun(deps, {
-          plan,
-          profile: body.mode,
-          platform: body.platform,
-          appBuild: body.appId,
-          names: { profile: 'mode', platform: 'platform', appBuild: 'appId' },
-        });
-        const outcome = await triggerRun(deps.queue, { ...prepared, scenarios: [], source: 'testerarmy', userId: key.userId, ...triggerLimits(deps.config, key) });
-        const runId = await runUuidOf(db, outcome.runId);
-        const queued = { status: 'queued', runId, testId: plan.uuid };
-        if (req.query.wait === undefined) return reply.status(202).send(queued);
-        const gone = new AbortController();
-        reply.raw.once('close', () => gone.abort());
-        const ended = await waitForRun(db, outcome.runId, req.query.wait * 1000, gone.signal);
-        // The document's 504: "Test execution exceeded time limit": the wait's, or the run's own.
-        if (!ended || ended.endedBy === 'timeout') {
-          const why = ended ? 'the run exceeded its time limit (run_timeout) and was stopped' : `the run did not end within ${req.query.wait} s; it goes on`;
-          return reply.status(504).send({ error: STATUS_CODES[504], message: `${why}: run ${runId}` });
-        }
-        return reply.status(200).send({ ...queued, status: ended.status, result: ended.result });
-      });
+      scope.post<{ Params: { testId: string }; Querystring: { wait?: number }; Body: Body | undefined }>(
+        `${prefix}/tests/:testId/runs`,
+        {
+          config: { auth: 'PLAN_RUN' },
+          schema: {
+            tags: ['compat: TesterArmy'],
+            summary: 'TesterArmy: trigger a test run',
+            params: Type.Object({ testId: Uuid("The plan's UUID.") }),
+            querystring: Query,
+            body: Body,
+          },
+        },
+        async (req, reply) => {
+          const key = keyOf(req.principal);
+          const plan = await resolvePlan(db, key, req.params.testId);
+          const body = req.body ?? {};
+          const prepared = await prepareRun(deps, {
+            plan,
+            profile: body.mode,
+            platform: body.platform,
+            appBuild: body.appId,
+            names: { profile: 'mode', platform: 'platform', appBuild: 'appId' },
+          });
+          const outcome = await triggerRun(deps.queue, {
+            ...prepared,
+            scenarios: [],
+            source: 'testerarmy',
+            userId: key.userId,
+            ...triggerLimits(deps.config, key),
+          });
+          const runId = await runUuidOf(db, outcome.runId);
+          const queued = { status: 'queued', runId, testId: plan.uuid };
+          if (req.query.wait === undefined) return reply.status(202).send(queued);
+          const gone = new AbortController();
+          reply.raw.once('close', () => gone.abort());
+          const ended = await waitForRun(db, outcome.runId, req.query.wait * 1000, gone.signal);
+          // The document's 504: "Test execution exceeded time limit": the wait's, or the run's own.
+          if (!ended || ended.endedBy === 'timeout') {
+            const why = ended
+              ? 'the run exceeded its time limit (run_timeout) and was stopped'
+              : `the run did not end within ${req.query.wait} s; it goes on`;
+            return reply.status(504).send({ error: STATUS_CODES[504], message: `${why}: run ${runId}` });
+          }
+          return reply.status(200).send({ ...queued, status: ended.status, result: ended.result });
+        },
+      );
 
-      scope.get<{ Params: { testId: string; runId: string } }>(`${prefix}/tests/:testId/runs/:runId`, {
-        config: { auth: 'PLAN_READ' },
-        schema: { tags: ['compat: TesterArmy'], summary: 'TesterArmy: status and result of a run of a test', params: Type.Object({ testId: Uuid('The plan\'s UUID.'), runId: Uuid('The run\'s UUID.') }) },
-      }, async (req) => {
-        const run = await loadRun(db, req.principal, req.params.runId);
-        const plan = await findPlan(db, null, run.plan.id);
-        if (!plan || plan.uuid !== req.params.testId.toLowerCase()) throw new AppError('NOT_FOUND', `run ${req.params.runId} does not exist`);
-        return view(run, plan.uuid);
-      });
+      scope.get<{ Params: { testId: string; runId: string } }>(
+        `${prefix}/tests/:testId/runs/:runId`,
+        {
+          config: { auth: 'PLAN_READ' },
+          schema: {
+            tags: ['compat: TesterArmy'],
+            summary: 'TesterArmy: status and result of a run of a test',
+            params: Type.Object({ testId: Uuid("The plan's UUID."), runId: Uuid("The run's UUID.") }),
+          },
+        },
+        async (req) => {
+          const run = await loadRun(db, req.principal, req.params.runId);
+          const plan = await findPlan(db, null, run.plan.id);
+          if (!plan || plan.uuid !== req.params.testId.toLowerCase())
+            throw new AppError('NOT_FOUND', `run ${req.params.runId} does not exist`);
+          return view(run, plan.uuid);
+        },
+      );
     }
-    scope.get<{ Params: { runId: string } }>('/v1/runs/:runId', {
-      config: { auth: 'PLAN_READ' },
-      schema: { tags: ['compat: TesterArmy'], summary: 'TesterArmy: status and result of a run (poll until completed)', params: Type.Object({ runId: Uuid('The run\'s UUID.') }) },
-    }, async (req) => {
-      const run = await loadRun(db, req.principal, req.params.runId);
-      return view(run, (await findPlan(db, null, run.plan.id))?.uuid ?? '');
-    });
+    scope.get<{ Params: { runId: string } }>(
+      '/v1/runs/:runId',
+      {
+        config: { auth: 'PLAN_READ' },
+        schema: {
+          tags: ['compat: TesterArmy'],
+          summary: 'TesterArmy: status and result of a run (poll until completed)',
+          params: Type.Object({ runId: Uuid("The run's UUID.") }),
+        },
+      },
+      async (req) => {
+        const run = await loadRun(db, req.principal, req.params.runId);
+        return view(run, (await findPlan(db, null, run.plan.id))?.uuid ?? '');
+      },
+    );
   });
 
   /** The run's view, with the platform its environments share (web when they differ). */
   async function view(run: Run & { projectId: number }, planUuid: string): Promise<Record<string, unknown>> {
-    const envs = (await listEnvironments(db, [run.projectId])).filter((e) => run.trigger.environments.includes(e.definition.name));
+    const envs = (await listEnvironments(db, [run.projectId])).filter((e) =>
+      run.trigger.environments.includes(e.definition.name),
+    );
     const platforms = [...new Set(envs.map((e) => e.definition.platform))];
-    const platform = platforms.length === 1 && ['web', 'ios', 'android'].includes(platforms[0]!) ? platforms[0]! : 'web';
+    const platform =
+      platforms.length === 1 && ['web', 'ios', 'android'].includes(platforms[0]!) ? platforms[0]! : 'web';
     return testerArmyRun(publicRun(run), planUuid, platform);
   }
 }

@@ -13,6 +13,10 @@ export const PROCTOR_COMPANY = { id: 1, company_name: 'Proctor', short_name: 'pr
  */
 export function assertCompany(raw: string | number): void {
   if (Number(raw) !== PROCTOR_COMPANY.id) {
-    throw new AppError('NOT_FOUND', `company ${String(raw).slice(0, 40)} does not exist: this server is one company, id ${PROCTOR_COMPANY.id}`, { details: { testinium_message: 'Company not found' } });
+    throw new AppError(
+      'NOT_FOUND',
+      `company ${String(raw).slice(0, 40)} does not exist: this server is one company, id ${PROCTOR_COMPANY.id}`,
+      { details: { testinium_message: 'Company not found' } },
+    );
   }
 }

@@ -34,7 +34,10 @@ export const RERUN_V2_CODES = {
 };
 
 /** The v2.0 pages' code for a request without valid credentials (HTTP 401), Spring Security's words. */
-export const AUTHENTICATION_REQUIRED = { code: 1000, message: 'Full authentication is required to access this resource' } as const satisfies TestiniumResult;
+export const AUTHENTICATION_REQUIRED = {
+  code: 1000,
+  message: 'Full authentication is required to access this resource',
+} as const satisfies TestiniumResult;
 
 /** `{ data: null, result: { code: 0, message: "success" } }`, the documented success. */
 export const SUCCESS = { data: null, result: { code: 0, message: 'success' } } as const;
@@ -67,5 +70,11 @@ const NAMES: Record<number, string> = {
  */
 export const testiniumGatewayError: VendorErrorShape = (e: VendorError) => ({
   status: e.status,
-  body: { data: null, result: { ...(e.status === 401 ? AUTHENTICATION_REQUIRED : { code: e.status, message: NAMES[e.status] ?? e.code }), detail: e.message } },
+  body: {
+    data: null,
+    result: {
+      ...(e.status === 401 ? AUTHENTICATION_REQUIRED : { code: e.status, message: NAMES[e.status] ?? e.code }),
+      detail: e.message,
+    },
+  },
 });

@@ -7,7 +7,14 @@ import type { ServerDeps } from '../deps.js';
 import { keyOf } from '../principal.js';
 import { prepareRun } from '../run-request.js';
 import { triggerLimits } from '../usage-limits.js';
-import { RERUN_CODES, RERUN_V2_CODES, RUN_PLAN_CODES, SUCCESS, sendApplicationError, testiniumGatewayError } from './testinium-envelope.js';
+import {
+  RERUN_CODES,
+  RERUN_V2_CODES,
+  RUN_PLAN_CODES,
+  SUCCESS,
+  sendApplicationError,
+  testiniumGatewayError,
+} from './testinium-envelope.js';
 import { selectedAppBuilds } from './testinium-read.js';
 import { actingUser, visiblePlan } from './vendor-identity.js';
 import { vendorScope } from './vendor-scope.js';
@@ -40,19 +47,28 @@ type QueueBody = Static<typeof QueueBody>;
 export async function testiniumGatewayRoutes(app: FastifyInstance, deps: ServerDeps): Promise<void> {
   await vendorScope(app, testiniumGatewayError, (scope) => {
     const schema = { tags: ['compat: Testinium'], body: QueueBody };
-    scope.post<{ Body: QueueBody }>('/queue', {
-      config: { auth: 'PLAN_RUN' },
-      schema: { ...schema, summary: 'Testinium gateway: run a test plan' },
-    }, async (req, reply) => {
-      // testinium-gateway-queue-rerun.md gives `/queue` as its URL but `/queue/rerun` in its example;
-      // the example is what clients send, and a rerun body sent to `/queue` is honoured as well.
-      if (req.body.scenarioEnvironmentPairs !== undefined || req.body.scenarioId !== undefined) return rerun(deps, req.body, reply, keyOf(req.principal));
-      return runPlan(deps, req.body, reply, keyOf(req.principal));
-    });
-    scope.post<{ Body: QueueBody }>('/queue/rerun', {
-      config: { auth: 'PLAN_RUN' },
-      schema: { ...schema, summary: 'Testinium gateway: rerun scenario × environment pairs of the plan\'s last run' },
-    }, async (req, reply) => rerun(deps, req.body, reply, keyOf(req.principal)));
+    scope.post<{ Body: QueueBody }>(
+      '/queue',
+      {
+        config: { auth: 'PLAN_RUN' },
+        schema: { ...schema, summary: 'Testinium gateway: run a test plan' },
+      },
+      async (req, reply) => {
+        // testinium-gateway-queue-rerun.md gives `/queue` as its URL but `/queue/rerun` in its example;
+        // the example is what clients send, and a rerun body sent to `/queue` is honoured as well.
+        if (req.body.scenarioEnvironmentPairs !== undefined || req.body.scenarioId !== undefined)
+          return rerun(deps, req.body, reply, keyOf(req.principal));
+        return runPlan(deps, req.body, reply, keyOf(req.principal));
+      },
+    );
+    scope.post<{ Body: QueueBody }>(
+      '/queue/rerun',
+      {
+        config: { auth: 'PLAN_RUN' },
+        schema: { ...schema, summary: "Testinium gateway: rerun scenario × environment pairs of the plan's last run" },
+      },
+      async (req, reply) => rerun(deps, req.body, reply, keyOf(req.principal)),
+    );
   });
 }
 
@@ -66,7 +82,14 @@ async function runPlan(deps: ServerDeps, body: QueueBody, reply: FastifyReply, k
   const prepared = await prepareRun(deps, { plan });
   // The plan's selected mobile apps (PUT …/setAndroidMobileApp/{id}) go with every Testinium trigger.
   const appBuilds = { ...(await selectedAppBuilds(deps.store.db, plan, prepared.environments)), ...prepared.appBuilds };
-  const outcome = await triggerRun(deps.queue, { ...prepared, appBuilds, scenarios: [], source: 'testinium', userId, ...triggerLimits(deps.config, key) });
+  const outcome = await triggerRun(deps.queue, {
+    ...prepared,
+    appBuilds,
+    scenarios: [],
+    source: 'testinium',
+    userId,
+    ...triggerLimits(deps.config, key),
+  });
   // The document returns no data; the run is still findable, and Location says where.
   return reply.header('location', `/api/v1/runs/${outcome.runId}`).send(SUCCESS);
 }
@@ -74,23 +97,48 @@ async function runPlan(deps: ServerDeps, body: QueueBody, reply: FastifyReply, k
 async function rerun(deps: ServerDeps, body: QueueBody, reply: FastifyReply, key: Key) {
   const v1 = body.frameworkType !== undefined;
   const plan = await visiblePlan(deps, key, String(body.planId));
-  if (!plan) return sendApplicationError(reply, v1 ? RERUN_CODES.planNotFound : RERUN_V2_CODES.planNotFound(Number(body.planId)));
+  if (!plan)
+    return sendApplicationError(
+      reply,
+      v1 ? RERUN_CODES.planNotFound : RERUN_V2_CODES.planNotFound(Number(body.planId)),
+    );
   const userId = await actingUser(deps, key, Number(body.userId));
-  if (userId === null) return sendApplicationError(reply, v1 ? RERUN_CODES.userNotFound : RERUN_V2_CODES.userNotFound(Number(body.userId)));
-  const pairs = body.scenarioEnvironmentPairs?.length ? body.scenarioEnvironmentPairs : body.scenarioId !== undefined ? [topLevelPair(body)] : [];
+  if (userId === null)
+    return sendApplicationError(
+      reply,
+      v1 ? RERUN_CODES.userNotFound : RERUN_V2_CODES.userNotFound(Number(body.userId)),
+    );
+  const pairs = body.scenarioEnvironmentPairs?.length
+    ? body.scenarioEnvironmentPairs
+    : body.scenarioId !== undefined
+      ? [topLevelPair(body)]
+      : [];
   if (pairs.length === 0) {
     // The v2.0 page has no code for this; its clients get the documented 400 INVALID_REQUEST.
     if (v1) return sendApplicationError(reply, RERUN_CODES.pairRequired);
-    throw new AppError('VALIDATION_FAILED', 'scenarioEnvironmentPairs: list at least one { scenarioId, environmentId } pair to rerun');
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'scenarioEnvironmentPairs: list at least one { scenarioId, environmentId } pair to rerun',
+    );
   }
   const refs = pairs.map((p) => ({ scenario: Number(p.scenarioId), environment: Number(p.environmentId) }));
   // "The last executed results" that hold these pairs: the plan's newest run may be a rerun of
   // other pairs. When no run holds them all, the newest run names what is wrong with them.
-  const holding = await lastRunHolding(deps.store.db, plan.id, refs.map((r) => ({ scenarioId: r.scenario, environmentId: r.environment })));
+  const holding = await lastRunHolding(
+    deps.store.db,
+    plan.id,
+    refs.map((r) => ({ scenarioId: r.scenario, environmentId: r.environment })),
+  );
   const parentId = holding ?? (await lastRunOfPlan(deps.store.db, plan.id));
-  if (parentId === undefined) throw new AppError('VALIDATION_FAILED', `planId: plan ${plan.id} has never run; there are no results to rerun`);
+  if (parentId === undefined)
+    throw new AppError('VALIDATION_FAILED', `planId: plan ${plan.id} has never run; there are no results to rerun`);
   const path = body.scenarioEnvironmentPairs?.length ? 'scenarioEnvironmentPairs' : '(body)';
-  const outcome = await rerunRun(deps.queue, parentId, { pairs: refs, path }, { source: 'testinium', userId, ...triggerLimits(deps.config, key) });
+  const outcome = await rerunRun(
+    deps.queue,
+    parentId,
+    { pairs: refs, path },
+    { source: 'testinium', userId, ...triggerLimits(deps.config, key) },
+  );
   return reply.header('location', `/api/v1/runs/${outcome.runId}`).send(SUCCESS);
 }
 
@@ -99,6 +147,10 @@ async function rerun(deps: ServerDeps, body: QueueBody, reply: FastifyReply, key
  * scenarioEnvironmentPairs is not used"): one pair. Without an environment it names no pair at all.
  */
 function topLevelPair(body: QueueBody): { scenarioId: number; environmentId: number } {
-  if (body.environmentId === undefined) throw new AppError('VALIDATION_FAILED', 'environmentId: required with a top-level scenarioId (or send scenarioEnvironmentPairs)');
+  if (body.environmentId === undefined)
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'environmentId: required with a top-level scenarioId (or send scenarioEnvironmentPairs)',
+    );
   return { scenarioId: body.scenarioId!, environmentId: body.environmentId };
 }

@@ -9,7 +9,9 @@ const TokenBody = Type.Object({
   grant_type: Type.String({ maxLength: 40, description: '`password` (or `refresh_token`).' }),
   username: Type.Optional(Type.String({ maxLength: 500, description: 'Not checked: the key says who calls.' })),
   password: Type.Optional(Type.String({ maxLength: 500, description: 'A Proctor API key.' })),
-  refresh_token: Type.Optional(Type.String({ maxLength: 500, description: 'A token this endpoint gave (the same API key).' })),
+  refresh_token: Type.Optional(
+    Type.String({ maxLength: 500, description: 'A token this endpoint gave (the same API key).' }),
+  ),
   scope: Type.Optional(Type.String({ maxLength: 200 })),
 });
 type TokenBody = Static<typeof TokenBody>;
@@ -26,7 +28,9 @@ const OAUTH: Record<number, [error: string, name: string]> = {
  * `error_description`) and the document's name for it (`message`: `INVALID_CLIENT`).
  */
 const oauthError: VendorErrorShape = (e) => {
-  const [error, name] = OAUTH[e.status] ?? (e.status >= 500 ? ['server_error', 'INTERNAL_SERVER_ERROR'] : ['invalid_request', 'INVALID_REQUEST']);
+  const [error, name] =
+    OAUTH[e.status] ??
+    (e.status >= 500 ? ['server_error', 'INTERNAL_SERVER_ERROR'] : ['invalid_request', 'INVALID_REQUEST']);
   return { status: e.status, body: { error, error_description: e.message, message: name } };
 };
 
@@ -43,21 +47,54 @@ const EXPIRES_IN_S = 3600;
  */
 export async function testiniumOAuthRoutes(app: FastifyInstance, deps: ServerDeps): Promise<void> {
   await vendorScope(app, oauthError, (scope) => {
-    scope.post<{ Body: TokenBody | undefined }>('/Testinium.RestApi/oauth/token', {
-      // Public: the API key comes in the body, not as a Bearer token, and is checked here.
-      config: { auth: 'public' },
-      schema: { tags: ['compat: Testinium'], summary: 'Testinium REST API: an access token for an API key (password grant)', security: [], body: TokenBody },
-    }, async (req) => {
-      const body = req.body;
-      if (!body) throw new AppError('VALIDATION_FAILED', 'grant_type is required: send grant_type=password&username=…&password=<API key>');
-      const grant = body.grant_type.trim();
-      const secret = (grant === 'refresh_token' ? body.refresh_token : body.password)?.trim();
-      if (grant !== 'password' && grant !== 'refresh_token') throw new AppError('VALIDATION_FAILED', `grant_type must be one of password, refresh_token (got "${grant.slice(0, 40)}")`);
-      if (!secret) throw new AppError('VALIDATION_FAILED', `${grant === 'password' ? 'password' : 'refresh_token'} is required: a Proctor API key`);
-      const key = await authenticateApiKey(deps.store.db, deps.store.cap, secret);
-      if (key === 'revoked') throw new AppError('UNAUTHENTICATED', 'this API key was revoked: create a new one with proctor keys create');
-      if (!key) throw new AppError('UNAUTHENTICATED', 'the password is not a Proctor API key: use an API key (proctor keys create) as the password');
-      return { access_token: secret, token_type: 'bearer', refresh_token: secret, expires_in: EXPIRES_IN_S, scope: body.scope?.trim() || 'api', jti: key.prefix };
-    });
+    scope.post<{ Body: TokenBody | undefined }>(
+      '/Testinium.RestApi/oauth/token',
+      {
+        // Public: the API key comes in the body, not as a Bearer token, and is checked here.
+        config: { auth: 'public' },
+        schema: {
+          tags: ['compat: Testinium'],
+          summary: 'Testinium REST API: an access token for an API key (password grant)',
+          security: [],
+          body: TokenBody,
+        },
+      },
+      async (req) => {
+        const body = req.body;
+        if (!body)
+          throw new AppError(
+            'VALIDATION_FAILED',
+            'grant_type is required: send grant_type=password&username=…&password=<API key>',
+          );
+        const grant = body.grant_type.trim();
+        const secret = (grant === 'refresh_token' ? body.refresh_token : body.password)?.trim();
+        if (grant !== 'password' && grant !== 'refresh_token')
+          throw new AppError(
+            'VALIDATION_FAILED',
+            `grant_type must be one of password, refresh_token (got "${grant.slice(0, 40)}")`,
+          );
+        if (!secret)
+          throw new AppError(
+            'VALIDATION_FAILED',
+            `${grant === 'password' ? 'password' : 'refresh_token'} is required: a Proctor API key`,
+          );
+        const key = await authenticateApiKey(deps.store.db, deps.store.cap, secret);
+        if (key === 'revoked')
+          throw new AppError('UNAUTHENTICATED', 'this API key was revoked: create a new one with proctor keys create');
+        if (!key)
+          throw new AppError(
+            'UNAUTHENTICATED',
+            'the password is not a Proctor API key: use an API key (proctor keys create) as the password',
+          );
+        return {
+          access_token: secret,
+          token_type: 'bearer',
+          refresh_token: secret,
+          expires_in: EXPIRES_IN_S,
+          scope: body.scope?.trim() || 'api',
+          jti: key.prefix,
+        };
+      },
+    );
   });
 }

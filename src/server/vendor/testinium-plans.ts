@@ -19,7 +19,15 @@ const OS_FILES: Record<MobileOs, RegExp> = { android: /\.(apk|aab)$/i, ios: /\.(
 const OS_NAMES: Record<MobileOs, string> = { android: 'Android', ios: 'iOS' };
 
 /** A project as Testinium's Jenkins plugin reads it. Proctor projects are always enabled. */
-const projectDto = (p: { id: number; name: string }) => ({ id: p.id, project_name: p.name, enabled: true, repository_path: null, test_framework: null, test_file_type: null, test_runner_tool: null });
+const projectDto = (p: { id: number; name: string }) => ({
+  id: p.id,
+  project_name: p.name,
+  enabled: true,
+  repository_path: null,
+  test_framework: null,
+  test_file_type: null,
+  test_runner_tool: null,
+});
 
 /**
  * Testinium REST routes that read plans, projects and the company, and select a plan's mobile
@@ -30,79 +38,169 @@ export function testiniumPlanRoutes(scope: FastifyInstance, deps: ServerDeps): v
   const db = deps.store.db;
   const tags = ['compat: Testinium'];
 
-  scope.get('/Testinium.RestApi/api/plans', {
-    config: { auth: 'PLAN_READ' },
-    schema: { tags, summary: 'Testinium REST API: every test plan the key may see, as PlanDTOs' },
-  }, async (req) => planDtos(db, await listPlans(db, keyOf(req.principal).projectIds)));
+  scope.get(
+    '/Testinium.RestApi/api/plans',
+    {
+      config: { auth: 'PLAN_READ' },
+      schema: { tags, summary: 'Testinium REST API: every test plan the key may see, as PlanDTOs' },
+    },
+    async (req) => planDtos(db, await listPlans(db, keyOf(req.principal).projectIds)),
+  );
 
-  scope.get<{ Params: { plan: string } }>('/Testinium.RestApi/api/plans/:plan', {
-    config: { auth: 'PLAN_READ', testiniumNotFound: 'Plan not found' },
-    schema: { tags, summary: 'Testinium REST API: a test plan by id or name, as a list of PlanDTOs (a name may be used in several projects)', params: Type.Object({ plan: Plan }) },
-  }, async (req) => {
-    const key = keyOf(req.principal);
-    const byName = !/^\d+$/.test(req.params.plan) && !/^[0-9a-f-]{36}$/i.test(req.params.plan);
-    const plans = byName ? await findPlans(db, key.projectIds, req.params.plan) : [await resolvePlan(db, key, req.params.plan)];
-    if (plans.length === 0) throw new AppError('NOT_FOUND', `plan "${req.params.plan.slice(0, 200)}" does not exist`);
-    return planDtos(db, plans);
-  });
-
-  scope.get<{ Params: { plan: string } }>('/Testinium.RestApi/api/plans/:plan/active', {
-    config: { auth: 'PLAN_READ', testiniumNotFound: 'Plan not found' },
-    schema: { tags, summary: 'Testinium REST API: an enabled test plan, as a PlanDTO (every Proctor plan is enabled)', params: Type.Object({ plan: Plan }) },
-  }, async (req) => (await planDtos(db, [await resolvePlan(db, keyOf(req.principal), req.params.plan)]))[0]);
-
-  for (const os of ['android', 'ios'] as const) {
-    scope.put<{ Params: { plan: string; mobileAppId: number } }>(`/Testinium.RestApi/api/plans/:plan/set${os === 'android' ? 'Android' : 'Ios'}MobileApp/:mobileAppId`, {
-      config: { auth: 'PLAN_WRITE', testiniumNotFound: 'Plan not found' },
+  scope.get<{ Params: { plan: string } }>(
+    '/Testinium.RestApi/api/plans/:plan',
+    {
+      config: { auth: 'PLAN_READ', testiniumNotFound: 'Plan not found' },
       schema: {
         tags,
-        summary: `Testinium REST API: the ${OS_NAMES[os]} app (an app build) the plan's ${os} environments run with when Testinium's API triggers it`,
-        params: Type.Object({ plan: Plan, mobileAppId: Id('App build id (POST /api/v1/app-builds).') }),
+        summary:
+          'Testinium REST API: a test plan by id or name, as a list of PlanDTOs (a name may be used in several projects)',
+        params: Type.Object({ plan: Plan }),
       },
-    }, async (req) => {
+    },
+    async (req) => {
       const key = keyOf(req.principal);
-      const plan = await resolvePlan(db, key, req.params.plan);
-      const build = await findAppBuild(db, req.params.mobileAppId);
-      const missing = new AppError('NOT_FOUND', `app build ${req.params.mobileAppId} does not exist`, { details: { testinium_message: 'Mobile app not found' } });
-      // Another project's build is as absent as one that does not exist.
-      if (!build || (key.projectIds !== null && !key.projectIds.includes(build.projectId))) throw missing;
-      if (build.projectId !== plan.projectId) {
-        throw new AppError('VALIDATION_FAILED', `app build ${build.id} belongs to another project than plan ${plan.id}`, { details: { testinium_message: 'Mobile app does not belong to project' } });
-      }
-      if (!OS_FILES[os].test(build.fileName)) {
-        throw new AppError('VALIDATION_FAILED', `app build ${build.id} (${build.fileName}) is not an ${OS_NAMES[os]} app`, { details: { testinium_message: `Mobile app not ${OS_NAMES[os]}` } });
-      }
-      await selectPlanMobileApp(db, plan.id, os, build.id, deps.queue.clock());
-      return (await planDtos(db, [plan]))[0];
-    });
+      const byName = !/^\d+$/.test(req.params.plan) && !/^[0-9a-f-]{36}$/i.test(req.params.plan);
+      const plans = byName
+        ? await findPlans(db, key.projectIds, req.params.plan)
+        : [await resolvePlan(db, key, req.params.plan)];
+      if (plans.length === 0) throw new AppError('NOT_FOUND', `plan "${req.params.plan.slice(0, 200)}" does not exist`);
+      return planDtos(db, plans);
+    },
+  );
+
+  scope.get<{ Params: { plan: string } }>(
+    '/Testinium.RestApi/api/plans/:plan/active',
+    {
+      config: { auth: 'PLAN_READ', testiniumNotFound: 'Plan not found' },
+      schema: {
+        tags,
+        summary: 'Testinium REST API: an enabled test plan, as a PlanDTO (every Proctor plan is enabled)',
+        params: Type.Object({ plan: Plan }),
+      },
+    },
+    async (req) => (await planDtos(db, [await resolvePlan(db, keyOf(req.principal), req.params.plan)]))[0],
+  );
+
+  for (const os of ['android', 'ios'] as const) {
+    scope.put<{ Params: { plan: string; mobileAppId: number } }>(
+      `/Testinium.RestApi/api/plans/:plan/set${os === 'android' ? 'Android' : 'Ios'}MobileApp/:mobileAppId`,
+      {
+        config: { auth: 'PLAN_WRITE', testiniumNotFound: 'Plan not found' },
+        schema: {
+          tags,
+          summary: `Testinium REST API: the ${OS_NAMES[os]} app (an app build) the plan's ${os} environments run with when Testinium's API triggers it`,
+          params: Type.Object({ plan: Plan, mobileAppId: Id('App build id (POST /api/v1/app-builds).') }),
+        },
+      },
+      async (req) => {
+        const key = keyOf(req.principal);
+        const plan = await resolvePlan(db, key, req.params.plan);
+        const build = await findAppBuild(db, req.params.mobileAppId);
+        const missing = new AppError('NOT_FOUND', `app build ${req.params.mobileAppId} does not exist`, {
+          details: { testinium_message: 'Mobile app not found' },
+        });
+        // Another project's build is as absent as one that does not exist.
+        if (!build || (key.projectIds !== null && !key.projectIds.includes(build.projectId))) throw missing;
+        if (build.projectId !== plan.projectId) {
+          throw new AppError(
+            'VALIDATION_FAILED',
+            `app build ${build.id} belongs to another project than plan ${plan.id}`,
+            { details: { testinium_message: 'Mobile app does not belong to project' } },
+          );
+        }
+        if (!OS_FILES[os].test(build.fileName)) {
+          throw new AppError(
+            'VALIDATION_FAILED',
+            `app build ${build.id} (${build.fileName}) is not an ${OS_NAMES[os]} app`,
+            { details: { testinium_message: `Mobile app not ${OS_NAMES[os]}` } },
+          );
+        }
+        await selectPlanMobileApp(db, plan.id, os, build.id, deps.queue.clock());
+        return (await planDtos(db, [plan]))[0];
+      },
+    );
   }
 
   const companies = async () => [PROCTOR_COMPANY];
-  scope.get('/Testinium.RestApi/api/users/companies', { config: { auth: 'key' }, schema: { tags, summary: 'Testinium REST API: the companies of the user: Proctor is one' } }, companies);
-  scope.get('/Testinium.RestApi/api/users/companies/', { config: { auth: 'key' }, schema: { tags, summary: 'Testinium REST API: the companies of the user (with the slash its Jenkins plugin sends)' } }, companies);
-  scope.get<{ Params: { companyId: number } }>('/Testinium.RestApi/api/companies/:companyId', {
-    config: { auth: 'key', testiniumNotFound: 'Company not found' },
-    schema: { tags, summary: 'Testinium REST API: a company (Proctor is company 1)', params: Type.Object({ companyId: Id('Company id: 1.') }) },
-  }, async (req) => {
-    assertCompany(req.params.companyId);
-    return PROCTOR_COMPANY;
-  });
-  scope.get<{ Params: { companyId: number } }>('/Testinium.RestApi/api/projects/company/:companyId', {
-    config: { auth: 'PLAN_READ', testiniumNotFound: 'Company not found' },
-    schema: { tags, summary: 'Testinium REST API: the projects of a company that the key may see', params: Type.Object({ companyId: Id('Company id: 1.') }) },
-  }, async (req) => {
-    assertCompany(req.params.companyId);
-    return (await listProjects(db, keyOf(req.principal).projectIds)).map(projectDto);
-  });
-  scope.get<{ Params: { project: string } }>('/Testinium.RestApi/api/projects/:project/active', {
-    config: { auth: 'PLAN_READ', testiniumNotFound: 'Project not found' },
-    schema: { tags, summary: 'Testinium REST API: an enabled project', params: Type.Object({ project: Type.String({ minLength: 1, maxLength: 100, description: 'Project id or name.' }) }) },
-  }, async (req) => projectDto(await visibleProject(db, keyOf(req.principal), req.params.project)));
-  scope.get<{ Params: { project: string } }>('/Testinium.RestApi/api/projects/:project/plans/active', {
-    config: { auth: 'PLAN_READ', testiniumNotFound: 'Project not found' },
-    schema: { tags, summary: 'Testinium REST API: the enabled plans of a project, as PlanDTOs', params: Type.Object({ project: Type.String({ minLength: 1, maxLength: 100, description: 'Project id or name.' }) }) },
-  }, async (req) => {
-    const project = await visibleProject(db, keyOf(req.principal), req.params.project);
-    return planDtos(db, await listPlans(db, [project.id]));
-  });
+  scope.get(
+    '/Testinium.RestApi/api/users/companies',
+    {
+      config: { auth: 'key' },
+      schema: { tags, summary: 'Testinium REST API: the companies of the user: Proctor is one' },
+    },
+    companies,
+  );
+  scope.get(
+    '/Testinium.RestApi/api/users/companies/',
+    {
+      config: { auth: 'key' },
+      schema: {
+        tags,
+        summary: 'Testinium REST API: the companies of the user (with the slash its Jenkins plugin sends)',
+      },
+    },
+    companies,
+  );
+  scope.get<{ Params: { companyId: number } }>(
+    '/Testinium.RestApi/api/companies/:companyId',
+    {
+      config: { auth: 'key', testiniumNotFound: 'Company not found' },
+      schema: {
+        tags,
+        summary: 'Testinium REST API: a company (Proctor is company 1)',
+        params: Type.Object({ companyId: Id('Company id: 1.') }),
+      },
+    },
+    async (req) => {
+      assertCompany(req.params.companyId);
+      return PROCTOR_COMPANY;
+    },
+  );
+  scope.get<{ Params: { companyId: number } }>(
+    '/Testinium.RestApi/api/projects/company/:companyId',
+    {
+      config: { auth: 'PLAN_READ', testiniumNotFound: 'Company not found' },
+      schema: {
+        tags,
+        summary: 'Testinium REST API: the projects of a company that the key may see',
+        params: Type.Object({ companyId: Id('Company id: 1.') }),
+      },
+    },
+    async (req) => {
+      assertCompany(req.params.companyId);
+      return (await listProjects(db, keyOf(req.principal).projectIds)).map(projectDto);
+    },
+  );
+  scope.get<{ Params: { project: string } }>(
+    '/Testinium.RestApi/api/projects/:project/active',
+    {
+      config: { auth: 'PLAN_READ', testiniumNotFound: 'Project not found' },
+      schema: {
+        tags,
+        summary: 'Testinium REST API: an enabled project',
+        params: Type.Object({
+          project: Type.String({ minLength: 1, maxLength: 100, description: 'Project id or name.' }),
+        }),
+      },
+    },
+    async (req) => projectDto(await visibleProject(db, keyOf(req.principal), req.params.project)),
+  );
+  scope.get<{ Params: { project: string } }>(
+    '/Testinium.RestApi/api/projects/:project/plans/active',
+    {
+      config: { auth: 'PLAN_READ', testiniumNotFound: 'Project not found' },
+      schema: {
+        tags,
+        summary: 'Testinium REST API: the enabled plans of a project, as PlanDTOs',
+        params: Type.Object({
+          project: Type.String({ minLength: 1, maxLength: 100, description: 'Project id or name.' }),
+        }),
+      },
+    },
+    async (req) => {
+      const project = await visibleProject(db, keyOf(req.principal), req.params.project);
+      return planDtos(db, await listPlans(db, [project.id]));
+    },
+  );
 }

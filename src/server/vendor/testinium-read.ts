@@ -8,7 +8,10 @@ import type { Database } from '../../storage/schema.js';
 import { planDto } from './testinium-view.js';
 
 /** The app builds each plan has selected per OS. */
-async function selectedApps(db: Kysely<Database>, planIds: number[]): Promise<Map<number, Partial<Record<MobileOs, AppBuildRecord>>>> {
+async function selectedApps(
+  db: Kysely<Database>,
+  planIds: number[],
+): Promise<Map<number, Partial<Record<MobileOs, AppBuildRecord>>>> {
   const out = new Map<number, Partial<Record<MobileOs, AppBuildRecord>>>();
   for (const [planId, ids] of await planMobileApps(db, planIds)) {
     const apps: Partial<Record<MobileOs, AppBuildRecord>> = {};
@@ -29,7 +32,9 @@ export async function planDtos(db: Kysely<Database>, plans: readonly PlanRecord[
   const apps = await selectedApps(db, ids);
   return plans.map((p) =>
     planDto(p, {
-      environmentIds: p.definition.environments.map((n) => envs.find((e) => e.projectId === p.projectId && e.definition.name === n)?.id).filter((id): id is number => id !== undefined),
+      environmentIds: p.definition.environments
+        .map((n) => envs.find((e) => e.projectId === p.projectId && e.definition.name === n)?.id)
+        .filter((id): id is number => id !== undefined),
       scenarioIds: scenarios.get(p.id) ?? [],
       apps: apps.get(p.id) ?? {},
     }),
@@ -40,11 +45,16 @@ export async function planDtos(db: Kysely<Database>, plans: readonly PlanRecord[
  * The app builds a Testinium trigger hands to a run: the plan's selected Android app to its
  * android environments, its iOS app to its ios ones (by environment name, as `prepareRun` takes them).
  */
-export async function selectedAppBuilds(db: Kysely<Database>, plan: PlanRecord, environments: readonly EnvironmentRecord[]): Promise<Record<string, number>> {
+export async function selectedAppBuilds(
+  db: Kysely<Database>,
+  plan: PlanRecord,
+  environments: readonly EnvironmentRecord[],
+): Promise<Record<string, number>> {
   const ids = (await planMobileApps(db, [plan.id])).get(plan.id) ?? {};
   const out: Record<string, number> = {};
   for (const e of environments) {
-    const id = e.definition.platform === 'android' ? ids.android : e.definition.platform === 'ios' ? ids.ios : undefined;
+    const id =
+      e.definition.platform === 'android' ? ids.android : e.definition.platform === 'ios' ? ids.ios : undefined;
     if (id !== undefined) out[e.definition.name] = id;
   }
   return out;

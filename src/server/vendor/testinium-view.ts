@@ -78,7 +78,10 @@ export function planDto(plan: PlanRecord, x: PlanExtras): Record<string, unknown
 }
 
 /** A result row as Testinium's TestResultDTO. */
-export function testResultDto(run: Pick<Run, 'id' | 'uuid' | 'plan' | 'project'>, r: ResultRow): Record<string, unknown> {
+export function testResultDto(
+  run: Pick<Run, 'id' | 'uuid' | 'plan' | 'project'>,
+  r: ResultRow,
+): Record<string, unknown> {
   const log = r.job_id === null ? null : `/api/v1/runs/${run.id}/jobs/${r.job_id}/log`;
   return {
     id: r.id,
@@ -106,8 +109,11 @@ export function testResultDto(run: Pick<Run, 'id' | 'uuid' | 'plan' | 'project'>
 /** Counts per level (`result_summary`), and the same as `[FAILURE, 1]` text. */
 function summary(counts: Run['counts']): { result_summary: Record<string, number>; test_result_status_counts: string } {
   const out: Record<string, number> = {};
-  for (const status of SCENARIO_RESULTS) if (counts[status] > 0) out[LEVEL[status]] = (out[LEVEL[status]] ?? 0) + counts[status];
-  const text = Object.entries(out).map(([k, n]) => `${k}, ${n}`).join(', ');
+  for (const status of SCENARIO_RESULTS)
+    if (counts[status] > 0) out[LEVEL[status]] = (out[LEVEL[status]] ?? 0) + counts[status];
+  const text = Object.entries(out)
+    .map(([k, n]) => `${k}, ${n}`)
+    .join(', ');
   return { result_summary: out, test_result_status_counts: `[${text}]` };
 }
 

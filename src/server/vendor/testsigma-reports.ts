@@ -20,7 +20,12 @@ const CASE_RESULT = {
   queued: 'QUEUED',
   running: 'QUEUED',
 } as const satisfies Record<ScenarioResult, string>;
-const RUN_RESULT = { passed: 'SUCCESS', failed: 'FAILURE', aborted: 'ABORTED', stopped: 'STOPPED' } as const satisfies Record<RunResult, string>;
+const RUN_RESULT = {
+  passed: 'SUCCESS',
+  failed: 'FAILURE',
+  aborted: 'ABORTED',
+  stopped: 'STOPPED',
+} as const satisfies Record<RunResult, string>;
 
 /** A result row as a Testsigma test case result: a test case (scenario) on a machine (environment). */
 function testCase(r: ResultRow): Record<string, unknown> {
@@ -49,26 +54,46 @@ function testCase(r: ResultRow): Record<string, unknown> {
  */
 export function testsigmaReportRoutes(scope: FastifyInstance, deps: ServerDeps): void {
   const Run = Type.Object({ run: Type.String({ maxLength: 40, description: 'Run id (or UUID).' }) });
-  scope.get<{ Params: { run: string } }>('/api/v1/reports/junit/:run', {
-    config: { auth: 'PLAN_READ' },
-    schema: { tags: ['compat: Testsigma'], summary: 'Testsigma: the JUnit XML report of a run', params: Run, response: { 200: Type.String({ contentMediaType: 'application/xml' }) } },
-  }, async (req, reply) => {
-    const run = await loadRun(deps.store.db, req.principal, req.params.run);
-    const xml = await runJUnitXml(deps.store.db, run);
-    return downloadHeaders(reply, { type: 'application/xml; charset=utf-8', disposition: { kind: 'inline', fileName: `junit-report-${run.id}.xml` } }).send(xml);
-  });
+  scope.get<{ Params: { run: string } }>(
+    '/api/v1/reports/junit/:run',
+    {
+      config: { auth: 'PLAN_READ' },
+      schema: {
+        tags: ['compat: Testsigma'],
+        summary: 'Testsigma: the JUnit XML report of a run',
+        params: Run,
+        response: { 200: Type.String({ contentMediaType: 'application/xml' }) },
+      },
+    },
+    async (req, reply) => {
+      const run = await loadRun(deps.store.db, req.principal, req.params.run);
+      const xml = await runJUnitXml(deps.store.db, run);
+      return downloadHeaders(reply, {
+        type: 'application/xml; charset=utf-8',
+        disposition: { kind: 'inline', fileName: `junit-report-${run.id}.xml` },
+      }).send(xml);
+    },
+  );
 
-  scope.get<{ Params: { run: string } }>('/api/v1/execution_results/:run/test_case_results', {
-    config: { auth: 'PLAN_READ' },
-    schema: { tags: ['compat: Testsigma'], summary: 'Testsigma: the test case results of a run (scenario × environment)', params: Run },
-  }, async (req) => {
-    const run = await loadRun(deps.store.db, req.principal, req.params.run);
-    return {
-      executionId: run.plan.id,
-      executionResultId: run.id,
-      result: run.result === null ? 'QUEUED' : RUN_RESULT[run.result],
-      status: run.result === null ? 'STATUS_IN_PROGRESS' : 'STATUS_COMPLETED',
-      testCases: (await allResults(deps.store.db, run.id)).map(testCase),
-    };
-  });
+  scope.get<{ Params: { run: string } }>(
+    '/api/v1/execution_results/:run/test_case_results',
+    {
+      config: { auth: 'PLAN_READ' },
+      schema: {
+        tags: ['compat: Testsigma'],
+        summary: 'Testsigma: the test case results of a run (scenario × environment)',
+        params: Run,
+      },
+    },
+    async (req) => {
+      const run = await loadRun(deps.store.db, req.principal, req.params.run);
+      return {
+        executionId: run.plan.id,
+        executionResultId: run.id,
+        result: run.result === null ? 'QUEUED' : RUN_RESULT[run.result],
+        status: run.result === null ? 'STATUS_IN_PROGRESS' : 'STATUS_COMPLETED',
+        testCases: (await allResults(deps.store.db, run.id)).map(testCase),
+      };
+    },
+  );
 }

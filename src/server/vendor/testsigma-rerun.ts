@@ -17,17 +17,44 @@ import type { TestsigmaBody } from './testsigma-body.js';
  * failed and aborted ones, ALL_TESTS every one. Without a `reRunType`, a list means USER_PICKED,
  * none ONLY_FAILED_TESTS. `buildNo` and `runtimeData` replace the parent's build and parameters.
  */
-export async function testsigmaRerun(deps: ServerDeps, principal: unknown, plan: PlanRecord, body: TestsigmaBody, parameters: Record<string, string> | undefined): Promise<TriggerOutcome> {
+export async function testsigmaRerun(
+  deps: ServerDeps,
+  principal: unknown,
+  plan: PlanRecord,
+  body: TestsigmaBody,
+  parameters: Record<string, string> | undefined,
+): Promise<TriggerOutcome> {
   const key = keyOf(principal as never);
-  if (body.executionResultId === undefined) throw new AppError('VALIDATION_FAILED', 'executionResultId is required for a rerun: the id of the run whose test cases run again');
+  if (body.executionResultId === undefined)
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'executionResultId is required for a rerun: the id of the run whose test cases run again',
+    );
   const parent = await loadRun(deps.store.db, principal, String(body.executionResultId));
-  if (parent.plan.id !== plan.id) throw new AppError('VALIDATION_FAILED', `executionResultId: run ${parent.id} is a run of test plan ${parent.plan.id}, not of ${plan.id}`);
+  if (parent.plan.id !== plan.id)
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `executionResultId: run ${parent.id} is a run of test plan ${parent.plan.id}, not of ${plan.id}`,
+    );
   const type = body.reRunType ?? (body.testCaseResultRequests?.length ? 'USER_PICKED' : 'ONLY_FAILED_TESTS');
   let choice: RerunChoice;
   if (type === 'ONLY_FAILED_TESTS' || type === 'ONLY_FAILED_ITERATIONS') choice = { failed: true };
-  else if (type === 'USER_PICKED') choice = { pairs: await pickedPairs(deps, parent.id, body.testCaseResultRequests ?? []), path: 'testCaseResultRequests' };
-  else choice = { pairs: (await pairsOfRun(deps.store.db, parent.id)).map((p) => ({ scenario: p.scenarioId, environment: p.environmentId })), path: 'testCaseResultRequests', all: true };
-  if ('pairs' in choice && choice.pairs.length === 0) throw new AppError('VALIDATION_FAILED', `run ${parent.id} has no test case results to rerun`);
+  else if (type === 'USER_PICKED')
+    choice = {
+      pairs: await pickedPairs(deps, parent.id, body.testCaseResultRequests ?? []),
+      path: 'testCaseResultRequests',
+    };
+  else
+    choice = {
+      pairs: (await pairsOfRun(deps.store.db, parent.id)).map((p) => ({
+        scenario: p.scenarioId,
+        environment: p.environmentId,
+      })),
+      path: 'testCaseResultRequests',
+      all: true,
+    };
+  if ('pairs' in choice && choice.pairs.length === 0)
+    throw new AppError('VALIDATION_FAILED', `run ${parent.id} has no test case results to rerun`);
   return rerunRun(deps.queue, parent.id, choice, {
     source: 'testsigma',
     userId: key.userId,
@@ -39,9 +66,21 @@ export async function testsigmaRerun(deps: ServerDeps, principal: unknown, plan:
 
 /** The pairs of the listed test case results; one that is not a result of the run is named. */
 async function pickedPairs(deps: ServerDeps, runId: number, picked: readonly { id: number }[]) {
-  if (picked.length === 0) throw new AppError('VALIDATION_FAILED', 'testCaseResultRequests must list at least one test case result for USER_PICKED');
-  const found = await pairsOfResults(deps.store.db, runId, picked.map((p) => p.id));
+  if (picked.length === 0)
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'testCaseResultRequests must list at least one test case result for USER_PICKED',
+    );
+  const found = await pairsOfResults(
+    deps.store.db,
+    runId,
+    picked.map((p) => p.id),
+  );
   const missing = picked.findIndex((p) => !found.some((f) => f.resultId === p.id));
-  if (missing >= 0) throw new AppError('VALIDATION_FAILED', `testCaseResultRequests[${missing}].id: ${picked[missing]!.id} is not a test case result of run ${runId}`);
+  if (missing >= 0)
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `testCaseResultRequests[${missing}].id: ${picked[missing]!.id} is not a test case result of run ${runId}`,
+    );
   return found.map((p) => ({ scenario: p.scenarioId, environment: p.environmentId }));
 }

@@ -19,16 +19,27 @@ export interface TestsigmaContext {
  * its example answers "FAILURE", and Testsigma's CI script exits 0 only on "SUCCESS": the family
  * is Testsigma's own. A run that has not ended is QUEUED, as Testsigma's runs are.
  */
-const RESULT = { passed: 'SUCCESS', failed: 'FAILURE', aborted: 'ABORTED', stopped: 'STOPPED' } as const satisfies Record<RunResult, string>;
+const RESULT = {
+  passed: 'SUCCESS',
+  failed: 'FAILURE',
+  aborted: 'ABORTED',
+  stopped: 'STOPPED',
+} as const satisfies Record<RunResult, string>;
 const ENDED_MESSAGE = {
   passed: 'Test plan execution completed successfully',
   failed: 'Test plan execution failed',
   aborted: 'Test plan execution aborted',
   stopped: 'User stopped the Test Plan',
 } as const satisfies Record<RunResult, string>;
-const CREATED = { status: 'STATUS_CREATED', message: 'Test Plan execution is initiated and waiting to be queued' } as const;
+const CREATED = {
+  status: 'STATUS_CREATED',
+  message: 'Test Plan execution is initiated and waiting to be queued',
+} as const;
 /** The reRunType a rerun was asked with: Testsigma's names for Proctor's rerun types. */
-const RERUN_TYPE = { failed: 'ONLY_FAILED_TESTS', pairs: 'USER_PICKED', all: 'ALL_TESTS' } as const satisfies Record<RerunType, string>;
+const RERUN_TYPE = { failed: 'ONLY_FAILED_TESTS', pairs: 'USER_PICKED', all: 'ALL_TESTS' } as const satisfies Record<
+  RerunType,
+  string
+>;
 
 /**
  * `status` and `message` of a run. The answer to a trigger is the document's STATUS_CREATED. Every
@@ -129,8 +140,33 @@ function execution(run: Run, ctx: TestsigmaContext): Record<string, unknown> {
     files: null,
   };
   // Proctor has no applications or versions: the project stands for both, as one default version.
-  const application = { id: run.project.id, name: run.project.name, description: '', customFields: '{}', projectId: run.project.id, applicationType: 'WebApplication', project, createdById: null, updatedById: null, createdDate: null, updatedDate: null };
-  const applicationVersion = { id: run.project.id, applicationId: run.project.id, versionName: 'Default Version', description: null, startTime: null, customFields: null, endTime: null, application, updatedDate: null, createdById: null, updatedById: null, createdDate: null };
+  const application = {
+    id: run.project.id,
+    name: run.project.name,
+    description: '',
+    customFields: '{}',
+    projectId: run.project.id,
+    applicationType: 'WebApplication',
+    project,
+    createdById: null,
+    updatedById: null,
+    createdDate: null,
+    updatedDate: null,
+  };
+  const applicationVersion = {
+    id: run.project.id,
+    applicationId: run.project.id,
+    versionName: 'Default Version',
+    description: null,
+    startTime: null,
+    customFields: null,
+    endTime: null,
+    application,
+    updatedDate: null,
+    createdById: null,
+    updatedById: null,
+    createdDate: null,
+  };
   return {
     id: p.id,
     applicationVersionId: run.project.id,

@@ -37,7 +37,10 @@ export function registerVendorBodyParsers(scope: FastifyInstance): void {
         return done(e as Error, undefined);
       }
     }
-    done(new AppError('UNSUPPORTED_MEDIA_TYPE', `a body of type ${type.slice(0, 100)} cannot be read here: send JSON`), undefined);
+    done(
+      new AppError('UNSUPPORTED_MEDIA_TYPE', `a body of type ${type.slice(0, 100)} cannot be read here: send JSON`),
+      undefined,
+    );
   });
 }
 
@@ -45,7 +48,8 @@ export function registerVendorBodyParsers(scope: FastifyInstance): void {
 function formFields(text: string): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = Object.create(null);
   for (const [k, v] of new URLSearchParams(text)) {
-    if (k === '__proto__' || k === 'constructor' || k === 'prototype') throw new AppError('MALFORMED_REQUEST', `the form field "${k}" is not allowed`);
+    if (k === '__proto__' || k === 'constructor' || k === 'prototype')
+      throw new AppError('MALFORMED_REQUEST', `the form field "${k}" is not allowed`);
     const had = out[k];
     out[k] = had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v];
   }

@@ -29,7 +29,11 @@ export type VendorErrorShape = (e: VendorError, req: FastifyRequest) => { status
  *   alike, never a 500 for a client's mistake. Fastify hands a route's errors (its hooks' too) to
  *   the handler of its scope.
  */
-export async function vendorScope(app: FastifyInstance, shape: VendorErrorShape, routes: (scope: FastifyInstance) => void | Promise<void>): Promise<void> {
+export async function vendorScope(
+  app: FastifyInstance,
+  shape: VendorErrorShape,
+  routes: (scope: FastifyInstance) => void | Promise<void>,
+): Promise<void> {
   await app.register(async (scope) => {
     registerVendorBodyParsers(scope);
     scope.setValidatorCompiler(vendorValidatorCompiler());
@@ -40,8 +44,18 @@ export async function vendorScope(app: FastifyInstance, shape: VendorErrorShape,
       const retryAfter = retryAfterOf(err);
       if (retryAfter !== null) reply.header('retry-after', String(retryAfter));
       const found = (err as { validation?: ErrorObject[]; validationContext?: string }).validation;
-      const message = found ? validationSentences(found, (err as { validationContext?: string }).validationContext ?? 'body') : body.error.message;
-      const shaped = shape({ status, code: body.error.code, message, ...(body.error.details !== undefined ? { details: body.error.details } : {}) }, req);
+      const message = found
+        ? validationSentences(found, (err as { validationContext?: string }).validationContext ?? 'body')
+        : body.error.message;
+      const shaped = shape(
+        {
+          status,
+          code: body.error.code,
+          message,
+          ...(body.error.details !== undefined ? { details: body.error.details } : {}),
+        },
+        req,
+      );
       return reply.status(shaped.status).send(shaped.body);
     });
     await routes(scope);

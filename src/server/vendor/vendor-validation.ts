@@ -10,7 +10,13 @@ import { Type, type TSchema, type Static } from 'typebox';
  * is still refused. Unknown fields are left alone (the vendors' own servers ignore them).
  */
 export function vendorValidatorCompiler(): FastifySchemaCompiler<unknown> {
-  const ajv = new Ajv({ allErrors: true, removeAdditional: false, useDefaults: true, strict: false, coerceTypes: 'array' });
+  const ajv = new Ajv({
+    allErrors: true,
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+    coerceTypes: 'array',
+  });
   (addFormats as unknown as (a: Ajv) => void)(ajv);
   return ({ schema, httpPart }) => {
     const validate = ajv.compile(schema as object);
@@ -54,12 +60,25 @@ const TYPE_WORDS: Record<string, string> = {
   array: 'a list',
   null: 'null',
 };
-const FORMAT_WORDS: Record<string, string> = { uuid: 'a UUID', uri: 'a URL', 'date-time': 'a date-time like 2025-01-31T12:00:00Z', email: 'an email address' };
-const WHERE: Record<string, string> = { body: 'the body', querystring: 'the query string', params: 'the path', headers: 'the headers' };
+const FORMAT_WORDS: Record<string, string> = {
+  uuid: 'a UUID',
+  uri: 'a URL',
+  'date-time': 'a date-time like 2025-01-31T12:00:00Z',
+  email: 'an email address',
+};
+const WHERE: Record<string, string> = {
+  body: 'the body',
+  querystring: 'the query string',
+  params: 'the path',
+  headers: 'the headers',
+};
 
 /** `/scenarioEnvironmentPairs/0/scenarioId` as `scenarioEnvironmentPairs[0].scenarioId`. */
 function field(pointer: string, context: string, child?: string): string {
-  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (child !== undefined) parts.push(child);
   if (parts.length === 0) return WHERE[context] ?? context;
   return parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
@@ -72,7 +91,10 @@ function sentence(e: ErrorObject, context: string): string {
     case 'required':
       return `${field(e.instancePath, context, String(p.missingProperty))} is required`;
     case 'type':
-      return `${at} must be ${String(p.type).split(',').map((t) => TYPE_WORDS[t] ?? t).join(' or ')}`;
+      return `${at} must be ${String(p.type)
+        .split(',')
+        .map((t) => TYPE_WORDS[t] ?? t)
+        .join(' or ')}`;
     case 'enum':
       return `${at} must be one of ${(p.allowedValues as unknown[]).map(String).join(', ')}`;
     case 'const':

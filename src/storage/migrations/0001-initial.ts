@@ -133,7 +133,11 @@ async function createJobs(db: Kysely<unknown>, cap: DialectCapabilities): Promis
     .addColumn('error', 'text')
     .execute();
   // The claim query reads queued jobs in priority order; the reaper reads running jobs by lease expiry.
-  await db.schema.createIndex('jobs_claim').on('jobs').columns(['status', 'priority desc', 'run_created_at', 'id']).execute();
+  await db.schema
+    .createIndex('jobs_claim')
+    .on('jobs')
+    .columns(['status', 'priority desc', 'run_created_at', 'id'])
+    .execute();
   await db.schema.createIndex('jobs_run').on('jobs').columns(['run_id', 'status']).execute();
   await db.schema.createIndex('jobs_lease').on('jobs').columns(['status', 'lease_expires_at']).execute();
 

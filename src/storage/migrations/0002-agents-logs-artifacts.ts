@@ -31,8 +31,14 @@ export async function up(db: Kysely<unknown>, cap: DialectCapabilities): Promise
     .addColumn('created_at', time, (c) => c.notNull())
     .addUniqueConstraint('log_chunks_job_attempt_offset', ['job_id', 'attempt', 'offset'])
     .execute();
-  await db.schema.alterTable('attempts').addColumn('log_bytes', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('attempts').addColumn('log_truncated', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('attempts')
+    .addColumn('log_bytes', 'bigint', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('attempts')
+    .addColumn('log_truncated', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
 
   await db.schema
     .createTable('artifacts')
@@ -50,9 +56,16 @@ export async function up(db: Kysely<unknown>, cap: DialectCapabilities): Promise
     .execute();
   await db.schema.createIndex('artifacts_run').on('artifacts').columns(['run_id', 'scenario_id']).execute();
 
-  await db.schema.createIndex('results_history').on('results').columns(['scenario_id', 'environment_id', 'id']).execute();
+  await db.schema
+    .createIndex('results_history')
+    .on('results')
+    .columns(['scenario_id', 'environment_id', 'id'])
+    .execute();
 
   // How a run was triggered, as a column so the runs list filters on it with an index.
-  await db.schema.alterTable('runs').addColumn('source', 'varchar(40)', (c) => c.notNull().defaultTo('api')).execute();
+  await db.schema
+    .alterTable('runs')
+    .addColumn('source', 'varchar(40)', (c) => c.notNull().defaultTo('api'))
+    .execute();
   await db.schema.createIndex('runs_project_source').on('runs').columns(['project_id', 'source', 'id']).execute();
 }

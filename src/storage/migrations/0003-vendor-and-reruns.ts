@@ -21,7 +21,11 @@ export async function up(db: Kysely<unknown>, cap: DialectCapabilities): Promise
     .addColumn('created_by', 'bigint', (c) => c.notNull())
     .addColumn('created_at', time, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('app_builds_project_name').on('app_builds').columns(['project_id', 'name', 'id']).execute();
+  await db.schema
+    .createIndex('app_builds_project_name')
+    .on('app_builds')
+    .columns(['project_id', 'name', 'id'])
+    .execute();
 
   await db.schema.alterTable('runs').addColumn('rerun_parent_id', 'bigint').execute();
   await db.schema.alterTable('runs').addColumn('rerun_type', 'varchar(20)').execute();

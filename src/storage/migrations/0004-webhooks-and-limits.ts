@@ -20,7 +20,11 @@ export async function up(db: Kysely<unknown>, cap: DialectCapabilities): Promise
     .addColumn('fanned_out', 'integer', (c) => c.notNull().defaultTo(0))
     .execute();
   await db.schema.createIndex('webhook_events_pending').on('webhook_events').columns(['fanned_out', 'id']).execute();
-  await db.schema.createIndex('webhook_events_run').on('webhook_events').columns(['run_id', 'fanned_out', 'id']).execute();
+  await db.schema
+    .createIndex('webhook_events_run')
+    .on('webhook_events')
+    .columns(['run_id', 'fanned_out', 'id'])
+    .execute();
 
   await db.schema
     .createTable('webhook_endpoints')
@@ -71,7 +75,19 @@ async function createDeliveries(db: Kysely<unknown>, cap: DialectCapabilities): 
     .addColumn('created_at', time, (c) => c.notNull())
     .addColumn('finished_at', time)
     .execute();
-  await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
-  await db.schema.createIndex('webhook_deliveries_stream').on('webhook_deliveries').columns(['run_id', 'target', 'event_id']).execute();
-  await db.schema.createIndex('webhook_deliveries_endpoint').on('webhook_deliveries').columns(['endpoint_id', 'id']).execute();
+  await db.schema
+    .createIndex('webhook_deliveries_due')
+    .on('webhook_deliveries')
+    .columns(['status', 'next_attempt_at'])
+    .execute();
+  await db.schema
+    .createIndex('webhook_deliveries_stream')
+    .on('webhook_deliveries')
+    .columns(['run_id', 'target', 'event_id'])
+    .execute();
+  await db.schema
+    .createIndex('webhook_deliveries_endpoint')
+    .on('webhook_deliveries')
+    .columns(['endpoint_id', 'id'])
+    .execute();
 }

@@ -11,11 +11,17 @@ import type { DialectCapabilities } from '../dialect.js';
 export async function up(db: Kysely<unknown>, cap: DialectCapabilities): Promise<void> {
   if (cap.dropConstraint) await db.schema.alterTable('runs').dropConstraint('runs_project_idempotency').execute();
   else await rebuildRunsWithoutConstraint(db);
-  await db.schema.createIndex('runs_idempotency_per_key').on('runs').columns(['project_id', 'api_key_id', 'idempotency_key']).unique().execute();
+  await db.schema
+    .createIndex('runs_idempotency_per_key')
+    .on('runs')
+    .columns(['project_id', 'api_key_id', 'idempotency_key'])
+    .unique()
+    .execute();
 }
 
 // The constraint as Kysely wrote it into the CREATE TABLE statement of 0001.
-const CONSTRAINT = /,\s*constraint\s+"runs_project_idempotency"\s+unique\s*\(\s*"project_id"\s*,\s*"idempotency_key"\s*\)/i;
+const CONSTRAINT =
+  /,\s*constraint\s+"runs_project_idempotency"\s+unique\s*\(\s*"project_id"\s*,\s*"idempotency_key"\s*\)/i;
 
 /**
  * SQLite keeps a table constraint for the table's life: the table is made again without it, the
@@ -25,24 +31,35 @@ const CONSTRAINT = /,\s*constraint\s+"runs_project_idempotency"\s+unique\s*\(\s*
  * the table is away (tables that reference `runs` keep their rows) and checked before the commit.
  */
 async function rebuildRunsWithoutConstraint(db: Kysely<unknown>): Promise<void> {
-  const stored = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = 'runs'`.execute(db);
+  const stored = await sql<{
+    sql: string;
+  }>`select sql from sqlite_master where type = 'table' and name = 'runs'`.execute(db);
   const create = stored.rows[0]?.sql;
-  if (!create || !CONSTRAINT.test(create)) throw new Error('runs: the constraint runs_project_idempotency is not where migration 0001 put it');
-  const indexes = await sql<{ sql: string }>`select sql from sqlite_master where type = 'index' and tbl_name = 'runs' and sql is not null`.execute(db);
+  if (!create || !CONSTRAINT.test(create))
+    throw new Error('runs: the constraint runs_project_idempotency is not where migration 0001 put it');
+  const indexes = await sql<{
+    sql: string;
+  }>`select sql from sqlite_master where type = 'index' and tbl_name = 'runs' and sql is not null`.execute(db);
   // Ids of runs deleted at the end of the table stay used: the new table continues the old sequence.
-  const sequence = (await sql<{ seq: number }>`select seq from sqlite_sequence where name = 'runs'`.execute(db)).rows[0]?.seq ?? 0;
+  const sequence =
+    (await sql<{ seq: number }>`select seq from sqlite_sequence where name = 'runs'`.execute(db)).rows[0]?.seq ?? 0;
   await sql`pragma foreign_keys = off`.execute(db);
   try {
     await db.transaction().execute(async (trx) => {
-      await sql.raw(create.replace(CONSTRAINT, '').replace(/^create table\s+"?runs"?/i, 'create table "runs_rebuilt"')).execute(trx);
+      await sql
+        .raw(create.replace(CONSTRAINT, '').replace(/^create table\s+"?runs"?/i, 'create table "runs_rebuilt"'))
+        .execute(trx);
       await sql`insert into runs_rebuilt select * from runs`.execute(trx);
       await sql`drop table runs`.execute(trx);
       await sql`alter table runs_rebuilt rename to runs`.execute(trx);
       for (const index of indexes.rows) await sql.raw(index.sql).execute(trx);
       await sql`delete from sqlite_sequence where name = 'runs'`.execute(trx);
-      await sql`insert into sqlite_sequence (name, seq) select 'runs', max(coalesce(max(id), 0), ${sequence}) from runs`.execute(trx);
+      await sql`insert into sqlite_sequence (name, seq) select 'runs', max(coalesce(max(id), 0), ${sequence}) from runs`.execute(
+        trx,
+      );
       const broken = await sql`pragma foreign_key_check`.execute(trx);
-      if (broken.rows.length > 0) throw new Error(`runs: ${broken.rows.length} rows refer to rows that are missing after the rebuild`);
+      if (broken.rows.length > 0)
+        throw new Error(`runs: ${broken.rows.length} rows refer to rows that are missing after the rebuild`);
     });
   } finally {
     await sql`pragma foreign_keys = on`.execute(db);

@@ -9,6 +9,9 @@ import type { DialectCapabilities } from '../dialect.js';
 export async function up(db: Kysely<unknown>, cap: DialectCapabilities): Promise<void> {
   if (cap.name !== 'postgres') return;
   for (const table of ['runs', 'jobs', 'attempts']) {
-    await db.schema.alterTable(table).alterColumn('end_reason', (c) => c.setDataType('text')).execute();
+    await db.schema
+      .alterTable(table)
+      .alterColumn('end_reason', (c) => c.setDataType('text'))
+      .execute();
   }
 }

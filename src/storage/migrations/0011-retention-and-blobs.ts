@@ -31,7 +31,10 @@ export async function up(db: Kysely<unknown>, cap: DialectCapabilities): Promise
     ) stored group by sha256`.execute(db);
 
   await db.schema.alterTable('projects').addColumn('retention', 'text').execute();
-  await db.schema.alterTable('runs').addColumn('keep', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('runs')
+    .addColumn('keep', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   for (const column of ['deleting_at', 'logs_deleted_at', 'artifacts_deleted_at']) {
     await db.schema.alterTable('runs').addColumn(column, time).execute();
   }
@@ -41,8 +44,16 @@ export async function up(db: Kysely<unknown>, cap: DialectCapabilities): Promise
   // A plan's runs newest first (its last N, its history window) without reading the others.
   await db.schema.createIndex('runs_plan_id').on('runs').columns(['plan_id', 'id']).execute();
   // The runs whose logs or artifacts are due, oldest first, without reading those already done.
-  await db.schema.createIndex('runs_logs_due').on('runs').columns(['project_id', 'logs_deleted_at', 'finished_at']).execute();
-  await db.schema.createIndex('runs_artifacts_due').on('runs').columns(['project_id', 'artifacts_deleted_at', 'finished_at']).execute();
+  await db.schema
+    .createIndex('runs_logs_due')
+    .on('runs')
+    .columns(['project_id', 'logs_deleted_at', 'finished_at'])
+    .execute();
+  await db.schema
+    .createIndex('runs_artifacts_due')
+    .on('runs')
+    .columns(['project_id', 'artifacts_deleted_at', 'finished_at'])
+    .execute();
   await db.schema.createIndex('runs_deleting').on('runs').columns(['deleting_at']).execute();
   // Whether anything still refers to a blob.
   await db.schema.createIndex('artifacts_sha256').on('artifacts').columns(['sha256']).execute();
@@ -51,5 +62,10 @@ export async function up(db: Kysely<unknown>, cap: DialectCapabilities): Promise
   // Artifacts of a job, for deletion by run.
   await db.schema.createIndex('artifacts_job').on('artifacts').columns(['job_id']).execute();
   // The first chunk of each streamed log: one row per attempt whose log is still in the database.
-  await db.schema.createIndex('log_chunks_first').on('log_chunks').column('id').where(sql.ref('offset'), '=', 0).execute();
+  await db.schema
+    .createIndex('log_chunks_first')
+    .on('log_chunks')
+    .column('id')
+    .where(sql.ref('offset'), '=', 0)
+    .execute();
 }

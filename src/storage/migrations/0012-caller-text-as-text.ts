@@ -23,6 +23,9 @@ const CALLER_TEXT: readonly (readonly [table: string, column: string])[] = [
 export async function up(db: Kysely<unknown>, cap: DialectCapabilities): Promise<void> {
   if (cap.name !== 'postgres') return;
   for (const [table, column] of CALLER_TEXT) {
-    await db.schema.alterTable(table).alterColumn(column, (c) => c.setDataType('text')).execute();
+    await db.schema
+      .alterTable(table)
+      .alterColumn(column, (c) => c.setDataType('text'))
+      .execute();
   }
 }

@@ -26,7 +26,12 @@ function useBlobUrl(url: string): { src: string | null; error: string | null } {
 
 function Media({ a }: { a: Artifact }) {
   const { src, error } = useBlobUrl(a.url);
-  if (error) return <p className="error">{a.name}: {error}</p>;
+  if (error)
+    return (
+      <p className="error">
+        {a.name}: {error}
+      </p>
+    );
   if (!src) return <div className="media-slot" aria-busy="true" />;
   if (a.content_type.startsWith('image/')) return <img className="shot" src={src} alt={`Screenshot ${a.name}`} />;
   return <video className="shot" src={src} controls preload="metadata" aria-label={`Video ${a.name}`} />;

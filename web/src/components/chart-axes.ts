@@ -20,7 +20,12 @@ export const passRateAxis: ValueAxis = {
 
 /** Durations in one unit chosen from the longest (ms, s or min), with round ticks: `duration (s)`. */
 export function durationAxis(longestMs: number): ValueAxis {
-  const unit = longestMs >= 120_000 ? { name: 'min', ms: 60_000 } : longestMs >= 2000 ? { name: 's', ms: 1000 } : { name: 'ms', ms: 1 };
+  const unit =
+    longestMs >= 120_000
+      ? { name: 'min', ms: 60_000 }
+      : longestMs >= 2000
+        ? { name: 's', ms: 1000 }
+        : { name: 'ms', ms: 1 };
   const top = roundUp(longestMs / unit.ms) * unit.ms;
   return { max: top, ticks: [0, top / 2, top], format: (v) => tidy(v / unit.ms), label: `duration (${unit.name})` };
 }

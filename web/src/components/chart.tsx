@@ -46,11 +46,15 @@ function YAxis({ y, width, plotH }: { y: ValueAxis; width: number; plotH: number
         return (
           <g key={t}>
             <line x1={PAD.left} x2={width - PAD.right} y1={ty} y2={ty} />
-            <text x={PAD.left - 6} y={ty + 4} textAnchor="end">{y.format(t)}</text>
+            <text x={PAD.left - 6} y={ty + 4} textAnchor="end">
+              {y.format(t)}
+            </text>
           </g>
         );
       })}
-      <text className="axis-label" transform={`translate(13 ${PAD.top + plotH / 2}) rotate(-90)`} textAnchor="middle">{y.label}</text>
+      <text className="axis-label" transform={`translate(13 ${PAD.top + plotH / 2}) rotate(-90)`} textAnchor="middle">
+        {y.label}
+      </text>
     </g>
   );
 }
@@ -60,10 +64,17 @@ function XAxis({ points, x, width, every }: { points: Point[]; x(i: number): num
   const base = H - PAD.bottom;
   return (
     <g className="axis">
-      {points.map((p, i) => (i % every === 0 || i === points.length - 1) && (
-        <text key={p.id} x={x(i)} y={base + 15} textAnchor="middle">#{p.id}</text>
-      ))}
-      <text className="axis-label" x={PAD.left + (width - PAD.left - PAD.right) / 2} y={H - 6} textAnchor="middle">run number, oldest left</text>
+      {points.map(
+        (p, i) =>
+          (i % every === 0 || i === points.length - 1) && (
+            <text key={p.id} x={x(i)} y={base + 15} textAnchor="middle">
+              #{p.id}
+            </text>
+          ),
+      )}
+      <text className="axis-label" x={PAD.left + (width - PAD.left - PAD.right) / 2} y={H - 6} textAnchor="middle">
+        run number, oldest left
+      </text>
     </g>
   );
 }
@@ -73,11 +84,21 @@ function Legend({ points, kind, series }: { points: Point[]; kind: 'line' | 'bar
   const tones = [...new Set(points.filter((p) => p.value !== null).map((p) => p.tone ?? 'passed'))];
   return (
     <ul className="legend" aria-label="Legend">
-      {kind === 'line' && <li><span className="swatch line" aria-hidden="true" /> {series}</li>}
+      {kind === 'line' && (
+        <li>
+          <span className="swatch line" aria-hidden="true" /> {series}
+        </li>
+      )}
       {tones.map((t) => (
-        <li key={t}><span className={`swatch ${kind === 'line' ? 'dot' : 'block'} s-${t}`} aria-hidden="true" /> run {words(t)}</li>
+        <li key={t}>
+          <span className={`swatch ${kind === 'line' ? 'dot' : 'block'} s-${t}`} aria-hidden="true" /> run {words(t)}
+        </li>
       ))}
-      {points.some((p) => p.value === null) && <li><span className="swatch dot none" aria-hidden="true" /> no value yet</li>}
+      {points.some((p) => p.value === null) && (
+        <li>
+          <span className="swatch dot none" aria-hidden="true" /> no value yet
+        </li>
+      )}
     </ul>
   );
 }
@@ -87,7 +108,19 @@ function Legend({ points, kind, series }: { points: Point[]; kind: 'line' | 'bar
  * named axes and a legend. Each mark is a link to its run, so the chart is keyboard reachable; the
  * SVG has a title and a description for screen readers.
  */
-export function RunChart({ points, kind, y, label, series }: { points: Point[]; kind: 'line' | 'bar'; y: ValueAxis; label: string; series: string }) {
+export function RunChart({
+  points,
+  kind,
+  y,
+  label,
+  series,
+}: {
+  points: Point[];
+  kind: 'line' | 'bar';
+  y: ValueAxis;
+  label: string;
+  series: string;
+}) {
   const id = useId();
   const { ref, width } = useWidth(640);
   const plotW = width - PAD.left - PAD.right;
@@ -100,7 +133,15 @@ export function RunChart({ points, kind, y, label, series }: { points: Point[]; 
   const desc = `${count(points.length, 'run')}, oldest left. Vertical axis: ${y.label}, ${y.format(0)} to ${y.format(y.max)}.${latest ? ` Latest: ${latest.title}.` : ''}`;
   return (
     <figure className="chart-figure" ref={ref}>
-      <svg className="chart" width={width} height={H} viewBox={`0 0 ${width} ${H}`} role="group" aria-labelledby={`${id}-t`} aria-describedby={`${id}-d`}>
+      <svg
+        className="chart"
+        width={width}
+        height={H}
+        viewBox={`0 0 ${width} ${H}`}
+        role="group"
+        aria-labelledby={`${id}-t`}
+        aria-describedby={`${id}-d`}
+      >
         <title id={`${id}-t`}>{label}</title>
         <desc id={`${id}-d`}>{desc}</desc>
         <YAxis y={y} width={width} plotH={plotH} />
@@ -114,7 +155,13 @@ export function RunChart({ points, kind, y, label, series }: { points: Point[]; 
             ) : kind === 'line' ? (
               <circle className={`mark s-${p.tone ?? 'passed'}`} cx={x(i)} cy={yOf(p.value)} r={4.5} />
             ) : (
-              <rect className={`mark s-${p.tone ?? 'passed'}`} x={x(i) - step * 0.35} width={step * 0.7} y={yOf(p.value)} height={Math.max(1, plotH + PAD.top - yOf(p.value))} />
+              <rect
+                className={`mark s-${p.tone ?? 'passed'}`}
+                x={x(i) - step * 0.35}
+                width={step * 0.7}
+                y={yOf(p.value)}
+                height={Math.max(1, plotH + PAD.top - yOf(p.value))}
+              />
             )}
           </Link>
         ))}

@@ -7,7 +7,15 @@ type Counts = RunView['counts'];
 export function CountsBar({ counts, compact = false }: { counts: Counts; compact?: boolean }) {
   const total = Math.max(1, counts.total);
   return (
-    <span className={compact ? 'bar bar-compact' : 'bar'} role="img" aria-label={COUNT_ORDER.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${label(s)}`).join(', ') || 'no results yet'}>
+    <span
+      className={compact ? 'bar bar-compact' : 'bar'}
+      role="img"
+      aria-label={
+        COUNT_ORDER.filter((s) => counts[s] > 0)
+          .map((s) => `${counts[s]} ${label(s)}`)
+          .join(', ') || 'no results yet'
+      }
+    >
       {COUNT_ORDER.filter((s) => counts[s] > 0).map((s) => (
         <span key={s} className={`seg s-${s}`} style={{ width: `${(counts[s] / total) * 100}%` }} />
       ))}

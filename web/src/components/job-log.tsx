@@ -12,7 +12,11 @@ function Runs({ runs }: { runs: AnsiRun[] }) {
     <>
       {runs.map((r, i) =>
         r.classes || r.color || r.background ? (
-          <span key={i} className={r.classes || undefined} style={r.color || r.background ? { color: r.color, backgroundColor: r.background } : undefined}>
+          <span
+            key={i}
+            className={r.classes || undefined}
+            style={r.color || r.background ? { color: r.color, backgroundColor: r.background } : undefined}
+          >
             {r.text}
           </span>
         ) : (

@@ -19,7 +19,9 @@ function JobRow({ runId, job }: { runId: number; job: JobView }) {
           {open ? 'Hide log' : 'Show log'}
         </button>
       </div>
-      {(job.error || job.end_reason) && <p className="muted">{job.error ?? `${job.ended_by ?? ''} ${job.end_reason ?? ''}`}</p>}
+      {(job.error || job.end_reason) && (
+        <p className="muted">{job.error ?? `${job.ended_by ?? ''} ${job.end_reason ?? ''}`}</p>
+      )}
       {open && <JobLog runId={runId} jobId={job.id} live={live} />}
     </li>
   );

@@ -17,7 +17,8 @@ export function emptyMatrixText(run: RunView, jobs: JobView[] | null): string {
   const discovery = jobs?.find((j) => j.kind === DISCOVER);
   const why = run.end_reason ? ` ${endedBy(run)}: ${gist(run.end_reason)}` : '';
   if (isActive(run)) {
-    if (discovery?.status === RUNNING) return `Discovering scenarios: an agent is listing the plan's tests on ${discovery.environment}.`;
+    if (discovery?.status === RUNNING)
+      return `Discovering scenarios: an agent is listing the plan's tests on ${discovery.environment}.`;
     if (discovery?.status === COMPLETED) return 'Discovery is done; queuing its scenarios…';
     return 'Queued: waiting for an agent to discover the scenarios to run.';
   }
@@ -29,7 +30,10 @@ export function emptyMatrixText(run: RunView, jobs: JobView[] | null): string {
 function gist(reason: string): string {
   const line = reason.split('\n')[0]!;
   if (line.length <= GIST && line === reason) return reason;
-  const cut = line.length <= GIST ? line : line.slice(0, line.lastIndexOf(' ', GIST) > GIST / 2 ? line.lastIndexOf(' ', GIST) : GIST);
+  const cut =
+    line.length <= GIST
+      ? line
+      : line.slice(0, line.lastIndexOf(' ', GIST) > GIST / 2 ? line.lastIndexOf(' ', GIST) : GIST);
   return `${cut}… (the whole reason is above)`;
 }
 

@@ -1,7 +1,14 @@
 import { count } from '../format.js';
 import { ALL_RESULTS, label } from './status.js';
 
-export type ToolsProps = { text: string; setText(t: string): void; status: string; setStatus(s: string): void; shown: number; total: number };
+export type ToolsProps = {
+  text: string;
+  setText(t: string): void;
+  status: string;
+  setStatus(s: string): void;
+  shown: number;
+  total: number;
+};
 
 /** Finding scenarios in the matrix and filtering it by result, with how many rows are shown. */
 export function MatrixTools({ text, setText, status, setStatus, shown, total }: ToolsProps) {
@@ -9,7 +16,12 @@ export function MatrixTools({ text, setText, status, setStatus, shown, total }: 
     <div className="matrix-tools">
       <label className="field grow">
         <span>Find scenario</span>
-        <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="file, suite or title" />
+        <input
+          type="search"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          placeholder="file, suite or title"
+        />
       </label>
       <label className="field">
         <span>Show</span>

@@ -19,7 +19,11 @@ function buildRows(results: Map<number, ResultView>, envs: string[]): Row[] {
   const col = new Map(envs.map((e, i) => [e, i]));
   for (const r of results.values()) {
     let row = rows.get(r.scenario.key);
-    if (!row) rows.set(r.scenario.key, (row = { key: r.scenario.key, scenario: r.scenario, cells: new Array<ResultView | undefined>(envs.length) }));
+    if (!row)
+      rows.set(
+        r.scenario.key,
+        (row = { key: r.scenario.key, scenario: r.scenario, cells: new Array<ResultView | undefined>(envs.length) }),
+      );
     const i = col.get(r.environment);
     if (i !== undefined) row.cells[i] = r;
   }
@@ -58,7 +62,16 @@ export function Matrix({ results, environments, snapshot, openId, picked, onCell
   const ref = useReadyMark(snapshot);
   return (
     <section className="matrix-section" aria-label="Results matrix">
-      {(rows.length > 0 || waiting) && <MatrixTools text={text} setText={setText} status={status} setStatus={setStatus} shown={shown.length} total={rows.length} />}
+      {(rows.length > 0 || waiting) && (
+        <MatrixTools
+          text={text}
+          setText={setText}
+          status={status}
+          setStatus={setStatus}
+          shown={shown.length}
+          total={rows.length}
+        />
+      )}
       <div className="matrix-wrap" ref={ref}>
         {rows.length === 0 ? (
           empty
@@ -79,7 +92,13 @@ export function Matrix({ results, environments, snapshot, openId, picked, onCell
               </thead>
               <tbody>
                 {shown.map((r) => (
-                  <MatrixRow key={r.key} row={r} openId={openIdIn(r, openId)} picked={pickedIn(r, picked)} onCell={onCell} />
+                  <MatrixRow
+                    key={r.key}
+                    row={r}
+                    openId={openIdIn(r, openId)}
+                    picked={pickedIn(r, picked)}
+                    onCell={onCell}
+                  />
                 ))}
               </tbody>
             </table>
@@ -91,7 +110,8 @@ export function Matrix({ results, environments, snapshot, openId, picked, onCell
 }
 
 const openIdIn = (r: Row, id: number | null) => (id !== null && r.cells.some((c) => c?.id === id) ? id : null);
-const pickedIn = (r: Row, picked: Set<number> | null) => (picked ? r.cells.map((c) => (c && picked.has(c.id) ? '1' : '0')).join('') : '');
+const pickedIn = (r: Row, picked: Set<number> | null) =>
+  picked ? r.cells.map((c) => (c && picked.has(c.id) ? '1' : '0')).join('') : '';
 
 /** After the commit that rendered a snapshot: `data-ready` on the matrix and a performance mark. */
 function useReadyMark(snapshot: number) {
@@ -100,7 +120,8 @@ function useReadyMark(snapshot: number) {
     if (snapshot === 0 || !ref.current) return;
     ref.current.dataset.ready = String(snapshot);
     performance.mark(MARK_READY);
-    if (performance.getEntriesByName(MARK_DATA).length) performance.measure('proctor:run-render', MARK_DATA, MARK_READY);
+    if (performance.getEntriesByName(MARK_DATA).length)
+      performance.measure('proctor:run-render', MARK_DATA, MARK_READY);
     // The frame after this commit has been painted once a task queued from its animation frame runs.
     requestAnimationFrame(() => setTimeout(() => performance.mark(MARK_PAINTED), 0));
   }, [snapshot]);
@@ -110,7 +131,11 @@ function useReadyMark(snapshot: number) {
 type RowProps = { row: Row; openId: number | null; picked: string; onCell(r: ResultView): void };
 
 const same = (a: RowProps, b: RowProps) =>
-  a.openId === b.openId && a.picked === b.picked && a.onCell === b.onCell && a.row.cells.length === b.row.cells.length && a.row.cells.every((c, i) => c === b.row.cells[i]);
+  a.openId === b.openId &&
+  a.picked === b.picked &&
+  a.onCell === b.onCell &&
+  a.row.cells.length === b.row.cells.length &&
+  a.row.cells.every((c, i) => c === b.row.cells[i]);
 
 const MatrixRow = memo(function MatrixRow({ row, openId, picked, onCell }: RowProps) {
   const { scenario } = row;
@@ -126,13 +151,29 @@ const MatrixRow = memo(function MatrixRow({ row, openId, picked, onCell }: RowPr
         )}
       </th>
       {row.cells.map((c, i) => (
-        <td key={i}>{c ? <Cell r={c} open={c.id === openId} picked={picked[i] === '1'} onCell={onCell} /> : <span className="cell cell-none">·</span>}</td>
+        <td key={i}>
+          {c ? (
+            <Cell r={c} open={c.id === openId} picked={picked[i] === '1'} onCell={onCell} />
+          ) : (
+            <span className="cell cell-none">·</span>
+          )}
+        </td>
       ))}
     </tr>
   );
 }, same);
 
-function Cell({ r, open, picked, onCell }: { r: ResultView; open: boolean; picked: boolean; onCell(r: ResultView): void }) {
+function Cell({
+  r,
+  open,
+  picked,
+  onCell,
+}: {
+  r: ResultView;
+  open: boolean;
+  picked: boolean;
+  onCell(r: ResultView): void;
+}) {
   return (
     <button
       type="button"

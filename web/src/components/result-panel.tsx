@@ -38,12 +38,30 @@ export function ResultPanel({ runId, result, onClose }: { runId: number; result:
         </button>
       </div>
       <dl className="facts">
-        <div><dt>Environment</dt><dd>{result.environment}</dd></div>
-        <div><dt>Attempts</dt><dd>{result.attempts}</dd></div>
-        <div><dt>Duration</dt><dd>{duration(result.duration_ms)}</dd></div>
-        <div><dt>Started</dt><dd>{dateTime(result.started_at)}</dd></div>
-        <div><dt>Finished</dt><dd>{dateTime(result.finished_at)}</dd></div>
-        <div><dt>Job</dt><dd>{result.job_id ?? '—'}</dd></div>
+        <div>
+          <dt>Environment</dt>
+          <dd>{result.environment}</dd>
+        </div>
+        <div>
+          <dt>Attempts</dt>
+          <dd>{result.attempts}</dd>
+        </div>
+        <div>
+          <dt>Duration</dt>
+          <dd>{duration(result.duration_ms)}</dd>
+        </div>
+        <div>
+          <dt>Started</dt>
+          <dd>{dateTime(result.started_at)}</dd>
+        </div>
+        <div>
+          <dt>Finished</dt>
+          <dd>{dateTime(result.finished_at)}</dd>
+        </div>
+        <div>
+          <dt>Job</dt>
+          <dd>{result.job_id ?? '—'}</dd>
+        </div>
       </dl>
       <Block title="Message" text={result.message} />
       <Block title="Stack" text={result.stack} />

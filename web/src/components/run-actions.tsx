@@ -4,10 +4,12 @@ import { ApiError, type RerunBody, type RunView } from '../api.js';
 import { navigate } from '../router.js';
 import { useSession } from '../session.js';
 
-export const isActive = (run: Pick<RunView, 'status'>) => !(TERMINAL_RUN_STATUSES as readonly string[]).includes(run.status);
+export const isActive = (run: Pick<RunView, 'status'>) =>
+  !(TERMINAL_RUN_STATUSES as readonly string[]).includes(run.status);
 
 function rerunError(e: unknown): string {
-  if (e instanceof ApiError && e.status === 404 && /no route/i.test(e.message)) return 'This server cannot rerun yet (POST /api/v1/runs/:run/rerun is missing).';
+  if (e instanceof ApiError && e.status === 404 && /no route/i.test(e.message))
+    return 'This server cannot rerun yet (POST /api/v1/runs/:run/rerun is missing).';
   return `Rerun refused: ${(e as Error).message}`;
 }
 
@@ -24,7 +26,19 @@ export interface RunActionsProps {
 type Act = (what: () => Promise<void>) => Promise<void>;
 
 /** "Cancel run", then "Confirm cancel" or "Keep running": a run is not cancelled by one stray click. */
-function CancelControl({ run, busy, act, onRun, setNote }: { run: RunView; busy: boolean; act: Act; onRun(run: RunView): void; setNote(n: string): void }) {
+function CancelControl({
+  run,
+  busy,
+  act,
+  onRun,
+  setNote,
+}: {
+  run: RunView;
+  busy: boolean;
+  act: Act;
+  onRun(run: RunView): void;
+  setNote(n: string): void;
+}) {
   const { api } = useSession();
   const [confirming, setConfirming] = useState(false);
   if (!isActive(run)) return null;
@@ -35,15 +49,16 @@ function CancelControl({ run, busy, act, onRun, setNote }: { run: RunView; busy:
       </button>
     );
   }
-  const cancel = () => act(async () => {
-    setConfirming(false);
-    try {
-      onRun(await api.cancel(run.id));
-      setNote('Run cancelled.');
-    } catch (e) {
-      setNote(`Cancel refused: ${(e as Error).message}`);
-    }
-  });
+  const cancel = () =>
+    act(async () => {
+      setConfirming(false);
+      try {
+        onRun(await api.cancel(run.id));
+        setNote('Run cancelled.');
+      } catch (e) {
+        setNote(`Cancel refused: ${(e as Error).message}`);
+      }
+    });
   return (
     <>
       <button type="button" className="danger" disabled={busy} onClick={cancel} autoFocus>
@@ -57,19 +72,42 @@ function CancelControl({ run, busy, act, onRun, setNote }: { run: RunView; busy:
 }
 
 /** "Keep run" / "Stop keeping": a kept run, its logs and its artifacts outlive the project's retention policy. */
-function KeepControl({ run, busy, act, onRun, setNote }: { run: RunView; busy: boolean; act: Act; onRun(run: RunView): void; setNote(n: string): void }) {
+function KeepControl({
+  run,
+  busy,
+  act,
+  onRun,
+  setNote,
+}: {
+  run: RunView;
+  busy: boolean;
+  act: Act;
+  onRun(run: RunView): void;
+  setNote(n: string): void;
+}) {
   const { api } = useSession();
-  const toggle = () => act(async () => {
-    try {
-      const next = await api.keep(run.id, !run.keep);
-      onRun(next);
-      setNote(next.keep ? 'Kept: retention will not delete this run, its logs or its artifacts.' : "No longer kept: the project's retention policy applies to this run.");
-    } catch (e) {
-      setNote(`Keep refused: ${(e as Error).message}`);
-    }
-  });
+  const toggle = () =>
+    act(async () => {
+      try {
+        const next = await api.keep(run.id, !run.keep);
+        onRun(next);
+        setNote(
+          next.keep
+            ? 'Kept: retention will not delete this run, its logs or its artifacts.'
+            : "No longer kept: the project's retention policy applies to this run.",
+        );
+      } catch (e) {
+        setNote(`Keep refused: ${(e as Error).message}`);
+      }
+    });
   return (
-    <button type="button" disabled={busy} aria-pressed={run.keep} onClick={toggle} title="Retention never deletes a kept run">
+    <button
+      type="button"
+      disabled={busy}
+      aria-pressed={run.keep}
+      onClick={toggle}
+      title="Retention never deletes a kept run"
+    >
       {run.keep ? 'Stop keeping' : 'Keep run'}
     </button>
   );
@@ -89,15 +127,16 @@ export function RunActions({ run, pairs, picked, pairsOf, onPickMode, onRun }: R
       setBusy(false);
     }
   };
-  const rerun = (body: RerunBody) => act(async () => {
-    try {
-      const next = await api.rerun(run.id, body);
-      onPickMode(false);
-      navigate(`/runs/${next.id}`);
-    } catch (e) {
-      setNote(rerunError(e));
-    }
-  });
+  const rerun = (body: RerunBody) =>
+    act(async () => {
+      try {
+        const next = await api.rerun(run.id, body);
+        onPickMode(false);
+        navigate(`/runs/${next.id}`);
+      } catch (e) {
+        setNote(rerunError(e));
+      }
+    });
   const failures = RERUN_FAILED_RESULTS.reduce((n, s) => n + run.counts[s], 0);
   const ended = !isActive(run);
   return (
@@ -117,7 +156,12 @@ export function RunActions({ run, pairs, picked, pairsOf, onPickMode, onRun }: R
         )}
         {picked !== null && (
           <>
-            <button type="button" className="primary" disabled={busy || picked.size === 0} onClick={() => rerun({ pairs: pairsOf(picked) })}>
+            <button
+              type="button"
+              className="primary"
+              disabled={busy || picked.size === 0}
+              onClick={() => rerun({ pairs: pairsOf(picked) })}
+            >
               Rerun selected ({picked.size})
             </button>
             <button type="button" onClick={() => onPickMode(false)}>

@@ -5,7 +5,17 @@ import { label } from './status.js';
 
 export const FILTER_KEYS = ['plan', 'status', 'result', 'source', 'branch', 'build', 'from', 'to'] as const;
 
-function Select({ name, value, options, all }: { name: string; value: string; options: readonly { value: string; label: string }[]; all: string }) {
+function Select({
+  name,
+  value,
+  options,
+  all,
+}: {
+  name: string;
+  value: string;
+  options: readonly { value: string; label: string }[];
+  all: string;
+}) {
   return (
     <label className="field">
       <span>{name}</span>
@@ -47,7 +57,12 @@ export function RunFilters({ query, plans }: { query: URLSearchParams; plans: Pl
   const active = FILTER_KEYS.some((k) => v(k) !== '');
   return (
     <form className="filters" role="search" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
-      <Select name="plan" value={v('plan')} all="All plans" options={plans.map((p) => ({ value: String(p.id), label: p.name }))} />
+      <Select
+        name="plan"
+        value={v('plan')}
+        all="All plans"
+        options={plans.map((p) => ({ value: String(p.id), label: p.name }))}
+      />
       <Select name="status" value={v('status')} all="Any status" options={opts(RUN_STATUSES)} />
       <Select name="result" value={v('result')} all="Any result" options={opts(RUN_RESULTS)} />
       <Select name="source" value={v('source')} all="Any trigger" options={opts(TRIGGER_SOURCES)} />
@@ -55,7 +70,12 @@ export function RunFilters({ query, plans }: { query: URLSearchParams; plans: Pl
       <Text name="build" value={v('build')} />
       <Text name="from" type="date" value={v('from')} />
       <Text name="to" type="date" value={v('to')} />
-      <button type="button" className="link-button clear" disabled={!active} onClick={() => setQuery(Object.fromEntries(FILTER_KEYS.map((k) => [k, undefined])), { replace: true })}>
+      <button
+        type="button"
+        className="link-button clear"
+        disabled={!active}
+        onClick={() => setQuery(Object.fromEntries(FILTER_KEYS.map((k) => [k, undefined])), { replace: true })}
+      >
         Clear filters
       </button>
     </form>

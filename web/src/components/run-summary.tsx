@@ -32,11 +32,18 @@ function Fact({ name, children }: { name: string; children: ReactNode }) {
 function Links({ run }: { run: RunView }) {
   const { api } = useSession();
   const children = usePolling(() => api.runs({ plan: String(run.plan.id), limit: 100 }), [api, run.id, run.status], 0);
-  const reruns = (children.data?.items ?? []).filter((r) => r.rerun_parent_id === run.id).map((r) => r.id).sort((a, b) => a - b);
+  const reruns = (children.data?.items ?? [])
+    .filter((r) => r.rerun_parent_id === run.id)
+    .map((r) => r.id)
+    .sort((a, b) => a - b);
   if (run.rerun_parent_id === null && reruns.length === 0) return null;
   return (
     <Fact name="Reruns">
-      {run.rerun_parent_id !== null && <Link to={`/runs/${run.rerun_parent_id}`}>rerun ({run.rerun_type}) of #{run.rerun_parent_id}</Link>}
+      {run.rerun_parent_id !== null && (
+        <Link to={`/runs/${run.rerun_parent_id}`}>
+          rerun ({run.rerun_type}) of #{run.rerun_parent_id}
+        </Link>
+      )}
       {reruns.map((id) => (
         <Link key={id} to={`/runs/${id}`} className="rerun-link">
           rerun #{id}
@@ -57,19 +64,27 @@ export function RunSummary({ run }: { run: RunView }) {
         <CountsList counts={run.counts} />
       </div>
       <dl className="facts">
-        <Fact name="Plan"><Link to={`/plans/${run.plan.id}`}>{run.plan.name}</Link></Fact>
-        <Fact name="Duration"><LiveDuration run={run} /></Fact>
+        <Fact name="Plan">
+          <Link to={`/plans/${run.plan.id}`}>{run.plan.name}</Link>
+        </Fact>
+        <Fact name="Duration">
+          <LiveDuration run={run} />
+        </Fact>
         <Fact name="Created">{dateTime(run.created_at)}</Fact>
         <Fact name="Started">{dateTime(run.started_at)}</Fact>
         <Fact name="Finished">{dateTime(run.finished_at)}</Fact>
-        <Fact name="Trigger">{t.source} (user {t.user_id})</Fact>
+        <Fact name="Trigger">
+          {t.source} (user {t.user_id})
+        </Fact>
         <Fact name="Build">{t.build ?? '—'}</Fact>
         <Fact name="Branch">{t.branch ?? '—'}</Fact>
         <Fact name="Ref">{t.ref ?? '—'}</Fact>
         <Fact name="Environments">{t.environments.join(', ') || '—'}</Fact>
         {params.length > 0 && <Fact name="Parameters">{params.map(([k, v]) => `${k}=${v}`).join(' ')}</Fact>}
         {t.scenarios.length > 0 && <Fact name="Scenarios">{t.scenarios.join(', ')}</Fact>}
-        {run.unavailable_environments.length > 0 && <Fact name="No agent for">{run.unavailable_environments.join(', ')}</Fact>}
+        {run.unavailable_environments.length > 0 && (
+          <Fact name="No agent for">{run.unavailable_environments.join(', ')}</Fact>
+        )}
         <Links run={run} />
       </dl>
     </section>

@@ -41,7 +41,13 @@ export function ScrollArea({ label, children }: { label: string; children: React
   return (
     <div className="scroll-area" data-scrolls={scrolls ? 'true' : undefined}>
       <div className={`scroll-frame${edges.left ? ' more-left' : ''}${edges.right ? ' more-right' : ''}`}>
-        <div ref={ref} className="scroll-body" tabIndex={scrolls ? 0 : undefined} role={scrolls ? 'region' : undefined} aria-label={scrolls ? `${label} (scrolls sideways)` : undefined}>
+        <div
+          ref={ref}
+          className="scroll-body"
+          tabIndex={scrolls ? 0 : undefined}
+          role={scrolls ? 'region' : undefined}
+          aria-label={scrolls ? `${label} (scrolls sideways)` : undefined}
+        >
           {children}
         </div>
       </div>

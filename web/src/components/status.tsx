@@ -1,4 +1,9 @@
-import { SCENARIO_RESULTS, type RunResult, type RunStatus, type ScenarioResult } from '../../../src/protocol/statuses.js';
+import {
+  SCENARIO_RESULTS,
+  type RunResult,
+  type RunStatus,
+  type ScenarioResult,
+} from '../../../src/protocol/statuses.js';
 import type { RunView } from '../api.js';
 
 /** One glyph per scenario result, so the matrix reads without colour too. */
@@ -32,5 +37,15 @@ export function RunBadge({ run }: { run: Pick<RunView, 'status' | 'result'> }) {
 }
 
 /** Scenario results in display order: the ones that need attention first. */
-export const COUNT_ORDER: ScenarioResult[] = ['failed', 'aborted', 'flaky', 'passed', 'skipped', 'stopped', 'not_executed', 'running', 'queued'];
+export const COUNT_ORDER: ScenarioResult[] = [
+  'failed',
+  'aborted',
+  'flaky',
+  'passed',
+  'skipped',
+  'stopped',
+  'not_executed',
+  'running',
+  'queued',
+];
 export const ALL_RESULTS = SCENARIO_RESULTS;

@@ -3,7 +3,11 @@ import type { PlanView, TriggerRunBody } from '../api.js';
 import { navigate } from '../router.js';
 import { useSession } from '../session.js';
 
-const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean);
+const lines = (s: string) =>
+  s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 /** `KEY=VALUE` lines into parameters; the line of a malformed one is named. */
 function parameters(text: string): Record<string, string> {
@@ -62,23 +66,47 @@ export function TriggerForm({ plan }: { plan: PlanView }) {
         ))}
       </fieldset>
       <div className="form-grid">
-        <label className="field"><span>Build</span><input name="build" maxLength={200} /></label>
-        <label className="field"><span>Branch</span><input name="branch" maxLength={300} /></label>
-        <label className="field"><span>Git ref</span><input name="ref" maxLength={300} /></label>
-        <label className="field"><span>Priority</span><input name="priority" type="number" min={-100} max={100} /></label>
+        <label className="field">
+          <span>Build</span>
+          <input name="build" maxLength={200} />
+        </label>
+        <label className="field">
+          <span>Branch</span>
+          <input name="branch" maxLength={300} />
+        </label>
+        <label className="field">
+          <span>Git ref</span>
+          <input name="ref" maxLength={300} />
+        </label>
+        <label className="field">
+          <span>Priority</span>
+          <input name="priority" type="number" min={-100} max={100} />
+        </label>
         {profiles.length > 0 && (
           <label className="field">
             <span>Profile</span>
             <select name="profile" defaultValue="">
               <option value="">(none)</option>
-              {profiles.map((p) => <option key={p} value={p}>{p}</option>)}
+              {profiles.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
             </select>
           </label>
         )}
       </div>
-      <label className="field"><span>Scenarios (keys or files, one a line; empty: the plan's selection)</span><textarea name="scenarios" rows={2} /></label>
-      <label className="field"><span>Parameters (KEY=VALUE, one a line)</span><textarea name="parameters" rows={2} /></label>
-      <p className="error-slot" role="alert">{error}</p>
+      <label className="field">
+        <span>Scenarios (keys or files, one a line; empty: the plan's selection)</span>
+        <textarea name="scenarios" rows={2} />
+      </label>
+      <label className="field">
+        <span>Parameters (KEY=VALUE, one a line)</span>
+        <textarea name="parameters" rows={2} />
+      </label>
+      <p className="error-slot" role="alert">
+        {error}
+      </p>
       <button type="submit" className="primary" disabled={busy}>
         {busy ? 'Triggering…' : 'Trigger run'}
       </button>

@@ -13,7 +13,9 @@ function Slots({ a }: { a: AgentView }) {
       {Array.from({ length: Math.min(a.slots, 32) }, (_, i) => (
         <span key={i} className={i < a.busy_slots ? 'slot busy' : 'slot'} />
       ))}
-      <span className="num">{a.busy_slots}/{a.slots}</span>
+      <span className="num">
+        {a.busy_slots}/{a.slots}
+      </span>
     </span>
   );
 }
@@ -35,17 +37,36 @@ function AgentCard({ a, now }: { a: AgentView; now: number }) {
     <li className="card agent">
       <div className="agent-head">
         <h2>{a.name}</h2>
-        <span className={`badge s-${badge.tone}`} data-status={badge.tone}>{badge.text}</span>
+        <span className={`badge s-${badge.tone}`} data-status={badge.tone}>
+          {badge.text}
+        </span>
       </div>
-      <p className="labels">{a.labels.length ? a.labels.map((l) => <span key={l} className="label">{l}</span>) : <span className="muted">no labels</span>}</p>
+      <p className="labels">
+        {a.labels.length ? (
+          a.labels.map((l) => (
+            <span key={l} className="label">
+              {l}
+            </span>
+          ))
+        ) : (
+          <span className="muted">no labels</span>
+        )}
+      </p>
       <Slots a={a} />
       <p className="muted">Last seen {dateTime(a.last_seen_at)}</p>
       {a.jobs.length > 0 && (
         <ul className="agent-jobs">
           {a.jobs.map((j) => (
             <li key={j.job_id}>
-              <Link to={`/runs/${j.run_id}`}>{j.plan} #{j.run_id}</Link> {j.kind === 'discover' ? 'discovery' : 'execution'} on {j.environment}
-              {j.lookahead ? <span className="muted"> next on its slot</span> : <span className="num"> {duration(elapsed(j.started_at, null, now))}</span>}
+              <Link to={`/runs/${j.run_id}`}>
+                {j.plan} #{j.run_id}
+              </Link>{' '}
+              {j.kind === 'discover' ? 'discovery' : 'execution'} on {j.environment}
+              {j.lookahead ? (
+                <span className="muted"> next on its slot</span>
+              ) : (
+                <span className="num"> {duration(elapsed(j.started_at, null, now))}</span>
+              )}
             </li>
           ))}
         </ul>
@@ -57,14 +78,35 @@ function AgentCard({ a, now }: { a: AgentView; now: number }) {
 /** An environment is available when a live agent of its project carries every label it asks for. */
 function servedBy(env: EnvironmentView, agents: AgentView[]): AgentView[] {
   const labels = env.definition.labels ?? [];
-  return agents.filter((a) => a.live && (a.project_ids === null || a.project_ids.includes(env.project_id)) && labels.every((l) => a.labels.includes(l)));
+  return agents.filter(
+    (a) =>
+      a.live &&
+      (a.project_ids === null || a.project_ids.includes(env.project_id)) &&
+      labels.every((l) => a.labels.includes(l)),
+  );
 }
 
-function Environments({ envs, agents, projectOf }: { envs: EnvironmentView[]; agents: AgentView[]; projectOf(id: number): string }) {
+function Environments({
+  envs,
+  agents,
+  projectOf,
+}: {
+  envs: EnvironmentView[];
+  agents: AgentView[];
+  projectOf(id: number): string;
+}) {
   return (
     <ScrollArea label="Environments">
       <table className="table cards-narrow">
-        <thead><tr><th scope="col">Environment</th><th scope="col">Project</th><th scope="col">Platform</th><th scope="col">Labels</th><th scope="col">Availability</th></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">Environment</th>
+            <th scope="col">Project</th>
+            <th scope="col">Platform</th>
+            <th scope="col">Labels</th>
+            <th scope="col">Availability</th>
+          </tr>
+        </thead>
         <tbody>
           {envs.map((e) => {
             const by = servedBy(e, agents);
@@ -75,7 +117,10 @@ function Environments({ envs, agents, projectOf }: { envs: EnvironmentView[]; ag
                 <td data-label="Platform">{e.definition.platform ?? '—'}</td>
                 <td data-label="Labels">{(e.definition.labels ?? []).join(', ') || '—'}</td>
                 <td data-label="Availability">
-                  <span className={`badge s-${by.length ? 'online' : 'lost'}`}>{by.length ? 'available' : 'no agent'}</span> <span className="muted">{by.map((a) => a.name).join(', ')}</span>
+                  <span className={`badge s-${by.length ? 'online' : 'lost'}`}>
+                    {by.length ? 'available' : 'no agent'}
+                  </span>{' '}
+                  <span className="muted">{by.map((a) => a.name).join(', ')}</span>
                 </td>
               </tr>
             );

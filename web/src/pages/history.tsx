@@ -22,15 +22,37 @@ function Slowest({ items }: { items: SlowScenario[] }) {
   return (
     <ScrollArea label="Slowest scenarios">
       <table className="table cards-narrow">
-        <thead><tr><th scope="col">Scenario</th><th scope="col">Environment</th><th scope="col" className="num">Average</th><th scope="col" className="num">Slowest</th><th scope="col" className="num">Runs</th></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">Scenario</th>
+            <th scope="col">Environment</th>
+            <th scope="col" className="num">
+              Average
+            </th>
+            <th scope="col" className="num">
+              Slowest
+            </th>
+            <th scope="col" className="num">
+              Runs
+            </th>
+          </tr>
+        </thead>
         <tbody>
           {items.map((s) => (
             <tr key={`${s.scenario.id}-${s.environment}`}>
-              <td className="key" data-label="Scenario"><Breakable text={s.scenario.key} /></td>
+              <td className="key" data-label="Scenario">
+                <Breakable text={s.scenario.key} />
+              </td>
               <td data-label="Environment">{s.environment}</td>
-              <td className="num" data-label="Average">{duration(s.avg_ms)}</td>
-              <td className="num" data-label="Slowest">{duration(s.max_ms)}</td>
-              <td className="num" data-label="Runs">{s.samples}</td>
+              <td className="num" data-label="Average">
+                {duration(s.avg_ms)}
+              </td>
+              <td className="num" data-label="Slowest">
+                {duration(s.max_ms)}
+              </td>
+              <td className="num" data-label="Runs">
+                {s.samples}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -45,7 +67,10 @@ export function flakyWhy(f: FlakyScenario): string {
   const parts: string[] = [];
   if (f.retried_passes > 0) parts.push(`passed on retry ${f.retried_passes}×`);
   if (f.flips_same_code > 0) parts.push(`changed ${f.flips_same_code}× without a code change (same ref or build)`);
-  if (unknown > 0) parts.push(`changed ${unknown}× between runs; these runs carry no ref or build, so whether the code changed is unknown`);
+  if (unknown > 0)
+    parts.push(
+      `changed ${unknown}× between runs; these runs carry no ref or build, so whether the code changed is unknown`,
+    );
   return parts.join(' · ');
 }
 
@@ -55,7 +80,10 @@ function Flaky({ items }: { items: FlakyScenario[] }) {
     <ul className="flaky">
       {items.map((f) => (
         <li key={`${f.scenario.id}-${f.environment}`}>
-          <span className="key"><Breakable text={f.scenario.key} /></span> <span className="muted">on {f.environment}</span>
+          <span className="key">
+            <Breakable text={f.scenario.key} />
+          </span>{' '}
+          <span className="muted">on {f.environment}</span>
           <span className="why">{flakyWhy(f)}</span>
           <HistoryStrip strip={f.strip} />
         </li>
@@ -66,10 +94,14 @@ function Flaky({ items }: { items: FlakyScenario[] }) {
 
 /** What the charts and lists count: the runs that are not reruns, and what the reruns still count for. */
 function Counted({ d }: { d: PlanHistory }) {
-  const reruns = d.reruns > 0 ? ` ${count(d.reruns, 'rerun')} made meanwhile ${d.reruns === 1 ? 'is' : 'are'} left out of them (a rerun repeats only chosen pairs) but counted for the flaky and slowest scenarios.` : '';
+  const reruns =
+    d.reruns > 0
+      ? ` ${count(d.reruns, 'rerun')} made meanwhile ${d.reruns === 1 ? 'is' : 'are'} left out of them (a rerun repeats only chosen pairs) but counted for the flaky and slowest scenarios.`
+      : '';
   return (
     <p className="muted counted">
-      Pass rate and duration count the last {count(d.runs.length, 'run')} that {d.runs.length === 1 ? 'is not a rerun' : 'are not reruns'}, oldest left.{reruns} Select a mark to open its run.
+      Pass rate and duration count the last {count(d.runs.length, 'run')} that{' '}
+      {d.runs.length === 1 ? 'is not a rerun' : 'are not reruns'}, oldest left.{reruns} Select a mark to open its run.
     </p>
   );
 }
@@ -89,17 +121,39 @@ export function HistoryPage({ id }: { id: string }) {
       <PageHead title={`${d.plan.name}: history`} />
       {d.runs.length === 0 ? <p className="empty">No runs of this plan yet.</p> : <Counted d={d} />}
       <div className="two-col">
-        <section className="card" aria-labelledby="h-pass"><h2 id="h-pass">Pass rate</h2>
-          <p className="muted chart-note">Passed and flaky results over those that ran (skipped and not executed left out).</p>
-          <RunChart kind="line" label="Pass rate per run" series="pass rate of a run" y={passRateAxis} points={d.runs.map((r) => point(r, r.pass_rate, percent(r.pass_rate)))} />
+        <section className="card" aria-labelledby="h-pass">
+          <h2 id="h-pass">Pass rate</h2>
+          <p className="muted chart-note">
+            Passed and flaky results over those that ran (skipped and not executed left out).
+          </p>
+          <RunChart
+            kind="line"
+            label="Pass rate per run"
+            series="pass rate of a run"
+            y={passRateAxis}
+            points={d.runs.map((r) => point(r, r.pass_rate, percent(r.pass_rate)))}
+          />
         </section>
-        <section className="card" aria-labelledby="h-dur"><h2 id="h-dur">Duration</h2>
+        <section className="card" aria-labelledby="h-dur">
+          <h2 id="h-dur">Duration</h2>
           <p className="muted chart-note">From the run's start to its end.</p>
-          <RunChart kind="bar" label="Duration per run" series="duration of a run" y={durationAxis(longest)} points={d.runs.map((r) => point(r, r.duration_ms, duration(r.duration_ms)))} />
+          <RunChart
+            kind="bar"
+            label="Duration per run"
+            series="duration of a run"
+            y={durationAxis(longest)}
+            points={d.runs.map((r) => point(r, r.duration_ms, duration(r.duration_ms)))}
+          />
         </section>
       </div>
-      <section className="card" aria-labelledby="h-flaky"><h2 id="h-flaky">Flaky scenarios</h2><Flaky items={d.flaky} /></section>
-      <section className="card" aria-labelledby="h-slow"><h2 id="h-slow">Slowest scenarios</h2><Slowest items={d.slowest} /></section>
+      <section className="card" aria-labelledby="h-flaky">
+        <h2 id="h-flaky">Flaky scenarios</h2>
+        <Flaky items={d.flaky} />
+      </section>
+      <section className="card" aria-labelledby="h-slow">
+        <h2 id="h-slow">Slowest scenarios</h2>
+        <Slowest items={d.slowest} />
+      </section>
     </>
   );
 }

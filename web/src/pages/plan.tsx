@@ -25,15 +25,23 @@ export function PlanPage({ id }: { id: string }) {
         <Link to="/plans">Plans</Link> / <span>{p.name}</span>
       </nav>
       <PageHead title={p.name}>
-        <Link className="button" to={`/runs?plan=${p.id}`}>Runs</Link>
-        <Link className="button" to={`/plans/${p.id}/history`}>History</Link>
+        <Link className="button" to={`/runs?plan=${p.id}`}>
+          Runs
+        </Link>
+        <Link className="button" to={`/plans/${p.id}/history`}>
+          History
+        </Link>
       </PageHead>
-      {typeof p.definition.description === 'string' && p.definition.description && <p className="description">{p.definition.description}</p>}
+      {typeof p.definition.description === 'string' && p.definition.description && (
+        <p className="description">{p.definition.description}</p>
+      )}
       <div className="two-col">
         <section className="card" aria-labelledby="definition">
           <h2 id="definition">Definition</h2>
           <p className="muted">As applied {dateTime(p.updated_at)}, in proctor.yaml form.</p>
-          <pre className="yaml" tabIndex={0}>{yamlOf(p, project)}</pre>
+          <pre className="yaml" tabIndex={0}>
+            {yamlOf(p, project)}
+          </pre>
         </section>
         <TriggerForm plan={p} />
       </div>

@@ -15,7 +15,8 @@ function LastRun({ plan, now }: { plan: PlanListItem; now: number }) {
     <p className="last-run">
       <span className="muted">Last run </span>
       <Link to={`/runs/${r.id}`}>#{r.id}</Link>
-      {r.rerun_parent_id !== null && <span className="muted"> (rerun of #{r.rerun_parent_id})</span>} <RunBadge run={r} />{' '}
+      {r.rerun_parent_id !== null && <span className="muted"> (rerun of #{r.rerun_parent_id})</span>}{' '}
+      <RunBadge run={r} />{' '}
       <time className="muted" dateTime={when} title={dateTime(when)}>
         {r.finished_at ? 'ended' : 'created'} {ago(when, now)}
       </time>
@@ -34,17 +35,24 @@ export function PlansPage() {
     <>
       <PageHead title="Plans" />
       <ErrorNote error={plans.error} />
-      {plans.data && items.length === 0 && <p className="empty">No plans yet: apply a proctor.yaml with proctor apply.</p>}
+      {plans.data && items.length === 0 && (
+        <p className="empty">No plans yet: apply a proctor.yaml with proctor apply.</p>
+      )}
       <ul className="cards">
         {items.map((p) => (
           <li key={p.id} className="card plan-card">
             <h2>
               <Link to={`/plans/${p.id}`}>{p.name}</Link>
             </h2>
-            {p.definition.description ? <p className="description">{p.definition.description}</p> : <p className="description muted">No description.</p>}
+            {p.definition.description ? (
+              <p className="description">{p.definition.description}</p>
+            ) : (
+              <p className="description muted">No description.</p>
+            )}
             <LastRun plan={p} now={now} />
             <p className="muted">
-              {String(p.definition.framework ?? '')} · {(p.definition.environments ?? []).join(', ')} · project {projectName(p.project_id)}
+              {String(p.definition.framework ?? '')} · {(p.definition.environments ?? []).join(', ')} · project{' '}
+              {projectName(p.project_id)}
             </p>
             <p className="card-links">
               <Link to={`/plans/${p.id}`}>Definition and trigger</Link>

@@ -17,12 +17,16 @@ import { usePolling } from '../use-polling.js';
 /** Pair selection for "rerun selected": null when not selecting. */
 function usePicking() {
   const [picked, setPicked] = useState<Set<number> | null>(null);
-  const toggle = useCallback((id: number) => setPicked((p) => {
-    if (!p) return p;
-    const next = new Set(p);
-    if (!next.delete(id)) next.add(id);
-    return next;
-  }), []);
+  const toggle = useCallback(
+    (id: number) =>
+      setPicked((p) => {
+        if (!p) return p;
+        const next = new Set(p);
+        if (!next.delete(id)) next.add(id);
+        return next;
+      }),
+    [],
+  );
   return { picked, setPickMode: (on: boolean) => setPicked(on ? new Set() : null), toggle };
 }
 
@@ -54,23 +58,40 @@ export function RunPage({ id }: { id: number }) {
     (r: ResultView) => (picked ? toggle(r.id) : setQuery({ result: String(r.id) })),
     [picked, toggle],
   );
-  const pairsOf = (ids: Set<number>) => [...ids].flatMap((rid) => {
-    const r = results.get(rid);
-    return r ? [{ scenario: r.scenario.id, environment: r.environment }] : [];
-  });
+  const pairsOf = (ids: Set<number>) =>
+    [...ids].flatMap((rid) => {
+      const r = results.get(rid);
+      return r ? [{ scenario: r.scenario.id, environment: r.environment }] : [];
+    });
   if (!run) return live.error ? <ErrorNote error={live.error} /> : <p className="loading">Loading run {id}…</p>;
   return (
     <div className={open ? 'run-page with-panel' : 'run-page'}>
       <nav className="crumbs" aria-label="Breadcrumb">
         <Link to="/runs">Runs</Link> / <span>#{run.id}</span>
       </nav>
-      <PageHead title={<>{run.plan.name} <span className="muted">#{run.id}</span></>}>
+      <PageHead
+        title={
+          <>
+            {run.plan.name} <span className="muted">#{run.id}</span>
+          </>
+        }
+      >
         <RunBadge run={run} />
-        <span className={live.connected ? 'live on' : 'live'} title={live.connected ? 'receiving live updates' : 'not connected'}>
+        <span
+          className={live.connected ? 'live on' : 'live'}
+          title={live.connected ? 'receiving live updates' : 'not connected'}
+        >
           {live.connected ? 'live' : active ? 'reconnecting' : 'ended'}
         </span>
       </PageHead>
-      <RunActions run={run} pairs={results.size} picked={picked} pairsOf={pairsOf} onPickMode={setPickMode} onRun={live.setRun} />
+      <RunActions
+        run={run}
+        pairs={results.size}
+        picked={picked}
+        pairsOf={pairsOf}
+        onPickMode={setPickMode}
+        onRun={live.setRun}
+      />
       <EndReason run={run} />
       <RunSummary run={run} />
       {jobs.data && <Jobs runId={run.id} jobs={jobs.data.items} />}

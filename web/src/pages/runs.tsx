@@ -44,7 +44,9 @@ function RunRow({ run, now }: { run: RunView; now: number }) {
         aria-describedby={reason ? `reason-${run.id}` : undefined}
       >
         <span className="r-id">#{run.id}</span>
-        <span className="r-plan" title={run.plan.name}>{run.plan.name}</span>
+        <span className="r-plan" title={run.plan.name}>
+          {run.plan.name}
+        </span>
         <span className="r-state">
           <RunBadge run={run} />
         </span>
@@ -54,13 +56,23 @@ function RunRow({ run, now }: { run: RunView; now: number }) {
         <span className="r-num" title="failed / total">
           {run.counts.failed}/{run.counts.total}
         </span>
-        <span className="r-build" title={run.trigger.build ? `build ${run.trigger.build}` : 'no build'}>{run.trigger.build ?? '—'}</span>
-        <span className="r-branch" title={run.trigger.branch ? `branch ${run.trigger.branch}` : 'no branch'}>{run.trigger.branch ?? '—'}</span>
+        <span className="r-build" title={run.trigger.build ? `build ${run.trigger.build}` : 'no build'}>
+          {run.trigger.build ?? '—'}
+        </span>
+        <span className="r-branch" title={run.trigger.branch ? `branch ${run.trigger.branch}` : 'no branch'}>
+          {run.trigger.branch ?? '—'}
+        </span>
         <span className="r-source">{run.trigger.source}</span>
-        <span className="r-time" title={run.created_at}>{shortDate(run.created_at)}</span>
+        <span className="r-time" title={run.created_at}>
+          {shortDate(run.created_at)}
+        </span>
         <span className="r-dur">{duration(run.duration_ms ?? elapsed(run.started_at, run.finished_at, now))}</span>
         {/* Two lines at most here (the whole reason is on hover and on the run's page). */}
-        {reason && <span className="r-reason" id={`reason-${run.id}`} title={reason}>{reason}</span>}
+        {reason && (
+          <span className="r-reason" id={`reason-${run.id}`} title={reason}>
+            {reason}
+          </span>
+        )}
       </Link>
     </li>
   );
@@ -70,7 +82,11 @@ function RunRow({ run, now }: { run: RunView; now: number }) {
 export function RunsPage() {
   const { api, project } = useSession();
   const { query } = useLocation();
-  const [more, setMore] = useState<{ key: string; items: RunView[]; cursor: string | null }>({ key: '', items: [], cursor: null });
+  const [more, setMore] = useState<{ key: string; items: RunView[]; cursor: string | null }>({
+    key: '',
+    items: [],
+    cursor: null,
+  });
   const key = `${project?.name ?? ''}?${query.toString()}`;
   const plans = usePolling(() => api.plans(), [api]);
   const runs = usePolling(() => api.runs(runQuery(query, project?.name)), [api, key], 3000);
@@ -89,7 +105,16 @@ export function RunsPage() {
       <RunFilters query={query} plans={planList} />
       <ErrorNote error={runs.error} />
       <div className="runs-head" aria-hidden="true">
-        <span>run</span><span>plan</span><span>state</span><span>results</span><span>failed</span><span>build</span><span>branch</span><span>trigger</span><span>created</span><span>duration</span>
+        <span>run</span>
+        <span>plan</span>
+        <span>state</span>
+        <span>results</span>
+        <span>failed</span>
+        <span>build</span>
+        <span>branch</span>
+        <span>trigger</span>
+        <span>created</span>
+        <span>duration</span>
       </div>
       {runs.data && items.length === 0 && <p className="empty">No runs match.</p>}
       <ul className="runs" aria-label="Runs">

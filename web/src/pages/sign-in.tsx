@@ -22,10 +22,21 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn(token: string, me: M
     <main className="signin" id="main">
       <form className="card signin-card" onSubmit={submit}>
         <h1>Proctor</h1>
-        <p className="muted">Sign in with an API key. It is kept in this browser tab only and forgotten when the tab closes.</p>
+        <p className="muted">
+          Sign in with an API key. It is kept in this browser tab only and forgotten when the tab closes.
+        </p>
         <label className="field">
           <span>API key</span>
-          <input name="key" type="password" autoComplete="off" spellCheck={false} value={token} onChange={(e) => setToken(e.target.value)} placeholder="pk_…" autoFocus />
+          <input
+            name="key"
+            type="password"
+            autoComplete="off"
+            spellCheck={false}
+            value={token}
+            onChange={(e) => setToken(e.target.value)}
+            placeholder="pk_…"
+            autoFocus
+          />
         </label>
         <p className="error-slot" role="alert">
           {error}
