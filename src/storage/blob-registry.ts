@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 /** Records that `sha256` is being stored now (before it becomes visible); a later put refreshes the time. */
@@ -59,29 +59,7 @@ export async function unreferencedBlobs(
     .where('b.sha256', '>', opts.after)
     .where('b.sha256', '<=', last)
     .where('b.put_at', '<', opts.before)
-    .where((eb) =>
-      eb.and([
-        eb.not(
-          eb.exists(
-            eb.selectFrom('artifacts').select(sql.lit(1).as('x')).whereRef('artifacts.sha256', '=', 'b.sha256'),
-          ),
-        ),
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('app_builds')
-              .select(sql.lit(1).as('x'))
-              .whereRef('app_builds.sha256', '=', 'b.sha256')
-              .where('app_builds.url', 'is', null),
-          ),
-        ),
-        eb.not(
-          eb.exists(
-            eb.selectFrom('attempts').select(sql.lit(1).as('x')).whereRef('attempts.log_sha256', '=', 'b.sha256'),
-          ),
-        ),
-      ]),
-    )
+    .where(unreferenced)
     .execute();
   return { orphans: rows.map((r) => r.sha256), next: page.length < opts.limit ? null : last };
 }
@@ -107,4 +85,29 @@ export async function registeredAmong(db: Kysely<Database>, shas: readonly strin
     .where('sha256', 'in', [...shas])
     .execute();
   return new Set(rows.map((r) => r.sha256));
+}
+
+/**
+ * Whether no row refers to the blob `b` (`blobs as b`): no artifact, no uploaded app build (one
+ * registered by URL has no blob), no ended log. The one rule for what retention may delete and
+ * what usage counts as unreferenced.
+ */
+export function unreferenced(eb: ExpressionBuilder<Database & { b: Database['blobs'] }, 'b'>) {
+  return eb.and([
+    eb.not(
+      eb.exists(eb.selectFrom('artifacts').select(sql.lit(1).as('x')).whereRef('artifacts.sha256', '=', 'b.sha256')),
+    ),
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom('app_builds')
+          .select(sql.lit(1).as('x'))
+          .whereRef('app_builds.sha256', '=', 'b.sha256')
+          .where('app_builds.url', 'is', null),
+      ),
+    ),
+    eb.not(
+      eb.exists(eb.selectFrom('attempts').select(sql.lit(1).as('x')).whereRef('attempts.log_sha256', '=', 'b.sha256')),
+    ),
+  ]);
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { effectivePolicy, type RetentionPolicy } from '../domain/retention-policy.js';
+import { unreferenced } from './blob-registry.js';
 import { listProjectRetention } from './project-retention.js';
 import { BLOB_GRACE_MS } from './registered-blobs.js';
 import { appBuildsBeyond, deletableRunsQuery, planBounds, runsDueQuery } from './retention-candidates.js';
@@ -203,29 +204,7 @@ async function blobTotals(db: Kysely<Database>, before: number): Promise<NonNull
     .selectFrom('blobs as b')
     .select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('b.size').as('bytes')])
     .where('b.put_at', '<', before)
-    .where((eb) =>
-      eb.and([
-        eb.not(
-          eb.exists(
-            eb.selectFrom('artifacts').select(sql.lit(1).as('x')).whereRef('artifacts.sha256', '=', 'b.sha256'),
-          ),
-        ),
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('app_builds')
-              .select(sql.lit(1).as('x'))
-              .whereRef('app_builds.sha256', '=', 'b.sha256')
-              .where('app_builds.url', 'is', null),
-          ),
-        ),
-        eb.not(
-          eb.exists(
-            eb.selectFrom('attempts').select(sql.lit(1).as('x')).whereRef('attempts.log_sha256', '=', 'b.sha256'),
-          ),
-        ),
-      ]),
-    )
+    .where(unreferenced)
     .executeTakeFirst();
   return {
     rows: num(all?.n),
