@@ -39,11 +39,11 @@ function closure(file: string, seen = new Set<string>()): Set<string> {
  * artifacts.ts's size limit. Any other use of `ctx.options` fails the test until it is taught here.
  */
 const READS: [RegExp, (m: RegExpMatchArray) => string][] = [
-  [/\b(?:stringOption|stringListOption)\(ctx\.options, '(\w+)'/g, (m) => m[1]!],
-  [/\bworkerFlag\(ctx\.options, /g, () => 'worker'],
-  [/\boptions\['(\w+)'\]/g, (m) => m[1]!],
+  [/\b(?:stringOption|stringListOption)\(\s*ctx\.options,\s*'(\w+)'/g, (m) => m[1]!],
+  [/\bworkerFlag\(\s*ctx\.options,\s*/g, () => 'worker'],
+  [/(?<![/\w'`])options(?:\['(\w+)'\]|\.(\w+)\b)/g, (m) => (m[1] ?? m[2])!],
 ];
-const PASSED_WHOLE = /\bmaxArtifactBytes\(ctx\.options\)/g;
+const PASSED_WHOLE = /\bmaxArtifactBytes\(\s*ctx\.options\s*\)/g;
 
 function readsOf(files: Iterable<string>): { names: Set<string>; unknown: string[] } {
   const names = new Set<string>();
