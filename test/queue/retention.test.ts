@@ -83,7 +83,11 @@ for (const storeKind of ['local', 's3'] as const) {
 
     const db = () => s.proctor.server.store.db;
     const store = () => s.proctor.server.blobs.store;
-    const pass = async () => (await s.api('POST', '/api/v1/admin/retention')).body;
+    const pass = async () => {
+      const r = await s.api('POST', '/api/v1/admin/retention');
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return r.body;
+    };
     const runIds = async (plan = 'p') =>
       (await s.api('GET', `/api/v1/runs?plan=${plan}&limit=100`)).body.items
         .map((r: { id: number }) => r.id)
