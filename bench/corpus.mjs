@@ -15,13 +15,33 @@
  * into the scratch directory (--scratch, default /tmp/corpus), which caches them between runs.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import picomatch from 'picomatch';
-import { adminToken, childEnv, client, freePort, log, onCleanup, runBench, sleep, spawnChild, tempDir } from './harness.mjs';
+import {
+  adminToken,
+  childEnv,
+  client,
+  freePort,
+  log,
+  onCleanup,
+  runBench,
+  sleep,
+  spawnChild,
+  tempDir,
+} from './harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const { values: flags } = parseArgs({
@@ -57,7 +77,9 @@ suite: tests, same verdict, different verdict, missing, extra, aborted, wall tim
 
 const corpus = /** @type {{ suites: Suite[] }} */ (JSON.parse(readFileSync(flags.corpus, 'utf8')));
 const chosen = flags.suites ? flags.suites.split(',').map((s) => s.trim()) : corpus.suites.map((s) => s.name);
-const suites = chosen.map((name) => corpus.suites.find((s) => s.name === name) ?? fail(`no suite "${name}" in ${flags.corpus}`));
+const suites = chosen.map(
+  (name) => corpus.suites.find((s) => s.name === name) ?? fail(`no suite "${name}" in ${flags.corpus}`),
+);
 const scratch = resolve(flags.scratch);
 const modes = flags.modes.split(',').map((m) => m.trim());
 // Frameworks whose adapter has a queue-mode worker.
@@ -90,7 +112,11 @@ async function prepare(s) {
   const mirror = `/work/.mirror/${s.repo.replace('/', '+')}/repo`;
   const source = existsSync(mirror) ? mirror : `https://github.com/${s.repo}.git`;
   log(`${s.name}: cloning ${source} at ${s.commit.slice(0, 12)}`);
-  await sh(`git clone -q --no-checkout ${q(source)} ${q(dir)} && git -C ${q(dir)} checkout -q --detach ${s.commit}`, scratch, {});
+  await sh(
+    `git clone -q --no-checkout ${q(source)} ${q(dir)} && git -C ${q(dir)} checkout -q --detach ${s.commit}`,
+    scratch,
+    {},
+  );
   for (const command of (s.install ?? []).map(filled)) {
     log(`${s.name}: ${command}`);
     await sh(command, dir, suiteEnv(s));
@@ -111,7 +137,10 @@ async function compilableJava(s, java) {
   const root = checkout(s);
   const out = join(root, '.proctor-java');
   rmSync(out, { recursive: true, force: true });
-  const refused = new RegExp(`^import (?:static )?(?:${(java.exclude ?? []).map((p) => p.replaceAll('.', '\\.')).join('|') || '(?!)'})`, 'm');
+  const refused = new RegExp(
+    `^import (?:static )?(?:${(java.exclude ?? []).map((p) => p.replaceAll('.', '\\.')).join('|') || '(?!)'})`,
+    'm',
+  );
   /** @type {Map<string, string>} */
   const kept = new Map();
   for (const dir of java.dirs) {
@@ -124,10 +153,22 @@ async function compilableJava(s, java) {
     mkdirSync(dirname(link), { recursive: true });
     symlinkSync(file, link);
   }
-  const classPath = ['/usr/share/java/junit-platform-console-standalone.jar', ...[s.options?.classpath ?? []].flat().map((p) => resolve(root, String(p)))].join(':');
+  const classPath = [
+    '/usr/share/java/junit-platform-console-standalone.jar',
+    ...[s.options?.classpath ?? []].flat().map((p) => resolve(root, String(p))),
+  ].join(':');
   for (let round = 1; round <= 15; round++) {
     writeFileSync(join(out, 'sources.txt'), [...kept.keys()].join('\n'));
-    const r = await runDirect(['/bin/sh', '-c', `javac -encoding UTF-8 -nowarn -Xmaxerrs 100000 -d ${q(join(out, 'classes'))} -cp ${q(classPath)} @${q(join(out, 'sources.txt'))} > ${q(join(out, 'javac.txt'))} 2>&1`], root, {}, 600_000);
+    const r = await runDirect(
+      [
+        '/bin/sh',
+        '-c',
+        `javac -encoding UTF-8 -nowarn -Xmaxerrs 100000 -d ${q(join(out, 'classes'))} -cp ${q(classPath)} @${q(join(out, 'sources.txt'))} > ${q(join(out, 'javac.txt'))} 2>&1`,
+      ],
+      root,
+      {},
+      600_000,
+    );
     const errors = readFileSync(join(out, 'javac.txt'), 'utf8');
     if (r.code !== 0 && !/error/.test(errors)) fail(`${s.name}: javac failed: ${errors.slice(-2000)}`);
     const broken = new Set([...errors.matchAll(/^(\/[^:]+\.java):\d+: error/gm)].map((m) => m[1] ?? ''));
@@ -154,7 +195,13 @@ function linkDebianChromium(s) {
     const { browsers } = JSON.parse(readFileSync(manifest, 'utf8'));
     for (const b of browsers) {
       const target =
-        b.name === 'chromium' ? ['chrome-linux', 'chrome'] : b.name === 'chromium-headless-shell' ? ['chrome-linux', 'headless_shell'] : b.name === 'ffmpeg' ? ['ffmpeg-linux'] : null;
+        b.name === 'chromium'
+          ? ['chrome-linux', 'chrome']
+          : b.name === 'chromium-headless-shell'
+            ? ['chrome-linux', 'headless_shell']
+            : b.name === 'ffmpeg'
+              ? ['ffmpeg-linux']
+              : null;
       if (target === null) continue;
       const dir = join(registry, `${b.name.replaceAll('-', '_')}-${b.revision}`);
       const exe = join(dir, ...target);
@@ -165,11 +212,13 @@ function linkDebianChromium(s) {
       symlinkSync(real, exe);
       if (b.name === 'chromium-headless-shell') {
         mkdirSync(join(dir, 'chrome-headless-shell-linux64'), { recursive: true });
-        if (!existsSync(join(dir, 'chrome-headless-shell-linux64', 'chrome-headless-shell'))) symlinkSync(real, join(dir, 'chrome-headless-shell-linux64', 'chrome-headless-shell'));
+        if (!existsSync(join(dir, 'chrome-headless-shell-linux64', 'chrome-headless-shell')))
+          symlinkSync(real, join(dir, 'chrome-headless-shell-linux64', 'chrome-headless-shell'));
       }
       if (b.name === 'chromium') {
         mkdirSync(join(dir, 'chrome-linux64'), { recursive: true });
-        if (!existsSync(join(dir, 'chrome-linux64', 'chrome'))) symlinkSync(real, join(dir, 'chrome-linux64', 'chrome'));
+        if (!existsSync(join(dir, 'chrome-linux64', 'chrome')))
+          symlinkSync(real, join(dir, 'chrome-linux64', 'chrome'));
       }
       writeFileSync(join(dir, 'INSTALLATION_COMPLETE'), '');
       writeFileSync(join(dir, 'DEPENDENCIES_VALIDATED'), '');
@@ -215,7 +264,11 @@ const q = (word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll(
  */
 function sh(command, cwd, env) {
   return new Promise((ok, no) => {
-    const child = spawn('/bin/sh', ['-c', command], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', command], {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let tail = '';
     const keep = (/** @type {Buffer} */ b) => {
       tail = (tail + b.toString()).slice(-4000);
@@ -223,7 +276,9 @@ function sh(command, cwd, env) {
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     child.on('error', no);
-    child.on('close', (code) => (code === 0 ? ok(undefined) : no(new Error(`${command} exited ${code} in ${cwd}:\n${tail}`))));
+    child.on('close', (code) =>
+      code === 0 ? ok(undefined) : no(new Error(`${command} exited ${code} in ${cwd}:\n${tail}`)),
+    );
   });
 }
 
@@ -235,7 +290,12 @@ function sh(command, cwd, env) {
 function runDirect(argv, cwd, env, timeoutMs) {
   const started = Date.now();
   return new Promise((ok) => {
-    const child = spawn(argv[0] ?? 'false', argv.slice(1), { cwd, env: { ...childEnv({}), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(argv[0] ?? 'false', argv.slice(1), {
+      cwd,
+      env: { ...childEnv({}), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let tail = '';
     const keep = (/** @type {Buffer} */ b) => {
       tail = (tail + b.toString()).slice(-3000);
@@ -260,7 +320,8 @@ const { storedKey } = await import(join(dirname(flags.bin), 'domain', 'scenario-
 const { storedText } = await import(join(dirname(flags.bin), 'domain', 'stored-text-rule.js'));
 
 /** The worse of two verdicts (a test reported more than once: several projects, a late failure). @param {Verdict | undefined} a @param {Verdict} b @returns {Verdict} */
-const worse = (a, b) => (a === 'failed' || b === 'failed' ? 'failed' : a === 'passed' || b === 'passed' ? 'passed' : 'skipped');
+const worse = (a, b) =>
+  a === 'failed' || b === 'failed' ? 'failed' : a === 'passed' || b === 'passed' ? 'passed' : 'skipped';
 
 /** A result's status as Proctor records it, as a verdict; null when it has none (aborted, not executed). @param {string} status @returns {Verdict | null} */
 function proctorVerdict(status) {
@@ -288,7 +349,15 @@ const add = (into, key, v) => into.set(key, worse(into.get(key), v));
 /** @param {string} cwd @param {string} file */
 const rel = (cwd, file) => relative(cwd, resolve(cwd, file)).split('\\').join('/');
 
-const JEST_STATUS = /** @type {Record<string, Verdict>} */ ({ passed: 'passed', failed: 'failed', skipped: 'skipped', pending: 'skipped', todo: 'skipped', disabled: 'skipped', focused: 'passed' });
+const JEST_STATUS = /** @type {Record<string, Verdict>} */ ({
+  passed: 'passed',
+  failed: 'failed',
+  skipped: 'skipped',
+  pending: 'skipped',
+  todo: 'skipped',
+  disabled: 'skipped',
+  focused: 'passed',
+});
 
 /**
  * Vitest's and Jest's JSON report: keyed file > describe… > title (numbered), a file that failed
@@ -305,7 +374,9 @@ function readJestJson(path, cwd) {
     if (tests.length === 0 && file.status === 'failed') add(out, storedKey(f), 'failed');
     const broken = file.status === 'failed' && !tests.some((/** @type {any} */ t) => t.status === 'failed');
     const keys = numbered(tests.map((/** @type {any} */ t) => [f, ...t.ancestorTitles, t.title].join(' > ')));
-    tests.forEach((/** @type {any} */ t, /** @type {number} */ i) => add(out, storedKey(keys[i]), broken && t.status !== 'passed' ? 'failed' : (JEST_STATUS[t.status] ?? 'failed')));
+    tests.forEach((/** @type {any} */ t, /** @type {number} */ i) =>
+      add(out, storedKey(keys[i]), broken && t.status !== 'passed' ? 'failed' : (JEST_STATUS[t.status] ?? 'failed')),
+    );
   }
   return out;
 }
@@ -328,10 +399,16 @@ function readMochaJson(path, cwd) {
   const out = new Map();
   const failed = new Set(report.failures.map((/** @type {any} */ t) => `${t.file}\u0001${t.fullTitle}`));
   const pending = new Set(report.pending.map((/** @type {any} */ t) => `${t.file}\u0001${t.fullTitle}`));
-  const keys = numbered(report.tests.map((/** @type {any} */ t) => `${rel(cwd, t.file)} :: ${storedText(t.fullTitle)}`));
+  const keys = numbered(
+    report.tests.map((/** @type {any} */ t) => `${rel(cwd, t.file)} :: ${storedText(t.fullTitle)}`),
+  );
   report.tests.forEach((/** @type {any} */ t, /** @type {number} */ i) => {
     const id = `${t.file}\u0001${t.fullTitle}`;
-    add(out, keys[i], failed.has(id) || (t.err && Object.keys(t.err).length > 0) ? 'failed' : pending.has(id) ? 'skipped' : 'passed');
+    add(
+      out,
+      keys[i],
+      failed.has(id) || (t.err && Object.keys(t.err).length > 0) ? 'failed' : pending.has(id) ? 'skipped' : 'passed',
+    );
   });
   return out;
 }
@@ -350,7 +427,16 @@ function readPlaywrightJson(path, cwd) {
       for (const t of spec.tests) {
         const last = t.results.at(-1);
         /** @type {Verdict} */
-        const v = t.status === 'skipped' || !last ? 'skipped' : t.status === 'expected' ? (last.status === 'skipped' ? 'skipped' : 'passed') : t.status === 'flaky' ? 'passed' : 'failed';
+        const v =
+          t.status === 'skipped' || !last
+            ? 'skipped'
+            : t.status === 'expected'
+              ? last.status === 'skipped'
+                ? 'skipped'
+                : 'passed'
+              : t.status === 'flaky'
+                ? 'passed'
+                : 'failed';
         add(out, storedKey([file, ...titles, spec.title].join(' > ')), v);
       }
     }
@@ -363,7 +449,11 @@ function readPlaywrightJson(path, cwd) {
 /** XML attribute text decoded. @param {string} s */
 const unxml = (s) =>
   s.replace(/&(?:#x([0-9a-f]+)|#(\d+)|(amp|lt|gt|quot|apos));/gi, (_, hex, dec, name) =>
-    hex ? String.fromCodePoint(parseInt(hex, 16)) : dec ? String.fromCodePoint(Number(dec)) : { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }[/** @type {'amp'} */ (name.toLowerCase())],
+    hex
+      ? String.fromCodePoint(parseInt(hex, 16))
+      : dec
+        ? String.fromCodePoint(Number(dec))
+        : { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }[/** @type {'amp'} */ (name.toLowerCase())],
   );
 
 /**
@@ -393,7 +483,10 @@ function junitCases(text) {
 const pytestXml = (text) =>
   text.replace(/[\ud800-\udbff][\udc00-\udfff]|[^\t\n\r\u0020-\ud7ff\ue000-\ufffd]/g, (c) => {
     const code = c.codePointAt(0) ?? 0;
-    return `#x${code.toString(16).toUpperCase().padStart(code <= 0xff ? 2 : 4, '0')}`;
+    return `#x${code
+      .toString(16)
+      .toUpperCase()
+      .padStart(code <= 0xff ? 2 : 4, '0')}`;
   });
 
 /**
@@ -429,7 +522,10 @@ function readJUnitLegacy(dir) {
     for (const { out: text, verdict } of junitCases(readFileSync(join(dir, name), 'utf8'))) {
       const id = /unique-id: (\S.*)/.exec(text)?.[1]?.trim() ?? '';
       // A unique id URL-encodes what it uses itself: `sum(%5BI)` is `sum([I)`.
-      const parts = [...id.matchAll(/\[([\w-]+):([^\]]*(?:\][^/[][^\]]*)*)\]/g)].map((m) => ({ type: m[1], value: decodeURIComponent(m[2] ?? '') }));
+      const parts = [...id.matchAll(/\[([\w-]+):([^\]]*(?:\][^/[][^\]]*)*)\]/g)].map((m) => ({
+        type: m[1],
+        value: decodeURIComponent(m[2] ?? ''),
+      }));
       const file = parts.find((p) => p.type === 'class')?.value;
       const method = parts.find((p) => p.type === 'method' || p.type === 'test-template' || p.type === 'test-factory');
       if (file === undefined || method === undefined) continue;
@@ -493,7 +589,19 @@ function direct(s, out) {
   const node = process.execPath;
   switch (s.framework) {
     case 'vitest':
-      return { argv: [node, packageBin(cwd, 'vitest', 'vitest'), 'run', ...(config ? [`--config=${config}`] : []), '--reporter=json', `--outputFile=${join(out, 'r.json')}`, ...extra], env, read: () => readJestJson(join(out, 'r.json'), cwd) };
+      return {
+        argv: [
+          node,
+          packageBin(cwd, 'vitest', 'vitest'),
+          'run',
+          ...(config ? [`--config=${config}`] : []),
+          '--reporter=json',
+          `--outputFile=${join(out, 'r.json')}`,
+          ...extra,
+        ],
+        env,
+        read: () => readJestJson(join(out, 'r.json'), cwd),
+      };
     case 'jest': {
       // `jest --ci` with its JSON report, through Jest's own runCLI so that the tests see the
       // process arguments of a bare `jest` (a suite may parse them: Commander's does).
@@ -502,23 +610,73 @@ function direct(s, out) {
 require(main).runCLI({ _: [], $0: 'jest', ci: true, json: true, outputFile: out, ...(config ? { config } : {}) }, [process.cwd()]).then(({ results }) => { process.exitCode = results.success ? 0 : 1; });`;
       // A file, not `node -e`: Jest forks its workers with this process's execArgv.
       writeFileSync(join(out, 'jest-direct.cjs'), script);
-      return { argv: [node, join(out, 'jest-direct.cjs'), main, packageBin(cwd, 'jest', 'jest'), join(out, 'r.json'), config ?? '', ...extra], env, read: () => readJestJson(join(out, 'r.json'), cwd) };
+      return {
+        argv: [
+          node,
+          join(out, 'jest-direct.cjs'),
+          main,
+          packageBin(cwd, 'jest', 'jest'),
+          join(out, 'r.json'),
+          config ?? '',
+          ...extra,
+        ],
+        env,
+        read: () => readJestJson(join(out, 'r.json'), cwd),
+      };
     }
     case 'mocha': {
       const bin = packageBin(cwd, 'mocha', 'mocha');
       const argv = [node, bin, ...(config ? ['--config', config] : []), '--reporter', 'json'];
       // Mocha's JSON reporter writes to a file from Mocha 9 on; before, to stdout (after what the tests print).
-      const major = Number(JSON.parse(readFileSync(join(dirname(bin), '..', 'package.json'), 'utf8')).version.split('.')[0]);
-      if (major >= 9) return { argv: [...argv, '--reporter-option', `output=${join(out, 'r.json')}`, ...extra], env, read: () => readMochaJson(join(out, 'r.json'), cwd) };
+      const major = Number(
+        JSON.parse(readFileSync(join(dirname(bin), '..', 'package.json'), 'utf8')).version.split('.')[0],
+      );
+      if (major >= 9)
+        return {
+          argv: [...argv, '--reporter-option', `output=${join(out, 'r.json')}`, ...extra],
+          env,
+          read: () => readMochaJson(join(out, 'r.json'), cwd),
+        };
       const stdout = join(out, 'stdout.txt');
-      return { argv: ['/bin/sh', '-c', `${[...argv, ...extra].map(q).join(' ')} > ${q(stdout)}`], env, read: () => readMochaJson(jsonTail(stdout), cwd) };
+      return {
+        argv: ['/bin/sh', '-c', `${[...argv, ...extra].map(q).join(' ')} > ${q(stdout)}`],
+        env,
+        read: () => readMochaJson(jsonTail(stdout), cwd),
+      };
     }
     case 'playwright': {
       const projects = [o.project ?? []].flat().map((p) => `--project=${p}`);
-      return { argv: [node, packageBin(cwd, '@playwright/test', 'playwright'), 'test', ...(config ? [`--config=${config}`] : []), ...projects, '--reporter=json', ...extra], env: { ...env, PLAYWRIGHT_JSON_OUTPUT_FILE: join(out, 'r.json') }, read: () => readPlaywrightJson(join(out, 'r.json'), cwd) };
+      return {
+        argv: [
+          node,
+          packageBin(cwd, '@playwright/test', 'playwright'),
+          'test',
+          ...(config ? [`--config=${config}`] : []),
+          ...projects,
+          '--reporter=json',
+          ...extra,
+        ],
+        env: { ...env, PLAYWRIGHT_JSON_OUTPUT_FILE: join(out, 'r.json') },
+        read: () => readPlaywrightJson(join(out, 'r.json'), cwd),
+      };
     }
     case 'pytest':
-      return { argv: [String(o.python ?? 'python3'), '-m', 'pytest', '-p', 'no:cacheprovider', ...[o.args ?? []].flat().map(String), '-o', 'junit_family=xunit1', `--junitxml=${join(out, 'r.xml')}`, ...extra], env, read: () => readPytestXml(join(out, 'r.xml')) };
+      return {
+        argv: [
+          String(o.python ?? 'python3'),
+          '-m',
+          'pytest',
+          '-p',
+          'no:cacheprovider',
+          ...[o.args ?? []].flat().map(String),
+          '-o',
+          'junit_family=xunit1',
+          `--junitxml=${join(out, 'r.xml')}`,
+          ...extra,
+        ],
+        env,
+        read: () => readPytestXml(join(out, 'r.xml')),
+      };
     case 'junit5': {
       const launcher = String(o.launcher ?? '/usr/share/java/junit-platform-console-standalone.jar');
       const sources = [o.sources ?? 'src'].flat().map(String);
@@ -526,13 +684,32 @@ require(main).runCLI({ _: [], $0: 'jest', ci: true, json: true, outputFile: out,
       const cp = [join(out, 'classes'), ...classpath].join(':');
       const compile = `find ${sources.map(q).join(' ')} -name '*.java' > ${q(join(out, 'sources.txt'))} && javac -encoding UTF-8 -nowarn -d ${q(join(out, 'classes'))} -cp ${q([launcher, ...classpath].join(':'))} @${q(join(out, 'sources.txt'))}`;
       const run = `java -jar ${q(launcher)} --disable-banner --details=summary --class-path=${q(cp)} --scan-class-path=${q(join(out, 'classes'))} --reports-dir=${q(join(out, 'reports'))} ${extra.map(q).join(' ')}`;
-      return { argv: ['/bin/sh', '-c', `${compile} && ${run}`], env, read: () => readJUnitLegacy(join(out, 'reports')) };
+      return {
+        argv: ['/bin/sh', '-c', `${compile} && ${run}`],
+        env,
+        read: () => readJUnitLegacy(join(out, 'reports')),
+      };
     }
     case 'node-test': {
       // The files the plan's globs name (node 20 takes no globs): what the suite's own runner runs.
       const include = picomatch([o.include ?? ['**/*.test.{js,mjs,cjs}', '**/test/**/*.{js,mjs}']].flat().map(String));
-      const files = extra.length > 0 ? extra : findFiles(cwd, '', (p) => !p.includes('/node_modules/') && include(rel(cwd, p))).map((p) => rel(cwd, p)).sort();
-      return { argv: [node, '--test', `--test-reporter=${NODE_TEST_REPORTER}`, `--test-reporter-destination=${join(out, 'r.txt')}`, ...files], env, read: () => readNodeTestLines(join(out, 'r.txt'), cwd) };
+      const files =
+        extra.length > 0
+          ? extra
+          : findFiles(cwd, '', (p) => !p.includes('/node_modules/') && include(rel(cwd, p)))
+              .map((p) => rel(cwd, p))
+              .sort();
+      return {
+        argv: [
+          node,
+          '--test',
+          `--test-reporter=${NODE_TEST_REPORTER}`,
+          `--test-reporter-destination=${join(out, 'r.txt')}`,
+          ...files,
+        ],
+        env,
+        read: () => readNodeTestLines(join(out, 'r.txt'), cwd),
+      };
     }
     default:
       return fail(`${s.name}: no direct run for framework ${s.framework}`);
@@ -545,41 +722,77 @@ async function runDirectTwice(s) {
   for (const n of [1, 2]) {
     const out = tempDir(`corpus-${s.name}-direct-`);
     const d = direct(s, out);
-    log(`${s.name}: direct run ${n}/2: ${d.argv.slice(0, 3).map((a) => (a.length > 80 ? `${a.slice(0, 77)}…` : a)).join(' ')} …`);
+    log(
+      `${s.name}: direct run ${n}/2: ${d.argv
+        .slice(0, 3)
+        .map((a) => (a.length > 80 ? `${a.slice(0, 77)}…` : a))
+        .join(' ')} …`,
+    );
     const r = await runDirect(d.argv, suiteDir(s), d.env, 3_600_000);
     let verdicts;
     try {
       verdicts = d.read();
     } catch (e) {
-      throw new Error(`${s.name}: the direct run wrote no readable report (exit ${r.code}): ${/** @type {Error} */ (e).message}\n${r.tail}`);
+      throw new Error(
+        `${s.name}: the direct run wrote no readable report (exit ${r.code}): ${/** @type {Error} */ (e).message}\n${r.tail}`,
+      );
     }
     // A run that reports no test is no verdict on any (a crashed launcher), not a suite of flaky tests.
-    if (verdicts.size === 0) throw new Error(`${s.name}: direct run ${n}/2 reported no test (exit ${r.code}):\n${r.tail}`);
+    if (verdicts.size === 0)
+      throw new Error(`${s.name}: direct run ${n}/2 reported no test (exit ${r.code}):\n${r.tail}`);
     log(`${s.name}: direct run ${n}/2: ${verdicts.size} tests in ${(r.ms / 1000).toFixed(1)} s (exit ${r.code})`);
     runs.push({ verdicts, ms: r.ms });
     rmSync(out, { recursive: true, force: true });
   }
   const [a, b] = /** @type {[typeof runs[0], typeof runs[0]]} */ (runs);
-  const flaky = [...new Set([...a.verdicts.keys(), ...b.verdicts.keys()])].filter((k) => a.verdicts.get(k) !== b.verdicts.get(k)).sort();
+  const flaky = [...new Set([...a.verdicts.keys(), ...b.verdicts.keys()])]
+    .filter((k) => a.verdicts.get(k) !== b.verdicts.get(k))
+    .sort();
   return { verdicts: a.verdicts, flaky, ms: (a.ms + b.ms) / 2 };
 }
 
 // ---------------------------------------------------------------- through Proctor
 
 /** @param {Suite} s @param {string} mode */
-const planName = (s, mode) => `corpus-${s.name}${mode === 'queue' ? '-queue' : ''}`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+const planName = (s, mode) =>
+  `corpus-${s.name}${mode === 'queue' ? '-queue' : ''}`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
 
 /** Starts `proctor serve` with its embedded agent on one slot, the scratch directory as its workdir. */
 async function startProctor() {
   const token = adminToken();
   const port = await freePort();
   const dataDir = tempDir('corpus-proctor-');
-  const args = [flags.bin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--local-slots', '1', '--workdir', scratch, '--log-level', 'warn'];
-  const server = spawnChild('proctor serve', args, childEnv({ PROCTOR_ADMIN_TOKEN: token, PLAYWRIGHT_BROWSERS_PATH: browsersPath() }));
+  const args = [
+    flags.bin,
+    'serve',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--data-dir',
+    dataDir,
+    '--local-slots',
+    '1',
+    '--workdir',
+    scratch,
+    '--log-level',
+    'warn',
+  ];
+  const server = spawnChild(
+    'proctor serve',
+    args,
+    childEnv({ PROCTOR_ADMIN_TOKEN: token, PLAYWRIGHT_BROWSERS_PATH: browsersPath() }),
+  );
   const base = `http://127.0.0.1:${port}`;
   for (const deadline = Date.now() + 60_000; ; ) {
     if (server.status.exited) fail(`proctor serve exited during start-up:\n${server.output.join('\n')}`);
-    if (await fetch(`${base}/api/health`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${base}/api/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (Date.now() > deadline) fail('proctor serve did not answer within 60 s');
     await sleep(100);
   }
@@ -591,14 +804,23 @@ async function startProctor() {
  * @param {ReturnType<typeof client>} call @param {Suite[]} list
  */
 async function applyPlans(call, list) {
-  const environments = Object.fromEntries(list.map((s) => [`corpus-${s.name}`, { platform: 'api', variables: suiteEnv(s) }]));
+  const environments = Object.fromEntries(
+    list.map((s) => [`corpus-${s.name}`, { platform: 'api', variables: suiteEnv(s) }]),
+  );
   /** @type {Record<string, unknown>} */
   const plans = {};
   for (const s of list) {
     for (const mode of modes) {
       if (mode === 'queue' && !WORKERS.has(s.framework)) continue;
       const options = { ...(s.options ?? {}), ...(mode === 'queue' ? { worker: true } : {}) };
-      plans[planName(s, mode)] = { framework: s.framework, workdir: join(s.name, s.workdir ?? '.'), environments: [`corpus-${s.name}`], timeout: s.timeout ?? '60m', options, ...(s.scenarios ? { scenarios: s.scenarios } : {}) };
+      plans[planName(s, mode)] = {
+        framework: s.framework,
+        workdir: join(s.name, s.workdir ?? '.'),
+        environments: [`corpus-${s.name}`],
+        timeout: s.timeout ?? '60m',
+        options,
+        ...(s.scenarios ? { scenarios: s.scenarios } : {}),
+      };
     }
   }
   await call('POST', '/api/v1/apply', JSON.stringify({ environments, plans }), 200, { yaml: true });
@@ -617,8 +839,12 @@ async function runThroughProctor(call, s, mode) {
     if (r.status === 'completed' || r.status === 'cancelled') break;
     if (Date.now() - said > 10_000) {
       said = Date.now();
-      const counts = Object.entries(r.counts ?? {}).filter(([k, v]) => k !== 'total' && v).map(([k, v]) => `${v} ${k}`);
-      log(`${s.name} (${mode}): run ${run.id} after ${Math.round((Date.now() - started) / 1000)} s: ${r.counts?.total ?? 0} scenarios${counts.length ? `, ${counts.join(', ')}` : ''}`);
+      const counts = Object.entries(r.counts ?? {})
+        .filter(([k, v]) => k !== 'total' && v)
+        .map(([k, v]) => `${v} ${k}`);
+      log(
+        `${s.name} (${mode}): run ${run.id} after ${Math.round((Date.now() - started) / 1000)} s: ${r.counts?.total ?? 0} scenarios${counts.length ? `, ${counts.join(', ')}` : ''}`,
+      );
     }
     await sleep(250);
   }
@@ -626,7 +852,10 @@ async function runThroughProctor(call, s, mode) {
   /** @type {any[]} */
   const rows = [];
   for (let cursor = ''; ; ) {
-    const page = await call('GET', `/api/v1/runs/${run.id}/results?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page = await call(
+      'GET',
+      `/api/v1/runs/${run.id}/results?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     rows.push(...page.items);
     if (!page.next_cursor) break;
     cursor = page.next_cursor;
@@ -667,14 +896,25 @@ function compare(s, want, flaky, rows) {
     const before = got.get(key);
     got.set(key, before === undefined ? v : before === null || v === null ? null : worse(before, v));
   }
-  const c = { tests: 0, same: 0, different: /** @type {string[]} */ ([]), missing: /** @type {string[]} */ ([]), extra: /** @type {string[]} */ ([]), aborted: /** @type {string[]} */ ([]) };
+  const c = {
+    tests: 0,
+    same: 0,
+    different: /** @type {string[]} */ ([]),
+    missing: /** @type {string[]} */ ([]),
+    extra: /** @type {string[]} */ ([]),
+    aborted: /** @type {string[]} */ ([]),
+  };
   for (const [key, v] of want) {
     if (flaky.has(key)) continue;
     c.tests += 1;
     if (!got.has(key)) c.missing.push(key);
-    else if (got.get(key) === null) c.aborted.push(`${key}${messages.has(key) ? ` (${messages.get(key)?.slice(0, 200)})` : ''}`);
+    else if (got.get(key) === null)
+      c.aborted.push(`${key}${messages.has(key) ? ` (${messages.get(key)?.slice(0, 200)})` : ''}`);
     else if (got.get(key) === v) c.same += 1;
-    else c.different.push(`${key}: ${v} directly, ${got.get(key)} through Proctor${messages.has(key) ? ` (${messages.get(key)?.slice(0, 200)})` : ''}`);
+    else
+      c.different.push(
+        `${key}: ${v} directly, ${got.get(key)} through Proctor${messages.has(key) ? ` (${messages.get(key)?.slice(0, 200)})` : ''}`,
+      );
   }
   for (const key of got.keys()) if (!want.has(key) && !flaky.has(key)) c.extra.push(key);
   return c;
@@ -709,14 +949,32 @@ function printSuite(s, d, results) {
     ];
     lines.push(row.join(' '));
   }
-  lines.push(`same verdict: ${results.map(({ mode, c }) => `${mode} ${c.tests === 0 ? '-' : ((100 * c.same) / c.tests).toFixed(1)} %`).join(', ')}`);
-  lines.push(`flaky (their verdict differs between the two direct runs; not counted): ${d.flaky.length === 0 ? 'none' : d.flaky.map(shown).join('; ')}`);
+  lines.push(
+    `same verdict: ${results.map(({ mode, c }) => `${mode} ${c.tests === 0 ? '-' : ((100 * c.same) / c.tests).toFixed(1)} %`).join(', ')}`,
+  );
+  lines.push(
+    `flaky (their verdict differs between the two direct runs; not counted): ${d.flaky.length === 0 ? 'none' : d.flaky.map(shown).join('; ')}`,
+  );
   for (const { mode, c, jobs } of results) {
-    for (const [what, list] of /** @type {const} */ ([['different', c.different], ['missing', c.missing], ['extra', c.extra], ['aborted', c.aborted]])) {
-      if (list.length > 0) lines.push(`  ${mode} ${what} (${list.length}): ${list.slice(0, 8).map(shown).join('; ')}${list.length > 8 ? '; …' : ''}`);
+    for (const [what, list] of /** @type {const} */ ([
+      ['different', c.different],
+      ['missing', c.missing],
+      ['extra', c.extra],
+      ['aborted', c.aborted],
+    ])) {
+      if (list.length > 0)
+        lines.push(
+          `  ${mode} ${what} (${list.length}): ${list.slice(0, 8).map(shown).join('; ')}${list.length > 8 ? '; …' : ''}`,
+        );
     }
     const broken = jobs.filter((j) => j.status !== 'completed');
-    if (broken.length > 0) lines.push(`  ${mode} jobs not completed (${broken.length}): ${broken.slice(0, 3).map((j) => `${j.kind} ${j.status}: ${String(j.error ?? '').slice(0, 300)}`).join(' | ')}`);
+    if (broken.length > 0)
+      lines.push(
+        `  ${mode} jobs not completed (${broken.length}): ${broken
+          .slice(0, 3)
+          .map((j) => `${j.kind} ${j.status}: ${String(j.error ?? '').slice(0, 300)}`)
+          .join(' | ')}`,
+      );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -729,7 +987,8 @@ await runBench(Number(flags['time-limit']), async () => {
     if (flags['prepare-only']) return;
   }
   const unprepared = suites.filter((s) => !existsSync(join(checkout(s), '.proctor-corpus-prepared')));
-  if (unprepared.length > 0) fail(`not prepared: ${unprepared.map((s) => s.name).join(', ')}: run node bench/corpus.mjs --prepare`);
+  if (unprepared.length > 0)
+    fail(`not prepared: ${unprepared.map((s) => s.name).join(', ')}: run node bench/corpus.mjs --prepare`);
   const call = await startProctor();
   await applyPlans(call, suites);
   /** @type {unknown[]} */
@@ -742,7 +1001,9 @@ await runBench(Number(flags['time-limit']), async () => {
       if (mode === 'queue' && !WORKERS.has(s.framework)) continue;
       // The first run has no durations to schedule by; the second has the first's.
       for (const round of ['cold', 'warm']) {
-        log(`${s.name}: through Proctor (${mode === 'queue' ? 'queue mode' : 'a process per job'}, one slot, ${round === 'cold' ? 'no history' : 'with history'})`);
+        log(
+          `${s.name}: through Proctor (${mode === 'queue' ? 'queue mode' : 'a process per job'}, one slot, ${round === 'cold' ? 'no history' : 'with history'})`,
+        );
         const p = await runThroughProctor(call, s, mode);
         const c = compare(s, d.verdicts, flaky, p.rows);
         log(`${s.name} (${mode}, ${round}): ${c.same}/${c.tests} same verdict in ${(p.ms / 1000).toFixed(1)} s`);
@@ -750,7 +1011,13 @@ await runBench(Number(flags['time-limit']), async () => {
       }
     }
     printSuite(s, { tests: d.verdicts.size, flaky: d.flaky, ms: d.ms }, results);
-    summary.push({ suite: s.name, framework: s.framework, direct_ms: d.ms, flaky: d.flaky, modes: results.map((r) => ({ mode: r.mode, ms: r.ms, ...r.c })) });
+    summary.push({
+      suite: s.name,
+      framework: s.framework,
+      direct_ms: d.ms,
+      flaky: d.flaky,
+      modes: results.map((r) => ({ mode: r.mode, ms: r.ms, ...r.c })),
+    });
   }
   if (flags.json) writeFileSync(flags.json, JSON.stringify(summary, null, 2));
 });

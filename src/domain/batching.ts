@@ -56,7 +56,9 @@ export function batchScenarios<T>(items: readonly T[], expectedMs: (item: T) => 
       if (unit === undefined) units.set(name, [item]);
       else unit.push(item);
     }
-    const work = new Map([...units.values()].map((unit) => [unit, unit.reduce((sum, item) => sum + expectedMs(item), 0)]));
+    const work = new Map(
+      [...units.values()].map((unit) => [unit, unit.reduce((sum, item) => sum + expectedMs(item), 0)]),
+    );
     const first = opts.first;
     return batchScenarios([...units.values()], (unit) => work.get(unit) ?? 0, {
       ...ungrouped,
@@ -68,8 +70,14 @@ export function batchScenarios<T>(items: readonly T[], expectedMs: (item: T) => 
   const sorted = [...items].sort((a, b) => Number(first(b)) - Number(first(a)) || expectedMs(b) - expectedMs(a));
   if (opts.singles) return sorted.map((s) => [s]);
   const total = sorted.reduce((sum, s) => sum + expectedMs(s), 0);
-  const share = opts.packFirst && slots > 1 ? packedShare(sorted.map(expectedMs), slots, opts.overheadMs, opts.noise ?? DEFAULT_NOISE) : 0;
-  const { packed, rest } = share > 0 ? packOpening(sorted, expectedMs, slots, share >= 1 ? Infinity : (total / slots) * share) : { packed: [], rest: sorted };
+  const share =
+    opts.packFirst && slots > 1
+      ? packedShare(sorted.map(expectedMs), slots, opts.overheadMs, opts.noise ?? DEFAULT_NOISE)
+      : 0;
+  const { packed, rest } =
+    share > 0
+      ? packOpening(sorted, expectedMs, slots, share >= 1 ? Infinity : (total / slots) * share)
+      : { packed: [], rest: sorted };
   return [...packed, ...selfSchedule(rest, expectedMs, slots, opts.overheadMs)];
 }
 
@@ -121,7 +129,12 @@ export function expectedMaxOfNormals(k: number): number {
  * (a scenario longer than the cap gets a job of its own). What does not fit is left for later;
  * with no cap, everything is packed (longest processing time first).
  */
-function packOpening<T>(sorted: readonly T[], expectedMs: (item: T) => number, slots: number, cap: number): { packed: T[][]; rest: T[] } {
+function packOpening<T>(
+  sorted: readonly T[],
+  expectedMs: (item: T) => number,
+  slots: number,
+  cap: number,
+): { packed: T[][]; rest: T[] } {
   const bins = Array.from({ length: slots }, () => ({ items: [] as T[], work: 0 }));
   const rest: T[] = [];
   for (const item of sorted) {
@@ -136,7 +149,12 @@ function packOpening<T>(sorted: readonly T[], expectedMs: (item: T) => number, s
 }
 
 /** Guided self-scheduling: each batch about remaining work / (2 × slots), at least one item. */
-function selfSchedule<T>(sorted: readonly T[], expectedMs: (item: T) => number, slots: number, overheadMs: number): T[][] {
+function selfSchedule<T>(
+  sorted: readonly T[],
+  expectedMs: (item: T) => number,
+  slots: number,
+  overheadMs: number,
+): T[][] {
   let remaining = sorted.reduce((sum, s) => sum + expectedMs(s), 0);
   const batches: T[][] = [];
   let i = 0;

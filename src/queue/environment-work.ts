@@ -39,7 +39,10 @@ export async function queueEnvironmentWork(
       )
       .execute();
   }
-  const slots = Math.min(plan.maxParallel, await liveSlots(trx, ctx, run.project_id, env, now - ctx.settings.agentLivenessMs));
+  const slots = Math.min(
+    plan.maxParallel,
+    await liveSlots(trx, ctx, run.project_id, env, now - ctx.settings.agentLivenessMs),
+  );
   // Pack the opening jobs only when the durations are measured: packing on guesses strands work.
   const measured = scenarioIds.filter((sid) => estimate.known(sid, env.id)).length >= 0.9 * scenarioIds.length;
   const worker = usesWorker(plan);
@@ -80,13 +83,23 @@ export async function queueEnvironmentWork(
 async function scenarioFiles(trx: Kysely<Database>, ids: readonly number[]): Promise<Map<number, string>> {
   const files = new Map<number, string>();
   for (let i = 0; i < ids.length; i += CHUNK) {
-    const rows = await trx.selectFrom('scenarios').select(['id', 'file']).where('id', 'in', ids.slice(i, i + CHUNK)).execute();
+    const rows = await trx
+      .selectFrom('scenarios')
+      .select(['id', 'file'])
+      .where('id', 'in', ids.slice(i, i + CHUNK))
+      .execute();
     for (const r of rows) files.set(r.id, r.file);
   }
   return files;
 }
 
-async function liveSlots(trx: Kysely<Database>, ctx: QueueContext, projectId: number, env: { labels: string[] }, since: number): Promise<number> {
+async function liveSlots(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  projectId: number,
+  env: { labels: string[] },
+  since: number,
+): Promise<number> {
   const agents = await liveAgents(trx, ctx.cap, since);
   const slots = agents.filter((a) => servesEnvironment(a, projectId, env)).reduce((n, a) => n + a.slots, 0);
   return Math.max(1, slots);

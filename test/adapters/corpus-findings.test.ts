@@ -22,14 +22,18 @@ describe('a Jest suite that reads process.argv (Commander.js parses it when a te
   it('sees the arguments of a bare jest in a one-shot run, not Proctorâ€™s', async () => {
     const found = await discoverWith(jestAdapter, await adapterContext(cwd));
     const { reports, stderr } = await runWith(jestAdapter, await adapterContext(cwd), found);
-    expect(resultsByKey(reports), stderr.slice(-2000)).toEqual({ 'argv.test.js > sees the arguments of a bare jest': 'passed' });
+    expect(resultsByKey(reports), stderr.slice(-2000)).toEqual({
+      'argv.test.js > sees the arguments of a bare jest': 'passed',
+    });
   });
 
   it('and in queue mode', async () => {
     const found = await discoverWith(jestAdapter, await adapterContext(cwd));
     const base = await adapterContext(cwd, { worker: true });
     const { ctx, result } = await runWorkerBatch(startWorker(jestAdapter, base), jestAdapter, base, found);
-    expect(resultsByKey(await jestAdapter.parseRun(ctx, found, result)), result.stderr.slice(-2000)).toEqual({ 'argv.test.js > sees the arguments of a bare jest': 'passed' });
+    expect(resultsByKey(await jestAdapter.parseRun(ctx, found, result)), result.stderr.slice(-2000)).toEqual({
+      'argv.test.js > sees the arguments of a bare jest': 'passed',
+    });
     await rm(ctx.reportDir, { recursive: true, force: true });
   });
 });
@@ -38,10 +42,13 @@ describe('a file whose tests rely on the order they share a module in (Expressâ€
   const cwd = fixture('file-order/mocha');
   // As a plan's history would have it: the test that reads the state is the longest.
   const expected = (s: { key: string }): number => (s.key.endsWith('sees the gap') ? 900 : 100);
-  const runBatches = async (batches: { key: string; file: string; path: string[] }[][]): Promise<Record<string, string>> => {
+  const runBatches = async (
+    batches: { key: string; file: string; path: string[] }[][],
+  ): Promise<Record<string, string>> => {
     const verdicts: Record<string, string> = {};
     // One slot: a process per batch, one after the other, as the embedded agent runs them.
-    for (const batch of batches) Object.assign(verdicts, resultsByKey((await runWith(mochaAdapter, await adapterContext(cwd), batch)).reports));
+    for (const batch of batches)
+      Object.assign(verdicts, resultsByKey((await runWith(mochaAdapter, await adapterContext(cwd), batch)).reports));
     return verdicts;
   };
 
@@ -55,7 +62,11 @@ describe('a file whose tests rely on the order they share a module in (Expressâ€
     const found = await discoverWith(mochaAdapter, await adapterContext(cwd));
     const batches = batchScenarios(found, expected, { slots: 1, overheadMs: 0, group: (s) => s.file });
     expect(batches.map((b) => b.map((s) => s.key))).toEqual([
-      ['state.test.js > users > lists them all', 'state.test.js > users > deletes the first', 'state.test.js > users > sees the gap'],
+      [
+        'state.test.js > users > lists them all',
+        'state.test.js > users > deletes the first',
+        'state.test.js > users > sees the gap',
+      ],
       ['other.test.js > other > stands alone', 'other.test.js > other > stands alone too'],
     ]);
     expect(await runBatches(batches)).toEqual({

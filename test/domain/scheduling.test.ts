@@ -11,7 +11,12 @@ describe('batchScenarios (guided self-scheduling)', () => {
   it('keeps every scenario exactly once, longest first, with shrinking batches', () => {
     const mixed = items.map((s, i) => ({ ...s, ms: (i % 7) * 300 + 100 }));
     const batches = batchScenarios(mixed, (s) => s.ms, { slots: 4, overheadMs: 100 });
-    expect(batches.flat().map((s) => s.id).sort((a, b) => a - b)).toEqual(mixed.map((s) => s.id));
+    expect(
+      batches
+        .flat()
+        .map((s) => s.id)
+        .sort((a, b) => a - b),
+    ).toEqual(mixed.map((s) => s.id));
     const work = batches.map((b) => b.reduce((n, s) => n + s.ms, 0));
     expect(work[0]!).toBeGreaterThan(work[work.length - 1]!);
     expect(batches[0]![0]!.ms).toBe(Math.max(...mixed.map((s) => s.ms)));
@@ -33,7 +38,12 @@ describe('batchScenarios (guided self-scheduling)', () => {
 
   it('in queue mode without history, one scenario per batch, failed-first and then longest first', () => {
     const mixed = items.slice(0, 6).map((s, i) => ({ ...s, ms: [300, 100, 500, 200, 400, 600][i]! }));
-    const batches = batchScenarios(mixed, (s) => s.ms, { slots: 2, overheadMs: 5, singles: true, first: (s) => s.id === 1 });
+    const batches = batchScenarios(mixed, (s) => s.ms, {
+      slots: 2,
+      overheadMs: 5,
+      singles: true,
+      first: (s) => s.id === 1,
+    });
     expect(batches.map((b) => b.map((s) => s.ms))).toEqual([[100], [600], [500], [400], [300], [200]]);
   });
 
@@ -48,10 +58,22 @@ describe('batchScenarios (guided self-scheduling)', () => {
     ].map((t, id) => ({ ...t, id }));
     const byFile = { slots: 1, overheadMs: 0, group: (t: { file: string }) => t.file };
     // a (1050) then b (600) then c (300); each file's tests as given.
-    expect(batchScenarios(tests, (t) => t.ms, byFile).flat().map((t) => t.id)).toEqual([0, 2, 5, 1, 4, 3]);
-    expect(batchScenarios(tests, (t) => t.ms, { ...byFile, singles: true }).map((b) => b.map((t) => t.id))).toEqual([[0, 2, 5], [1, 4], [3]]);
+    expect(
+      batchScenarios(tests, (t) => t.ms, byFile)
+        .flat()
+        .map((t) => t.id),
+    ).toEqual([0, 2, 5, 1, 4, 3]);
+    expect(batchScenarios(tests, (t) => t.ms, { ...byFile, singles: true }).map((b) => b.map((t) => t.id))).toEqual([
+      [0, 2, 5],
+      [1, 4],
+      [3],
+    ]);
     // A group goes first when one of its items does.
-    expect(batchScenarios(tests, (t) => t.ms, { ...byFile, singles: true, first: (t) => t.id === 3 }).map((b) => b.map((t) => t.id))).toEqual([[3], [0, 2, 5], [1, 4]]);
+    expect(
+      batchScenarios(tests, (t) => t.ms, { ...byFile, singles: true, first: (t) => t.id === 3 }).map((b) =>
+        b.map((t) => t.id),
+      ),
+    ).toEqual([[3], [0, 2, 5], [1, 4]]);
     // Packed opening jobs on several slots never split a group.
     const packed = batchScenarios(tests, (t) => t.ms, { ...byFile, slots: 2, packFirst: true });
     for (const file of ['a', 'b', 'c']) expect(packed.filter((b) => b.some((t) => t.file === file))).toHaveLength(1);
@@ -59,7 +81,8 @@ describe('batchScenarios (guided self-scheduling)', () => {
 });
 
 describe('run outcome', () => {
-  const counts = (o: Record<string, number>) => countsFrom(Object.entries(o).map(([status, n]) => ({ status: status as never, n })));
+  const counts = (o: Record<string, number>) =>
+    countsFrom(Object.entries(o).map(([status, n]) => ({ status: status as never, n })));
 
   it('derives the verdict from the counts', () => {
     expect(runResult(counts({ passed: 3, skipped: 1, flaky: 1 }), false)).toBe('passed');
@@ -92,7 +115,9 @@ describe('selectScenarios', () => {
     expect(selectScenarios(all, none)).toHaveLength(3);
     expect(selectScenarios(all, { ...none, include: ['e2e/**'] }).map((s) => s.file)).toEqual(['e2e/b.spec.ts']);
     expect(selectScenarios(all, { ...none, exclude: ['e2e/**'] })).toHaveLength(2);
-    expect(selectScenarios(all, { ...none, tags: ['smoke'] }).map((s) => s.key)).toEqual(['a.test.ts > logs in @smoke']);
+    expect(selectScenarios(all, { ...none, tags: ['smoke'] }).map((s) => s.key)).toEqual([
+      'a.test.ts > logs in @smoke',
+    ]);
     expect(selectScenarios(all, { ...none, tags: ['slow'] }).map((s) => s.key)).toEqual(['a.test.ts > logs out']);
     expect(selectScenarios(all, { ...none, names: ['buys'] })).toHaveLength(1);
     expect(selectScenarios(all, none, ['a.test.ts > logs out'])).toHaveLength(1);
@@ -102,7 +127,8 @@ describe('selectScenarios', () => {
 
 describe('durations', () => {
   it('parse and print back exactly', () => {
-    for (const ms of [500, 1000, 90_000, 600_000, 3_600_000, 5_400_000]) expect(parseDuration(durationSpec(ms))).toBe(ms);
+    for (const ms of [500, 1000, 90_000, 600_000, 3_600_000, 5_400_000])
+      expect(parseDuration(durationSpec(ms))).toBe(ms);
     expect(parseDuration('10m')).toBe(600_000);
     expect(parseDuration('1.5h')).toBe(5_400_000);
     expect(parseDuration('soon')).toBeNull();
@@ -112,7 +138,11 @@ describe('durations', () => {
 
 describe('failed-first batching and medians', () => {
   it('puts the items marked first ahead of longer ones', async () => {
-    const items = [{ id: 'long', ms: 9000 }, { id: 'failed', ms: 10 }, { id: 'mid', ms: 500 }];
+    const items = [
+      { id: 'long', ms: 9000 },
+      { id: 'failed', ms: 10 },
+      { id: 'mid', ms: 500 },
+    ];
     const batches = batchScenarios(items, (s) => s.ms, { slots: 8, overheadMs: 0, first: (s) => s.id === 'failed' });
     expect(batches[0]![0]!.id).toBe('failed');
   });
@@ -129,10 +159,20 @@ describe('packed opening jobs (measured durations)', () => {
   it('opens with one job per slot near its fair share, longest first, and keeps every item once', () => {
     const items = Array.from({ length: 100 }, (_, i) => ({ id: i, ms: ((i * 37) % 23) * 50 + 20 }));
     const total = items.reduce((n, s) => n + s.ms, 0);
-    const share = packedShare(items.map((s) => s.ms), 4, 50, 0.1);
+    const share = packedShare(
+      items.map((s) => s.ms),
+      4,
+      50,
+      0.1,
+    );
     expect(share).toBeLessThan(1);
     const batches = batchScenarios(items, (s) => s.ms, { slots: 4, overheadMs: 50, packFirst: true, noise: 0.1 });
-    expect(batches.flat().map((s) => s.id).sort((a, b) => a - b)).toEqual(items.map((s) => s.id));
+    expect(
+      batches
+        .flat()
+        .map((s) => s.id)
+        .sort((a, b) => a - b),
+    ).toEqual(items.map((s) => s.id));
     const opening = batches.slice(0, 4).map((b) => b.reduce((n, s) => n + s.ms, 0));
     for (const w of opening) {
       expect(w).toBeLessThanOrEqual((total / 4) * share);
@@ -145,7 +185,14 @@ describe('packed opening jobs (measured durations)', () => {
   it('packs everything into one job per slot when the estimates are steadier than a process start costs', () => {
     const items = Array.from({ length: 100 }, (_, i) => ({ id: i, ms: ((i * 37) % 23) * 50 + 20 }));
     const total = items.reduce((n, s) => n + s.ms, 0);
-    expect(packedShare(items.map((s) => s.ms), 4, 500, 0.02)).toBe(1);
+    expect(
+      packedShare(
+        items.map((s) => s.ms),
+        4,
+        500,
+        0.02,
+      ),
+    ).toBe(1);
     const batches = batchScenarios(items, (s) => s.ms, { slots: 4, overheadMs: 500, packFirst: true, noise: 0.02 });
     expect(batches).toHaveLength(4);
     expect(batches.flat()).toHaveLength(100);
@@ -165,10 +212,21 @@ describe('packed opening jobs (measured durations)', () => {
   it('measures how much durations vary from run to run', async () => {
     const { durationNoise } = await import('../../src/domain/median.js');
     expect(durationNoise([[100], [250]])).toBeUndefined();
-    expect(durationNoise([[100, 100, 100], [40, 40]])).toBe(0);
+    expect(
+      durationNoise([
+        [100, 100, 100],
+        [40, 40],
+      ]),
+    ).toBe(0);
     expect(durationNoise([[90, 110], [500]])).toBeCloseTo(0.1 * 1.4826, 6);
     // The median over scenarios: one wild scenario does not set the noise of the plan.
-    expect(durationNoise([[90, 110], [95, 105], [10, 1000]])).toBeCloseTo(0.1 * 1.4826, 6);
+    expect(
+      durationNoise([
+        [90, 110],
+        [95, 105],
+        [10, 1000],
+      ]),
+    ).toBeCloseTo(0.1 * 1.4826, 6);
   });
 
   it('knows the expected largest of k normal draws', () => {

@@ -36,11 +36,21 @@ describeEachDialect('run lifecycle over the agent protocol', (dialect) => {
   afterAll(() => s?.close());
 
   const run = async (id: number) => (await s.api('GET', `/api/v1/runs/${id}`)).body;
-  const results = async (id: number) => (await s.api('GET', `/api/v1/runs/${id}/results?limit=1000`)).body.items as { scenario: { key: string }; environment: string; status: string; attempts: number; message: string | null }[];
-  const trigger = async (plan: string, body: object = {}) => (await s.api('POST', `/api/v1/plans/${plan}/runs`, body)).body;
+  const results = async (id: number) =>
+    (await s.api('GET', `/api/v1/runs/${id}/results?limit=1000`)).body.items as {
+      scenario: { key: string };
+      environment: string;
+      status: string;
+      attempts: number;
+      message: string | null;
+    }[];
+  const trigger = async (plan: string, body: object = {}) =>
+    (await s.api('POST', `/api/v1/plans/${plan}/runs`, body)).body;
 
   /** Claims and answers jobs until none is left. */
-  async function drain(outcomeOf: (key: string, env: string) => 'passed' | 'failed' | 'skipped' | 'errored' | undefined) {
+  async function drain(
+    outcomeOf: (key: string, env: string) => 'passed' | 'failed' | 'skipped' | 'errored' | undefined,
+  ) {
     for (let i = 0; i < 100; i++) {
       const jobs = await agent.claim(4);
       if (jobs.length === 0) return;
@@ -60,17 +70,25 @@ describeEachDialect('run lifecycle over the agent protocol', (dialect) => {
     expect(done.counts).toMatchObject({ total: 8, passed: 4, failed: 2, skipped: 2, queued: 0, running: 0 });
     const rows = await results(r.id);
     expect(rows).toHaveLength(8);
-    expect(rows.find((x) => x.scenario.key === 'a/one.test > fails' && x.environment === 'e2')).toMatchObject({ status: 'failed', message: 'boom in a/one.test > fails', attempts: 1 });
+    expect(rows.find((x) => x.scenario.key === 'a/one.test > fails' && x.environment === 'e2')).toMatchObject({
+      status: 'failed',
+      message: 'boom in a/one.test > fails',
+      attempts: 1,
+    });
     expect((await s.api('GET', `/api/v1/runs/${r.id}/results?status=failed`)).body.items).toHaveLength(2);
   });
 
   it('applies the plan selection and the trigger scenarios', async () => {
     const r = await trigger('picky');
     await drain(() => 'passed');
-    expect((await results(r.id)).map((x) => x.scenario.key).sort()).toEqual(['a/one.test > fails', 'a/one.test > works', 'a/two.test > skips']);
+    expect((await results(r.id)).map((x) => x.scenario.key).sort()).toEqual([
+      'a/one.test > fails',
+      'a/one.test > works',
+      'a/two.test > skips',
+    ]);
     const only = await trigger('basic', { scenarios: ['b/three.test > works'] });
     await drain(() => 'passed');
-    expect((await run(only.id))).toMatchObject({ result: 'passed', counts: { total: 1, passed: 1 } });
+    expect(await run(only.id)).toMatchObject({ result: 'passed', counts: { total: 1, passed: 1 } });
   });
 
   it('retries failed scenarios and marks a later pass flaky', async () => {
@@ -85,7 +103,10 @@ describeEachDialect('run lifecycle over the agent protocol', (dialect) => {
     });
     const rows = await results(r.id);
     expect(rows.find((x) => x.scenario.key === 'a/one.test > fails')).toMatchObject({ status: 'flaky', attempts: 3 });
-    expect(rows.find((x) => x.scenario.key === 'b/three.test > works')).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(rows.find((x) => x.scenario.key === 'b/three.test > works')).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+    });
     expect(await run(r.id)).toMatchObject({ result: 'failed', counts: { flaky: 1, failed: 1, passed: 2 } });
   });
 
@@ -107,14 +128,21 @@ describeEachDialect('run lifecycle over the agent protocol', (dialect) => {
     await agent.discover(disc!, KEYS);
     const jobs = await agent.claim(4);
     await agent.execute(jobs[0]!, (k) => (k.includes('works') ? 'passed' : undefined));
-    for (const job of jobs.slice(1)) await agent.complete(job, { outcome: 'errored', reason: 'report_missing', error: 'no report was written' });
+    for (const job of jobs.slice(1))
+      await agent.complete(job, { outcome: 'errored', reason: 'report_missing', error: 'no report was written' });
     const rows = await results(r.id);
     expect(rows.some((x) => x.status === 'not_executed' || x.status === 'aborted')).toBe(true);
     const done = await run(r.id);
     expect(done.status).toBe('completed');
     expect(done.counts.queued + done.counts.running).toBe(0);
     const jobsView = (await s.api('GET', `/api/v1/runs/${r.id}/jobs`)).body.items;
-    if (jobs.length > 1) expect(jobsView.some((j: { status: string; ended_by: string; end_reason: string }) => j.status === 'errored' && j.ended_by === 'system' && j.end_reason === 'report_missing')).toBe(true);
+    if (jobs.length > 1)
+      expect(
+        jobsView.some(
+          (j: { status: string; ended_by: string; end_reason: string }) =>
+            j.status === 'errored' && j.ended_by === 'system' && j.end_reason === 'report_missing',
+        ),
+      ).toBe(true);
   });
 
   it('aborts the run when discovery fails', async () => {
@@ -149,14 +177,22 @@ describeEachDialect('run lifecycle over the agent protocol', (dialect) => {
       expect(expanded.status).toBe(200);
       const [first] = expanded.body.jobs as ClaimedJob[];
       expect(first).toMatchObject({ run_id: r.id, kind: 'execute', attempt: 1 });
-      const second = (await agent.execute(first!, () => 'passed', { claim: { free_slots: 2 } })).body.jobs as ClaimedJob[];
+      const second = (await agent.execute(first!, () => 'passed', { claim: { free_slots: 2 } })).body
+        .jobs as ClaimedJob[];
       expect(second).toHaveLength(1);
       expect(second[0]!.job_id).not.toBe(first!.job_id);
       // Nothing left: the last completion claims nothing, and the run is done.
-      expect((await agent.execute(second[0]!, () => 'passed', { claim: { free_slots: 1 } })).body).toEqual({ duplicate: false, jobs: [] });
+      expect((await agent.execute(second[0]!, () => 'passed', { claim: { free_slots: 1 } })).body).toEqual({
+        duplicate: false,
+        jobs: [],
+      });
       expect(await run(r.id)).toMatchObject({ status: 'completed', result: 'passed', counts: { total: 2, passed: 2 } });
       // A refused completion claims nothing either.
-      const stale = await agent.complete(second[0]!, { outcome: 'completed', results: [], claim: { free_slots: 1 } }, 'f'.repeat(32));
+      const stale = await agent.complete(
+        second[0]!,
+        { outcome: 'completed', results: [], claim: { free_slots: 1 } },
+        'f'.repeat(32),
+      );
       expect(stale.status).toBe(409);
     });
 
@@ -191,7 +227,12 @@ describeEachDialect('run lifecycle over the agent protocol', (dialect) => {
     expect(waits.unavailable_environments).toEqual(['e3']);
     expect((await run(waits.id)).status).toBe('queued');
     const fails = await trigger('impatient');
-    expect(await run(fails.id)).toMatchObject({ status: 'completed', result: 'aborted', ended_by: 'system', unavailable_environments: ['e3'] });
+    expect(await run(fails.id)).toMatchObject({
+      status: 'completed',
+      result: 'aborted',
+      ended_by: 'system',
+      unavailable_environments: ['e3'],
+    });
     expect((await run(fails.id)).end_reason).toContain('no live agent can serve e3');
     await s.api('POST', `/api/v1/runs/${waits.id}/cancel`);
   });
@@ -235,14 +276,27 @@ describeEachDialect('run lifecycle over the agent protocol', (dialect) => {
       expect(l1).toMatchObject({ run_id: r.id, kind: 'execute', environment: { name: 'e1' } });
       expect(l1!.scenarios).toHaveLength(1);
       // The agent list shows the lookahead as waiting, not as a slot in use.
-      const listed = ((await s.api('GET', '/api/v1/agents')).body.items as { busy_slots: number; jobs: { job_id: number; lookahead: boolean }[] }[]).find((a) => a.jobs.some((j) => j.job_id === l1!.job_id));
-      expect(listed).toMatchObject({ busy_slots: 1, jobs: [{ job_id: j1!.job_id, lookahead: false }, { job_id: l1!.job_id, lookahead: true }] });
+      const listed = (
+        (await s.api('GET', '/api/v1/agents')).body.items as {
+          busy_slots: number;
+          jobs: { job_id: number; lookahead: boolean }[];
+        }[]
+      ).find((a) => a.jobs.some((j) => j.job_id === l1!.job_id));
+      expect(listed).toMatchObject({
+        busy_slots: 1,
+        jobs: [
+          { job_id: j1!.job_id, lookahead: false },
+          { job_id: l1!.job_id, lookahead: true },
+        ],
+      });
       // max_parallel 2: the lookahead waits behind j1 on its slot, so a second slot still gets one.
       const [j2, more] = await other.claim(2);
       expect(j2).toBeDefined();
       expect(more).toBeUndefined();
       // j1 done: l1 now has the slot (and counts), and the next lookahead queues behind it.
-      const next = (await agent.execute(j1!, passed, { claim: { free_slots: 0, lookahead: { after_job: l1!.job_id } } })).body;
+      const next = (
+        await agent.execute(j1!, passed, { claim: { free_slots: 0, lookahead: { after_job: l1!.job_id } } })
+      ).body;
       expect(next.jobs).toEqual([]);
       const [l2] = lookaheadOf(next);
       expect(l2).toBeDefined();
@@ -252,10 +306,15 @@ describeEachDialect('run lifecycle over the agent protocol', (dialect) => {
       expect(last.jobs).toHaveLength(1);
       expect(lookaheadOf(last)).toEqual([]);
       // A lookahead names a running job of the asking agent; anything else gets none.
-      expect(lookaheadOf((await agent.execute(l1!, passed, { claim: { free_slots: 0, lookahead: { after_job: j2!.job_id } } })).body)).toEqual([]);
+      expect(
+        lookaheadOf(
+          (await agent.execute(l1!, passed, { claim: { free_slots: 0, lookahead: { after_job: j2!.job_id } } })).body,
+        ),
+      ).toEqual([]);
       const rest = [l2!, ...(last.jobs as ClaimedJob[])];
       for (const j of rest) expect((await (j === l2 ? agent : other).execute(j, passed)).status).toBe(200);
-      for (let jobs = await agent.claim(4); jobs.length > 0; jobs = await agent.claim(4)) for (const j of jobs) await agent.execute(j, passed);
+      for (let jobs = await agent.claim(4); jobs.length > 0; jobs = await agent.claim(4))
+        for (const j of jobs) await agent.execute(j, passed);
       expect(await run(r.id)).toMatchObject({ status: 'completed', result: 'passed', counts: { total: 8, passed: 8 } });
       expect((await results(r.id)).map((x) => x.attempts)).toEqual(Array(8).fill(1));
     });
@@ -270,7 +329,10 @@ describeEachDialect('run lifecycle over the agent protocol', (dialect) => {
       await trigger('process-mode');
       for (let jobs = await agent.claim(4); jobs.length > 0; jobs = await agent.claim(4)) {
         for (const j of jobs) {
-          const body = j.kind === 'discover' ? (await agent.discover(j, EIGHT, { claim: { free_slots: 1, lookahead: {} } })).body : (await agent.execute(j, passed)).body;
+          const body =
+            j.kind === 'discover'
+              ? (await agent.discover(j, EIGHT, { claim: { free_slots: 1, lookahead: {} } })).body
+              : (await agent.execute(j, passed)).body;
           expect(lookaheadOf(body)).toEqual([]);
           for (const n of body.jobs as ClaimedJob[]) await agent.execute(n, passed);
         }
@@ -289,7 +351,11 @@ describeEachDialect('run lifecycle over the agent protocol', (dialect) => {
           await agent.execute(j, passed);
         }
       }
-      expect(jobs.sort((a, b) => a[0]!.localeCompare(b[0]!))).toEqual([['a/one.test > works', 'a/one.test > fails'], ['a/two.test > skips'], ['b/three.test > works']]);
+      expect(jobs.sort((a, b) => a[0]!.localeCompare(b[0]!))).toEqual([
+        ['a/one.test > works', 'a/one.test > fails'],
+        ['a/two.test > skips'],
+        ['b/three.test > works'],
+      ]);
       expect(await run(r.id)).toMatchObject({ status: 'completed', result: 'passed', counts: { total: 4, passed: 4 } });
     });
   });
