@@ -717,6 +717,9 @@ async function runDirectTwice(s) {
         `${s.name}: the direct run wrote no readable report (exit ${r.code}): ${/** @type {Error} */ (e).message}\n${r.tail}`,
       );
     }
+    // A run that reports no test is no verdict on any (a crashed launcher), not a suite of flaky tests.
+    if (verdicts.size === 0)
+      throw new Error(`${s.name}: direct run ${n}/2 reported no test (exit ${r.code}):\n${r.tail}`);
     log(`${s.name}: direct run ${n}/2: ${verdicts.size} tests in ${(r.ms / 1000).toFixed(1)} s (exit ${r.code})`);
     runs.push({ verdicts, ms: r.ms });
     rmSync(out, { recursive: true, force: true });

@@ -24,6 +24,14 @@ export interface BatchOptions<T> {
    * finish late on one slot while the others idle.
    */
   singles?: boolean;
+  /**
+   * Items with the same group share a batch, in the order given (a test file's scenarios: the
+   * framework runs a file's tests in one module context, in their order, and a real suite's test
+   * may rely on what an earlier one of its file did). The group is the unit batched: its expected
+   * work is its items' sum, it goes first when any of its items does, and `singles` gives each
+   * group a batch of its own.
+   */
+  group?: (item: T) => string;
 }
 
 const DEFAULT_NOISE = 0.1;
@@ -39,6 +47,24 @@ const MAX_LEFT = 0.2;
  * @example batchScenarios(items, (s) => s.expectedMs, { slots: 4, overheadMs: 500 })
  */
 export function batchScenarios<T>(items: readonly T[], expectedMs: (item: T) => number, opts: BatchOptions<T>): T[][] {
+  const { group, ...ungrouped } = opts;
+  if (group !== undefined) {
+    const units = new Map<string, T[]>();
+    for (const item of items) {
+      const name = group(item);
+      const unit = units.get(name);
+      if (unit === undefined) units.set(name, [item]);
+      else unit.push(item);
+    }
+    const work = new Map(
+      [...units.values()].map((unit) => [unit, unit.reduce((sum, item) => sum + expectedMs(item), 0)]),
+    );
+    const first = opts.first;
+    return batchScenarios([...units.values()], (unit) => work.get(unit) ?? 0, {
+      ...ungrouped,
+      first: first === undefined ? undefined : (unit) => unit.some(first),
+    }).map((batch) => batch.flat());
+  }
   const slots = Math.max(1, Math.floor(opts.slots));
   const first = opts.first ?? (() => false);
   const sorted = [...items].sort((a, b) => Number(first(b)) - Number(first(a)) || expectedMs(b) - expectedMs(a));

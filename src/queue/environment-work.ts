@@ -46,12 +46,16 @@ export async function queueEnvironmentWork(
   // Pack the opening jobs only when the durations are measured: packing on guesses strands work.
   const measured = scenarioIds.filter((sid) => estimate.known(sid, env.id)).length >= 0.9 * scenarioIds.length;
   const worker = usesWorker(plan);
+  const files = await scenarioFiles(trx, scenarioIds);
   const batches = batchScenarios(scenarioIds, (sid) => estimate.expectedMs(sid, env.id), {
     slots,
     overheadMs: worker ? ctx.settings.workerDispatchMs : ctx.settings.processOverheadMs,
     first: (sid) => estimate.first(sid),
     packFirst: measured,
     singles: worker && !measured,
+    // A file's scenarios stay together, in their discovered order: directly, the framework runs
+    // them in one module context, and a test may rely on an earlier one of its file.
+    group: (sid) => files.get(sid) ?? `#${sid}`,
     ...(estimate.noise !== undefined ? { noise: estimate.noise } : {}),
   });
   await trx
@@ -74,6 +78,19 @@ export async function queueEnvironmentWork(
       })),
     )
     .execute();
+}
+
+async function scenarioFiles(trx: Kysely<Database>, ids: readonly number[]): Promise<Map<number, string>> {
+  const files = new Map<number, string>();
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const rows = await trx
+      .selectFrom('scenarios')
+      .select(['id', 'file'])
+      .where('id', 'in', ids.slice(i, i + CHUNK))
+      .execute();
+    for (const r of rows) files.set(r.id, r.file);
+  }
+  return files;
 }
 
 async function liveSlots(

@@ -46,6 +46,38 @@ describe('batchScenarios (guided self-scheduling)', () => {
     });
     expect(batches.map((b) => b.map((s) => s.ms))).toEqual([[100], [600], [500], [400], [300], [200]]);
   });
+
+  it('keeps the items of a group (a test file) in one batch, in their given order, the group batched as one item', () => {
+    const tests = [
+      { file: 'a', ms: 100 },
+      { file: 'b', ms: 500 },
+      { file: 'a', ms: 900 },
+      { file: 'c', ms: 300 },
+      { file: 'b', ms: 100 },
+      { file: 'a', ms: 50 },
+    ].map((t, id) => ({ ...t, id }));
+    const byFile = { slots: 1, overheadMs: 0, group: (t: { file: string }) => t.file };
+    // a (1050) then b (600) then c (300); each file's tests as given.
+    expect(
+      batchScenarios(tests, (t) => t.ms, byFile)
+        .flat()
+        .map((t) => t.id),
+    ).toEqual([0, 2, 5, 1, 4, 3]);
+    expect(batchScenarios(tests, (t) => t.ms, { ...byFile, singles: true }).map((b) => b.map((t) => t.id))).toEqual([
+      [0, 2, 5],
+      [1, 4],
+      [3],
+    ]);
+    // A group goes first when one of its items does.
+    expect(
+      batchScenarios(tests, (t) => t.ms, { ...byFile, singles: true, first: (t) => t.id === 3 }).map((b) =>
+        b.map((t) => t.id),
+      ),
+    ).toEqual([[3], [0, 2, 5], [1, 4]]);
+    // Packed opening jobs on several slots never split a group.
+    const packed = batchScenarios(tests, (t) => t.ms, { ...byFile, slots: 2, packFirst: true });
+    for (const file of ['a', 'b', 'c']) expect(packed.filter((b) => b.some((t) => t.file === file))).toHaveLength(1);
+  });
 });
 
 describe('run outcome', () => {

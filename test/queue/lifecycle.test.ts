@@ -338,5 +338,25 @@ describeEachDialect('run lifecycle over the agent protocol', (dialect) => {
         }
       }
     });
+
+    it('keeps a file’s scenarios in one job, in their discovered order, even at one file per job', async () => {
+      // The scenarios are new to the plan (no history): one unit per job, the unit being the file.
+      const r = await trigger('queue-mode');
+      const [disc] = await agent.claim(1);
+      await agent.discover(disc!, KEYS);
+      const jobs: string[][] = [];
+      for (let claimed = await agent.claim(4); claimed.length > 0; claimed = await agent.claim(4)) {
+        for (const j of claimed) {
+          jobs.push(j.scenarios.map((x) => x.key));
+          await agent.execute(j, passed);
+        }
+      }
+      expect(jobs.sort((a, b) => a[0]!.localeCompare(b[0]!))).toEqual([
+        ['a/one.test > works', 'a/one.test > fails'],
+        ['a/two.test > skips'],
+        ['b/three.test > works'],
+      ]);
+      expect(await run(r.id)).toMatchObject({ status: 'completed', result: 'passed', counts: { total: 4, passed: 4 } });
+    });
   });
 });
