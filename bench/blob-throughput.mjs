@@ -24,20 +24,17 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   adminToken,
-  childEnv,
   client,
-  freePort,
   fx,
   int,
   log,
   machineLoad,
+  onCleanup,
   runBench,
   sleep,
-  spawnChild,
-  stopChild,
+  startServer,
   tempDir,
   verdict,
-  onCleanup,
 } from './harness.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -122,39 +119,16 @@ async function startS3() {
 
 async function measure(/** @type {string} */ store) {
   const blobUrl = store === 's3' ? await startS3() : undefined;
-  const port = await freePort();
   // The fake agent never heartbeats: a lease long enough for every upload on a slow store.
-  const env = childEnv({
-    PROCTOR_ADMIN_TOKEN: TOKEN,
-    PROCTOR_LEASE_MS: '600000',
-    ...(blobUrl ? { PROCTOR_BLOB_URL: blobUrl, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' } : {}),
+  const s = await startServer({
+    bin: opts.bin,
+    token: TOKEN,
+    env: {
+      PROCTOR_LEASE_MS: '600000',
+      ...(blobUrl ? { PROCTOR_BLOB_URL: blobUrl, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' } : {}),
+    },
   });
-  const dataDir = tempDir('proctor-bench-blobs-');
-  const s = spawnChild(
-    'the server',
-    [
-      opts.bin,
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--data-dir',
-      dataDir,
-      '--no-local-agent',
-      '--log-level',
-      'warn',
-    ],
-    env,
-  );
-  const base = `http://127.0.0.1:${port}`;
-  while (
-    !(await fetch(`${base}/api/health`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  )
-    await sleep(100);
+  const base = s.base;
   const call = client(base, TOKEN);
   await call(
     'POST',
@@ -220,7 +194,7 @@ async function measure(/** @type {string} */ store) {
   });
   const buildDown = opts.buildMb / ((performance.now() - t0) / 1000);
   if (got !== opts.buildMb * MiB) throw new Error(`downloaded ${got} bytes of ${opts.buildMb * MiB}`);
-  await stopChild(s.child, () => s.status.exited);
+  await s.stop();
   return { store, artUp, artDown, buildUp, buildDown, idle, upPeak, downPeak };
 }
 

@@ -184,13 +184,15 @@ export async function stopChild(child, exited) {
 }
 
 /**
- * Starts `proctor serve --no-local-agent` in a child process and waits for /api/health.
- * @param {{ bin: string, token: string, databaseUrl?: string, nodeArgs?: string[] }} o
+ * Starts `proctor serve --no-local-agent` in a child process and waits for /api/health: on a fresh
+ * data directory and (with `databaseUrl`) a fresh PostgreSQL database, or on `dataDir` and the
+ * database `databaseUrl` names as they are with `reuse` (a restart); `env` adds settings.
+ * @param {{ bin: string, token: string, databaseUrl?: string, nodeArgs?: string[], env?: Record<string, string>, dataDir?: string, reuse?: boolean }} o
  */
 export async function startServer(o) {
   if (!existsSync(o.bin)) throw new Error(`${o.bin} does not exist: run \`npm run build\` first (or pass --bin)`);
-  const dataDir = tempDir('proctor-bench-');
-  const databaseUrl = o.databaseUrl ? await freshPostgresDatabase(o.databaseUrl) : undefined;
+  const dataDir = o.dataDir ?? tempDir('proctor-bench-');
+  const databaseUrl = o.databaseUrl && !o.reuse ? await freshPostgresDatabase(o.databaseUrl) : o.databaseUrl;
   const port = await freePort();
   const args = [
     ...(o.nodeArgs ?? []),
@@ -207,7 +209,7 @@ export async function startServer(o) {
     'warn',
   ];
   if (databaseUrl) args.push('--database-url', databaseUrl);
-  const server = spawnChild('the server', args, childEnv({ PROCTOR_ADMIN_TOKEN: o.token }));
+  const server = spawnChild('the server', args, childEnv({ PROCTOR_ADMIN_TOKEN: o.token, ...o.env }));
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -221,7 +223,14 @@ export async function startServer(o) {
       throw new Error(`the server did not answer /api/health within 60 s:\n${server.output.join('\n')}`);
     await sleep(100);
   }
-  return { base, pid: server.pid, where: databaseUrl ? 'PostgreSQL' : 'SQLite', dataDir };
+  return {
+    base,
+    pid: server.pid,
+    where: databaseUrl ? 'PostgreSQL' : 'SQLite',
+    dataDir,
+    databaseUrl,
+    stop: () => stopChild(server.child, () => server.status.exited),
+  };
 }
 
 /** CPU time (user + system) a process has used, in ms; null off Linux. @param {number} pid */

@@ -31,9 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   adminToken,
-  childEnv,
   client,
-  freePort,
   freshPostgresDatabase,
   fx,
   int,
@@ -42,8 +40,7 @@ import {
   pct,
   runBench,
   sleep,
-  spawnChild,
-  stopChild,
+  startServer,
   tempDir,
   verdict,
 } from './harness.mjs';
@@ -102,41 +99,19 @@ const SCENARIOS = Array.from({ length: 4 }, (_, i) => ({
 }));
 
 /** A `proctor serve` on a data dir / database kept across restarts. */
-async function serverOn(/** @type {string} */ dataDir, /** @type {string | undefined} */ databaseUrl) {
-  const port = await freePort();
-  const env = childEnv({
-    PROCTOR_ADMIN_TOKEN: TOKEN,
-    PROCTOR_RETENTION_INTERVAL_MS: '0',
-    ...(flags.batch ? { PROCTOR_RETENTION_BATCH: String(flags.batch) } : {}),
-    ...(flags['pause-ms'] ? { PROCTOR_RETENTION_PAUSE_MS: String(flags['pause-ms']) } : {}),
-  });
-  const args = [
-    opts.bin,
-    'serve',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--data-dir',
+function serverOn(/** @type {string} */ dataDir, /** @type {string | undefined} */ databaseUrl) {
+  return startServer({
+    bin: opts.bin,
+    token: TOKEN,
     dataDir,
-    '--no-local-agent',
-    '--log-level',
-    'warn',
-    ...(databaseUrl ? ['--database-url', databaseUrl] : []),
-  ];
-  const s = spawnChild('the server', args, env);
-  const base = `http://127.0.0.1:${port}`;
-  for (
-    const deadline = Date.now() + 60_000;
-    !(await fetch(`${base}/api/health`).then(
-      (r) => r.ok,
-      () => false,
-    ));
-    await sleep(100)
-  ) {
-    if (s.status.exited || Date.now() > deadline) throw new Error(`the server did not start:\n${s.output.join('\n')}`);
-  }
-  return { base, pid: s.pid, stop: () => stopChild(s.child, () => s.status.exited) };
+    databaseUrl,
+    reuse: true,
+    env: {
+      PROCTOR_RETENTION_INTERVAL_MS: '0',
+      ...(flags.batch ? { PROCTOR_RETENTION_BATCH: String(flags.batch) } : {}),
+      ...(flags['pause-ms'] ? { PROCTOR_RETENTION_PAUSE_MS: String(flags['pause-ms']) } : {}),
+    },
+  });
 }
 
 /**
