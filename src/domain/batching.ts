@@ -32,6 +32,11 @@ export interface BatchOptions<T> {
    * group a batch of its own.
    */
   group?: (item: T) => string;
+  /**
+   * With `group`: what each group costs beyond its items' expected durations (a process per test
+   * file, per-file setup), learnt from past jobs. Counted in the group's work.
+   */
+  groupCostMs?: number;
 }
 
 const DEFAULT_NOISE = 0.1;
@@ -47,7 +52,7 @@ const MAX_LEFT = 0.2;
  * @example batchScenarios(items, (s) => s.expectedMs, { slots: 4, overheadMs: 500 })
  */
 export function batchScenarios<T>(items: readonly T[], expectedMs: (item: T) => number, opts: BatchOptions<T>): T[][] {
-  const { group, ...ungrouped } = opts;
+  const { group, groupCostMs = 0, ...ungrouped } = opts;
   if (group !== undefined) {
     const units = new Map<string, T[]>();
     for (const item of items) {
@@ -57,7 +62,7 @@ export function batchScenarios<T>(items: readonly T[], expectedMs: (item: T) => 
       else unit.push(item);
     }
     const work = new Map(
-      [...units.values()].map((unit) => [unit, unit.reduce((sum, item) => sum + expectedMs(item), 0)]),
+      [...units.values()].map((unit) => [unit, unit.reduce((sum, item) => sum + expectedMs(item), groupCostMs)]),
     );
     const first = opts.first;
     return batchScenarios([...units.values()], (unit) => work.get(unit) ?? 0, {

@@ -61,6 +61,18 @@ export const FlakyScenario = Type.Object({
 });
 export type FlakyScenario = Static<typeof FlakyScenario>;
 
+export const JobCost = Type.Object({
+  environment: Type.String(),
+  fixed_ms: Type.Integer({
+    description: 'What a job costs however many files it holds: the framework start, collection, a browser launch.',
+  }),
+  per_file_ms: Type.Integer({
+    description: 'What each test file adds beyond its tests’ durations: a process per file, per-file setup and hooks.',
+  }),
+  jobs: Type.Integer({ description: 'How many ended jobs it was learnt from.' }),
+});
+export type JobCost = Static<typeof JobCost>;
+
 export const PlanHistory = Type.Object({
   plan: Type.Object({ id: Type.Integer(), name: Type.String() }),
   runs: Type.Array(HistoryRun, {
@@ -73,6 +85,10 @@ export const PlanHistory = Type.Object({
   }),
   slowest: Type.Array(SlowScenario),
   flaky: Type.Array(FlakyScenario),
+  job_costs: Type.Array(JobCost, {
+    description:
+      "What a job of this plan costs beyond its tests' reported durations, per environment, learnt from each job's wall time in the plan's last few finished runs (reruns included): what the next run's batching counts besides the durations. Empty before any job ended.",
+  }),
 });
 export type PlanHistory = Static<typeof PlanHistory>;
 

@@ -33,6 +33,8 @@ const finishAttemptRow = prepared(
       reason: string | null;
       endedBy: EndedBy | null;
       output: string | null;
+      durationMs: number | null;
+      workMs: number | null;
     },
   ) =>
     db
@@ -45,6 +47,8 @@ const finishAttemptRow = prepared(
         end_reason: v.reason,
         ended_by: v.endedBy,
         output: v.output,
+        duration_ms: v.durationMs,
+        work_ms: v.workMs,
       })
       .where('id', '=', v.id)
       .where('status', '=', 'running'),
@@ -154,9 +158,14 @@ async function finishAttempt(
     reason: req.reason ?? null,
     endedBy: req.reason === 'timeout' ? 'timeout' : req.outcome === 'cancelled' ? 'user' : null,
     output: req.output ?? null,
+    durationMs: req.duration_ms === undefined ? null : storedMs(req.duration_ms),
+    workMs: req.results === undefined ? null : storedMs(req.results.reduce((sum, r) => sum + r.durationMs, 0)),
   });
   if (changed === 0) throw new AppError('CONFLICT', `attempt ${attempt.id} was completed concurrently`);
 }
+
+/** A reported time as an integer column holds it (an agent's figure is not trusted to fit). */
+const storedMs = (ms: number): number => Math.min(Math.round(ms), 2 ** 31 - 1);
 
 /** Puts a job back in the queue for another attempt; its scenarios wait again. */
 export async function requeueJob(trx: Kysely<Database>, job: Selectable<JobTable>): Promise<void> {

@@ -5,7 +5,7 @@ import { toJson } from '../storage/json.js';
 import type { Database } from '../storage/schema.js';
 import { liveAgents, servesEnvironment } from './availability.js';
 import type { QueueContext } from './context.js';
-import type { WorkEstimate } from './work-estimate.js';
+import { configuredOverheadMs, type WorkEstimate } from './work-estimate.js';
 
 const CHUNK = 500;
 
@@ -47,15 +47,19 @@ export async function queueEnvironmentWork(
   const measured = scenarioIds.filter((sid) => estimate.known(sid, env.id)).length >= 0.9 * scenarioIds.length;
   const worker = usesWorker(plan);
   const files = await scenarioFiles(trx, scenarioIds);
+  const fileOf = (sid: number) => files.get(sid) ?? `#${sid}`;
+  // What the plan's jobs here cost beyond their tests, as learnt: a job's start, and each file's.
+  const costs = estimate.costs(env.id);
   const batches = batchScenarios(scenarioIds, (sid) => estimate.expectedMs(sid, env.id), {
     slots,
-    overheadMs: worker ? ctx.settings.workerDispatchMs : ctx.settings.processOverheadMs,
+    overheadMs: costs?.fixedMs ?? configuredOverheadMs(ctx, plan),
+    groupCostMs: costs?.perFileMs ?? 0,
     first: (sid) => estimate.first(sid),
     packFirst: measured,
     singles: worker && !measured,
     // A file's scenarios stay together, in their discovered order: directly, the framework runs
     // them in one module context, and a test may rely on an earlier one of its file.
-    group: (sid) => files.get(sid) ?? `#${sid}`,
+    group: fileOf,
     ...(estimate.noise !== undefined ? { noise: estimate.noise } : {}),
   });
   await trx
@@ -68,6 +72,7 @@ export async function queueEnvironmentWork(
         environment_name: env.name,
         status: 'queued',
         scenario_ids: toJson(batch),
+        files: new Set(batch.map(fileOf)).size,
         priority: run.priority,
         run_created_at: run.created_at,
         max_parallel: plan.maxParallel,

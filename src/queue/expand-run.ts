@@ -38,7 +38,7 @@ export async function expandRun(
   }
   const ids = await upsertScenarios(trx, run.plan_id, selected, now);
   const scenarioIds = selected.map((s) => ids.get(s.key)!);
-  const expected = await estimateWork(trx, ctx, run, scenarioIds, snapshot.plan.failedFirst ?? false);
+  const expected = await estimateWork(trx, ctx, run, scenarioIds, snapshot.plan);
   for (const env of snapshot.environments)
     await queueEnvironmentWork(trx, ctx, run, snapshot.plan, env, scenarioIds, expected);
 }

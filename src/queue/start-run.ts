@@ -41,13 +41,7 @@ async function queuePairs(
   snapshot: RunSnapshot,
   pairs: readonly RunPair[],
 ): Promise<void> {
-  const expected = await estimateWork(
-    trx,
-    ctx,
-    run,
-    [...new Set(pairs.map((p) => p.scenarioId))],
-    snapshot.plan.failedFirst ?? false,
-  );
+  const expected = await estimateWork(trx, ctx, run, [...new Set(pairs.map((p) => p.scenarioId))], snapshot.plan);
   for (const env of snapshot.environments) {
     const ids = [...new Set(pairs.filter((p) => p.environmentId === env.id).map((p) => p.scenarioId))];
     if (ids.length > 0) await queueEnvironmentWork(trx, ctx, run, snapshot.plan, env, ids, expected);

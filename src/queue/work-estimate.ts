@@ -1,6 +1,9 @@
 import type { Kysely } from 'kysely';
+import { ESTIMATE_HISTORY_RUNS, type JobCosts } from '../domain/job-costs.js';
 import { durationNoise, median } from '../domain/median.js';
+import { usesWorker, type PlanDefinition } from '../domain/plan-definition.js';
 import { TERMINAL_RUN_STATUSES } from '../protocol/statuses.js';
+import { learnJobCosts } from '../storage/job-costs.js';
 import { prepared } from '../storage/prepared.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
@@ -15,23 +18,31 @@ export interface WorkEstimate {
   known(scenarioId: number, environmentId: number): boolean;
   /** How much durations vary from run to run, relative (from scenarios measured twice or more); undefined when unknown. */
   noise: number | undefined;
+  /** What a job costs in the environment beyond its tests' durations, learnt from the same runs; undefined before any. */
+  costs(environmentId: number): JobCosts | undefined;
+}
+
+/** What a job is expected to cost before anything is learnt: a process start, or a warm worker's dispatch. */
+export function configuredOverheadMs(ctx: QueueContext, plan: PlanDefinition): number {
+  return usesWorker(plan) ? ctx.settings.workerDispatchMs : ctx.settings.processOverheadMs;
 }
 
 /** How many recent durations of a scenario × environment its expectation is the median of. */
-const HISTORY = 5;
+const HISTORY = ESTIMATE_HISTORY_RUNS;
 
 /**
  * Estimates a run's work: the median of each scenario × environment's durations in the plan's
  * last few finished runs; a scenario without them gets the plan's median (the median of the known
  * medians), a plan without history the configured default. With `failedFirst`, the scenarios that failed in the
- * plan's last finished run go first.
+ * plan's last finished run go first. The same runs' jobs say what a job costs beyond its tests
+ * (`learnJobCosts`): a fixed part per job and a part per test file.
  */
 export async function estimateWork(
   trx: Kysely<Database>,
   ctx: QueueContext,
   run: { id: number; plan_id: number },
   scenarioIds: readonly number[],
-  failedFirst: boolean,
+  plan: PlanDefinition,
 ): Promise<WorkEstimate> {
   const recent = new Map<string, number[]>();
   // History is the plan's last few finished runs: a bounded read (runs × their results through the
@@ -51,12 +62,16 @@ export async function estimateWork(
   const medians = new Map([...recent].map(([k, v]) => [k, median(v)!]));
   const noise = durationNoise([...recent.values()]);
   const planMedian = median([...medians.values()]) ?? ctx.settings.defaultScenarioMs;
-  const failed = failedFirst ? await failedLastTime(trx, ctx, run) : new Set<number>();
+  const failed = plan.failedFirst ? await failedLastTime(trx, ctx, run) : new Set<number>();
+  const costs = new Map(
+    (await learnJobCosts(trx, runs, configuredOverheadMs(ctx, plan))).map((c) => [c.environmentId, c] as const),
+  );
   return {
     expectedMs: (sid, envId) => medians.get(`${sid}:${envId}`) ?? planMedian,
     first: (sid) => failed.has(sid),
     known: (sid, envId) => medians.has(`${sid}:${envId}`),
     noise,
+    costs: (envId) => costs.get(envId),
   };
 }
 

@@ -12,6 +12,7 @@ import * as m0009 from './migrations/0009-reasons-as-text.js';
 import * as m0010 from './migrations/0010-webhook-event-body.js';
 import * as m0011 from './migrations/0011-retention-and-blobs.js';
 import * as m0012 from './migrations/0012-caller-text-as-text.js';
+import * as m0013 from './migrations/0013-job-costs.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, cap: DialectCapabilities): Promise<void> };
 
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0010-webhook-event-body': m0010,
   '0011-retention-and-blobs': m0011,
   '0012-caller-text-as-text': m0012,
+  '0013-job-costs': m0013,
 };
 
 /** Applies every migration not yet applied, in order. Throws with the failing migration's name. */

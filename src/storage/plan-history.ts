@@ -1,14 +1,17 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Run } from '../protocol/api.js';
+import { ESTIMATE_HISTORY_RUNS } from '../domain/job-costs.js';
 import type {
   FlakyReason,
+  JobCost,
   FlakyScenario,
   HistoryRun,
   PlanHistory,
   SlowScenario,
   StripCell,
 } from '../protocol/plan-history.js';
-import type { ScenarioResult } from '../protocol/statuses.js';
+import { TERMINAL_RUN_STATUSES, type ScenarioResult } from '../protocol/statuses.js';
+import { learnJobCosts } from './job-costs.js';
 import { listRunViews } from './run-views.js';
 import type { Database } from './schema.js';
 
@@ -21,6 +24,8 @@ export interface HistoryOptions {
   runs: number;
   /** How many slowest and flaky scenarios to return. */
   top: number;
+  /** What a job is expected to cost before its costs can be told apart (`learnJobCosts`). */
+  priorJobCostMs: number;
 }
 
 /** What tells two runs' code apart: the git ref under test, else the build number. */
@@ -44,7 +49,7 @@ export async function planHistory(
   opts: HistoryOptions,
 ): Promise<PlanHistory> {
   const { counted, reruns } = await historyWindow(db, plan.id, opts.runs);
-  if (counted.length === 0) return { plan, runs: [], reruns: 0, slowest: [], flaky: [] };
+  if (counted.length === 0) return { plan, runs: [], reruns: 0, slowest: [], flaky: [], job_costs: [] };
   const all = [...counted, ...reruns];
   const runIds = all.map((r) => r.id);
   const marks = new Map(all.map((r) => [r.id, { ref: r.trigger.ref, build: r.trigger.build }]));
@@ -54,7 +59,31 @@ export async function planHistory(
     reruns: reruns.length,
     slowest: await slowestScenarios(db, runIds, opts.top),
     flaky: await flakyScenarios(db, runIds, marks, opts.top),
+    job_costs: await planJobCosts(db, plan.id, opts.priorJobCostMs),
   };
+}
+
+/** The job costs the plan's next run will count: learnt from its last finished runs, as the queue does. */
+async function planJobCosts(db: Kysely<Database>, planId: number, priorMs: number): Promise<JobCost[]> {
+  const runs = await db
+    .selectFrom('runs')
+    .select('id')
+    .where('plan_id', '=', planId)
+    .where('status', 'in', TERMINAL_RUN_STATUSES)
+    .orderBy('id', 'desc')
+    .limit(ESTIMATE_HISTORY_RUNS)
+    .execute();
+  const learnt = await learnJobCosts(
+    db,
+    runs.map((r) => r.id),
+    priorMs,
+  );
+  return learnt.map((c) => ({
+    environment: c.environmentName,
+    fixed_ms: c.fixedMs,
+    per_file_ms: c.perFileMs,
+    jobs: c.jobs,
+  }));
 }
 
 /**

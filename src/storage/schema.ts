@@ -180,6 +180,8 @@ export interface JobTable {
   ended_by: EndedBy | null;
   end_reason: string | null;
   error: string | null;
+  /** Test files the job holds (execute jobs queued since migration 0013; null before). */
+  files: number | null;
 }
 
 export interface AttemptTable {
@@ -203,6 +205,10 @@ export interface AttemptTable {
   /** The ended attempt's log, moved from log_chunks to the blob store (UTF-8), and its size in bytes. */
   log_sha256: string | null;
   log_size: number | null;
+  /** Wall time as the agent measured it, from the slot's turn to the end (null: an agent that did not say). */
+  duration_ms: number | null;
+  /** Sum of the durations the attempt's tests reported (execute attempts); `duration_ms` minus this is what the job cost beyond its tests. */
+  work_ms: number | null;
 }
 
 export interface ResultTable {

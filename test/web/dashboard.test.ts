@@ -200,7 +200,7 @@ plans:
     await s.api('POST', `/api/v1/runs/${hang.id}/cancel`);
   }, 60_000);
 
-  it("shows a plan's history: pass rate and duration charts, slowest and flaky scenarios", async () => {
+  it("shows a plan's history: pass rate and duration charts, slowest and flaky scenarios, job costs", async () => {
     await page.goto(`${s.url}/plans/${await planId('demo-vitest')}/history`);
     await page.getByRole('heading', { name: 'Pass rate' }).waitFor();
     // Two charts of one run each: the rerun of the failed pairs is left out, and the page says so.
@@ -212,6 +212,11 @@ plans:
       .waitFor();
     await expect.poll(() => page.locator('table.table tbody tr').count()).toBeGreaterThan(0);
     await page.getByText('No flaky scenarios in these runs.').waitFor();
+    // What the real agent's jobs cost beyond their tests, learnt from their wall times.
+    const costs = page.getByRole('region', { name: 'Job costs' });
+    const [learnt] = (await s.api('GET', `/api/v1/plans/demo-vitest/history`)).body.job_costs;
+    expect(learnt.jobs).toBeGreaterThan(0);
+    await costs.getByRole('cell', { name: learnt.environment, exact: true }).first().waitFor();
     await photograph(page, 'history');
     await nav('Plans').click();
     await page.getByRole('link', { name: 'hang' }).first().waitFor();

@@ -14,7 +14,7 @@ import type {
 export type { AgentList, PlanHistory, PlanLastRun, RerunBody, ResultRow, Run, TriggerRunBody };
 export type Me = Static<typeof MeSchema>;
 export type { AgentView } from '../../src/protocol/agent-view.js';
-export type { FlakyScenario, HistoryRun, SlowScenario } from '../../src/protocol/plan-history.js';
+export type { FlakyScenario, HistoryRun, JobCost, SlowScenario } from '../../src/protocol/plan-history.js';
 
 export interface Page<T> {
   items: T[];

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ErrorResponse } from '../../protocol/api.js';
 import { PlanHistory } from '../../protocol/plan-history.js';
+import { configuredOverheadMs } from '../../queue/work-estimate.js';
 import { planHistory } from '../../storage/plan-history.js';
 import type { ServerDeps } from '../deps.js';
 import { keyOf } from '../principal.js';
@@ -54,7 +55,11 @@ export function planHistoryRoute(app: FastifyInstance, deps: ServerDeps): void {
       return planHistory(
         deps.store.db,
         { id: plan.id, name: plan.definition.name },
-        { runs: req.query.runs ?? 30, top: req.query.top ?? 10 },
+        {
+          runs: req.query.runs ?? 30,
+          top: req.query.top ?? 10,
+          priorJobCostMs: configuredOverheadMs(deps.queue, plan.definition),
+        },
       );
     },
   );

@@ -1,4 +1,4 @@
-import type { FlakyScenario, HistoryRun, PlanHistory, SlowScenario } from '../api.js';
+import type { FlakyScenario, HistoryRun, JobCost, PlanHistory, SlowScenario } from '../api.js';
 import { Breakable } from '../components/breakable.js';
 import { RunChart, type Point } from '../components/chart.js';
 import { durationAxis, passRateAxis } from '../components/chart-axes.js';
@@ -52,6 +52,47 @@ function Slowest({ items }: { items: SlowScenario[] }) {
               </td>
               <td className="num" data-label="Runs">
                 {s.samples}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </ScrollArea>
+  );
+}
+
+/** What a job costs beyond its tests, as the next run's batching counts it. */
+function JobCosts({ items }: { items: JobCost[] }) {
+  if (items.length === 0) return <p className="muted">Learnt once a job of this plan has ended.</p>;
+  return (
+    <ScrollArea label="Job costs">
+      <table className="table cards-narrow">
+        <thead>
+          <tr>
+            <th scope="col">Environment</th>
+            <th scope="col" className="num">
+              Per job
+            </th>
+            <th scope="col" className="num">
+              Per file
+            </th>
+            <th scope="col" className="num">
+              Jobs
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((c) => (
+            <tr key={c.environment}>
+              <td data-label="Environment">{c.environment}</td>
+              <td className="num" data-label="Per job">
+                {duration(c.fixed_ms)}
+              </td>
+              <td className="num" data-label="Per file">
+                {duration(c.per_file_ms)}
+              </td>
+              <td className="num" data-label="Jobs">
+                {c.jobs}
               </td>
             </tr>
           ))}
@@ -153,6 +194,14 @@ export function HistoryPage({ id }: { id: string }) {
       <section className="card" aria-labelledby="h-slow">
         <h2 id="h-slow">Slowest scenarios</h2>
         <Slowest items={d.slowest} />
+      </section>
+      <section className="card" aria-labelledby="h-costs">
+        <h2 id="h-costs">Job costs</h2>
+        <p className="muted chart-note">
+          What a job pays beyond its tests' own durations (a framework's start, a process per test file), learnt from
+          the last finished runs' jobs. The next run's batching counts it.
+        </p>
+        <JobCosts items={d.job_costs} />
       </section>
     </>
   );
