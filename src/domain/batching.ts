@@ -37,6 +37,16 @@ export interface BatchOptions<T> {
    * file, per-file setup), learnt from past jobs. Counted in the group's work.
    */
   groupCostMs?: number;
+  /**
+   * The most expected work one batch may hold (a share of the job timeout), used on one slot: there
+   * a single batch loses nothing to balance, and every more batch pays another start. Default: no limit.
+   */
+  maxBatchMs?: number;
+  /**
+   * The run stops early on failures (fail-fast): keep the shrinking batches even on one slot, so a
+   * failure is known, and the run stopped, before the whole suite has run.
+   */
+  stopEarly?: boolean;
 }
 
 const DEFAULT_NOISE = 0.1;
@@ -73,6 +83,8 @@ export function batchScenarios<T>(items: readonly T[], expectedMs: (item: T) => 
   const slots = Math.max(1, Math.floor(opts.slots));
   const first = opts.first ?? (() => false);
   const sorted = [...items].sort((a, b) => Number(first(b)) - Number(first(a)) || expectedMs(b) - expectedMs(a));
+  // One slot: nothing to balance, so as few batches as the job timeout allows.
+  if (slots === 1 && !opts.stopEarly) return chunks(sorted, expectedMs, opts.maxBatchMs ?? Infinity);
   if (opts.singles) return sorted.map((s) => [s]);
   const total = sorted.reduce((sum, s) => sum + expectedMs(s), 0);
   const share =
@@ -151,6 +163,23 @@ function packOpening<T>(
     } else rest.push(item);
   }
   return { packed: bins.filter((b) => b.items.length > 0).map((b) => b.items), rest };
+}
+
+/** Consecutive batches of at most `maxMs` expected work each (at least one item). */
+function chunks<T>(sorted: readonly T[], expectedMs: (item: T) => number, maxMs: number): T[][] {
+  const batches: T[][] = [];
+  let work = Infinity;
+  for (const item of sorted) {
+    const ms = expectedMs(item);
+    if (work + ms > maxMs || batches.length === 0) {
+      batches.push([item]);
+      work = ms;
+    } else {
+      batches[batches.length - 1]!.push(item);
+      work += ms;
+    }
+  }
+  return batches;
 }
 
 /** Guided self-scheduling: each batch about remaining work / (2 × slots), at least one item. */

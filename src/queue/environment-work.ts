@@ -54,6 +54,9 @@ export async function queueEnvironmentWork(
     slots,
     overheadMs: costs?.fixedMs ?? configuredOverheadMs(ctx, plan),
     groupCostMs: costs?.perFileMs ?? 0,
+    // A batch's expected work stays well inside the job timeout: estimates can be short.
+    maxBatchMs: plan.jobTimeoutMs / 2 - (costs?.fixedMs ?? 0),
+    stopEarly: plan.failFast > 0,
     first: (sid) => estimate.first(sid),
     packFirst: measured,
     singles: worker && !measured,

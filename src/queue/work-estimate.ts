@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { ESTIMATE_HISTORY_RUNS, type JobCosts } from '../domain/job-costs.js';
+import { durationEstimator } from '../domain/duration-estimate.js';
 import { durationNoise, median } from '../domain/median.js';
 import { usesWorker, type PlanDefinition } from '../domain/plan-definition.js';
 import { TERMINAL_RUN_STATUSES } from '../protocol/statuses.js';
@@ -31,20 +32,23 @@ export function configuredOverheadMs(ctx: QueueContext, plan: PlanDefinition): n
 const HISTORY = ESTIMATE_HISTORY_RUNS;
 
 /**
- * Estimates a run's work: the median of each scenario × environment's durations in the plan's
- * last few finished runs; a scenario without them gets the plan's median (the median of the known
- * medians), a plan without history the configured default. With `failedFirst`, the scenarios that failed in the
- * plan's last finished run go first. The same runs' jobs say what a job costs beyond its tests
- * (`learnJobCosts`): a fixed part per job and a part per test file.
+ * Estimates a run's work from what was measured, nearest first (`durationEstimator`): the median
+ * of each scenario × environment's durations in the plan's last few finished runs; else the
+ * scenario's durations in the plan's other environments, scaled by how the environments compare;
+ * else the same test's (same key) durations in the project's other plans' last runs. A scenario
+ * known nowhere gets the plan's median (the median of the known estimates), a plan without any the
+ * configured default. With `failedFirst`, the scenarios that failed in the plan's last finished
+ * run go first. The same runs' jobs say what a job costs beyond its tests (`learnJobCosts`): a
+ * fixed part per job and a part per test file.
  */
 export async function estimateWork(
   trx: Kysely<Database>,
   ctx: QueueContext,
-  run: { id: number; plan_id: number },
+  run: { id: number; plan_id: number; project_id: number },
   scenarioIds: readonly number[],
   plan: PlanDefinition,
 ): Promise<WorkEstimate> {
-  const recent = new Map<string, number[]>();
+  const recent = new Map<number, Map<number, number[]>>();
   // History is the plan's last few finished runs: a bounded read (runs × their results through the
   // results(run_id, status) index), however long the plan's past.
   const runs = await recentRuns(trx, ctx, run, HISTORY);
@@ -53,27 +57,79 @@ export async function estimateWork(
     const rows = await durationsOfRuns.all(trx, ctx.cap, { runs });
     for (const r of rows) {
       if (!wanted.has(r.scenario_id)) continue;
-      const k = `${r.scenario_id}:${r.environment_id}`;
-      const list = recent.get(k) ?? [];
+      const byEnv = recent.get(r.scenario_id) ?? new Map<number, number[]>();
+      const list = byEnv.get(r.environment_id) ?? [];
       if (list.length < HISTORY) list.push(Math.max(1, r.duration_ms!));
-      recent.set(k, list);
+      byEnv.set(r.environment_id, list);
+      recent.set(r.scenario_id, byEnv);
     }
   }
-  const medians = new Map([...recent].map(([k, v]) => [k, median(v)!]));
-  const noise = durationNoise([...recent.values()]);
-  const planMedian = median([...medians.values()]) ?? ctx.settings.defaultScenarioMs;
+  const own = new Map(
+    [...recent].map(([sid, byEnv]) => [sid, new Map([...byEnv].map(([env, list]) => [env, median(list)!]))]),
+  );
+  const noise = durationNoise([...recent.values()].flatMap((byEnv) => [...byEnv.values()]));
+  // The same tests under the project's other plans: read only when this plan has not measured most of them.
+  const elsewhere =
+    own.size >= MEASURED_SHARE * scenarioIds.length
+      ? new Map<number, number>()
+      : await durationsElsewhere(
+          trx,
+          ctx,
+          run,
+          scenarioIds.filter((sid) => !own.has(sid)),
+        );
+  const estimator = durationEstimator({ own, elsewhere });
+  const known = [...own.values()].flatMap((byEnv) => [...byEnv.values()]);
+  const planMedian = median(known.length > 0 ? known : [...elsewhere.values()]) ?? ctx.settings.defaultScenarioMs;
   const failed = plan.failedFirst ? await failedLastTime(trx, ctx, run) : new Set<number>();
   const costs = new Map(
     (await learnJobCosts(trx, runs, configuredOverheadMs(ctx, plan))).map((c) => [c.environmentId, c] as const),
   );
   return {
-    expectedMs: (sid, envId) => medians.get(`${sid}:${envId}`) ?? planMedian,
+    expectedMs: (sid, envId) => estimator.expectedMs(sid, envId) ?? planMedian * estimator.factor(envId),
     first: (sid) => failed.has(sid),
-    known: (sid, envId) => medians.has(`${sid}:${envId}`),
+    known: (sid, envId) => estimator.expectedMs(sid, envId) !== undefined,
     noise,
     costs: (envId) => costs.get(envId),
   };
 }
+
+/** Below this share of scenarios measured by the plan itself, other plans' durations are looked up. */
+const MEASURED_SHARE = 0.9;
+
+/**
+ * Medians of the given scenarios' durations, matched by key, in the last few finished runs of the
+ * project's other plans: what a suite's earlier runs under another plan say about it.
+ */
+async function durationsElsewhere(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  run: { plan_id: number; project_id: number },
+  scenarioIds: readonly number[],
+): Promise<Map<number, number>> {
+  if (scenarioIds.length === 0) return new Map();
+  const runs = (
+    await otherPlansRuns.all(trx, ctx.cap, { projectId: run.project_id, planId: run.plan_id, limit: HISTORY })
+  ).map((r) => r.id);
+  if (runs.length === 0) return new Map();
+  const byKey = new Map<string, number[]>();
+  for (const r of await keyedDurationsOfRuns.all(trx, ctx.cap, { runs })) {
+    const list = byKey.get(r.key) ?? [];
+    if (list.length < HISTORY) list.push(Math.max(1, r.duration_ms!));
+    byKey.set(r.key, list);
+  }
+  const found = new Map<number, number>();
+  for (let i = 0; i < scenarioIds.length; i += KEY_CHUNK) {
+    const ids = scenarioIds.slice(i, i + KEY_CHUNK);
+    for (const s of await trx.selectFrom('scenarios').select(['id', 'key']).where('id', 'in', ids).execute()) {
+      const list = byKey.get(s.key);
+      if (list) found.set(s.id, median(list)!);
+    }
+  }
+  return found;
+}
+
+const KEY_CHUNK = 500;
 
 /** Ids of the plan's last finished runs before this one, newest first. */
 async function recentRuns(
@@ -116,6 +172,27 @@ const durationsOfRuns = prepared((db, v: { runs: number[] }) =>
     .where('status', 'in', ['passed', 'failed', 'flaky'])
     .where('duration_ms', 'is not', null)
     .orderBy('id', 'desc'),
+);
+const otherPlansRuns = prepared((db, v: { projectId: number; planId: number; limit: number }) =>
+  db
+    .selectFrom('runs')
+    .select('id')
+    .where('project_id', '=', v.projectId)
+    .where('plan_id', '<>', v.planId)
+    .where('status', 'in', TERMINAL_RUN_STATUSES)
+    .orderBy('id', 'desc')
+    .limit(v.limit),
+);
+/** Measured durations in the given runs with their scenarios' keys, newest first. */
+const keyedDurationsOfRuns = prepared((db, v: { runs: number[] }) =>
+  db
+    .selectFrom('results')
+    .innerJoin('scenarios', 'scenarios.id', 'results.scenario_id')
+    .select(['scenarios.key', 'results.duration_ms'])
+    .where('results.run_id', 'in', v.runs)
+    .where('results.status', 'in', ['passed', 'failed', 'flaky'])
+    .where('results.duration_ms', 'is not', null)
+    .orderBy('results.id', 'desc'),
 );
 const failedOfRun = prepared((db, v: { runId: number }) =>
   db.selectFrom('results').select('scenario_id').where('run_id', '=', v.runId).where('status', '=', 'failed'),

@@ -56,7 +56,7 @@ describe('batchScenarios (guided self-scheduling)', () => {
       { file: 'b', ms: 100 },
       { file: 'a', ms: 50 },
     ].map((t, id) => ({ ...t, id }));
-    const byFile = { slots: 1, overheadMs: 0, group: (t: { file: string }) => t.file };
+    const byFile = { slots: 2, overheadMs: 0, group: (t: { file: string }) => t.file };
     // a (1050) then b (600) then c (300); each file's tests as given.
     expect(
       batchScenarios(tests, (t) => t.ms, byFile)
@@ -77,6 +77,19 @@ describe('batchScenarios (guided self-scheduling)', () => {
     // Packed opening jobs on several slots never split a group.
     const packed = batchScenarios(tests, (t) => t.ms, { ...byFile, slots: 2, packFirst: true });
     for (const file of ['a', 'b', 'c']) expect(packed.filter((b) => b.some((t) => t.file === file))).toHaveLength(1);
+  });
+
+  it('on one slot, makes one batch (nothing to balance, every batch pays a start) within the job timeout', () => {
+    const items = Array.from({ length: 40 }, (_, i) => i);
+    const one = { slots: 1, overheadMs: 500 };
+    expect(batchScenarios(items, () => 1000, one)).toEqual([items]);
+    expect(batchScenarios(items, () => 1000, { ...one, singles: true })).toEqual([items]);
+    // At most 15 s of expected work per batch: 40 s in three.
+    expect(batchScenarios(items, () => 1000, { ...one, maxBatchMs: 15_000 }).map((b) => b.length)).toEqual([
+      15, 15, 10,
+    ]);
+    // Fail-fast: shrinking batches, so a failure stops the run before the whole suite ran.
+    expect(batchScenarios(items, () => 1000, { ...one, stopEarly: true }).length).toBeGreaterThan(3);
   });
 });
 
