@@ -108,9 +108,13 @@ async function durationsElsewhere(
   scenarioIds: readonly number[],
 ): Promise<Map<number, number>> {
   if (scenarioIds.length === 0) return new Map();
-  const runs = (
-    await otherPlansRuns.all(trx, ctx.cap, { projectId: run.project_id, planId: run.plan_id, limit: HISTORY })
-  ).map((r) => r.id);
+  // Among the project's latest runs only: however long its past, the read stays bounded.
+  const latest = await latestRunsOfProject.all(trx, ctx.cap, { projectId: run.project_id, limit: PROJECT_RUNS_READ });
+  const ended = new Set<string>(TERMINAL_RUN_STATUSES);
+  const runs = latest
+    .filter((r) => r.plan_id !== run.plan_id && ended.has(r.status))
+    .slice(0, HISTORY)
+    .map((r) => r.id);
   if (runs.length === 0) return new Map();
   const byKey = new Map<string, number[]>();
   for (const r of await keyedDurationsOfRuns.all(trx, ctx.cap, { runs })) {
@@ -130,6 +134,8 @@ async function durationsElsewhere(
 }
 
 const KEY_CHUNK = 500;
+/** How many of the project's latest runs are looked through for other plans' finished ones. */
+const PROJECT_RUNS_READ = 500;
 
 /** Ids of the plan's last finished runs before this one, newest first. */
 async function recentRuns(
@@ -173,13 +179,12 @@ const durationsOfRuns = prepared((db, v: { runs: number[] }) =>
     .where('duration_ms', 'is not', null)
     .orderBy('id', 'desc'),
 );
-const otherPlansRuns = prepared((db, v: { projectId: number; planId: number; limit: number }) =>
+/** The project's latest runs: a bounded read of its (project_id, id) index, filtered after. */
+const latestRunsOfProject = prepared((db, v: { projectId: number; limit: number }) =>
   db
     .selectFrom('runs')
-    .select('id')
+    .select(['id', 'plan_id', 'status'])
     .where('project_id', '=', v.projectId)
-    .where('plan_id', '<>', v.planId)
-    .where('status', 'in', TERMINAL_RUN_STATUSES)
     .orderBy('id', 'desc')
     .limit(v.limit),
 );
