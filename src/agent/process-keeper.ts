@@ -4,12 +4,20 @@
  * Framework processes lead process groups of their own (so a timeout can signal a whole tree), and
  * so they survive their agent: after a `kill -9` of the agent, nothing would stop a job's browser,
  * dev server or hung test runner, and the job runs again elsewhere while its first attempt still
- * writes files and holds ports. The keeper is a small process of its own, started with the agent's
- * first framework process, in a session of its own (a Ctrl-C or a signal to the agent's group
- * does not reach it). The agent tells it, on a pipe, each group it starts (`+<pgid>`) and each that
- * is gone (`-<pgid>`). When the pipe ends (the agent exited or was killed: the kernel closes its
+ * writes files and holds ports. The keeper is a small process of its own, started just before the
+ * agent's first framework process, in a session of its own (a Ctrl-C or a signal to the agent's
+ * group does not reach it). The agent tells it, on a pipe, each group it starts (`+<pgid>`) and each
+ * that is gone (`-<pgid>`). When the pipe ends (the agent exited or was killed: the kernel closes its
  * end either way) the keeper sends SIGTERM to every group still listed, SIGKILL to what is left
  * after a grace period, and exits.
+ *
+ * Listing a group is a write on the pipe, which the kernel keeps until the keeper reads it: a keeper
+ * still starting up when the agent dies reads the list first, then the end. What must come first is
+ * the keeper itself. Started when the first group was listed, after that group's leader was already
+ * running, the keeper's spawn (a fork of the agent and an exec of node, slow on a loaded machine) was
+ * a window in which a `kill -9` of the agent left the group unlisted and alive, and no keeper at all.
+ * So `startKeeper` runs before the spawn of a group, and the group is listed in the same synchronous
+ * turn as the spawn that returned its pid.
  *
  * One keeper per agent process, not a supervisor per job: a framework process stays the agent's
  * own child (exit codes and signals as they are) and a job costs no extra process start.
@@ -76,6 +84,14 @@ function current(): ChildProcess | null {
   (self.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   for (const pgid of kept) self.stdin?.write(`+${pgid}\n`);
   return self;
+}
+
+/**
+ * Starts the keeper if it is not running. Call it before starting a process group, so that listing
+ * the group right after (`keepGroup`) is one write on a pipe that already exists.
+ */
+export function startKeeper(): void {
+  current();
 }
 
 /** Lists a process group the agent started: the keeper ends it if the agent dies first. */

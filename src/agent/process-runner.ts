@@ -19,7 +19,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
-import { keepGroup, releaseGroup } from './process-keeper.js';
+import { keepGroup, releaseGroup, startKeeper } from './process-keeper.js';
 
 /** Options for {@link runProcess}. */
 export interface RunProcessOptions {
@@ -172,6 +172,8 @@ export function spawnGroupLeader(
   },
   stdio: ('ignore' | 'pipe')[],
 ): ChildProcess {
+  // The keeper first: a group must never run before the keeper that is to end it exists.
+  startKeeper();
   const child = spawn(spec.shell ? '/bin/sh' : spec.command, spec.shell ? ['-c', spec.command] : spec.args, {
     cwd: spec.cwd,
     env: spec.env,

@@ -21,6 +21,7 @@ export interface StoredObject {
   /** Where the listing continues after this object. */
   key: string;
   size: number;
+  /** When the object was last written: whole epoch milliseconds, like every time in the database. */
   modifiedAt: number;
 }
 
@@ -36,6 +37,7 @@ export interface BlobStore {
   stage(source: Readable, opts: { maxBytes: number; expectedSha256?: string }): Promise<StagedBlob>;
   /** The blob's bytes (from byte `start`), or null when it is not stored. */
   open(sha256: string, opts?: { start?: number }): Promise<Readable | null>;
+  /** The blob's size and when it was last written (whole epoch milliseconds), or null when it is not stored. */
   stat(sha256: string): Promise<{ size: number; modifiedAt: number } | null>;
   /** Removes the blob; removing one that is not there is not an error. */
   delete(sha256: string): Promise<void>;

@@ -57,7 +57,7 @@ export class LocalBlobStore implements BlobStore {
 
   async stat(sha256: string): Promise<{ size: number; modifiedAt: number } | null> {
     return stat(this.pathOf(sha256)).then(
-      (s) => ({ size: s.size, modifiedAt: s.mtimeMs }),
+      (s) => ({ size: s.size, modifiedAt: wholeMs(s.mtimeMs) }),
       () => null,
     );
   }
@@ -88,7 +88,7 @@ export class LocalBlobStore implements BlobStore {
           key,
           sha256: dir === 'tmp' ? null : /^[0-9a-f]{64}$/.test(name) ? name : null,
           size: s.size,
-          modifiedAt: s.mtimeMs,
+          modifiedAt: wholeMs(s.mtimeMs),
         });
         if (items.length === limit) return { items, next: key };
       }
@@ -102,4 +102,14 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * A file time in whole milliseconds. `mtimeMs` has a fraction (the file system keeps nanoseconds, and
+ * the time `commit` sets comes back as `….999`), and a fraction is no `bigint` on PostgreSQL: adopting
+ * such a blob into the registry failed the whole retention pass. Rounded up, so a blob never looks
+ * older than it is to the orphan sweep's grace period (and a time `commit` set comes back exact).
+ */
+function wholeMs(mtimeMs: number): number {
+  return Math.ceil(mtimeMs);
 }
