@@ -762,14 +762,16 @@ function shapeReport(r) {
       out.push(
         w
           ? `       gap to the measured bound ${fx(x.wallS - x.measured.s, 2)} s ≈ run start → workers started ${fx(w.s.toWorker, 2)} s + their boot ${fx(w.s.boot, 2)} s + between batches ${fx(w.s.between, 2)} s (p50 ${fx(w.gapMs.p50, 1)} ms, p90 ${fx(w.gapMs.p90, 1)} ms) + last batch → run finished ${fx(w.s.tail, 2)} s (${w.workers} workers)`
-          : `       gap to the measured bound ${fx(x.wallS - x.measured.s, 2)} s: job overhead ${fx(x.overheadS, 2)} s (median ${Math.round(x.overheadPerJobMs)} ms/job)${mode === 'queue' ? ' (lookaheads overlap in queue mode)' : ''} + prelude ${fx(x.preludeS, 2)} s (discovery, first claims) + idle between jobs ${fx(x.gapsS, 2)} s + tail ${fx(x.tailS, 2)} s`,
+          : mode === 'queue'
+            ? `       gap to the measured bound ${fx(x.wallS - x.measured.s, 2)} s: prelude ${fx(x.preludeS, 2)} s (discovery, first claims), then dispatch, worker start-up and idle slots, which the server's times do not tell apart in queue mode (a lookahead's attempt begins while its slot's batch runs)`
+            : `       gap to the measured bound ${fx(x.wallS - x.measured.s, 2)} s: job overhead ${fx(x.overheadS, 2)} s (median ${Math.round(x.overheadPerJobMs)} ms/job) + prelude ${fx(x.preludeS, 2)} s (discovery, first claims) + idle between jobs ${fx(x.gapsS, 2)} s + tail ${fx(x.tailS, 2)} s`,
       );
       if (x.phases)
         out.push(
           `       job overhead by phase (s of makespan; median ms/job): claim → process began ${fx(x.phases.s.toSpawn, 2)} (${Math.round(x.phases.median.toSpawn)}), node boot${shape.startMs > 0 ? ' and start sleep' : ''} ${fx(x.phases.s.boot, 2)} (${Math.round(x.phases.median.boot)}), in the runner beyond its sleeps ${fx(x.phases.s.inRunner, 2)}, runner end → completion stored ${fx(x.phases.s.after, 2)} (${Math.round(x.phases.median.after)})`,
         );
       out.push(
-        `       opening jobs (tests/work s/wall s): ${x.opening.map((/** @type {any} */ o) => `${o.n}/${fx(o.workS)}/${fx(o.wallS)}`).join(' ')}; longest scenario ${fx(x.longest.ms / 1000, 2)} s (${x.longest.file}) started at ${fx(x.longest.startedS, 2)} s`,
+        `       opening jobs (tests/work s/wall s${mode === 'queue' ? "; a lookahead's wall includes its wait" : ''}): ${x.opening.map((/** @type {any} */ o) => `${o.n}/${fx(o.workS)}/${fx(o.wallS)}`).join(' ')}; longest scenario ${fx(x.longest.ms / 1000, 2)} s (${x.longest.file}) started at ${fx(x.longest.startedS, 2)} s`,
       );
       if (x.envs.length > 1)
         out.push(
