@@ -47,10 +47,35 @@ const lookaheadPlain = lookaheadStatement(false);
 const jobAhead = prepared((db, v: { jobId: number; agentId: number }) =>
   db
     .selectFrom('jobs')
-    .select(['run_id', 'environment_id', 'run_created_at', 'scenario_ids', 'lookahead'])
+    .select(['run_id', 'environment_id', 'run_created_at', 'scenario_ids', 'lookahead', 'expected_ms'])
     .where('id', '=', v.jobId)
     .where('lease_owner', '=', v.agentId)
     .where('status', '=', 'running'),
+);
+
+/** What the run still has queued in the environment (expected ms), and how many of its jobs hold a slot. */
+const workLeft = prepared((db, v: { runId: number; environmentId: number }) =>
+  db
+    .selectFrom('jobs')
+    .select((eb) => [
+      eb.fn
+        .sum<number | string | null>(eb.case().when('status', '=', 'queued').then(eb.ref('expected_ms')).else(0).end())
+        .as('queued_ms'),
+      eb.fn
+        .sum<number | string | null>(
+          eb
+            .case()
+            .when(eb.and([eb('status', '=', 'running'), eb('lookahead', '=', 0)]))
+            .then(1)
+            .else(0)
+            .end(),
+        )
+        .as('running'),
+    ])
+    .where('run_id', '=', v.runId)
+    .where('environment_id', '=', v.environmentId)
+    .where('kind', '=', 'execute')
+    .where('status', 'in', ['queued', 'running']),
 );
 
 /** The slot's next job now has the slot (the job before it was completed): it counts toward `max_parallel` again. */
@@ -62,8 +87,8 @@ const takeSlot = prepared((db, v: { jobId: number }) =>
  * Queue mode: claims the job a slot's worker takes after `afterJob` (a running job of this agent),
  * from the same run and environment, so that the worker goes from batch to batch without waiting
  * for a round trip. Null when the plan is not in queue mode, when the job ahead holds more than
- * one scenario (a lookahead would wait behind a long batch while another slot may free first), or
- * when the run has few scenarios left.
+ * one scenario (a lookahead would wait behind a long batch while another slot may free first) or
+ * is expected to take more than half of what is left per slot, or when the run has few scenarios left.
  */
 export async function claimLookahead(
   ctx: QueueContext,
@@ -78,6 +103,13 @@ export async function claimLookahead(
     if (fromJson<number[]>(after.scenario_ids, []).length !== 1) return null;
     const { snapshot } = await ctx.runFacts.get(trx, ctx.cap, after.run_id, after.run_created_at);
     if (!usesWorker(snapshot.plan)) return null;
+    if (after.expected_ms !== null) {
+      // Nor behind a job expected to take long against what is left: the lookahead would wait on
+      // this slot while the others run out of work (a heavy tail's longest scenario).
+      const left = await workLeft.first(trx, ctx.cap, { runId: after.run_id, environmentId: after.environment_id });
+      const perSlot = Number(left?.queued_ms ?? 0) / Math.max(1, Number(left?.running ?? 0));
+      if (after.expected_ms > perSlot / 2) return null;
+    }
     const statement = ctx.cap.skipLocked ? lookaheadSkipLocked : lookaheadPlain;
     return claimOne(trx, ctx, claimer, (token, now) =>
       statement.first(trx, ctx.cap, {

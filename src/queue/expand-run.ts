@@ -5,7 +5,7 @@ import type { DiscoveredScenarioSchema } from '../protocol/agent-api.js';
 import { toJson } from '../storage/json.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
-import { queueEnvironmentWork } from './environment-work.js';
+import { queueRunWork } from './environment-work.js';
 import { estimateWork } from './work-estimate.js';
 import { readRunDocuments } from '../storage/run-data.js';
 import { stopRun } from './run-stop.js';
@@ -39,8 +39,8 @@ export async function expandRun(
   const ids = await upsertScenarios(trx, run.plan_id, selected, now);
   const scenarioIds = selected.map((s) => ids.get(s.key)!);
   const expected = await estimateWork(trx, ctx, run, scenarioIds, snapshot.plan);
-  for (const env of snapshot.environments)
-    await queueEnvironmentWork(trx, ctx, run, snapshot.plan, env, scenarioIds, expected);
+  const work = snapshot.environments.map((env) => ({ env, scenarioIds }));
+  await queueRunWork(trx, ctx, run, snapshot.plan, work, expected);
 }
 
 function dedupe(scenarios: Discovered[]): Discovered[] {

@@ -3,7 +3,7 @@ import { prepared } from '../storage/prepared.js';
 import type { Database } from '../storage/schema.js';
 import type { QueueContext } from './context.js';
 import { queueDiscovery } from './discovery-job.js';
-import { queueEnvironmentWork } from './environment-work.js';
+import { queueRunWork } from './environment-work.js';
 import { estimateWork } from './work-estimate.js';
 import { readRunDocuments, type RunPair, type RunSnapshot } from '../storage/run-data.js';
 
@@ -42,8 +42,9 @@ async function queuePairs(
   pairs: readonly RunPair[],
 ): Promise<void> {
   const expected = await estimateWork(trx, ctx, run, [...new Set(pairs.map((p) => p.scenarioId))], snapshot.plan);
-  for (const env of snapshot.environments) {
-    const ids = [...new Set(pairs.filter((p) => p.environmentId === env.id).map((p) => p.scenarioId))];
-    if (ids.length > 0) await queueEnvironmentWork(trx, ctx, run, snapshot.plan, env, ids, expected);
-  }
+  const work = snapshot.environments.map((env) => ({
+    env,
+    scenarioIds: [...new Set(pairs.filter((p) => p.environmentId === env.id).map((p) => p.scenarioId))],
+  }));
+  await queueRunWork(trx, ctx, run, snapshot.plan, work, expected);
 }

@@ -182,6 +182,8 @@ export interface JobTable {
   error: string | null;
   /** Test files the job holds (execute jobs queued since migration 0013; null before). */
   files: number | null;
+  /** What the job was expected to cost when queued: its fixed cost, its files' and its scenarios' expected durations. */
+  expected_ms: number | null;
 }
 
 export interface AttemptTable {

@@ -12,6 +12,7 @@ plans:
   tried: { framework: command, environments: [e1], max_parallel: 2 }
   newcomer: { framework: command, environments: [e1], max_parallel: 2 }
   widened: { framework: command, environments: [${twoEnvs ? 'e1, e2' : 'e1'}], max_parallel: 2 }
+  speeds: { framework: command, environments: [e1, e2], max_parallel: 2 }
 `;
 /** One slow file (4 s) and eight quick ones (0.5 s each): on two slots, the slow one balances the rest. */
 const KEYS = ['slow.test > t', ...Array.from({ length: 8 }, (_, i) => `quick${i}.test > t`)];
@@ -27,23 +28,29 @@ describeEachDialect('first runs estimated from what else was measured', (dialect
   });
   afterAll(() => s?.close());
 
-  /** Runs a plan to its end; returns its execute jobs' keys per environment, sorted. */
+  /** The environments of the execute jobs in the order they were claimed, by `runPlan`. */
+  let claimOrder: string[] = [];
+
+  /** Runs a plan to its end; returns its execute jobs' keys per environment, sorted. Environment e2 runs 2× slower. */
   async function runPlan(plan: string): Promise<Record<string, string[][]>> {
     const run = (await s.api('POST', `/api/v1/plans/${plan}/runs`, {})).body;
     const jobs: Record<string, string[][]> = {};
-    for (let claimed = await agent.claim(2); claimed.length > 0; claimed = await agent.claim(2)) {
+    claimOrder = [];
+    for (let claimed = await agent.claim(1); claimed.length > 0; claimed = await agent.claim(1)) {
       for (const job of claimed as ClaimedJob[]) {
         if (job.kind === 'discover') {
           expect((await agent.discover(job, KEYS)).status).toBe(200);
           continue;
         }
+        claimOrder.push(job.environment.name);
         (jobs[job.environment.name] ??= []).push(job.scenarios.map((x) => x.key).sort());
+        const speed = job.environment.name === 'e2' ? 2 : 1;
         const results = job.scenarios.map((x) => ({
           key: x.key,
           file: x.file,
           path: x.path,
           outcome: 'passed' as const,
-          durationMs: msOf(x.key),
+          durationMs: speed * msOf(x.key),
         }));
         expect((await agent.complete(job, { outcome: 'completed', results })).status).toBe(200);
       }
@@ -67,5 +74,14 @@ describeEachDialect('first runs estimated from what else was measured', (dialect
     const jobs = await runPlan('widened');
     expect(jobs.e1).toEqual(balanced);
     expect(jobs.e2).toEqual(balanced);
+  });
+
+  it('queues the environments’ jobs merged by expected cost: the slower environment’s largest first', async () => {
+    await runPlan('speeds');
+    expect(claimOrder[0]).toBe('e1');
+    await runPlan('speeds');
+    // Each environment opens with its slow file alone and its quick files together; in e2 both
+    // take twice as long, so e2's two opening jobs come before e1's.
+    expect(claimOrder.slice(0, 4)).toEqual(['e2', 'e2', 'e1', 'e1']);
   });
 });

@@ -339,11 +339,40 @@ describeEachDialect('run lifecycle over the agent protocol', (dialect) => {
       }
     });
 
-    it('keeps a file’s scenarios in one job, in their discovered order, even at one file per job', async () => {
-      // The scenarios are new to the plan (no history): one unit per job, the unit being the file.
+    it('grants no lookahead behind a job expected to take more than half of what is left per slot', async () => {
+      const keys = Array.from({ length: 16 }, (_, i) => `tail/s${i}.test > works`);
       const r = await trigger('queue-mode');
       const [disc] = await agent.claim(1);
-      await agent.discover(disc!, KEYS);
+      await agent.discover(disc!, keys);
+      const [j1, j2] = await agent.claim(2);
+      const expectMs = (job: ClaimedJob, ms: number) =>
+        s.proctor.server.store.db.updateTable('jobs').set({ expected_ms: ms }).where('id', '=', job.job_id).execute();
+      // j1 is the heavy tail's long scenario: a lookahead behind it would wait while other slots idle.
+      await expectMs(j1!, 1_000_000);
+      const behindLong = (
+        await agent.execute(j2!, passed, { claim: { free_slots: 0, lookahead: { after_job: j1!.job_id } } })
+      ).body;
+      expect(lookaheadOf(behindLong)).toEqual([]);
+      // As short as the rest: the lookahead is granted.
+      await expectMs(j1!, 1_000);
+      const [j3] = await agent.claim(1);
+      const behindShort = (
+        await agent.execute(j3!, passed, { claim: { free_slots: 0, lookahead: { after_job: j1!.job_id } } })
+      ).body;
+      expect(lookaheadOf(behindShort)).toHaveLength(1);
+      for (const j of [j1!, ...lookaheadOf(behindShort)]) await agent.execute(j, passed);
+      for (let jobs = await agent.claim(4); jobs.length > 0; jobs = await agent.claim(4))
+        for (const j of jobs) await agent.execute(j, passed);
+      expect(await run(r.id)).toMatchObject({ status: 'completed', counts: { total: 16, passed: 16 } });
+    });
+
+    it('keeps a file’s scenarios in one job, in their discovered order, even at one file per job', async () => {
+      // The scenarios are new to the plan and to the project (no history anywhere): one unit per
+      // job, the unit being the file.
+      const fresh = KEYS.map((k) => `fresh/${k}`);
+      const r = await trigger('queue-mode');
+      const [disc] = await agent.claim(1);
+      await agent.discover(disc!, fresh);
       const jobs: string[][] = [];
       for (let claimed = await agent.claim(4); claimed.length > 0; claimed = await agent.claim(4)) {
         for (const j of claimed) {
@@ -352,9 +381,9 @@ describeEachDialect('run lifecycle over the agent protocol', (dialect) => {
         }
       }
       expect(jobs.sort((a, b) => a[0]!.localeCompare(b[0]!))).toEqual([
-        ['a/one.test > works', 'a/one.test > fails'],
-        ['a/two.test > skips'],
-        ['b/three.test > works'],
+        ['fresh/a/one.test > works', 'fresh/a/one.test > fails'],
+        ['fresh/a/two.test > skips'],
+        ['fresh/b/three.test > works'],
       ]);
       expect(await run(r.id)).toMatchObject({ status: 'completed', result: 'passed', counts: { total: 4, passed: 4 } });
     });
