@@ -195,7 +195,7 @@ async function runBatch(
   job: ClaimedJob,
   refs: ScenarioRef[],
   opts: ExecuteOptions,
-): Promise<RunProcessResult> {
+): Promise<RunProcessResult & { workerStarted?: boolean }> {
   markRunStart(ctx);
   // The worker outlives this job: the job id comes with each batch instead.
   const { PROCTOR_JOB_ID: _job, ...env } = spec.env;
@@ -229,6 +229,8 @@ async function runBatch(
     scenarios: refs,
     ...adapter.workerBatch?.(ctx, refs),
   };
+  // A worker's first batch pays its start: once per slot, not per job or file.
+  const workerStarted = worker.batches === 0;
   const result = await worker.run(request, {
     timeoutMs: job.timeout_ms,
     signal: opts.signal,
@@ -236,7 +238,7 @@ async function runBatch(
     ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
   });
   opts.onWorkerFree?.();
-  return result;
+  return { ...result, workerStarted };
 }
 
 /** The process ended without the framework's own verdict: say why, or null when it ran to its end. */
@@ -294,7 +296,7 @@ async function execute(
   if (opts.signal.aborted) return { outcome: 'cancelled', reason: 'cancelled', error: 'cancelled' };
   const refs = job.scenarios.map((s) => ({ key: s.key, file: s.file, path: s.path }));
   const workerSpec = opts.worker ? (adapter.workerCommand?.(ctx) ?? null) : null;
-  const r =
+  const r: RunProcessResult & { workerStarted?: boolean } =
     opts.worker && workerSpec
       ? await runBatch(opts.worker, adapter, workerSpec, ctx, job, refs, opts)
       : await run(adapter.runCommand(ctx, refs), job, opts);
@@ -311,6 +313,7 @@ async function execute(
     exit_code: r.exitCode,
     results: results.map(({ artifacts: _files, ...rest }) => rest),
     output: combined(r),
+    ...(r.workerStarted ? { worker_started: true } : {}),
   };
 }
 

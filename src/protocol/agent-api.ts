@@ -214,6 +214,8 @@ export const CompleteRequest = Type.Object(
     error: Type.Optional(Capped(L.error)),
     exit_code: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
     duration_ms: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Queue mode: this batch started the slot's worker, so its wall time holds a start paid once per slot. */
+    worker_started: Type.Optional(Type.Boolean()),
     output: Type.Optional(Capped(L.output)),
     results: Type.Optional(Type.Array(TestReportSchema, { maxItems: 100_000 })),
     scenarios: Type.Optional(Type.Array(DiscoveredScenarioSchema, { maxItems: 100_000 })),

@@ -158,7 +158,9 @@ async function finishAttempt(
     reason: req.reason ?? null,
     endedBy: req.reason === 'timeout' ? 'timeout' : req.outcome === 'cancelled' ? 'user' : null,
     output: req.output ?? null,
-    durationMs: req.duration_ms === undefined ? null : storedMs(req.duration_ms),
+    // A worker's start is paid once per slot: learning it as a cost of this job or its files would
+    // charge it to every job.
+    durationMs: req.duration_ms === undefined || req.worker_started ? null : storedMs(req.duration_ms),
     workMs: req.results === undefined ? null : storedMs(req.results.reduce((sum, r) => sum + r.durationMs, 0)),
   });
   if (changed === 0) throw new AppError('CONFLICT', `attempt ${attempt.id} was completed concurrently`);

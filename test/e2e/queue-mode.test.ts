@@ -73,6 +73,17 @@ plans:
     expect(pids.length).toBeGreaterThanOrEqual(1);
     expect(pids.length).toBeLessThanOrEqual(2);
     expect(await survivors(pids)).toEqual([]);
+    // Each worker's first batch paid its start and says so: its wall time is not learnt as a job's
+    // cost; every later batch's is.
+    const walls = await s.proctor.server.store.db
+      .selectFrom('attempts')
+      .innerJoin('jobs', 'jobs.id', 'attempts.job_id')
+      .select('attempts.duration_ms')
+      .where('jobs.run_id', '=', run.id)
+      .where('jobs.kind', '=', 'execute')
+      .execute();
+    expect(walls.filter((w) => w.duration_ms === null)).toHaveLength(pids.length);
+    expect(walls.filter((w) => w.duration_ms !== null)).toHaveLength(13 - pids.length);
   });
 
   it('a worker that dies takes only its batch with it; the next batch gets a new worker', async () => {

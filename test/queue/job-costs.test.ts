@@ -34,7 +34,11 @@ describeEachDialect('job costs learnt from what jobs paid', (dialect) => {
   afterAll(() => s?.close());
 
   /** Runs the plan to its end; each job reports the wall time `wallOf` gives it. Returns the jobs' scenario keys. */
-  async function runPlan(plan: string, wallOf: (job: ClaimedJob) => number | undefined): Promise<string[][]> {
+  async function runPlan(
+    plan: string,
+    wallOf: (job: ClaimedJob) => number | undefined,
+    extra: { worker_started?: boolean } = {},
+  ): Promise<string[][]> {
     const run = (await s.api('POST', `/api/v1/plans/${plan}/runs`, {})).body;
     const jobs: string[][] = [];
     for (let claimed = await agent.claim(2); claimed.length > 0; claimed = await agent.claim(2)) {
@@ -52,7 +56,12 @@ describeEachDialect('job costs learnt from what jobs paid', (dialect) => {
           outcome: 'passed' as const,
           durationMs: TEST_MS,
         }));
-        const body = { outcome: 'completed' as const, results, ...(wall === undefined ? {} : { duration_ms: wall }) };
+        const body = {
+          outcome: 'completed' as const,
+          results,
+          ...(wall === undefined ? {} : { duration_ms: wall }),
+          ...extra,
+        };
         expect((await agent.complete(job, body)).status).toBe(200);
       }
     }
@@ -85,8 +94,11 @@ describeEachDialect('job costs learnt from what jobs paid', (dialect) => {
     expect(files.find((f) => f.includes('big.test'))).toHaveLength(5);
   });
 
-  it('learns nothing from an agent that does not say what its jobs took, and stores no absurd figure', async () => {
+  it('learns nothing from an agent that does not say what its jobs took, nor from a worker’s first batch, and stores no absurd figure', async () => {
     await runPlan('silent', () => undefined);
+    expect(await costsOf('silent')).toEqual([]);
+    // A batch that started its worker (queue mode) paid a start once per slot: not a cost to learn.
+    await runPlan('silent', () => 5000, { worker_started: true });
     expect(await costsOf('silent')).toEqual([]);
     // A figure beyond what a column holds is kept at the column's largest, not refused.
     await runPlan('silent', () => 1e300);
