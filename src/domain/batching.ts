@@ -47,6 +47,13 @@ export interface BatchOptions<T> {
    * failure is known, and the run stopped, before the whole suite has run.
    */
   stopEarly?: boolean;
+  /**
+   * How fast each slot serving the run is, relative (1: a typical agent; 0.5: one that takes twice
+   * as long). The opening jobs are sized for an equal slot, so with slower slots among them they
+   * take no more than the slowest slot's share, and the rest is self-scheduled: the faster slots
+   * take more of it.
+   */
+  slotSpeeds?: readonly number[];
 }
 
 const DEFAULT_NOISE = 0.1;
@@ -89,7 +96,10 @@ export function batchScenarios<T>(items: readonly T[], expectedMs: (item: T) => 
   const total = sorted.reduce((sum, s) => sum + expectedMs(s), 0);
   const share =
     opts.packFirst && slots > 1
-      ? packedShare(sorted.map(expectedMs), slots, opts.overheadMs, opts.noise ?? DEFAULT_NOISE)
+      ? Math.min(
+          packedShare(sorted.map(expectedMs), slots, opts.overheadMs, opts.noise ?? DEFAULT_NOISE),
+          slowestShare(opts.slotSpeeds),
+        )
       : 0;
   const { packed, rest } =
     share > 0
@@ -113,6 +123,13 @@ export function packedShare(expectedMs: readonly number[], slots: number, overhe
   if (binError * expectedMaxOfNormals(slots) <= overheadMs) return 1;
   const left = Math.max(2 * binError, 2 * overheadMs) / perSlot;
   return 1 - Math.min(MAX_LEFT, left);
+}
+
+/** The slowest slot's speed over the mean: what share of an equal slot's work it finishes in the same time. */
+function slowestShare(speeds: readonly number[] | undefined): number {
+  if (speeds === undefined || speeds.length < 2) return 1;
+  const mean = speeds.reduce((a, b) => a + b, 0) / speeds.length;
+  return mean > 0 ? Math.min(1, Math.max(0, Math.min(...speeds) / mean)) : 1;
 }
 
 /** E[max of k standard normal draws] (tabulated; log-interpolated between entries). */

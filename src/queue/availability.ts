@@ -30,7 +30,7 @@ export function servesEnvironment(
 const liveAgentRows = prepared((db, v: { since: number }) =>
   db
     .selectFrom('agents')
-    .select(['labels', 'project_ids', 'slots'])
+    .select(['id', 'labels', 'project_ids', 'slots'])
     .where('status', '=', 'online')
     .where('last_seen_at', '>=', v.since),
 );
@@ -40,9 +40,10 @@ export async function liveAgents(
   db: Kysely<Database>,
   cap: DialectCapabilities,
   since: number,
-): Promise<(AgentReach & { slots: number })[]> {
+): Promise<(AgentReach & { id: number; slots: number })[]> {
   const rows = await liveAgentRows.all(db, cap, { since });
   return rows.map((a) => ({
+    id: a.id,
     labels: fromJson<string[]>(a.labels, []),
     projectIds: fromJson<number[] | null>(a.project_ids, null),
     slots: a.slots,

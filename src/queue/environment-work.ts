@@ -135,10 +135,15 @@ async function planEnvironment(
   scenarioIds: number[],
   estimate: WorkEstimate,
 ): Promise<PlannedJob[]> {
+  const serving = await servingAgents(trx, ctx, run.project_id, env, ctx.clock() - ctx.settings.agentLivenessMs);
   const slots = Math.min(
     plan.maxParallel,
-    await liveSlots(trx, ctx, run.project_id, env, ctx.clock() - ctx.settings.agentLivenessMs),
+    Math.max(
+      1,
+      serving.reduce((n, a) => n + a.slots, 0),
+    ),
   );
+  const slotSpeeds = serving.flatMap((a) => Array<number>(a.slots).fill(estimate.agentSpeed(a.id)));
   // Pack the opening jobs only when the durations are measured: packing on guesses strands work.
   const measured = scenarioIds.filter((sid) => estimate.known(sid, env.id)).length >= 0.9 * scenarioIds.length;
   const worker = usesWorker(plan);
@@ -156,6 +161,7 @@ async function planEnvironment(
     // A batch's expected work stays well inside the job timeout: estimates can be short.
     maxBatchMs: plan.jobTimeoutMs / 2 - (costs?.fixedMs ?? 0),
     stopEarly: plan.failFast > 0,
+    slotSpeeds,
     first: (sid) => estimate.first(sid),
     packFirst: measured,
     singles: worker && !measured,
@@ -189,14 +195,14 @@ async function scenarioFiles(trx: Kysely<Database>, ids: readonly number[]): Pro
   return files;
 }
 
-async function liveSlots(
+/** The live agents that can serve the environment, with their slots. */
+async function servingAgents(
   trx: Kysely<Database>,
   ctx: QueueContext,
   projectId: number,
   env: { labels: string[] },
   since: number,
-): Promise<number> {
+): Promise<{ id: number; slots: number }[]> {
   const agents = await liveAgents(trx, ctx.cap, since);
-  const slots = agents.filter((a) => servesEnvironment(a, projectId, env)).reduce((n, a) => n + a.slots, 0);
-  return Math.max(1, slots);
+  return agents.filter((a) => servesEnvironment(a, projectId, env));
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { ESTIMATE_HISTORY_RUNS, type JobCosts } from '../domain/job-costs.js';
+import { agentSlowness } from '../domain/agent-speed.js';
 import { durationEstimator } from '../domain/duration-estimate.js';
 import { durationNoise, median } from '../domain/median.js';
 import { usesWorker, type PlanDefinition } from '../domain/plan-definition.js';
@@ -21,6 +22,8 @@ export interface WorkEstimate {
   noise: number | undefined;
   /** What a job costs in the environment beyond its tests' durations, learnt from the same runs; undefined before any. */
   costs(environmentId: number): JobCosts | undefined;
+  /** How fast an agent runs the plan's scenarios against the others (1: typical, or not compared yet). */
+  agentSpeed(agentId: number): number;
 }
 
 /** What a job is expected to cost before anything is learnt: a process start, or a warm worker's dispatch. */
@@ -53,16 +56,24 @@ export async function estimateWork(
   // results(run_id, status) index), however long the plan's past.
   const runs = await recentRuns(trx, ctx, run, HISTORY);
   const wanted = new Set(scenarioIds);
-  if (runs.length > 0) {
-    const rows = await durationsOfRuns.all(trx, ctx.cap, { runs });
-    for (const r of rows) {
-      if (!wanted.has(r.scenario_id)) continue;
-      const byEnv = recent.get(r.scenario_id) ?? new Map<number, number[]>();
-      const list = byEnv.get(r.environment_id) ?? [];
-      if (list.length < HISTORY) list.push(Math.max(1, r.duration_ms!));
-      byEnv.set(r.environment_id, list);
-      recent.set(r.scenario_id, byEnv);
-    }
+  const rows =
+    runs.length > 0 ? (await durationsOfRuns.all(trx, ctx.cap, { runs })).filter((r) => wanted.has(r.scenario_id)) : [];
+  // Agents differ in speed: learnt from the same scenarios measured on several of them, and each
+  // duration counted as a typical agent would have taken it.
+  const slowness = agentSlowness(
+    rows.flatMap((r) =>
+      r.agent_id === null
+        ? []
+        : [{ key: `${r.scenario_id}:${r.environment_id}`, agentId: r.agent_id, ms: Math.max(1, r.duration_ms!) }],
+    ),
+  );
+  for (const r of rows) {
+    const byEnv = recent.get(r.scenario_id) ?? new Map<number, number[]>();
+    const list = byEnv.get(r.environment_id) ?? [];
+    const typical = Math.max(1, r.duration_ms!) / (r.agent_id === null ? 1 : (slowness.get(r.agent_id) ?? 1));
+    if (list.length < HISTORY) list.push(typical);
+    byEnv.set(r.environment_id, list);
+    recent.set(r.scenario_id, byEnv);
   }
   const own = new Map(
     [...recent].map(([sid, byEnv]) => [sid, new Map([...byEnv].map(([env, list]) => [env, median(list)!]))]),
@@ -91,6 +102,7 @@ export async function estimateWork(
     known: (sid, envId) => estimator.expectedMs(sid, envId) !== undefined,
     noise,
     costs: (envId) => costs.get(envId),
+    agentSpeed: (agentId) => 1 / (slowness.get(agentId) ?? 1),
   };
 }
 
@@ -169,15 +181,21 @@ const finishedRunsBefore = prepared((db, v: { planId: number; runId: number; lim
     .orderBy('id', 'desc')
     .limit(v.limit),
 );
-/** Measured durations in the given runs, newest first (a list of up to HISTORY run ids: one statement per length). */
+/**
+ * Measured durations in the given runs, newest first, with the agent that ran each (a list of up
+ * to HISTORY run ids: one statement per length). A job has at most one completed attempt.
+ */
 const durationsOfRuns = prepared((db, v: { runs: number[] }) =>
   db
     .selectFrom('results')
-    .select(['scenario_id', 'environment_id', 'duration_ms'])
-    .where('run_id', 'in', v.runs)
-    .where('status', 'in', ['passed', 'failed', 'flaky'])
-    .where('duration_ms', 'is not', null)
-    .orderBy('id', 'desc'),
+    .leftJoin('attempts', (j) =>
+      j.onRef('attempts.job_id', '=', 'results.job_id').on('attempts.status', '=', 'completed'),
+    )
+    .select(['results.scenario_id', 'results.environment_id', 'results.duration_ms', 'attempts.agent_id'])
+    .where('results.run_id', 'in', v.runs)
+    .where('results.status', 'in', ['passed', 'failed', 'flaky'])
+    .where('results.duration_ms', 'is not', null)
+    .orderBy('results.id', 'desc'),
 );
 /** The project's latest runs: a bounded read of its (project_id, id) index, filtered after. */
 const latestRunsOfProject = prepared((db, v: { projectId: number; limit: number }) =>
