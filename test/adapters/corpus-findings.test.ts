@@ -46,7 +46,7 @@ describe('a file whose tests rely on the order they share a module in (Expressâ€
     batches: { key: string; file: string; path: string[] }[][],
   ): Promise<Record<string, string>> => {
     const verdicts: Record<string, string> = {};
-    // One slot: a process per batch, one after the other, as the embedded agent runs them.
+    // The batches of a run on two slots, run one after the other (a process per batch).
     for (const batch of batches)
       Object.assign(verdicts, resultsByKey((await runWith(mochaAdapter, await adapterContext(cwd), batch)).reports));
     return verdicts;
@@ -54,13 +54,13 @@ describe('a file whose tests rely on the order they share a module in (Expressâ€
 
   it('splits the file when batched test by test, and the reading test then fails (what the corpus saw)', async () => {
     const found = await discoverWith(mochaAdapter, await adapterContext(cwd));
-    const split = await runBatches(batchScenarios(found, expected, { slots: 1, overheadMs: 0 }));
+    const split = await runBatches(batchScenarios(found, expected, { slots: 2, overheadMs: 0 }));
     expect(split['state.test.js > users > sees the gap']).toBe('failed');
   });
 
   it('keeps a fileâ€™s tests in one batch, in their order, when batched by file: the verdicts of a direct run', async () => {
     const found = await discoverWith(mochaAdapter, await adapterContext(cwd));
-    const batches = batchScenarios(found, expected, { slots: 1, overheadMs: 0, group: (s) => s.file });
+    const batches = batchScenarios(found, expected, { slots: 2, overheadMs: 0, group: (s) => s.file });
     expect(batches.map((b) => b.map((s) => s.key))).toEqual([
       [
         'state.test.js > users > lists them all',

@@ -40,12 +40,16 @@ describeEachDialect('proctor agent on SIGTERM', (dialect) => {
 
   beforeAll(async () => {
     work = realpathSync(mkdtempSync(join(tmpdir(), 'proctor-shutdown-')));
-    for (const [dir, { count, seconds }] of Object.entries(SUITES)) {
-      mkdirSync(join(work, dir, 'checks'), { recursive: true });
-      cpSync(resolve('examples/demo/command/run-checks.mjs'), join(work, dir, 'run-checks.mjs'));
-      for (let i = 0; i < count; i++)
-        writeFileSync(join(work, dir, 'checks', `c${i}.sh`), `#!/bin/sh\nsleep ${seconds}\n`);
-    }
+    // A suite per plan, with checks of its own names: no plan's first run is estimated from
+    // another's durations of the same tests, so each run's jobs are what its mode makes of guesses.
+    for (const [suite, { count, seconds }] of Object.entries(SUITES))
+      for (const mode of ['process', 'queue']) {
+        const dir = `${suite}-${mode}`;
+        mkdirSync(join(work, dir, 'checks'), { recursive: true });
+        cpSync(resolve('examples/demo/command/run-checks.mjs'), join(work, dir, 'run-checks.mjs'));
+        for (let i = 0; i < count; i++)
+          writeFileSync(join(work, dir, 'checks', `${mode}-c${i}.sh`), `#!/bin/sh\nsleep ${seconds}\n`);
+      }
     const pgdb = dialect === 'postgres' ? await freshPostgresDatabase() : undefined;
     drop = pgdb?.drop;
     // A long lease: what goes back to the queue here goes back because the agent handed it back.
@@ -58,8 +62,8 @@ describeEachDialect('proctor agent on SIGTERM', (dialect) => {
     const options = (worker: boolean) =>
       `{ command: "node run-checks.mjs --report-dir {report_dir} {files}", discover: "checks/*.sh"${worker ? ', worker: "node run-checks.mjs --worker"' : ''} }`;
     const plans = ['quick', 'slow'].flatMap((dir) => [
-      `  ${dir}-process: { framework: command, workdir: ${dir}, environments: [e], max_parallel: 2, options: ${options(false)} }`,
-      `  ${dir}-queue: { framework: command, workdir: ${dir}, environments: [e], max_parallel: 2, options: ${options(true)} }`,
+      `  ${dir}-process: { framework: command, workdir: ${dir}-process, environments: [e], max_parallel: 2, options: ${options(false)} }`,
+      `  ${dir}-queue: { framework: command, workdir: ${dir}-queue, environments: [e], max_parallel: 2, options: ${options(true)} }`,
     ]);
     expect(
       (await adminApi(server.url, 'POST', '/api/v1/apply', `environments:\n  e: {}\nplans:\n${plans.join('\n')}\n`))
@@ -122,7 +126,7 @@ describeEachDialect('proctor agent on SIGTERM', (dialect) => {
       expect(passed).toBeLessThanOrEqual(4);
       expect(results.filter((r) => r.status === 'queued')).toHaveLength(SUITES.quick.count - passed);
       if (mode === 'process') expect(handedBack(await jobsOf(run))).toBe(0);
-      expect(processesIn(join(work, 'quick'))).toEqual([]);
+      expect(processesIn(join(work, `quick-${mode}`))).toEqual([]);
       await finishRun(run, `quick-${mode}`, SUITES.quick.count);
     }, 180_000);
 
@@ -131,7 +135,7 @@ describeEachDialect('proctor agent on SIGTERM', (dialect) => {
       const run = await stopMidRun(`slow-${mode}`, 0.5, (rs) => rs.filter((r) => r.status === 'running').length >= 2);
       expect((await resultsOf(run)).filter((r) => r.status === 'running')).toEqual([]);
       expect(handedBack(await jobsOf(run))).toBeGreaterThanOrEqual(2);
-      expect(await survivors(processesIn(join(work, 'slow')))).toEqual([]);
+      expect(await survivors(processesIn(join(work, `slow-${mode}`)))).toEqual([]);
       await finishRun(run, `slow-${mode}`, SUITES.slow.count);
     }, 180_000);
   }

@@ -28,6 +28,8 @@ describeEachDialect('queue mode with the embedded agent', (dialect) => {
     suite(work, 'mixed', [...ok, 'fail-1.case']);
     suite(work, 'crash', [...ok.slice(0, 6), 'exit-1.case']);
     suite(work, 'hang', ['hang-1.case', 'ok-1.case', 'ok-2.case']);
+    // Tests of their own names: not estimated from the other plans' runs of the same keys.
+    suite(work, 'timeout', ['hang-9.case', 'ok-8.case', 'ok-9.case']);
     s = await startTestServer(dialect, { localAgent: true, slots: 2, workdir: work });
     const options = `{ command: "false", discover: "cases/*.case", worker: "'${process.execPath}' '${WORKER}'" }`;
     const file = `
@@ -37,7 +39,7 @@ plans:
   mixed: { framework: command, workdir: mixed, environments: [node], max_parallel: 2, options: ${options} }
   crash: { framework: command, workdir: crash, environments: [node], max_parallel: 2, options: ${options} }
   hang: { framework: command, workdir: hang, environments: [node], max_parallel: 2, options: ${options} }
-  short: { framework: command, workdir: hang, environments: [node], max_parallel: 1, timeout: 1s, options: ${options} }
+  short: { framework: command, workdir: timeout, environments: [node], max_parallel: 1, timeout: 1s, options: ${options} }
 `;
     expect((await s.api('POST', '/api/v1/apply', file)).status).toBe(200);
   });
