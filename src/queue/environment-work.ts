@@ -151,7 +151,9 @@ async function planEnvironment(
   const fileOf = (sid: number) => files.get(sid) ?? `#${sid}`;
   // What the plan's jobs here cost beyond their tests, as learnt: a job's start, and each file's.
   const costs = estimate.costs(env.id);
-  const fixedMs = costs?.fixedMs ?? configuredOverheadMs(ctx, plan);
+  // The learnt fixed cost, but never below the configured one: it was measured on jobs that began
+  // apart, while the balancing jobs after a packed opening begin together and share the CPU.
+  const fixedMs = Math.max(costs?.fixedMs ?? 0, configuredOverheadMs(ctx, plan));
   const perFileMs = costs?.perFileMs ?? 0;
   const expectedMs = (sid: number) => estimate.expectedMs(sid, env.id);
   const batches = batchScenarios(scenarioIds, expectedMs, {
