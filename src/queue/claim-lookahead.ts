@@ -47,7 +47,7 @@ const lookaheadPlain = lookaheadStatement(false);
 const jobAhead = prepared((db, v: { jobId: number; agentId: number }) =>
   db
     .selectFrom('jobs')
-    .select(['run_id', 'environment_id', 'run_created_at', 'scenario_ids', 'lookahead', 'expected_ms'])
+    .select(['run_id', 'environment_id', 'run_created_at', 'scenario_ids', 'lookahead', 'expected_ms', 'max_parallel'])
     .where('id', '=', v.jobId)
     .where('lease_owner', '=', v.agentId)
     .where('status', '=', 'running'),
@@ -107,7 +107,8 @@ export async function claimLookahead(
       // Nor behind a job expected to take long against what is left: the lookahead would wait on
       // this slot while the others run out of work (a heavy tail's longest scenario).
       const left = await workLeft.first(trx, ctx.cap, { runId: after.run_id, environmentId: after.environment_id });
-      const perSlot = Number(left?.queued_ms ?? 0) / Math.max(1, Number(left?.running ?? 0));
+      // Per slot: at a run's start few jobs run yet, so the run's parallelism counts, not those running.
+      const perSlot = Number(left?.queued_ms ?? 0) / Math.max(1, Number(left?.running ?? 0), after.max_parallel);
       if (after.expected_ms > perSlot / 2) return null;
     }
     const statement = ctx.cap.skipLocked ? lookaheadSkipLocked : lookaheadPlain;
