@@ -18,13 +18,21 @@ export interface AgentSample {
  */
 export function agentSlowness(samples: readonly AgentSample[]): Map<number, number> {
   const byKey = new Map<string, AgentSample[]>();
-  for (const s of samples) byKey.set(s.key, [...(byKey.get(s.key) ?? []), s]);
+  for (const s of samples) {
+    const list = byKey.get(s.key);
+    if (list) list.push(s);
+    else byKey.set(s.key, [s]);
+  }
   const ratios = new Map<number, number[]>();
   for (const list of byKey.values()) {
     if (new Set(list.map((s) => s.agentId)).size < 2) continue;
     const middle = median(list.map((s) => s.ms));
     if (middle === undefined || middle <= 0) continue;
-    for (const s of list) ratios.set(s.agentId, [...(ratios.get(s.agentId) ?? []), s.ms / middle]);
+    for (const s of list) {
+      const mine = ratios.get(s.agentId);
+      if (mine) mine.push(s.ms / middle);
+      else ratios.set(s.agentId, [s.ms / middle]);
+    }
   }
   return new Map([...ratios].map(([agent, list]) => [agent, median(list)!]));
 }

@@ -27,18 +27,25 @@ export interface DurationEstimator {
 export function durationEstimator(sources: DurationSources): DurationEstimator {
   const factors = environmentFactors(sources.own);
   const factor = (env: number) => factors.get(env) ?? 1;
+  // Batching asks for the same estimate many times (sorting): a fallback's median is taken once.
+  const derived = new Map<string, number | undefined>();
+  const fallback = (sid: number, env: number): number | undefined => {
+    const mine = sources.own.get(sid);
+    if (mine !== undefined && mine.size > 0) {
+      const normalised = median([...mine].map(([e, ms]) => ms / factor(e)));
+      if (normalised !== undefined) return normalised * factor(env);
+    }
+    const other = sources.elsewhere.get(sid);
+    return other === undefined ? undefined : other * factor(env);
+  };
   return {
     factor,
     expectedMs(sid, env) {
-      const mine = sources.own.get(sid);
-      const here = mine?.get(env);
+      const here = sources.own.get(sid)?.get(env);
       if (here !== undefined) return here;
-      if (mine !== undefined && mine.size > 0) {
-        const normalised = median([...mine].map(([e, ms]) => ms / factor(e)));
-        if (normalised !== undefined) return normalised * factor(env);
-      }
-      const other = sources.elsewhere.get(sid);
-      return other === undefined ? undefined : other * factor(env);
+      const k = `${sid}:${env}`;
+      if (!derived.has(k)) derived.set(k, fallback(sid, env));
+      return derived.get(k);
     },
   };
 }
@@ -54,7 +61,11 @@ function environmentFactors(own: ReadonlyMap<number, ReadonlyMap<number, number>
     if (byEnv.size < 2) continue;
     const middle = median([...byEnv.values()]);
     if (middle === undefined || middle <= 0) continue;
-    for (const [env, ms] of byEnv) ratios.set(env, [...(ratios.get(env) ?? []), ms / middle]);
+    for (const [env, ms] of byEnv) {
+      const list = ratios.get(env);
+      if (list) list.push(ms / middle);
+      else ratios.set(env, [ms / middle]);
+    }
   }
   return new Map([...ratios].map(([env, list]) => [env, median(list)!]));
 }
