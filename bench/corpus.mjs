@@ -4,7 +4,9 @@
  * The corpus bench (issue 14): real open-source suites, each run by its framework directly (twice,
  * its own JSON or JUnit report) and through Proctor (a plan on the embedded agent of a real
  * `proctor serve` from dist/, SQLite, one slot: once a process per job, once in queue mode where
- * the framework has a worker), and a table per suite of how Proctor's verdicts compare.
+ * the framework has a worker), and a table per suite of how Proctor's verdicts compare. Each mode
+ * runs twice: cold (no durations, the agent's kept discoveries removed) and warm (the first run's
+ * durations, its discovery reused when nothing in the suite changed).
  *
  *   node bench/corpus.mjs --prepare            clone (from /work/.mirror when there, else GitHub)
  *                                              and install every suite into the scratch directory
@@ -981,6 +983,8 @@ await runBench(Number(flags['time-limit']), async () => {
       if (mode === 'queue' && !WORKERS.has(s.framework)) continue;
       // The first run has no durations to schedule by; the second has the first's.
       for (const round of ['cold', 'warm']) {
+        // A first run knows nothing: neither durations nor a discovery the agent could reuse.
+        if (round === 'cold') rmSync(join(scratch, '.proctor', 'discovery'), { recursive: true, force: true });
         log(
           `${s.name}: through Proctor (${mode === 'queue' ? 'queue mode' : 'a process per job'}, one slot, ${round === 'cold' ? 'no history' : 'with history'})`,
         );

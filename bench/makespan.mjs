@@ -62,6 +62,7 @@ import {
   minimumCpuMs,
   planOptions,
   runCommand,
+  VITEST_BIN,
   writeSuite,
 } from './makespan-shapes.mjs';
 import {
@@ -528,6 +529,31 @@ function analyse(r, shape, mode, drawn, cpuMs, usage) {
   };
 }
 
+// ---------------------------------------------------------------- the framework run directly
+
+/**
+ * The suite as its user runs it today: one `vitest run` of every file with as many workers as
+ * Proctor has slots (issue 18: a first run through Proctor ≤ 1.15 × this, a later one ≤ 1.05 ×).
+ * @param {string} dir @param {number} limitS
+ */
+async function directRun(dir, limitS) {
+  const t0 = performance.now();
+  const child = spawn(
+    process.execPath,
+    [VITEST_BIN, 'run', '--config', 'vitest.config.mjs', '--reporter=dot', `--maxWorkers=${SLOTS}`, '--minWorkers=1'],
+    { cwd: dir, stdio: 'ignore', detached: true, env: { ...process.env, SLEEP_FACTOR: '1' } },
+  );
+  const limit = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), limitS * 1000);
+  const code = await new Promise((ok, fail) => {
+    child.once('error', fail);
+    child.once('exit', (c, signal) => ok(c ?? signal));
+  });
+  clearTimeout(limit);
+  const wallS = (performance.now() - t0) / 1000;
+  if (code !== 0 && wallS < limitS) throw new Error(`vitest run directly exited with ${code}`);
+  return { wallS, timedOut: wallS >= limitS };
+}
+
 // ---------------------------------------------------------------- static split
 
 /**
@@ -651,6 +677,8 @@ async function measureShape(shape, ctx) {
       log(`${shape.name} ${mode} ${label}: ${fx(x.wallS, 2)} s = ${fx(x.ratio, 3)} × bound (load ${loadAverages()})`);
       return x;
     };
+    // Without history means without a discovery the agents kept from an earlier mode's runs, too.
+    rmSync(join(ctx.root, '.proctor', 'discovery'), { recursive: true, force: true });
     const a = await measured('(a) no history');
     const b = await measured('(b) with history');
     const history = await ctx.call('GET', `/api/v1/plans/${shape.name}-${mode}/history?project=bench`);
@@ -662,7 +690,10 @@ async function measureShape(shape, ctx) {
   log(
     `${shape.name} static split: ${fx(st.wallS, 2)} s = ${fx(st.wallS / drawn.s, 3)} × bound (load ${loadAverages()})`,
   );
+  const direct = shape.framework === 'vitest' ? await directRun(dir, limitS) : null;
+  if (direct) log(`${shape.name} run directly: ${fx(direct.wallS, 2)} s (load ${loadAverages()})`);
   return {
+    direct,
     shape,
     cal,
     cpuMs,
@@ -783,6 +814,11 @@ function shapeReport(r) {
     );
   }
   const st = r.st;
+  if (r.direct)
+    for (const { mode, a, b } of r.byMode)
+      out.push(
+        `   run directly (vitest run, ${SLOTS} workers): ${fx(r.direct.wallS, 2)} s; through Proctor (${mode}) no history ${fx(a.wallS / r.direct.wallS, 3)} × (target ≤ 1.15), with history ${fx(b.wallS / r.direct.wallS, 3)} × (target ≤ 1.05)`,
+      );
   out.push(
     st.timedOut
       ? `   static split: cancelled after ${st.wallS} s = > ${fx(st.ratio, 2)} × bound`
@@ -849,6 +885,14 @@ function summary(done, failed, where, loadBefore) {
     `Proctor makespan bench, ${done.length} shapes: ratio = started→finished wall / bound; ${opts.agents} agents × ${opts.slots} slots; ${where}; node ${process.version}, ${CORES} CPUs; load averages ${loadBefore} before, ${loadAverages()} after (1-min load per row: min–max over its runs)`,
     fmt(head),
     ...lines.map(fmt),
+    ...done.flatMap((r) =>
+      r.direct
+        ? r.byMode.map(
+            (/** @type {any} */ m) =>
+              `${r.shape.name} (${m.mode}) against the framework run directly (${fx(r.direct.wallS, 2)} s): no history ${fx(m.a.wallS / r.direct.wallS, 3)} × ${verdict(m.a.wallS / r.direct.wallS <= 1.15)} (≤ 1.15), with history ${fx(m.b.wallS / r.direct.wallS, 3)} × ${verdict(m.b.wallS / r.direct.wallS <= 1.05)} (≤ 1.05)`,
+          )
+        : [],
+    ),
     ...(failed.length > 0 ? [`not measured: ${failed.join('; ')}`] : []),
   ];
 }

@@ -64,6 +64,10 @@ program
     '--local-agent-env <names>',
     "variables of the server's environment its embedded agent's jobs also get, comma-separated",
   )
+  .option(
+    '--no-local-discovery-reuse',
+    'the embedded agent runs every discovery, even when nothing under the workdir changed (also PROCTOR_DISCOVERY_REUSE=0)',
+  )
   .option('--demo', 'apply the demo project from examples/demo')
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
   .addHelpText(
@@ -128,6 +132,10 @@ program
   .option('--workdir <dir>', 'directory plan workdirs are resolved against', '.')
   .option('--name <name>', 'agent name', hostname())
   .option('--drain <seconds>', 'on SIGTERM, how long running jobs may finish before they are handed back', '30')
+  .option(
+    '--no-discovery-reuse',
+    'run every discovery, even when nothing under the workdir changed since the last (also PROCTOR_DISCOVERY_REUSE=0)',
+  )
   .addHelpText(
     'after',
     '\nExample:\n  proctor agent --server https://proctor.example.com --token "$PROCTOR_TOKEN" --labels chromium,linux --slots 4',
@@ -141,6 +149,7 @@ program
       workdir: string;
       name: string;
       drain: string;
+      discoveryReuse: boolean;
     }) => {
       const slots = o.slots === undefined ? availableParallelism() : Number(o.slots);
       if (!Number.isInteger(slots) || slots < 1)
@@ -182,6 +191,7 @@ program
         workRoot: resolve(o.workdir),
         logger,
         heartbeatMs: reg.heartbeat_ms,
+        discoveryReuse: o.discoveryReuse && process.env.PROCTOR_DISCOVERY_REUSE !== '0',
       });
       agent.start();
       logger.info({ agent: reg.agent_id, labels, slots }, 'agent started');

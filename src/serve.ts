@@ -48,6 +48,7 @@ export async function serve(config: ServerConfig, logger: Logger, opts: StartOpt
         slots: config.localSlots,
         workRoot: config.workdir,
         sandbox,
+        discoveryReuse: config.localDiscoveryReuse,
         logger: logger.child({ component: 'local-agent' }),
         heartbeatMs: HEARTBEAT_MS,
       });

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { join } from 'node:path';
 import type { ClaimedJob, CompleteRequest } from '../protocol/agent-api.js';
 import { executeJob } from './execute-job.js';
 import { ServerError, type AgentClient } from './http-client.js';
@@ -20,6 +21,11 @@ export interface AgentOptions {
   graceMs?: number;
   /** Where, as whom and with what environment jobs run; default: inside `workRoot`, as this process's user, with its environment. */
   sandbox?: JobSandbox;
+  /**
+   * Reuse a discovery while nothing it depends on changed (kept in `<workRoot>/.proctor/discovery`,
+   * see discovery-cache.ts); default true. False: every discovery runs the framework.
+   */
+  discoveryReuse?: boolean;
 }
 
 interface Running {
@@ -157,6 +163,9 @@ export class Agent {
       let done = await executeJob(job, {
         workRoot: this.opts.workRoot,
         ...(this.opts.sandbox ? { sandbox: this.opts.sandbox } : {}),
+        ...(this.opts.discoveryReuse === false
+          ? {}
+          : { discoveryCache: join(this.opts.workRoot, '.proctor', 'discovery') }),
         signal: entry.abort.signal,
         graceMs: this.opts.graceMs ?? 1000,
         onOutput: (_stream, chunk) => shipper.write(chunk),

@@ -16,9 +16,11 @@ import {
 } from '../adapters/types.js';
 import { capCompletion } from '../domain/cap-completion.js';
 import { OutboundRefusedError } from '../domain/outbound-target.js';
+import { plural } from '../domain/plural.js';
 import type { ClaimedJob, CompleteRequest } from '../protocol/agent-api.js';
 import { appBuildEnv, type AppBuildSource } from './app-build.js';
 import { checkoutRepo } from './checkout.js';
+import { cachedDiscovery, discoveryFingerprint, keepDiscovery } from './discovery-cache.js';
 import { jobPolicy } from './job-policy.js';
 import { agentJobEnvironment } from './job-environment.js';
 import { artifactProblem, giveToJobUser, workdirProblem, type JobSandbox } from './job-sandbox.js';
@@ -45,6 +47,11 @@ export interface ExecuteOptions {
   worker?: WorkerSlot;
   /** Called once the worker is done with this job's batch (before its report is read): the slot's next batch may go. */
   onWorkerFree?: () => void;
+  /**
+   * Where discoveries are kept for reuse while nothing they depend on changed (see
+   * discovery-cache.ts); without it every discovery runs the framework.
+   */
+  discoveryCache?: string;
   /**
    * Settles when the slot is free for this job (the batch ahead of it is done). The job gets
    * ready meanwhile (working directory, report directory, app build) and starts its tests after.
@@ -271,6 +278,26 @@ async function discover(
   opts: ExecuteOptions,
 ): Promise<Completion> {
   const spec = adapter.discoverCommand(ctx);
+  const sandbox = sandboxOf(opts);
+  const fingerprint =
+    spec && opts.discoveryCache
+      ? await discoveryFingerprint({
+          cwd: ctx.cwd,
+          framework: job.framework,
+          options: job.options,
+          env: { ...sandbox.env, ...spec.env },
+          user: sandbox.user,
+          skip: [join(opts.workRoot, 'checkouts')],
+        })
+      : null;
+  if (fingerprint && opts.discoveryCache) {
+    const kept = await cachedDiscovery(opts.discoveryCache, fingerprint);
+    if (kept) {
+      const output = `Discovery reused: ${plural(kept.scenarios.length, 'scenario')}, discovered at ${new Date(kept.discoveredAt).toISOString()}; nothing under ${ctx.cwd} has changed since (an agent started with --no-discovery-reuse discovers every time).\n`;
+      opts.onOutput?.('stdout', output);
+      return { outcome: 'completed', scenarios: kept.scenarios, output };
+    }
+  }
   let out: ProcessOutput | null = null;
   let output = '';
   if (spec) {
@@ -283,6 +310,10 @@ async function discover(
   const scenarios = await adapter.parseDiscovery(ctx, out);
   if (scenarios.length === 0)
     return { outcome: 'errored', reason: 'no_tests', retryable: false, error: `no tests found in ${ctx.cwd}`, output };
+  // Kept under the fingerprint taken before the discovery ran: a discovery that writes into the
+  // tree (a first install of a cache) is discovered once more, then reused.
+  if (fingerprint && opts.discoveryCache)
+    await keepDiscovery(opts.discoveryCache, fingerprint, ctx.cwd, scenarios).catch(() => {});
   return { outcome: 'completed', scenarios, output };
 }
 

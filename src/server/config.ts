@@ -20,6 +20,8 @@ export interface ServerConfig {
   localAgentUser: string | undefined;
   /** Variables of the server's environment its embedded agent's jobs get besides the usual few (PATH, HOME, locale, proxy…). */
   localAgentEnv: string[];
+  /** The embedded agent reuses a discovery while nothing it depends on changed (PROCTOR_DISCOVERY_REUSE=0 turns it off). */
+  localDiscoveryReuse: boolean;
   adminToken: string | undefined;
   demo: boolean;
   logLevel: string;
@@ -166,6 +168,7 @@ export function loadConfig({ env, flags }: ConfigSources): Readonly<ServerConfig
       '--local-agent-env / PROCTOR_LOCAL_AGENT_ENV',
       flags.localAgentEnv ?? env.PROCTOR_LOCAL_AGENT_ENV,
     ),
+    localDiscoveryReuse: flags.localDiscoveryReuse !== false && env.PROCTOR_DISCOVERY_REUSE !== '0',
     adminToken: (flags.adminToken as string | undefined) ?? env.PROCTOR_ADMIN_TOKEN ?? undefined,
     demo: flags.demo === true,
     logLevel: String(flags.logLevel ?? env.PROCTOR_LOG_LEVEL ?? 'info'),
