@@ -135,14 +135,23 @@ async function treeStats(root: string, skip: ReadonlySet<string>, maxEntries: nu
   return lines.join('\n');
 }
 
+/**
+ * What a package manager changes when it changes what is installed: its marker files; without one,
+ * the names of the installed packages. Not the directory's own times: tools keep caches in it
+ * (Vitest creates and removes `node_modules/.vite-temp` on every run).
+ */
 async function installMarkers(dir: string): Promise<string> {
   const marks: string[] = [];
   for (const name of INSTALL_MARKERS) {
     const s = await stat(join(dir, name)).catch(() => null);
     if (s) marks.push(`${name}:${s.mtimeMs}:${s.ctimeMs}:${s.size}`);
   }
-  const own = await stat(dir).catch(() => null);
-  return `${marks.join(',')};${own?.mtimeMs ?? ''}`;
+  if (marks.length > 0) return marks.join(',');
+  const names = await readdir(dir).catch(() => []);
+  return names
+    .filter((n) => !n.startsWith('.'))
+    .sort()
+    .join(',');
 }
 
 let build: Promise<string> | undefined;

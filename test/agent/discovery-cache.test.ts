@@ -60,8 +60,20 @@ describe('discovery fingerprint', () => {
   it('changes when the installed packages change, but not with what is inside node_modules', async () => {
     const first = await fingerprint();
     writeFileSync(join(tree, 'node_modules', 'some-package', 'index.js'), 'changed');
+    // Vitest creates and removes node_modules/.vite-temp on every run.
+    mkdirSync(join(tree, 'node_modules', '.vite-temp'));
+    rmSync(join(tree, 'node_modules', '.vite-temp'), { recursive: true });
     expect(await fingerprint()).toBe(first);
     writeFileSync(join(tree, 'node_modules', '.package-lock.json'), '{"packages":{}}');
+    expect(await fingerprint()).not.toBe(first);
+  });
+
+  it('without a package manager marker, changes when a package is added', async () => {
+    rmSync(join(tree, 'node_modules', '.package-lock.json'));
+    const first = await fingerprint();
+    mkdirSync(join(tree, 'node_modules', '.cache'));
+    expect(await fingerprint()).toBe(first);
+    mkdirSync(join(tree, 'node_modules', 'another-package'));
     expect(await fingerprint()).not.toBe(first);
   });
 

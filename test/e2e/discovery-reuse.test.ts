@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,9 +22,12 @@ describeEachDialect(
     let s: TestServer;
     beforeAll(async () => {
       work = mkdtempSync(join(tmpdir(), 'proctor-discovery-reuse-'));
-      cpSync(join(REPO, 'examples', 'demo', 'vitest'), work, { recursive: true });
-      // The suite's config imports vitest: Proctor's own installation serves it.
-      symlinkSync(join(REPO, 'node_modules'), join(work, 'node_modules'));
+      const demo = join(REPO, 'examples', 'demo', 'vitest');
+      cpSync(demo, work, { recursive: true, filter: (from) => from !== join(demo, 'node_modules') });
+      // The suite's config imports vitest: Proctor's own installation serves it, from a
+      // node_modules of the suite's own, where Vitest keeps its caches as it would in a user's.
+      mkdirSync(join(work, 'node_modules'));
+      symlinkSync(join(REPO, 'node_modules', 'vitest'), join(work, 'node_modules', 'vitest'));
       s = await startTestServer(dialect, { localAgent: true, slots: 1, workdir: work });
       await s.api('POST', '/api/v1/apply', PLAN);
     }, 60_000);
