@@ -261,6 +261,8 @@ describeEachDialect("Appcircle's Testinium steps", (dialect) => {
       const weird = form(['../dir\\My App (1).apk', Buffer.from('x')]);
       const r = await post(projectId, weird.body, weird.type);
       expect(r.body[0].mobile_app_name).toBe('My_App__1_.apk');
+      const emoji = form(['😀.ipa', Buffer.from('x')]);
+      expect((await post(projectId, emoji.body, emoji.type)).body[0].mobile_app_name).toMatch(/^app_+\.ipa$/);
       const before = (await builds()).length;
       const txt = form(['notes.txt', Buffer.from('x')]);
       expect(await post(projectId, txt.body, txt.type)).toMatchObject({ status: 400, body: error('Bad Request') });

@@ -5,7 +5,7 @@ import { request } from 'node:http';
  * Appcircle's Testinium workflow steps, as their public sources behave in enterprise mode (an
  * enterprise base URL set), written here from reading them, not copied:
  *
- * - appcircleio/appcircle-testinium-upload-app-component, main.rb (64e8ca0, 2025-04-29);
+ * - appcircleio/appcircle-testinium-upload-app-component, main.rb (464e8ca, 2025-04-29);
  * - appcircleio/appcircle-testinium-run-test-plan-component, main.rb (431717c, 2025-05-05).
  *
  * Both are Ruby scripts on Net::HTTP. The requests below are made as Net::HTTP makes them (its
@@ -212,7 +212,7 @@ export async function uploadAppStep(
  * body); `…/run`, until its `execution_id` is set; wait again; then `testExecutions/{id}` once,
  * saved as the report. It fails when `result_summary` counts an ERROR, or when
  * AC_TESTINIUM_MAX_FAIL_PERCENTAGE is above 0 and FAILURE / (FAILURE + SUCCESS) reaches it. A
- * report it cannot get (a 4xx) ends the step without failing it.
+ * report it cannot get (an error answer) ends the step without failing it.
  */
 export async function runTestPlanStep(
   env: StepEnv & {

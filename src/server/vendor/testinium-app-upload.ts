@@ -142,12 +142,15 @@ function formError(e: unknown): AppError {
 
 /**
  * The file name a build keeps (agents save it under that name): the client's, without a directory,
- * its characters outside letters, digits, `.`, `_` and `-` replaced by `_`. Its ending must say
+ * its characters outside letters, digits, `.`, `_` and `-` replaced by `_`, starting with a letter
+ * or digit. Its ending must say
  * which OS the app is for: that is how Testinium's app selection tells them apart.
  */
 export function appFileName(raw: string | undefined): string {
   const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
-  let name = base.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[^A-Za-z0-9]+/, '');
+  let name = base.replace(/[^A-Za-z0-9._-]/g, '_');
+  // A name must start with a letter or digit; `😀.apk` keeps its ending as `app_.apk`.
+  if (name !== '' && !/^[A-Za-z0-9]/.test(name)) name = `app${name}`;
   if (name.length > 200) {
     const ending = /\.(?:app\.zip|[A-Za-z0-9]{1,10})$/.exec(name)?.[0] ?? '';
     name = name.slice(0, 200 - ending.length) + ending;
