@@ -127,6 +127,8 @@ const MATRIX: Record<string, Entry> = {
   'GET /Testinium.RestApi/api/users/companies/': { auth: 'key', vendor: true },
   'GET /Testinium.RestApi/api/companies/:companyId': { auth: 'key', vendor: true },
   'GET /Testinium.RestApi/api/projects/company/:companyId': { auth: 'PLAN_READ', vendor: true },
+  'GET /Testinium.RestApi/api/projects/:project': { auth: 'PLAN_READ', scoped: true, vendor: true },
+  'POST /Testinium.RestApi/api/file/project/:project': { auth: 'PLAN_RUN', scoped: true, vendor: true },
   'GET /Testinium.RestApi/api/projects/:project/active': { auth: 'PLAN_READ', scoped: true, vendor: true },
   'GET /Testinium.RestApi/api/projects/:project/plans/active': { auth: 'PLAN_READ', scoped: true, vendor: true },
   'GET /Testinium.RestApi/api/plans/:plan/testExecutions': { auth: 'PLAN_READ', scoped: true, vendor: true },

@@ -409,6 +409,8 @@ describeEachDialect('hostile strings', (dialect) => {
           `/Testinium.RestApi/api/plans/${p}/setIosMobileApp/1`,
         ],
         ['GET /Testinium.RestApi/api/plans/:plan/testExecutions', `/Testinium.RestApi/api/plans/${p}/testExecutions`],
+        ['GET /Testinium.RestApi/api/projects/:project', `/Testinium.RestApi/api/projects/${p}`],
+        ['POST /Testinium.RestApi/api/file/project/:project', `/Testinium.RestApi/api/file/project/${p}`],
         ['GET /Testinium.RestApi/api/projects/:project/active', `/Testinium.RestApi/api/projects/${p}/active`],
         [
           'GET /Testinium.RestApi/api/projects/:project/plans/active',
@@ -487,6 +489,22 @@ describeEachDialect('hostile strings', (dialect) => {
       expect(byUrl.status, label).toBeLessThan(500);
       const listed = await call('GET /api/v1/app-builds', `/api/v1/app-builds?name=${percent(v).text}`);
       expect(listed.status, label).toBeLessThan(500);
+      // Testinium's multipart upload: the client's file name becomes one agents can save.
+      const form = Buffer.concat([
+        Buffer.from('--b\r\nContent-Disposition: form-data; name="files"; filename="'),
+        Buffer.from(`${v}.apk`),
+        Buffer.from('"\r\nContent-Type: application/octet-stream\r\n\r\nx\r\n--b--\r\n'),
+      ]);
+      const multipart = await call(
+        'POST /Testinium.RestApi/api/file/project/:project',
+        '/Testinium.RestApi/api/file/project/default',
+        undefined,
+        { raw: form, type: 'multipart/form-data; boundary=b' },
+      );
+      expect(multipart.status, `${label}: ${JSON.stringify(multipart.body).slice(0, 200)}`).toBeLessThan(500);
+      // The answer is a list (`[{…}]`), which `call` leaves as text.
+      if (multipart.status === 200)
+        expect(JSON.parse(multipart.body)[0].mobile_app_name, label).toMatch(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.apk$/);
     }
     const list = (await call('GET /api/v1/app-builds', '/api/v1/app-builds?name=hostile-app')).body.items as {
       version: string;

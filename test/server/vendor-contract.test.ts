@@ -144,6 +144,8 @@ describeEachDialect('vendor API contracts', (dialect) => {
       'GET /Testinium.RestApi/api/testExecutions/{execId}',
       'GET /Testinium.RestApi/api/testResults/executionId/{execId}/pages/{page}',
       'GET /Testinium.RestApi/api/testResults/{resultId}',
+      'GET /Testinium.RestApi/api/projects/{project}',
+      'POST /Testinium.RestApi/api/file/project/{project}',
       'POST /v1/tests/{testId}/runs',
       'POST /api/v1/tests/{testId}/runs',
       'GET /v1/runs/{runId}',

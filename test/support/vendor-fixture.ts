@@ -58,8 +58,14 @@ export interface VendorFixture {
   close(): Promise<void>;
 }
 
-export async function startVendorFixture(dialect: 'sqlite' | 'postgres'): Promise<VendorFixture> {
-  const s = await startTestServer(dialect, { start: { settings: { processOverheadMs: 0 } } });
+export async function startVendorFixture(
+  dialect: 'sqlite' | 'postgres',
+  opts: { env?: Record<string, string> } = {},
+): Promise<VendorFixture> {
+  const s = await startTestServer(dialect, {
+    start: { settings: { processOverheadMs: 0 } },
+    ...(opts.env ? { env: opts.env } : {}),
+  });
   for (const file of [VENDOR_FILE, OTHER]) {
     const r = await s.api('POST', '/api/v1/apply', file);
     if (r.status !== 200) throw new Error(`apply failed: ${JSON.stringify(r.body)}`);

@@ -2,37 +2,22 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../../protocol/errors.js';
 import { findAppBuild } from '../../storage/app-builds.js';
-import { selectPlanMobileApp, type MobileOs } from '../../storage/plan-mobile-apps.js';
+import { selectPlanMobileApp } from '../../storage/plan-mobile-apps.js';
 import { findPlans, listPlans } from '../../storage/plans.js';
-import { listProjects } from '../../storage/projects.js';
 import type { ServerDeps } from '../deps.js';
 import { keyOf } from '../principal.js';
-import { resolvePlan, visibleProject } from '../resolve.js';
+import { resolvePlan } from '../resolve.js';
 import { assertCompany, PROCTOR_COMPANY } from './testinium-company.js';
 import { planDtos } from './testinium-read.js';
+import { OS_FILES, OS_NAMES } from './testinium-view.js';
 
 const Plan = Type.String({ minLength: 1, maxLength: 200, description: 'Plan id, UUID or name.' });
 const Id = (description: string) => Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description });
 
-/** Which app builds an OS takes, by file name: what Testinium's "Mobile app not Android" checks. */
-const OS_FILES: Record<MobileOs, RegExp> = { android: /\.(apk|aab)$/i, ios: /\.(ipa|app|app\.zip|zip)$/i };
-const OS_NAMES: Record<MobileOs, string> = { android: 'Android', ios: 'iOS' };
-
-/** A project as Testinium's Jenkins plugin reads it. Proctor projects are always enabled. */
-const projectDto = (p: { id: number; name: string }) => ({
-  id: p.id,
-  project_name: p.name,
-  enabled: true,
-  repository_path: null,
-  test_framework: null,
-  test_file_type: null,
-  test_runner_tool: null,
-});
-
 /**
- * Testinium REST routes that read plans, projects and the company, and select a plan's mobile
- * apps (testinium-enterprise-1.16.7/plan, and what Testinium's Jenkins plugin calls before a run:
- * the company, the project and plan `…/active`).
+ * Testinium REST routes that read plans and the company, and select a plan's mobile apps
+ * (testinium-enterprise-1.16.7/plan, and what Testinium's Jenkins plugin calls before a run: the
+ * company and plan `…/active`). Projects are testinium-projects.ts.
  */
 export function testiniumPlanRoutes(scope: FastifyInstance, deps: ServerDeps): void {
   const db = deps.store.db;
@@ -155,52 +140,6 @@ export function testiniumPlanRoutes(scope: FastifyInstance, deps: ServerDeps): v
     async (req) => {
       assertCompany(req.params.companyId);
       return PROCTOR_COMPANY;
-    },
-  );
-  scope.get<{ Params: { companyId: number } }>(
-    '/Testinium.RestApi/api/projects/company/:companyId',
-    {
-      config: { auth: 'PLAN_READ', testiniumNotFound: 'Company not found' },
-      schema: {
-        tags,
-        summary: 'Testinium REST API: the projects of a company that the key may see',
-        params: Type.Object({ companyId: Id('Company id: 1.') }),
-      },
-    },
-    async (req) => {
-      assertCompany(req.params.companyId);
-      return (await listProjects(db, keyOf(req.principal).projectIds)).map(projectDto);
-    },
-  );
-  scope.get<{ Params: { project: string } }>(
-    '/Testinium.RestApi/api/projects/:project/active',
-    {
-      config: { auth: 'PLAN_READ', testiniumNotFound: 'Project not found' },
-      schema: {
-        tags,
-        summary: 'Testinium REST API: an enabled project',
-        params: Type.Object({
-          project: Type.String({ minLength: 1, maxLength: 100, description: 'Project id or name.' }),
-        }),
-      },
-    },
-    async (req) => projectDto(await visibleProject(db, keyOf(req.principal), req.params.project)),
-  );
-  scope.get<{ Params: { project: string } }>(
-    '/Testinium.RestApi/api/projects/:project/plans/active',
-    {
-      config: { auth: 'PLAN_READ', testiniumNotFound: 'Project not found' },
-      schema: {
-        tags,
-        summary: 'Testinium REST API: the enabled plans of a project, as PlanDTOs',
-        params: Type.Object({
-          project: Type.String({ minLength: 1, maxLength: 100, description: 'Project id or name.' }),
-        }),
-      },
-    },
-    async (req) => {
-      const project = await visibleProject(db, keyOf(req.principal), req.params.project);
-      return planDtos(db, await listPlans(db, [project.id]));
     },
   );
 }

@@ -30,7 +30,41 @@ export const LEVEL = {
   not_executed: 'NOT_EXECUTED',
 } as const satisfies Record<ScenarioResult, string>;
 
-/** A `MobileApp` of a PlanDTO: an app build. */
+/** Which app builds an OS takes, by file name: what Testinium's "Mobile app not Android" checks. */
+export const OS_FILES: Record<MobileOs, RegExp> = { android: /\.(apk|aab)$/i, ios: /\.(ipa|app|app\.zip|zip)$/i };
+export const OS_NAMES: Record<MobileOs, string> = { android: 'Android', ios: 'iOS' };
+
+/** The OS an app build is for, by its file name; null when the name says neither (not a mobile app). */
+export function mobileOsOf(fileName: string): MobileOs | null {
+  if (OS_FILES.android.test(fileName)) return 'android';
+  return OS_FILES.ios.test(fileName) ? 'ios' : null;
+}
+
+/**
+ * A project as Testinium's ProjectDTO (enterprise 2.0, project/get-project-by-id-or-name), with its
+ * mobile apps when given. Proctor projects are always enabled and know no test framework (a plan does).
+ */
+export function projectDto(p: { id: number; name: string }, apps?: readonly AppBuildRecord[]): Record<string, unknown> {
+  const dto: Record<string, unknown> = {
+    id: p.id,
+    project_name: p.name,
+    description: '',
+    enabled: true,
+    repository_path: null,
+    test_framework: null,
+    test_file_type: null,
+    test_runner_tool: null,
+  };
+  if (apps) {
+    dto.mobile_apps = apps.flatMap((b) => {
+      const os = mobileOsOf(b.fileName);
+      return os ? [mobileApp(b, os)] : [];
+    });
+  }
+  return dto;
+}
+
+/** A `MobileApp` of a PlanDTO or ProjectDTO: an app build. */
 export function mobileApp(build: AppBuildRecord, os: MobileOs): Record<string, unknown> {
   const created = new Date(build.createdAt).toISOString();
   return {
