@@ -8,10 +8,17 @@ import { hasAuthority, type RouteAuth } from './principal.js';
 
 function bearer(req: FastifyRequest): string | null {
   const h = req.headers.authorization;
-  if (h === undefined) return null;
+  if (h === undefined) return keyInPath(req);
   const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
   if (!m) throw new AppError('UNAUTHENTICATED', 'malformed Authorization header: expected "Bearer <key>"');
   return m[1] as string;
+}
+
+/** The key a vendor's webhook URL carries in its path, for a route that declares `keyFromParam`. */
+function keyInPath(req: FastifyRequest): string | null {
+  const param = req.routeOptions.config?.keyFromParam;
+  const value = param ? (req.params as Record<string, string | undefined>)[param] : undefined;
+  return value ? value : null;
 }
 
 /**
@@ -23,8 +30,8 @@ export function registerAuth(app: FastifyInstance, store: Store, clock: () => nu
     const auth: RouteAuth | undefined = req.routeOptions.config?.auth;
     if (auth === 'public') return;
     if (auth === undefined) {
-      // Fastify's own 404 route has no config; let the not-found handler answer.
-      if (req.routeOptions.url === undefined) return;
+      // Fastify's own 404 routes have no config; let the not-found handler answer.
+      if (req.routeOptions.url === undefined || req.is404) return;
       throw new AppError('FORBIDDEN', 'this route declares no authorization and is closed');
     }
     const token = bearer(req);
