@@ -30,8 +30,8 @@ export function registerAuth(app: FastifyInstance, store: Store, clock: () => nu
     const auth: RouteAuth | undefined = req.routeOptions.config?.auth;
     if (auth === 'public') return;
     if (auth === undefined) {
-      // Fastify's own 404 routes have no config; let the not-found handler answer.
-      if (req.routeOptions.url === undefined || req.is404) return;
+      // Fastify's own 404 route has no config; let the not-found handler answer.
+      if (req.routeOptions.url === undefined) return;
       throw new AppError('FORBIDDEN', 'this route declares no authorization and is closed');
     }
     const token = bearer(req);

@@ -95,8 +95,15 @@ const MATRIX: Record<string, Entry> = {
   'GET /v1/tests/:testId/runs/:runId': { auth: 'PLAN_READ', scoped: true, vendor: true },
   'GET /api/v1/tests/:testId/runs/:runId': { auth: 'PLAN_READ', scoped: true, vendor: true },
   'GET /v1/runs/:runId': { auth: 'PLAN_READ', scoped: true, vendor: true },
+  // TesterArmy's 404 for every other path under /v1, in its own shape.
+  'GET /v1/*': { auth: 'public', vendor: true },
+  'POST /v1/*': { auth: 'public', vendor: true },
+  'PUT /v1/*': { auth: 'public', vendor: true },
+  'PATCH /v1/*': { auth: 'public', vendor: true },
+  'DELETE /v1/*': { auth: 'public', vendor: true },
   // The key comes in the URL (an Authorization header, when sent, is used instead).
   'POST /v1/groups/webhook/:webhookId/:secret': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: {} },
+  'POST /v1/groups/:groupId/runs': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: {} },
   'POST /v1/projects/:projectId/mobile/upload': {
     auth: 'PLAN_RUN',
     scoped: true,
@@ -114,6 +121,7 @@ const MATRIX: Record<string, Entry> = {
   'DELETE /v1/projects/:projectId/mobile/:appId': { auth: 'PLAN_RUN', scoped: true, vendor: true },
   // The key comes in the URL (an Authorization header, when sent, is used instead).
   'POST /api/v1/groups/webhook/:webhookId/:secret': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: {} },
+  'POST /api/v1/groups/:groupId/runs': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: {} },
   'POST /api/v1/projects/:projectId/mobile/upload': {
     auth: 'PLAN_RUN',
     scoped: true,
@@ -238,6 +246,7 @@ describeEachDialect('authorization matrix', (dialect) => {
       page: '1',
       mobileAppId: '1',
       webhookId: plan.uuid,
+      groupId: plan.uuid,
       projectId: 'alpha',
       appId: '6f1c2b7e-0000-4000-8000-00000000000a',
     });
@@ -319,6 +328,7 @@ describeEachDialect('authorization matrix', (dialect) => {
       page: '1',
       mobileAppId: '1',
       webhookId: '00000000-0000-4000-8000-000000000000',
+      groupId: '00000000-0000-4000-8000-000000000000',
       projectId: 'no-such-project',
       appId: '00000000-0000-4000-8000-000000000002',
     };

@@ -240,7 +240,12 @@ describeEachDialect('TesterArmy published clients', (dialect) => {
     });
     expect(confirm.status).toBe(201);
     const { app: view } = (await confirm.json()) as { app: Record<string, unknown> };
-    expect(view).toMatchObject({ platform: 'android', filename: 'shop-debug.apk', fileSize: blob.size, source: 'api_upload' });
+    expect(view).toMatchObject({
+      platform: 'android',
+      filename: 'shop-debug.apk',
+      fileSize: blob.size,
+      source: 'api_upload',
+    });
     const builds = (await f.s.api('GET', '/api/v1/app-builds?name=shop-debug.apk')).body.items;
     expect(builds.find((b: { uuid: string }) => b.uuid === view.id)).toMatchObject({
       sha256: appSha,

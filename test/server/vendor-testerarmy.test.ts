@@ -138,7 +138,8 @@ describeEachDialect('TesterArmy contracts', (dialect) => {
         count: 1,
       });
       const run = (await f.s.api('GET', `/api/v1/runs/${ok.body.runId}`)).body;
-      expect(run).toMatchObject({ plan: { name: 'green' }, trigger: { source: 'testerarmy', user: 'ci-bot' } });
+      const me = (await f.s.api('GET', '/api/v1/me', undefined, { token: f.tokens.runner })).body;
+      expect(run).toMatchObject({ plan: { name: 'green' }, trigger: { source: 'testerarmy', user_id: me.user.id } });
     }
     const withBody = await f.send('POST', hook(green, f.tokens.runner), {
       token: null,
@@ -149,8 +150,25 @@ describeEachDialect('TesterArmy contracts', (dialect) => {
       build: 'abc123',
       parameters: { TARGET_URL: 'https://preview.example.com' },
     });
+    // The group run of TesterArmy's API reference: the same, with the key as a Bearer token.
+    const groupRun = await f.send('POST', `/api/v1/groups/${green}/runs`, {
+      token: f.tokens.runner,
+      type: 'application/json',
+      body: '{"platform":"web","prNumber":7}',
+    });
+    expect(groupRun.status).toBe(202);
+    expect(groupRun.body).toEqual({
+      status: 'queued',
+      groupId: green,
+      batchId: groupRun.body.runIds[0],
+      runIds: [expect.stringMatching(UUID)],
+      queuedRunIds: groupRun.body.runIds,
+      cancelledRunIds: [],
+      count: 1,
+    });
     const cases: [string, string, number, string, string][] = [
       ['POST', hook(green, 'pk_nonsense'), 401, 'Unauthorized', 'unknown API key'],
+      ['POST', `/v1/groups/${green}/runs`, 401, 'Unauthorized', 'missing API key'],
       ['POST', hook(green, f.tokens.reader), 403, 'Forbidden', 'lacks the PLAN_RUN authority'],
       ['POST', hook(green, f.tokens.outsider), 404, 'Not Found', 'does not exist'],
       ['POST', hook('42', f.tokens.runner), 400, 'Bad Request', 'webhookId must be a UUID'],
@@ -186,9 +204,10 @@ describeEachDialect('TesterArmy contracts', (dialect) => {
         })
       ).body as { uploadUrl: string; storageKey: string };
     const put = (url: string, body: string) =>
-      fetch(url, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body }).then(
-        async (r) => ({ status: r.status, body: await r.json() }),
-      );
+      fetch(url, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body }).then(async (r) => ({
+        status: r.status,
+        body: await r.json(),
+      }));
     const forbidden = { error: 'Forbidden', message: expect.stringContaining('this upload URL is not valid') };
 
     const up = await start(5);
@@ -230,7 +249,10 @@ describeEachDialect('TesterArmy contracts', (dialect) => {
       type: 'application/json',
       body: JSON.stringify({ filename: 'a.apk', fileSize: 10 * 1024 ** 4 }),
     });
-    expect(huge.body).toEqual({ error: 'Payload Too Large', message: expect.stringContaining('PROCTOR_APP_BUILD_LIMIT') });
+    expect(huge.body).toEqual({
+      error: 'Payload Too Large',
+      message: expect.stringContaining('PROCTOR_APP_BUILD_LIMIT'),
+    });
     const hidden = await f.send('POST', `${base}/upload`, {
       token: f.tokens.outsider,
       type: 'application/json',

@@ -113,7 +113,10 @@ export async function testerArmyMobileRoutes(scope: FastifyInstance, deps: Serve
         async (req) => {
           const { grant, userId } = await checkGrant(deps, req.params, req.query.grant);
           if (await findAppBuild(db, grant.uuid))
-            throw new AppError('CONFLICT', `this upload URL was used already: ask for a new one with POST ${prefix}/projects/{project}/mobile/upload`);
+            throw new AppError(
+              'CONFLICT',
+              `this upload URL was used already: ask for a new one with POST ${prefix}/projects/{project}/mobile/upload`,
+            );
           if (req.body === undefined)
             throw new AppError('VALIDATION_FAILED', `the body is empty: send the file's ${grant.fileSize} bytes`);
           const declared = Number(req.headers['content-length']);
@@ -122,7 +125,8 @@ export async function testerArmyMobileRoutes(scope: FastifyInstance, deps: Serve
             throw e instanceof AppError && e.code === 'PAYLOAD_TOO_LARGE' ? wrongSize('more', grant.fileSize) : e;
           });
           if (stored.size !== grant.fileSize) throw wrongSize(stored.size ?? 0, grant.fileSize);
-          const name = APP_NAME.test(grant.fileName) ? grant.fileName.slice(0, 100) : 'app';
+          // The build's name is the file's, where it makes one (GET /api/v1/app-builds?name=…).
+          const name = APP_NAME.test(grant.fileName.slice(0, 100)) ? grant.fileName.slice(0, 100) : 'app';
           try {
             await insertAppBuild(db, {
               uuid: grant.uuid,
@@ -171,7 +175,10 @@ export async function testerArmyMobileRoutes(scope: FastifyInstance, deps: Serve
             `storageKey: nothing was uploaded for ${req.body.storageKey} in this project: PUT the file to the uploadUrl first`,
           );
         if (build.size !== req.body.fileSize)
-          throw new AppError('VALIDATION_FAILED', `fileSize: the upload holds ${build.size} bytes, not ${req.body.fileSize}`);
+          throw new AppError(
+            'VALIDATION_FAILED',
+            `fileSize: the upload holds ${build.size} bytes, not ${req.body.fileSize}`,
+          );
         return reply.status(201).send({ app: appView(build, req.body.removeAfter ?? null) });
       },
     );
@@ -183,7 +190,10 @@ export async function testerArmyMobileRoutes(scope: FastifyInstance, deps: Serve
         schema: {
           tags,
           summary: 'TesterArmy: delete a mobile app (an app build no active or kept run, and no plan, needs)',
-          params: Type.Object({ projectId: Project, appId: Type.String({ format: 'uuid', description: "The build's UUID." }) }),
+          params: Type.Object({
+            projectId: Project,
+            appId: Type.String({ format: 'uuid', description: "The build's UUID." }),
+          }),
         },
       },
       async (req) => {

@@ -127,8 +127,8 @@ export async function testerArmyRoutes(app: FastifyInstance, deps: ServerDeps): 
     );
     await testerArmyGroupRoutes(scope, deps);
     await testerArmyMobileRoutes(scope, deps);
+    testerArmyNotFound(scope);
   });
-  await testerArmyNotFound(app);
 
   /** The run's view, with the platform its environments share (web when they differ). */
   async function view(run: Run & { projectId: number }, planUuid: string): Promise<Record<string, unknown>> {
