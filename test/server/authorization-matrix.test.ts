@@ -246,6 +246,8 @@ describeEachDialect('authorization matrix', (dialect) => {
       page: '1',
       mobileAppId: '1',
       webhookId: plan.uuid,
+      // The group webhook's key in the URL; these requests send their key as a header, which wins.
+      secret: 'pk_unused_secret',
       groupId: plan.uuid,
       projectId: 'alpha',
       appId: '6f1c2b7e-0000-4000-8000-00000000000a',
@@ -328,6 +330,7 @@ describeEachDialect('authorization matrix', (dialect) => {
       page: '1',
       mobileAppId: '1',
       webhookId: '00000000-0000-4000-8000-000000000000',
+      secret: 'pk_unused_secret',
       groupId: '00000000-0000-4000-8000-000000000000',
       projectId: 'no-such-project',
       appId: '00000000-0000-4000-8000-000000000002',

@@ -217,13 +217,13 @@ describeEachDialect('TesterArmy published clients', (dialect) => {
     const base = `${f.s.url}/api/v1/projects/default/mobile`;
     const auth = { Authorization: `Bearer ${f.tokens.runner}`, 'Content-Type': 'application/json' };
     const blob = await openAsBlob(app);
-    const init = await (
+    const init = (await (
       await fetch(`${base}/upload`, {
         method: 'POST',
         headers: auth,
         body: JSON.stringify({ filename: 'shop-debug.apk', fileSize: blob.size }),
       })
-    ).json();
+    ).json()) as { uploadUrl: string; storageKey: string };
     expect(init).toEqual({
       uploadUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/api\/v1\/projects\/default\/mobile\/uploads\//),
       storageKey: expect.stringMatching(/^uploads\/[0-9a-f-]{36}$/),
