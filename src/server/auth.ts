@@ -8,10 +8,17 @@ import { hasAuthority, type RouteAuth } from './principal.js';
 
 function bearer(req: FastifyRequest): string | null {
   const h = req.headers.authorization;
-  if (h === undefined) return null;
+  if (h === undefined) return keyInPath(req);
   const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
   if (!m) throw new AppError('UNAUTHENTICATED', 'malformed Authorization header: expected "Bearer <key>"');
   return m[1] as string;
+}
+
+/** The key a vendor's webhook URL carries in its path, for a route that declares `keyFromParam`. */
+function keyInPath(req: FastifyRequest): string | null {
+  const param = req.routeOptions.config?.keyFromParam;
+  const value = param ? (req.params as Record<string, string | undefined>)[param] : undefined;
+  return value ? value : null;
 }
 
 /**

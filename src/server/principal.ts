@@ -19,6 +19,11 @@ export type RouteAuth = Authority | 'key' | 'agent' | 'registration' | 'public';
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: RouteAuth;
+    /**
+     * The path parameter that carries the API key when a request has no Authorization header: a
+     * vendor's webhook URL holds its secret in the path (TesterArmy's group webhook).
+     */
+    keyFromParam?: string;
   }
   interface FastifyRequest {
     principal?: Principal;

@@ -104,6 +104,18 @@ export async function getApiKey(db: Kysely<Database>, id: number): Promise<ApiKe
   return r && toKey(r);
 }
 
+/**
+ * A key with its stored hash, which never leaves the server: what signs the upload URLs a key asks
+ * for (a vendor's presigned upload), so such a URL dies with its key.
+ */
+export async function apiKeyWithHash(
+  db: Kysely<Database>,
+  id: number,
+): Promise<{ key: ApiKey; secretHash: string } | undefined> {
+  const r = await baseQuery(db).select('api_keys.secret_hash').where('api_keys.id', '=', id).executeTakeFirst();
+  return r && { key: toKey(r), secretHash: r.secret_hash };
+}
+
 export async function listApiKeys(db: Kysely<Database>): Promise<ApiKey[]> {
   return (await baseQuery(db).orderBy('api_keys.id').execute()).map(toKey);
 }

@@ -18,8 +18,8 @@ export interface AppBuildRecord {
   createdAt: number;
 }
 
-/** A build to record; its id and UUID are made on insert. */
-export type NewAppBuild = Omit<AppBuildRecord, 'id' | 'uuid'>;
+/** A build to record; its id is made on insert, and its UUID too unless the caller chose one. */
+export type NewAppBuild = Omit<AppBuildRecord, 'id' | 'uuid'> & { uuid?: string };
 
 function toRecord(r: Selectable<AppBuildTable>): AppBuildRecord {
   return {
@@ -42,7 +42,7 @@ export async function insertAppBuild(db: Kysely<Database>, b: NewAppBuild): Prom
   const row = await db
     .insertInto('app_builds')
     .values({
-      uuid: randomUUID(),
+      uuid: b.uuid ?? randomUUID(),
       project_id: b.projectId,
       name: b.name,
       version: b.version,

@@ -139,7 +139,7 @@ export async function appBuildsBeyond(
 }
 
 /** Builds of the project a plan's mobile app setting, an active run or a kept run refers to. */
-async function neededAppBuilds(db: Kysely<Database>, projectId: number): Promise<Set<number>> {
+export async function neededAppBuilds(db: Kysely<Database>, projectId: number): Promise<Set<number>> {
   const apps = await db.selectFrom('plan_mobile_apps').select('app_build_id').execute();
   const runs = await db
     .selectFrom('runs')

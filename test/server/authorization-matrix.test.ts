@@ -95,6 +95,48 @@ const MATRIX: Record<string, Entry> = {
   'GET /v1/tests/:testId/runs/:runId': { auth: 'PLAN_READ', scoped: true, vendor: true },
   'GET /api/v1/tests/:testId/runs/:runId': { auth: 'PLAN_READ', scoped: true, vendor: true },
   'GET /v1/runs/:runId': { auth: 'PLAN_READ', scoped: true, vendor: true },
+  // TesterArmy's 404 for every other path under /v1, in its own shape.
+  'GET /v1/*': { auth: 'public', vendor: true },
+  'POST /v1/*': { auth: 'public', vendor: true },
+  'PUT /v1/*': { auth: 'public', vendor: true },
+  'PATCH /v1/*': { auth: 'public', vendor: true },
+  'DELETE /v1/*': { auth: 'public', vendor: true },
+  // The key comes in the URL (an Authorization header, when sent, is used instead).
+  'POST /v1/groups/webhook/:webhookId/:secret': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: {} },
+  'POST /v1/groups/:groupId/runs': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: {} },
+  'POST /v1/projects/:projectId/mobile/upload': {
+    auth: 'PLAN_RUN',
+    scoped: true,
+    vendor: true,
+    body: { filename: 'a.apk', fileSize: 5 },
+  },
+  // A presigned upload URL: the signed grant in its query is the credential, checked by the route.
+  'PUT /v1/projects/:projectId/mobile/uploads/:uuid': { auth: 'public', vendor: true },
+  'POST /v1/projects/:projectId/mobile/upload/confirm': {
+    auth: 'PLAN_RUN',
+    scoped: true,
+    vendor: true,
+    body: { storageKey: 'uploads/x', filename: 'a.apk', fileSize: 5 },
+  },
+  'DELETE /v1/projects/:projectId/mobile/:appId': { auth: 'PLAN_RUN', scoped: true, vendor: true },
+  // The key comes in the URL (an Authorization header, when sent, is used instead).
+  'POST /api/v1/groups/webhook/:webhookId/:secret': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: {} },
+  'POST /api/v1/groups/:groupId/runs': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: {} },
+  'POST /api/v1/projects/:projectId/mobile/upload': {
+    auth: 'PLAN_RUN',
+    scoped: true,
+    vendor: true,
+    body: { filename: 'a.apk', fileSize: 5 },
+  },
+  // A presigned upload URL: the signed grant in its query is the credential, checked by the route.
+  'PUT /api/v1/projects/:projectId/mobile/uploads/:uuid': { auth: 'public', vendor: true },
+  'POST /api/v1/projects/:projectId/mobile/upload/confirm': {
+    auth: 'PLAN_RUN',
+    scoped: true,
+    vendor: true,
+    body: { storageKey: 'uploads/x', filename: 'a.apk', fileSize: 5 },
+  },
+  'DELETE /api/v1/projects/:projectId/mobile/:appId': { auth: 'PLAN_RUN', scoped: true, vendor: true },
   // The API key comes as the password grant's password, and is checked by the route.
   'POST /Testinium.RestApi/oauth/token': { auth: 'public', vendor: true },
   'POST /Testinium.RestApi/api/plans/:plan/run': { auth: 'PLAN_RUN', scoped: true, vendor: true, body: {} },
@@ -205,6 +247,12 @@ describeEachDialect('authorization matrix', (dialect) => {
       forceRun: 'true',
       page: '1',
       mobileAppId: '1',
+      webhookId: plan.uuid,
+      // The group webhook's key in the URL; these requests send their key as a header, which wins.
+      secret: 'pk_unused_secret',
+      groupId: plan.uuid,
+      projectId: 'alpha',
+      appId: '6f1c2b7e-0000-4000-8000-00000000000a',
     });
   });
   afterAll(() => s?.close());
@@ -283,6 +331,11 @@ describeEachDialect('authorization matrix', (dialect) => {
       forceRun: 'true',
       page: '1',
       mobileAppId: '1',
+      webhookId: '00000000-0000-4000-8000-000000000000',
+      secret: 'pk_unused_secret',
+      groupId: '00000000-0000-4000-8000-000000000000',
+      projectId: 'no-such-project',
+      appId: '00000000-0000-4000-8000-000000000002',
     };
     const userId = (await s.api('GET', '/api/v1/me', undefined, { token: tokens.other })).body.user.id;
     const send = (method: string, url: string, body: unknown, token: string) =>

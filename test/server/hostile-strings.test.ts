@@ -101,6 +101,12 @@ const NO_FREE_TEXT = new Set([
   'GET /v1/runs/:runId',
   'GET /v1/tests/:testId/runs/:runId',
   'GET /api/v1/tests/:testId/runs/:runId',
+  // TesterArmy's 404 for the paths under /v1 it does not have: it reads nothing.
+  'GET /v1/*',
+  'POST /v1/*',
+  'PUT /v1/*',
+  'PATCH /v1/*',
+  'DELETE /v1/*',
   // A run id; no body, no query.
   'PUT /api/v1/runs/:run/keep',
   'DELETE /api/v1/runs/:run/keep',
@@ -427,6 +433,20 @@ describeEachDialect('hostile strings', (dialect) => {
         ],
         ['GET /api/v1/projects/:project/callback-secret', `/api/v1/projects/${p}/callback-secret`],
         ['POST /api/v1/projects/:project/callback-secret/rotate', `/api/v1/projects/${p}/callback-secret/rotate`],
+        ...(['/v1', '/api/v1'] as const).flatMap(
+          (pre) =>
+            [
+              [`POST ${pre}/groups/webhook/:webhookId/:secret`, `${pre}/groups/webhook/${p}/${ADMIN_TOKEN}`],
+              [`POST ${pre}/groups/:groupId/runs`, `${pre}/groups/${p}/runs`],
+              [`POST ${pre}/projects/:projectId/mobile/upload`, `${pre}/projects/${p}/mobile/upload`],
+              [`POST ${pre}/projects/:projectId/mobile/upload/confirm`, `${pre}/projects/${p}/mobile/upload/confirm`],
+              [`DELETE ${pre}/projects/:projectId/mobile/:appId`, `${pre}/projects/${p}/mobile/${p}`],
+              [
+                `PUT ${pre}/projects/:projectId/mobile/uploads/:uuid`,
+                `${pre}/projects/${p}/mobile/uploads/00000000-0000-4000-8000-000000000000?grant=${p}`,
+              ],
+            ] as const,
+        ),
       ] as const) {
         const r = await call(route, path, route.startsWith('POST') ? {} : undefined);
         expect(r.status, `${label}: ${path}`).toBeGreaterThanOrEqual(400);
@@ -451,6 +471,17 @@ describeEachDialect('hostile strings', (dialect) => {
         app_builds: { [v]: 1 },
       });
       expect(triggerBad.status, label).toBe(400);
+      // TesterArmy's group webhook: the commit as the run's build, the target URL as a parameter.
+      const planUuid = (await call('GET /api/v1/plans/:plan', `/api/v1/plans/${run.body.plan.id}`)).body.uuid;
+      const hook = await call(
+        'POST /v1/groups/webhook/:webhookId/:secret',
+        `/v1/groups/webhook/${planUuid}/${ADMIN_TOKEN}`,
+        { commitSha: v, targetUrl: v },
+      );
+      expect(hook.status, label).toBe(202);
+      const hooked = await call('GET /api/v1/runs/:run', `/api/v1/runs/${hook.body.runId}`);
+      expect(hooked.body.trigger.build, label).toBe(want);
+      expect(hooked.body.trigger.parameters.TARGET_URL, label).toBe(want);
       const callback = await call(
         'GET /Testinium.RestApi/api/plans/:plan/run',
         `/Testinium.RestApi/api/plans/${run.body.plan.id}/run?callbackUrl=${percent(`https://ci.example.com/${v}`).text}`,
@@ -487,6 +518,29 @@ describeEachDialect('hostile strings', (dialect) => {
         url: `https://builds.example.com/${encodeURIComponent(label)}.apk`,
       });
       expect(byUrl.status, label).toBeLessThan(500);
+      // TesterArmy's upload: the file name is reduced to a name agents can use.
+      const ta = await call('POST /v1/projects/:projectId/mobile/upload', '/v1/projects/default/mobile/upload', {
+        filename: v,
+        fileSize: 3,
+      });
+      expect(ta.status, label).toBe(200);
+      const url = new URL(ta.body.uploadUrl);
+      const put = await call(
+        'PUT /v1/projects/:projectId/mobile/uploads/:uuid',
+        `${url.pathname}${url.search}`,
+        undefined,
+        {
+          raw: Buffer.from('abc'),
+        },
+      );
+      expect(put.status, label).toBe(200);
+      const confirmed = await call(
+        'POST /v1/projects/:projectId/mobile/upload/confirm',
+        '/v1/projects/default/mobile/upload/confirm',
+        { storageKey: ta.body.storageKey, filename: v, fileSize: 3 },
+      );
+      expect(confirmed.status, label).toBe(201);
+      expect(confirmed.body.app.filename, label).toMatch(/^[A-Za-z0-9][A-Za-z0-9._-]*$/);
       const listed = await call('GET /api/v1/app-builds', `/api/v1/app-builds?name=${percent(v).text}`);
       expect(listed.status, label).toBeLessThan(500);
       // Testinium's multipart upload: the client's file name becomes one agents can save.

@@ -364,6 +364,27 @@ describeEachDialect('Testsigma contracts', (dialect) => {
       expect(await status(r.body.id)).toMatchObject({ reRunParentId: parent, reRunType: 'USER_PICKED', totalCount: 6 });
     });
 
+    it("takes the run's UUID as executionResultId, as every route that names a run does", async () => {
+      const uuid = (await f.s.api('GET', `/api/v1/runs/${parent}`)).body.uuid as string;
+      const r = await trigger({
+        executionId: f.plans.rerunnable!.id,
+        executionResultId: uuid.toUpperCase(),
+        isReRun: true,
+        reRunType: 'ONLY_FAILED_TESTS',
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(await status(r.body.id)).toMatchObject({ reRunParentId: parent, reRunType: 'ONLY_FAILED_TESTS' });
+      const bad = await trigger({ executionId: f.plans.rerunnable!.id, executionResultId: 'run-7', isReRun: true });
+      expect(bad.body).toMatchObject({
+        status: 400,
+        message: `executionResultId must be a run's id or UUID (as POST /api/v1/execution_results answered), got "run-7"`,
+      });
+      // Proctor's own rerun names the run by its UUID as well.
+      const native = await f.s.api('POST', `/api/v1/runs/${uuid}/rerun`, { failed: true });
+      expect(native.status, JSON.stringify(native.body)).toBe(202);
+      expect(native.body.rerun_parent_id).toBe(parent);
+    });
+
     it('refuses picks that are not results of the run, and a run of another plan', async () => {
       const bad = await trigger({
         executionId: f.plans.rerunnable!.id,

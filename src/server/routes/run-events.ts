@@ -27,7 +27,7 @@ export function runEventsRoute(app: FastifyInstance, deps: ServerDeps): void {
         summary: 'Live updates of a run (text/event-stream)',
         description:
           'Events: `snapshot` ({ run, results }: the run and all its result rows), then `run` (the run, when its status or counts change), `results` ({ items }: the rows that changed), and `end` ({ status, result }) after which the server closes the stream.',
-        params: Type.Object({ run: Type.String({ description: 'Numeric run id.' }) }),
+        params: Type.Object({ run: Type.String({ description: 'Run id or UUID.' }) }),
         produces: ['text/event-stream'],
         response: { 200: Type.String({ description: 'text/event-stream' }), ...errors },
       },

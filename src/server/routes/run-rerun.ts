@@ -33,7 +33,7 @@ export function runRerunRoute(app: FastifyInstance, deps: ServerDeps): void {
         summary: 'Rerun the failed scenarios of a run, or chosen scenario × environment pairs',
         description:
           "The new run executes only those pairs (no discovery), with the parent run's plan snapshot, build, parameters and app builds; it links back through `rerun_parent_id`.",
-        params: Type.Object({ run: Type.String({ description: 'Numeric run id.' }) }),
+        params: Type.Object({ run: Type.String({ description: 'Run id or UUID.' }) }),
         headers: Type.Object({ 'x-proctor-client': Type.Optional(ClientHeader) }),
         body: RerunBody,
         response: { 202: Run, ...errors },

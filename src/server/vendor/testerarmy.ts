@@ -3,19 +3,19 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { AppError } from '../../protocol/errors.js';
 import type { Run } from '../../protocol/api.js';
-import { triggerRun } from '../../queue/trigger.js';
 import { listEnvironments } from '../../storage/environments.js';
 import { findPlan } from '../../storage/plans.js';
 import { publicRun } from '../../storage/run-views.js';
-import { runUuidOf } from '../../storage/vendor-runs.js';
 import type { ServerDeps } from '../deps.js';
 import { keyOf } from '../principal.js';
 import { loadRun, resolvePlan } from '../resolve.js';
-import { prepareRun } from '../run-request.js';
-import { triggerLimits } from '../usage-limits.js';
 import { waitForRun } from './run-wait.js';
+import { testerArmyGroupRoutes } from './testerarmy-groups.js';
+import { testerArmyMobileRoutes } from './testerarmy-mobile.js';
+import { triggerTesterArmy } from './testerarmy-trigger.js';
 import { testerArmyRun } from './testerarmy-view.js';
-import { vendorScope, type VendorErrorShape } from './vendor-scope.js';
+import { PREFIXES, testerArmyError, testerArmyNotFound } from './testerarmy-error.js';
+import { vendorScope } from './vendor-scope.js';
 
 const Body = Type.Object({
   mode: Type.Optional(Type.Enum(['fast', 'deep'], { description: 'A profile the plan declares in proctor.yaml.' })),
@@ -42,25 +42,17 @@ const Query = Type.Object({
 });
 const Uuid = (description: string) => Type.String({ format: 'uuid', description });
 
-/** `{ error, message }`, the shape of every error of the document; `error` is the status's name. */
-const testerArmyError: VendorErrorShape = (e) => ({
-  status: e.status,
-  body: { error: STATUS_CODES[e.status] ?? 'Error', message: e.message },
-});
-
-/** TesterArmy's hosted service answers at `/v1/…` (its document) and at `/api/v1/…` (its site). */
-const PREFIXES = ['/v1', '/api/v1'] as const;
-
 /**
  * TesterArmy: `POST {prefix}/tests/{testId}/runs` runs the plan whose UUID is `testId`. `mode`
  * selects a plan profile, `platform` filters its environments, `appId` hands an app build to every
  * one. `GET /v1/runs/{runId}` and `GET {prefix}/tests/{testId}/runs/{runId}` answer a run by its
- * UUID. (`GET /api/v1/runs/{uuid}` is Proctor's own run view, which takes a UUID as well.)
- * Usage limits raise RATE_LIMITED, which this scope answers as the document's 429.
+ * UUID. (`GET /api/v1/runs/{uuid}` is Proctor's own run view, which takes a UUID as well.) The
+ * group webhook (testerarmy-groups.ts) and the mobile app uploads (testerarmy-mobile.ts) share this
+ * scope. Usage limits raise RATE_LIMITED, which this scope answers as the document's 429.
  */
 export async function testerArmyRoutes(app: FastifyInstance, deps: ServerDeps): Promise<void> {
   const db = deps.store.db;
-  await vendorScope(app, testerArmyError, (scope) => {
+  await vendorScope(app, testerArmyError, async (scope) => {
     for (const prefix of PREFIXES) {
       scope.post<{ Params: { testId: string }; Querystring: { wait?: number }; Body: Body | undefined }>(
         `${prefix}/tests/:testId/runs`,
@@ -78,26 +70,16 @@ export async function testerArmyRoutes(app: FastifyInstance, deps: ServerDeps): 
           const key = keyOf(req.principal);
           const plan = await resolvePlan(db, key, req.params.testId);
           const body = req.body ?? {};
-          const prepared = await prepareRun(deps, {
-            plan,
-            profile: body.mode,
+          const { runId: id, runUuid: runId } = await triggerTesterArmy(deps, key, plan, {
+            mode: body.mode,
             platform: body.platform,
-            appBuild: body.appId,
-            names: { profile: 'mode', platform: 'platform', appBuild: 'appId' },
+            appId: body.appId,
           });
-          const outcome = await triggerRun(deps.queue, {
-            ...prepared,
-            scenarios: [],
-            source: 'testerarmy',
-            userId: key.userId,
-            ...triggerLimits(deps.config, key),
-          });
-          const runId = await runUuidOf(db, outcome.runId);
           const queued = { status: 'queued', runId, testId: plan.uuid };
           if (req.query.wait === undefined) return reply.status(202).send(queued);
           const gone = new AbortController();
           reply.raw.once('close', () => gone.abort());
-          const ended = await waitForRun(db, outcome.runId, req.query.wait * 1000, gone.signal);
+          const ended = await waitForRun(db, id, req.query.wait * 1000, gone.signal);
           // The document's 504: "Test execution exceeded time limit": the wait's, or the run's own.
           if (!ended || ended.endedBy === 'timeout') {
             const why = ended
@@ -143,6 +125,9 @@ export async function testerArmyRoutes(app: FastifyInstance, deps: ServerDeps): 
         return view(run, (await findPlan(db, null, run.plan.id))?.uuid ?? '');
       },
     );
+    await testerArmyGroupRoutes(scope, deps);
+    await testerArmyMobileRoutes(scope, deps);
+    testerArmyNotFound(scope);
   });
 
   /** The run's view, with the platform its environments share (web when they differ). */

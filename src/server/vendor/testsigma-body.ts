@@ -30,7 +30,9 @@ export const TestsigmaBody = Type.Object({
     Type.Unknown({ description: 'A saved partial-run configuration; Proctor has none and runs the whole plan.' }),
   ),
   isReRun: Type.Optional(Type.Boolean()),
-  executionResultId: Type.Optional(Id),
+  // A run's id (274, "274") or its UUID, as everywhere a run is named.
+  // (A number arrives as text: the vendor scope coerces; testsigma-rerun.ts checks the form.)
+  executionResultId: Type.Optional(Type.String({ maxLength: 40, description: 'The run to rerun: its id or UUID.' })),
   reRunType: Type.Optional(
     Type.Enum(['ALL_TESTS', 'ONLY_FAILED_TESTS', 'USER_PICKED', 'ALL_ITERATIONS', 'ONLY_FAILED_ITERATIONS'], {
       description:

@@ -9,6 +9,9 @@ import { loadRun } from '../resolve.js';
 import { triggerLimits } from '../usage-limits.js';
 import type { TestsigmaBody } from './testsigma-body.js';
 
+/** A run as `executionResultId` names it: its numeric id or its UUID (loadRun takes both). */
+const RUN_REF = /^(?:[1-9][0-9]{0,14}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
 /**
  * Testsigma's rerun (testsigma-more/rerun-test-cases-in-test-run.md): `POST
  * /api/v1/execution_results` with `isReRun`, the run (`executionResultId`) of the plan
@@ -30,7 +33,13 @@ export async function testsigmaRerun(
       'VALIDATION_FAILED',
       'executionResultId is required for a rerun: the id of the run whose test cases run again',
     );
-  const parent = await loadRun(deps.store.db, principal, String(body.executionResultId));
+  const ref = body.executionResultId.trim();
+  if (!RUN_REF.test(ref))
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `executionResultId must be a run's id or UUID (as POST /api/v1/execution_results answered), got "${ref.slice(0, 40)}"`,
+    );
+  const parent = await loadRun(deps.store.db, principal, ref);
   if (parent.plan.id !== plan.id)
     throw new AppError(
       'VALIDATION_FAILED',
