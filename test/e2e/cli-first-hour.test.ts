@@ -54,6 +54,18 @@ describe("a newcomer's first hour with the CLI", () => {
     expect((await s.api('GET', '/api/v1/plans/broken')).status).toBe(404);
   });
 
+  it('ends a value it quotes only in part with …', async () => {
+    const path = file(
+      'p-long.yaml',
+      plan(`    framework: command\n    workdir: .\n    environments: [node]\n    timeout: "${'x'.repeat(200)}"\n`),
+    );
+    const r = await proctor(['apply', '-f', path]);
+    expect(r.code).toBe(2);
+    // 60 characters of what it got, the last of them the sign that there was more.
+    expect(r.err).toContain(`plans.broken.timeout: expected a duration like "10m", got string "${'x'.repeat(51)}…`);
+    expect(r.err).not.toContain('x'.repeat(52));
+  });
+
   it("refuses options the framework's adapter does not take, or in a shape it cannot read, naming what to write", async () => {
     const path = file(
       'p-options.yaml',
@@ -480,9 +492,13 @@ describe('the CLI against a server that answers something else', () => {
       req.url!.startsWith('/api/v1/runs/7/results')
         ? json({ items: [{ id: 1, status: 'failed' }], next_cursor: null })
         : json(endedRun({ result: 'failed', counts: counts({ total: 1, failed: 1 }) }));
-    const r = await proctor(['run', 'unit', '--wait']);
+    const r = await proctor(['run', 'unit', '--wait', '--token', ADMIN_TOKEN]);
     expect(r.code).toBe(4);
-    expect(r.err).toMatch(/^proctor: unexpected error: TypeError: [^\n]+\n$/);
+    // Whose fault it is, what to do, and the command that caused it, without the key it was given.
+    expect(r.err).toMatch(
+      /^proctor: unexpected error: TypeError: [^\n]+\. This is a bug in Proctor, not a mistake of yours: please report it to Proctor's maintainers with this line \(command: proctor run unit --wait --token …; proctor \d+\.\d+\.\d+\)\n$/,
+    );
+    expect(r.err).not.toContain(ADMIN_TOKEN.slice(14));
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 
