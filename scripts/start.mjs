@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fingerprint, stamp, upToDate } from './build-if-changed.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-if (!upToDate(root)) {
+if (upToDate(root)) process.stdout.write('proctor: build up to date\n');
+else {
   process.stdout.write('proctor: building (the sources changed since the last build)…\n');
   const before = fingerprint(root);
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });

@@ -15,11 +15,14 @@ import { rerunCommand } from './cli/commands/rerun.js';
 import { EXIT_CODES_HELP } from './cli/commands/run-follow.js';
 import { runCommands } from './cli/commands/runs.js';
 import { CliError, EXIT } from './cli/cli-error.js';
+import { unexpectedErrorLine } from './cli/unexpected-error.js';
 import { AppError } from './protocol/errors.js';
 import { stdio } from './cli/output.js';
 import { embeddedJobVariableNames } from './agent/job-environment.js';
 import { banner, loadConfig, makeLogger, serve, SetupError } from './serve.js';
 import { hideEnvironValues } from './server/environ-hide.js';
+
+const VERSION = '0.1.0';
 
 /**
  * The `proctor` binary: the one place that wires components together and touches `process`.
@@ -28,7 +31,7 @@ const program = new Command('proctor')
   .description(
     'Proctor: self-hosted test plan execution. Plans as code, remote triggers, agents, per-scenario results.',
   )
-  .version('0.1.0')
+  .version(VERSION)
   // Before the commands are added: they inherit it, so a usage mistake anywhere is ours to report (exit 2).
   .exitOverride()
   .showHelpAfterError()
@@ -224,8 +227,7 @@ try {
     process.stderr.write(`proctor: ${e.message}\n`);
     process.exit(e.exitCode);
   }
-  // One line, like every other error: a stack tells a user nothing they can act on.
-  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  process.stderr.write(`proctor: unexpected error: ${what.replace(/\s*\n\s*/g, ' ')}\n`);
+  // One line, like every other error, saying whose fault it is and what to report.
+  process.stderr.write(`${unexpectedErrorLine(e, process.argv.slice(2), VERSION)}\n`);
   process.exit(EXIT.INFRASTRUCTURE);
 }

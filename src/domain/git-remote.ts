@@ -1,5 +1,6 @@
 import type { AddressPolicy } from './address-policy.js';
 import { hostOf, literalAddressProblem } from './outbound-url.js';
+import { keepStart } from './text-cap.js';
 
 /** The transports a plan's repository may use; git itself is told to refuse every other one. */
 export const GIT_SCHEMES = ['https', 'http', 'ssh', 'git'] as const;
@@ -110,6 +111,6 @@ export function gitRefProblem(ref: string): string | null {
   if (ref === '') return 'expected a branch, tag or commit';
   if (ref.startsWith('-')) return 'must not start with "-" (git would read it as an option)';
   if (/[\s\x00-\x1f\x7f~^:?*[\\]|\.\.|@\{|\/\/|^\/|\/$|\.lock$|\.$/.test(ref))
-    return `"${ref.slice(0, 100)}" is not a branch, tag or commit name git accepts`;
+    return `"${keepStart(ref, 100)}" is not a branch, tag or commit name git accepts`;
   return null;
 }

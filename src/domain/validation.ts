@@ -1,3 +1,4 @@
+import { keepStart } from './text-cap.js';
 import { closest } from './closest-name.js';
 
 /** A problem found in user input, named by its dotted path (and, in a YAML file, its line). */
@@ -47,7 +48,7 @@ export function describeType(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  return `${typeof v} ${JSON.stringify(v)}`.slice(0, 60);
+  return keepStart(`${typeof v} ${JSON.stringify(v)}`, 60);
 }
 
 /** Names of plans, environments and projects: never all digits, since ids and names share URLs. */

@@ -1,7 +1,12 @@
+import { plural } from '../domain/plural.js';
+import { keepStart } from '../domain/text-cap.js';
 import { GIVE_UP_AFTER_MS, retryDelayMs } from '../domain/webhook-retry.js';
 import type { QueueContext } from './context.js';
 import type { ClaimedDelivery } from './webhook-claim.js';
 import type { DeliveryStatus } from '../protocol/webhooks.js';
+
+/** The longest `last_error` kept; a longer one is cut and ends in `…`, so a reader sees it was cut. */
+const LAST_ERROR_CAP = 1000;
 
 /** What one attempt of a delivery came to. */
 export type SendResult =
@@ -36,7 +41,12 @@ export async function recordOutcome(ctx: QueueContext, d: ClaimedDelivery, r: Se
   if (r.kind === 'delivered') {
     await settle({ status: 'delivered', response_status: r.status, last_error: null, finished_at: now });
   } else if (r.kind === 'refused') {
-    await settle({ status: 'failed', response_status: null, last_error: r.error.slice(0, 1000), finished_at: now });
+    await settle({
+      status: 'failed',
+      response_status: null,
+      last_error: keepStart(r.error, LAST_ERROR_CAP),
+      finished_at: now,
+    });
   } else if (r.kind === 'gone') {
     await settle({
       status: 'failed',
@@ -49,7 +59,7 @@ export async function recordOutcome(ctx: QueueContext, d: ClaimedDelivery, r: Se
     await settle({
       status: 'failed',
       response_status: r.status,
-      last_error: `gave up after ${d.attempts} attempt(s) over 24 h: ${r.error}`.slice(0, 1000),
+      last_error: keepStart(`gave up after ${plural(d.attempts, 'attempt')} over 24 h: ${r.error}`, LAST_ERROR_CAP),
       finished_at: now,
     });
   } else {
@@ -57,7 +67,7 @@ export async function recordOutcome(ctx: QueueContext, d: ClaimedDelivery, r: Se
     await settle({
       status: 'pending',
       response_status: r.status,
-      last_error: r.error.slice(0, 1000),
+      last_error: keepStart(r.error, LAST_ERROR_CAP),
       next_attempt_at: now + delay,
     });
   }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { keepStart } from '../domain/text-cap.js';
 import { checkName, Problems } from '../domain/validation.js';
 import { AppError } from '../protocol/errors.js';
 import type { ApiKey } from '../storage/api-keys.js';
@@ -93,7 +94,7 @@ export async function targetProject(
 /** Parses a numeric path id, refusing anything else with a 400 naming the parameter. */
 export function numericId(value: string, what: string): number {
   if (!/^\d{1,15}$/.test(value))
-    throw new AppError('VALIDATION_FAILED', `${what}: expected a numeric id, got "${value.slice(0, 40)}"`);
+    throw new AppError('VALIDATION_FAILED', `${what}: expected a numeric id, got "${keepStart(value, 40)}"`);
   return Number(value);
 }
 

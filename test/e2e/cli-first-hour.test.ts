@@ -54,6 +54,18 @@ describe("a newcomer's first hour with the CLI", () => {
     expect((await s.api('GET', '/api/v1/plans/broken')).status).toBe(404);
   });
 
+  it('ends a value it quotes only in part with …', async () => {
+    const path = file(
+      'p-long.yaml',
+      plan(`    framework: command\n    workdir: .\n    environments: [node]\n    timeout: "${'x'.repeat(200)}"\n`),
+    );
+    const r = await proctor(['apply', '-f', path]);
+    expect(r.code).toBe(2);
+    // 60 characters of what it got, the last of them the sign that there was more.
+    expect(r.err).toContain(`plans.broken.timeout: expected a duration like "10m", got string "${'x'.repeat(51)}…`);
+    expect(r.err).not.toContain('x'.repeat(52));
+  });
+
   it("refuses options the framework's adapter does not take, or in a shape it cannot read, naming what to write", async () => {
     const path = file(
       'p-options.yaml',
@@ -199,6 +211,37 @@ describe("a newcomer's first hour with the CLI", () => {
       /^ ended by system: discovery failed: workdir "no-such-folder" does not exist on this agent \(looked in .*\); fix the plan's workdir or start the agent with --workdir /,
     );
     expect(r.out).toContain('exit 2: usage or configuration error');
+  });
+
+  it.skipIf(!HAS_SCRIPT)('never shows a header of 0/0 at a terminal once it has printed a failure', async () => {
+    const app = join(dir, 'project', 'app');
+    const applied = await s.api(
+      'POST',
+      '/api/v1/apply',
+      `environments:\n  node: {}\nplans:\n  tty-fails:\n    framework: command\n    workdir: ${app}\n    environments: [node]\n    options: { command: "node run-checks.mjs --report-dir {report_dir} {files}", discover: "checks/*.sh" }\n`,
+    );
+    expect(applied.status, JSON.stringify(applied.body)).toBe(200);
+    // Polls far apart: the run fails between two of them, the case the header once lagged behind in.
+    const r = await inTerminal(['run', 'tty-fails', '--wait', '--poll-interval', '3s'], {
+      PROCTOR_URL: s.url,
+      PROCTOR_TOKEN: ADMIN_TOKEN,
+      XDG_CONFIG_HOME: join(dir, 'no-profile'),
+    });
+    expect(r.code, r.out).toBe(1);
+    const lines = r.out.split('\n');
+    const failure = lines.findIndex((l) => l.startsWith('FAILED '));
+    expect(failure, r.out).toBeGreaterThan(0);
+    // Every block drawn from the failure on: the run's own status and counts, never the queued 0/0 of before.
+    const after = lines.slice(failure);
+    const bars = after.map((l) => /^\[[#-]+\]\s+(\d+)\/(\d+)\s+\d+%$/.exec(l)).filter((m) => m !== null);
+    const heads = after.map((l) => /^run \d+ tty-fails\s+(\w+)\s/.exec(l)?.[1]).filter((h) => h !== undefined);
+    expect(bars.length, r.out).toBeGreaterThan(0);
+    expect(heads.length, r.out).toBe(bars.length);
+    for (const [, done, total] of bars) {
+      expect(Number(total), r.out).toBeGreaterThan(0);
+      expect(Number(done), r.out).toBeGreaterThan(0);
+    }
+    expect(heads, r.out).not.toContain('queued');
   });
 
   it('cancels a run, and says so when it had already ended', async () => {
@@ -480,9 +523,14 @@ describe('the CLI against a server that answers something else', () => {
       req.url!.startsWith('/api/v1/runs/7/results')
         ? json({ items: [{ id: 1, status: 'failed' }], next_cursor: null })
         : json(endedRun({ result: 'failed', counts: counts({ total: 1, failed: 1 }) }));
-    const r = await proctor(['run', 'unit', '--wait']);
+    const r = await proctor(['run', 'unit', '--wait', '--token', ADMIN_TOKEN, '--param', 'PASSWORD=hunter2']);
     expect(r.code).toBe(4);
-    expect(r.err).toMatch(/^proctor: unexpected error: TypeError: [^\n]+\n$/);
+    // Whose fault it is, what to do, and the command that caused it, without the key it was given.
+    expect(r.err).toMatch(
+      /^proctor: unexpected error: TypeError: [^\n]+\. This is a bug in Proctor, not a mistake of yours: please report it to Proctor's maintainers with this line \(command: proctor run unit --wait --token … --param PASSWORD=…; proctor \d+\.\d+\.\d+\)\n$/,
+    );
+    expect(r.err).not.toContain(ADMIN_TOKEN.slice(14));
+    expect(r.err).not.toContain('hunter2');
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 

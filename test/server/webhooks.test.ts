@@ -235,7 +235,24 @@ describeEachDialect('callbacks and webhooks', (dialect) => {
     expect((await delivery(down.webhook.id)).status).toBe('pending');
     now += 25 * HOUR;
     await eventually(async () => ((await delivery(down.webhook.id)).status === 'failed' ? true : undefined), 15_000);
-    expect((await delivery(down.webhook.id)).last_error).toMatch(/gave up/);
+    expect((await delivery(down.webhook.id)).last_error).toMatch(
+      /^gave up after \d+ attempts over 24 h: the receiver answered 503$/,
+    );
+  });
+
+  it('ends a last error it cuts at 1,000 characters with …', async () => {
+    await project('cut');
+    // A host name this long makes an error of about 1,300 characters: it names the host twice.
+    const host = Array.from({ length: 10 }, (_, i) => String.fromCharCode(97 + i).repeat(60)).join('.');
+    const w = await webhook('cut', { url: `http://${host}.example/hook`, events: ['run.queued'] });
+    await trigger('cut');
+    const last = await eventually(async () => {
+      const d = (await s.api('GET', `/api/v1/webhooks/${w.webhook.id}/deliveries`)).body.items[0];
+      return d?.last_error ?? undefined;
+    }, 15_000);
+    expect(last.startsWith(`could not resolve ${host}.example: `)).toBe(true);
+    expect(last).toHaveLength(1000);
+    expect(last.endsWith('…')).toBe(true);
   });
 
   it('signs with both secrets while a rotated-out secret is still live, then with the new one only', async () => {

@@ -16,6 +16,11 @@ const LONG_ENV = 'chromium-desktop-with-a-long-name';
 const WIDE = Array.from({ length: 8 }, (_, i) => `wide-${i + 1}`);
 const KEYS = ['cart.test.ts > cart > adds an item', 'cart.test.ts > cart > totals'];
 const [A, B] = KEYS as [string, string];
+// Keys as long as real suites make them: paths, namespaces, snake_case titles, dotted file names.
+const PATH_KEYS = [
+  'tests/e2e/checkout/payment-methods/saved_cards.spec.ts > Checkout::PaymentMethods > saved cards > removes_an_expired_card_after_confirmation',
+  'src/modules/inventory/warehouse.stock-levels.test.ts > inventory.stock-levels > reorders when the level is below the threshold',
+];
 type Outcome = 'passed' | 'failed';
 
 const PLANS = `
@@ -29,6 +34,7 @@ plans:
   cart: { framework: command, workdir: ., options: { command: "sh {files}" }, environments: [firefox-esr] }
   checkout: { framework: command, workdir: ., options: { command: "sh {files}" }, environments: [firefox-esr] }
   wide: { framework: command, workdir: ., options: { command: "sh {files}" }, environments: [${WIDE.join(', ')}] }
+  paths: { framework: command, workdir: ., options: { command: "sh {files}" }, environments: [${LONG_ENV}, firefox-esr] }
   quiet: { framework: command, workdir: ., options: { command: "sh {files}" }, description: "Kept for later.", environments: [firefox-esr] }
 `;
 
@@ -66,10 +72,15 @@ describe("dashboard in Chromium: a newcomer's first hour", () => {
   const claimOne = () => eventually(async () => (await agent.claim(1))[0]);
 
   /** Plays the agent until the run has ended: discovery lists KEYS, executions report `outcomes` (and `onJob` sees each first). */
-  async function drive(runId: number, outcomes: Record<string, Outcome>, onJob?: (job: ClaimedJob) => Promise<void>) {
+  async function drive(
+    runId: number,
+    outcomes: Record<string, Outcome>,
+    onJob?: (job: ClaimedJob) => Promise<void>,
+    keys = KEYS,
+  ) {
     return eventually(async () => {
       for (const job of await agent.claim(8)) {
-        if (job.kind === 'discover') await agent.discover(job, KEYS);
+        if (job.kind === 'discover') await agent.discover(job, keys);
         else {
           await onJob?.(job);
           await agent.execute(job, (k) => outcomes[k]);
@@ -255,6 +266,46 @@ describe("dashboard in Chromium: a newcomer's first hour", () => {
       .poll(() => page.locator('.why').allTextContents())
       .toEqual(['changed 1× without a code change (same ref or build)']);
   }, 90_000);
+
+  it('finds a word broken mid-word and a chart label outside its chart, and lets a key wrap at its separators', async () => {
+    const narrow = (html: string) =>
+      page.setContent(`<div style="width: 120px; font: 14px monospace; overflow-wrap: anywhere">${html}</div>`);
+    await narrow('checkout-payment-methods-saved-cards');
+    expect(await clippedText(page)).toEqual([]);
+    await narrow('CheckoutPaymentMethodsSavedCards');
+    expect(await clippedText(page)).toEqual([
+      expect.objectContaining({ what: 'div', why: expect.stringContaining('a word broken mid-word') }),
+    ]);
+    await narrow('src/<wbr>modules/<wbr>inventory::<wbr>stock.<wbr>test.<wbr>ts');
+    expect(await clippedText(page)).toEqual([]);
+    await page.setContent(
+      '<svg width="100" height="40" viewBox="0 0 100 40"><text x="2" y="20">inside</text><text x="70" y="20">a label past the edge</text></svg>',
+    );
+    expect((await clippedText(page)).filter((c) => c.what === 'svg text')).toEqual([
+      expect.objectContaining({ text: 'a label past the edge', why: expect.stringContaining('right by') }),
+    ]);
+  });
+
+  it('wraps long path-like keys only at their separators at 390 px: the matrix, a result, the history', async () => {
+    const [P, Q] = PATH_KEYS as [string, string];
+    const first = await trigger('paths');
+    await drive(first.id, { [P]: 'passed', [Q]: 'failed' }, undefined, PATH_KEYS);
+    const second = await trigger('paths');
+    await drive(second.id, { [P]: 'failed', [Q]: 'passed' }, undefined, PATH_KEYS);
+
+    await page.goto(`${s.url}/runs/${second.id}`);
+    await expect.poll(() => page.locator('button.cell').count()).toBe(4);
+    await photograph(page, 'run-long-keys');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.locator('button.cell[data-status="failed"]').first().click();
+    await page.getByRole('heading', { name: P }).waitFor();
+    await photograph(page, 'result-long-key');
+
+    await page.goto(`${s.url}/plans/paths/history`);
+    await expect.poll(() => page.locator('.flaky .key').count()).toBe(4);
+    await expect.poll(() => page.locator('td.key').count()).toBe(4);
+    await photograph(page, 'history-long-keys');
+  });
 
   it("shows each plan's description and its last run's result and when", async () => {
     const plans = (await s.api('GET', '/api/v1/plans?project=hour')).body.items as {

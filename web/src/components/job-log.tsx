@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { lastChars, parseAnsi, type AnsiRun } from '../ansi.js';
+import { BreakableText } from './breakable.js';
 import { useSession } from '../session.js';
 import { usePolling } from '../use-polling.js';
 
@@ -17,10 +18,10 @@ function Runs({ runs }: { runs: AnsiRun[] }) {
             className={r.classes || undefined}
             style={r.color || r.background ? { color: r.color, backgroundColor: r.background } : undefined}
           >
-            {r.text}
+            <BreakableText text={r.text} />
           </span>
         ) : (
-          r.text
+          <BreakableText key={i} text={r.text} />
         ),
       )}
     </>

@@ -143,7 +143,9 @@ const MatrixRow = memo(function MatrixRow({ row, openId, picked, onCell }: RowPr
   return (
     <tr>
       <th scope="row" className="scenario" title={scenario.key}>
-        <span className="scenario-title">{title}</span>
+        <span className="scenario-title">
+          <Breakable text={title} />
+        </span>
         {scenario.path.length > 0 && (
           <span className="scenario-file">
             <Breakable text={scenario.file} />

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import type { ResultView } from '../api.js';
 import { dateTime, duration } from '../format.js';
 import { Artifacts } from './artifacts.js';
+import { Breakable, BreakableText } from './breakable.js';
 import { JobLog } from './job-log.js';
 import { Badge } from './status.js';
 
@@ -10,7 +11,9 @@ function Block({ title, text, open = true }: { title: string; text: string | nul
   return (
     <details className="block" open={open}>
       <summary>{title}</summary>
-      <pre className={title === 'Message' ? 'message' : undefined}>{text}</pre>
+      <pre className={title === 'Message' ? 'message' : undefined}>
+        <BreakableText text={text} />
+      </pre>
     </details>
   );
 }
@@ -31,7 +34,7 @@ export function ResultPanel({ runId, result, onClose }: { runId: number; result:
       <div className="panel-head">
         <Badge status={result.status} />
         <h2 id="result-title" ref={heading} tabIndex={-1}>
-          {result.scenario.key}
+          <Breakable text={result.scenario.key} />
         </h2>
         <button type="button" className="close" onClick={onClose} aria-label="Close result">
           ×
