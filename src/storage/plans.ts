@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { PlanDefinition } from '../domain/plan-definition.js';
+import type { RunResult, RunStatus } from '../protocol/statuses.js';
 import { fromJson, toJson } from './json.js';
 import type { Database } from './schema.js';
 
@@ -95,8 +96,8 @@ export async function deletePlan(db: Kysely<Database>, planId: number): Promise<
 export interface PlanLastRunRecord {
   id: number;
   planId: number;
-  status: string;
-  result: string | null;
+  status: RunStatus;
+  result: RunResult | null;
   createdAt: number;
   finishedAt: number | null;
   rerunParentId: number | null;
