@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { environmentToDocument } from '../../domain/plan-document.js';
 import { readEnvironment } from '../../domain/plan-file.js';
 import { Problems, checkName } from '../../domain/validation.js';
 import { ErrorResponse } from '../../protocol/api.js';
@@ -13,6 +12,7 @@ import {
   type EnvironmentRecord,
 } from '../../storage/environments.js';
 import { listPlans } from '../../storage/plans.js';
+import { environmentView } from '../../storage/resource-views.js';
 import type { ServerDeps } from '../deps.js';
 import { assertProject, keyOf } from '../principal.js';
 import { listScope, targetProject, visibleProject } from '../resolve.js';
@@ -25,17 +25,6 @@ const ProjectQuery = Type.Object(
   { additionalProperties: false },
 );
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
-
-function envView(e: EnvironmentRecord) {
-  return {
-    id: e.id,
-    project_id: e.projectId,
-    name: e.definition.name,
-    definition: environmentToDocument(e.definition),
-    created_at: new Date(e.createdAt).toISOString(),
-    updated_at: new Date(e.updatedAt).toISOString(),
-  };
-}
 
 type Req = { Params: { environment: string }; Querystring: { project?: string } };
 
@@ -73,7 +62,9 @@ export function environmentRoutes(app: FastifyInstance, deps: ServerDeps): void 
       },
     },
     async (req) => ({
-      items: (await listEnvironments(db, await listScope(db, keyOf(req.principal), req.query.project))).map(envView),
+      items: (await listEnvironments(db, await listScope(db, keyOf(req.principal), req.query.project))).map(
+        environmentView,
+      ),
     }),
   );
 
@@ -89,7 +80,7 @@ export function environmentRoutes(app: FastifyInstance, deps: ServerDeps): void 
         response: { 200: EnvironmentView, ...errors },
       },
     },
-    async (req) => envView(await resolve(req)),
+    async (req) => environmentView(await resolve(req)),
   );
 
   app.put<Req & { Body: unknown }>(
@@ -119,7 +110,7 @@ export function environmentRoutes(app: FastifyInstance, deps: ServerDeps): void 
         : null;
       if (!def || !problems.empty)
         throw new AppError('VALIDATION_FAILED', problems.toString(), { details: problems.list });
-      return envView((await upsertEnvironment(db, project.id, def, now)).record);
+      return environmentView((await upsertEnvironment(db, project.id, def, now)).record);
     },
   );
 
