@@ -15,7 +15,7 @@ import { listPlans } from '../../storage/plans.js';
 import { environmentView } from '../../storage/resource-views.js';
 import type { ServerDeps } from '../deps.js';
 import { assertProject, keyOf } from '../principal.js';
-import { listScope, targetProject, visibleProject } from '../resolve.js';
+import { listScope, targetProject } from '../resolve.js';
 
 const Params = Type.Object({
   environment: Type.String({ minLength: 1, maxLength: 200, description: 'Numeric id or name.' }),
@@ -37,8 +37,7 @@ export function environmentRoutes(app: FastifyInstance, deps: ServerDeps): void 
     query: { project?: string };
   }): Promise<EnvironmentRecord> {
     const key = keyOf(req.principal as never);
-    const scope =
-      req.query.project !== undefined ? [(await visibleProject(db, key, req.query.project)).id] : key.projectIds;
+    const scope = await listScope(db, key, req.query.project);
     const ref = req.params.environment;
     const all = /^\d+$/.test(ref) ? await listEnvironments(db, null) : await listEnvironments(db, scope);
     const found = all.filter((e) => (/^\d+$/.test(ref) ? e.id === Number(ref) : e.definition.name === ref));
