@@ -4,6 +4,7 @@ import type { PlanDefinition } from '../domain/plan-definition.js';
 import type { RunResult, RunStatus } from '../protocol/statuses.js';
 import { fromJson, toJson } from './json.js';
 import type { Database } from './schema.js';
+import { idsOrNone } from './id-list.js';
 
 export interface PlanRecord {
   id: number;
@@ -57,7 +58,7 @@ export async function findPlans(
   ref: string | number,
 ): Promise<PlanRecord[]> {
   let q = db.selectFrom('plans').selectAll();
-  if (projectIds) q = q.where('project_id', 'in', projectIds.length ? [...projectIds] : [-1]);
+  if (projectIds) q = q.where('project_id', 'in', idsOrNone(projectIds));
   const s = String(ref);
   if (/^\d+$/.test(s)) q = q.where('id', '=', Number(s));
   else if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s))
@@ -76,7 +77,7 @@ export async function findPlan(
 
 export async function listPlans(db: Kysely<Database>, projectIds: readonly number[] | null): Promise<PlanRecord[]> {
   let q = db.selectFrom('plans').selectAll().orderBy('id');
-  if (projectIds) q = q.where('project_id', 'in', projectIds.length ? [...projectIds] : [-1]);
+  if (projectIds) q = q.where('project_id', 'in', idsOrNone(projectIds));
   return (await q.execute()).map(toRecord);
 }
 

@@ -7,6 +7,7 @@ import { encodeCursor } from './cursor.js';
 import { fromJson } from './json.js';
 import { readRunTrigger } from './run-data.js';
 import type { Database, JobTable, RunTable } from './schema.js';
+import { idsOrNone } from './id-list.js';
 
 type RunRow = Selectable<RunTable> & { plan_name: string; project_name: string };
 
@@ -112,7 +113,7 @@ export async function listRunViews(
   let q = runQuery(db)
     .orderBy('runs.id', 'desc')
     .limit(f.limit + 1);
-  if (f.projectIds) q = q.where('runs.project_id', 'in', f.projectIds.length ? f.projectIds : [-1]);
+  if (f.projectIds) q = q.where('runs.project_id', 'in', idsOrNone(f.projectIds));
   if (f.planId !== undefined) q = q.where('runs.plan_id', '=', f.planId);
   if (f.status?.length) q = q.where('runs.status', 'in', f.status);
   if (f.result?.length) q = q.where('runs.result', 'in', f.result);
@@ -178,7 +179,7 @@ export async function listResultViews(
     .limit(f.limit + 1);
   if (f.status?.length) q = q.where('results.status', 'in', f.status);
   if (f.environment !== undefined) q = q.where('results.environment_name', '=', f.environment);
-  if (f.ids !== undefined) q = q.where('results.id', 'in', f.ids.length ? f.ids : [-1]);
+  if (f.ids !== undefined) q = q.where('results.id', 'in', idsOrNone(f.ids));
   if (f.afterId !== undefined) q = q.where('results.id', '>', f.afterId);
   const rows = await q.execute();
   const page = rows.slice(0, f.limit);
