@@ -1,12 +1,14 @@
 // `npm test`: makes sure the machine has what the tests run (real browsers, frameworks and a
-// PostgreSQL), then builds, type-checks and runs every test. What is missing is installed from
-// Debian's packages when this runs as root or with passwordless sudo; otherwise it says exactly
-// what to install and stops. Arguments go to vitest: `npm test -- test/server/api.test.ts`.
+// PostgreSQL server: scripts/test-postgres.mjs), then builds, type-checks and runs every test.
+// What is missing is installed from Debian's packages when this runs as root or with passwordless
+// sudo; otherwise it says exactly what to install and stops. Arguments go to vitest:
+// `npm test -- test/server/api.test.ts`.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensurePostgres, localMachine, privileged } from './test-postgres.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const env = { ...process.env };
@@ -15,6 +17,8 @@ const say = (line) => process.stdout.write(`proctor test: ${line}\n`);
 const ok = (cmd, args) => spawnSync(cmd, args, { stdio: 'ignore', env }).status === 0;
 const has = (cmd) => ok('sh', ['-c', `command -v ${cmd}`]);
 const debianPackage = (name) => ok('dpkg', ['-s', name]);
+/** Root, or passwordless sudo: what is missing is installed; null: it is only named. */
+const admin = privileged(env);
 
 /** What the suite needs from the system, and the Debian package that brings each. */
 const NEEDS = [
@@ -41,9 +45,7 @@ function installMissing() {
   const missing = NEEDS.filter((n) => !n.present());
   if (missing.length === 0) return;
   const pkgs = missing.map((n) => n.pkg);
-  const root_ = process.getuid?.() === 0;
-  const sudo = !root_ && has('sudo') && ok('sudo', ['-n', 'true']);
-  if (!root_ && !sudo) {
+  if (!admin) {
     process.stderr.write(
       `proctor test: the tests need ${missing.map((n) => n.what).join('; ')}.\n` +
         `Install them, then run npm test again:\n  sudo apt-get install -y ${pkgs.join(' ')}\n`,
@@ -51,30 +53,8 @@ function installMissing() {
     process.exit(2);
   }
   say(`installing ${pkgs.join(' ')} from Debian's packages…`);
-  const run = (args) =>
-    execFileSync(root_ ? args[0] : 'sudo', root_ ? args.slice(1) : args, {
-      stdio: 'inherit',
-      env: { ...env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  run(['apt-get', 'update', '-qq']);
-  run(['apt-get', 'install', '-y', '-qq', ...pkgs]);
-}
-
-/** The integration suite runs on PostgreSQL too: start the local cluster when it is down. */
-function ensurePostgres() {
-  if (ok('pg_isready', ['-h', '127.0.0.1', '-p', '5432', '-q'])) return;
-  const versions = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql') : [];
-  if (versions.length > 0 && process.getuid?.() === 0) {
-    say('starting PostgreSQL…');
-    spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', versions[0], 'main', 'start'], { stdio: 'inherit' });
-    for (let i = 0; i < 30 && !ok('pg_isready', ['-h', '127.0.0.1', '-p', '5432', '-q']); i++)
-      spawnSync('sleep', ['1']);
-  }
-  if (!ok('pg_isready', ['-h', '127.0.0.1', '-p', '5432', '-q'])) {
-    say(
-      'PostgreSQL is not reachable at 127.0.0.1:5432: its tests will be reported as skipped (set PROCTOR_TEST_DATABASE_URL to use another)',
-    );
-  }
+  admin.run(['apt-get', 'update', '-qq']);
+  admin.run(['apt-get', 'install', '-y', '-qq', ...pkgs]);
 }
 
 /** A python3 first on PATH without pytest (pyenv, a venv) would hide Debian's: put Debian's first. */
@@ -107,7 +87,8 @@ function step(args) {
 }
 
 installMissing();
-ensurePostgres();
+// A PROCTOR_TEST_DATABASE_URL of one's own is that server's business, not this machine's.
+if (!env.PROCTOR_TEST_DATABASE_URL) ensurePostgres(localMachine(env, admin), say);
 preferPythonWithPytest();
 linkFfmpeg();
 step(['build']);

@@ -1,8 +1,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { installSource } from './install-source.js';
-import { locatePackageDir } from './package-binary.js';
-import { AdapterError } from './types.js';
+import { requirePackageDir } from './package-binary.js';
 
 /** The report a batch writes, as the one-shot run's `--outputFile`. */
 export const JEST_REPORT = 'jest.json';
@@ -84,8 +83,5 @@ export function installJestWorker(): string {
 
 /** The path of the `jest` package's main module in the installation that serves `cwd`. */
 export function jestMain(cwd: string): string {
-  const dir = locatePackageDir(cwd, 'jest');
-  if (dir === undefined)
-    throw new AdapterError('framework_missing', `jest is not installed in ${cwd}: run npm install -D jest there`);
-  return createRequire(join(dir, 'package.json')).resolve('jest');
+  return createRequire(join(requirePackageDir(cwd, 'jest'), 'package.json')).resolve('jest');
 }

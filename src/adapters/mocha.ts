@@ -4,7 +4,7 @@ import { writeMochaRunConfig } from './mocha-config.js';
 import { MOCHA_RESULTS_FILE, writeMochaReporter } from './mocha-reporter.js';
 import { keyedTestRecords, mochaReports, readMochaRecords } from './mocha-results.js';
 import { stringOption } from './options.js';
-import { locatePackageBin, locatePackageDir } from './package-binary.js';
+import { locatePackageBin, requirePackageDir } from './package-binary.js';
 import { scenarioFiles } from './scenario-files.js';
 import { fullTitlePattern } from './title-pattern.js';
 import { AdapterError, type Adapter, type AdapterContext, type CommandSpec, type DiscoveredScenario } from './types.js';
@@ -48,8 +48,7 @@ export const mochaAdapter: Adapter = {
     markRunStart(ctx);
     const chosen = selectable(ctx, scenarios, missingFile(ctx));
     if (chosen.length === 0) return nothingToRun(ctx);
-    const mochaDir = locatePackageDir(ctx.cwd, 'mocha');
-    if (mochaDir === undefined) throw missing(ctx);
+    const mochaDir = requirePackageDir(ctx.cwd, 'mocha');
     // The selection goes in the config file, so no title and no number of files meets a command line.
     const selection = { spec: scenarioFiles(chosen), grep: fullTitlePattern(chosen, Infinity) };
     const config = writeMochaRunConfig(
@@ -77,8 +76,4 @@ function mochaCommand(ctx: AdapterContext, args: string[]): CommandSpec {
     cwd: ctx.cwd,
     env: { ...ctx.env },
   };
-}
-
-function missing(ctx: AdapterContext): AdapterError {
-  return new AdapterError('framework_missing', `mocha is not installed in ${ctx.cwd}: run npm install -D mocha there`);
 }

@@ -18,7 +18,19 @@ export function locatePackageBin(cwd: string, pkg: string, bin: string): string 
     const entry = findUpward(start, pkg, bin);
     if (entry !== undefined) return entry;
   }
-  throw new AdapterError('framework_missing', `${pkg} is not installed in ${cwd}: run npm install -D ${pkg} there`);
+  throw notInstalled(pkg, cwd);
+}
+
+/** The error of a suite whose framework package is missing, saying how to install it. */
+export function notInstalled(pkg: string, cwd: string): AdapterError {
+  return new AdapterError('framework_missing', `${pkg} is not installed in ${cwd}: run npm install -D ${pkg} there`);
+}
+
+/** The directory of an installed package as `locatePackageBin` finds it; `notInstalled` without one. */
+export function requirePackageDir(cwd: string, pkg: string): string {
+  const dir = locatePackageDir(cwd, pkg);
+  if (dir === undefined) throw notInstalled(pkg, cwd);
+  return dir;
 }
 
 /** The directory of an installed package as `locatePackageBin` finds it, or undefined. */

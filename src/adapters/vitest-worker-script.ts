@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { installSource } from './install-source.js';
-import { locatePackageDir } from './package-binary.js';
+import { requirePackageDir } from './package-binary.js';
 import { AdapterError } from './types.js';
 
 /** The report a batch writes, as the one-shot run's `--outputFile.json`. */
@@ -70,9 +70,7 @@ export function installVitestWorker(): string {
 
 /** The file URL of `vitest/node` in the Vitest installation that serves `cwd`. */
 export function vitestNodeEntry(cwd: string): string {
-  const dir = locatePackageDir(cwd, 'vitest');
-  if (dir === undefined)
-    throw new AdapterError('framework_missing', `vitest is not installed in ${cwd}: run npm install -D vitest there`);
+  const dir = requirePackageDir(cwd, 'vitest');
   try {
     return pathToFileURL(createRequire(join(dir, 'package.json')).resolve('vitest/node')).href;
   } catch (e) {

@@ -23,10 +23,10 @@ import type { Readable, Writable } from 'node:stream';
 import {
   DEFAULT_GRACE_MS,
   DEFAULT_OUTPUT_CAP_BYTES,
-  MAX_TIMER_MS,
   MIN_OUTPUT_CAP_BYTES,
   OutputCapture,
   STREAM_DRAIN_MS,
+  stopOnTimeoutOrCancel,
   describeError,
   groupHasLiveMembers,
   spawnGroupLeader,
@@ -198,15 +198,9 @@ export class FrameworkWorker {
         reason ??= why;
         void this.stop();
       };
-      const timer =
-        opts.timeoutMs !== undefined && opts.timeoutMs > 0
-          ? setTimeout(() => stop('timeout'), Math.min(opts.timeoutMs, MAX_TIMER_MS))
-          : undefined;
-      const onAbort = (): void => stop('cancel');
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      const settled = stopOnTimeoutOrCancel(opts, stop);
       batch.done = () => {
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
+        settled();
         resolve(reason);
       };
       this.batch = batch;

@@ -11,7 +11,7 @@ import type {
   RegisterRequest,
   RegisterResponse,
 } from '../protocol/agent-api.js';
-import type { ErrorBody } from '../protocol/errors.js';
+import { readErrorBody } from '../protocol/errors.js';
 
 /** An error answer of the server: `status` and `code` say whether retrying can help. */
 export class ServerError extends Error {
@@ -24,6 +24,12 @@ export class ServerError extends Error {
     super(message);
     this.name = 'ServerError';
   }
+}
+
+/** The error of an answer that is not ok: the server's code, message and details, else its status and text. */
+function serverError(status: number, text: string): ServerError {
+  const e = readErrorBody(text);
+  return new ServerError(status, e?.code ?? `HTTP_${status}`, e?.message ?? text.slice(0, 500), e?.details);
 }
 
 export interface AgentClientOptions {
@@ -124,18 +130,7 @@ export class AgentClient {
       ...(signal ? { signal } : {}),
     });
     if (res.ok) return res;
-    const text = await res.text();
-    let parsed: ErrorBody | undefined;
-    try {
-      parsed = JSON.parse(text) as ErrorBody;
-    } catch {
-      // not our error shape: keep the text
-    }
-    throw new ServerError(
-      res.status,
-      parsed?.error?.code ?? `HTTP_${res.status}`,
-      parsed?.error?.message ?? text.slice(0, 500),
-    );
+    throw serverError(res.status, await res.text());
   }
 
   private async call<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
@@ -162,20 +157,7 @@ export class AgentClient {
       ...(signal ? { signal } : {}),
     });
     const text = await res.text();
-    if (!res.ok) {
-      let parsed: ErrorBody | undefined;
-      try {
-        parsed = JSON.parse(text) as ErrorBody;
-      } catch {
-        // not our error shape: keep the text
-      }
-      throw new ServerError(
-        res.status,
-        parsed?.error?.code ?? `HTTP_${res.status}`,
-        parsed?.error?.message ?? text.slice(0, 500),
-        parsed?.error?.details,
-      );
-    }
+    if (!res.ok) throw serverError(res.status, text);
     return JSON.parse(text) as T;
   }
 }

@@ -88,7 +88,27 @@ const GROUP_POLL_MS = 25;
 const KILL_WAIT_MS = 5000;
 export const STREAM_DRAIN_MS = 500;
 // setTimeout fires immediately for delays above 2^31-1 ms.
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Calls `stop('timeout')` once `timeoutMs` passed (never for none or 0) and `stop('cancel')` when
+ * `signal` aborts; the function it returns stops both from coming.
+ */
+export function stopOnTimeoutOrCancel(
+  opts: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined },
+  stop: (reason: 'timeout' | 'cancel') => void,
+): () => void {
+  const timer =
+    opts.timeoutMs !== undefined && opts.timeoutMs > 0
+      ? setTimeout(() => stop('timeout'), Math.min(opts.timeoutMs, MAX_TIMER_MS))
+      : undefined;
+  const onAbort = (): void => stop('cancel');
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  return () => {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+  };
+}
 
 /**
  * Runs a process to completion and resolves with its outcome. Never rejects: spawn failures come
@@ -204,16 +224,10 @@ async function supervise(child: ChildProcess, opts: RunProcessOptions): Promise<
     stopReason = reason;
     termination = terminateGroup(pgid, graceMs);
   };
-  const timer =
-    opts.timeoutMs !== undefined && opts.timeoutMs > 0
-      ? setTimeout(() => stop('timeout'), Math.min(opts.timeoutMs, MAX_TIMER_MS))
-      : undefined;
-  const onAbort = (): void => stop('cancel');
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const settled = stopOnTimeoutOrCancel(opts, stop);
 
   const exit = await exited;
-  clearTimeout(timer);
-  opts.signal?.removeEventListener('abort', onAbort);
+  settled();
   // The direct child is gone; anything still in its group was leaked (a server, a browser).
   if (termination === undefined && (await groupHasLiveMembers(pgid))) {
     termination = terminateGroup(pgid, graceMs);

@@ -1,4 +1,4 @@
-import type { ErrorBody } from '../protocol/errors.js';
+import { readErrorBody } from '../protocol/errors.js';
 import { OBJECT, type Shape } from './answer-shape.js';
 import { CliError, EXIT, UnexpectedAnswer } from './cli-error.js';
 import { profilePath, readProfile } from './profile.js';
@@ -171,17 +171,12 @@ export class ApiClient {
 }
 
 function apiError(status: number, text: string): CliError {
-  let body: ErrorBody | undefined;
-  try {
-    body = JSON.parse(text) as ErrorBody;
-  } catch {
-    // not our error shape
-  }
-  const message = body?.error?.message ?? text.slice(0, 300);
+  const error = readErrorBody(text);
+  const message = error?.message ?? text.slice(0, 300);
   if (status === 401) return new CliError(`the server refused the token: ${message}`, EXIT.USAGE);
   if (status === 403) return new CliError(`not allowed: ${message}`, EXIT.USAGE);
   if (status >= 500) return new CliError(`the server failed (${status}): ${message}`, EXIT.INFRASTRUCTURE);
-  return new CliError(message, EXIT.USAGE, body?.error?.details);
+  return new CliError(message, EXIT.USAGE, error?.details);
 }
 
 /** What came, for a message: `text/html ("<!doctype html><html><head><title>…")`. */

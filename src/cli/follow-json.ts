@@ -1,5 +1,6 @@
 import type { FollowEvent } from './run-watch.js';
 import type { Output } from './output.js';
+import { isoTime } from '../protocol/wire-time.js';
 
 /**
  * `--json`: one JSON object per line per event and nothing else on stdout, e.g.
@@ -8,7 +9,7 @@ import type { Output } from './output.js';
  */
 export function jsonReporter(out: Output): (e: FollowEvent) => void {
   let lastCounts = '';
-  const write = (o: Record<string, unknown>) => out.line(JSON.stringify({ ...o, at: new Date().toISOString() }));
+  const write = (o: Record<string, unknown>) => out.line(JSON.stringify({ ...o, at: isoTime(Date.now()) }));
   return (e) => {
     switch (e.type) {
       case 'triggered':

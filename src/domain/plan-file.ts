@@ -27,18 +27,13 @@ import {
 
 const FILE_KEYS = ['project', 'environments', 'plans', 'retention'] as const;
 const ENV_KEYS = ['platform', 'labels', 'variables', 'secrets'] as const;
+// A profile sets some of a plan's keys: they stand here in the profile's order.
 const PLAN_KEYS = [
   'description',
   'framework',
   'workdir',
   'repo',
-  'scenarios',
-  'environments',
-  'timeout',
-  'run_timeout',
-  'retries',
-  'max_parallel',
-  'fail_fast',
+  ...PROFILE_KEYS,
   'concurrency',
   'priority',
   'options',

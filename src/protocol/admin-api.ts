@@ -13,6 +13,7 @@ export const RetentionPolicyView = Type.Object({
   artifact_days: Limit,
   app_build_last: Limit,
 });
+export type RetentionPolicyView = Static<typeof RetentionPolicyView>;
 
 export const UsageRowView = Type.Object({
   project: Ref,

@@ -57,3 +57,15 @@ export function isAppError(e: unknown): e is AppError {
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
+
+/**
+ * The `error` of an error answer's body, or undefined when the body is not the native API's error
+ * shape (a proxy's page, an empty body): the one reading of an error for the agent and the CLI.
+ */
+export function readErrorBody(text: string): ErrorBody['error'] | undefined {
+  try {
+    return (JSON.parse(text) as Partial<ErrorBody> | null)?.error;
+  } catch {
+    return undefined;
+  }
+}

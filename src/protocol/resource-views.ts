@@ -2,8 +2,9 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { PlanLastRun } from './plan-history.js';
 
 /**
- * Wire shapes of plans, environments and a run's jobs as the native API answers them: the server's
- * response schemas (and so the OpenAPI document), the CLI's and the dashboard's types, in one place.
+ * Wire shapes of plans, environments, a run's jobs, API keys and registration tokens as the native
+ * API answers them: the server's response schemas (and so the OpenAPI document), the CLI's and the
+ * dashboard's types, in one place.
  */
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -74,3 +75,37 @@ export const JobView = Type.Object({
   error: Nullable(Type.String()),
 });
 export type JobView = Static<typeof JobView>;
+
+/** An API key (`GET /api/v1/keys`), never its secret: only its hash is stored. */
+export const KeyView = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  prefix: Type.String({ description: 'The readable start of the key; the rest is only stored hashed.' }),
+  user: Type.Object({ id: Type.Integer(), name: Type.String() }),
+  authorities: Type.Array(Type.String()),
+  project_ids: Nullable(Type.Array(Type.Integer())),
+  created_at: Type.String(),
+  last_used_at: Nullable(Type.String()),
+  revoked_at: Nullable(Type.String()),
+  rate_limit_per_minute: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'Null: the server default (PROCTOR_KEY_RATE_LIMIT); 0: unlimited.',
+  }),
+  max_active_runs: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'Null: the server default (PROCTOR_KEY_MAX_ACTIVE_RUNS); 0: unlimited.',
+  }),
+});
+export type KeyView = Static<typeof KeyView>;
+
+/** A registration token (`GET /api/v1/agents/tokens`), never its secret. */
+export const RegistrationTokenView = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  prefix: Type.String(),
+  created_at: Type.String(),
+  expires_at: Nullable(Type.String()),
+  revoked_at: Nullable(Type.String()),
+  project_ids: Type.Union([Type.Array(Type.Integer()), Type.Null()], {
+    description: 'The projects whose jobs agents it registers may claim; null: every project.',
+  }),
+});
+export type RegistrationTokenView = Static<typeof RegistrationTokenView>;

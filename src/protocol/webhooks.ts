@@ -37,6 +37,15 @@ export const WebhookEndpoint = Type.Object({
 });
 export type WebhookEndpoint = Static<typeof WebhookEndpoint>;
 
+/** The secret that signs a project's run callbacks (`GET /api/v1/projects/{project}/callback-secret`). */
+export const CallbackSecretView = Type.Object({
+  project: Type.Object({ id: Type.Integer(), name: Type.String() }),
+  secret: Type.String({ description: '`whsec_…`: signs the callbacks of every run of the project.' }),
+  previous_secret: Nullable(Type.String()),
+  previous_secret_expires_at: Nullable(Type.String()),
+});
+export type CallbackSecretView = Static<typeof CallbackSecretView>;
+
 export const CreateWebhookBody = Type.Object(
   {
     url: Type.String({ minLength: 1, maxLength: 2000, description: 'http(s) URL that receives the events.' }),

@@ -1,5 +1,6 @@
 import { usesWorker } from '../domain/plan-definition.js';
 import type { ClaimedJob } from '../protocol/agent-api.js';
+import { ACTIVE_JOB_STATUSES } from '../protocol/statuses.js';
 import { fromJson } from '../storage/json.js';
 import { prepared } from '../storage/prepared.js';
 import { claimOne, leasedColumns, type Claimer, type Lease } from './claim.js';
@@ -75,7 +76,7 @@ const workLeft = prepared((db, v: { runId: number; environmentId: number }) =>
     .where('run_id', '=', v.runId)
     .where('environment_id', '=', v.environmentId)
     .where('kind', '=', 'execute')
-    .where('status', 'in', ['queued', 'running']),
+    .where('status', 'in', ACTIVE_JOB_STATUSES),
 );
 
 /** The slot's next job now has the slot (the job before it was completed): it counts toward `max_parallel` again. */

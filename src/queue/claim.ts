@@ -28,7 +28,11 @@ export async function servableEnvironmentIds(
   const envs = await allEnvironments.all(db, cap, {});
   return envs
     .filter((e) =>
-      servesEnvironment(claimer, e.project_id, fromJson<EnvironmentDefinition>(e.definition, { labels: [] } as never)),
+      servesEnvironment(
+        claimer,
+        e.project_id,
+        fromJson<Pick<EnvironmentDefinition, 'labels'>>(e.definition, { labels: [] }),
+      ),
     )
     .map((e) => e.id);
 }

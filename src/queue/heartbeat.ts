@@ -1,4 +1,5 @@
 import type { HeartbeatRequest, HeartbeatResponse } from '../protocol/agent-api.js';
+import { touchAgent } from '../storage/agents.js';
 import type { QueueContext } from './context.js';
 
 /**
@@ -24,11 +25,6 @@ export async function heartbeat(ctx: QueueContext, agentId: number, req: Heartbe
     if (!row) lost.push(j.job_id);
     else if (row.cancel_requested) cancel.push(j.job_id);
   }
-  await ctx.db
-    .updateTable('agents')
-    .set({ last_seen_at: now, status: 'online' })
-    .where('id', '=', agentId)
-    .where('status', '!=', 'retired')
-    .execute();
+  await touchAgent(ctx.db, agentId, now);
   return { cancel, lost, lease_expires_at: leaseExpiresAt };
 }

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { ACTIVE_JOB_STATUSES, ACTIVE_RUN_STATUSES } from '../protocol/statuses.js';
+import { markAgentsLost } from '../storage/agents.js';
 import type { Database, JobTable } from '../storage/schema.js';
 import { lockRunOfJob, requeueJob } from './complete.js';
 import type { QueueContext } from './context.js';
@@ -37,12 +38,7 @@ export async function reap(ctx: QueueContext): Promise<ReapReport> {
   report.timedOutJobs = await reapJobTimeouts(ctx, now);
   report.timedOutRuns = await reapRunDeadlines(ctx, now);
   await finishOrphanedRuns(ctx);
-  await ctx.db
-    .updateTable('agents')
-    .set({ status: 'lost' })
-    .where('status', '=', 'online')
-    .where('last_seen_at', '<', now - ctx.settings.agentLivenessMs)
-    .execute();
+  await markAgentsLost(ctx.db, { notSeenSince: now - ctx.settings.agentLivenessMs });
   if (report.requeued > 0) ctx.wakeup.wake();
   return report;
 }
@@ -69,8 +65,7 @@ async function expireLease(
     .executeTakeFirst();
   // Zero rows: the agent completed the attempt after we read the job; nothing to reap.
   if (Number(lost.numUpdatedRows) === 0) return 'skipped';
-  if (job.lease_owner !== null)
-    await trx.updateTable('agents').set({ status: 'lost' }).where('id', '=', job.lease_owner).execute();
+  if (job.lease_owner !== null) await markAgentsLost(trx, { id: job.lease_owner });
   const run = await trx.selectFrom('runs').select('status').where('id', '=', job.run_id).executeTakeFirstOrThrow();
   const runActive = (ACTIVE_RUN_STATUSES as readonly string[]).includes(run.status);
   if (runActive && job.attempt < job.max_attempts && job.cancel_requested === 0) {

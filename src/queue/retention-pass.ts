@@ -5,15 +5,7 @@ import type { RegisteredBlobs } from '../storage/registered-blobs.js';
 import { appBuildsBeyond, deletableRunsQuery, planBounds, runsDueQuery } from '../storage/retention-candidates.js';
 import { deleteAppBuild, markDeleting, markDone, runsBeingDeleted } from '../storage/run-deletion.js';
 import type { QueueContext } from './context.js';
-import {
-  deleteRun,
-  deleteRunArtifacts,
-  deleteRunLogs,
-  noCounts,
-  releaseAll,
-  type Pace,
-  type RetentionCounts,
-} from './retention-steps.js';
+import { deleteRun, deleteRunPart, noCounts, releaseAll, type Pace, type RetentionCounts } from './retention-steps.js';
 
 export interface RetentionOptions extends Pace {
   /** The policy of projects whose `proctor.yaml` sets none. */
@@ -52,33 +44,22 @@ export async function retentionPass(
   for (const project of await listProjectRetention(db)) {
     const policy = effectivePolicy(project.settings, opts.defaults);
     const now = ctx.clock();
-    if (policy.artifactDays !== null) {
-      const before = now - policy.artifactDays * DAY;
+    for (const [part, days] of [
+      ['artifacts', policy.artifactDays],
+      ['logs', policy.logDays],
+    ] as const) {
+      if (days === null) continue;
+      const before = now - days * DAY;
       await eachRun(
         () =>
-          runsDueQuery(db, project.projectId, 'artifacts', before)
+          runsDueQuery(db, project.projectId, part, before)
             .select('r.id')
             .orderBy('r.finished_at')
             .limit(RUNS_PER_QUERY)
             .execute(),
         async (id) => {
-          await deleteRunArtifacts(db, blobs, id, opts, counts);
-          await markDone(db, id, 'artifacts', ctx.clock());
-        },
-      );
-    }
-    if (policy.logDays !== null) {
-      const before = now - policy.logDays * DAY;
-      await eachRun(
-        () =>
-          runsDueQuery(db, project.projectId, 'logs', before)
-            .select('r.id')
-            .orderBy('r.finished_at')
-            .limit(RUNS_PER_QUERY)
-            .execute(),
-        async (id) => {
-          await deleteRunLogs(db, blobs, id, opts, counts);
-          await markDone(db, id, 'logs', ctx.clock());
+          await deleteRunPart(db, blobs, id, part, opts, counts);
+          await markDone(db, id, part, ctx.clock());
         },
       );
     }

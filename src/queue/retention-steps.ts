@@ -76,6 +76,47 @@ export async function releaseAll(
   for (const sha of shas) if ((await blobs.release(sha)) === 'deleted') counts.blobs++;
 }
 
+/** What a step's deleted rows add to: a count of the pass, or nothing (rows a user never sees). */
+type Counted = 'artifacts' | 'logs' | 'results' | null;
+
+/** Drains each step in order, adding what it deleted to its count; the blobs the rows referred to. */
+async function drainSteps(
+  db: Kysely<Database>,
+  steps: readonly (readonly [Step, Counted])[],
+  runId: number,
+  pace: Pace,
+  counts: RetentionCounts,
+): Promise<Set<string>> {
+  const shas = new Set<string>();
+  for (const [step, counted] of steps) {
+    const rows = await drainStep(db, step, runId, pace, counts, shas);
+    if (counted !== null) counts[counted] += rows;
+  }
+  return shas;
+}
+
+/** A run's rows, children first: its own row goes last. */
+const RUN_STEPS = [
+  [deleteArtifacts, 'artifacts'],
+  [deleteLogChunks, 'logs'],
+  [deleteAttempts, null],
+  [deleteResults, 'results'],
+  [deleteWebhookHistory, null],
+  [deleteJobs, null],
+] as const;
+
+/**
+ * What retention deletes of a run it keeps, once the policy's days are over: its logs (streamed
+ * chunks, ended logs in the blob store, captured output) or its artifacts.
+ */
+const PART_STEPS = {
+  logs: [
+    [deleteLogChunks, 'logs'],
+    [forgetAttemptLogs, 'logs'],
+  ],
+  artifacts: [[deleteArtifacts, 'artifacts']],
+} as const;
+
 /**
  * Deletes a run marked `deleting_at`, children first so that a crash at any point leaves a run the
  * next pass finishes (the mark stays until the run's own row goes, last).
@@ -87,41 +128,20 @@ export async function deleteRun(
   pace: Pace,
   counts: RetentionCounts,
 ): Promise<void> {
-  const shas = new Set<string>();
-  counts.artifacts += await drainStep(db, deleteArtifacts, runId, pace, counts, shas);
-  counts.logs += await drainStep(db, deleteLogChunks, runId, pace, counts, shas);
-  await drainStep(db, deleteAttempts, runId, pace, counts, shas);
-  counts.results += await drainStep(db, deleteResults, runId, pace, counts, shas);
-  await drainStep(db, deleteWebhookHistory, runId, pace, counts, shas);
-  await drainStep(db, deleteJobs, runId, pace, counts, shas);
+  const shas = await drainSteps(db, RUN_STEPS, runId, pace, counts);
   counts.runs += (await deleteRunRow(db, runId)).rows;
   counts.statements++;
   await releaseAll(blobs, shas, counts);
 }
 
-/** Deletes a run's logs: streamed chunks, ended logs in the blob store, captured output. */
-export async function deleteRunLogs(
+/** Deletes a run's logs or its artifacts and, where no other row shares them, their blobs. */
+export async function deleteRunPart(
   db: Kysely<Database>,
   blobs: RegisteredBlobs,
   runId: number,
+  part: keyof typeof PART_STEPS,
   pace: Pace,
   counts: RetentionCounts,
 ): Promise<void> {
-  const shas = new Set<string>();
-  counts.logs += await drainStep(db, deleteLogChunks, runId, pace, counts, shas);
-  counts.logs += await drainStep(db, forgetAttemptLogs, runId, pace, counts, shas);
-  await releaseAll(blobs, shas, counts);
-}
-
-/** Deletes a run's artifacts and, where no other row shares them, their blobs. */
-export async function deleteRunArtifacts(
-  db: Kysely<Database>,
-  blobs: RegisteredBlobs,
-  runId: number,
-  pace: Pace,
-  counts: RetentionCounts,
-): Promise<void> {
-  const shas = new Set<string>();
-  counts.artifacts += await drainStep(db, deleteArtifacts, runId, pace, counts, shas);
-  await releaseAll(blobs, shas, counts);
+  await releaseAll(blobs, await drainSteps(db, PART_STEPS[part], runId, pace, counts), counts);
 }

@@ -3,6 +3,7 @@ import { runResult, countsFrom, type RunCounts } from '../domain/run-outcome.js'
 import {
   ACTIVE_JOB_STATUSES,
   ACTIVE_RUN_STATUSES,
+  PENDING_SCENARIO_RESULTS,
   type EndedBy,
   type JobStatus,
   type RunResult,
@@ -32,7 +33,7 @@ const settleUnfinishedResults = prepared((db, v: { runId: number }) =>
     .updateTable('results')
     .set({ status: 'not_executed', message: 'the run ended before this scenario got a verdict' })
     .where('run_id', '=', v.runId)
-    .where('status', 'in', ['queued', 'running']),
+    .where('status', 'in', PENDING_SCENARIO_RESULTS),
 );
 const completeRunRow = prepared((db, v: { runId: number; result: RunResult; now: number }) =>
   db
@@ -60,7 +61,7 @@ const releaseRunRow = prepared((db, v: { runId: number }) =>
 
 export async function runCounts(db: Kysely<Database>, cap: DialectCapabilities, runId: number): Promise<RunCounts> {
   const rows = await resultCountsOfRun.all(db, cap, { runId });
-  return countsFrom(rows.map((r) => ({ status: r.status as ScenarioResult, n: Number(r.n) })));
+  return countsFrom(rows.map((r) => ({ status: r.status, n: Number(r.n) })));
 }
 
 /** Longest reason kept: a sentence and the error it quotes, not a log (the job keeps the whole error). */

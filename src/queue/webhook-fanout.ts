@@ -47,12 +47,7 @@ async function fanOutOne(trx: Kysely<Database>, ctx: QueueContext, eventId: numb
     .select(['project_id', 'trigger'])
     .where('id', '=', event.run_id)
     .executeTakeFirstOrThrow();
-  const targets = await targetsOf(
-    trx,
-    event.type as WebhookEventType,
-    run.project_id,
-    readRunTrigger(run.trigger).callbackUrl,
-  );
+  const targets = await targetsOf(trx, event.type, run.project_id, readRunTrigger(run.trigger).callbackUrl);
   if (targets.length === 0) return true;
   const payload = await payloadOf(trx, event);
   const now = ctx.clock();
@@ -95,9 +90,10 @@ async function targetsOf(
 
 /** The body written with the event; an event from before migration 0010 has none and gets today's state. */
 async function payloadOf(trx: Kysely<Database>, event: Selectable<WebhookEventTable>): Promise<WebhookPayload> {
-  if (event.body !== null) return fromJson<WebhookPayload>(event.body, null as never);
+  const written = fromJson<WebhookPayload | null>(event.body, null);
+  if (written) return written;
   return webhookPayload(trx, {
-    type: event.type as WebhookEventType,
+    type: event.type,
     runId: event.run_id,
     jobId: event.job_id,
     at: event.created_at,

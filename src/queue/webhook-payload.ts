@@ -1,7 +1,7 @@
-import { isoTimeOrNull } from '../protocol/wire-time.js';
+import { isoTime } from '../protocol/wire-time.js';
 import type { Kysely } from 'kysely';
 import type { WebhookEventType, WebhookPayload } from '../protocol/webhooks.js';
-import { getRunView, publicRun } from '../storage/run-views.js';
+import { eventJobView, getRunView, publicRun } from '../storage/run-views.js';
 import type { Database } from '../storage/schema.js';
 
 /**
@@ -13,22 +13,9 @@ export async function webhookPayload(
   event: { type: WebhookEventType; runId: number; jobId: number | null; at: number },
 ): Promise<WebhookPayload> {
   const run = publicRun((await getRunView(trx, event.runId))!);
-  const payload: WebhookPayload = { type: event.type, timestamp: new Date(event.at).toISOString(), data: { run } };
+  const payload: WebhookPayload = { type: event.type, timestamp: isoTime(event.at), data: { run } };
   if (event.jobId === null) return payload;
   const job = await trx.selectFrom('jobs').selectAll().where('id', '=', event.jobId).executeTakeFirst();
-  if (job) {
-    payload.data.job = {
-      id: job.id,
-      kind: job.kind,
-      environment: job.environment_name,
-      status: job.status,
-      attempt: job.attempt,
-      started_at: isoTimeOrNull(job.started_at),
-      finished_at: isoTimeOrNull(job.finished_at),
-      ended_by: job.ended_by,
-      end_reason: job.end_reason,
-      error: job.error,
-    };
-  }
+  if (job) payload.data.job = eventJobView(job);
   return payload;
 }

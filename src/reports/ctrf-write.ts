@@ -1,4 +1,5 @@
 import type { ScenarioResult } from '../protocol/statuses.js';
+import { isoTime } from '../protocol/wire-time.js';
 
 /** CTRF's five test statuses. */
 export type CtrfStatus = 'passed' | 'failed' | 'skipped' | 'pending' | 'other';
@@ -122,7 +123,7 @@ export function formatCtrf(run: CtrfRunInput): CtrfReport {
   return {
     reportFormat: 'CTRF',
     specVersion: '1.0.0',
-    timestamp: new Date(stop).toISOString(),
+    timestamp: isoTime(stop),
     generatedBy: 'proctor',
     results: {
       tool: run.toolVersion === undefined ? { name: 'proctor' } : { name: 'proctor', version: run.toolVersion },

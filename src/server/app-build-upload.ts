@@ -4,8 +4,6 @@ import type { AddressPolicy } from '../domain/address-policy.js';
 import { outboundUrlProblem } from '../domain/outbound-url.js';
 import { isPlainObject } from '../domain/validation.js';
 import { AppError } from '../protocol/errors.js';
-import type { AppBuild } from '../protocol/api.js';
-import type { AppBuildRecord } from '../storage/app-builds.js';
 import type { RegisteredBlobs } from '../storage/registered-blobs.js';
 
 const SHA256 = /^[0-9a-fA-F]{64}$/;
@@ -74,21 +72,4 @@ function tooLarge(maxBytes: number): AppError {
     'PAYLOAD_TOO_LARGE',
     `the upload exceeds the limit of ${maxBytes} bytes (PROCTOR_APP_BUILD_LIMIT)`,
   );
-}
-
-/** The API view of a build. */
-export function appBuildView(b: AppBuildRecord): AppBuild {
-  return {
-    id: b.id,
-    uuid: b.uuid,
-    project_id: b.projectId,
-    name: b.name,
-    version: b.version,
-    file_name: b.fileName,
-    sha256: b.sha256,
-    size: b.size,
-    url: b.url,
-    created_by: b.createdBy,
-    created_at: new Date(b.createdAt).toISOString(),
-  };
 }

@@ -63,22 +63,12 @@ export async function applyPlanFile(
       const before = new Map((await listEnvironments(trx, [project.id])).map((e) => [e.definition.name, e]));
       for (const env of file.environments) {
         const { record, changed } = await upsertEnvironment(trx, project.id, env, opts.now);
-        changes.push({
-          kind: 'environment',
-          name: env.name,
-          id: record.id,
-          action: !before.has(env.name) ? 'created' : changed ? 'updated' : 'unchanged',
-        });
+        changes.push(upserted('environment', env.name, record.id, before.has(env.name), changed));
       }
       const plansBefore = new Set((await listPlans(trx, [project.id])).map((p) => p.definition.name));
       for (const plan of file.plans) {
         const { record, changed } = await upsertPlan(trx, project.id, plan, opts.now);
-        changes.push({
-          kind: 'plan',
-          name: plan.name,
-          id: record.id,
-          action: !plansBefore.has(plan.name) ? 'created' : changed ? 'updated' : 'unchanged',
-        });
+        changes.push(upserted('plan', plan.name, record.id, plansBefore.has(plan.name), changed));
       }
       if (file.retention !== undefined) {
         const changed = await setProjectRetention(trx, project.id, file.retention);
@@ -92,6 +82,12 @@ export async function applyPlanFile(
       if (e instanceof DryRun) return e.outcome;
       throw e;
     });
+}
+
+/** What apply did to an environment or a plan it upserted. */
+function upserted(kind: 'environment' | 'plan', name: string, id: number, existed: boolean, changed: boolean) {
+  const action: ApplyChange['action'] = !existed ? 'created' : changed ? 'updated' : 'unchanged';
+  return { kind, name, id, action } satisfies ApplyChange;
 }
 
 class DryRun extends Error {

@@ -4,6 +4,7 @@ import type { Store } from '../storage/database.js';
 import type { RegisteredBlobs } from '../storage/registered-blobs.js';
 import type { ServerConfig } from './config.js';
 import type { RetentionLoop } from './retention-loop.js';
+import type { RunFeeds } from './run-feed.js';
 
 /** What routes and background loops are built from; passed explicitly, never imported. */
 export interface ServerDeps {
@@ -15,4 +16,6 @@ export interface ServerDeps {
   blobs: RegisteredBlobs;
   /** The retention pass and the move of ended logs to the blob store, in the background and on request. */
   retention: RetentionLoop;
+  /** The live feeds of followed runs (`GET /api/v1/runs/:run/events`), one poll per run. */
+  feeds: RunFeeds;
 }

@@ -19,7 +19,7 @@ export async function resolvePlan(
   ref: string,
   projectName?: string,
 ): Promise<PlanRecord> {
-  const scope = projectName !== undefined ? [(await visibleProject(db, key, projectName)).id] : key.projectIds;
+  const scope = await listScope(db, key, projectName);
   const isName = !/^\d+$/.test(ref) && !/^[0-9a-f-]{36}$/i.test(ref);
   const plans = await findPlans(db, isName ? scope : null, ref);
   const missing = `plan "${ref}" does not exist${isName ? '; list the plans with proctor plans list (GET /api/v1/plans)' : ''}`;

@@ -21,6 +21,9 @@ export interface FeedOptions {
   keepAliveMs: number;
 }
 
+/** The server's feeds: one poll per followed run every half second, however many follow it. */
+export const SERVER_FEED_OPTIONS: FeedOptions = { pollMs: 500, keepAliveMs: 15_000 };
+
 const isTerminal = (s: Run['status']) => (TERMINAL_RUN_STATUSES as readonly string[]).includes(s);
 
 async function allResults(db: Kysely<Database>, runId: number): Promise<ResultRow[]> {

@@ -13,6 +13,7 @@ import { startWebhookLoop, type WebhookLoopOptions } from './webhook-loop.js';
 import { addressPolicy } from './outbound-url-check.js';
 import { openBlobStore } from './blob-store.js';
 import { RetentionLoop, type RetentionLoopOptions } from './retention-loop.js';
+import { RunFeeds, SERVER_FEED_OPTIONS } from './run-feed.js';
 import { RegisteredBlobs } from '../storage/registered-blobs.js';
 import type { S3BlobStoreOptions } from '../storage/s3-blob-store.js';
 
@@ -82,7 +83,8 @@ export async function startServer(
     const blobStore = openBlobStore(config, opts.s3);
     const blobs = new RegisteredBlobs(blobStore, store.db, store.cap, clock, config.blobGraceMs);
     const retention = new RetentionLoop(queue, blobs, logger, config, opts.retention);
-    const app = await buildApp({ store, queue, config, logger, blobs, retention }, opts);
+    const feeds = new RunFeeds(store.db, SERVER_FEED_OPTIONS);
+    const app = await buildApp({ store, queue, config, logger, blobs, retention, feeds }, opts);
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -104,6 +106,7 @@ export async function startServer(
         await retention.stop();
         await webhooks.stop();
         queue.wakeup.wakeLocal();
+        feeds.close();
         await app.close();
         await n?.close();
         await blobStore.close();

@@ -105,6 +105,21 @@ export async function setAgentStatus(db: Kysely<Database>, id: number, status: A
   await db.updateTable('agents').set({ status }).where('id', '=', id).execute();
 }
 
+/**
+ * Marks agents lost (they stopped being seen): the agent whose lease expired (`id`), or every online
+ * agent not seen since `notSeenSince`. A lost agent is online again at its next call (`touchAgent`).
+ */
+export async function markAgentsLost(
+  db: Kysely<Database>,
+  which: { id: number } | { notSeenSince: number },
+): Promise<void> {
+  const q = db.updateTable('agents').set({ status: 'lost' });
+  await ('id' in which
+    ? q.where('id', '=', which.id)
+    : q.where('status', '=', 'online').where('last_seen_at', '<', which.notSeenSince)
+  ).execute();
+}
+
 export async function listAgents(db: Kysely<Database>): Promise<AgentRecord[]> {
   return (await db.selectFrom('agents').selectAll().where('status', '!=', 'retired').orderBy('id').execute()).map(
     toRecord,

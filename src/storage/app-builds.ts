@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { readRunTrigger } from './run-data.js';
 import type { AppBuildTable, Database } from './schema.js';
+import { idsOrNone } from './id-list.js';
 
 /** An app build as the rest of Proctor sees it. */
 export interface AppBuildRecord {
@@ -83,7 +84,7 @@ export async function listAppBuilds(db: Kysely<Database>, f: AppBuildFilter): Pr
     .selectAll()
     .orderBy('id', 'desc')
     .limit(f.limit + 1);
-  if (f.projectIds) q = q.where('project_id', 'in', f.projectIds.length ? [...f.projectIds] : [-1]);
+  if (f.projectIds) q = q.where('project_id', 'in', idsOrNone(f.projectIds));
   if (f.name !== undefined) q = q.where('name', '=', f.name);
   if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);
   return (await q.execute()).map(toRecord);

@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 /** Records that `sha256` is being stored now (before it becomes visible); a later put refreshes the time. */
@@ -16,21 +16,7 @@ export async function registerBlob(
 /** Whether any row still refers to the blob: an artifact, an uploaded app build, an ended log. */
 export async function blobReferenced(db: Kysely<Database>, sha256: string): Promise<boolean> {
   const row = await db
-    .selectNoFrom((eb) => [
-      eb
-        .or([
-          eb.exists(eb.selectFrom('artifacts').select(sql.lit(1).as('x')).where('sha256', '=', sha256)),
-          eb.exists(
-            eb
-              .selectFrom('app_builds')
-              .select(sql.lit(1).as('x'))
-              .where('sha256', '=', sha256)
-              .where('url', 'is', null),
-          ),
-          eb.exists(eb.selectFrom('attempts').select(sql.lit(1).as('x')).where('log_sha256', '=', sha256)),
-        ])
-        .as('referenced'),
-    ])
+    .selectNoFrom((eb) => [eb.or(referencesTo(eb, eb.val(sha256))).as('referenced')])
     .executeTakeFirstOrThrow();
   return Boolean(Number(row.referenced));
 }
@@ -88,26 +74,30 @@ export async function registeredAmong(db: Kysely<Database>, shas: readonly strin
 }
 
 /**
- * Whether no row refers to the blob `b` (`blobs as b`): no artifact, no uploaded app build (one
- * registered by URL has no blob), no ended log. The one rule for what retention may delete and
- * what usage counts as unreferenced.
+ * The rows that can refer to a blob, one `exists` each: an artifact, an uploaded app build (one
+ * registered by URL has no blob), an ended log. The one rule for what retention may delete and what
+ * usage counts as unreferenced.
  */
+function referencesTo<DB extends Database, TB extends keyof DB>(
+  eb: ExpressionBuilder<DB, TB>,
+  sha256: Expression<string>,
+) {
+  // The sub-selects name only Database's own tables, whatever aliases the outer query adds.
+  const db = eb as unknown as ExpressionBuilder<Database, never>;
+  return [
+    db.exists(db.selectFrom('artifacts').select(sql.lit(1).as('x')).where('artifacts.sha256', '=', sha256)),
+    db.exists(
+      db
+        .selectFrom('app_builds')
+        .select(sql.lit(1).as('x'))
+        .where('app_builds.sha256', '=', sha256)
+        .where('app_builds.url', 'is', null),
+    ),
+    db.exists(db.selectFrom('attempts').select(sql.lit(1).as('x')).where('attempts.log_sha256', '=', sha256)),
+  ];
+}
+
+/** Whether no row refers to the blob `b` (`blobs as b`): see `referencesTo`. */
 export function unreferenced(eb: ExpressionBuilder<Database & { b: Database['blobs'] }, 'b'>) {
-  return eb.and([
-    eb.not(
-      eb.exists(eb.selectFrom('artifacts').select(sql.lit(1).as('x')).whereRef('artifacts.sha256', '=', 'b.sha256')),
-    ),
-    eb.not(
-      eb.exists(
-        eb
-          .selectFrom('app_builds')
-          .select(sql.lit(1).as('x'))
-          .whereRef('app_builds.sha256', '=', 'b.sha256')
-          .where('app_builds.url', 'is', null),
-      ),
-    ),
-    eb.not(
-      eb.exists(eb.selectFrom('attempts').select(sql.lit(1).as('x')).whereRef('attempts.log_sha256', '=', 'b.sha256')),
-    ),
-  ]);
+  return eb.and(referencesTo(eb, eb.ref('b.sha256')).map((e) => eb.not(e)));
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { EnvironmentDefinition } from '../domain/plan-definition.js';
 import { fromJson, toJson } from './json.js';
 import type { Database } from './schema.js';
+import { idsOrNone } from './id-list.js';
 
 export interface EnvironmentRecord {
   id: number;
@@ -61,7 +62,7 @@ export async function listEnvironments(
   projectIds: readonly number[] | null,
 ): Promise<EnvironmentRecord[]> {
   let q = db.selectFrom('environments').selectAll().orderBy('id');
-  if (projectIds) q = q.where('project_id', 'in', projectIds.length ? [...projectIds] : [-1]);
+  if (projectIds) q = q.where('project_id', 'in', idsOrNone(projectIds));
   return (await q.execute()).map(toRecord);
 }
 

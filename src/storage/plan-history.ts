@@ -214,7 +214,7 @@ async function statusStrips(
   for (const r of rows) {
     const key = stripKey(r.scenario_id, r.environment_name);
     const strip = strips.get(key) ?? [];
-    strip.push({ run_id: r.run_id, status: r.status as ScenarioResult });
+    strip.push({ run_id: r.run_id, status: r.status });
     strips.set(key, strip);
   }
   return strips;

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { PlanDefinition } from '../domain/plan-definition.js';
+import type { RunResult, RunStatus } from '../protocol/statuses.js';
 import { fromJson, toJson } from './json.js';
 import type { Database } from './schema.js';
+import { idsOrNone } from './id-list.js';
 
 export interface PlanRecord {
   id: number;
@@ -56,7 +58,7 @@ export async function findPlans(
   ref: string | number,
 ): Promise<PlanRecord[]> {
   let q = db.selectFrom('plans').selectAll();
-  if (projectIds) q = q.where('project_id', 'in', projectIds.length ? [...projectIds] : [-1]);
+  if (projectIds) q = q.where('project_id', 'in', idsOrNone(projectIds));
   const s = String(ref);
   if (/^\d+$/.test(s)) q = q.where('id', '=', Number(s));
   else if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s))
@@ -75,7 +77,7 @@ export async function findPlan(
 
 export async function listPlans(db: Kysely<Database>, projectIds: readonly number[] | null): Promise<PlanRecord[]> {
   let q = db.selectFrom('plans').selectAll().orderBy('id');
-  if (projectIds) q = q.where('project_id', 'in', projectIds.length ? [...projectIds] : [-1]);
+  if (projectIds) q = q.where('project_id', 'in', idsOrNone(projectIds));
   return (await q.execute()).map(toRecord);
 }
 
@@ -95,8 +97,8 @@ export async function deletePlan(db: Kysely<Database>, planId: number): Promise<
 export interface PlanLastRunRecord {
   id: number;
   planId: number;
-  status: string;
-  result: string | null;
+  status: RunStatus;
+  result: RunResult | null;
   createdAt: number;
   finishedAt: number | null;
   rerunParentId: number | null;

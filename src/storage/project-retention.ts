@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { RetentionSettings } from '../domain/retention-policy.js';
 import { fromJson } from './json.js';
 import type { Database } from './schema.js';
+import { idsOrNone } from './id-list.js';
 
 /** A project with the retention settings its `proctor.yaml` gave it (null: none, the server defaults). */
 export interface ProjectRetention {
@@ -29,7 +30,7 @@ export async function listProjectRetention(
   projectIds: readonly number[] | null = null,
 ): Promise<ProjectRetention[]> {
   let q = db.selectFrom('projects').select(['id', 'name', 'retention']).orderBy('id');
-  if (projectIds) q = q.where('id', 'in', projectIds.length ? [...projectIds] : [-1]);
+  if (projectIds) q = q.where('id', 'in', idsOrNone(projectIds));
   const rows = await q.execute();
   return rows.map((r) => ({
     projectId: r.id,

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import { idsOrNone } from './id-list.js';
 
 export interface Project {
   id: number;
@@ -18,7 +19,7 @@ export async function ensureProject(db: Kysely<Database>, name: string, now: num
 
 export async function listProjects(db: Kysely<Database>, ids: readonly number[] | null): Promise<Project[]> {
   let q = db.selectFrom('projects').select(['id', 'name']).orderBy('id');
-  if (ids) q = q.where('id', 'in', ids.length > 0 ? [...ids] : [-1]);
+  if (ids) q = q.where('id', 'in', idsOrNone(ids));
   return q.execute();
 }
 

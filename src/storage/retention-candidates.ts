@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { TERMINAL_RUN_STATUSES } from '../protocol/statuses.js';
 import { OPEN_DELIVERY_STATUSES } from '../protocol/webhooks.js';
+import { readRunTrigger } from './run-data.js';
 import type { Database } from './schema.js';
 
 /** Where a plan's runs stop being protected: ids at or above `protectedFrom` stay; below `lastFloor` are beyond its newest N. */
@@ -149,8 +150,7 @@ export async function neededAppBuilds(db: Kysely<Database>, projectId: number): 
     .execute();
   const ids = new Set(apps.map((a) => a.app_build_id));
   for (const r of runs) {
-    const builds = (JSON.parse(r.trigger) as { appBuilds?: Record<string, number> }).appBuilds ?? {};
-    for (const id of Object.values(builds)) ids.add(id);
+    for (const id of Object.values(readRunTrigger(r.trigger).appBuilds ?? {})) ids.add(id);
   }
   return ids;
 }

@@ -1,12 +1,13 @@
 import { isoTimeOrNull } from '../protocol/wire-time.js';
 import type { Kysely, Selectable } from 'kysely';
 import type { ResultRow, Run } from '../protocol/api.js';
-import type { RerunType, RunResult, RunStatus, ScenarioResult, TriggerSource } from '../protocol/statuses.js';
+import type { RunResult, RunStatus, ScenarioResult, TriggerSource } from '../protocol/statuses.js';
 import { countsFrom, type RunCounts } from '../domain/run-outcome.js';
 import { encodeCursor } from './cursor.js';
 import { fromJson } from './json.js';
 import { readRunTrigger } from './run-data.js';
-import type { Database, RunTable } from './schema.js';
+import type { Database, JobTable, RunTable } from './schema.js';
+import { idsOrNone } from './id-list.js';
 
 type RunRow = Selectable<RunTable> & { plan_name: string; project_name: string };
 
@@ -26,8 +27,8 @@ function toRun(r: RunRow, counts: RunCounts): Run {
     uuid: r.uuid,
     project: { id: r.project_id, name: r.project_name },
     plan: { id: r.plan_id, name: r.plan_name },
-    status: r.status as RunStatus,
-    result: r.result as RunResult | null,
+    status: r.status,
+    result: r.result,
     priority: r.priority,
     counts,
     trigger: {
@@ -52,7 +53,7 @@ function toRun(r: RunRow, counts: RunCounts): Run {
     ended_by: r.ended_by,
     end_reason: r.end_reason,
     rerun_parent_id: r.rerun_parent_id,
-    rerun_type: r.rerun_type as RerunType | null,
+    rerun_type: r.rerun_type,
     keep: r.keep === 1,
   };
 }
@@ -67,12 +68,7 @@ async function countsByRun(db: Kysely<Database>, runIds: number[]): Promise<Map<
     .groupBy(['run_id', 'status'])
     .execute();
   for (const id of runIds) {
-    out.set(
-      id,
-      countsFrom(
-        rows.filter((r) => r.run_id === id).map((r) => ({ status: r.status as ScenarioResult, n: Number(r.n) })),
-      ),
-    );
+    out.set(id, countsFrom(rows.filter((r) => r.run_id === id).map((r) => ({ status: r.status, n: Number(r.n) }))));
   }
   return out;
 }
@@ -117,7 +113,7 @@ export async function listRunViews(
   let q = runQuery(db)
     .orderBy('runs.id', 'desc')
     .limit(f.limit + 1);
-  if (f.projectIds) q = q.where('runs.project_id', 'in', f.projectIds.length ? f.projectIds : [-1]);
+  if (f.projectIds) q = q.where('runs.project_id', 'in', idsOrNone(f.projectIds));
   if (f.planId !== undefined) q = q.where('runs.plan_id', '=', f.planId);
   if (f.status?.length) q = q.where('runs.status', 'in', f.status);
   if (f.result?.length) q = q.where('runs.result', 'in', f.result);
@@ -183,7 +179,7 @@ export async function listResultViews(
     .limit(f.limit + 1);
   if (f.status?.length) q = q.where('results.status', 'in', f.status);
   if (f.environment !== undefined) q = q.where('results.environment_name', '=', f.environment);
-  if (f.ids !== undefined) q = q.where('results.id', 'in', f.ids.length ? f.ids : [-1]);
+  if (f.ids !== undefined) q = q.where('results.id', 'in', idsOrNone(f.ids));
   if (f.afterId !== undefined) q = q.where('results.id', '>', f.afterId);
   const rows = await q.execute();
   const page = rows.slice(0, f.limit);
@@ -194,7 +190,7 @@ export async function listResultViews(
       scenario: { id: r.scenario_id, key: r.key, file: r.file, path: fromJson<string[]>(r.path, []) },
       environment: r.environment_name,
       environment_id: r.environment_id,
-      status: r.status as ScenarioResult,
+      status: r.status,
       attempts: r.attempts,
       duration_ms: r.duration_ms,
       message: r.message,
@@ -249,4 +245,20 @@ async function artifactsOf(
 export function publicRun<T extends { projectId: number }>(run: T): Omit<T, 'projectId'> {
   const { projectId: _omit, ...rest } = run;
   return rest;
+}
+
+/** A job as an event's body shows it (`data.job` of `job.finished`). */
+export function eventJobView(job: Selectable<JobTable>): Record<string, unknown> {
+  return {
+    id: job.id,
+    kind: job.kind,
+    environment: job.environment_name,
+    status: job.status,
+    attempt: job.attempt,
+    started_at: isoTimeOrNull(job.started_at),
+    finished_at: isoTimeOrNull(job.finished_at),
+    ended_by: job.ended_by,
+    end_reason: job.end_reason,
+    error: job.error,
+  };
 }

@@ -11,7 +11,7 @@ import type {
   ScenarioResult,
   TriggerSource,
 } from '../protocol/statuses.js';
-import type { DeliveryStatus, WebhookFormat } from '../protocol/webhooks.js';
+import type { DeliveryStatus, WebhookEventType, WebhookFormat } from '../protocol/webhooks.js';
 
 /**
  * Table types of Proctor's database. Status and kind columns are typed by the lists of
@@ -290,7 +290,7 @@ export interface WebhookEventTable {
   uuid: string;
   run_id: number;
   job_id: number | null;
-  type: string;
+  type: WebhookEventType;
   created_at: number;
   /** JSON of the standard WebhookPayload as it was when the event happened; null for events from before migration 0010. */
   body: string | null;

@@ -3,6 +3,7 @@ import type { WebhookEventType, WebhookFormat } from '../protocol/webhooks.js';
 import { fromJson, toJson } from './json.js';
 import type { Database, WebhookEndpointTable } from './schema.js';
 import { freshSecrets, parseSecrets, rotated, type SigningSecrets } from './signing-secrets.js';
+import { idsOrNone } from './id-list.js';
 
 /** A receiver of a project's run events. */
 export interface WebhookEndpointRecord {
@@ -75,7 +76,7 @@ export async function listWebhookEndpoints(
   projectIds: readonly number[] | null,
 ): Promise<WebhookEndpointRecord[]> {
   let q = db.selectFrom('webhook_endpoints').selectAll().orderBy('id');
-  if (projectIds) q = q.where('project_id', 'in', projectIds.length > 0 ? [...projectIds] : [-1]);
+  if (projectIds) q = q.where('project_id', 'in', idsOrNone(projectIds));
   return (await q.execute()).map(toRecord);
 }
 

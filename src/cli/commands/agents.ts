@@ -1,18 +1,11 @@
 import type { Command } from 'commander';
 import type { AgentView } from '../../protocol/agent-view.js';
+import type { RegistrationTokenView as TokenView } from '../../protocol/resource-views.js';
 import { listOf } from '../answer-shape.js';
 import { ApiClient, connectionFrom } from '../api-client.js';
 import { collect, connectionOptions, table, type Output } from '../output.js';
 
 type Conn = { server?: string; token?: string };
-interface TokenView {
-  id: number;
-  name: string;
-  prefix: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-  project_ids: number[] | null;
-}
 
 /** `proctor agents …`: registration tokens for new machines, and the agents that are connected. */
 export function agentsCommand(program: Command, out: Output): void {

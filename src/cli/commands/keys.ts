@@ -1,19 +1,10 @@
 import type { Command } from 'commander';
+import type { KeyView } from '../../protocol/resource-views.js';
 import { AUTHORITIES } from '../../protocol/statuses.js';
 import { listOf } from '../answer-shape.js';
 import { ApiClient, connectionFrom } from '../api-client.js';
 import { CliError } from '../cli-error.js';
 import { collect, connectionOptions, table, type Output } from '../output.js';
-
-interface KeyView {
-  id: number;
-  name: string;
-  prefix: string;
-  user: { name: string };
-  authorities: string[];
-  project_ids: number[] | null;
-  revoked_at: string | null;
-}
 
 export function keysCommand(program: Command, out: Output): void {
   const keys = program.command('keys').description('Create, list and revoke API keys (needs an ADMIN key)');

@@ -4,11 +4,11 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { RetentionPolicy } from '../../domain/retention-policy.js';
 import { RetentionPassView, UsageView } from '../../protocol/admin-api.js';
 import { ErrorResponse } from '../../protocol/api.js';
 import { AppError } from '../../protocol/errors.js';
 import type { ApiKey } from '../../storage/api-keys.js';
+import { retentionPolicyView } from '../../storage/resource-views.js';
 import { usage } from '../../storage/usage.js';
 import type { ServerDeps } from '../deps.js';
 import { downloadHeaders } from '../download-headers.js';
@@ -16,14 +16,6 @@ import { keyOf } from '../principal.js';
 import { listScope } from '../resolve.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
-
-const policyView = (p: RetentionPolicy) => ({
-  run_days: p.runDays,
-  run_last: p.runLast,
-  log_days: p.logDays,
-  artifact_days: p.artifactDays,
-  app_build_last: p.appBuildLast,
-});
 
 /** What concerns the whole server is for an ADMIN key of every project, not one limited to some. */
 function serverWide(key: ApiKey, what: string): void {
@@ -62,7 +54,7 @@ export function adminRoutes(app: FastifyInstance, deps: ServerDeps): void {
         withBlobs: key.projectIds === null && req.query.project === undefined,
         graceMs: deps.blobs.graceMs,
       });
-      return { ...u, policies: u.policies.map((p) => ({ project: p.project, policy: policyView(p.policy) })) };
+      return { ...u, policies: u.policies.map((p) => ({ project: p.project, policy: retentionPolicyView(p.policy) })) };
     },
   );
 

@@ -1,42 +1,22 @@
-import { isoTimeOrNull } from '../../protocol/wire-time.js';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { mayManage } from '../../domain/credential-grant.js';
 import { parseDuration } from '../../domain/duration.js';
 import { ErrorResponse } from '../../protocol/api.js';
 import { AppError } from '../../protocol/errors.js';
+import { RegistrationTokenView } from '../../protocol/resource-views.js';
 import {
   createRegistrationToken,
   findRegistrationToken,
   listRegistrationTokens,
   revokeRegistrationToken,
-  type RegistrationToken,
 } from '../../storage/registration-tokens.js';
+import { registrationTokenView } from '../../storage/resource-views.js';
 import { assertManages, requestedGrant } from '../credential-scope.js';
 import type { ServerDeps } from '../deps.js';
 import { keyOf } from '../principal.js';
 import { numericId } from '../resolve.js';
 
-const TokenView = Type.Object({
-  id: Type.Integer(),
-  name: Type.String(),
-  prefix: Type.String(),
-  created_at: Type.String(),
-  expires_at: Type.Union([Type.String(), Type.Null()]),
-  revoked_at: Type.Union([Type.String(), Type.Null()]),
-  project_ids: Type.Union([Type.Array(Type.Integer()), Type.Null()], {
-    description: 'The projects whose jobs agents it registers may claim; null: every project.',
-  }),
-});
-const view = (t: RegistrationToken) => ({
-  id: t.id,
-  name: t.name,
-  prefix: t.prefix,
-  created_at: isoTimeOrNull(t.createdAt)!,
-  expires_at: isoTimeOrNull(t.expiresAt),
-  revoked_at: isoTimeOrNull(t.revokedAt),
-  project_ids: t.projectIds,
-});
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
 
 /** Registration tokens: what an admin hands to machines so their agents can register. */
@@ -69,7 +49,7 @@ export function agentTokenRoutes(app: FastifyInstance, deps: ServerDeps): void {
           },
           { additionalProperties: false },
         ),
-        response: { 201: Type.Object({ token: TokenView, secret: Type.String() }), ...errors },
+        response: { 201: Type.Object({ token: RegistrationTokenView, secret: Type.String() }), ...errors },
       },
     },
     async (req, reply) => {
@@ -87,7 +67,7 @@ export function agentTokenRoutes(app: FastifyInstance, deps: ServerDeps): void {
         { name: req.body.name, createdBy: caller.userId, expiresAt, projectIds },
         now,
       );
-      return reply.status(201).send({ token: view(token), secret });
+      return reply.status(201).send({ token: registrationTokenView(token), secret });
     },
   );
 
@@ -98,12 +78,14 @@ export function agentTokenRoutes(app: FastifyInstance, deps: ServerDeps): void {
       schema: {
         tags: ['agents'],
         summary: 'List registration tokens (never their secrets)',
-        response: { 200: Type.Object({ items: Type.Array(TokenView) }), ...errors },
+        response: { 200: Type.Object({ items: Type.Array(RegistrationTokenView) }), ...errors },
       },
     },
     async (req) => {
       const caller = keyOf(req.principal);
-      return { items: (await listRegistrationTokens(db)).filter((t) => mayManage(caller, t)).map(view) };
+      return {
+        items: (await listRegistrationTokens(db)).filter((t) => mayManage(caller, t)).map(registrationTokenView),
+      };
     },
   );
 
@@ -115,7 +97,7 @@ export function agentTokenRoutes(app: FastifyInstance, deps: ServerDeps): void {
         tags: ['agents'],
         summary: 'Revoke a registration token (registered agents keep working)',
         params: Type.Object({ id: Type.String() }),
-        response: { 200: TokenView, ...errors },
+        response: { 200: RegistrationTokenView, ...errors },
       },
     },
     async (req) => {
@@ -125,7 +107,7 @@ export function agentTokenRoutes(app: FastifyInstance, deps: ServerDeps): void {
         await findRegistrationToken(db, id),
         `registration token ${id} does not exist`,
       );
-      return view((await revokeRegistrationToken(db, id, deps.queue.clock()))!);
+      return registrationTokenView((await revokeRegistrationToken(db, id, deps.queue.clock()))!);
     },
   );
 }

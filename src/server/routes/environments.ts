@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { environmentToDocument } from '../../domain/plan-document.js';
 import { readEnvironment } from '../../domain/plan-file.js';
 import { Problems, checkName } from '../../domain/validation.js';
 import { ErrorResponse } from '../../protocol/api.js';
@@ -13,9 +12,10 @@ import {
   type EnvironmentRecord,
 } from '../../storage/environments.js';
 import { listPlans } from '../../storage/plans.js';
+import { environmentView } from '../../storage/resource-views.js';
 import type { ServerDeps } from '../deps.js';
 import { assertProject, keyOf } from '../principal.js';
-import { listScope, targetProject, visibleProject } from '../resolve.js';
+import { listScope, targetProject } from '../resolve.js';
 
 const Params = Type.Object({
   environment: Type.String({ minLength: 1, maxLength: 200, description: 'Numeric id or name.' }),
@@ -25,17 +25,6 @@ const ProjectQuery = Type.Object(
   { additionalProperties: false },
 );
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
-
-function envView(e: EnvironmentRecord) {
-  return {
-    id: e.id,
-    project_id: e.projectId,
-    name: e.definition.name,
-    definition: environmentToDocument(e.definition),
-    created_at: new Date(e.createdAt).toISOString(),
-    updated_at: new Date(e.updatedAt).toISOString(),
-  };
-}
 
 type Req = { Params: { environment: string }; Querystring: { project?: string } };
 
@@ -48,8 +37,7 @@ export function environmentRoutes(app: FastifyInstance, deps: ServerDeps): void 
     query: { project?: string };
   }): Promise<EnvironmentRecord> {
     const key = keyOf(req.principal as never);
-    const scope =
-      req.query.project !== undefined ? [(await visibleProject(db, key, req.query.project)).id] : key.projectIds;
+    const scope = await listScope(db, key, req.query.project);
     const ref = req.params.environment;
     const all = /^\d+$/.test(ref) ? await listEnvironments(db, null) : await listEnvironments(db, scope);
     const found = all.filter((e) => (/^\d+$/.test(ref) ? e.id === Number(ref) : e.definition.name === ref));
@@ -73,7 +61,9 @@ export function environmentRoutes(app: FastifyInstance, deps: ServerDeps): void 
       },
     },
     async (req) => ({
-      items: (await listEnvironments(db, await listScope(db, keyOf(req.principal), req.query.project))).map(envView),
+      items: (await listEnvironments(db, await listScope(db, keyOf(req.principal), req.query.project))).map(
+        environmentView,
+      ),
     }),
   );
 
@@ -89,7 +79,7 @@ export function environmentRoutes(app: FastifyInstance, deps: ServerDeps): void 
         response: { 200: EnvironmentView, ...errors },
       },
     },
-    async (req) => envView(await resolve(req)),
+    async (req) => environmentView(await resolve(req)),
   );
 
   app.put<Req & { Body: unknown }>(
@@ -119,7 +109,7 @@ export function environmentRoutes(app: FastifyInstance, deps: ServerDeps): void 
         : null;
       if (!def || !problems.empty)
         throw new AppError('VALIDATION_FAILED', problems.toString(), { details: problems.list });
-      return envView((await upsertEnvironment(db, project.id, def, now)).record);
+      return environmentView((await upsertEnvironment(db, project.id, def, now)).record);
     },
   );
 

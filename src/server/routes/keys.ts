@@ -1,33 +1,17 @@
-import { isoTimeOrNull } from '../../protocol/wire-time.js';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ErrorResponse } from '../../protocol/api.js';
+import { KeyView } from '../../protocol/resource-views.js';
 import { AUTHORITIES, type Authority } from '../../protocol/statuses.js';
 import { mayManage } from '../../domain/credential-grant.js';
-import { createApiKey, getApiKey, listApiKeys, revokeApiKey, type ApiKey } from '../../storage/api-keys.js';
+import { createApiKey, getApiKey, listApiKeys, revokeApiKey } from '../../storage/api-keys.js';
+import { keyView } from '../../storage/resource-views.js';
 import { ensureUser } from '../../storage/users.js';
 import { assertManages, requestedGrant } from '../credential-scope.js';
 import type { ServerDeps } from '../deps.js';
 import { keyOf } from '../principal.js';
 import { numericId } from '../resolve.js';
 
-const KeyView = Type.Object({
-  id: Type.Integer(),
-  name: Type.String(),
-  prefix: Type.String({ description: 'The readable start of the key; the rest is only stored hashed.' }),
-  user: Type.Object({ id: Type.Integer(), name: Type.String() }),
-  authorities: Type.Array(Type.String()),
-  project_ids: Type.Union([Type.Array(Type.Integer()), Type.Null()]),
-  created_at: Type.String(),
-  last_used_at: Type.Union([Type.String(), Type.Null()]),
-  revoked_at: Type.Union([Type.String(), Type.Null()]),
-  rate_limit_per_minute: Type.Union([Type.Integer(), Type.Null()], {
-    description: 'Null: the server default (PROCTOR_KEY_RATE_LIMIT); 0: unlimited.',
-  }),
-  max_active_runs: Type.Union([Type.Integer(), Type.Null()], {
-    description: 'Null: the server default (PROCTOR_KEY_MAX_ACTIVE_RUNS); 0: unlimited.',
-  }),
-});
 const CreateKeyBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -58,22 +42,6 @@ const CreateKeyBody = Type.Object(
   { additionalProperties: false },
 );
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
-
-function keyView(k: ApiKey) {
-  return {
-    id: k.id,
-    name: k.name,
-    prefix: k.prefix,
-    user: { id: k.userId, name: k.userName },
-    authorities: k.authorities,
-    project_ids: k.projectIds,
-    created_at: isoTimeOrNull(k.createdAt)!,
-    last_used_at: isoTimeOrNull(k.lastUsedAt),
-    revoked_at: isoTimeOrNull(k.revokedAt),
-    rate_limit_per_minute: k.rateLimitPerMinute,
-    max_active_runs: k.maxActiveRuns,
-  };
-}
 
 export function keyRoutes(app: FastifyInstance, deps: ServerDeps): void {
   const { db } = deps.store;

@@ -1,8 +1,6 @@
-import { isoTimeOrNull } from '../../protocol/wire-time.js';
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { planToDocument } from '../../domain/plan-document.js';
 import { readPlan } from '../../domain/plan-file.js';
 import { Problems, checkName } from '../../domain/validation.js';
 import { Run, TriggerRunBody, ErrorResponse } from '../../protocol/api.js';
@@ -10,18 +8,9 @@ import { AppError } from '../../protocol/errors.js';
 import { ClientHeader, clientSource } from '../client-source.js';
 import { triggerRun } from '../../queue/trigger.js';
 import { listEnvironments } from '../../storage/environments.js';
-import type { PlanLastRun } from '../../protocol/plan-history.js';
 import { PlanListItem, PlanView } from '../../protocol/resource-views.js';
-import type { RunResult, RunStatus } from '../../protocol/statuses.js';
-import {
-  deletePlan,
-  lastRunsOfPlans,
-  listPlans,
-  planHasRuns,
-  upsertPlan,
-  type PlanLastRunRecord,
-  type PlanRecord,
-} from '../../storage/plans.js';
+import { deletePlan, lastRunsOfPlans, listPlans, planHasRuns, upsertPlan } from '../../storage/plans.js';
+import { planLastRunView, planView } from '../../storage/resource-views.js';
 import { getRunView } from '../../storage/run-views.js';
 import type { ServerDeps } from '../deps.js';
 import { keyOf } from '../principal.js';
@@ -38,30 +27,6 @@ const ProjectQuery = Type.Object(
   { additionalProperties: false },
 );
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
-
-export function planView(p: PlanRecord) {
-  return {
-    id: p.id,
-    uuid: p.uuid,
-    project_id: p.projectId,
-    name: p.definition.name,
-    definition: planToDocument(p.definition),
-    created_at: new Date(p.createdAt).toISOString(),
-    updated_at: new Date(p.updatedAt).toISOString(),
-  };
-}
-
-function lastRunView(r: PlanLastRunRecord | undefined): PlanLastRun | null {
-  if (!r) return null;
-  return {
-    id: r.id,
-    status: r.status as RunStatus,
-    result: r.result as RunResult | null,
-    created_at: isoTimeOrNull(r.createdAt)!,
-    finished_at: isoTimeOrNull(r.finishedAt),
-    rerun_parent_id: r.rerunParentId,
-  };
-}
 
 export function planRoutes(app: FastifyInstance, deps: ServerDeps): void {
   const { db } = deps.store;
@@ -83,7 +48,7 @@ export function planRoutes(app: FastifyInstance, deps: ServerDeps): void {
         db,
         plans.map((p) => p.id),
       );
-      return { items: plans.map((p) => ({ ...planView(p), last_run: lastRunView(last.get(p.id)) })) };
+      return { items: plans.map((p) => ({ ...planView(p), last_run: planLastRunView(last.get(p.id)) })) };
     },
   );
 

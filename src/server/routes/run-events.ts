@@ -4,20 +4,15 @@ import { Type } from 'typebox';
 import { ErrorResponse } from '../../protocol/api.js';
 import type { ServerDeps } from '../deps.js';
 import { loadRun } from '../resolve.js';
-import { RunFeeds, type SendEvent } from '../run-feed.js';
+import type { SendEvent } from '../run-feed.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
-/** Server-side polling interval of a run's live feed (one poll per followed run, however many follow it). */
-export const RUN_FEED_POLL_MS = 500;
-const KEEP_ALIVE_MS = 15_000;
 
 /**
  * `GET /api/v1/runs/:run/events`: the run's live updates as server-sent events. Browsers' EventSource
  * cannot send an Authorization header, so the dashboard reads this stream with fetch.
  */
 export function runEventsRoute(app: FastifyInstance, deps: ServerDeps): void {
-  const feeds = new RunFeeds(deps.store.db, { pollMs: RUN_FEED_POLL_MS, keepAliveMs: KEEP_ALIVE_MS });
-  app.addHook('onClose', async () => feeds.close());
   app.get<{ Params: { run: string } }>(
     '/api/v1/runs/:run/events',
     {
@@ -40,7 +35,7 @@ export function runEventsRoute(app: FastifyInstance, deps: ServerDeps): void {
       reply.raw.once('close', done);
       const send: SendEvent = (event, data) => void stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       const ping = () => void stream.write(': keep-alive\n\n');
-      feeds
+      deps.feeds
         .follow(run.id, { send, ping }, stop.signal)
         .catch((e: unknown) => {
           if (!stop.signal.aborted) req.log.warn({ err: e, run: run.id }, 'run feed stopped');

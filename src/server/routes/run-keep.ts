@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { ErrorResponse, Run } from '../../protocol/api.js';
 import { AppError } from '../../protocol/errors.js';
 import { setRunKeep } from '../../storage/run-keep.js';
-import { getRunView } from '../../storage/run-views.js';
+import { getRunView, publicRun } from '../../storage/run-views.js';
 import type { ServerDeps } from '../deps.js';
 import { loadRun } from '../resolve.js';
 
@@ -35,8 +35,7 @@ export function runKeepRoutes(app: FastifyInstance, deps: ServerDeps): void {
             'CONFLICT',
             `run ${run.id} is being deleted by the retention policy of its project and can no longer be kept`,
           );
-        const { projectId: _, ...view } = (await getRunView(db, run.id))!;
-        return view;
+        return publicRun((await getRunView(db, run.id))!);
       },
     });
   }

@@ -1,4 +1,3 @@
-import { isoTimeOrNull } from '../../protocol/wire-time.js';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ErrorResponse } from '../../protocol/api.js';
@@ -18,8 +17,8 @@ import {
   getWebhookEndpoint,
   listWebhookEndpoints,
   rotateWebhookSecret,
-  type WebhookEndpointRecord,
 } from '../../storage/webhook-endpoints.js';
+import { webhookEndpointView } from '../../storage/resource-views.js';
 import type { ServerDeps } from '../deps.js';
 import { assertProject, keyOf, projectScope } from '../principal.js';
 import { numericId, targetProject } from '../resolve.js';
@@ -35,21 +34,6 @@ const WithSecret = Type.Object({
   secret: Type.String({ description: '`whsec_…`: shown here only.' }),
 });
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
-
-function view(e: WebhookEndpointRecord): WebhookEndpoint {
-  return {
-    id: e.id,
-    project_id: e.projectId,
-    url: e.url,
-    format: e.format,
-    events: e.events,
-    description: e.description,
-    previous_secret_expires_at: e.secrets.previous ? isoTimeOrNull(e.secrets.previousExpiresAt) : null,
-    disabled_at: isoTimeOrNull(e.disabledAt),
-    disabled_reason: e.disabledReason,
-    created_at: isoTimeOrNull(e.createdAt)!,
-  };
-}
 
 /** Webhook endpoints of a project: create, list, delete, rotate the secret, read deliveries. */
 export function webhookRoutes(app: FastifyInstance, deps: ServerDeps): void {
@@ -86,7 +70,7 @@ export function webhookRoutes(app: FastifyInstance, deps: ServerDeps): void {
         { projectId: project.id, url: req.body.url, format, events, description: req.body.description ?? null },
         deps.queue.clock(),
       );
-      return reply.status(201).send({ webhook: view(e), secret: e.secrets.current });
+      return reply.status(201).send({ webhook: webhookEndpointView(e), secret: e.secrets.current });
     },
   );
 
@@ -111,7 +95,7 @@ export function webhookRoutes(app: FastifyInstance, deps: ServerDeps): void {
         assertProject(key, p.id, missing);
         scope = [p.id];
       }
-      return { items: (await listWebhookEndpoints(db, scope)).map(view) };
+      return { items: (await listWebhookEndpoints(db, scope)).map(webhookEndpointView) };
     },
   );
 
@@ -145,7 +129,7 @@ export function webhookRoutes(app: FastifyInstance, deps: ServerDeps): void {
     },
     async (req) => {
       const e = await rotateWebhookSecret(db, await load(req.principal, req.params.webhook), deps.queue.clock());
-      return { webhook: view(e), secret: e.secrets.current };
+      return { webhook: webhookEndpointView(e), secret: e.secrets.current };
     },
   );
 

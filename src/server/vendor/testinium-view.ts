@@ -1,5 +1,6 @@
 import type { ResultRow, Run } from '../../protocol/api.js';
 import { SCENARIO_RESULTS, type ScenarioResult } from '../../protocol/statuses.js';
+import { isoTime } from '../../protocol/wire-time.js';
 import type { AppBuildRecord } from '../../storage/app-builds.js';
 import type { MobileOs } from '../../storage/plan-mobile-apps.js';
 import type { PlanRecord } from '../../storage/plans.js';
@@ -66,7 +67,7 @@ export function projectDto(p: { id: number; name: string }, apps?: readonly AppB
 
 /** A `MobileApp` of a PlanDTO or ProjectDTO: an app build. */
 export function mobileApp(build: AppBuildRecord, os: MobileOs): Record<string, unknown> {
-  const created = new Date(build.createdAt).toISOString();
+  const created = isoTime(build.createdAt);
   return {
     id: build.id,
     mobile_app_name: build.fileName,

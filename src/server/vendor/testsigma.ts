@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../../protocol/errors.js';
+import { isoTime } from '../../protocol/wire-time.js';
 import { lastRunOfPlan } from '../../queue/rerun.js';
 import { triggerRun } from '../../queue/trigger.js';
 import { findPlan } from '../../storage/plans.js';
@@ -22,7 +23,7 @@ import { vendorScope, type VendorErrorShape } from './vendor-scope.js';
 const testsigmaError: VendorErrorShape = (e, req) => ({
   status: e.status,
   body: {
-    timestamp: new Date().toISOString(),
+    timestamp: isoTime(Date.now()),
     status: e.status,
     error: STATUS_CODES[e.status] ?? 'Error',
     message: e.message,

@@ -25,20 +25,17 @@ export interface RunActionsProps {
 
 type Act = (what: () => Promise<void>) => Promise<void>;
 
-/** "Cancel run", then "Confirm cancel" or "Keep running": a run is not cancelled by one stray click. */
-function CancelControl({
-  run,
-  busy,
-  act,
-  onRun,
-  setNote,
-}: {
+/** What a control of the run's action bar is handed. */
+interface ControlProps {
   run: RunView;
   busy: boolean;
   act: Act;
   onRun(run: RunView): void;
   setNote(n: string): void;
-}) {
+}
+
+/** "Cancel run", then "Confirm cancel" or "Keep running": a run is not cancelled by one stray click. */
+function CancelControl({ run, busy, act, onRun, setNote }: ControlProps) {
   const { api } = useSession();
   const [confirming, setConfirming] = useState(false);
   if (!isActive(run)) return null;
@@ -72,19 +69,7 @@ function CancelControl({
 }
 
 /** "Keep run" / "Stop keeping": a kept run, its logs and its artifacts outlive the project's retention policy. */
-function KeepControl({
-  run,
-  busy,
-  act,
-  onRun,
-  setNote,
-}: {
-  run: RunView;
-  busy: boolean;
-  act: Act;
-  onRun(run: RunView): void;
-  setNote(n: string): void;
-}) {
+function KeepControl({ run, busy, act, onRun, setNote }: ControlProps) {
   const { api } = useSession();
   const toggle = () =>
     act(async () => {
