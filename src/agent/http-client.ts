@@ -12,6 +12,7 @@ import type {
   RegisterResponse,
 } from '../protocol/agent-api.js';
 import { readErrorBody } from '../protocol/errors.js';
+import { storedText } from '../domain/stored-text-rule.js';
 
 /** An error answer of the server: `status` and `code` say whether retrying can help. */
 export class ServerError extends Error {
@@ -96,7 +97,9 @@ export class AgentClient {
     const q = new URLSearchParams({
       name: meta.name,
       sha256: meta.sha256,
-      ...(meta.scenario ? { scenario: meta.scenario } : {}),
+      // As the server stores it: a lone surrogate (a framework's title may hold one) has no UTF-8 and
+      // would arrive as U+FFFD, naming no scenario; its escape is text the server keeps as it is.
+      ...(meta.scenario ? { scenario: storedText(meta.scenario) } : {}),
       ...(meta.contentType ? { content_type: meta.contentType } : {}),
     });
     const res = await fetch(new URL(`/api/agent/v1/jobs/${jobId}/artifacts?${q}`, this.opts.server), {

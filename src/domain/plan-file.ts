@@ -25,10 +25,14 @@ import {
   readStringList,
 } from './validation.js';
 
-const FILE_KEYS = ['project', 'environments', 'plans', 'retention'] as const;
-const ENV_KEYS = ['platform', 'labels', 'variables', 'secrets'] as const;
+/**
+ * The keys of a plan file, an environment, a plan and a selection. Exported for the tests that need
+ * a plan document's text fields: `test/support/plan-document-shape.ts` is checked against them.
+ */
+export const FILE_KEYS = ['project', 'environments', 'plans', 'retention'] as const;
+export const ENV_KEYS = ['platform', 'labels', 'variables', 'secrets'] as const;
 // A profile sets some of a plan's keys: they stand here in the profile's order.
-const PLAN_KEYS = [
+export const PLAN_KEYS = [
   'description',
   'framework',
   'workdir',
@@ -41,7 +45,7 @@ const PLAN_KEYS = [
   'failed_first',
   'on_unavailable',
 ] as const;
-const SELECTION_KEYS = ['include', 'exclude', 'tags', 'names'] as const;
+export const SELECTION_KEYS = ['include', 'exclude', 'tags', 'names'] as const;
 const STRICT = new AddressPolicy();
 
 /** A valid file (with what it may not mean: `warnings`), or every problem it has. */

@@ -10,6 +10,33 @@ export function droppedStartMarker(dropped: number): string {
 }
 
 /**
+ * What a reader of a job's log sees where the server dropped part of it (a long log keeps its start
+ * and its end, `queue/append-log.ts`).
+ */
+export function droppedFromLog(dropped: number): string {
+  return `\n…[${dropped} characters truncated: a long log keeps its start and its end]…\n`;
+}
+
+/**
+ * The text of a log's stored chunks from `from` on, with a marker wherever chunks do not meet (what
+ * was dropped between them). Offsets and lengths count the characters as the agent sent them.
+ */
+export function joinLogChunks(
+  chunks: readonly { offset: number | bigint; length: number | bigint; data: string }[],
+  from: number,
+): string {
+  let at = from;
+  let text = '';
+  for (const c of chunks) {
+    const offset = Number(c.offset);
+    if (offset > at) text += droppedFromLog(offset - at);
+    text += offset < from ? c.data.slice(from - offset) : c.data;
+    at = Math.max(at, offset + Number(c.length));
+  }
+  return text;
+}
+
+/**
  * At most `cap` characters of `text`, keeping its end: a test's failure, a crash's cause, the
  * last lines of output are at the end. Text that was cut starts with a marker saying how much was
  * dropped, and the marker counts within `cap` (a cap too small for the marker keeps the end unmarked).

@@ -1,3 +1,4 @@
+import { LOG_CAP_CHARS } from './append-log.js';
 import { effectivePolicy, type RetentionPolicy } from '../domain/retention-policy.js';
 import { deleteAttemptChunks, endedLogs, logChunkStream, recordArchivedLog } from '../storage/ended-logs.js';
 import { listProjectRetention } from '../storage/project-retention.js';
@@ -5,8 +6,12 @@ import type { RegisteredBlobs } from '../storage/registered-blobs.js';
 import type { QueueContext } from './context.js';
 import type { Pace } from './retention-steps.js';
 
-/** An attempt's log is at most 5 Mi characters: at most 20 MiB of UTF-8. */
-const MAX_LOG_BYTES = 4 * 5 * 1024 * 1024;
+/**
+ * An attempt's log keeps at most LOG_CAP_CHARS characters as sent; each is at most 6 bytes stored
+ * (NUL and a lone surrogate are kept as the escape `\u0000`, anything else is 3 bytes of UTF-8 at
+ * most), and the markers of what was dropped are a few more.
+ */
+const MAX_LOG_BYTES = 6 * LOG_CAP_CHARS + 64 * 1024;
 const DAY = 86_400_000;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -28,8 +28,11 @@ import { adminRoutes } from './routes/admin.js';
 import { runKeepRoutes } from './routes/run-keep.js';
 
 export interface BuildAppOptions {
-  /** Called for every route as it is added; the authorization matrix test collects them this way. */
-  onRoute?: (route: { method: string | string[]; url: string; auth: string | undefined }) => void;
+  /**
+   * Called for every route as it is added; the authorization matrix test collects them this way,
+   * and the hostile-strings test reads the text fields of each from its schema.
+   */
+  onRoute?: (route: { method: string | string[]; url: string; auth: string | undefined; schema?: unknown }) => void;
   /** The dashboard's Vite build (`dist/web`); without one, `/` says how to build it. */
   webRoot?: string;
 }
@@ -54,7 +57,7 @@ export async function buildApp(deps: ServerDeps, opts: BuildAppOptions = {}): Pr
   });
   if (opts.onRoute) {
     const hook = opts.onRoute;
-    app.addHook('onRoute', (r) => hook({ method: r.method, url: r.url, auth: r.config?.auth }));
+    app.addHook('onRoute', (r) => hook({ method: r.method, url: r.url, auth: r.config?.auth, schema: r.schema }));
   }
   registerAuth(app, deps.store, deps.queue.clock);
   registerUsageLimits(app, deps);

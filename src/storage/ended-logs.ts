@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
+import { joinLogChunks } from '../domain/text-cap.js';
 import type { Database } from './schema.js';
 
 /** An ended attempt whose log is still in `log_chunks`. */
@@ -51,21 +52,29 @@ export async function endedLogs(db: Kysely<Database>, afterChunkId: number, limi
   }));
 }
 
-/** The attempt's log as one stream of UTF-8, read a page of chunks at a time. */
+/**
+ * The attempt's log as one stream of UTF-8, read a page of chunks at a time, with the marker of what
+ * was dropped where chunks do not meet (as the live log shows it).
+ */
 export function logChunkStream(db: Kysely<Database>, jobId: number, attempt: number, pageSize = 100): Readable {
   async function* chunks() {
     let from = -1;
+    let end = 0;
     for (;;) {
       const page = await db
         .selectFrom('log_chunks')
-        .select(['offset', 'data'])
+        .select(['offset', 'length', 'data'])
         .where('job_id', '=', jobId)
         .where('attempt', '=', attempt)
         .where('offset', '>', from)
         .orderBy('offset')
         .limit(pageSize)
         .execute();
-      for (const c of page) yield Buffer.from(c.data, 'utf8');
+      for (const c of page) {
+        const text = joinLogChunks([c], end);
+        end = Math.max(end, Number(c.offset) + Number(c.length));
+        yield Buffer.from(text, 'utf8');
+      }
       if (page.length < pageSize) return;
       from = Number(page[page.length - 1]!.offset);
     }

@@ -81,7 +81,7 @@ export async function attemptOfRunJob(db: Kysely<Database>, runId: number, jobId
 export function logChunksFrom(db: Kysely<Database>, jobId: number, attempt: number, from: number) {
   return db
     .selectFrom('log_chunks')
-    .select(['offset', 'data'])
+    .select(['offset', 'length', 'data'])
     .where('job_id', '=', jobId)
     .where('attempt', '=', attempt)
     .where((eb) => eb(eb('offset', '+', eb.ref('length')), '>', from))

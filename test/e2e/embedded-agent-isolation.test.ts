@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -35,11 +35,25 @@ mkdir -p "$1"
 printf '<testsuites><testsuite name="s"><testcase classname="probe" name="probe.sh" file="checks/probe.sh"/></testsuite></testsuites>' > "$1/r.xml"
 `;
 
+/**
+ * A check that leaves a screenshot of its own and links to files it should not hand over: one it
+ * wrote outside the work directory, one it planted in the server's data directory.
+ */
+const LEAK = `#!/bin/sh
+echo "a screenshot" > shots/own.png
+echo "not the job's" > "$OUTSIDE/planted.txt"
+ln -sf "$OUTSIDE/planted.txt" shots/outside.png
+echo "planted" > "$DATA_DIR/planted.txt" 2>/dev/null && ln -sf "$DATA_DIR/planted.txt" shots/data.png
+mkdir -p "$1"
+printf '<testsuites><testsuite name="s"><testcase classname="leak" name="leak.sh" file="checks/leak.sh"/></testsuite></testsuites>' > "$1/r.xml"
+`;
+
 function suite(user: string | undefined, dialect: 'sqlite' | 'postgres') {
   let server: SpawnedServer;
   let work: string;
   let dataDir: string;
   let blob: string;
+  let outside: string;
   let database: Awaited<ReturnType<typeof freshPostgresDatabase>> | undefined;
 
   beforeAll(async () => {
@@ -48,6 +62,15 @@ function suite(user: string | undefined, dialect: 'sqlite' | 'postgres') {
     mkdirSync(join(work, 'checks'));
     writeFileSync(join(work, 'checks', 'probe.sh'), PROBE);
     chmodSync(join(work, 'checks', 'probe.sh'), 0o755);
+    writeFileSync(join(work, 'checks', 'leak.sh'), LEAK);
+    chmodSync(join(work, 'checks', 'leak.sh'), 0o755);
+    // Where the leak check leaves its files, writable by the job whoever it runs as.
+    mkdirSync(join(work, 'shots'));
+    chmodSync(join(work, 'shots'), 0o777);
+    // A directory outside the work directory, and a link to it inside: a workdir through the link escapes.
+    outside = mkdtempSync(join(tmpdir(), 'proctor-isolation-outside-'));
+    chmodSync(outside, 0o777);
+    symlinkSync(outside, join(work, 'linked-out'));
     // The data directory inside the workdir, as `./.proctor` is by default.
     dataDir = join(work, 'data');
     // PostgreSQL's URL, with a password, in the environment: a command line is readable by every user of the machine.
@@ -66,12 +89,14 @@ function suite(user: string | undefined, dialect: 'sqlite' | 'postgres') {
     const plan = (name: string, workdir: string) =>
       `  ${name}: { framework: command, workdir: "${workdir}", environments: [e], options: { command: "sh {files} {report_dir}", discover: "checks/probe.sh" } }`;
     const file = [
-      `environments:\n  e: { variables: { DATA_DIR: "${dataDir}", BLOB: "${blob}" } }`,
+      `environments:\n  e: { variables: { DATA_DIR: "${dataDir}", BLOB: "${blob}", OUTSIDE: "${outside}" } }`,
       'plans:',
       plan('probe', '.'),
       plan('climb', '../../../../etc'),
       plan('absolute', '/etc'),
       plan('into-data', 'data'),
+      plan('linked', 'linked-out'),
+      `  leak: { framework: command, workdir: ".", environments: [e], options: { command: "sh {files} {report_dir}", discover: "checks/leak.sh", artifacts: ["shots/*.png"] } }`,
     ].join('\n');
     expect((await adminApi(server.url, 'POST', '/api/v1/apply', `${file}\n`)).status).toBe(200);
     const upload = await fetch(`${server.url}/api/v1/app-builds?name=app&version=1`, {
@@ -148,6 +173,7 @@ function suite(user: string | undefined, dialect: 'sqlite' | 'postgres') {
       ['climb', 'outside the agent'],
       ['absolute', 'outside the agent'],
       ['into-data', "the server's data directory"],
+      ['linked', 'outside the agent'],
     ] as const) {
       const run = (await adminApi(server.url, 'POST', `/api/v1/plans/${plan}/runs`, {})).body;
       const done = await finished(run.id);
@@ -159,6 +185,28 @@ function suite(user: string | undefined, dialect: 'sqlite' | 'postgres') {
       expect(job!.end_reason, plan).toBe('bad_options');
       expect(job!.error, plan).toContain(why);
     }
+  });
+
+  it('uploads the files a job made, but not links it made to a file outside its directories or in the data directory', async () => {
+    const run = (await adminApi(server.url, 'POST', '/api/v1/plans/leak/runs', {})).body;
+    const done = await finished(run.id);
+    const jobs = (await adminApi(server.url, 'GET', `/api/v1/runs/${run.id}/jobs`)).body.items as {
+      id: number;
+      kind: string;
+    }[];
+    const job = jobs.find((j) => j.kind === 'execute');
+    expect(job, JSON.stringify([done, jobs])).toBeDefined();
+    const log = String((await adminApi<string>(server.url, 'GET', `/api/v1/runs/${run.id}/jobs/${job!.id}/log`)).body);
+    expect(done.result, log).toBe('passed');
+    const artifacts = (await adminApi(server.url, 'GET', `/api/v1/runs/${run.id}/artifacts`)).body.items as {
+      name: string;
+    }[];
+    expect(artifacts.map((a) => a.name)).toEqual(['shots/own.png']);
+    expect(log).toMatch(
+      /artifact shots\/outside\.png was not uploaded: it resolves to .*, outside the job's directories/,
+    );
+    // Only the server's own user can plant a file in the data directory to link to.
+    if (!user) expect(log).toContain("artifact shots/data.png was not uploaded: it is in the server's data directory");
   });
 }
 

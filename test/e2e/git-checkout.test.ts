@@ -8,6 +8,7 @@ import {
   mkdtempSync,
   readFileSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -35,6 +36,9 @@ async function serveRepository(): Promise<{
   const git = (cwd: string, ...args: string[]) =>
     execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd, stdio: 'pipe' });
   cpSync(resolve('examples/demo/command'), source, { recursive: true });
+  // Links a repository may hold: to a system directory, and to the directory the checkout is made in.
+  symlinkSync('/etc', join(source, 'linked-out'));
+  symlinkSync('..', join(source, 'linked-up'));
   git(source, 'init', '-q', '-b', 'main');
   git(source, 'add', '.');
   git(source, 'commit', '-qm', 'checks');
@@ -74,6 +78,10 @@ describe('plans from a git repository', () => {
   const plan = (url: string, ref: string) =>
     `{ framework: command, repo: { url: "${url}", ref: "${ref}" }, environments: [e], options: ${options} }`;
 
+  /** A plan whose workdir is a link the repository holds. */
+  const linked = (workdir: string) =>
+    `  ${workdir}: { framework: command, workdir: ${workdir}, repo: { url: "${repo.url('/repo.git')}", ref: v1 }, environments: [e], options: ${options} }\n`;
+
   beforeAll(async () => {
     repo = await serveRepository();
     agentWork = mkdtempSync(join(tmpdir(), 'proctor-agent-'));
@@ -88,7 +96,7 @@ describe('plans from a git repository', () => {
     const applied = await s.api(
       'POST',
       '/api/v1/apply',
-      `environments:\n  e: {}\nplans:\n  at-main: ${plan(repo.url('/repo.git', 'localhost'), 'main')}\n  at-tag: ${plan(repo.url('/repo.git'), 'v1')}\n  nowhere: { framework: command, repo: { url: "${repo.url('/missing.git')}", ref: main }, environments: [e], options: { command: "true" } }\n`,
+      `environments:\n  e: {}\nplans:\n  at-main: ${plan(repo.url('/repo.git', 'localhost'), 'main')}\n  at-tag: ${plan(repo.url('/repo.git'), 'v1')}\n  nowhere: { framework: command, repo: { url: "${repo.url('/missing.git')}", ref: main }, environments: [e], options: { command: "true" } }\n${linked('linked-out')}${linked('linked-up')}`,
     );
     expect(applied.status).toBe(200);
   });
@@ -117,6 +125,20 @@ describe('plans from a git repository', () => {
     await finished(tag.id);
     expect(await statusOf(tag.id, 'checks/arithmetic.sh')).toBe('passed');
     expect(repo.hits).toContain('/repo.git/info/refs');
+  });
+
+  it('refuses a workdir that a link in the checkout leads out of it, to the system or elsewhere in the agent’s work directory', async () => {
+    for (const [plan, where] of [
+      ['linked-out', /resolves to \/etc, outside/],
+      ['linked-up', new RegExp(`resolves to ${agentWork}[^,]*, outside`)],
+    ] as const) {
+      const run = (await s.api('POST', `/api/v1/plans/${plan}/runs`, {})).body;
+      const done = await finished(run.id);
+      const job = await firstJob(run.id);
+      expect(done.result, `${plan}: ${JSON.stringify(job)}`).toBe('aborted');
+      expect(job.end_reason, plan).toBe('bad_options');
+      expect(job.error, plan).toMatch(where);
+    }
   });
 
   it('aborts the run with git’s own words when the checkout fails', async () => {
@@ -231,6 +253,7 @@ describe('plans from a git repository', () => {
 
 describe('checkoutRepo under the outbound policy', () => {
   let repo: Awaited<ReturnType<typeof serveRepository>>;
+
   beforeAll(async () => {
     repo = await serveRepository();
   });

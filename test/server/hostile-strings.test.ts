@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
+import { type TSchema, Type } from 'typebox';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ClaimedJob } from '../../src/protocol/agent-api.js';
+import { ENV_KEYS, FILE_KEYS, PLAN_KEYS, SELECTION_KEYS } from '../../src/domain/plan-file.js';
+import { PROFILE_KEYS } from '../../src/domain/plan-profile.js';
 import { describeEachDialect } from '../support/dialects.js';
+import { ENVIRONMENT_SHAPE, PLAN_FILE_SHAPE, PLAN_SHAPE, PROFILE_SHAPE } from '../support/plan-document-shape.js';
 import { ProtocolAgent } from '../support/protocol-agent.js';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/server.js';
+import { type RouteShape, routeOf, sentText, textFieldLimits, textFields } from '../support/text-fields.js';
 
 /**
  * Hostile strings through every text field of every route that stores or looks up text. Nothing is
@@ -11,6 +16,11 @@ import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/server
  * back as their six-character escapes (`\u0000`, `\ud800`), the same on both dialects. A 1 MiB
  * text is a 4xx in a field with a limit, and kept whole (or, from an agent, capped keeping its end)
  * in a field without one.
+ *
+ * Every call is recorded by route and text field (`test/support/text-fields.ts` reads the fields
+ * from each route's schemas: body, query and path), and the last test fails on a field that was not
+ * sent every string of the corpus, and 1 MiB where its schema lets that through, unless `NOT_SENT`
+ * or `NOT_BIG` says why.
  */
 const C0 = `${Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)).join('')}\x7f`;
 const CORPUS: [string, string][] = [
@@ -62,63 +72,68 @@ function percent(s: string): { text: string; encodable: boolean } {
 }
 
 const MiB = 1024 * 1024;
+/** The label of a text of 1 MiB or more in the record of what each field was sent. */
+const BIG = '1 MiB';
+/** 1 MiB ending in the whole corpus, where a cap that keeps the end keeps it. */
+const BIG_TEXT = (() => {
+  const all = CORPUS.map(([, v]) => v).join('|');
+  return 'z'.repeat(MiB - all.length) + all;
+})();
+
+/** Reads that start a run (Testinium's API is GET): their query's text is stored, and read back by its own test. */
+const WRITES_ON_GET = new Set([
+  'GET /Testinium.RestApi/api/plans/:plan/run',
+  'GET /Testinium.RestApi/api/plans/:plan/run/:forceRun',
+  'GET /Testinium.RestApi/api/plans/:plan/run/company/:companyId',
+]);
+
+/** Bodies the routes read by hand (a plan document), with the shape their text fields have. */
+const DOCUMENT_BODIES: Record<string, TSchema> = {
+  // A build by URL: `{ url, sha256 }`, read by `server/app-build-upload.ts` (the same route takes the file itself).
+  'POST /api/v1/app-builds': Type.Object({ url: Type.String(), sha256: Type.String({ pattern: '^[0-9a-fA-F]{64}$' }) }),
+  'POST /api/v1/apply': PLAN_FILE_SHAPE,
+  'PUT /api/v1/plans/:plan': PLAN_SHAPE,
+  'PUT /api/v1/environments/:environment': ENVIRONMENT_SHAPE,
+};
 
 /**
- * Routes whose inputs are all numbers, enums, patterns, booleans or raw files: nothing of theirs is
- * free text. Every other route must be exercised below (`hit`), or the first test fails.
+ * Text fields that are not sent the corpus here, each with the reason. Every other text field of
+ * every route (read from its schema: `textFields`) must be sent every string of the corpus, or the
+ * last test fails; an entry here that names no text field fails it too.
  */
-const NO_FREE_TEXT = new Set([
-  'GET /api/openapi.json',
-  'GET /api/health',
-  'GET /*',
-  'GET /api/v1/me',
-  'GET /api/v1/projects',
-  'DELETE /api/v1/keys/:id',
-  'DELETE /api/v1/agents/tokens/:id',
-  'POST /api/agent/v1/offline',
-  'GET /api/v1/runs/:run',
-  'GET /api/v1/runs/:run/junit',
-  'GET /api/v1/runs/:run/ctrf',
-  'GET /api/v1/runs/:run/jobs',
-  'GET /api/v1/runs/:run/events',
-  'GET /api/v1/runs/:run/artifacts',
-  'GET /api/v1/runs/:run/artifacts/:id',
-  'POST /api/agent/v1/claim',
-  'GET /api/agent/v1/app-builds/:build/content',
-  'DELETE /api/v1/webhooks/:webhook',
-  'POST /api/v1/webhooks/:webhook/rotate-secret',
-  'GET /api/v1/webhooks/:webhook/deliveries',
-  // Plan, user, scenario and environment ids: numbers, or digits in a string (a pattern).
-  'POST /queue',
-  'POST /queue/rerun',
-  // Vendor reads by numeric id or UUID, and lists without parameters.
-  'GET /Testinium.RestApi/api/plans',
-  'GET /Testinium.RestApi/api/users/companies',
-  'GET /Testinium.RestApi/api/users/companies/',
-  'GET /Testinium.RestApi/api/companies/:companyId',
-  'GET /Testinium.RestApi/api/projects/company/:companyId',
-  'GET /Testinium.RestApi/api/testResults/:resultId',
-  'GET /v1/runs/:runId',
-  'GET /v1/tests/:testId/runs/:runId',
-  'GET /api/v1/tests/:testId/runs/:runId',
-  // TesterArmy's 404 for the paths under /v1 it does not have: it reads nothing.
-  'GET /v1/*',
-  'POST /v1/*',
-  'PUT /v1/*',
-  'PATCH /v1/*',
-  'DELETE /v1/*',
-  // A run id; no body, no query.
-  'PUT /api/v1/runs/:run/keep',
-  'DELETE /api/v1/runs/:run/keep',
-  'POST /api/v1/admin/retention',
-  'GET /api/v1/admin/backup',
-]);
+const NOT_SENT = new Map<string, string>(
+  ([] as [route: string, field: string, why: string][]).map(([route, field, why]) => [`${route} ${field}`, why]),
+);
+
+/**
+ * Body fields without a limit of their own that are not sent 1 MiB, each with the reason; every other
+ * is, or the last test fails.
+ */
+const NOT_BIG = new Map<string, string>(
+  ([] as [route: string, field: string, why: string][]).map(([route, field, why]) => [`${route} ${field}`, why]),
+);
 
 describeEachDialect('hostile strings', (dialect) => {
   let s: TestServer;
-  const routes: string[] = [];
-  const hit = new Set<string>();
+  const routes: (RouteShape & { id: string })[] = [];
+  /** `route field` → the labels of the corpus strings sent in it. */
+  const sent = new Map<string, Set<string>>();
   const statuses: { what: string; status: number; body: unknown }[] = [];
+
+  /** Notes which corpus strings a request carried in which text field of its route. */
+  function record(method: string, path: string, body: unknown) {
+    const route = routeOf(routes, method, path);
+    if (!route) return;
+    for (const [field, text] of sentText(route, path, body, DOCUMENT_BODIES[route.id])) {
+      const key = `${route.id} ${field}`;
+      const labels = CORPUS.filter(([, v]) => text.includes(v)).map(([label]) => label);
+      if (text.length >= MiB) labels.push(BIG);
+      if (labels.length === 0) continue;
+      const seen = sent.get(key) ?? new Set();
+      sent.set(key, seen);
+      for (const label of labels) seen.add(label);
+    }
+  }
 
   beforeAll(async () => {
     s = await startTestServer(dialect, {
@@ -127,10 +142,17 @@ describeEachDialect('hostile strings', (dialect) => {
       start: {
         onRoute: (r) => {
           for (const m of [r.method].flat())
-            if (m !== 'HEAD' && m !== 'OPTIONS' && !r.url.startsWith('/api/docs')) routes.push(`${m} ${r.url}`);
+            if (m !== 'HEAD' && m !== 'OPTIONS' && !r.url.startsWith('/api/docs'))
+              routes.push({ id: `${m} ${r.url}`, method: m, url: r.url, schema: r.schema as RouteShape['schema'] });
         },
       },
     });
+    // Every call through the test server's client counts, the protocol agent's too.
+    const api = s.api;
+    s.api = (method, path, body, o) => {
+      record(method, path, body);
+      return api(method, path, body, o);
+    };
   }, 60_000);
   afterAll(() => s?.close());
 
@@ -141,10 +163,11 @@ describeEachDialect('hostile strings', (dialect) => {
     body?: unknown,
     opts: { token?: string; raw?: Buffer; type?: string; headers?: Record<string, string> } = {},
   ) {
-    hit.add(route);
     const method = route.split(' ')[0]!;
+    expect(routeOf(routes, method, path)?.id, path).toBe(route);
     let r: { status: number; body: any };
     if (opts.raw) {
+      record(method, path, undefined);
       const res = await fetch(`${s.url}${path}`, {
         method,
         headers: {
@@ -197,12 +220,33 @@ describeEachDialect('hostile strings', (dialect) => {
         name: string;
       }[];
       expect(tokens.find((t) => t.id === token.body.token.id)?.name, label).toBe(want);
+      // Projects that cannot exist (a project name is restricted), and a duration that is none: refused.
+      const refused = [
+        await call('POST /api/v1/keys', '/api/v1/keys', { name: 'k', authorities: ['PLAN_READ'], projects: [v] }),
+        await call('POST /api/v1/agents/tokens', '/api/v1/agents/tokens', { name: 't', projects: [v] }),
+        await call('POST /api/v1/agents/tokens', '/api/v1/agents/tokens', { name: 't', expires_in: v }),
+      ];
+      expect(
+        refused.map((r) => r.status),
+        label,
+      ).toEqual([expect.any(Number), expect.any(Number), 400]);
+      for (const r of refused)
+        expect(r.status, `${label}: ${JSON.stringify(r.body).slice(0, 200)}`).toBeGreaterThanOrEqual(400);
       // Webhook descriptions.
+      const oddUrl = `https://hooks.example.com/in/${v}`;
       const odd = await call('POST /api/v1/webhooks', '/api/v1/webhooks?project=default', {
-        url: `https://hooks.example.com/in/${v}`,
+        url: oddUrl,
         description: v,
       });
-      expect(odd.status, label).toBeLessThan(500);
+      expect(odd.status, `${label}: ${JSON.stringify(odd.body).slice(0, 200)}`).toBeLessThan(500);
+      // A URL the policy takes is stored as sent: what is shown is where deliveries go.
+      if (odd.status === 201) {
+        const listed = (await call('GET /api/v1/webhooks', '/api/v1/webhooks')).body.items as {
+          id: number;
+          url: string;
+        }[];
+        expect(listed.find((h) => h.id === odd.body.webhook.id)?.url, label).toBe(expected(oddUrl));
+      } else expect(odd.status, label).toBe(400);
       const hook = await call('POST /api/v1/webhooks', '/api/v1/webhooks?project=default', {
         url: 'https://hooks.example.com/in',
         description: v,
@@ -504,7 +548,7 @@ describeEachDialect('hostile strings', (dialect) => {
   });
 
   it('stores app build names and versions, uploaded and registered by URL', async () => {
-    for (const [label, v] of CORPUS) {
+    for (const [i, [label, v]] of CORPUS.entries()) {
       const version = percent(`1.0 ${v}`);
       const up = await call(
         'POST /api/v1/app-builds',
@@ -514,20 +558,29 @@ describeEachDialect('hostile strings', (dialect) => {
       );
       expect(up.status, `${label}: ${JSON.stringify(up.body).slice(0, 200)}`).toBeLessThan(500);
       if (version.encodable) expect(up.body.version, label).toBe(expected(`1.0 ${v}`));
-      const byUrl = await call('POST /api/v1/app-builds', '/api/v1/app-builds?name=hostile-url&version=1', {
-        url: `https://builds.example.com/${encodeURIComponent(label)}.apk`,
-      });
-      expect(byUrl.status, label).toBeLessThan(500);
+      // A URL is stored as the URL standard writes it (what the agent will fetch), or refused.
+      const url = `https://builds.example.com/${v}.apk`;
+      const byUrl = await call('POST /api/v1/app-builds', `/api/v1/app-builds?name=hostile-url&version=${i}`, { url });
+      if (byUrl.status === 201) {
+        const listed = (await call('GET /api/v1/app-builds', '/api/v1/app-builds?name=hostile-url&limit=500')).body
+          .items as { id: number; url: string }[];
+        expect(listed.find((b) => b.id === byUrl.body.id)?.url, label).toBe(new URL(url).href);
+        expect(byUrl.body.url, label).toBe(new URL(url).href);
+      } else expect(byUrl.status, `${label}: ${JSON.stringify(byUrl.body).slice(0, 200)}`).toBe(400);
+      // Names are restricted: a filter by a name that cannot exist finds nothing.
+      const named = await call('GET /api/v1/app-builds', `/api/v1/app-builds?name=${percent(v).text}`);
+      if (named.status === 200) expect(named.body.items, label).toEqual([]);
+      else expect(named.status, label).toBe(400);
       // TesterArmy's upload: the file name is reduced to a name agents can use.
       const ta = await call('POST /v1/projects/:projectId/mobile/upload', '/v1/projects/default/mobile/upload', {
         filename: v,
         fileSize: 3,
       });
       expect(ta.status, label).toBe(200);
-      const url = new URL(ta.body.uploadUrl);
+      const upload = new URL(ta.body.uploadUrl);
       const put = await call(
         'PUT /v1/projects/:projectId/mobile/uploads/:uuid',
-        `${url.pathname}${url.search}`,
+        `${upload.pathname}${upload.search}`,
         undefined,
         {
           raw: Buffer.from('abc'),
@@ -541,8 +594,6 @@ describeEachDialect('hostile strings', (dialect) => {
       );
       expect(confirmed.status, label).toBe(201);
       expect(confirmed.body.app.filename, label).toMatch(/^[A-Za-z0-9][A-Za-z0-9._-]*$/);
-      const listed = await call('GET /api/v1/app-builds', `/api/v1/app-builds?name=${percent(v).text}`);
-      expect(listed.status, label).toBeLessThan(500);
       // Testinium's multipart upload: the client's file name becomes one agents can save.
       const form = Buffer.concat([
         Buffer.from('--b\r\nContent-Disposition: form-data; name="files"; filename="'),
@@ -578,14 +629,14 @@ describeEachDialect('hostile strings', (dialect) => {
     const label = 'hostile\0flow\ud800';
     await call('POST /api/v1/apply', '/api/v1/apply', { environments: { flow: { labels: [label] } }, plans: { flow } });
     const agent = await ProtocolAgent.register(s, [label], 64);
-    hit.add('POST /api/agent/v1/jobs/:job/complete');
-    hit.add('POST /api/agent/v1/jobs/:job/log');
     const run = (await call('POST /api/v1/plans/:plan/runs', '/api/v1/plans/flow/runs', {})).body;
     const [discovery] = await agent.claim(1);
     const keyOf = (v: string, i: number) => `hostile.test.ts > ${i} ${v}`;
+    // Each scenario in a file named with its string: the file is what jobs are batched by, and shown.
+    const fileOf = (v: string, i: number) => `tests/${i} ${v}.test.ts`;
     const scenarios = CORPUS.map(([, v], i) => ({
       key: keyOf(v, i),
-      file: 'hostile.test.ts',
+      file: fileOf(v, i),
       path: [`${i} ${v}`],
       tags: [v],
     }));
@@ -610,6 +661,9 @@ describeEachDialect('hostile strings', (dialect) => {
     expect(claimedKeys).toEqual(CORPUS.map(([, v], i) => expected(keyOf(v, i))).sort());
     const rawOf = new Map(CORPUS.map(([, v], i) => [expected(keyOf(v, i)), { v, i }]));
     const logOf = new Map<number, string>();
+    const bytes = Buffer.from('artifact of a hostile scenario');
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const uploaded = new Map<number, { i: number; contentType: string; linked: boolean }>();
     for (const job of jobs) {
       let offset = 0;
       let log = '';
@@ -626,12 +680,31 @@ describeEachDialect('hostile strings', (dialect) => {
         log += expected(`[${v}]`);
       }
       logOf.set(job.job_id, log);
+      // A file for each scenario, named by its raw key, with the string in its media type too. A
+      // key with a lone surrogate cannot travel in a URL (no UTF-8 has one): sent anyway it names no
+      // scenario, and the agent sends it as stored (its escape written out), which names it.
+      for (const x of job.scenarios) {
+        const { v, i } = rawOf.get(x.key)!;
+        const contentType = i % 2 === 0 ? v : `text/plain; note="${v}"`;
+        const raw = percent(keyOf(v, i));
+        const forms = raw.encodable ? [raw.text] : [raw.text, percent(expected(keyOf(v, i))).text];
+        for (const [n, scenario] of forms.entries()) {
+          const up = await call(
+            'PUT /api/agent/v1/jobs/:job/artifacts',
+            `/api/agent/v1/jobs/${job.job_id}/artifacts?name=a${i}-${n}.txt&sha256=${sha}&scenario=${scenario}&content_type=${percent(contentType).text}`,
+            undefined,
+            { token: agent.token, raw: bytes, headers: { 'x-lease-token': job.lease_token } },
+          );
+          expect(up.status, `${CORPUS[i]![0]}: ${JSON.stringify(up.body).slice(0, 200)}`).toBe(201);
+          uploaded.set(up.body.id, { i, contentType, linked: raw.encodable || n === 1 });
+        }
+      }
       const results = job.scenarios.map((x) => {
         const { v, i } = rawOf.get(x.key)!;
         // The agent names the scenario as its framework does: the raw key, not the stored one.
         return {
           key: keyOf(v, i),
-          file: 'hostile.test.ts',
+          file: fileOf(v, i),
           path: [`${i} ${v}`],
           outcome: 'failed' as const,
           durationMs: 1,
@@ -639,6 +712,8 @@ describeEachDialect('hostile strings', (dialect) => {
           stack: `s ${v}`,
           stdout: `o ${v}`,
           stderr: `e ${v}`,
+          // The files a report lists are the agent's to upload; the server keeps none of this list.
+          artifacts: [{ path: `p ${v}`, name: `n ${v}`, contentType: `c ${v}` }],
         };
       });
       const done = await agent.complete(job, {
@@ -651,7 +726,7 @@ describeEachDialect('hostile strings', (dialect) => {
     }
     const rows = (await call('GET /api/v1/runs/:run/results', `/api/v1/runs/${run.id}/results`)).body.items as {
       status: string;
-      scenario: { key: string; path: string[] };
+      scenario: { id: number; key: string; file: string; path: string[] };
       message: string;
       stack: string;
       stdout: string;
@@ -669,13 +744,61 @@ describeEachDialect('hostile strings', (dialect) => {
         expected(`e ${v}`),
       ]);
       expect(row.scenario.path, label).toEqual([expected(`${i} ${v}`)]);
+      expect(row.scenario.file, label).toBe(expected(fileOf(v, i)));
+    }
+    // Each file belongs to the scenario its raw key named; a media type that is none is stored as bytes.
+    const scenarioOf = new Map(rows.map((r) => [rawOf.get(r.scenario.key)!.i, r.scenario.id]));
+    const artifacts = (await call('GET /api/v1/runs/:run/artifacts', `/api/v1/runs/${run.id}/artifacts`)).body
+      .items as {
+      id: number;
+      scenario_id: number | null;
+      content_type: string;
+    }[];
+    expect(artifacts).toHaveLength(uploaded.size);
+    for (const a of artifacts) {
+      const { i, contentType, linked } = uploaded.get(a.id)!;
+      expect(a.scenario_id, CORPUS[i]![0]).toBe(linked ? scenarioOf.get(i) : null);
+      expect(['application/octet-stream', contentType], `${CORPUS[i]![0]}: ${a.content_type}`).toContain(
+        a.content_type,
+      );
     }
     for (const [jobId, log] of logOf) {
       const served = await call('GET /api/v1/runs/:run/jobs/:job/log', `/api/v1/runs/${run.id}/jobs/${jobId}/log`);
       expect(served.body).toBe(log);
     }
+    // A lease token that is none of the agent's writes nothing and ends nothing.
+    const other = (await call('POST /api/v1/plans/:plan/runs', '/api/v1/plans/flow/runs', {})).body;
+    const [open] = await agent.claim(1);
+    expect(open!.run_id).toBe(other.id);
+    for (const [label, v] of CORPUS) {
+      const log = await call(
+        'POST /api/agent/v1/jobs/:job/log',
+        `/api/agent/v1/jobs/${open!.job_id}/log`,
+        { lease_token: v, offset: 0, data: 'x' },
+        { token: agent.token },
+      );
+      const done = await call(
+        'POST /api/agent/v1/jobs/:job/complete',
+        `/api/agent/v1/jobs/${open!.job_id}/complete`,
+        { lease_token: v, outcome: 'completed', scenarios: [] },
+        { token: agent.token },
+      );
+      expect([log.status, done.status], label).toEqual([409, 409]);
+    }
+    const stillOpen = (await call('GET /api/v1/runs/:run/jobs', `/api/v1/runs/${other.id}/jobs`)).body.items as {
+      status: string;
+    }[];
+    expect(stillOpen.map((j) => j.status)).toEqual(['running']);
+    await agent.complete(open!, { outcome: 'completed', scenarios: [] });
     // Rerun pairs name scenarios by their raw keys, as a caller has them.
     const pairs = CORPUS.map(([, v], i) => ({ scenario: keyOf(v, i), environment: 'flow' }));
+    // An environment no plan has: refused, naming it.
+    for (const [label, v] of CORPUS) {
+      const r = await call('POST /api/v1/runs/:run/rerun', `/api/v1/runs/${run.id}/rerun`, {
+        pairs: [{ scenario: keyOf(v, 0), environment: v }],
+      });
+      expect(r.status, `${label}: ${JSON.stringify(r.body).slice(0, 200)}`).toBeGreaterThanOrEqual(400);
+    }
     const rerun = await call('POST /api/v1/runs/:run/rerun', `/api/v1/runs/${run.id}/rerun`, { pairs });
     expect(rerun.status, JSON.stringify(rerun.body).slice(0, 300)).toBe(202);
     const rerunResults = (await call('GET /api/v1/runs/:run/results', `/api/v1/runs/${rerun.body.id}/results`)).body
@@ -891,7 +1014,11 @@ describeEachDialect('hostile strings', (dialect) => {
       environments: { 'big-text': { labels: ['big-text'] } },
       plans: { 'big-text': { framework: 'command', environments: ['big-text'] } },
     });
-    const planId = (await call('GET /api/v1/plans/:plan', '/api/v1/plans/big-text')).body.id as number;
+    const bigPlan = (await call('GET /api/v1/plans/:plan', '/api/v1/plans/big-text')).body as {
+      id: number;
+      uuid: string;
+    };
+    const [planId, planUuid] = [bigPlan.id, bigPlan.uuid];
     const limited: [route: string, path: string, body: unknown][] = [
       ['POST /api/v1/keys', '/api/v1/keys', { name: big, authorities: ['PLAN_READ'] }],
       ['POST /api/v1/keys', '/api/v1/keys', { name: 'big-user', user: big, authorities: ['PLAN_READ'] }],
@@ -911,6 +1038,36 @@ describeEachDialect('hostile strings', (dialect) => {
       ['POST /api/v1/plans/:plan/runs', '/api/v1/plans/big-text/runs', { profile: big }],
       ['POST /api/v1/plans/:plan/runs', '/api/v1/plans/big-text/runs', { environments: [big] }],
       ['POST /api/v1/plans/:plan/runs', '/api/v1/plans/big-text/runs', { scenarios: [big] }],
+      // Read by hand: the route holds a URL to 2,000 characters itself.
+      [
+        'POST /api/v1/app-builds',
+        '/api/v1/app-builds?name=big-url&version=1',
+        { url: `https://builds.example.com/${big}` },
+      ],
+      // A record's names are not held to a length by the schema: the route refuses them itself.
+      ['POST /api/v1/plans/:plan/runs', '/api/v1/plans/big-text/runs', { app_builds: { [big]: 1 } }],
+      [
+        'POST /api/v1/execution_results',
+        '/api/v1/execution_results',
+        { executionId: planId, uploadVersions: { [big]: 1 } },
+      ],
+      [
+        'POST /api/v1/execution_results',
+        '/api/v1/execution_results',
+        { executionId: planId, runtimeData: { [big]: 'x' } },
+      ],
+      ['POST /api/v1/test_plan_results', '/api/v1/test_plan_results', { testPlanId: planId, buildNo: big }],
+      ['POST /api/v1/test_plan_results', '/api/v1/test_plan_results', { testPlanId: planId, runtimeData: { P: big } }],
+      [
+        'POST /api/v1/test_plan_results',
+        '/api/v1/test_plan_results',
+        { testPlanId: planId, uploadVersions: { [big]: 1 } },
+      ],
+      [
+        'POST /api/v1/test_plan_results',
+        '/api/v1/test_plan_results',
+        { testPlanId: planId, runtimeData: { [big]: 'x' } },
+      ],
       [
         'POST /api/v1/plans/:plan/runs',
         '/api/v1/plans/big-text/runs',
@@ -940,6 +1097,21 @@ describeEachDialect('hostile strings', (dialect) => {
       answers.filter((a) => !/→ 4\d\d$/.test(a)),
       'fields with a limit that did not answer 4xx',
     ).toEqual([]);
+    // Fields the routes take and ignore (a saved Testsigma configuration, Testinium's framework type): never a 5xx.
+    for (const [route, path, body] of [
+      ['POST /api/v1/execution_results', '/api/v1/execution_results', { executionId: planId, executionConfig: big }],
+      [
+        'POST /api/v1/test_plan_results',
+        '/api/v1/test_plan_results',
+        { testPlanId: planId, executionConfig: { [big]: big } },
+      ],
+      ['POST /queue', '/queue', { planId, userId: 1, frameworkType: big }],
+      // A UUID by its format, which the validator does not check: no app build has it.
+      ['POST /v1/tests/:testId/runs', `/v1/tests/${planUuid}/runs`, { appId: big }],
+      ['POST /api/v1/tests/:testId/runs', `/api/v1/tests/${planUuid}/runs`, { appId: big }],
+      ['POST /queue/rerun', '/queue/rerun', { planId, userId: 1, frameworkType: { [big]: [big] } }],
+    ] as const)
+      expect((await call(route, path, body)).status, route).toBeLessThan(500);
     // Query and path parameters: a 1 MiB URL is past Node's header limit (16 KiB), refused before any route.
     const url = await fetch(`${s.url}/api/v1/runs?build=${'b'.repeat(MiB)}`, {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
@@ -988,7 +1160,7 @@ describeEachDialect('hostile strings', (dialect) => {
     const [discovery] = await agent.claim(1);
     const found = await agent.complete(discovery!, {
       outcome: 'completed',
-      scenarios: [{ key: big, file: 'big.test.ts', path: [big], tags: [big] }],
+      scenarios: [{ key: big, file: big, path: [big], tags: [big] }],
     });
     expect(found.status, JSON.stringify(found.body).slice(0, 300)).toBe(200);
     const [job] = await agent.claim(1);
@@ -1006,11 +1178,26 @@ describeEachDialect('hostile strings', (dialect) => {
       { token: agent.token },
     );
     expect(beat.status).toBe(400);
+    const wrongToken = await call(
+      'POST /api/agent/v1/jobs/:job/complete',
+      `/api/agent/v1/jobs/${job!.job_id}/complete`,
+      { lease_token: big, outcome: 'completed' },
+      { token: agent.token },
+    );
+    const wrongLog = await call(
+      'POST /api/agent/v1/jobs/:job/log',
+      `/api/agent/v1/jobs/${job!.job_id}/log`,
+      { lease_token: big, offset: 0, data: 'x' },
+      { token: agent.token },
+    );
+    expect([wrongToken.status, wrongLog.status]).toEqual([400, 400]);
     const key = job!.scenarios[0]!.key;
     const report = {
       key: big,
-      file: 'big.test.ts',
+      file: big,
       path: [big],
+      // A listed file is the agent's to upload: the server keeps nothing of the list.
+      artifacts: [{ path: big, name: big, contentType: big }],
       outcome: 'failed' as const,
       durationMs: 1,
       message: big,
@@ -1031,7 +1218,7 @@ describeEachDialect('hostile strings', (dialect) => {
     expect(keptEnd(key, 4000)).toBe(true);
     const [row] = (await call('GET /api/v1/runs/:run/results', `/api/v1/runs/${run.id}/results`)).body.items as {
       status: string;
-      scenario: { key: string; path: string[] };
+      scenario: { key: string; file: string; path: string[] };
       message: string;
       stack: string;
       stdout: string;
@@ -1039,6 +1226,7 @@ describeEachDialect('hostile strings', (dialect) => {
     }[];
     expect(row!.status).toBe('failed');
     expect(row!.scenario.key).toBe(key);
+    expect(keptEnd(row!.scenario.file, 2000)).toBe(true);
     for (const text of [row!.message, row!.stack, row!.stdout, row!.stderr]) keptEnd(text, 70_000);
     const attempt = await s.proctor.server.store.db
       .selectFrom('attempts')
@@ -1145,8 +1333,390 @@ describeEachDialect('hostile strings', (dialect) => {
     noServerErrors();
   });
 
-  it('exercises every route that takes free text', () => {
-    const missing = [...new Set(routes)].filter((r) => !NO_FREE_TEXT.has(r) && !hit.has(r));
-    expect(missing, 'routes that take text but are not exercised here (or listed in NO_FREE_TEXT)').toEqual([]);
+  it('stores every text field of a plan document as sent, or refuses the document, through apply and PUT', async () => {
+    const plan = { framework: 'command', environments: ['doc-env'], options: { command: 'true' } };
+    const gitUrl = (v: string) => `https://git.example.com/${v}.git`;
+    const selection = (v: string) => ({ include: [v], exclude: [v], tags: [v], names: [v] });
+    type Case = [what: string, part: Record<string, unknown>, read: (definition: any) => unknown, stored: unknown];
+    /** Fields of a plan: each case alone in a plan, so one that is refused does not hide another. */
+    const planCases = (v: string): Case[] => [
+      [
+        'the text a plan keeps',
+        { description: v, workdir: v, scenarios: selection(v), options: { command: v, discover: { list: v } } },
+        (d) => [d.description, d.workdir, d.scenarios, d.options],
+        [expected(v), expected(v), selection(expected(v)), { command: expected(v), discover: { list: expected(v) } }],
+      ],
+      ['repo.url', { repo: { url: gitUrl(v), ref: 'main' } }, (d) => d.repo?.url, expected(gitUrl(v))],
+      ['repo.ref', { repo: { url: gitUrl('app'), ref: v } }, (d) => d.repo?.ref, expected(v)],
+      ['a repo as one string', { repo: gitUrl(v) }, (d) => d.repo?.url, expected(gitUrl(v))],
+      ['environments', { environments: [v] }, (d) => d.environments, [expected(v)]],
+      ['timeout', { timeout: v }, (d) => d.timeout, expected(v)],
+      ['run_timeout', { run_timeout: v }, (d) => d.run_timeout, expected(v)],
+      [
+        'an option name',
+        { options: { command: 'true', [v]: 'x' } },
+        (d) => Object.keys(d.options),
+        ['command', expected(v)],
+      ],
+      ['a profile name', { profiles: { [v]: { retries: 1 } } }, (d) => Object.keys(d.profiles ?? {}), [expected(v)]],
+      [
+        "a profile's selection",
+        { profiles: { fast: { scenarios: selection(v) } } },
+        (d) => d.profiles?.fast?.scenarios,
+        selection(expected(v)),
+      ],
+      [
+        "a profile's environments",
+        { profiles: { fast: { environments: [v] } } },
+        (d) => d.profiles?.fast?.environments,
+        [expected(v)],
+      ],
+      [
+        "a profile's timeouts",
+        { profiles: { fast: { timeout: v, run_timeout: v } } },
+        (d) => d.profiles?.fast?.timeout,
+        expected(v),
+      ],
+    ];
+    /** Fields of an environment. */
+    const envCases = (v: string): Case[] => [
+      ['a variable name', { variables: { [v]: 'x' } }, (d) => Object.keys(d.variables), [expected(v)]],
+      ['a secret name', { variables: { [v]: 'x', OTHER: 'y' }, secrets: [v] }, (d) => d.secrets, [expected(v)]],
+      ['a secret that is no variable', { variables: { OTHER: 'y' }, secrets: [v] }, (d) => d.secrets, [expected(v)]],
+      [
+        'labels and a value',
+        { labels: [v], variables: { TEXT: v } },
+        (d) => [d.labels, d.variables.TEXT],
+        [[expected(v)], expected(v)],
+      ],
+    ];
+    /** A document answered: refused whole with a 400, or stored, and then what is read back is what was sent. */
+    const judge = async (
+      label: string,
+      what: string,
+      r: { status: number; body: any },
+      read: () => Promise<unknown>,
+      stored: unknown,
+    ) => {
+      if (r.status === 200) expect(await read(), `${label}: ${what}`).toEqual(stored);
+      else expect(r.status, `${label}: ${what}: ${JSON.stringify(r.body).slice(0, 200)}`).toBe(400);
+    };
+    await call('POST /api/v1/apply', '/api/v1/apply', { environments: { 'doc-env': { labels: ['doc'] } }, plans: {} });
+    // The corpus, then 1 MiB: a plan document has no limit of its own but the body's.
+    for (const [i, [label, v]] of [...CORPUS, [BIG, BIG_TEXT] as [string, string]].entries()) {
+      for (const [n, [what, part, read, stored]] of planCases(v).entries()) {
+        const name = `doc-${i}-${n}`;
+        const applied = await call('POST /api/v1/apply', '/api/v1/apply', { plans: { [name]: { ...plan, ...part } } });
+        const get = async () => read((await call('GET /api/v1/plans/:plan', `/api/v1/plans/${name}`)).body.definition);
+        await judge(label, `apply ${what}`, applied, get, stored);
+        const put = await call('PUT /api/v1/plans/:plan', `/api/v1/plans/put-${name}`, { ...plan, ...part });
+        await judge(label, `PUT ${what}`, put, async () => read(put.body.definition), stored);
+      }
+      for (const [n, [what, part, read, stored]] of envCases(v).entries()) {
+        const name = `doc-env-${i}-${n}`;
+        const applied = await call('POST /api/v1/apply', '/api/v1/apply', { environments: { [name]: part } });
+        const get = async () =>
+          read((await call('GET /api/v1/environments/:environment', `/api/v1/environments/${name}`)).body.definition);
+        await judge(label, `apply ${what}`, applied, get, stored);
+        const put = await call('PUT /api/v1/environments/:environment', `/api/v1/environments/put-${name}`, part);
+        await judge(label, `PUT ${what}`, put, async () => read(put.body.definition), stored);
+      }
+      // Names of the file's plans and environments, and its project: names, refused unless they are one.
+      for (const doc of [{ plans: { [v]: plan } }, { environments: { [v]: {} } }, { project: v, plans: {} }]) {
+        const r = await call('POST /api/v1/apply', '/api/v1/apply', doc);
+        expect(r.status, `${label}: ${JSON.stringify(doc).slice(0, 80)}`).toBe(400);
+      }
+    }
+    noServerErrors();
+  }, 300_000);
+
+  it('answers filters and project names in query strings that name nothing with a 4xx or nothing found', async () => {
+    await call('POST /api/v1/apply', '/api/v1/apply', {
+      environments: { 'filter-env': { labels: ['filter'] } },
+      plans: { filter: { framework: 'command', environments: ['filter-env'] } },
+    });
+    const run = (await call('POST /api/v1/plans/:plan/runs', '/api/v1/plans/filter/runs', {})).body;
+    for (const [label, v] of CORPUS) {
+      const p = percent(v).text;
+      // Values that are never valid (statuses, dates, cursors, projects that cannot exist): a 4xx.
+      for (const [route, path] of [
+        ['GET /api/v1/runs', `/api/v1/runs?status=${p}`],
+        ['GET /api/v1/runs', `/api/v1/runs?result=${p}`],
+        ['GET /api/v1/runs', `/api/v1/runs?source=${p}`],
+        ['GET /api/v1/runs', `/api/v1/runs?created_from=${p}`],
+        ['GET /api/v1/runs', `/api/v1/runs?created_before=${p}`],
+        ['GET /api/v1/runs', `/api/v1/runs?cursor=${p}`],
+        ['GET /api/v1/runs/:run/results', `/api/v1/runs/${run.id}/results?status=${p}`],
+        ['GET /api/v1/runs/:run/results', `/api/v1/runs/${run.id}/results?cursor=${p}`],
+        ['GET /api/v1/app-builds', `/api/v1/app-builds?cursor=${p}`],
+        ['GET /api/v1/plans/:plan/history', `/api/v1/plans/filter/history?project=${p}`],
+      ] as const) {
+        const r = await call(route, path);
+        expect(r.status, `${label}: ${path}: ${JSON.stringify(r.body).slice(0, 200)}`).toBeGreaterThanOrEqual(400);
+      }
+      const upload = await call(
+        'POST /api/v1/app-builds',
+        `/api/v1/app-builds?project=${p}&name=app&version=1`,
+        undefined,
+        {
+          raw: Buffer.from('app'),
+        },
+      );
+      expect(upload.status, label).toBeGreaterThanOrEqual(400);
+      const byUrl = await call('POST /api/v1/app-builds', `/api/v1/app-builds?project=${p}&name=app&version=1`, {
+        url: 'https://builds.example.com/app.apk',
+      });
+      expect(byUrl.status, label).toBeGreaterThanOrEqual(400);
+      // Writes that name a project make it, if it exists not: its name is refused first.
+      for (const [route, path, body] of [
+        [
+          'PUT /api/v1/plans/:plan',
+          `/api/v1/plans/filter?project=${p}`,
+          { framework: 'command', environments: ['filter-env'] },
+        ],
+        ['DELETE /api/v1/plans/:plan', `/api/v1/plans/filter?project=${p}`, undefined],
+        ['POST /api/v1/plans/:plan/runs', `/api/v1/plans/filter/runs?project=${p}`, {}],
+        [
+          'PUT /api/v1/environments/:environment',
+          `/api/v1/environments/filter-env?project=${p}`,
+          { labels: ['filter'] },
+        ],
+        ['DELETE /api/v1/environments/:environment', `/api/v1/environments/filter-env?project=${p}`, undefined],
+        ['POST /api/v1/webhooks', `/api/v1/webhooks?project=${p}`, { url: 'https://hooks.example.com/in' }],
+      ] as const) {
+        const r = await call(route, path, body);
+        expect(r.status, `${label}: ${route}: ${JSON.stringify(r.body).slice(0, 200)}`).toBeGreaterThanOrEqual(400);
+      }
+      // Filters that find nothing: an empty list, or a 4xx.
+      for (const [route, path] of [
+        ['GET /api/v1/webhooks', `/api/v1/webhooks?project=${p}`],
+        ['GET /api/v1/app-builds', `/api/v1/app-builds?project=${p}`],
+        ['GET /api/v1/app-builds', `/api/v1/app-builds?name=${p}`],
+        ['GET /api/v1/runs', `/api/v1/runs?plan=filter&project=${p}`],
+        ['GET /api/v1/runs/:run/results', `/api/v1/runs/${run.id}/results?environment=${p}`],
+      ] as const) {
+        const r = await call(route, path);
+        if (r.status === 200) expect(r.body.items, `${label}: ${path}`).toEqual([]);
+        else expect(r.status, `${label}: ${path}`).toBeGreaterThanOrEqual(400);
+      }
+    }
+    // The plan and its environment are still there, and no project was made.
+    expect((await call('GET /api/v1/plans/:plan', '/api/v1/plans/filter')).status).toBe(200);
+    expect((await call('GET /api/v1/environments/:environment', '/api/v1/environments/filter-env')).status).toBe(200);
+    expect(
+      ((await call('GET /api/v1/projects', '/api/v1/projects')).body.items as { name: string }[]).map((x) => x.name),
+    ).toEqual(['default']);
+    noServerErrors();
+  });
+
+  it('stores callback URLs from a trigger and from Testinium as sent, or refuses them', async () => {
+    await call('POST /api/v1/apply', '/api/v1/apply', {
+      environments: { 'callback-env': { labels: ['callback'] } },
+      plans: { callback: { framework: 'command', environments: ['callback-env'], concurrency: 'allow' } },
+    });
+    const planId = (await call('GET /api/v1/plans/:plan', '/api/v1/plans/callback')).body.id as number;
+    const stored = async (runId: number) =>
+      (await call('GET /api/v1/runs/:run', `/api/v1/runs/${runId}`)).body.trigger.callback_url as string | null;
+    for (const [label, v] of CORPUS) {
+      const url = `https://ci.example.com/${v}`;
+      const native = await call('POST /api/v1/plans/:plan/runs', '/api/v1/plans/callback/runs', { callback_url: url });
+      if (native.status === 202) expect(await stored(native.body.id), label).toBe(expected(url));
+      else expect(native.status, `${label}: ${JSON.stringify(native.body).slice(0, 200)}`).toBe(400);
+      const q = percent(url);
+      for (const [route, path, body] of [
+        [
+          'GET /Testinium.RestApi/api/plans/:plan/run',
+          `/Testinium.RestApi/api/plans/${planId}/run?callbackUrl=${q.text}`,
+          undefined,
+        ],
+        [
+          'POST /Testinium.RestApi/api/plans/:plan/run',
+          `/Testinium.RestApi/api/plans/${planId}/run`,
+          { callbackUrl: url },
+        ],
+        [
+          'GET /Testinium.RestApi/api/plans/:plan/run/:forceRun',
+          `/Testinium.RestApi/api/plans/${planId}/run/true?callbackUrl=${q.text}`,
+          undefined,
+        ],
+        [
+          'POST /Testinium.RestApi/api/plans/:plan/run/:forceRun',
+          `/Testinium.RestApi/api/plans/${planId}/run/true`,
+          { callbackUrl: url },
+        ],
+        [
+          'GET /Testinium.RestApi/api/plans/:plan/run/company/:companyId',
+          `/Testinium.RestApi/api/plans/${planId}/run/company/1?callbackUrl=${q.text}`,
+          undefined,
+        ],
+        [
+          'POST /Testinium.RestApi/api/plans/:plan/run/company/:companyId',
+          `/Testinium.RestApi/api/plans/${planId}/run/company/1`,
+          { callbackUrl: url },
+        ],
+        // `curl --data-urlencode` aside, a POST may carry it in its query too.
+        [
+          'POST /Testinium.RestApi/api/plans/:plan/run',
+          `/Testinium.RestApi/api/plans/${planId}/run?callbackUrl=${q.text}`,
+          {},
+        ],
+        [
+          'POST /Testinium.RestApi/api/plans/:plan/run/:forceRun',
+          `/Testinium.RestApi/api/plans/${planId}/run/true?callbackUrl=${q.text}`,
+          {},
+        ],
+        [
+          'POST /Testinium.RestApi/api/plans/:plan/run/company/:companyId',
+          `/Testinium.RestApi/api/plans/${planId}/run/company/1?callbackUrl=${q.text}`,
+          {},
+        ],
+      ] as const) {
+        const r = await call(route, path, body);
+        const runId = r.body?.execution_id ?? r.body?.data?.execution_id;
+        expect(r.status, `${label}: ${route}: ${JSON.stringify(r.body).slice(0, 200)}`).toBeLessThan(500);
+        // A lone surrogate in a query string is not UTF-8: what the server made of it is not the text sent.
+        if (r.status < 300 && typeof runId === 'number' && (q.encodable || !path.includes('callbackUrl=')))
+          expect(await stored(runId), `${label}: ${route}`).toBe(expected(url));
+      }
+    }
+    noServerErrors();
+  });
+
+  it('takes every hostile string in the path parameters of every route and the query of every read, never a 5xx', async () => {
+    // Something real for each parameter the string is not in, so the string is what the route judges.
+    await call('POST /api/v1/apply', '/api/v1/apply', {
+      environments: { 'sweep-env': { labels: ['sweep'] } },
+      plans: { sweep: { framework: 'command', environments: ['sweep-env'] } },
+    });
+    const run = (await call('POST /api/v1/plans/:plan/runs', '/api/v1/plans/sweep/runs', {})).body;
+    const [job] = (await call('GET /api/v1/runs/:run/jobs', `/api/v1/runs/${run.id}/jobs`)).body.items as {
+      id: number;
+    }[];
+    const hook = (
+      await call('POST /api/v1/webhooks', '/api/v1/webhooks?project=default', { url: 'https://hooks.example.com/in' })
+    ).body.webhook;
+    const valid: Record<string, string> = {
+      run: String(run.id),
+      runId: String(run.id),
+      execId: String(run.id),
+      job: String(job!.id),
+      plan: 'sweep',
+      environment: 'sweep-env',
+      webhook: String(hook.id),
+      project: 'default',
+      page: '1',
+      forceRun: 'false',
+      '*': 'index.html',
+    };
+    // A write gets no body here: a string in its path must be judged (an id, a name) before anything
+    // is written, and the explicit tests above send the writes their bodies.
+    for (const route of routes) {
+      const fields = textFields(route).filter(
+        (f) =>
+          f.startsWith('params.') || (route.method === 'GET' && f.startsWith('query.') && !WRITES_ON_GET.has(route.id)),
+      );
+      for (const field of fields) {
+        for (const [label, v] of CORPUS) {
+          const text = percent(v).text;
+          const segments = route.url.split('/').map((seg) => {
+            const name = seg === '*' ? '*' : seg.startsWith(':') ? seg.slice(1) : null;
+            if (name === null) return seg;
+            return field === `params.${name}` ? text : (valid[name] ?? '1');
+          });
+          const path =
+            segments.join('/') + (field.startsWith('query.') ? `?${field.slice('query.'.length)}=${text}` : '');
+          record(route.method, path, undefined);
+          const res = await fetch(`${s.url}${path}`, {
+            method: route.method,
+            headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+            signal: AbortSignal.timeout(10_000),
+          });
+          statuses.push({
+            what: `${route.id} ${field} (${label})`,
+            status: res.status,
+            body: res.status >= 500 ? await res.text() : '',
+          });
+          await res.body?.cancel();
+        }
+      }
+    }
+    noServerErrors();
+  });
+
+  it('takes the corpus in the fields of vendor bodies that are refused or ignored, never a 5xx', async () => {
+    await call('POST /api/v1/apply', '/api/v1/apply', {
+      environments: { 'vendor-env': { labels: ['vendor'] } },
+      plans: { vendor: { framework: 'command', environments: ['vendor-env'], concurrency: 'allow' } },
+    });
+    const plan = (await call('GET /api/v1/plans/:plan', '/api/v1/plans/vendor')).body as { id: number; uuid?: string };
+    const uuid = plan.uuid ?? '00000000-0000-4000-8000-000000000000';
+    for (const [label, v] of CORPUS) {
+      for (const [route, path, body] of [
+        ['POST /api/v1/execution_results', '/api/v1/execution_results', { executionId: plan.id, executionConfig: v }],
+        [
+          'POST /api/v1/test_plan_results',
+          '/api/v1/test_plan_results',
+          { testPlanId: plan.id, executionConfig: { [v]: v } },
+        ],
+        [
+          'POST /api/v1/test_plan_results',
+          '/api/v1/test_plan_results',
+          { testPlanId: plan.id, uploadVersions: { [v]: 1 } },
+        ],
+        [
+          'POST /api/v1/test_plan_results',
+          '/api/v1/test_plan_results',
+          { testPlanId: plan.id, runtimeData: { [v]: v } },
+        ],
+        ['POST /queue', '/queue', { planId: plan.id, userId: 1, frameworkType: v }],
+        ['POST /queue/rerun', '/queue/rerun', { planId: plan.id, userId: 1, frameworkType: [v] }],
+        [
+          'POST /Testinium.RestApi/oauth/token',
+          '/Testinium.RestApi/oauth/token',
+          { grant_type: 'refresh_token', refresh_token: v },
+        ],
+        ['POST /Testinium.RestApi/oauth/token', '/Testinium.RestApi/oauth/token', { grant_type: v }],
+        ['POST /v1/tests/:testId/runs', `/v1/tests/${uuid}/runs`, { appId: v }],
+        ['POST /api/v1/tests/:testId/runs', `/api/v1/tests/${uuid}/runs`, { appId: v }],
+      ] as const) {
+        const r = await call(route, path, body);
+        expect(r.status, `${label}: ${route}: ${JSON.stringify(r.body).slice(0, 200)}`).toBeLessThan(500);
+      }
+    }
+    noServerErrors();
+  });
+
+  it('knows the text fields of a plan document: the shapes name every key the validator reads', () => {
+    const keys = (shape: { properties: object }) => Object.keys(shape.properties).sort();
+    expect(keys(PLAN_FILE_SHAPE)).toEqual([...FILE_KEYS].sort());
+    expect(keys(ENVIRONMENT_SHAPE)).toEqual([...ENV_KEYS].sort());
+    expect(keys(PLAN_SHAPE)).toEqual([...PLAN_KEYS].sort());
+    expect(keys(PROFILE_SHAPE)).toEqual([...PROFILE_KEYS].sort());
+    expect(keys(PLAN_SHAPE.properties.scenarios)).toEqual([...SELECTION_KEYS].sort());
+  });
+
+  it('sends every string of the corpus through every text field of every route', () => {
+    const fields = new Set<string>();
+    const missing: string[] = [];
+    for (const route of routes) {
+      for (const [field, limit] of textFieldLimits(route, DOCUMENT_BODIES[route.id])) {
+        const key = `${route.id} ${field}`;
+        fields.add(key);
+        if (NOT_SENT.has(key)) continue;
+        const labels = sent.get(key) ?? new Set();
+        // 1 MiB where it can arrive: in a body (a URL over 16 KiB is refused before any route, the
+        // 1 MiB test shows it once), in a field whose schema does not refuse it first.
+        const big = field.startsWith('body') && limit >= MiB && !NOT_BIG.has(key);
+        const wanted = [...CORPUS.map(([label]) => label), ...(big ? [BIG] : [])];
+        const lacking = wanted.filter((label) => !labels.has(label));
+        if (lacking.length === wanted.length) missing.push(`${key}: none`);
+        else if (lacking.length > 0) missing.push(`${key}: not ${lacking.join(', ')}`);
+      }
+    }
+    expect(missing, 'text fields not sent the corpus here (or listed in NOT_SENT with the reason)').toEqual([]);
+    expect(
+      [...NOT_SENT.keys(), ...NOT_BIG.keys()].filter((key) => !fields.has(key)),
+      'NOT_SENT entries that name no text field of a route',
+    ).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { joinLogChunks } from '../../domain/text-cap.js';
 import { ErrorResponse } from '../../protocol/api.js';
 import { JobView } from '../../protocol/resource-views.js';
 import { AppError } from '../../protocol/errors.js';
@@ -71,11 +72,8 @@ export function runJobsRoute(app: FastifyInstance, deps: ServerDeps): void {
         if (!blob) throw new AppError('NOT_FOUND', `the log of job ${jobId} is missing from the blob store`);
         return reply.send(logFromOffset(blob, from));
       }
-      return reply.send(
-        streamed
-          ? chunks.map((c) => (c.offset < from ? c.data.slice(from - c.offset) : c.data)).join('')
-          : (attempt.output ?? '').slice(from),
-      );
+      // Where the chunks do not meet, the middle of a long log was dropped: the text says so there.
+      return reply.send(streamed ? joinLogChunks(chunks, from) : (attempt.output ?? '').slice(from));
     },
   );
 }
