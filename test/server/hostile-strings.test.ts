@@ -1686,6 +1686,75 @@ describeEachDialect('hostile strings', (dialect) => {
     noServerErrors();
   });
 
+  it("takes the corpus in TesterArmy's group triggers and uploads and Testsigma's executionResultId: the commit stored as the run's build, or a 4xx", async () => {
+    await call('POST /api/v1/apply', '/api/v1/apply', {
+      environments: { 'vendor-env': { labels: ['vendor'] } },
+      plans: { vendor: { framework: 'command', environments: ['vendor-env'], concurrency: 'allow' } },
+    });
+    const plan = (await call('GET /api/v1/plans/:plan', '/api/v1/plans/vendor')).body as { id: number; uuid: string };
+    for (const [label, v] of CORPUS) {
+      const want = expected(`c ${v}`);
+      for (const prefix of ['/v1', '/api/v1']) {
+        // What TesterArmy's CI sends: the commit becomes the run's build; the other fields are ignored.
+        const ignored = { targetUrl: v, environment: v, projectEnvironmentId: v, deviceModel: v };
+        for (const [route, path] of [
+          [`POST ${prefix}/groups/webhook/:webhookId/:secret`, `${prefix}/groups/webhook/${plan.uuid}/${ADMIN_TOKEN}`],
+          [`POST ${prefix}/groups/:groupId/runs`, `${prefix}/groups/${plan.uuid}/runs`],
+        ] as const) {
+          const run = await call(route, path, { commitSha: `c ${v}`, ...ignored });
+          expect(run.status, `${label}: ${route}: ${JSON.stringify(run.body).slice(0, 200)}`).toBeLessThan(500);
+          if (run.status === 202) {
+            const stored = (await call('GET /api/v1/runs/:run', `/api/v1/runs/${run.body.runIds[0]}`)).body;
+            expect(stored.trigger.build, `${label}: ${route}`).toBe(want);
+          } else expect(run.status, `${label}: ${route}`).toBe(400);
+          // An app named by anything but a build's id is refused in TesterArmy's shape.
+          const app = await call(route, path, {
+            commitSha: 'c',
+            mobile: { appId: v, bundleId: v, artifactUrl: v, artifactFilename: v, buildId: v },
+          });
+          expect(app.status, `${label}: ${route}: ${JSON.stringify(app.body).slice(0, 200)}`).toBeGreaterThanOrEqual(
+            400,
+          );
+          expect(app.status, label).toBeLessThan(500);
+        }
+        const upload = await call(
+          `POST ${prefix}/projects/:projectId/mobile/upload`,
+          `${prefix}/projects/default/mobile/upload`,
+          {
+            filename: `${v}.apk`,
+            fileSize: 3,
+          },
+        );
+        expect(upload.status, `${label}: ${JSON.stringify(upload.body).slice(0, 200)}`).toBeLessThan(500);
+        const confirm = await call(
+          `POST ${prefix}/projects/:projectId/mobile/upload/confirm`,
+          `${prefix}/projects/default/mobile/upload/confirm`,
+          { storageKey: v, filename: v, fileSize: 3 },
+        );
+        expect(confirm.status, `${label}: ${JSON.stringify(confirm.body).slice(0, 200)}`).toBeGreaterThanOrEqual(400);
+        expect(confirm.status, label).toBeLessThan(500);
+      }
+      // Testsigma's rerun of a run named by its id or UUID: anything else is a 4xx naming the field.
+      for (const route of ['POST /api/v1/execution_results', 'POST /api/v1/test_plan_results'] as const) {
+        const path = route.slice('POST '.length);
+        const r = await call(route, path, { executionId: plan.id, testPlanId: plan.id, executionResultId: v });
+        expect(r.status, `${label}: ${route}: ${JSON.stringify(r.body).slice(0, 200)}`).toBeGreaterThanOrEqual(400);
+        expect(r.status, label).toBeLessThan(500);
+      }
+    }
+    // 1 MiB as the app: refused by its own limit or as no build's id, never a 5xx.
+    for (const prefix of ['/v1', '/api/v1'])
+      for (const [route, path] of [
+        [`POST ${prefix}/groups/webhook/:webhookId/:secret`, `${prefix}/groups/webhook/${plan.uuid}/${ADMIN_TOKEN}`],
+        [`POST ${prefix}/groups/:groupId/runs`, `${prefix}/groups/${plan.uuid}/runs`],
+      ] as const) {
+        const big = await call(route, path, { commitSha: 'c', mobile: { appId: 'a'.repeat(MiB) } });
+        expect(big.status, route).toBeGreaterThanOrEqual(400);
+        expect(big.status, route).toBeLessThan(500);
+      }
+    noServerErrors();
+  });
+
   it('knows the text fields of a plan document: the shapes name every key the validator reads', () => {
     const keys = (shape: { properties: object }) => Object.keys(shape.properties).sort();
     expect(keys(PLAN_FILE_SHAPE)).toEqual([...FILE_KEYS].sort());
