@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AgentClient } from '../../src/agent/http-client.js';
 import { describeEachDialect } from '../support/dialects.js';
-import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/server.js';
+import { ProtocolAgent } from '../support/protocol-agent.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 
 describeEachDialect('artifact upload', (dialect) => {
   let s: TestServer;
@@ -17,12 +18,8 @@ describeEachDialect('artifact upload', (dialect) => {
       '/api/v1/apply',
       'environments:\n  e: {}\nplans:\n  p: { framework: command, environments: [e] }\n',
     );
-    const registered = await new AgentClient({ server: s.url, token: ADMIN_TOKEN }).register({
-      name: 'uploader',
-      labels: [],
-      slots: 1,
-    });
-    client = new AgentClient({ server: s.url, token: registered.token });
+    // Registered by hand; the agent's own HTTP client is what is tested.
+    client = new AgentClient({ server: s.url, token: (await ProtocolAgent.register(s, [], 1)).token });
   });
   afterAll(() => s?.close());
 

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AgentClient } from '../../src/agent/http-client.js';
 import { LogShipper } from '../../src/agent/log-shipper.js';
 import { describeEachDialect } from '../support/dialects.js';
-import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/server.js';
+import { ProtocolAgent } from '../support/protocol-agent.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 
 describeEachDialect('log shipper', (dialect) => {
   let s: TestServer;
@@ -14,12 +15,8 @@ describeEachDialect('log shipper', (dialect) => {
       '/api/v1/apply',
       'environments:\n  e: {}\nplans:\n  p: { framework: command, environments: [e] }\n',
     );
-    const registered = await new AgentClient({ server: s.url, token: ADMIN_TOKEN }).register({
-      name: 'shipper',
-      labels: [],
-      slots: 1,
-    });
-    client = new AgentClient({ server: s.url, token: registered.token });
+    // Registered by hand; the agent's own HTTP client is what is tested.
+    client = new AgentClient({ server: s.url, token: (await ProtocolAgent.register(s, [], 1)).token });
   });
   afterAll(() => s?.close());
 
