@@ -13,7 +13,8 @@ export const JEST_REPORT = 'jest.json';
  *
  * A batch (`{"report_dir", "files", "test_name_pattern"}`) goes through Jest's own `runCLI` with
  * the arguments of `jest --ci --json --no-watchman --runTestsByPath <files> --testNamePattern …
- * --outputFile=<report_dir>/jest.json`, read from a file or a line rather than a command line,
+ * --outputFile=<report_dir>/jest.json` (files null: the whole suite, without `--runTestsByPath`),
+ * read from a file or a line rather than a command line,
  * so neither a title nor the number of files meets a command line's limits. The tests see
  * `process.argv` as a bare `jest` gives it: Jest runs a small suite in its own process, and a
  * suite that parses process.argv (Commander's own does) would otherwise read Proctor's arguments.
@@ -41,12 +42,13 @@ if (typeof runCLI !== 'function') {
 
 async function run(batch) {
   const argv = {
-    _: batch.files,
+    // No files (null): the whole suite, as Jest finds it.
+    _: batch.files ?? [],
     $0: 'jest',
     ci: true,
     json: true,
     watchman: false,
-    runTestsByPath: true,
+    runTestsByPath: batch.files !== null,
     outputFile: join(batch.report_dir, '${JEST_REPORT}'),
     ...(batch.test_name_pattern ? { testNamePattern: batch.test_name_pattern } : {}),
     ...(config ? { config } : {}),

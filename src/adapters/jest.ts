@@ -61,6 +61,20 @@ export const jestAdapter: Adapter = {
     return { ...jestRunner(ctx), args: [...jestRunner(ctx).args, '--batch', batch] };
   },
 
+  suiteCommand(ctx) {
+    markRunStart(ctx);
+    // Jest finds the files itself (its config's roots and matchers), as `jest` does.
+    const batch = join(ctx.reportDir, 'jest-batch.json');
+    writeFileSync(batch, JSON.stringify({ report_dir: ctx.reportDir, files: null, test_name_pattern: null }));
+    return { ...jestRunner(ctx), args: [...jestRunner(ctx).args, '--batch', batch] };
+  },
+
+  async parseSuite(ctx, output) {
+    const files = await readVitestReport(join(ctx.reportDir, RUN_REPORT), ctx.cwd, output, 'jest');
+    const scenarios = scenariosOfReport(files, 'jest', ctx.cwd);
+    return { scenarios, results: await attachArtifacts(ctx, reportsOfScenarios(files, scenarios)) };
+  },
+
   workerCommand(ctx) {
     return workerFlag(ctx.options, 'jest') ? jestRunner(ctx) : null;
   },

@@ -17,6 +17,14 @@ export interface Adapter {
   /** Reads the report(s) the run command wrote. Throws AdapterError when the report is missing or malformed. */
   parseRun(ctx: AdapterContext, scenarios: ScenarioRef[], output: ProcessOutput): Promise<TestReport[]>;
   /**
+   * The command that runs the whole suite as the framework would directly, writing the report
+   * `parseSuite` reads: for a discovery offered to run the suite (see queue/suite-run.ts). Absent:
+   * the adapter always discovers first.
+   */
+  suiteCommand?(ctx: AdapterContext): CommandSpec;
+  /** The scenarios `suiteCommand` ran, keyed as `parseDiscovery` keys them, and their results. */
+  parseSuite?(ctx: AdapterContext, output: ProcessOutput): Promise<SuiteReport>;
+  /**
    * Queue mode: the command of a framework process that stays up and runs batch after batch (see
    * agent/framework-worker.ts for its protocol), or null when the plan's options do not ask for
    * one. Each batch writes the same report `runCommand` would, read back by `parseRun`.
@@ -75,6 +83,12 @@ export interface ScenarioRef {
   key: string;
   file: string;
   path: string[];
+}
+
+/** What a run of the whole suite found: every scenario it ran, and their results. */
+export interface SuiteReport {
+  scenarios: DiscoveredScenario[];
+  results: TestReport[];
 }
 
 /** One test as its framework reported it. `key` must equal the discovered key of the same test. */

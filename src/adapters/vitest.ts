@@ -62,6 +62,21 @@ export const vitestAdapter: Adapter = {
     ]);
   },
 
+  suiteCommand(ctx) {
+    markRunStart(ctx);
+    return vitestCommand(ctx, [
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${join(ctx.reportDir, RUN_REPORT)}`,
+    ]);
+  },
+
+  async parseSuite(ctx, output) {
+    const files = await readVitestReport(join(ctx.reportDir, RUN_REPORT), ctx.cwd, output);
+    const scenarios = scenariosOfReport(files, 'vitest', ctx.cwd);
+    return { scenarios, results: await attachArtifacts(ctx, reportsOfScenarios(files, scenarios)) };
+  },
+
   workerCommand(ctx) {
     if (!workerFlag(ctx.options, 'vitest')) return null;
     const config = stringOption(ctx.options, 'config');

@@ -10,6 +10,7 @@ import {
   type Adapter,
   type AdapterContext,
   type CommandSpec,
+  type DiscoveredScenario,
   type ProcessOutput,
   type ScenarioRef,
   type TestArtifact,
@@ -298,6 +299,15 @@ async function discover(
       return { outcome: 'completed', scenarios: kept.scenarios, output };
     }
   }
+  // Kept under the fingerprint taken before the discovery ran: a discovery that writes into the
+  // tree (a first install of a cache) is discovered once more, then reused.
+  const keep = async (scenarios: DiscoveredScenario[]) => {
+    if (fingerprint && opts.discoveryCache)
+      await keepDiscovery(opts.discoveryCache, fingerprint, ctx.cwd, scenarios).catch(() => {});
+  };
+  // Offered to run the suite, with no discovery kept to answer from at once: run it.
+  if (job.run_suite && adapter.suiteCommand && adapter.parseSuite && ctx.options.artifacts === undefined)
+    return runSuite(adapter as SuiteAdapter, ctx, job, opts, keep);
   let out: ProcessOutput | null = null;
   let output = '';
   if (spec) {
@@ -310,11 +320,56 @@ async function discover(
   const scenarios = await adapter.parseDiscovery(ctx, out);
   if (scenarios.length === 0)
     return { outcome: 'errored', reason: 'no_tests', retryable: false, error: `no tests found in ${ctx.cwd}`, output };
-  // Kept under the fingerprint taken before the discovery ran: a discovery that writes into the
-  // tree (a first install of a cache) is discovered once more, then reused.
-  if (fingerprint && opts.discoveryCache)
-    await keepDiscovery(opts.discoveryCache, fingerprint, ctx.cwd, scenarios).catch(() => {});
+  await keep(scenarios);
   return { outcome: 'completed', scenarios, output };
+}
+
+type SuiteAdapter = Adapter & Required<Pick<Adapter, 'suiteCommand' | 'parseSuite'>>;
+
+/**
+ * A discovery offered to run the suite (queue/suite-run.ts): every test runs as the framework would
+ * run them directly, and the completion names the scenarios with their results. A run that ends
+ * without a report the adapter can read errs retryably, and the next attempt discovers instead.
+ * (Artifacts are uploaded under a job's scenarios, which such a job does not know before it ends:
+ * a plan that collects them discovers first.) The scenarios it ran are kept as its discovery, so
+ * the next run of an unchanged tree starts from them.
+ */
+async function runSuite(
+  adapter: SuiteAdapter,
+  ctx: AdapterContext,
+  job: ClaimedJob,
+  opts: ExecuteOptions,
+  keep: (scenarios: DiscoveredScenario[]) => Promise<void>,
+): Promise<Completion> {
+  const intro =
+    '[proctor] This run has one environment, no selection and one slot: its tests run in this job, as the framework runs them directly, without a discovery first.\n';
+  opts.onOutput?.('stdout', intro);
+  const r = await run(adapter.suiteCommand(ctx), job, opts);
+  const output = intro + combined(r);
+  const fallback = (why: string, reason: Completion['reason']): Completion => ({
+    outcome: 'errored',
+    reason,
+    retryable: true,
+    error: `running the whole suite failed (${why}); the next attempt discovers its tests first`,
+    output,
+  });
+  const abnormal = abnormalEnd(r, job);
+  if (abnormal)
+    return abnormal.outcome === 'cancelled' ? abnormal : fallback(abnormal.error ?? 'no report', abnormal.reason);
+  try {
+    const { scenarios, results } = await adapter.parseSuite(ctx, r);
+    // What it ran is what its discovery lists (one report, read alike): kept as that discovery.
+    await keep(scenarios);
+    return {
+      outcome: 'completed',
+      exit_code: r.exitCode,
+      scenarios,
+      results: results.map(({ artifacts: _files, ...rest }) => rest),
+      output,
+    };
+  } catch (e) {
+    return fallback((e as Error).message, e instanceof AdapterError ? e.reason : 'crashed');
+  }
 }
 
 async function execute(

@@ -70,6 +70,12 @@ export const ClaimedJob = Type.Object({
   }),
   parameters: Type.Record(Type.String(), Type.String()),
   scenarios: Type.Array(ScenarioRefSchema),
+  /**
+   * A discovery may run the whole suite instead (queue/suite-run.ts): the run has one environment,
+   * no selection and one slot. An agent whose adapter can runs every test and completes with the
+   * scenarios it ran (`scenarios`) and their results (`results`); else it discovers. Missing: discover.
+   */
+  run_suite: Type.Optional(Type.Boolean()),
   app_build: Type.Optional(Type.Union([AppBuildRef, Type.Null()])),
   /**
    * CIDR ranges the server's administrator lets outbound calls reach although private

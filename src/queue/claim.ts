@@ -11,6 +11,7 @@ import type { QueueContext } from './context.js';
 import { appBuildOf } from './app-build-ref.js';
 import { releaseClaim } from './release-claim.js';
 import { recordEvent } from './record-event.js';
+import { leaseSuiteRun, offersSuiteRun } from './suite-run.js';
 import { wakeGroup } from './wakeup.js';
 
 export interface Claimer extends AgentReach {
@@ -237,6 +238,8 @@ async function buildPayload(
   scenarioIds: number[],
 ): Promise<ClaimedJob> {
   const { projectId, snapshot, trigger } = await ctx.runFacts.get(trx, ctx.cap, row.run_id, row.run_created_at);
+  const runSuite = await offersSuiteRun(trx, ctx, row, projectId, snapshot, trigger);
+  const timeoutMs = runSuite ? (await leaseSuiteRun(trx, row, snapshot.plan)).timeout_ms : row.timeout_ms;
   const env = snapshot.environments.find((e) => e.id === row.environment_id) ?? snapshot.environments[0]!;
   const scenarios = scenarioIds.length === 0 ? [] : await scenariosById.all(trx, ctx.cap, { ids: scenarioIds });
   return {
@@ -247,7 +250,7 @@ async function buildPayload(
     attempt: row.attempt,
     lease_token: row.lease_token!,
     lease_expires_at: row.lease_expires_at!,
-    timeout_ms: row.timeout_ms,
+    timeout_ms: timeoutMs,
     framework: snapshot.plan.framework,
     workdir: snapshot.plan.workdir,
     repo: snapshot.plan.repo,
@@ -255,8 +258,9 @@ async function buildPayload(
     environment: { name: env.name, variables: env.variables, secrets: env.secrets },
     parameters: trigger.parameters,
     scenarios: scenarios.map((s) => ({ id: s.id, key: s.key, file: s.file, path: fromJson<string[]>(s.path, []) })),
+    ...(runSuite ? { run_suite: true } : {}),
     // Discovery lists tests and needs no app; only the jobs that run them download it.
-    app_build: row.kind === 'execute' ? await appBuildOf(trx, trigger.appBuilds, env.name) : null,
+    app_build: row.kind === 'execute' || runSuite ? await appBuildOf(trx, trigger.appBuilds, env.name) : null,
     // Configuration, not data: the agent needs the administrator's allow list for its own downloads.
     outbound_allow: ctx.settings.outboundAllow as string[],
   };

@@ -11,6 +11,7 @@ import type { QueueContext } from './context.js';
 import { expandRun } from './expand-run.js';
 import { endJob } from './end-job.js';
 import { recordResults } from './record-results.js';
+import { recordSuiteRun } from './suite-run.js';
 import { finishRunIfDone, stopRun } from './run-stop.js';
 import { ACTIVE_RUN_STATUSES, type AttemptStatus, type EndedBy } from '../protocol/statuses.js';
 
@@ -232,6 +233,8 @@ async function completeDiscovery(
     });
     return;
   }
+  // A discovery that ran the suite (see suite-run.ts) reports the results too.
+  if (req.results !== undefined) return recordSuiteRun(trx, ctx, job, req.scenarios ?? [], req.results, req.error);
   await endJob(trx, ctx, job, { by: 'agent', outcome: 'completed', reason: req.reason, error: req.error });
   await expandRun(trx, ctx, job.run_id, req.scenarios ?? []);
 }

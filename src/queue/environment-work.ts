@@ -101,11 +101,16 @@ function mergeByCost(sequences: readonly PlannedJob[][]): PlannedJob[] {
   }
 }
 
-async function insertResults(
+/**
+ * A result row per scenario in the environment: queued, or already running in `running.jobId`
+ * (a discovery that ran the whole suite, see suite-run.ts).
+ */
+export async function insertResults(
   trx: Kysely<Database>,
   runId: number,
   env: EnvironmentWork['env'],
   scenarioIds: readonly number[],
+  running?: { jobId: number; startedAt: number },
 ): Promise<void> {
   for (let i = 0; i < scenarioIds.length; i += CHUNK) {
     await trx
@@ -116,7 +121,8 @@ async function insertResults(
           scenario_id: sid,
           environment_id: env.id,
           environment_name: env.name,
-          status: 'queued',
+          status: running ? 'running' : 'queued',
+          ...(running ? { job_id: running.jobId, started_at: running.startedAt } : {}),
           attempts: 0,
           failures: 0,
         })),
@@ -136,13 +142,7 @@ async function planEnvironment(
   estimate: WorkEstimate,
 ): Promise<PlannedJob[]> {
   const serving = await servingAgents(trx, ctx, run.project_id, env, ctx.clock() - ctx.settings.agentLivenessMs);
-  const slots = Math.min(
-    plan.maxParallel,
-    Math.max(
-      1,
-      serving.reduce((n, a) => n + a.slots, 0),
-    ),
-  );
+  const slots = slotsFor(plan, serving);
   const slotSpeeds = serving.flatMap((a) => Array<number>(a.slots).fill(estimate.agentSpeed(a.id)));
   // Pack the opening jobs only when the durations are measured: packing on guesses strands work.
   const measured = scenarioIds.filter((sid) => estimate.known(sid, env.id)).length >= 0.9 * scenarioIds.length;
@@ -195,6 +195,28 @@ async function scenarioFiles(trx: Kysely<Database>, ids: readonly number[]): Pro
     for (const r of rows) files.set(r.id, r.file);
   }
   return files;
+}
+
+/** The slots a run of the plan gets from these agents: theirs, at most the plan's `max_parallel`, at least one. */
+function slotsFor(plan: PlanDefinition, serving: readonly { slots: number }[]): number {
+  return Math.min(
+    plan.maxParallel,
+    Math.max(
+      1,
+      serving.reduce((n, a) => n + a.slots, 0),
+    ),
+  );
+}
+
+/** How many slots the live agents that serve the environment give a run of the plan. */
+export async function environmentSlots(
+  trx: Kysely<Database>,
+  ctx: QueueContext,
+  projectId: number,
+  plan: PlanDefinition,
+  env: { labels: string[] },
+): Promise<number> {
+  return slotsFor(plan, await servingAgents(trx, ctx, projectId, env, ctx.clock() - ctx.settings.agentLivenessMs));
 }
 
 /** The live agents that can serve the environment, with their slots. */

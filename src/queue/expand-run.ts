@@ -43,13 +43,15 @@ export async function expandRun(
   await queueRunWork(trx, ctx, run, snapshot.plan, work, expected);
 }
 
-function dedupe(scenarios: Discovered[]): Discovered[] {
+/** The discovered scenarios, each key once (the first stands). */
+export function dedupe(scenarios: Discovered[]): Discovered[] {
   const seen = new Map<string, Discovered>();
   for (const s of scenarios) if (!seen.has(s.key)) seen.set(s.key, s);
   return [...seen.values()];
 }
 
-async function upsertScenarios(
+/** The plan's scenarios of these keys, created where new; their ids by key. */
+export async function upsertScenarios(
   trx: Kysely<Database>,
   planId: number,
   scenarios: Discovered[],

@@ -9,7 +9,7 @@ export interface EnvironmentJobCosts extends JobCosts {
 }
 
 /**
- * What the execute jobs of the given runs cost beyond their tests' durations, per environment
+ * What the jobs of the given runs that ran tests (execute jobs, and discoveries that ran the suite) cost beyond their tests' durations, per environment
  * (`fitJobCosts` over each completed attempt that says its wall time, its tests' time and its
  * files). `priorFixedMs` splits the two parts when the jobs cannot tell them apart.
  *
@@ -26,7 +26,6 @@ export async function learnJobCosts(
     .innerJoin('jobs as j', 'j.id', 'a.job_id')
     .select(['j.environment_id', 'j.environment_name', 'j.files', 'a.duration_ms', 'a.work_ms'])
     .where('j.run_id', 'in', [...runIds])
-    .where('j.kind', '=', 'execute')
     .where('a.status', '=', 'completed')
     .where('j.files', 'is not', null)
     .where('a.duration_ms', 'is not', null)

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jestAdapter } from '../../src/adapters/jest.js';
 import { AdapterError, type DiscoveredScenario } from '../../src/adapters/types.js';
-import { adapterContext, discoverWith, rejection, resultsByKey, runWith } from '../support/adapter-harness.js';
+import {
+  adapterContext,
+  discoverWith,
+  rejection,
+  resultsByKey,
+  runWith,
+  suiteWith,
+} from '../support/adapter-harness.js';
 import { EXAMPLES, jestDirect } from '../support/direct-runs.js';
 
 const suite = join(EXAMPLES, 'jest');
@@ -47,6 +54,13 @@ describe('jest adapter on examples/jest', () => {
     expect(discount?.message).toBe('Error: expect(received).toBe(expected) // Object.is equality');
     expect(discount?.stack).toContain('cart.test.js:28');
     expect(reports.find((r) => r.key.endsWith('second try'))?.retries).toBe(1);
+  });
+
+  it('runs the whole suite without a discovery: the scenarios discovery lists, each with Jest’s verdict', async () => {
+    const { scenarios: ran, results } = await suiteWith(jestAdapter, await adapterContext(suite));
+    expect(ran).toEqual(scenarios);
+    expect(resultsByKey(results)).toEqual(EXPECTED);
+    expect(results.find((r) => r.key.endsWith('second try'))?.retries).toBe(1);
   });
 
   it('runs a single chosen scenario and nothing else', async () => {

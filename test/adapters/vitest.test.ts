@@ -10,6 +10,7 @@ import {
   type TestReport,
 } from '../../src/adapters/types.js';
 import { namePattern, vitestAdapter } from '../../src/adapters/vitest.js';
+import { suiteWith } from '../support/adapter-harness.js';
 import { runCommand } from '../support/run-command.js';
 
 const suite = fileURLToPath(new URL('../../examples/demo/vitest/', import.meta.url));
@@ -81,6 +82,14 @@ describe('vitest adapter on examples/demo/vitest', () => {
     expect(discount?.durationMs).toBeGreaterThanOrEqual(0);
   });
 
+  it('runs the whole suite without a discovery: the scenarios discovery lists, each with vitest’s verdict', async () => {
+    const ctx = await context();
+    const { scenarios: ran, results } = await suiteWith(vitestAdapter, ctx);
+    expect(ran).toEqual(scenarios);
+    expect(byKey(results)).toEqual(EXPECTED);
+    expect(results.find((r) => r.key.endsWith('applies a 10% discount'))?.stack).toContain('cart.test.ts:37');
+  });
+
   it('runs a single chosen scenario and nothing else', async () => {
     const chosen = scenarios.filter((s) => s.key.endsWith('parses a decimal comma'));
     const { reports, ctx } = await run(chosen);
@@ -135,6 +144,10 @@ describe('vitest adapter on a suite with broken files', () => {
       'ok.test.ts > works': 'passed',
     });
     expect(reports.find((r) => r.key === 'broken.test.ts')?.message).toMatch(/Cannot find module '\.\/missing\.js'/);
+    // The whole suite run at once finds the same scenarios and verdicts.
+    const suite = await suiteWith(vitestAdapter, await context(dir));
+    expect(suite.scenarios).toEqual(scenarios);
+    expect(byKey(suite.results)).toEqual(byKey(reports));
   });
 });
 

@@ -1,7 +1,14 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Adapter, AdapterContext, DiscoveredScenario, ScenarioRef, TestReport } from '../../src/adapters/types.js';
+import type {
+  Adapter,
+  AdapterContext,
+  DiscoveredScenario,
+  ScenarioRef,
+  SuiteReport,
+  TestReport,
+} from '../../src/adapters/types.js';
 import { runCommand } from './run-command.js';
 
 /** A fresh adapter context on `cwd` with its own report directory. */
@@ -27,6 +34,12 @@ export async function runWith(
 ): Promise<{ reports: TestReport[]; stdout: string; stderr: string }> {
   const output = await runCommand(adapter.runCommand(ctx, scenarios), 120_000);
   return { reports: await adapter.parseRun(ctx, scenarios, output), stdout: output.stdout, stderr: output.stderr };
+}
+
+/** Runs the whole suite the way the agent does for a discovery offered to run it (see queue/suite-run.ts). */
+export async function suiteWith(adapter: Adapter, ctx: AdapterContext): Promise<SuiteReport> {
+  if (!adapter.suiteCommand || !adapter.parseSuite) throw new Error(`${adapter.framework} cannot run a whole suite`);
+  return adapter.parseSuite(ctx, await runCommand(adapter.suiteCommand(ctx), 120_000));
 }
 
 /**
