@@ -909,14 +909,25 @@ const shown = (key) => {
 };
 
 /**
+ * How a run went, by its jobs: \`suite\` when its discovery ran the whole suite (see
+ * src/queue/suite-run.ts), else \`discovery\`, then \`+N\` jobs after it.
+ * @param {{ kind: string, scenario_count: number }[]} jobs
+ */
+function jobShape(jobs) {
+  const first = jobs[0];
+  const opening = first?.kind === 'discover' && first.scenario_count > 0 ? 'suite' : 'discovery';
+  return `${opening}+${jobs.length - 1}`;
+}
+
+/**
  * @param {Suite} s
  * @param {{ tests: number, flaky: string[], ms: number }} d
  * @param {{ mode: string, c: ReturnType<typeof compare>, ms: number, jobs: any[] }[]} results
  */
 function printSuite(s, d, results) {
   const lines = [`\n${s.name} (${s.framework}, ${s.repo}@${s.commit.slice(0, 10)})`];
-  lines.push('mode             tests   same  different  missing  extra  aborted  direct s  proctor s  ratio');
-  for (const { mode, c, ms } of results) {
+  lines.push('mode             tests   same  different  missing  extra  aborted  direct s  proctor s  ratio  jobs');
+  for (const { mode, c, ms, jobs } of results) {
     const row = [
       mode.padEnd(14),
       String(c.tests).padStart(6),
@@ -928,6 +939,7 @@ function printSuite(s, d, results) {
       (d.ms / 1000).toFixed(1).padStart(9),
       (ms / 1000).toFixed(1).padStart(10),
       (ms / d.ms).toFixed(2).padStart(6),
+      ` ${jobShape(jobs)}`,
     ];
     lines.push(row.join(' '));
   }

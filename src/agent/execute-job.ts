@@ -93,7 +93,8 @@ export async function executeJob(job: ClaimedJob, opts: ExecuteOptions): Promise
         PROCTOR_RUN_ID: String(job.run_id),
         PROCTOR_JOB_ID: String(job.job_id),
         PROCTOR_ENVIRONMENT: job.environment.name,
-        ...(await appBuildEnv(job, opts)),
+        // A discovery downloads no app, unless it runs the suite (see runSuite).
+        ...(job.kind === 'execute' ? await appBuildEnv(job, opts) : {}),
       },
       options: job.options,
     };
@@ -341,10 +342,11 @@ async function runSuite(
   opts: ExecuteOptions,
   keep: (scenarios: DiscoveredScenario[]) => Promise<void>,
 ): Promise<Completion> {
+  const suiteCtx = { ...ctx, env: { ...ctx.env, ...(await appBuildEnv(job, opts)) } };
   const intro =
     '[proctor] This run has one environment, no selection and one slot: its tests run in this job, as the framework runs them directly, without a discovery first.\n';
   opts.onOutput?.('stdout', intro);
-  const r = await run(adapter.suiteCommand(ctx), job, opts);
+  const r = await run(adapter.suiteCommand(suiteCtx), job, opts);
   const output = intro + combined(r);
   const fallback = (why: string, reason: Completion['reason']): Completion => ({
     outcome: 'errored',
@@ -357,7 +359,7 @@ async function runSuite(
   if (abnormal)
     return abnormal.outcome === 'cancelled' ? abnormal : fallback(abnormal.error ?? 'no report', abnormal.reason);
   try {
-    const { scenarios, results } = await adapter.parseSuite(ctx, r);
+    const { scenarios, results } = await adapter.parseSuite(suiteCtx, r);
     // What it ran is what its discovery lists (one report, read alike): kept as that discovery.
     await keep(scenarios);
     return {

@@ -14,6 +14,10 @@ export const AgentJob = Type.Object({
   lookahead: Type.Boolean({
     description: "Queue mode: claimed to run next on a busy slot, waiting behind the slot's current job.",
   }),
+  suite_run: Type.Boolean({
+    description:
+      'A discovery that runs the whole suite instead of listing it first (one environment, no selection, one slot): its scenarios and results come at its end.',
+  }),
 });
 export type AgentJob = Static<typeof AgentJob>;
 

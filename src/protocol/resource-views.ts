@@ -62,6 +62,10 @@ export const JobView = Type.Object({
   environment: Type.String(),
   status: Type.String(),
   scenario_count: Type.Integer(),
+  suite_run: Type.Boolean({
+    description:
+      'A discovery that runs the whole suite instead of listing it first (one environment, no selection, one slot): its scenarios and results come at its end.',
+  }),
   attempts: Type.Array(AttemptView),
   created_at: Type.String(),
   started_at: Nullable(Type.String()),

@@ -174,7 +174,8 @@ const storedMs = (ms: number): number => Math.min(Math.round(ms), 2 ** 31 - 1);
 export async function requeueJob(trx: Kysely<Database>, job: Selectable<JobTable>): Promise<void> {
   await trx
     .updateTable('jobs')
-    .set({ status: 'queued', lease_owner: null, lease_token: null, lease_expires_at: null })
+    // A discovery's next attempt lists the suite (see suite-run.ts).
+    .set({ status: 'queued', lease_owner: null, lease_token: null, lease_expires_at: null, suite_run: 0 })
     .where('id', '=', job.id)
     .where('status', '=', 'running')
     .execute();
@@ -233,8 +234,9 @@ async function completeDiscovery(
     });
     return;
   }
-  // A discovery that ran the suite (see suite-run.ts) reports the results too.
-  if (req.results !== undefined) return recordSuiteRun(trx, ctx, job, req.scenarios ?? [], req.results, req.error);
+  // A discovery offered to run the suite (see suite-run.ts) reports the results too.
+  if (job.suite_run === 1 && req.results !== undefined)
+    return recordSuiteRun(trx, ctx, job, req.scenarios ?? [], req.results, req.error);
   await endJob(trx, ctx, job, { by: 'agent', outcome: 'completed', reason: req.reason, error: req.error });
   await expandRun(trx, ctx, job.run_id, req.scenarios ?? []);
 }

@@ -57,7 +57,7 @@ export async function leaseSuiteRun(
   row: Selectable<JobTable>,
   plan: RunSnapshot['plan'],
 ): Promise<Selectable<JobTable>> {
-  const changed = { timeout_ms: plan.jobTimeoutMs, max_attempts: row.max_attempts + 1 };
+  const changed = { timeout_ms: plan.jobTimeoutMs, max_attempts: row.max_attempts + 1, suite_run: 1 };
   await trx.updateTable('jobs').set(changed).where('id', '=', row.id).execute();
   return { ...row, ...changed };
 }

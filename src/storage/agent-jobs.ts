@@ -12,6 +12,8 @@ export interface AgentJobRow {
   startedAt: number | null;
   /** Queue mode: waits on its agent behind the slot's current job. */
   lookahead: boolean;
+  /** A discovery that runs the whole suite (queue/suite-run.ts). */
+  suiteRun: boolean;
 }
 
 /** Jobs running now, each with the agent that holds its lease; oldest first. */
@@ -30,6 +32,7 @@ export async function runningJobs(db: Kysely<Database>): Promise<AgentJobRow[]> 
       'jobs.lease_owner',
       'jobs.started_at',
       'jobs.lookahead',
+      'jobs.suite_run',
     ])
     .where('jobs.status', '=', 'running')
     .where('jobs.lease_owner', 'is not', null)
@@ -45,5 +48,6 @@ export async function runningJobs(db: Kysely<Database>): Promise<AgentJobRow[]> 
     agentId: r.lease_owner!,
     startedAt: r.started_at,
     lookahead: r.lookahead === 1,
+    suiteRun: r.suite_run === 1,
   }));
 }

@@ -13,6 +13,7 @@ import * as m0010 from './migrations/0010-webhook-event-body.js';
 import * as m0011 from './migrations/0011-retention-and-blobs.js';
 import * as m0012 from './migrations/0012-caller-text-as-text.js';
 import * as m0013 from './migrations/0013-job-costs.js';
+import * as m0014 from './migrations/0014-suite-runs.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, cap: DialectCapabilities): Promise<void> };
 
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0011-retention-and-blobs': m0011,
   '0012-caller-text-as-text': m0012,
   '0013-job-costs': m0013,
+  '0014-suite-runs': m0014,
 };
 
 /** Applies every migration not yet applied, in order. Throws with the failing migration's name. */

@@ -106,6 +106,7 @@ export function agentView(a: AgentRecord, jobs: AgentJobRow[], scope: number[] |
         environment: j.environment,
         started_at: isoTimeOrNull(j.startedAt),
         lookahead: j.lookahead,
+        suite_run: j.suiteRun,
       })),
   };
 }

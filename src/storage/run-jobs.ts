@@ -36,6 +36,7 @@ export async function runJobViews(db: Kysely<Database>, runId: number): Promise<
     environment: j.environment_name,
     status: j.status,
     scenario_count: fromJson<number[]>(j.scenario_ids, []).length,
+    suite_run: j.suite_run === 1,
     attempts: attempts
       .filter((a) => a.job_id === j.id)
       .map((a) => ({

@@ -174,6 +174,8 @@ export interface JobTable {
   cancel_requested: Generated<number>;
   /** 1 while the job waits on its agent behind the slot's current job (queue mode); 0 once it has the slot. */
   lookahead: Generated<number>;
+  /** 1 while (and after) the discovery's current attempt was offered to run the whole suite (queue/suite-run.ts). */
+  suite_run: Generated<number>;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;

@@ -22,6 +22,7 @@ interface JobView {
   id: number;
   kind: string;
   status: string;
+  suite_run: boolean;
   attempts: { status: string; error: string | null }[];
 }
 
@@ -80,7 +81,7 @@ describeEachDialect('A one-slot run of the whole suite, without a discovery firs
     it(`${framework}: runs in the first job and gets the results a discovered run gets`, async () => {
       const suite = await runOf(whole);
       expect(suite.ended).toMatchObject({ status: 'completed', result: 'failed' });
-      expect(suite.jobs.map((j) => [j.kind, j.status])).toEqual([['discover', 'completed']]);
+      expect(suite.jobs.map((j) => [j.kind, j.status, j.suite_run])).toEqual([['discover', 'completed', true]]);
       expect(suite.firstLog).toContain(INTRO);
 
       // A selection (here of every file) needs the list first: discovery, then the one job.

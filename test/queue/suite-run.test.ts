@@ -31,7 +31,7 @@ interface JobView {
   id: number;
   kind: string;
   status: string;
-  timeout_ms: number;
+  suite_run: boolean;
   attempts: { status: string; error: string | null }[];
 }
 
@@ -94,9 +94,9 @@ describeEachDialect('A discovery that runs the whole suite', (dialect) => {
       { key: 'b.test > three', status: 'passed', attempts: 1 },
     ]);
     const jobs = await jobsOf(runId);
-    expect(jobs.map((j) => [j.kind, j.status])).toEqual([
-      ['discover', 'completed'],
-      ['execute', 'completed'],
+    expect(jobs.map((j) => [j.kind, j.status, j.suite_run, j.scenario_count])).toEqual([
+      ['discover', 'completed', true, 3],
+      ['execute', 'completed', false, 1],
     ]);
   });
 
@@ -120,6 +120,8 @@ describeEachDialect('A discovery that runs the whole suite', (dialect) => {
     expect((await runEnded(s, runId, 10_000)).status).toBe('completed');
     const [discovery] = await jobsOf(runId);
     expect(discovery!.attempts.map((a) => a.status)).toEqual(['errored', 'completed']);
+    // The attempt that counted listed the suite: the job says it was a discovery.
+    expect(discovery!.suite_run).toBe(false);
     expect(discovery!.attempts[0]!.error).toContain('the next attempt discovers');
   });
 
@@ -130,6 +132,18 @@ describeEachDialect('A discovery that runs the whole suite', (dialect) => {
       await s.api('POST', `/api/v1/runs/${runId}/cancel`, {});
       await agent.complete(job, { outcome: 'cancelled', reason: 'cancelled', error: 'cancelled' });
     }
+    // Results sent with a discovery nobody offered the suite run are not recorded: it is expanded.
+    const picked = await discoveryOf('picked');
+    await agent.complete(picked.job, {
+      outcome: 'completed',
+      scenarios: KEYS.map(scenarioOf),
+      results: KEYS.map((k) => reportOf(k, 'passed')),
+    });
+    expect((await resultsOf(picked.runId)).map((r) => r.status)).toEqual(['queued', 'queued']);
+    const [rest] = await agent.claim(1);
+    await agent.execute(rest!, () => 'passed');
+    expect((await runEnded(s, picked.runId, 10_000)).status).toBe('completed');
+
     const requested = (await s.api('POST', '/api/v1/plans/whole/runs', { scenarios: ['a.test > one'] })).body;
     const [job] = await agent.claim(1);
     expect(job).toMatchObject({ kind: 'discover', run_id: requested.id });

@@ -36,6 +36,7 @@ plans:
   wide: { framework: command, workdir: ., options: { command: "sh {files}" }, environments: [${WIDE.join(', ')}] }
   paths: { framework: command, workdir: ., options: { command: "sh {files}" }, environments: [${LONG_ENV}, firefox-esr] }
   quiet: { framework: command, workdir: ., options: { command: "sh {files}" }, description: "Kept for later.", environments: [firefox-esr] }
+  solo: { framework: command, workdir: ., options: { command: "sh {files}" }, environments: [firefox-esr], max_parallel: 1 }
 `;
 
 // Colours, bold, an OSC window title, cursor moves, a 256-colour and a true-colour run, inverse,
@@ -105,6 +106,35 @@ describe("dashboard in Chromium: a newcomer's first hour", () => {
     expect(await page.getByRole('button', { name: 'Select pairs to rerun' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: /^Rerun failed/ }).count()).toBe(0);
     await photograph(page, 'run-found-nothing');
+  });
+
+  it('says the whole suite runs when a one-slot run’s first job runs it, and what it ran when it is done', async () => {
+    const run = await trigger('solo');
+    await page.goto(`${s.url}/runs/${run.id}`);
+    const job = await claimOne();
+    expect(job).toMatchObject({ kind: 'discover', run_suite: true });
+    await page
+      .getByText(
+        'Running the whole suite on firefox-esr in one job, without a discovery first: its scenarios and results come when it ends.',
+      )
+      .waitFor();
+    const done = await agent.complete(job, {
+      outcome: 'completed',
+      scenarios: KEYS.map((key) => ({ key, file: key.split(' > ')[0]!, path: key.split(' > ').slice(1), tags: [] })),
+      results: KEYS.map((key) => ({
+        key,
+        file: key.split(' > ')[0]!,
+        path: key.split(' > ').slice(1),
+        outcome: 'passed' as const,
+        durationMs: 12,
+      })),
+    });
+    expect(done.status).toBe(200);
+    await eventually(async () =>
+      (await s.api('GET', `/api/v1/runs/${run.id}`)).body.status === 'completed' ? true : undefined,
+    );
+    await page.reload();
+    await page.getByText(`the whole suite, ${KEYS.length} scenarios on firefox-esr`).waitFor({ state: 'attached' });
   });
 
   it('shows a long end reason whole on the run page and two lines of it, whole on hover, in the runs list', async () => {

@@ -4,6 +4,15 @@ import { count, duration, elapsed } from '../format.js';
 import { JobLog } from './job-log.js';
 import { Badge } from './status.js';
 
+/** What a job does: a discovery, the whole suite at once (a discovery that runs it), or its scenarios. */
+function jobWhat(job: JobView): string {
+  if (job.kind !== 'discover') return count(job.scenario_count, 'scenario');
+  if (!job.suite_run) return 'discovery';
+  return job.scenario_count > 0
+    ? `the whole suite, ${count(job.scenario_count, 'scenario')}`
+    : 'the whole suite, without a discovery first';
+}
+
 function JobRow({ runId, job }: { runId: number; job: JobView }) {
   const [open, setOpen] = useState(false);
   const live = job.status === 'running';
@@ -12,7 +21,7 @@ function JobRow({ runId, job }: { runId: number; job: JobView }) {
       <div className="job-line">
         <Badge status={job.status} />
         <span className="job-what">
-          {job.kind === 'discover' ? 'discovery' : count(job.scenario_count, 'scenario')} on {job.environment}
+          {jobWhat(job)} on {job.environment}
         </span>
         <span className="num">{duration(elapsed(job.started_at, job.finished_at, Date.now()))}</span>
         <button type="button" className="link-button" aria-expanded={open} onClick={() => setOpen(!open)}>

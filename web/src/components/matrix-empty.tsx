@@ -17,6 +17,8 @@ export function emptyMatrixText(run: RunView, jobs: JobView[] | null): string {
   const discovery = jobs?.find((j) => j.kind === DISCOVER);
   const why = run.end_reason ? ` ${endedBy(run)}: ${gist(run.end_reason)}` : '';
   if (isActive(run)) {
+    if (discovery?.status === RUNNING && discovery.suite_run)
+      return `Running the whole suite on ${discovery.environment} in one job, without a discovery first: its scenarios and results come when it ends.`;
     if (discovery?.status === RUNNING)
       return `Discovering scenarios: an agent is listing the plan's tests on ${discovery.environment}.`;
     if (discovery?.status === COMPLETED) return 'Discovery is done; queuing its scenarios…';

@@ -61,7 +61,7 @@ function AgentCard({ a, now }: { a: AgentView; now: number }) {
               <Link to={`/runs/${j.run_id}`}>
                 {j.plan} #{j.run_id}
               </Link>{' '}
-              {j.kind === 'discover' ? 'discovery' : 'execution'} on {j.environment}
+              {j.kind === 'discover' ? (j.suite_run ? 'the whole suite' : 'discovery') : 'execution'} on {j.environment}
               {j.lookahead ? (
                 <span className="muted"> next on its slot</span>
               ) : (
