@@ -32,6 +32,7 @@ interface JobView {
   kind: string;
   status: string;
   suite_run: boolean;
+  scenario_count: number;
   attempts: { status: string; error: string | null }[];
 }
 
