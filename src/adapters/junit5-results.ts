@@ -20,6 +20,11 @@ export async function readLegacyReports(dir: string, output: ProcessOutput): Pro
   return cases;
 }
 
+/** The unique id a case's system-out opens with (the legacy report's preamble), if any. */
+export function caseUniqueId(c: JUnitCase): string | undefined {
+  return PREAMBLE.exec(c.stdout ?? '')?.[1]?.trim();
+}
+
 /**
  * The reports of the requested scenarios from the launcher's test cases. A case is tied to its
  * scenario by the unique id in its system-out (that line is then dropped from its output), else

@@ -12,8 +12,9 @@ export const JUNIT5_UNRESOLVED = 'junit5-unresolved.txt';
  * true) alike: compiled once per agent against the console launcher's jar (see
  * {@link junit5RunnerSetup}) and run with it on the class path.
  *
- * A batch names its `report_dir` and its `selectors` (`method:com.x.CalcTest#adds(int, int)` or
- * `class:com.x.CalcTest`); the runner runs them with the tests' stdout and stderr captured, writes
+ * A batch names its `report_dir` and its `selectors` (`method:com.x.CalcTest#adds(int, int)`,
+ * `class:com.x.CalcTest`, or `root:<directory>` for every test class under a class path root, by
+ * JUnit's standard class name pattern, as discovery finds them: a whole suite's run); the runner runs them with the tests' stdout and stderr captured, writes
  * the legacy XML reports into `<report_dir>/junit5-reports` as the console launcher's
  * `--reports-dir` does, and prints the batch's failures and counts and a closing line with its pid.
  * A selector the engines cannot resolve (a method or class that is gone) fails the whole discovery
@@ -30,6 +31,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.*;
 import java.util.*;
 import org.junit.platform.engine.DiscoverySelector;
+import org.junit.platform.engine.discovery.ClassNameFilter;
+import org.junit.platform.engine.discovery.ClasspathRootSelector;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
 import org.junit.platform.launcher.Launcher;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
@@ -65,7 +68,9 @@ public class ProctorJUnitWorker {
     Map<String, DiscoverySelector> selectors = new LinkedHashMap<>();
     for (Object s : (List<?>) batch.get("selectors")) {
       String selector = (String) s;
-      selectors.put(selector, selector.startsWith("method:") ? DiscoverySelectors.selectMethod(selector.substring(7)) : DiscoverySelectors.selectClass(selector.substring(6)));
+      if (selector.startsWith("root:")) {
+        for (DiscoverySelector root : DiscoverySelectors.selectClasspathRoots(Set.of(Paths.get(selector.substring(5))))) selectors.put(selector, root);
+      } else selectors.put(selector, selector.startsWith("method:") ? DiscoverySelectors.selectMethod(selector.substring(7)) : DiscoverySelectors.selectClass(selector.substring(6)));
     }
     Path reportDir = Paths.get((String) batch.get("report_dir"));
     PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
@@ -109,8 +114,11 @@ public class ProctorJUnitWorker {
 
   /** The test plan of these selectors, or null when JUnit cannot resolve them (why[0] says why) or they hold no test. */
   private static TestPlan discover(Launcher launcher, List<DiscoverySelector> selectors, String[] why) {
-    LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-        .selectors(selectors)
+    LauncherDiscoveryRequestBuilder builder = LauncherDiscoveryRequestBuilder.request().selectors(selectors);
+    // Under a class path root, the classes discovery scans; a filter would also apply to classes selected by name.
+    if (selectors.stream().anyMatch(s -> s instanceof ClasspathRootSelector))
+      builder.filters(ClassNameFilter.includeClassNamePatterns(ClassNameFilter.STANDARD_INCLUDE_PATTERN));
+    LauncherDiscoveryRequest request = builder
         .configurationParameter("junit.platform.output.capture.stdout", "true")
         .configurationParameter("junit.platform.output.capture.stderr", "true")
         .build();

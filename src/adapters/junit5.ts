@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { attachArtifacts, markRunStart } from './artifacts.js';
 import { shellQuote } from './command-template.js';
 import { discoveredUniqueIds, writeDiscoveryProgram } from './junit5-discovery.js';
-import { junit5Reports, readLegacyReports } from './junit5-results.js';
-import { javaSetup } from './junit5-setup.js';
+import { caseUniqueId, junit5Reports, readLegacyReports } from './junit5-results.js';
+import { javaSetup, type JavaSetup } from './junit5-setup.js';
+import type { JUnitCase } from '../reports/junit-case.js';
 import { JUNIT5_UNRESOLVED, junit5RunnerSetup, junit5WorkerCommand } from './junit5-worker-program.js';
 import { workerFlag } from './options.js';
 import { scenarioOfUniqueId, selectorOf } from './junit5-unique-id.js';
@@ -13,6 +14,8 @@ import { describeExit } from './report-errors.js';
 import {
   AdapterError,
   type Adapter,
+  type AdapterContext,
+  type CommandSpec,
   type DiscoveredScenario,
   type ProcessOutput,
   type ScenarioRef,
@@ -34,7 +37,9 @@ const REPORTS = 'junit5-reports';
  * Java's source launcher. A run goes through Proctor's runner on JUnit's Launcher API (see
  * junit5-worker-program.ts), which selects the methods from a file and writes the console
  * launcher's legacy XML reports, with the tests' captured stdout and stderr; a method or class
- * JUnit cannot find errors that scenario alone. Display names are not part of a key: two methods
+ * JUnit cannot find errors that scenario alone. A whole suite's run (queue/suite-run.ts) selects
+ * the class path roots discovery scans, by the same class name pattern, and reads each scenario
+ * from the unique id that opens its case's output in the report. Display names are not part of a key: two methods
  * with one `@DisplayName` are two scenarios, as are two overloads.
  *
  * Outcomes: passed, failed (an assertion), errored (any other exception), skipped (disabled or
@@ -73,31 +78,23 @@ export const junit5Adapter: Adapter = {
   },
 
   runCommand(ctx, scenarios) {
-    markRunStart(ctx);
     if (scenarios.length === 0) throw new AdapterError('no_tests', 'no scenarios were given to run');
-    const setup = javaSetup(ctx);
-    const runner = junit5RunnerSetup(setup.launcher);
-    // Proctor's runner, not the console launcher: a method or class that is gone fails the
-    // launcher's whole run, the runner only that scenario (see junit5-worker-program.ts).
-    const batch = join(ctx.reportDir, 'junit5-batch.json');
-    writeFileSync(batch, JSON.stringify({ report_dir: ctx.reportDir, selectors: selectorsOf(scenarios) }));
-    const run = [
-      'java',
-      '-cp',
-      [setup.launcher, runner.classes, ...setup.classPath].join(':'),
-      'ProctorJUnitWorker',
-      '--batch',
-      batch,
-    ]
-      .map(shellQuote)
-      .join(' ');
-    return {
-      command: [setup.compile, runner.compile, `exec ${run}`].filter((c) => c !== null).join(' && '),
-      args: [],
-      cwd: ctx.cwd,
-      env: { ...ctx.env },
-      shell: true,
-    };
+    return runnerCommand(ctx, () => selectorsOf(scenarios));
+  },
+
+  suiteCommand(ctx) {
+    // Every test class under the roots discovery scans, by the same class name pattern.
+    return runnerCommand(ctx, (setup) => setup.scanRoots.map((root) => `root:${root}`));
+  },
+
+  async parseSuite(ctx, output) {
+    explainFailure(output);
+    const cases = await readLegacyReports(join(ctx.reportDir, REPORTS), output);
+    // Each case's unique id names its scenario as discovery would (invocations fold into their method).
+    const scenarios = scenariosOfCases(cases);
+    if (scenarios.length === 0)
+      throw new AdapterError('no_tests', `JUnit ran no Jupiter tests in ${ctx.cwd} (${describeExit(output)})`);
+    return { scenarios, results: await attachArtifacts(ctx, junit5Reports(scenarios, cases)) };
   },
 
   workerCommand(ctx) {
@@ -133,6 +130,47 @@ export const junit5Adapter: Adapter = {
     ]);
   },
 };
+
+/**
+ * Proctor's runner (not the console launcher: a method or class that is gone fails the launcher's
+ * whole run, the runner only that scenario; see junit5-worker-program.ts) on the batch of these
+ * selectors, after compiling the sources when they changed.
+ */
+function runnerCommand(ctx: AdapterContext, selectors: (setup: JavaSetup) => string[]): CommandSpec {
+  markRunStart(ctx);
+  const setup = javaSetup(ctx);
+  const runner = junit5RunnerSetup(setup.launcher);
+  const batch = join(ctx.reportDir, 'junit5-batch.json');
+  writeFileSync(batch, JSON.stringify({ report_dir: ctx.reportDir, selectors: selectors(setup) }));
+  const run = [
+    'java',
+    '-cp',
+    [setup.launcher, runner.classes, ...setup.classPath].join(':'),
+    'ProctorJUnitWorker',
+    '--batch',
+    batch,
+  ]
+    .map(shellQuote)
+    .join(' ');
+  return {
+    command: [setup.compile, runner.compile, `exec ${run}`].filter((c) => c !== null).join(' && '),
+    args: [],
+    cwd: ctx.cwd,
+    env: { ...ctx.env },
+    shell: true,
+  };
+}
+
+/** The scenarios of the cases a run reported, by the unique id each case's output opens with; in report order. */
+function scenariosOfCases(cases: readonly JUnitCase[]): DiscoveredScenario[] {
+  const scenarios = new Map<string, DiscoveredScenario>();
+  for (const c of cases) {
+    const id = caseUniqueId(c);
+    const s = id === undefined ? undefined : scenarioOfUniqueId(id);
+    if (s !== undefined && !scenarios.has(s.key)) scenarios.set(s.key, s);
+  }
+  return [...scenarios.values()];
+}
 
 /** The runner's selector of a scenario: `method:com.x.CalcTest#adds(int, int)` or `class:com.x.CalcTest`. */
 function runnerSelector(scenario: ScenarioRef): string {

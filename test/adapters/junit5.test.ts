@@ -5,7 +5,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { legacyPath, scenarioOfUniqueId, selectorOf, simpleSignature } from '../../src/adapters/junit5-unique-id.js';
 import { junit5Adapter } from '../../src/adapters/junit5.js';
 import { AdapterError, type DiscoveredScenario } from '../../src/adapters/types.js';
-import { adapterContext, discoverWith, rejection, resultsByKey, runWith } from '../support/adapter-harness.js';
+import {
+  adapterContext,
+  discoverWith,
+  rejection,
+  resultsByKey,
+  runWith,
+  suiteWith,
+} from '../support/adapter-harness.js';
 import { EXAMPLES, JUNIT5_EXPECTED, junit5ComparisonKey, junit5Direct } from '../support/direct-runs.js';
 
 const suite = join(EXAMPLES, 'junit5');
@@ -55,6 +62,17 @@ describe('junit5 adapter on examples/junit5 (JDK and JUnit from Debian)', () => 
     expect(reports.find((r) => r.key.includes('usesTheEnvironment'))?.stdout).toBe('greeting: hello from proctor');
   });
 
+  it('runs the whole suite without a discovery: the scenarios discovery lists, each with JUnit’s verdict', async () => {
+    const ctx = await adapterContext(suite, {}, { GREETING: 'hello from proctor' });
+    const { scenarios: ran, results } = await suiteWith(junit5Adapter, ctx);
+    expect(ran.map((s) => s.key).sort()).toEqual(scenarios.map((s) => s.key).sort());
+    expect(ran.find((s) => s.key.includes('rejectsZero'))).toEqual(
+      scenarios.find((s) => s.key.includes('rejectsZero')),
+    );
+    expect(resultsByKey(results)).toEqual(EXPECTED);
+    expect(results.find((r) => r.key.includes('usesTheEnvironment'))?.stdout).toBe('greeting: hello from proctor');
+  });
+
   it('runs a single chosen method and nothing else', async () => {
     const ctx = await adapterContext(suite);
     const chosen = scenarios.filter((s) => s.key.includes('rejectsZero'));
@@ -73,6 +91,17 @@ describe('junit5 adapter on examples/junit5 (JDK and JUnit from Debian)', () => 
     const found = await discoverWith(junit5Adapter, await adapterContext(dir));
     const { reports } = await runWith(junit5Adapter, await adapterContext(dir), found);
     expect(reports).toMatchObject([{ key: 'x.DbTest > reads()', outcome: 'errored', message: 'no database' }]);
+    // The whole suite run at once: the same scenario and verdict, and a class named by no pattern is left
+    // out as discovery leaves it out.
+    await writeFile(
+      join(dir, 'src', 'x', 'Helper.java'),
+      'package x;\nclass Helper { @org.junit.jupiter.api.Test void notATestClass() {} }\n',
+    );
+    const suiteRun = await suiteWith(junit5Adapter, await adapterContext(dir));
+    expect(suiteRun.scenarios.map((s) => s.key)).toEqual(
+      (await discoverWith(junit5Adapter, await adapterContext(dir))).map((s) => s.key),
+    );
+    expect(suiteRun.results).toMatchObject([{ key: 'x.DbTest > reads()', outcome: 'errored', message: 'no database' }]);
   });
 
   it('explains sources that do not compile, a missing launcher, no tests and a missing report', async () => {
