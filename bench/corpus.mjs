@@ -18,6 +18,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -808,6 +809,13 @@ async function applyPlans(call, list) {
   await call('POST', '/api/v1/apply', JSON.stringify({ environments, plans }), 200, { yaml: true });
 }
 
+/** What an agent keeps between runs of an unchanged tree: its discoveries, its compiled JUnit classes. */
+function forgetAgentCaches() {
+  rmSync(join(scratch, '.proctor', 'discovery'), { recursive: true, force: true });
+  for (const name of readdirSync(tmpdir()))
+    if (name.startsWith('proctor-junit5-classes-')) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+}
+
 /**
  * One run of a plan to its end: its wall time from the trigger and its results by key.
  * @param {ReturnType<typeof client>} call @param {Suite} s @param {string} mode
@@ -995,8 +1003,9 @@ await runBench(Number(flags['time-limit']), async () => {
       if (mode === 'queue' && !WORKERS.has(s.framework)) continue;
       // The first run has no durations to schedule by; the second has the first's.
       for (const round of ['cold', 'warm']) {
-        // A first run knows nothing: neither durations nor a discovery the agent could reuse.
-        if (round === 'cold') rmSync(join(scratch, '.proctor', 'discovery'), { recursive: true, force: true });
+        // A first run knows nothing: neither durations nor a discovery the agent could reuse, nor
+        // JUnit classes it compiled before (see src/adapters/junit5-class-cache.ts).
+        if (round === 'cold') forgetAgentCaches();
         log(
           `${s.name}: through Proctor (${mode === 'queue' ? 'queue mode' : 'a process per job'}, one slot, ${round === 'cold' ? 'no history' : 'with history'})`,
         );

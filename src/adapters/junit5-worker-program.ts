@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { shellQuote } from './command-template.js';
 import { installSource } from './install-source.js';
+import { compiledClasses } from './junit5-class-cache.js';
 import { javaInputs, javacArgumentFile } from './junit5-setup.js';
 import type { AdapterContext, CommandSpec } from './types.js';
 
@@ -245,29 +246,41 @@ export function junit5RunnerSetup(launcher: string): JUnit5Runner {
 }
 
 /**
- * The worker's command: compile the sources once into a build directory of the worker's own, made
- * by its shell (the first job's report directory does not outlive that job) and removed when the
- * worker ends, then run the runner with the launcher's jar and the classes on the class path.
- * Building the command writes only content-addressed files: the agent asks for it with every job.
+ * The worker's command: the agent's build of the sources (compiled unless one-shot jobs or another
+ * worker compiled them already, see junit5-class-cache.ts; the worker used to compile its own copy
+ * every time, 13 s of TheAlgorithms/Java's later runs in queue mode), then the runner with the
+ * launcher's jar and the classes on the class path. The shell's own directory holds the FIFO and is
+ * removed when the worker ends. Building the command writes only content-addressed files: the agent
+ * asks for it with every job.
  */
 export function junit5WorkerCommand(ctx: AdapterContext): CommandSpec {
   const { launcher, extra, sources } = javaInputs(ctx);
   const runner = junit5RunnerSetup(launcher);
   const q = shellQuote;
-  const compile =
+  // The agent's build of these sources, shared with one-shot jobs (see junit5-class-cache.ts).
+  const build =
     sources.length === 0
       ? null
-      : `javac -encoding UTF-8 -d "$d/classes" -cp ${q([launcher, ...extra].join(':'))} @${q(join(installSource('proctor-junit5-sources', 'javac-sources.txt', javacArgumentFile(sources)), 'javac-sources.txt'))}`;
+      : compiledClasses(
+          launcher,
+          extra,
+          sources,
+          join(
+            installSource('proctor-junit5-sources', 'javac-sources.txt', javacArgumentFile(sources)),
+            'javac-sources.txt',
+          ),
+        );
+  const compile = build?.compile ?? null;
   const classPath = [
     q(launcher),
     q(runner.classes),
-    ...(compile === null ? [] : ['"$d/classes"']),
+    ...(build === null ? [] : [q(build.classes)]),
     ...extra.map(q),
   ].join(':');
   return {
     command: [
       `d=$(mktemp -d "\${TMPDIR:-/tmp}/proctor-junit5-worker-XXXXXX") || exit 1`,
-      // No exec: the shell stays to remove the build directory, on a normal end and on SIGTERM alike.
+      // No exec: the shell stays to remove its directory, on a normal end and on SIGTERM alike.
       `trap 'rm -rf "$d"' EXIT; trap 'exit 143' TERM; trap 'exit 130' INT`,
       // Java cannot open the agent's fd 3 (a socket) by path: it writes its replies to a FIFO, which cat copies to fd 3.
       [

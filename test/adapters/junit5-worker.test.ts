@@ -18,7 +18,7 @@ afterEach(async () => {
   await Promise.all(startedWorkers.splice(0).map((w) => w.close()));
 });
 
-/** The build directories (classes, FIFO) workers made under `tmp`. */
+/** The directories (the FIFO) workers' shells made under `tmp`. */
 const buildDirs = (tmp: string): string[] => readdirSync(tmp).filter((n) => n.startsWith('proctor-junit5-worker-'));
 
 describe('junit5 queue mode on examples/junit5 (JDK and JUnit from Debian)', () => {
@@ -28,7 +28,7 @@ describe('junit5 queue mode on examples/junit5 (JDK and JUnit from Debian)', () 
   });
 
   it('compiles once and runs batch after batch in one JVM, each reported as the console launcher reports it', async () => {
-    // The worker's shell makes its build directory under TMPDIR.
+    // The worker's shell makes its directory under TMPDIR.
     const tmp = await mkdtemp(join(tmpdir(), 'proctor-junit5-worker-test-'));
     const base = await adapterContext(suite, { worker: true }, { ...GREETING, TMPDIR: tmp });
     expect(junit5Adapter.workerCommand?.(base)).not.toBeNull();
@@ -50,11 +50,15 @@ describe('junit5 queue mode on examples/junit5 (JDK and JUnit from Debian)', () 
     expect(reports.find((r) => r.key.includes('usesTheEnvironment'))?.stdout).toBe('greeting: hello from proctor');
     expect(pids.size).toBe(1);
     expect([...pids][0]).toBeGreaterThan(0);
-    const [buildDir] = buildDirs(tmp);
-    expect(existsSync(join(tmp, buildDir ?? '', 'classes'))).toBe(true);
+    expect(buildDirs(tmp)).toHaveLength(1);
+    // The classes are the agent's build of these sources, which one-shot jobs use too: not compiled again.
+    const shared = /proctor-junit5-classes-[0-9a-f]+/.exec(junit5Adapter.workerCommand!(base)!.command)?.[0];
+    expect(shared).toBeDefined();
+    expect(existsSync(join(tmpdir(), shared!, '.proctor-complete'))).toBe(true);
+    expect(junit5Adapter.runCommand(await adapterContext(suite), scenarios).command).toContain(shared);
     await worker.close();
     expect(await survivors([...pids])).toEqual([]);
-    // The worker's shell removes its build directory when it ends.
+    // The worker's shell removes its directory when it ends.
     expect(buildDirs(tmp)).toEqual([]);
   });
 
