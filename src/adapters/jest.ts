@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { attachArtifacts, markRunStart } from './artifacts.js';
-import { reportsOfScenarios, scenariosOfReport } from './json-report-scenarios.js';
+import { reportsOfScenarios, scenariosOfReport, suiteOfReport } from './json-report-scenarios.js';
 import { stringOption, workerFlag } from './options.js';
 import { installJestWorker, JEST_REPORT, jestMain } from './jest-worker-script.js';
 import { locatePackageBin } from './package-binary.js';
@@ -55,24 +55,18 @@ export const jestAdapter: Adapter = {
     markRunStart(ctx);
     const chosen = selectable(ctx, scenarios, missingFile(ctx));
     if (chosen.length === 0) return nothingToRun(ctx);
-    // Proctor's runner: the batch in a file, not on a command line the tests could read.
-    const batch = join(ctx.reportDir, 'jest-batch.json');
-    writeFileSync(batch, JSON.stringify({ report_dir: ctx.reportDir, ...jestBatch(chosen) }));
-    return { ...jestRunner(ctx), args: [...jestRunner(ctx).args, '--batch', batch] };
+    return jestBatchRun(ctx, jestBatch(chosen));
   },
 
   suiteCommand(ctx) {
     markRunStart(ctx);
     // Jest finds the files itself (its config's roots and matchers), as `jest` does.
-    const batch = join(ctx.reportDir, 'jest-batch.json');
-    writeFileSync(batch, JSON.stringify({ report_dir: ctx.reportDir, files: null, test_name_pattern: null }));
-    return { ...jestRunner(ctx), args: [...jestRunner(ctx).args, '--batch', batch] };
+    return jestBatchRun(ctx, { files: null, test_name_pattern: null });
   },
 
   async parseSuite(ctx, output) {
     const files = await readVitestReport(join(ctx.reportDir, RUN_REPORT), ctx.cwd, output, 'jest');
-    const scenarios = scenariosOfReport(files, 'jest', ctx.cwd);
-    return { scenarios, results: await attachArtifacts(ctx, reportsOfScenarios(files, scenarios)) };
+    return suiteOfReport(ctx, files, 'jest');
   },
 
   workerCommand(ctx) {
@@ -119,6 +113,17 @@ function jestRunner(ctx: AdapterContext): CommandSpec {
     cwd: ctx.cwd,
     env: { ...ctx.env },
   };
+}
+
+/** One batch through Proctor's runner: the batch in a file, not on a command line the tests could read. */
+function jestBatchRun(
+  ctx: AdapterContext,
+  batch: { files: string[] | null; test_name_pattern: string | null },
+): CommandSpec {
+  const file = join(ctx.reportDir, 'jest-batch.json');
+  writeFileSync(file, JSON.stringify({ report_dir: ctx.reportDir, ...batch }));
+  const runner = jestRunner(ctx);
+  return { ...runner, args: [...runner.args, '--batch', file] };
 }
 
 /** What a batch of these scenarios runs: their files, and a pattern of their full titles (none for a whole file). */

@@ -2,7 +2,15 @@ import { occurrenceKeys } from '../domain/scenario-key.js';
 import type { JUnitCase } from '../reports/junit-case.js';
 import { fileReport } from './file-report.js';
 import { RequestedScenarios } from './requested-scenarios.js';
-import { AdapterError, type DiscoveredScenario, type ScenarioRef, type TestReport } from './types.js';
+import { attachArtifacts } from './artifacts.js';
+import {
+  AdapterError,
+  type AdapterContext,
+  type DiscoveredScenario,
+  type ScenarioRef,
+  type SuiteReport,
+  type TestReport,
+} from './types.js';
 import type { VitestFile } from './vitest-report.js';
 
 /** A test of a Jest-format report with its key: tests sharing a title in a file get their occurrence (`… #2`). */
@@ -90,4 +98,14 @@ function brokenFileReport(scenario: ScenarioRef, error: string): TestReport {
         .find((l) => l !== '' && !l.startsWith('●')) ?? error,
     stack: error,
   };
+}
+
+/** A whole suite's run from its Jest-format report: the scenarios discovery would list, and their reports. */
+export async function suiteOfReport(
+  ctx: AdapterContext,
+  files: readonly VitestFile[],
+  tool: string,
+): Promise<SuiteReport> {
+  const scenarios = scenariosOfReport(files, tool, ctx.cwd);
+  return { scenarios, results: await attachArtifacts(ctx, reportsOfScenarios(files, scenarios)) };
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { attachArtifacts, markRunStart } from './artifacts.js';
-import { reportsOfScenarios, scenariosOfReport } from './json-report-scenarios.js';
+import { reportsOfScenarios, scenariosOfReport, suiteOfReport } from './json-report-scenarios.js';
 import { stringOption, workerFlag } from './options.js';
 import { locateVitest } from './vitest-binary.js';
 import { readVitestReport } from './vitest-report.js';
@@ -72,9 +72,7 @@ export const vitestAdapter: Adapter = {
   },
 
   async parseSuite(ctx, output) {
-    const files = await readVitestReport(join(ctx.reportDir, RUN_REPORT), ctx.cwd, output);
-    const scenarios = scenariosOfReport(files, 'vitest', ctx.cwd);
-    return { scenarios, results: await attachArtifacts(ctx, reportsOfScenarios(files, scenarios)) };
+    return suiteOfReport(ctx, await readVitestReport(join(ctx.reportDir, RUN_REPORT), ctx.cwd, output), 'vitest');
   },
 
   workerCommand(ctx) {

@@ -239,7 +239,7 @@ async function buildPayload(
 ): Promise<ClaimedJob> {
   const { projectId, snapshot, trigger } = await ctx.runFacts.get(trx, ctx.cap, row.run_id, row.run_created_at);
   const runSuite = await offersSuiteRun(trx, ctx, row, projectId, snapshot, trigger);
-  const timeoutMs = runSuite ? (await leaseSuiteRun(trx, row, snapshot.plan)).timeout_ms : row.timeout_ms;
+  const timeoutMs = runSuite ? await leaseSuiteRun(trx, row, snapshot.plan) : row.timeout_ms;
   const env = snapshot.environments.find((e) => e.id === row.environment_id) ?? snapshot.environments[0]!;
   const scenarios = scenarioIds.length === 0 ? [] : await scenariosById.all(trx, ctx.cap, { ids: scenarioIds });
   return {

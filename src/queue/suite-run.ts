@@ -51,15 +51,18 @@ function wholeSuite({ plan, environments }: RunSnapshot, trigger: RunTrigger): b
   );
 }
 
-/** Gives the offered discovery the plan's job timeout and the attempt its fallback needs. */
+/** Gives the offered discovery the plan's job timeout (returned) and the attempt its fallback needs. */
 export async function leaseSuiteRun(
   trx: Kysely<Database>,
   row: Selectable<JobTable>,
   plan: RunSnapshot['plan'],
-): Promise<Selectable<JobTable>> {
-  const changed = { timeout_ms: plan.jobTimeoutMs, max_attempts: row.max_attempts + 1, suite_run: 1 };
-  await trx.updateTable('jobs').set(changed).where('id', '=', row.id).execute();
-  return { ...row, ...changed };
+): Promise<number> {
+  await trx
+    .updateTable('jobs')
+    .set({ timeout_ms: plan.jobTimeoutMs, max_attempts: row.max_attempts + 1, suite_run: 1 })
+    .where('id', '=', row.id)
+    .execute();
+  return plan.jobTimeoutMs;
 }
 
 /**

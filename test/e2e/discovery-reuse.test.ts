@@ -1,12 +1,10 @@
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { copyDemoVitest } from '../support/demo-vitest-copy.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { runEnded, startTestServer, type TestServer } from '../support/server.js';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PLAN =
   'environments:\n  e: {}\nplans:\n  reuse: { framework: vitest, workdir: ., environments: [e], timeout: 2m }\n';
 
@@ -21,13 +19,7 @@ describeEachDialect(
     let work: string;
     let s: TestServer;
     beforeAll(async () => {
-      work = mkdtempSync(join(tmpdir(), 'proctor-discovery-reuse-'));
-      const demo = join(REPO, 'examples', 'demo', 'vitest');
-      cpSync(demo, work, { recursive: true, filter: (from) => from !== join(demo, 'node_modules') });
-      // The suite's config imports vitest: Proctor's own installation serves it, from a
-      // node_modules of the suite's own, where Vitest keeps its caches as it would in a user's.
-      mkdirSync(join(work, 'node_modules'));
-      symlinkSync(join(REPO, 'node_modules', 'vitest'), join(work, 'node_modules', 'vitest'));
+      work = copyDemoVitest('proctor-discovery-reuse-');
       s = await startTestServer(dialect, { localAgent: true, slots: 1, workdir: work });
       await s.api('POST', '/api/v1/apply', PLAN);
     }, 60_000);

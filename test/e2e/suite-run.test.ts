@@ -1,8 +1,8 @@
-import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { copyDemoVitest } from '../support/demo-vitest-copy.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { runEnded, startTestServer, type TestServer } from '../support/server.js';
 
@@ -35,11 +35,7 @@ describeEachDialect('A one-slot run of the whole suite, without a discovery firs
   let work: string;
   let s: TestServer;
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'proctor-suite-run-'));
-    const demo = join(REPO, 'examples', 'demo', 'vitest');
-    cpSync(demo, work, { recursive: true, filter: (from) => from !== join(demo, 'node_modules') });
-    mkdirSync(join(work, 'node_modules'));
-    symlinkSync(join(REPO, 'node_modules', 'vitest'), join(work, 'node_modules', 'vitest'));
+    work = copyDemoVitest('proctor-suite-run-');
     mkdirSync(join(work, 'slow'));
     writeFileSync(join(work, 'slow', 'package.json'), '{ "type": "module" }');
     writeFileSync(
